@@ -1,0 +1,18 @@
+//! Domain types shared by every tradelab crate: symbols, timestamps, bars,
+//! exact money and quantities, orders and fills.
+//!
+//! Market data (bar prices) is `f64`; the ledger (cash, fill prices, quantities,
+//! commissions) is exact decimal. Constructors validate their invariants and
+//! return errors that name the broken condition.
+
+pub mod bar;
+pub mod money;
+pub mod order;
+pub mod symbol;
+pub mod time;
+
+pub use bar::{Bar, BarError, BarSeries, SeriesError};
+pub use money::{Money, MoneyError, Price, Quantity};
+pub use order::{Fill, Order, OrderId, OrderIntent, OrderType, Side, Sizing};
+pub use symbol::{Symbol, SymbolError};
+pub use time::{Timeframe, TimeframeError, Timestamp};

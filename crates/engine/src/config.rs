@@ -1,0 +1,90 @@
+//! Run configuration: cash, fill model, costs, shorting. Printed in every report.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use tradelab_core::Money;
+
+/// When and at what price a market order fills.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FillModel {
+    /// Decided on bar t's close, filled at bar t+1's open (no look-ahead). Default.
+    #[default]
+    NextOpen,
+    /// Filled at the close of the bar it was decided on.
+    Close,
+}
+
+impl fmt::Display for FillModel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FillModel::NextOpen => "next_open",
+            FillModel::Close => "close",
+        })
+    }
+}
+
+impl std::str::FromStr for FillModel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "next_open" => Ok(FillModel::NextOpen),
+            "close" => Ok(FillModel::Close),
+            other => Err(format!(
+                "unknown fill model {other:?}; expected next_open or close"
+            )),
+        }
+    }
+}
+
+/// Commission charged on every fill: `max(rate · notional + per_share · qty, minimum)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commission {
+    /// Fraction of notional, e.g. 0.002 for 0.2 %.
+    pub rate: Decimal,
+    /// Currency per unit traded.
+    pub per_share: Decimal,
+    /// Minimum per order fill (0 for none).
+    pub minimum: Decimal,
+}
+
+impl fmt::Display for Commission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} of notional", self.rate.normalize())?;
+        if !self.per_share.is_zero() {
+            write!(f, " + {} per share", self.per_share.normalize())?;
+        }
+        if !self.minimum.is_zero() {
+            write!(f, ", min {} per fill", self.minimum.normalize())?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything that decides how a run executes, besides data and decider.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    pub initial_cash: Money,
+    pub fill_model: FillModel,
+    pub commission: Commission,
+    /// Adverse slippage in basis points, applied to market and stop fills.
+    pub slippage_bps: Decimal,
+    /// Whether sell orders may open or grow a short position.
+    pub allow_short: bool,
+    /// Close open positions at the last bar's close instead of leaving them open.
+    pub close_at_end: bool,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            initial_cash: Money::from(10_000),
+            fill_model: FillModel::NextOpen,
+            commission: Commission::default(),
+            slippage_bps: Decimal::ZERO,
+            allow_short: false,
+            close_at_end: false,
+        }
+    }
+}

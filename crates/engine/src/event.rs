@@ -1,0 +1,119 @@
+//! The run's event stream: everything the engine does, in order. Sinks (report
+//! builder, store, live subscribers) consume it; the engine never looks back at it.
+
+use crate::trades::ClosedTrade;
+use serde::Serialize;
+use std::fmt;
+use tradelab_core::{Fill, Money, Order, OrderIntent, Price, Quantity, Symbol, Timestamp};
+
+/// Why an order intent was refused. Carries the numbers behind the decision.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RejectReason {
+    /// The symbol is not part of the run.
+    UnknownSymbol { symbol: Symbol },
+    /// A sell would open or grow a short position and shorting is off.
+    ShortingNotAllowed { symbol: Symbol },
+    /// A buy costs more cash than the account has (long-only runs have no margin).
+    InsufficientCash { needed: Money, available: Money },
+    /// Sizing resolved to zero whole units.
+    ZeroQuantity { sizing: String },
+    /// A quantity, price or cash amount that is not a positive finite number.
+    InvalidOrder { detail: String },
+    /// A close order with no position to close.
+    NoPosition { symbol: Symbol },
+    /// The order was still working when the data ended.
+    EndOfData,
+}
+
+impl fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RejectReason::UnknownSymbol { symbol } => {
+                write!(f, "symbol {symbol} is not part of this run")
+            }
+            RejectReason::ShortingNotAllowed { symbol } => write!(
+                f,
+                "sell would open a short position in {symbol}; shorting is not allowed (--allow-short)"
+            ),
+            RejectReason::InsufficientCash { needed, available } => write!(
+                f,
+                "order needs {} in cash, account has {}",
+                needed.round_cents(),
+                available.round_cents()
+            ),
+            RejectReason::ZeroQuantity { sizing } => {
+                write!(f, "{sizing} resolves to 0 whole units at the fill price")
+            }
+            RejectReason::InvalidOrder { detail } => write!(f, "invalid order: {detail}"),
+            RejectReason::NoPosition { symbol } => write!(f, "no open position in {symbol}"),
+            RejectReason::EndOfData => write!(f, "still working when the data ended"),
+        }
+    }
+}
+
+/// A refused intent, handed back to the decider at its next step.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Rejection {
+    pub ts: Timestamp,
+    pub intent: OrderIntent,
+    pub reason: RejectReason,
+}
+
+/// One thing that happened in a run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum RunEvent {
+    /// The decider asked for an order, with its reasoning.
+    Decision { ts: Timestamp, intent: OrderIntent },
+    /// The order passed validation and is working at the broker.
+    OrderAccepted { order: Order },
+    /// The order was refused, at decision or at fill time.
+    OrderRejected {
+        ts: Timestamp,
+        order_id: Option<tradelab_core::OrderId>,
+        intent: OrderIntent,
+        reason: RejectReason,
+    },
+    /// Units changed hands.
+    Fill { fill: Fill },
+    /// A symbol's position after a fill.
+    PositionChanged {
+        ts: Timestamp,
+        symbol: Symbol,
+        qty: Quantity,
+        avg_price: Price,
+    },
+    /// A round trip ended (position back to zero, or reversed).
+    TradeClosed { trade: ClosedTrade },
+    /// Equity at a step's close (analytics value, `f64`).
+    EquityPoint {
+        ts: Timestamp,
+        equity: f64,
+        /// Whether any position was open at this close.
+        invested: bool,
+    },
+    /// The run ended; exact final ledger.
+    RunFinished {
+        ts: Timestamp,
+        final_equity: Money,
+        cash: Money,
+        open_positions: usize,
+    },
+}
+
+/// Consumer of run events (report builder, database writer, live stream).
+pub trait EventSink {
+    /// Receives one event. Called in run order.
+    fn on_event(&mut self, event: &RunEvent);
+}
+
+/// A sink that keeps every event, for tests and small runs.
+#[derive(Default, Debug)]
+pub struct VecSink(pub Vec<RunEvent>);
+
+impl EventSink for VecSink {
+    fn on_event(&mut self, event: &RunEvent) {
+        self.0.push(event.clone());
+    }
+}

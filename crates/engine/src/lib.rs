@@ -1,0 +1,24 @@
+//! The tradelab backtest engine: a deterministic run loop that replays bars through a
+//! look-ahead-proof [`DataView`], asks a [`Decider`] for orders, fills them on a paper
+//! [`broker`] with a declared fill model, keeps an exact [`Portfolio`] ledger and emits
+//! [`RunEvent`]s to sinks. It knows nothing of SQL or HTTP.
+
+pub mod broker;
+pub mod config;
+pub mod decider;
+pub mod event;
+pub mod indicators;
+pub mod metrics;
+pub mod portfolio;
+pub mod report;
+pub mod run;
+pub mod strategies;
+pub mod trades;
+pub mod view;
+
+pub use config::{Commission, FillModel, RunConfig};
+pub use decider::{Decider, DecisionContext};
+pub use event::{EventSink, RejectReason, RunEvent};
+pub use portfolio::Portfolio;
+pub use trades::ClosedTrade;
+pub use view::DataView;
