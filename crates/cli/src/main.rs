@@ -1,1 +1,28 @@
-fn main() {}
+//! The `tradelab` command line: backtests, data import and aggregation.
+
+mod args;
+mod backtest;
+mod data_cmd;
+mod output;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let result = match cli.command {
+        args::Command::Backtest(a) => backtest::run(a),
+        args::Command::Data(d) => data_cmd::run(d),
+        args::Command::Strategies => {
+            backtest::list_strategies();
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,270 @@
-//! TODO
+//! The paper broker: working orders, the fill model, slippage, commission and sizing.
+//!
+//! Fill rules (declared in every report):
+//! - `next_open`: a market order decided at bar t's close fills at the open of the
+//!   symbol's next bar. `close`: it fills at the close of the bar it was decided on.
+//! - Limit and stop orders fill on the first later bar whose range reaches the price:
+//!   at the open when the bar gaps through the level, otherwise at the level. Under
+//!   `close`, one that is already marketable at the decision bar's close fills there.
+//! - Slippage (basis points, adverse) applies to market and stop fills, not to limits.
+//! - Commission `max(rate · notional + per_share · units, minimum)` on every fill.
+
+use crate::config::{Commission, RunConfig};
+use crate::event::RejectReason;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use tradelab_core::{Bar, Money, Order, OrderType, Price, Quantity, Side, Sizing};
+
+/// Why a fill price was chosen, before slippage.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Trigger {
+    /// Unslipped execution price.
+    pub base: Price,
+    /// Whether slippage applies (market and stop fills).
+    pub slips: bool,
+}
+
+/// Price at which `order` executes on `bar` when it is a later bar than the decision,
+/// or `None` when the bar's range does not reach the order's price.
+pub(crate) fn trigger_on_bar(order: &Order, bar: &Bar) -> Option<Trigger> {
+    let (open, high, low) = (bar.open(), bar.high(), bar.low());
+    let side = order.intent.side;
+    let at = |p: f64, slips: bool| Price::from_f64(p).ok().map(|base| Trigger { base, slips });
+    match order.intent.order_type {
+        OrderType::Market => at(open, true),
+        OrderType::Limit(limit) => {
+            let l = limit.to_f64();
+            match side {
+                Side::Buy if open <= l => at(open, false),
+                Side::Buy if low <= l => Some(Trigger { base: limit, slips: false }),
+                Side::Sell if open >= l => at(open, false),
+                Side::Sell if high >= l => Some(Trigger { base: limit, slips: false }),
+                _ => None,
+            }
+        }
+        OrderType::Stop(stop) => {
+            let s = stop.to_f64();
+            match side {
+                Side::Buy if open >= s => at(open, true),
+                Side::Buy if high >= s => Some(Trigger { base: stop, slips: true }),
+                Side::Sell if open <= s => at(open, true),
+                Side::Sell if low <= s => Some(Trigger { base: stop, slips: true }),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// Price at which `order` executes at the close of the bar it was decided on
+/// (`close` fill model), or `None` when it is not marketable there.
+pub(crate) fn trigger_at_close(order: &Order, close: f64) -> Option<Trigger> {
+    let side = order.intent.side;
+    let marketable = match order.intent.order_type {
+        OrderType::Market => true,
+        OrderType::Limit(l) => match side {
+            Side::Buy => close <= l.to_f64(),
+            Side::Sell => close >= l.to_f64(),
+        },
+        OrderType::Stop(s) => match side {
+            Side::Buy => close >= s.to_f64(),
+            Side::Sell => close <= s.to_f64(),
+        },
+    };
+    let slips = !matches!(order.intent.order_type, OrderType::Limit(_));
+    if !marketable {
+        return None;
+    }
+    Price::from_f64(close).ok().map(|base| Trigger { base, slips })
+}
+
+/// Applies adverse slippage: buys pay more, sells receive less.
+pub(crate) fn slipped(base: Price, side: Side, slips: bool, bps: Decimal) -> Price {
+    if !slips || bps.is_zero() {
+        return base;
+    }
+    let f = bps / Decimal::from(10_000);
+    match side {
+        Side::Buy => Price(base.get() * (Decimal::ONE + f)),
+        Side::Sell => Price(base.get() * (Decimal::ONE - f)),
+    }
+}
+
+/// Commission for one fill.
+pub(crate) fn commission(c: &Commission, price: Price, qty: Quantity) -> Money {
+    let units = qty.get().abs();
+    let fee = c.rate * price.get() * units + c.per_share * units;
+    Money(fee.max(c.minimum))
+}
+
+/// Whole units that `budget` buys at `price`, commission included (backtesting.py's
+/// all-in rule): `floor(budget · (1 − ε) / (price · (1 + rate) + per_share))`.
+pub(crate) fn all_in_units(budget: f64, price: Price, c: &Commission) -> Quantity {
+    let p = price.to_f64();
+    let unit_cost =
+        p + p * c.rate.to_f64().unwrap_or(0.0) + c.per_share.to_f64().unwrap_or(0.0);
+    if !(budget > 0.0 && unit_cost > 0.0) {
+        return Quantity::ZERO;
+    }
+    let units = py_floordiv(budget * (1.0 - f64::EPSILON), unit_cost);
+    Quantity(Decimal::from_f64(units).unwrap_or(Decimal::ZERO))
+}
+
+/// Python's float floor division `a // b` (CPython `float_floor_div`), which can differ
+/// from `(a / b).floor()` in the last bit; used so all-in sizes match backtesting.py.
+fn py_floordiv(a: f64, b: f64) -> f64 {
+    let mut m = a % b;
+    let mut div = (a - m) / b;
+    if m != 0.0 && ((b < 0.0) != (m < 0.0)) {
+        m += b;
+        div -= 1.0;
+    }
+    let _ = m;
+    if div != 0.0 {
+        let mut floordiv = div.floor();
+        if div - floordiv > 0.5 {
+            floordiv += 1.0;
+        }
+        floordiv
+    } else {
+        0.0_f64.copysign(a / b)
+    }
+}
+
+/// Whole units a cash amount buys at `price`, commission included (exact).
+pub(crate) fn cash_units(amount: Money, price: Price, c: &Commission) -> Quantity {
+    let unit_cost = price.get() * (Decimal::ONE + c.rate) + c.per_share;
+    if unit_cost <= Decimal::ZERO || amount.get() <= Decimal::ZERO {
+        return Quantity::ZERO;
+    }
+    Quantity((amount.get() / unit_cost).floor())
+}
+
+/// Checks an intent's own numbers before it is accepted.
+pub(crate) fn validate_intent(order: &Order, config: &RunConfig) -> Result<(), RejectReason> {
+    let i = &order.intent;
+    let invalid = |detail: String| Err(RejectReason::InvalidOrder { detail });
+    match i.sizing {
+        Sizing::Shares(q) if q.get() <= Decimal::ZERO => {
+            return invalid(format!("quantity {q} must be positive"));
+        }
+        Sizing::Shares(q) if q.get() > Decimal::from(1_000_000_000_000i64) => {
+            return invalid(format!("quantity {q} is larger than 10^12 units"));
+        }
+        Sizing::Cash(m) if m.get() <= Decimal::ZERO => {
+            return invalid(format!("cash amount {m} must be positive"));
+        }
+        Sizing::AllIn if i.side == Side::Sell && !config.allow_short => {
+            return Err(RejectReason::ShortingNotAllowed {
+                symbol: i.symbol.clone(),
+            });
+        }
+        _ => {}
+    }
+    match i.order_type {
+        OrderType::Limit(p) | OrderType::Stop(p) if p.get() <= Decimal::ZERO => {
+            invalid(format!("{} price {p} must be positive", i.order_type))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tradelab_core::{OrderId, OrderIntent, Symbol, Timestamp};
+
+    fn order(side: Side, order_type: OrderType) -> Order {
+        Order {
+            id: OrderId(1),
+            created_at: Timestamp::from_secs(0),
+            intent: OrderIntent {
+                symbol: Symbol::new("X").unwrap(),
+                side,
+                order_type,
+                sizing: Sizing::AllIn,
+                reason: String::new(),
+            },
+        }
+    }
+
+    fn bar(o: f64, h: f64, l: f64, c: f64) -> Bar {
+        Bar::new(Timestamp::from_secs(60), o, h, l, c, 0.0).unwrap()
+    }
+
+    fn px(p: &str) -> Price {
+        p.parse().unwrap()
+    }
+
+    #[test]
+    fn buy_limit_fills_at_limit_inside_the_bar() {
+        let o = order(Side::Buy, OrderType::Limit(px("99")));
+        let t = trigger_on_bar(&o, &bar(100.0, 101.0, 98.0, 100.0)).unwrap();
+        assert_eq!(t.base, px("99"));
+        assert!(!t.slips);
+    }
+
+    #[test]
+    fn buy_limit_fills_at_open_when_bar_gaps_below() {
+        let o = order(Side::Buy, OrderType::Limit(px("99")));
+        let t = trigger_on_bar(&o, &bar(97.0, 98.0, 96.0, 97.5)).unwrap();
+        assert_eq!(t.base, px("97"));
+    }
+
+    #[test]
+    fn buy_limit_waits_when_range_stays_above() {
+        let o = order(Side::Buy, OrderType::Limit(px("99")));
+        assert!(trigger_on_bar(&o, &bar(100.0, 101.0, 99.5, 100.0)).is_none());
+    }
+
+    #[test]
+    fn sell_stop_fills_at_open_on_gap_down_and_slips() {
+        let o = order(Side::Sell, OrderType::Stop(px("95")));
+        let t = trigger_on_bar(&o, &bar(90.0, 92.0, 89.0, 91.0)).unwrap();
+        assert_eq!(t.base, px("90"));
+        assert!(t.slips);
+        assert_eq!(slipped(t.base, Side::Sell, t.slips, Decimal::from(10)), px("89.91"));
+    }
+
+    #[test]
+    fn buy_stop_fills_at_level_when_reached_inside_bar() {
+        let o = order(Side::Buy, OrderType::Stop(px("105")));
+        let t = trigger_on_bar(&o, &bar(100.0, 106.0, 99.0, 104.0)).unwrap();
+        assert_eq!(t.base, px("105"));
+    }
+
+    #[test]
+    fn sell_limit_fills_at_open_on_gap_up() {
+        let o = order(Side::Sell, OrderType::Limit(px("105")));
+        let t = trigger_on_bar(&o, &bar(107.0, 108.0, 106.0, 107.0)).unwrap();
+        assert_eq!(t.base, px("107"));
+    }
+
+    #[test]
+    fn commission_respects_minimum_and_per_share() {
+        let c = Commission {
+            rate: "0.001".parse().unwrap(),
+            per_share: "0.01".parse().unwrap(),
+            minimum: "1".parse().unwrap(),
+        };
+        assert_eq!(commission(&c, px("10"), Quantity::from(10)).to_string(), "1");
+        assert_eq!(commission(&c, px("100"), Quantity::from(100)).to_string(), "11");
+    }
+
+    #[test]
+    fn all_in_matches_backtesting_py_rule() {
+        let c = Commission {
+            rate: "0.002".parse().unwrap(),
+            ..Commission::default()
+        };
+        // int(10000 * (1 - eps) // (100.0 * 1.002)) == 99
+        assert_eq!(all_in_units(10_000.0, px("100"), &c), Quantity::from(99));
+        // exact multiple: 1000 / 10 would be 100, the epsilon keeps it at 99
+        assert_eq!(all_in_units(1_000.0, px("10"), &Commission::default()), Quantity::from(99));
+    }
+
+    #[test]
+    fn cash_sizing_floors_to_whole_units() {
+        let c = Commission::default();
+        assert_eq!(cash_units(Money::from(1000), px("33"), &c), Quantity::from(30));
+    }
+}

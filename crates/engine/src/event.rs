@@ -75,6 +75,12 @@ pub enum RunEvent {
         intent: OrderIntent,
         reason: RejectReason,
     },
+    /// A working order was withdrawn (e.g. still open when the data ended).
+    OrderCancelled {
+        ts: Timestamp,
+        order_id: tradelab_core::OrderId,
+        reason: String,
+    },
     /// Units changed hands.
     Fill { fill: Fill },
     /// A symbol's position after a fill.

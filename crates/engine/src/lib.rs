@@ -20,5 +20,6 @@ pub use config::{Commission, FillModel, RunConfig};
 pub use decider::{Decider, DecisionContext};
 pub use event::{EventSink, RejectReason, RunEvent};
 pub use portfolio::Portfolio;
+pub use run::{Engine, OpenPosition, RunError, RunOutcome};
 pub use trades::ClosedTrade;
 pub use view::DataView;

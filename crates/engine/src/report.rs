@@ -1,1 +1,228 @@
-//! TODO
+//! The run report: a sink that collects what the metrics need from the event stream,
+//! and the summary a person (table) or a program (JSON) reads after a run.
+
+use crate::config::RunConfig;
+use crate::event::{EventSink, RunEvent};
+use crate::metrics::{self, Metrics, MetricsError, MetricsInput};
+use crate::run::RunOutcome;
+use crate::trades::ClosedTrade;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tradelab_core::{BarSeries, Fill, Money, Timestamp};
+
+/// Collects the equity curve, trades, fills and rejections of a run.
+#[derive(Default, Debug)]
+pub struct ReportSink {
+    pub timestamps: Vec<Timestamp>,
+    pub equity: Vec<f64>,
+    pub invested: Vec<bool>,
+    pub trades: Vec<ClosedTrade>,
+    pub fills: Vec<Fill>,
+    /// Rejected orders counted by reason kind (e.g. `insufficient_cash`).
+    pub rejections: BTreeMap<String, usize>,
+    pub decisions: usize,
+    pub orders_accepted: usize,
+    pub orders_cancelled: usize,
+}
+
+impl ReportSink {
+    /// A sink with room for `steps` equity points.
+    pub fn with_capacity(steps: usize) -> Self {
+        ReportSink {
+            timestamps: Vec::with_capacity(steps),
+            equity: Vec::with_capacity(steps),
+            invested: Vec::with_capacity(steps),
+            ..ReportSink::default()
+        }
+    }
+}
+
+impl EventSink for ReportSink {
+    #[inline]
+    fn on_event(&mut self, event: &RunEvent) {
+        match event {
+            RunEvent::EquityPoint {
+                ts,
+                equity,
+                invested,
+            } => {
+                self.timestamps.push(*ts);
+                self.equity.push(*equity);
+                self.invested.push(*invested);
+            }
+            RunEvent::Decision { .. } => self.decisions += 1,
+            RunEvent::OrderAccepted { .. } => self.orders_accepted += 1,
+            RunEvent::OrderCancelled { .. } => self.orders_cancelled += 1,
+            RunEvent::OrderRejected { reason, .. } => {
+                let kind = serde_json::to_value(reason)
+                    .ok()
+                    .and_then(|v| v.get("kind").and_then(|k| k.as_str().map(str::to_string)))
+                    .unwrap_or_else(|| "other".to_string());
+                *self.rejections.entry(kind).or_default() += 1;
+            }
+            RunEvent::Fill { fill } => self.fills.push(fill.clone()),
+            RunEvent::TradeClosed { trade } => self.trades.push(trade.clone()),
+            RunEvent::PositionChanged { .. } | RunEvent::RunFinished { .. } => {}
+        }
+    }
+}
+
+/// Average over symbols of `last close / first close − 1`, in percent.
+pub fn buy_and_hold_return_pct(series: &[BarSeries]) -> f64 {
+    let rets: Vec<f64> = series
+        .iter()
+        .filter_map(|s| Some(s.bars().last()?.close() / s.bars().first()?.close() - 1.0))
+        .collect();
+    if rets.is_empty() {
+        return 0.0;
+    }
+    rets.iter().sum::<f64>() / rets.len() as f64 * 100.0
+}
+
+/// How the report's annualization and risk-free rate are chosen.
+#[derive(Clone, Debug)]
+pub struct ReportOptions {
+    pub strategy: String,
+    /// `None`: 252 for daily bars, 252 × median bars per day for intraday bars.
+    pub periods_per_year: Option<f64>,
+    pub risk_free_annual: f64,
+    /// Time zone that decides which calendar day an intraday bar belongs to.
+    pub tz: jiff::tz::TimeZone,
+}
+
+/// Everything a run reports: configuration, exact ledger, metrics, activity.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub strategy: String,
+    pub symbols: Vec<String>,
+    pub fill_model: String,
+    pub commission: String,
+    pub slippage_bps: f64,
+    pub allow_short: bool,
+    pub initial_cash: f64,
+    /// Exact final equity, rounded to cents.
+    pub final_equity: f64,
+    /// Exact final equity as decimal text (no rounding).
+    pub final_equity_exact: String,
+    pub cash: f64,
+    pub start: String,
+    pub end: String,
+    pub bars: usize,
+    pub periods_per_year: f64,
+    pub total_return_pct: f64,
+    pub cagr_pct: Option<f64>,
+    pub volatility_ann_pct: Option<f64>,
+    pub sharpe: Option<f64>,
+    pub sortino: Option<f64>,
+    pub calmar: Option<f64>,
+    pub max_drawdown_pct: f64,
+    pub max_drawdown_start: Option<String>,
+    pub max_drawdown_end: Option<String>,
+    pub max_drawdown_recovery: Option<String>,
+    pub max_drawdown_duration: Option<String>,
+    pub closed_trades: usize,
+    pub open_trades: usize,
+    pub win_rate_pct: Option<f64>,
+    pub profit_factor: Option<f64>,
+    pub expectancy: Option<f64>,
+    pub avg_trade_pct: Option<f64>,
+    pub avg_win: Option<f64>,
+    pub avg_loss: Option<f64>,
+    pub best_trade_pct: Option<f64>,
+    pub worst_trade_pct: Option<f64>,
+    pub avg_trade_duration: Option<String>,
+    pub max_trade_duration: Option<String>,
+    pub max_consecutive_wins: usize,
+    pub max_consecutive_losses: usize,
+    pub exposure_pct: f64,
+    pub commissions: f64,
+    pub buy_and_hold_return_pct: f64,
+    pub risk_free_annual: f64,
+    pub fills: usize,
+    pub orders_rejected: BTreeMap<String, usize>,
+    pub orders_cancelled: usize,
+    #[serde(skip)]
+    pub metrics: Metrics,
+}
+
+fn cents(m: Money) -> f64 {
+    m.round_cents().to_f64()
+}
+
+impl Report {
+    /// Builds the report of a finished run.
+    pub fn build(
+        config: &RunConfig,
+        series: &[BarSeries],
+        sink: &ReportSink,
+        outcome: &RunOutcome,
+        options: &ReportOptions,
+    ) -> Result<Report, MetricsError> {
+        let daily = series.iter().all(BarSeries::is_daily);
+        let periods = options.periods_per_year.unwrap_or_else(|| {
+            metrics::periods_per_year(&sink.timestamps, daily, &options.tz)
+        });
+        let m = metrics::compute(&MetricsInput {
+            timestamps: &sink.timestamps,
+            equity: &sink.equity,
+            invested: &sink.invested,
+            trades: &sink.trades,
+            periods_per_year: periods,
+            risk_free_annual: options.risk_free_annual,
+            commissions: outcome.commissions.to_f64(),
+            buy_and_hold_return_pct: buy_and_hold_return_pct(series),
+        })?;
+        let show = |ts: Option<Timestamp>| ts.map(Timestamp::display_auto);
+        let initial = config.initial_cash;
+        let t = &m.trades;
+        Ok(Report {
+            strategy: options.strategy.clone(),
+            symbols: series.iter().map(|s| s.symbol().to_string()).collect(),
+            fill_model: config.fill_model.to_string(),
+            commission: config.commission.to_string(),
+            slippage_bps: config.slippage_bps.try_into().unwrap_or(f64::NAN),
+            allow_short: config.allow_short,
+            initial_cash: cents(initial),
+            final_equity: cents(outcome.final_equity),
+            final_equity_exact: outcome.final_equity.to_string(),
+            cash: cents(outcome.cash),
+            start: m.start.display_auto(),
+            end: m.end.display_auto(),
+            bars: m.bars,
+            periods_per_year: m.periods_per_year,
+            total_return_pct: (outcome.final_equity.to_f64() / initial.to_f64() - 1.0) * 100.0,
+            cagr_pct: m.cagr_pct,
+            volatility_ann_pct: m.volatility_ann_pct,
+            sharpe: m.sharpe,
+            sortino: m.sortino,
+            calmar: m.calmar,
+            max_drawdown_pct: m.max_drawdown_pct,
+            max_drawdown_start: show(m.max_drawdown_peak),
+            max_drawdown_end: show(m.max_drawdown_trough),
+            max_drawdown_recovery: show(m.max_drawdown_recovery),
+            max_drawdown_duration: m.max_drawdown_duration_text.clone(),
+            closed_trades: t.closed_trades,
+            open_trades: outcome.open_positions.len(),
+            win_rate_pct: t.win_rate_pct,
+            profit_factor: t.profit_factor,
+            expectancy: t.expectancy,
+            avg_trade_pct: t.avg_trade_pct,
+            avg_win: t.avg_win,
+            avg_loss: t.avg_loss,
+            best_trade_pct: t.best_trade_pct,
+            worst_trade_pct: t.worst_trade_pct,
+            avg_trade_duration: t.avg_duration_text.clone(),
+            max_trade_duration: t.max_duration_text.clone(),
+            max_consecutive_wins: t.max_consecutive_wins,
+            max_consecutive_losses: t.max_consecutive_losses,
+            exposure_pct: m.exposure_pct,
+            commissions: cents(outcome.commissions),
+            buy_and_hold_return_pct: m.buy_and_hold_return_pct,
+            risk_free_annual: m.risk_free_annual,
+            fills: sink.fills.len(),
+            orders_rejected: sink.rejections.clone(),
+            orders_cancelled: sink.orders_cancelled,
+            metrics: m,
+        })
+    }
+}

@@ -1,0 +1,187 @@
+//! Command-line arguments (clap). The help text is part of the product.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// tradelab — an AI trading lab: backtest strategies on historical bars with an exact
+/// ledger, a declared fill model and honest metrics.
+#[derive(Parser, Debug)]
+#[command(name = "tradelab", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Replay historical bars through a strategy on the paper broker and report metrics.
+    ///
+    /// Example: tradelab backtest --data data/sample/stocks_daily_2000-2013.csv
+    /// --symbol AAPL --strategy sma_cross --param fast=10 --param slow=20
+    Backtest(BacktestArgs),
+    /// Market-data tools: aggregate ticks into bars, inspect a bar file.
+    #[command(subcommand)]
+    Data(DataCommand),
+    /// List the built-in strategies and their parameters.
+    Strategies,
+}
+
+/// How to read CSV files whose layout cannot be detected.
+#[derive(Args, Debug, Clone)]
+pub struct CsvArgs {
+    /// Name of the date or timestamp column (default: detected).
+    #[arg(long, value_name = "NAME")]
+    pub date_column: Option<String>,
+    /// Name of a separate time-of-day column (default: detected).
+    #[arg(long, value_name = "NAME")]
+    pub time_column: Option<String>,
+    /// strftime format of the date column, e.g. "%d.%m.%Y %H:%M" (default: detected).
+    #[arg(long, value_name = "FORMAT")]
+    pub date_format: Option<String>,
+    /// Time zone of timestamps without an offset, e.g. America/New_York.
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: String,
+    /// What to do with a malformed row: stop with an error, or skip it and report.
+    #[arg(long, value_enum, default_value_t = BadRow::Error)]
+    pub on_bad_row: BadRow,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BadRow {
+    Error,
+    Skip,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fill {
+    /// Decided on a bar's close, filled at the next bar's open (default).
+    NextOpen,
+    /// Filled at the close of the bar it was decided on.
+    Close,
+}
+
+#[derive(Args, Debug)]
+pub struct BacktestArgs {
+    /// Bar CSV file(s); one symbol per file or many in long format with a ticker column.
+    #[arg(long, required = true, value_name = "FILE")]
+    pub data: Vec<PathBuf>,
+    /// Symbol to trade (also names a single-symbol file without a ticker column).
+    #[arg(long, value_name = "SYM", conflicts_with = "symbols")]
+    pub symbol: Option<String>,
+    /// Symbols to trade, comma-separated (default: every symbol in the data).
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub symbols: Vec<String>,
+    /// Strategy name (see `tradelab strategies`).
+    #[arg(long, value_name = "NAME")]
+    pub strategy: String,
+    /// Strategy parameter, repeatable: --param fast=10 --param slow=20.
+    #[arg(long = "param", value_name = "K=V")]
+    pub params: Vec<String>,
+    /// Initial cash.
+    #[arg(long, default_value = "10000", value_name = "AMOUNT")]
+    pub cash: String,
+    /// Commission as a fraction of notional per fill (0.002 = 0.2 %).
+    #[arg(long, default_value = "0", value_name = "RATE")]
+    pub commission: String,
+    /// Commission per share (unit) per fill, added to the rate.
+    #[arg(long, default_value = "0", value_name = "AMOUNT")]
+    pub commission_per_share: String,
+    /// Minimum commission per fill.
+    #[arg(long, default_value = "0", value_name = "AMOUNT")]
+    pub commission_min: String,
+    /// Adverse slippage on market and stop fills, in basis points.
+    #[arg(long, default_value = "0", value_name = "BPS")]
+    pub slippage_bps: String,
+    /// Fill model.
+    #[arg(long, value_enum, default_value_t = Fill::NextOpen)]
+    pub fill: Fill,
+    /// Allow sell orders to open short positions.
+    #[arg(long)]
+    pub allow_short: bool,
+    /// Close open positions at the last bar's close (default: leave them open, marked).
+    #[arg(long)]
+    pub close_at_end: bool,
+    /// First bar to use (date or timestamp, inclusive).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Last bar to use (date or timestamp, inclusive; a date includes the whole day).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// Write the closed trades to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub trades_out: Option<PathBuf>,
+    /// Write the equity curve to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub equity_out: Option<PathBuf>,
+    /// Annualization factor (default: 252 for daily bars, 252 × median bars per day).
+    #[arg(long, value_name = "P")]
+    pub periods_per_year: Option<f64>,
+    /// Annual risk-free rate as a fraction (0.02 = 2 %), for sharpe and sortino.
+    #[arg(long, default_value_t = 0.0, value_name = "RATE")]
+    pub risk_free: f64,
+    #[command(flatten)]
+    pub csv: CsvArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DataCommand {
+    /// Aggregate trade ticks (timestamp, price[, size]) into OHLCV bars.
+    ///
+    /// Bars are labelled by interval start and cover [start, start+timeframe); empty
+    /// intervals are omitted. Output: timestamp,open,high,low,close,volume,trades,vwap.
+    Aggregate(AggregateArgs),
+    /// Read a bar file and show what was detected: columns, symbols, ranges.
+    Inspect(InspectArgs),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionArg {
+    /// Every tick.
+    All,
+    /// US regular session 09:30–16:00 America/New_York.
+    Regular,
+    /// US pre-market 04:00–09:30 America/New_York.
+    Pre,
+    /// US after-hours 16:00–20:00 America/New_York.
+    After,
+    /// Pre-market, regular and after-hours 04:00–20:00 America/New_York.
+    Extended,
+}
+
+#[derive(Args, Debug)]
+pub struct AggregateArgs {
+    /// Tick CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub ticks: PathBuf,
+    /// Bar length: 1m, 5m, 15m, 1h, 1d, …
+    #[arg(long, value_name = "TF")]
+    pub timeframe: String,
+    /// Keep only ticks inside this US-equity session.
+    #[arg(long, value_enum, default_value_t = SessionArg::All)]
+    pub session: SessionArg,
+    /// Output CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub csv: CsvArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// Bar CSV file.
+    pub file: PathBuf,
+    /// Symbol for a file without a ticker column.
+    #[arg(long)]
+    pub symbol: Option<String>,
+    #[command(flatten)]
+    pub csv: CsvArgs,
+}

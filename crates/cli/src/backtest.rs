@@ -1,0 +1,243 @@
+//! `tradelab backtest`: load bars, build the strategy, run the engine, report.
+
+use crate::args::{BacktestArgs, BadRow, CsvArgs, Fill, OutputFormat};
+use crate::output;
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rust_decimal::Decimal;
+use std::io::IsTerminal;
+use tradelab_core::{BarSeries, Money, Symbol, Timestamp};
+use tradelab_data::{BadRowPolicy, CsvOptions};
+use tradelab_engine::report::{Report, ReportOptions, ReportSink};
+use tradelab_engine::{Commission, Engine, FillModel, RunConfig, strategies};
+
+/// Runs a backtest from the command line and prints its report.
+pub fn run(a: BacktestArgs) -> Result<()> {
+    let config = run_config(&a)?;
+    let tz = parse_tz(&a.csv.tz)?;
+    let requested = requested_symbols(&a)?;
+    let series = load_series(&a, &requested, &tz)?;
+    let params = parse_params(&a.params)?;
+    let mut decider = strategies::build(&a.strategy, &params, config.allow_short)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let engine = Engine::new(config.clone(), series)?;
+
+    let mut sink = ReportSink::with_capacity(engine.steps());
+    let bar = progress_bar(engine.steps() as u64);
+    let mut tick = |done: usize| bar.set_position(done as u64);
+    let outcome = engine.run(decider.as_mut(), &mut sink, Some(&mut tick));
+    bar.finish_and_clear();
+
+    let report = Report::build(
+        &config,
+        engine.series(),
+        &sink,
+        &outcome,
+        &ReportOptions {
+            strategy: decider.name(),
+            periods_per_year: a.periods_per_year,
+            risk_free_annual: a.risk_free,
+            tz,
+        },
+    )
+    .context("computing metrics")?;
+
+    if let Some(path) = &a.trades_out {
+        output::write_trades_csv(path, &sink.trades)
+            .with_context(|| format!("writing trades to {}", path.display()))?;
+    }
+    if let Some(path) = &a.equity_out {
+        output::write_equity_csv(path, &sink)
+            .with_context(|| format!("writing the equity curve to {}", path.display()))?;
+    }
+    match a.output {
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        OutputFormat::Table => print!("{}", output::report_table(&report, &outcome)),
+    }
+    Ok(())
+}
+
+/// Prints the strategy catalog.
+pub fn list_strategies() {
+    for s in strategies::catalog() {
+        println!("{:<16} {}", s.name, s.summary);
+        for p in s.params {
+            println!("    {:<10} default {:<6} {}", p.name, p.default, p.help);
+        }
+    }
+}
+
+fn decimal(flag: &str, text: &str) -> Result<Decimal> {
+    let d: Decimal = text
+        .trim()
+        .parse()
+        .with_context(|| format!("--{flag} {text:?} is not a number"))?;
+    if d.is_sign_negative() {
+        bail!("--{flag} {text} must not be negative");
+    }
+    Ok(d)
+}
+
+fn run_config(a: &BacktestArgs) -> Result<RunConfig> {
+    let cash = decimal("cash", &a.cash)?;
+    if cash.is_zero() {
+        bail!("--cash must be positive");
+    }
+    let rate = decimal("commission", &a.commission)?;
+    if rate >= Decimal::ONE {
+        bail!("--commission {rate} is a fraction of notional and must be below 1 (0.002 = 0.2 %)");
+    }
+    Ok(RunConfig {
+        initial_cash: Money(cash),
+        fill_model: match a.fill {
+            Fill::NextOpen => FillModel::NextOpen,
+            Fill::Close => FillModel::Close,
+        },
+        commission: Commission {
+            rate,
+            per_share: decimal("commission-per-share", &a.commission_per_share)?,
+            minimum: decimal("commission-min", &a.commission_min)?,
+        },
+        slippage_bps: decimal("slippage-bps", &a.slippage_bps)?,
+        allow_short: a.allow_short,
+        close_at_end: a.close_at_end,
+    })
+}
+
+/// Parses `--param k=v` pairs.
+fn parse_params(raw: &[String]) -> Result<Vec<(String, String)>> {
+    raw.iter()
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+            _ => bail!("--param {p:?} is not of the form name=value"),
+        })
+        .collect()
+}
+
+pub fn parse_tz(name: &str) -> Result<jiff::tz::TimeZone> {
+    jiff::tz::TimeZone::get(name)
+        .with_context(|| format!("--tz {name:?} is not a known time zone (e.g. UTC, America/New_York)"))
+}
+
+pub fn csv_options(c: &CsvArgs, tz: &jiff::tz::TimeZone, symbol: Option<Symbol>) -> CsvOptions {
+    CsvOptions {
+        date_column: c.date_column.clone(),
+        time_column: c.time_column.clone(),
+        date_format: c.date_format.clone(),
+        tz: tz.clone(),
+        symbol,
+        on_bad_row: match c.on_bad_row {
+            BadRow::Error => BadRowPolicy::Error,
+            BadRow::Skip => BadRowPolicy::Skip,
+        },
+    }
+}
+
+fn requested_symbols(a: &BacktestArgs) -> Result<Vec<Symbol>> {
+    let raw: Vec<&String> = a.symbol.iter().chain(a.symbols.iter()).collect();
+    raw.into_iter()
+        .map(|s| Symbol::new(s).with_context(|| format!("--symbol {s:?}")))
+        .collect()
+}
+
+/// Loads every file, keeps the requested symbols (all when none requested) and the
+/// requested period.
+fn load_series(a: &BacktestArgs, requested: &[Symbol], tz: &jiff::tz::TimeZone) -> Result<Vec<BarSeries>> {
+    let name_single = (requested.len() == 1).then(|| requested[0].clone());
+    let mut all: Vec<BarSeries> = Vec::new();
+    for path in &a.data {
+        let loaded = tradelab_data::load_bars(path, &csv_options(&a.csv, tz, name_single.clone()))?;
+        report_import(path, &loaded.report);
+        for s in loaded.series {
+            if all.iter().any(|o| o.symbol() == s.symbol()) {
+                bail!(
+                    "symbol {} appears in more than one --data file (second: {})",
+                    s.symbol(),
+                    path.display()
+                );
+            }
+            all.push(s);
+        }
+    }
+    let mut chosen = if requested.is_empty() {
+        all
+    } else {
+        let mut chosen = Vec::new();
+        for sym in requested {
+            let Some(pos) = all.iter().position(|s| s.symbol() == sym) else {
+                let known: Vec<String> = all.iter().map(|s| s.symbol().to_string()).collect();
+                bail!("symbol {sym} is not in the data; available: {}", known.join(", "));
+            };
+            chosen.push(all.swap_remove(pos));
+        }
+        chosen
+    };
+    let from = a.from.as_deref().map(|t| parse_bound("from", t, false)).transpose()?;
+    let to = a.to.as_deref().map(|t| parse_bound("to", t, true)).transpose()?;
+    for s in &mut chosen {
+        s.restrict(from, to);
+    }
+    if let Some(empty) = chosen.iter().find(|s| s.is_empty()) {
+        bail!("no bars for {} in the requested period", empty.symbol());
+    }
+    chosen.sort_by(|x, y| x.symbol().cmp(y.symbol()));
+    Ok(chosen)
+}
+
+fn report_import(path: &std::path::Path, r: &tradelab_data::ImportReport) {
+    if r.was_unsorted {
+        eprintln!("note: {} was not in time order; rows were sorted", path.display());
+    }
+    if !r.skipped.is_empty() {
+        eprintln!("note: {}: skipped {} bad row(s):", path.display(), r.skipped.len());
+        for s in r.skipped.iter().take(10) {
+            eprintln!("  {s}");
+        }
+        if r.skipped.len() > 10 {
+            eprintln!("  … and {} more", r.skipped.len() - 10);
+        }
+    }
+}
+
+/// `--from` / `--to`: a date (whole day) or an RFC 3339 / `YYYY-MM-DD HH:MM[:SS]` time (UTC).
+fn parse_bound(flag: &str, text: &str, end_of_day: bool) -> Result<Timestamp> {
+    let t = text.trim();
+    if let Ok(date) = t.parse::<jiff::civil::Date>() {
+        let day = if end_of_day {
+            date.tomorrow().ok().unwrap_or(date)
+        } else {
+            date
+        };
+        let ts = day
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .map_err(|e| anyhow::anyhow!("--{flag} {t:?}: {e}"))?
+            .timestamp();
+        let ns = Timestamp::from_jiff(ts).context("date out of range")?;
+        return Ok(if end_of_day {
+            Timestamp::from_nanos(ns.nanos() - 1)
+        } else {
+            ns
+        });
+    }
+    if let Ok(ts) = t.parse::<jiff::Timestamp>() {
+        return Timestamp::from_jiff(ts).context("time out of range");
+    }
+    if let Ok(dt) = t.parse::<jiff::civil::DateTime>() {
+        let z = dt
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .map_err(|e| anyhow::anyhow!("--{flag} {t:?}: {e}"))?;
+        return Timestamp::from_jiff(z.timestamp()).context("time out of range");
+    }
+    bail!("--{flag} {t:?} is not a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM:SSZ)")
+}
+
+fn progress_bar(len: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() || len < 500_000 {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} bars ({eta})") {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -1,0 +1,270 @@
+//! Bar CSV import: row parsing, symbol tables, sorting, duplicate handling and
+//! assembly into [`BarSeries`].
+
+use crate::detect::{BarCols, bar_columns};
+use crate::source::{Source, first_error, stem_symbol, with_file};
+use crate::split::{Chunk, Fields, RowParser, number, show, trim};
+use crate::stamp::{StampSpec, describe_layout, row_stamp};
+use crate::timeparse::TzConv;
+use crate::{BadRowPolicy, CsvOptions, ImportError, ImportReport, LoadedBars, SkippedRow};
+use std::path::Path;
+use tradelab_core::{Bar, BarSeries, Symbol, Timestamp};
+
+struct BarParser<'a> {
+    cols: BarCols,
+    stamp: StampSpec<'a>,
+    tz: TzConv,
+}
+
+/// Per-chunk state: time-zone cache, symbol table, row → symbol ids, daily flag.
+struct BarState {
+    tz: TzConv,
+    symbols: Vec<(Vec<u8>, Symbol)>,
+    sym_of_row: Vec<u32>,
+    last: usize,
+    any_time: bool,
+}
+
+impl BarState {
+    fn symbol_id(&mut self, raw: &[u8]) -> Result<u32, String> {
+        let raw = trim(raw);
+        let id = match self.symbols.get(self.last) {
+            Some((s, _)) if s == raw => self.last,
+            _ => match self.symbols.iter().position(|(s, _)| s == raw) {
+                Some(i) => i,
+                None => {
+                    let text = std::str::from_utf8(raw)
+                        .map_err(|_| format!("symbol \"{}\" is not valid UTF-8", show(raw)))?;
+                    let sym = Symbol::new(text).map_err(|e| e.to_string())?;
+                    self.symbols.push((raw.to_vec(), sym));
+                    self.symbols.len() - 1
+                }
+            },
+        };
+        self.last = id;
+        Ok(id as u32)
+    }
+}
+
+impl RowParser for BarParser<'_> {
+    type Out = Bar;
+    type State = BarState;
+
+    fn new_state(&self) -> BarState {
+        BarState {
+            tz: self.tz.clone(),
+            symbols: Vec::new(),
+            sym_of_row: Vec::new(),
+            last: 0,
+            any_time: false,
+        }
+    }
+
+    #[inline]
+    fn parse<F: Fields + ?Sized>(&self, st: &mut BarState, f: &F) -> Result<Bar, String> {
+        let c = &self.cols;
+        let (ts, date_only) = row_stamp(&self.stamp, &mut st.tz, f)?;
+        let open = number("open", f.get(c.open))?;
+        let high = number("high", f.get(c.high))?;
+        let low = number("low", f.get(c.low))?;
+        let close = number("close", f.get(c.close))?;
+        let volume = match c.volume {
+            Some(v) => number("volume", f.get(v))?,
+            None => 0.0,
+        };
+        let bar = Bar::new(Timestamp::from_nanos(ts), open, high, low, close, volume)
+            .map_err(|e| e.to_string())?;
+        let sym = match c.symbol {
+            Some(s) => st.symbol_id(f.get(s))?,
+            None => 0,
+        };
+        st.sym_of_row.push(sym);
+        st.any_time |= !date_only;
+        Ok(bar)
+    }
+}
+
+/// Parses bars from memory; see [`crate::load_bars`].
+pub fn parse_bars(name: &str, bytes: &[u8], opts: &CsvOptions) -> Result<LoadedBars, ImportError> {
+    let src = Source::new(name, bytes)?;
+    let layout = |m: String| ImportError::layout(name, m);
+    let cols = bar_columns(
+        &src.header,
+        src.first_row.as_deref(),
+        opts.date_column.as_deref(),
+        opts.time_column.as_deref(),
+    )
+    .map_err(layout)?;
+    let default_symbol = match (&cols.symbol, &opts.symbol) {
+        (Some(_), _) => None,
+        (None, Some(s)) => Some(s.clone()),
+        (None, None) => {
+            let stem = stem_symbol(name);
+            Some(Symbol::new(&stem).map_err(|e| {
+                layout(format!(
+                    "no ticker/symbol column, and the file name gives no symbol ({e}); pass --symbol"
+                ))
+            })?)
+        }
+    };
+    let fmt = opts.date_format.as_deref();
+    let mut columns = cols.description.clone();
+    if let Some(row) = &src.first_row {
+        let field = row.get(cols.dates.date).map_or(&[][..], Vec::as_slice);
+        columns += &format!(" [date layout: {}]", describe_layout(field, fmt));
+    }
+    if let Some(s) = &default_symbol {
+        columns += &format!(", symbol: {s} (no symbol column)");
+    }
+    let parser = BarParser {
+        stamp: StampSpec {
+            date: cols.dates.date,
+            time: cols.dates.time,
+            format: fmt,
+        },
+        tz: TzConv::new(&opts.tz),
+        cols,
+    };
+    let chunks = src.rows(name, parser.cols.dates.expected, &parser, opts.on_bad_row)?;
+    first_error(name, &chunks)?;
+    assemble(name, chunks, default_symbol, opts.on_bad_row, columns)
+}
+
+/// Reads a bar CSV file; see the crate docs for the recognised layouts.
+pub fn load_bars(path: &Path, opts: &CsvOptions) -> Result<LoadedBars, ImportError> {
+    with_file(path, |name, bytes| parse_bars(name, bytes, opts))
+}
+
+/// One symbol's rows: bars with their lines.
+struct Group {
+    symbol: Symbol,
+    bars: Vec<Bar>,
+    lines: Vec<u32>,
+}
+
+fn assemble(
+    name: &str,
+    chunks: Vec<Chunk<Bar, BarState>>,
+    default_symbol: Option<Symbol>,
+    policy: BadRowPolicy,
+    columns: String,
+) -> Result<LoadedBars, ImportError> {
+    let mut report = ImportReport {
+        columns,
+        ..ImportReport::default()
+    };
+    let mut any_time = false;
+    let mut groups: Vec<Group> = Vec::new();
+    for c in chunks {
+        report.rows_read += c.rows_read;
+        report.skipped.extend(c.skipped);
+        any_time |= c.state.any_time;
+        let ids: Vec<usize> = match &default_symbol {
+            Some(s) => vec![group_index(&mut groups, s)],
+            None => c.state.symbols.iter().map(|(_, s)| group_index(&mut groups, s)).collect(),
+        };
+        if ids.len() == 1 {
+            let g = &mut groups[ids[0]];
+            if g.bars.is_empty() {
+                g.bars = c.out;
+                g.lines = c.lines;
+            } else {
+                g.bars.extend_from_slice(&c.out);
+                g.lines.extend_from_slice(&c.lines);
+            }
+            continue;
+        }
+        for ((bar, line), sym) in c.out.into_iter().zip(c.lines).zip(c.state.sym_of_row) {
+            let g = &mut groups[ids[sym as usize]];
+            g.bars.push(bar);
+            g.lines.push(line);
+        }
+    }
+    groups.sort_by(|a, b| a.symbol.cmp(&b.symbol));
+    let mut dup_error: Option<(u32, String)> = None;
+    let mut series = Vec::with_capacity(groups.len());
+    for mut g in groups {
+        if !g.bars.windows(2).all(|w| w[0].ts() <= w[1].ts()) {
+            report.was_unsorted = true;
+            let mut idx: Vec<u32> = (0..g.bars.len() as u32).collect();
+            idx.sort_by_key(|&i| g.bars[i as usize].ts());
+            g.bars = idx.iter().map(|&i| g.bars[i as usize]).collect();
+            g.lines = idx.iter().map(|&i| g.lines[i as usize]).collect();
+        }
+        if g.bars.windows(2).any(|w| w[0].ts() == w[1].ts()) {
+            remove_duplicates(&mut g, policy, &mut report.skipped, &mut dup_error);
+        }
+        report.bars += g.bars.len();
+        if !g.bars.is_empty() {
+            let s = BarSeries::new(g.symbol, g.bars)
+                .map_err(|e| ImportError::layout(name, e.to_string()))?;
+            series.push(s);
+        }
+    }
+    if let Some((line, message)) = dup_error {
+        return Err(ImportError::Row {
+            file: name.to_string(),
+            line: line as usize,
+            message,
+        });
+    }
+    if report.rows_read == 0 {
+        return Err(ImportError::layout(name, "the file has a header but no data rows"));
+    }
+    report.skipped.sort_by_key(|s| s.line);
+    report.daily = !any_time && report.bars > 0;
+    Ok(LoadedBars { series, report })
+}
+
+fn group_index(groups: &mut Vec<Group>, s: &Symbol) -> usize {
+    match groups.iter().position(|g| &g.symbol == s) {
+        Some(i) => i,
+        None => {
+            groups.push(Group {
+                symbol: s.clone(),
+                bars: Vec::new(),
+                lines: Vec::new(),
+            });
+            groups.len() - 1
+        }
+    }
+}
+
+/// Keeps the first row (in file order) of each timestamp; the others are errors
+/// (the earliest-line one is kept in `dup_error`) or skipped rows.
+fn remove_duplicates(
+    g: &mut Group,
+    policy: BadRowPolicy,
+    skipped: &mut Vec<SkippedRow>,
+    dup_error: &mut Option<(u32, String)>,
+) {
+    let mut keep_bars = Vec::with_capacity(g.bars.len());
+    let mut keep_lines = Vec::with_capacity(g.bars.len());
+    let mut first_line = 0;
+    for (i, (bar, &line)) in g.bars.iter().zip(&g.lines).enumerate() {
+        if i > 0 && g.bars[i - 1].ts() == bar.ts() {
+            let reason = format!(
+                "duplicate timestamp {} for {} (first seen on line {first_line})",
+                bar.ts().display_auto(),
+                g.symbol
+            );
+            match policy {
+                BadRowPolicy::Skip => skipped.push(SkippedRow {
+                    line: line as usize,
+                    reason,
+                }),
+                BadRowPolicy::Error => {
+                    if dup_error.as_ref().is_none_or(|(l, _)| line < *l) {
+                        *dup_error = Some((line, reason));
+                    }
+                }
+            }
+            continue;
+        }
+        first_line = line;
+        keep_bars.push(*bar);
+        keep_lines.push(line);
+    }
+    g.bars = keep_bars;
+    g.lines = keep_lines;
+}

@@ -1,0 +1,115 @@
+//! Getting bytes (memory-mapped files), reading the header, and choosing between the
+//! fast path (no quote characters anywhere) and the `csv`-crate path.
+
+use crate::split::{Chunk, RowParser, parse_csv, parse_fast};
+use crate::{BadRowPolicy, ImportError};
+use std::path::Path;
+
+/// The header and first data row of a CSV text.
+pub(crate) struct Source<'a> {
+    /// The whole text, without a UTF-8 byte-order mark.
+    pub bytes: &'a [u8],
+    /// Header names, trimmed.
+    pub header: Vec<String>,
+    /// The first data row's fields (for layout detection), if any.
+    pub first_row: Option<Vec<Vec<u8>>>,
+    /// Byte offset and line number of the first data row.
+    data_start: (usize, usize),
+}
+
+fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes)
+}
+
+impl<'a> Source<'a> {
+    /// Reads the header; errors when the text is empty.
+    pub(crate) fn new(name: &str, bytes: &'a [u8]) -> Result<Self, ImportError> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let mut rd = reader(bytes);
+        let mut rec = csv::ByteRecord::new();
+        let io = |e: csv::Error| ImportError::layout(name, format!("cannot read the header: {e}"));
+        if !rd.read_byte_record(&mut rec).map_err(io)? {
+            return Err(ImportError::layout(name, "the file is empty (no header, no rows)"));
+        }
+        let header = rec.iter().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect();
+        let pos = rd.position();
+        let data_start = (pos.byte() as usize, pos.line() as usize);
+        let first_row = match rd.read_byte_record(&mut rec) {
+            Ok(true) => Some(rec.iter().map(<[u8]>::to_vec).collect()),
+            _ => None,
+        };
+        Ok(Source {
+            bytes,
+            header,
+            first_row,
+            data_start,
+        })
+    }
+
+    /// Parses every data row, in chunks in file order.
+    pub(crate) fn rows<P: RowParser>(
+        &self,
+        name: &str,
+        expected: usize,
+        parser: &P,
+        policy: BadRowPolicy,
+    ) -> Result<Vec<Chunk<P::Out, P::State>>, ImportError> {
+        let (start, line) = self.data_start;
+        let data = self.bytes.get(start..).unwrap_or_default();
+        if memchr::memchr(b'"', data).is_none() {
+            return Ok(parse_fast(data, line, expected, parser, policy));
+        }
+        let mut rd = reader(self.bytes);
+        let mut rec = csv::ByteRecord::new();
+        rd.read_byte_record(&mut rec)
+            .map_err(|e| ImportError::layout(name, format!("cannot read the header: {e}")))?;
+        parse_csv(&mut rd, expected, parser, policy)
+            .map(|c| vec![c])
+            .map_err(|(line, message)| ImportError::Row {
+                file: name.to_string(),
+                line,
+                message,
+            })
+    }
+}
+
+/// The first error of the first chunk that stopped, as an [`ImportError`].
+pub(crate) fn first_error<O, S>(name: &str, chunks: &[Chunk<O, S>]) -> Result<(), ImportError> {
+    match chunks.iter().find_map(|c| c.error.as_ref()) {
+        Some((line, message)) => Err(ImportError::Row {
+            file: name.to_string(),
+            line: *line,
+            message: message.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Runs `f` over the bytes of a file (memory-mapped when large) and its display name.
+pub(crate) fn with_file<T>(
+    path: &Path,
+    f: impl FnOnce(&str, &[u8]) -> Result<T, ImportError>,
+) -> Result<T, ImportError> {
+    let name = path.display().to_string();
+    let io = |source| ImportError::Io {
+        file: name.clone(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    if len < 1 << 16 {
+        let bytes = std::fs::read(path).map_err(io)?;
+        return f(&name, &bytes);
+    }
+    // SAFETY: the map is read-only and lives only for this call. If another process
+    // truncates the file meanwhile, reads may fault; that is the documented risk of
+    // memory-mapping, accepted here for import speed.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+    f(&name, &map)
+}
+
+/// The default symbol of a file: its name up to the first `_` or `.`, uppercased.
+pub(crate) fn stem_symbol(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.split(['_', '.']).next().unwrap_or(base).to_uppercase()
+}

@@ -1,0 +1,151 @@
+//! Simple moving average with pandas' rolling-mean arithmetic.
+
+use super::{IndicatorError, check_period};
+
+/// Simple moving average of the last `n` values, equal bit for bit to pandas'
+/// `Series.rolling(n).mean()` (pandas 1.5 – 3.x, `_libs/window/aggregations.pyx`
+/// `roll_mean`).
+///
+/// pandas keeps a running sum with Kahan compensation: each new value is added and each
+/// value leaving the window is subtracted through a compensated add (with separate
+/// compensation terms for adds and removes), the result is `sum / count`. When the last
+/// `count` values added are all equal, the result is that value exactly; a mean of only
+/// non-negative (non-positive) values is clamped at 0 from below (above). A plain
+/// running sum or a sum recomputed over the window differs in the last bits, and those
+/// bits decide strict crosses on exact ties (see `REFERENCE-CONVENTIONS.md`).
+#[derive(Clone, Debug)]
+pub struct Sma {
+    window: Vec<f64>,
+    period: usize,
+    /// Next slot of `window` to overwrite (the oldest value once full).
+    pos: usize,
+    nobs: usize,
+    sum: f64,
+    neg_ct: usize,
+    comp_add: f64,
+    comp_remove: f64,
+    same_run: usize,
+    prev: f64,
+}
+
+impl Sma {
+    /// An SMA over `period` values; `period` must be at least 1.
+    pub fn new(period: usize) -> Result<Self, IndicatorError> {
+        let period = check_period("Sma", period)?;
+        Ok(Sma {
+            window: Vec::with_capacity(period),
+            period,
+            pos: 0,
+            nobs: 0,
+            sum: 0.0,
+            neg_ct: 0,
+            comp_add: 0.0,
+            comp_remove: 0.0,
+            same_run: 0,
+            prev: f64::NAN,
+        })
+    }
+
+    /// Number of values averaged.
+    pub fn period(&self) -> usize {
+        self.period
+    }
+
+    /// Adds the next value; returns the mean of the last `period` values once there are
+    /// that many.
+    pub fn update(&mut self, x: f64) -> Option<f64> {
+        if self.window.len() < self.period {
+            self.window.push(x);
+        } else {
+            let old = std::mem::replace(&mut self.window[self.pos], x);
+            self.remove(old);
+        }
+        self.pos = (self.pos + 1) % self.period;
+        self.add(x);
+        self.value()
+    }
+
+    /// The current mean, or `None` before `period` values.
+    pub fn value(&self) -> Option<f64> {
+        if self.nobs < self.period {
+            return None;
+        }
+        let mean = self.sum / self.nobs as f64;
+        Some(if self.same_run >= self.nobs {
+            self.prev
+        } else if self.neg_ct == 0 && mean < 0.0 {
+            0.0
+        } else if self.neg_ct == self.nobs && mean > 0.0 {
+            0.0
+        } else {
+            mean
+        })
+    }
+
+    fn add(&mut self, x: f64) {
+        self.nobs += 1;
+        let y = x - self.comp_add;
+        let t = self.sum + y;
+        self.comp_add = t - self.sum - y;
+        self.sum = t;
+        if x.is_sign_negative() {
+            self.neg_ct += 1;
+        }
+        if x == self.prev {
+            self.same_run += 1;
+        } else {
+            self.same_run = 1;
+        }
+        self.prev = x;
+    }
+
+    fn remove(&mut self, x: f64) {
+        self.nobs -= 1;
+        let y = -x - self.comp_remove;
+        let t = self.sum + y;
+        self.comp_remove = t - self.sum - y;
+        self.sum = t;
+        if x.is_sign_negative() {
+            self.neg_ct -= 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn is_none_until_period_values() {
+        let mut s = Sma::new(3).unwrap();
+        assert_eq!(s.update(1.0), None);
+        assert_eq!(s.update(2.0), None);
+        assert_eq!(s.update(3.0), Some(2.0));
+        assert_eq!(s.update(6.0), Some(11.0 / 3.0));
+    }
+
+    #[test]
+    fn period_one_returns_each_value() {
+        let mut s = Sma::new(1).unwrap();
+        for x in [3.5, 1.25, 7.0] {
+            assert_eq!(s.update(x), Some(x));
+        }
+    }
+
+    #[test]
+    fn equal_values_give_that_value_exactly() {
+        let mut s = Sma::new(3).unwrap();
+        for x in [0.1, 0.7, 0.3, 0.3, 0.3] {
+            s.update(x);
+        }
+        assert_eq!(s.value().map(f64::to_bits), Some(0.3f64.to_bits()));
+    }
+
+    #[test]
+    fn rejects_zero_period() {
+        assert_eq!(
+            Sma::new(0).unwrap_err().to_string(),
+            "Sma: period must be at least 1, got 0"
+        );
+    }
+}

@@ -1,0 +1,78 @@
+//! Calendar helpers: how many bars make a year, and durations as human text.
+
+use std::collections::HashMap;
+use tradelab_core::Timestamp;
+
+/// Trading days per year, the annualization empyrical and quantstats use for daily
+/// returns.
+pub const TRADING_DAYS_PER_YEAR: f64 = 252.0;
+
+/// Periods per year for annualizing per-bar returns.
+///
+/// Daily bars (`daily = true`): 252. Intraday bars: 252 × the median number of bars
+/// per calendar date, dates taken in `tz` (UTC unless the caller passes the exchange's
+/// zone, so a session is not split at midnight UTC). The median of an even number of
+/// days is the mean of the two middle counts (numpy's). Using the median keeps half
+/// sessions and a partial first or last day from shifting the factor: 390 one-minute
+/// bars a day give 98,280. Without timestamps the daily 252 is returned. Callers may
+/// override the result through [`super::MetricsInput::periods_per_year`].
+pub fn periods_per_year(timestamps: &[Timestamp], daily: bool, tz: &jiff::tz::TimeZone) -> f64 {
+    if daily || timestamps.is_empty() {
+        return TRADING_DAYS_PER_YEAR;
+    }
+    let mut per_day: HashMap<jiff::civil::Date, usize> = HashMap::new();
+    for ts in timestamps {
+        *per_day
+            .entry(tz.to_datetime(ts.to_jiff()).date())
+            .or_default() += 1;
+    }
+    let mut counts: Vec<usize> = per_day.into_values().collect();
+    counts.sort_unstable();
+    let mid = counts.len() / 2;
+    let median = if counts.len() % 2 == 1 {
+        counts[mid] as f64
+    } else {
+        (counts[mid - 1] + counts[mid]) as f64 / 2.0
+    };
+    TRADING_DAYS_PER_YEAR * median
+}
+
+/// A duration in whole seconds as short human text with its two largest units:
+/// `"12d 3h"`, `"3h 5m"`, `"45m"`, `"45m 30s"`, `"7s"`, `"0s"`; a zero second unit is
+/// left out (`"2d"`), smaller units are dropped (not rounded). Negative durations get
+/// a leading `-`.
+pub fn format_duration(secs: i64) -> String {
+    let sign = if secs < 0 { "-" } else { "" };
+    let s = secs.unsigned_abs();
+    let units = [(86_400u64, "d"), (3600, "h"), (60, "m"), (1, "s")];
+    let Some(first) = units.iter().position(|&(size, _)| s >= size) else {
+        return "0s".to_string();
+    };
+    let (size, name) = units[first];
+    let mut text = format!("{sign}{}{name}", s / size);
+    if let Some(&(next_size, next_name)) = units.get(first + 1) {
+        let rest = (s % size) / next_size;
+        if rest > 0 {
+            text.push_str(&format!(" {rest}{next_name}"));
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_two_largest_units() {
+        assert_eq!(format_duration(12 * 86_400 + 3 * 3600 + 59), "12d 3h");
+        assert_eq!(format_duration(45 * 60), "45m");
+        assert_eq!(format_duration(3 * 3600 + 5 * 60 + 9), "3h 5m");
+        assert_eq!(format_duration(2 * 86_400 + 59 * 60), "2d");
+        assert_eq!(format_duration(61), "1m 1s");
+        assert_eq!(format_duration(7), "7s");
+        assert_eq!(format_duration(0), "0s");
+        assert_eq!(format_duration(-3600), "-1h");
+        assert_eq!(format_duration(i64::MIN).chars().next(), Some('-'));
+    }
+}

@@ -1,0 +1,247 @@
+//! Built-in rule-based strategies and their registry.
+//!
+//! Every strategy is a [`Decider`] that handles any number of symbols: it keeps one
+//! state per symbol index (sized at its first step from `ctx.view.len()`), looks only
+//! at the symbols in `ctx.updated`, feeds each new bar to its indicators exactly once
+//! and allocates nothing per bar (only the reason text of an order it emits).
+//!
+//! With `allow_short` (the run's `--allow-short`) a sell signal opens a short
+//! position; without it, it only closes a long one.
+
+mod breakout;
+mod buy_and_hold;
+#[cfg(test)]
+mod multi_symbol_tests;
+mod params;
+mod rsi_reversion;
+mod sma_cross;
+#[cfg(test)]
+mod testkit;
+
+pub use breakout::Breakout;
+pub use buy_and_hold::BuyAndHold;
+pub use rsi_reversion::RsiReversion;
+pub use sma_cross::SmaCross;
+
+use crate::decider::Decider;
+use crate::view::DataView;
+use tradelab_core::Bar;
+
+/// A built-in strategy as listed by `tradelab strategies` and the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StrategyInfo {
+    /// Name used to select it, e.g. `sma_cross`.
+    pub name: &'static str,
+    /// One line saying what it does.
+    pub summary: &'static str,
+    /// Its parameters, with defaults.
+    pub params: &'static [ParamInfo],
+}
+
+/// One strategy parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParamInfo {
+    /// Name as given on the command line (`fast=10`).
+    pub name: &'static str,
+    /// Value used when the parameter is not given.
+    pub default: &'static str,
+    /// What it means and which values it accepts.
+    pub help: &'static str,
+}
+
+/// Why a strategy cannot be built. Each message names the strategy, the parameter and
+/// the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StrategyError {
+    /// No built-in strategy has this name.
+    #[error("unknown strategy {name:?}; known strategies: {known}")]
+    UnknownStrategy {
+        /// The name asked for.
+        name: String,
+        /// Comma-separated names of the built-in strategies.
+        known: String,
+    },
+    /// The strategy has no parameter of this name.
+    #[error("{strategy}: unknown parameter {param:?}; known parameters: {known}")]
+    UnknownParam {
+        /// Strategy name.
+        strategy: &'static str,
+        /// The parameter name given.
+        param: String,
+        /// Comma-separated parameter names, or `none`.
+        known: String,
+    },
+    /// The same parameter was given more than once.
+    #[error("{strategy}: parameter {param} is given more than once")]
+    DuplicateParam {
+        /// Strategy name.
+        strategy: &'static str,
+        /// The repeated parameter.
+        param: String,
+    },
+    /// The value does not parse as the expected kind of number.
+    #[error("{strategy}: {param} ({value}) is not {expected}")]
+    NotANumber {
+        /// Strategy name.
+        strategy: &'static str,
+        /// Parameter name.
+        param: &'static str,
+        /// The text given.
+        value: String,
+        /// What was expected, e.g. `a whole number`.
+        expected: &'static str,
+    },
+    /// The value is a number outside the allowed range or breaks a relation with
+    /// another parameter.
+    #[error("{strategy}: {param} ({value}) must be {rule}")]
+    OutOfRange {
+        /// Strategy name.
+        strategy: &'static str,
+        /// Parameter name.
+        param: &'static str,
+        /// The value given.
+        value: String,
+        /// The rule it breaks, e.g. `smaller than slow (20)`.
+        rule: String,
+    },
+}
+
+static CATALOG: [StrategyInfo; 4] = [
+    buy_and_hold::INFO,
+    sma_cross::INFO,
+    rsi_reversion::INFO,
+    breakout::INFO,
+];
+
+/// The built-in strategies, in display order.
+pub fn catalog() -> &'static [StrategyInfo] {
+    &CATALOG
+}
+
+/// Builds the strategy `name` from `key=value` parameters (missing ones take their
+/// defaults). `allow_short` is the run's shorting permission: it decides whether sell
+/// signals open short positions.
+pub fn build(
+    name: &str,
+    params: &[(String, String)],
+    allow_short: bool,
+) -> Result<Box<dyn Decider>, StrategyError> {
+    Ok(match name {
+        "buy_and_hold" => Box::new(BuyAndHold::from_params(params)?),
+        "sma_cross" => Box::new(SmaCross::from_params(params, allow_short)?),
+        "rsi_reversion" => Box::new(RsiReversion::from_params(params, allow_short)?),
+        "breakout" => Box::new(Breakout::from_params(params, allow_short)?),
+        _ => {
+            return Err(StrategyError::UnknownStrategy {
+                name: name.to_string(),
+                known: CATALOG.map(|s| s.name).join(", "),
+            });
+        }
+    })
+}
+
+/// Direction of the position a strategy holds in one symbol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Holding {
+    Flat,
+    Long,
+    Short,
+}
+
+impl Holding {
+    fn of(ctx: &crate::decider::DecisionContext<'_>, i: usize) -> Holding {
+        let q = ctx.portfolio.position(i);
+        if q.is_zero() {
+            Holding::Flat
+        } else if q.get().is_sign_positive() {
+            Holding::Long
+        } else {
+            Holding::Short
+        }
+    }
+}
+
+/// The bars of symbol `i` the strategy has not seen yet (normally exactly one), and
+/// marks them seen. `seen` counts the bars already fed to the symbol's indicators.
+fn unseen_bars<'a>(seen: &mut usize, view: &DataView<'a>, i: usize) -> &'a [Bar] {
+    let bars = view.bars(i);
+    let from = (*seen).min(bars.len());
+    *seen = bars.len();
+    &bars[from..]
+}
+
+/// A number for a reason text: up to 4 decimals, trailing zeros dropped (at least 2
+/// decimals kept), so `312.45` and `49.929` read naturally.
+fn num(x: f64) -> String {
+    let mut s = format!("{x:.4}");
+    while s.ends_with('0') && s.len() - s.find('.').unwrap_or(s.len()) > 3 {
+        s.pop();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn builds_every_catalogued_strategy_with_defaults() {
+        for info in catalog() {
+            let d = build(info.name, &[], false).unwrap();
+            assert!(d.name().starts_with(info.name), "{}", d.name());
+        }
+    }
+
+    #[test]
+    fn names_carry_the_parameters() {
+        let d = build("sma_cross", &p(&[("slow", "30")]), false).unwrap();
+        assert_eq!(d.name(), "sma_cross(fast=10, slow=30)");
+        let d = build("rsi_reversion", &[], true).unwrap();
+        assert_eq!(d.name(), "rsi_reversion(period=14, lower=30, upper=70)");
+        assert_eq!(
+            build("breakout", &[], false).unwrap().name(),
+            "breakout(lookback=20)"
+        );
+        assert_eq!(
+            build("buy_and_hold", &[], false).unwrap().name(),
+            "buy_and_hold"
+        );
+    }
+
+    #[test]
+    fn unknown_strategy_lists_the_known_names() {
+        let e = build("golden_goose", &[], false).err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "unknown strategy \"golden_goose\"; known strategies: \
+             buy_and_hold, sma_cross, rsi_reversion, breakout"
+        );
+    }
+
+    #[test]
+    fn catalog_defaults_are_accepted_explicitly() {
+        for info in catalog() {
+            let given: Vec<_> = info
+                .params
+                .iter()
+                .map(|p| (p.name.to_string(), p.default.to_string()))
+                .collect();
+            assert!(build(info.name, &given, true).is_ok(), "{}", info.name);
+        }
+    }
+
+    #[test]
+    fn reason_numbers_keep_two_to_four_decimals() {
+        assert_eq!(num(312.45), "312.45");
+        assert_eq!(num(49.928999999999995), "49.929");
+        assert_eq!(num(30.0), "30.00");
+        assert_eq!(num(1.23456), "1.2346");
+    }
+}
