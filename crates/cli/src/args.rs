@@ -84,19 +84,44 @@ pub struct BacktestArgs {
     #[arg(long = "param", value_name = "K=V")]
     pub params: Vec<String>,
     /// Initial cash.
-    #[arg(long, default_value = "10000", value_name = "AMOUNT")]
+    #[arg(
+        long,
+        default_value = "10000",
+        value_name = "AMOUNT",
+        allow_hyphen_values = true
+    )]
     pub cash: String,
     /// Commission as a fraction of notional per fill (0.002 = 0.2 %).
-    #[arg(long, default_value = "0", value_name = "RATE")]
+    #[arg(
+        long,
+        default_value = "0",
+        value_name = "RATE",
+        allow_hyphen_values = true
+    )]
     pub commission: String,
     /// Commission per share (unit) per fill, added to the rate.
-    #[arg(long, default_value = "0", value_name = "AMOUNT")]
+    #[arg(
+        long,
+        default_value = "0",
+        value_name = "AMOUNT",
+        allow_hyphen_values = true
+    )]
     pub commission_per_share: String,
     /// Minimum commission per fill.
-    #[arg(long, default_value = "0", value_name = "AMOUNT")]
+    #[arg(
+        long,
+        default_value = "0",
+        value_name = "AMOUNT",
+        allow_hyphen_values = true
+    )]
     pub commission_min: String,
     /// Adverse slippage on market and stop fills, in basis points.
-    #[arg(long, default_value = "0", value_name = "BPS")]
+    #[arg(
+        long,
+        default_value = "0",
+        value_name = "BPS",
+        allow_hyphen_values = true
+    )]
     pub slippage_bps: String,
     /// Fill model.
     #[arg(long, value_enum, default_value_t = Fill::NextOpen)]

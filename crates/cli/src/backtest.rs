@@ -108,15 +108,18 @@ fn run_config(a: &BacktestArgs) -> Result<RunConfig> {
 fn parse_params(raw: &[String]) -> Result<Vec<(String, String)>> {
     raw.iter()
         .map(|p| match p.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+            Some((k, v)) if !k.trim().is_empty() => {
+                Ok((k.trim().to_string(), v.trim().to_string()))
+            }
             _ => bail!("--param {p:?} is not of the form name=value"),
         })
         .collect()
 }
 
 pub fn parse_tz(name: &str) -> Result<jiff::tz::TimeZone> {
-    jiff::tz::TimeZone::get(name)
-        .with_context(|| format!("--tz {name:?} is not a known time zone (e.g. UTC, America/New_York)"))
+    jiff::tz::TimeZone::get(name).with_context(|| {
+        format!("--tz {name:?} is not a known time zone (e.g. UTC, America/New_York)")
+    })
 }
 
 pub fn csv_options(c: &CsvArgs, tz: &jiff::tz::TimeZone, symbol: Option<Symbol>) -> CsvOptions {
@@ -142,7 +145,11 @@ fn requested_symbols(a: &BacktestArgs) -> Result<Vec<Symbol>> {
 
 /// Loads every file, keeps the requested symbols (all when none requested) and the
 /// requested period.
-fn load_series(a: &BacktestArgs, requested: &[Symbol], tz: &jiff::tz::TimeZone) -> Result<Vec<BarSeries>> {
+fn load_series(
+    a: &BacktestArgs,
+    requested: &[Symbol],
+    tz: &jiff::tz::TimeZone,
+) -> Result<Vec<BarSeries>> {
     let name_single = (requested.len() == 1).then(|| requested[0].clone());
     let mut all: Vec<BarSeries> = Vec::new();
     for path in &a.data {
@@ -166,14 +173,24 @@ fn load_series(a: &BacktestArgs, requested: &[Symbol], tz: &jiff::tz::TimeZone) 
         for sym in requested {
             let Some(pos) = all.iter().position(|s| s.symbol() == sym) else {
                 let known: Vec<String> = all.iter().map(|s| s.symbol().to_string()).collect();
-                bail!("symbol {sym} is not in the data; available: {}", known.join(", "));
+                bail!(
+                    "symbol {sym} is not in the data; available: {}",
+                    known.join(", ")
+                );
             };
             chosen.push(all.swap_remove(pos));
         }
         chosen
     };
-    let from = a.from.as_deref().map(|t| parse_bound("from", t, false)).transpose()?;
-    let to = a.to.as_deref().map(|t| parse_bound("to", t, true)).transpose()?;
+    let from = a
+        .from
+        .as_deref()
+        .map(|t| parse_bound("from", t, false))
+        .transpose()?;
+    let to =
+        a.to.as_deref()
+            .map(|t| parse_bound("to", t, true))
+            .transpose()?;
     for s in &mut chosen {
         s.restrict(from, to);
     }
@@ -186,12 +203,19 @@ fn load_series(a: &BacktestArgs, requested: &[Symbol], tz: &jiff::tz::TimeZone) 
 
 fn report_import(path: &std::path::Path, r: &tradelab_data::ImportReport) {
     if r.was_unsorted {
-        eprintln!("note: {} was not in time order; rows were sorted", path.display());
+        eprintln!(
+            "note: {} was not in time order; rows were sorted",
+            path.display()
+        );
     }
     if !r.skipped.is_empty() {
-        eprintln!("note: {}: skipped {} bad row(s):", path.display(), r.skipped.len());
+        eprintln!(
+            "note: {}: skipped {} bad row(s):",
+            path.display(),
+            r.skipped.len()
+        );
         for s in r.skipped.iter().take(10) {
-            eprintln!("  {s}");
+            eprintln!("  line {}: {}", s.line, s.reason);
         }
         if r.skipped.len() > 10 {
             eprintln!("  … and {} more", r.skipped.len() - 10);

@@ -65,11 +65,29 @@ fn inspect(a: InspectArgs) -> Result<()> {
     let r = &loaded.report;
     println!("file      {}", a.file.display());
     println!("columns   {}", r.columns);
-    println!("rows      {} read, {} bars, {} skipped{}", r.rows_read, r.bars, r.skipped.len(),
-        if r.was_unsorted { ", input was unsorted (sorted)" } else { "" });
-    println!("kind      {}", if r.daily { "daily bars" } else { "intraday bars" });
+    println!(
+        "rows      {} read, {} bars, {} skipped{}",
+        r.rows_read,
+        r.bars,
+        r.skipped.len(),
+        if r.was_unsorted {
+            ", input was unsorted (sorted)"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "kind      {}",
+        if r.daily {
+            "daily bars"
+        } else {
+            "intraday bars"
+        }
+    );
     for s in &loaded.series {
-        let (Some(first), Some(last)) = (s.bars().first(), s.bars().last()) else { continue };
+        let (Some(first), Some(last)) = (s.bars().first(), s.bars().last()) else {
+            continue;
+        };
         println!(
             "{:<8}  {:>7} bars  {} → {}",
             s.symbol().as_str(),

@@ -40,11 +40,22 @@ pub fn report_table(r: &Report, outcome: &RunOutcome) -> String {
     let mut rows: Vec<(&str, String)> = vec![
         ("Strategy", r.strategy.clone()),
         ("Symbols", r.symbols.join(", ")),
-        ("Period", format!("{} → {} ({} bars)", r.start, r.end, r.bars)),
+        (
+            "Period",
+            format!("{} → {} ({} bars)", r.start, r.end, r.bars),
+        ),
         ("Fill model", r.fill_model.clone()),
         ("Commission", r.commission.clone()),
         ("Slippage", format!("{} bps", r.slippage_bps)),
-        ("Shorting", if r.allow_short { "allowed" } else { "not allowed" }.into()),
+        (
+            "Shorting",
+            if r.allow_short {
+                "allowed"
+            } else {
+                "not allowed"
+            }
+            .into(),
+        ),
         ("Periods per year", format!("{}", r.periods_per_year)),
         ("", String::new()),
         ("Initial cash", money(r.initial_cash)),
@@ -74,25 +85,54 @@ pub fn report_table(r: &Report, outcome: &RunOutcome) -> String {
         ("Open trades", r.open_trades.to_string()),
         ("Win rate", pct(r.win_rate_pct)),
         ("Profit factor", num(r.profit_factor, 3)),
-        ("Expectancy", r.expectancy.map(money).unwrap_or_else(|| "n/a".into())),
+        (
+            "Expectancy",
+            r.expectancy.map(money).unwrap_or_else(|| "n/a".into()),
+        ),
         ("Avg trade", pct(r.avg_trade_pct)),
-        ("Best / worst trade", format!("{} / {}", pct(r.best_trade_pct), pct(r.worst_trade_pct))),
-        ("Avg / max duration", format!(
-            "{} / {}",
-            r.avg_trade_duration.as_deref().unwrap_or("n/a"),
-            r.max_trade_duration.as_deref().unwrap_or("n/a")
-        )),
-        ("Max consec. wins / losses", format!("{} / {}", r.max_consecutive_wins, r.max_consecutive_losses)),
+        (
+            "Best / worst trade",
+            format!("{} / {}", pct(r.best_trade_pct), pct(r.worst_trade_pct)),
+        ),
+        (
+            "Avg / max duration",
+            format!(
+                "{} / {}",
+                r.avg_trade_duration.as_deref().unwrap_or("n/a"),
+                r.max_trade_duration.as_deref().unwrap_or("n/a")
+            ),
+        ),
+        (
+            "Max consec. wins / losses",
+            format!("{} / {}", r.max_consecutive_wins, r.max_consecutive_losses),
+        ),
         ("Fills", r.fills.to_string()),
     ];
     if !r.orders_rejected.is_empty() {
-        let text: Vec<String> = r.orders_rejected.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let text: Vec<String> = r
+            .orders_rejected
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
         rows.push(("Rejected orders", text.join(", ")));
     }
     for p in &outcome.open_positions {
-        rows.push(("Open position", format!("{} {} @ {} (mark {})", p.symbol, p.qty, p.avg_price.get().round_dp(4), p.mark)));
+        rows.push((
+            "Open position",
+            format!(
+                "{} {} @ {} (mark {})",
+                p.symbol,
+                p.qty,
+                p.avg_price.get().round_dp(4),
+                p.mark
+            ),
+        ));
     }
-    let width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
     for (k, v) in rows {
         if k.is_empty() {
@@ -107,7 +147,10 @@ pub fn report_table(r: &Report, outcome: &RunOutcome) -> String {
 /// Writes closed trades as CSV.
 pub fn write_trades_csv(path: &Path, trades: &[ClosedTrade]) -> std::io::Result<()> {
     let mut w = BufWriter::new(std::fs::File::create(path)?);
-    writeln!(w, "symbol,side,qty,entry_time,exit_time,entry_price,exit_price,pnl,return_pct,commissions")?;
+    writeln!(
+        w,
+        "symbol,side,qty,entry_time,exit_time,entry_price,exit_price,pnl,return_pct,commissions"
+    )?;
     for t in trades {
         writeln!(
             w,

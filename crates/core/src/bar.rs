@@ -49,7 +49,12 @@ impl Bar {
         close: f64,
         volume: f64,
     ) -> Result<Self, BarError> {
-        for (field, value) in [("open", open), ("high", high), ("low", low), ("close", close)] {
+        for (field, value) in [
+            ("open", open),
+            ("high", high),
+            ("low", low),
+            ("close", close),
+        ] {
             if !value.is_finite() {
                 return Err(BarError::NotFinite { field, value });
             }

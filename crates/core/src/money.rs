@@ -22,7 +22,8 @@ pub fn decimal_from_f64(what: &'static str, value: f64) -> Result<Decimal, Money
         return Err(MoneyError::NotFinite { what, value });
     }
     let text = format!("{value}");
-    text.parse::<Decimal>().map_err(|_| MoneyError::OutOfRange { what, value: text })
+    text.parse::<Decimal>()
+        .map_err(|_| MoneyError::OutOfRange { what, value: text })
 }
 
 macro_rules! decimal_newtype {

@@ -91,6 +91,9 @@ mod tests {
     #[test]
     fn rejects_empty_and_spaces() {
         assert_eq!(Symbol::new("  "), Err(SymbolError::Empty));
-        assert!(matches!(Symbol::new("A B"), Err(SymbolError::InvalidChar(_, ' '))));
+        assert!(matches!(
+            Symbol::new("A B"),
+            Err(SymbolError::InvalidChar(_, ' '))
+        ));
     }
 }

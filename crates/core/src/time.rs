@@ -50,7 +50,10 @@ impl Timestamp {
 
     /// `YYYY-MM-DD` in UTC.
     pub fn date_string(self) -> String {
-        self.to_jiff().to_zoned_datetime(jiff::tz::TimeZone::UTC).date().to_string()
+        self.to_jiff()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date()
+            .to_string()
     }
 
     /// Human text: the date alone when the instant is midnight UTC, else RFC 3339 in UTC.
@@ -79,7 +82,9 @@ pub struct Timeframe {
 /// Why a timeframe text could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeframeError {
-    #[error("timeframe {0:?} is not of the form <number><unit> with unit s, m, h or d (e.g. 1m, 5m, 1h, 1d)")]
+    #[error(
+        "timeframe {0:?} is not of the form <number><unit> with unit s, m, h or d (e.g. 1m, 5m, 1h, 1d)"
+    )]
     Malformed(String),
     #[error("timeframe {0:?} must be positive and at most 7d")]
     OutOfRange(String),
@@ -87,9 +92,13 @@ pub enum TimeframeError {
 
 impl Timeframe {
     /// One day.
-    pub const DAY: Timeframe = Timeframe { nanos: NANOS_PER_DAY };
+    pub const DAY: Timeframe = Timeframe {
+        nanos: NANOS_PER_DAY,
+    };
     /// One minute.
-    pub const MINUTE: Timeframe = Timeframe { nanos: 60 * NANOS_PER_SEC };
+    pub const MINUTE: Timeframe = Timeframe {
+        nanos: 60 * NANOS_PER_SEC,
+    };
 
     /// Length in nanoseconds.
     pub const fn nanos(self) -> i64 {
@@ -155,7 +164,13 @@ mod tests {
 
     #[test]
     fn parses_and_prints_timeframes() {
-        for (text, secs) in [("1m", 60), ("5m", 300), ("15m", 900), ("1h", 3600), ("1d", 86_400)] {
+        for (text, secs) in [
+            ("1m", 60),
+            ("5m", 300),
+            ("15m", 900),
+            ("1h", 3600),
+            ("1d", 86_400),
+        ] {
             let tf: Timeframe = text.parse().unwrap();
             assert_eq!(tf.nanos(), secs * NANOS_PER_SEC);
             assert_eq!(tf.to_string(), text);
@@ -173,12 +188,18 @@ mod tests {
     fn floor_labels_by_interval_start() {
         let tf: Timeframe = "5m".parse().unwrap();
         let ts = Timestamp::from_secs(1_000_000_123);
-        assert_eq!(tf.floor(ts), Timestamp::from_secs(1_000_000_123 / 300 * 300));
+        assert_eq!(
+            tf.floor(ts),
+            Timestamp::from_secs(1_000_000_123 / 300 * 300)
+        );
     }
 
     #[test]
     fn displays_dates_and_instants() {
         assert_eq!(Timestamp::from_secs(86_400).display_auto(), "1970-01-02");
-        assert_eq!(Timestamp::from_secs(86_460).display_auto(), "1970-01-02T00:01:00Z");
+        assert_eq!(
+            Timestamp::from_secs(86_460).display_auto(),
+            "1970-01-02T00:01:00Z"
+        );
     }
 }

@@ -161,7 +161,12 @@ fn assemble(
         any_time |= c.state.any_time;
         let ids: Vec<usize> = match &default_symbol {
             Some(s) => vec![group_index(&mut groups, s)],
-            None => c.state.symbols.iter().map(|(_, s)| group_index(&mut groups, s)).collect(),
+            None => c
+                .state
+                .symbols
+                .iter()
+                .map(|(_, s)| group_index(&mut groups, s))
+                .collect(),
         };
         if ids.len() == 1 {
             let g = &mut groups[ids[0]];
@@ -209,7 +214,10 @@ fn assemble(
         });
     }
     if report.rows_read == 0 {
-        return Err(ImportError::layout(name, "the file has a header but no data rows"));
+        return Err(ImportError::layout(
+            name,
+            "the file has a header but no data rows",
+        ));
     }
     report.skipped.sort_by_key(|s| s.line);
     report.daily = !any_time && report.bars > 0;

@@ -11,7 +11,10 @@ const ADJ_NAMES: [&str; 4] = ["adj close", "adj_close", "adjclose", "adjusted cl
 
 /// Normalises a header name for matching.
 pub(crate) fn norm(name: &str) -> String {
-    name.trim().trim_start_matches('\u{feff}').trim().to_ascii_lowercase()
+    name.trim()
+        .trim_start_matches('\u{feff}')
+        .trim()
+        .to_ascii_lowercase()
 }
 
 /// Where the date and time live.
@@ -40,17 +43,28 @@ impl DateCols {
 }
 
 fn list(names: &[String]) -> String {
-    names.iter().map(|n| format!("\"{}\"", n.trim())).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("\"{}\"", n.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Index of the single column whose normalised name is one of `wanted`.
 pub(crate) fn find(names: &[String], wanted: &[&str]) -> Result<Option<usize>, String> {
     for w in wanted {
-        let hits: Vec<usize> = (0..names.len()).filter(|&i| norm(&names[i]) == *w).collect();
+        let hits: Vec<usize> = (0..names.len())
+            .filter(|&i| norm(&names[i]) == *w)
+            .collect();
         match hits.as_slice() {
             [] => continue,
             [i] => return Ok(Some(*i)),
-            _ => return Err(format!("the header has {} columns named \"{w}\"; rename one", hits.len())),
+            _ => {
+                return Err(format!(
+                    "the header has {} columns named \"{w}\"; rename one",
+                    hits.len()
+                ));
+            }
         }
     }
     Ok(None)
@@ -58,7 +72,10 @@ pub(crate) fn find(names: &[String], wanted: &[&str]) -> Result<Option<usize>, S
 
 fn by_option(names: &[String], name: &str, flag: &str) -> Result<usize, String> {
     find(names, &[norm(name).as_str()])?.ok_or_else(|| {
-        format!("{flag} \"{name}\" is not a column; the columns are {}", list(names))
+        format!(
+            "{flag} \"{name}\" is not a column; the columns are {}",
+            list(names)
+        )
     })
 }
 
@@ -176,7 +193,12 @@ pub(crate) fn bar_columns(
     let symbol = find(names, &["ticker", "symbol"])?;
     let adj = find(names, &ADJ_NAMES)?;
     let mut d = dates.description.clone();
-    for (what, i) in [("open", open), ("high", high), ("low", low), ("close", close)] {
+    for (what, i) in [
+        ("open", open),
+        ("high", high),
+        ("low", low),
+        ("close", close),
+    ] {
         d += &format!(", {what}: \"{}\"", names[i].trim());
     }
     match volume {

@@ -65,17 +65,19 @@ pub use aggregate::{AggBar, aggregate_ticks};
 pub use bars_csv::{load_bars, parse_bars};
 pub use error::ImportError;
 pub use session::Session;
-pub use ticks::{LoadedTicks, Tick, TickOptions, load_ticks, load_ticks_with_report, parse_ticks,
-    parse_ticks_with_report};
+pub use ticks::{
+    LoadedTicks, Tick, TickOptions, load_ticks, load_ticks_with_report, parse_ticks,
+    parse_ticks_with_report,
+};
 pub use write::write_agg_csv;
 
-use tradelab_core::{BarSeries, Symbol};
 #[cfg(doc)]
 use tradelab_core::{Bar, Timeframe};
+use tradelab_core::{BarSeries, Symbol};
 
 /// How to read a bar CSV file. `Default::default()` detects everything; each field
 /// overrides one detection step and corresponds to the CLI flag in its doc.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct CsvOptions {
     /// `--date-column`: name of the date (or date-time) column.
     pub date_column: Option<String>,
@@ -91,6 +93,20 @@ pub struct CsvOptions {
     pub symbol: Option<Symbol>,
     /// What to do with invalid rows.
     pub on_bad_row: BadRowPolicy,
+}
+
+impl Default for CsvOptions {
+    /// Detect everything, read naive times as UTC, stop at the first bad row.
+    fn default() -> Self {
+        CsvOptions {
+            date_column: None,
+            time_column: None,
+            date_format: None,
+            tz: jiff::tz::TimeZone::UTC,
+            symbol: None,
+            on_bad_row: BadRowPolicy::Error,
+        }
+    }
 }
 
 /// What to do with a row that cannot be imported.

@@ -77,9 +77,8 @@ pub(crate) struct SessionFilter {
 
 impl SessionFilter {
     pub(crate) fn new(session: Session) -> Self {
-        let tz = TimeZone::get("America/New_York").unwrap_or(TimeZone::fixed(
-            jiff::tz::Offset::constant(-5),
-        ));
+        let tz = TimeZone::get("America/New_York")
+            .unwrap_or(TimeZone::fixed(jiff::tz::Offset::constant(-5)));
         SessionFilter {
             window: session.window(),
             tz,

@@ -18,7 +18,10 @@ pub(crate) struct Source<'a> {
 }
 
 fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes)
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes)
 }
 
 impl<'a> Source<'a> {
@@ -29,9 +32,15 @@ impl<'a> Source<'a> {
         let mut rec = csv::ByteRecord::new();
         let io = |e: csv::Error| ImportError::layout(name, format!("cannot read the header: {e}"));
         if !rd.read_byte_record(&mut rec).map_err(io)? {
-            return Err(ImportError::layout(name, "the file is empty (no header, no rows)"));
+            return Err(ImportError::layout(
+                name,
+                "the file is empty (no header, no rows)",
+            ));
         }
-        let header = rec.iter().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect();
+        let header = rec
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).trim().to_string())
+            .collect();
         let pos = rd.position();
         let data_start = (pos.byte() as usize, pos.line() as usize);
         let first_row = match rd.read_byte_record(&mut rec) {

@@ -37,7 +37,10 @@ pub(crate) fn row_stamp<F: Fields + ?Sized>(
         (Some(t), RawTime::Date(days)) => {
             let tf = trim(f.get(t));
             let tod = parse_time_only(tf).map_err(|_| {
-                format!("time \"{}\" is not a time of day (H:MM[:SS[.fff]])", show(tf))
+                format!(
+                    "time \"{}\" is not a time of day (H:MM[:SS[.fff]])",
+                    show(tf)
+                )
             })?;
             RawTime::Naive(days, tod)
         }

@@ -21,7 +21,7 @@ pub struct Tick {
 }
 
 /// How to read a tick CSV file; `Default::default()` detects everything.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct TickOptions {
     /// `--date-column`: name of the timestamp column.
     pub date_column: Option<String>,
@@ -31,6 +31,18 @@ pub struct TickOptions {
     pub tz: jiff::tz::TimeZone,
     /// What to do with invalid rows.
     pub on_bad_row: BadRowPolicy,
+}
+
+impl Default for TickOptions {
+    /// Detect everything, read naive times as UTC, stop at the first bad row.
+    fn default() -> Self {
+        TickOptions {
+            date_column: None,
+            date_format: None,
+            tz: jiff::tz::TimeZone::UTC,
+            on_bad_row: BadRowPolicy::Error,
+        }
+    }
 }
 
 /// Ticks read from one file, with what the import did.
@@ -100,8 +112,13 @@ pub fn parse_ticks_with_report(
     let src = Source::new(name, bytes)?;
     let layout = |m: String| ImportError::layout(name, m);
     let names = &src.header;
-    let dates = date_columns(names, src.first_row.as_deref(), opts.date_column.as_deref(), None)
-        .map_err(layout)?;
+    let dates = date_columns(
+        names,
+        src.first_row.as_deref(),
+        opts.date_column.as_deref(),
+        None,
+    )
+    .map_err(layout)?;
     let size = find(names, &SIZE_NAMES).map_err(layout)?;
     let price = match find(names, &PRICE_NAMES).map_err(layout)? {
         Some(p) => p,
@@ -176,7 +193,9 @@ pub fn parse_ticks(name: &str, bytes: &[u8], opts: &TickOptions) -> Result<Vec<T
 
 /// Reads a tick CSV file, with an import report; see [`parse_ticks_with_report`].
 pub fn load_ticks_with_report(path: &Path, opts: &TickOptions) -> Result<LoadedTicks, ImportError> {
-    with_file(path, |name, bytes| parse_ticks_with_report(name, bytes, opts))
+    with_file(path, |name, bytes| {
+        parse_ticks_with_report(name, bytes, opts)
+    })
 }
 
 /// Reads a tick CSV file; see [`parse_ticks_with_report`].

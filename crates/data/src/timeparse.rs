@@ -119,7 +119,11 @@ fn time_of_day(s: &[u8], i: &mut usize) -> Result<i64, TimeError> {
         return Err(TimeError::Invalid);
     }
     // A leap second is read as the last nanosecond of its minute.
-    let sec_ns = if sec == 60 { 60 * NANOS_PER_SEC - 1 } else { sec * NANOS_PER_SEC + frac };
+    let sec_ns = if sec == 60 {
+        60 * NANOS_PER_SEC - 1
+    } else {
+        sec * NANOS_PER_SEC + frac
+    };
     Ok((h * 3600 + m * 60) * NANOS_PER_SEC + sec_ns)
 }
 
@@ -127,7 +131,11 @@ fn time_of_day(s: &[u8], i: &mut usize) -> Result<i64, TimeError> {
 pub(crate) fn parse_time_only(s: &[u8]) -> Result<i64, TimeError> {
     let mut i = 0;
     let t = time_of_day(s, &mut i)?;
-    if i == s.len() { Ok(t) } else { Err(TimeError::NoFormat) }
+    if i == s.len() {
+        Ok(t)
+    } else {
+        Err(TimeError::NoFormat)
+    }
 }
 
 /// Parses an offset suffix (`Z`, `±HH:MM`, `±HHMM`, `±HH`) in seconds.
@@ -145,7 +153,11 @@ fn offset_suffix(s: &[u8], i: &mut usize) -> Result<Option<i64>, TimeError> {
             *i += 1;
             let h = digits(s, i, 2, 2).ok_or(TimeError::NoFormat)?;
             expect(s, i, b':');
-            let m = if *i < s.len() { digits(s, i, 2, 2).ok_or(TimeError::NoFormat)? } else { 0 };
+            let m = if *i < s.len() {
+                digits(s, i, 2, 2).ok_or(TimeError::NoFormat)?
+            } else {
+                0
+            };
             if h > 25 || m > 59 {
                 return Err(TimeError::Invalid);
             }
@@ -158,6 +170,9 @@ fn offset_suffix(s: &[u8], i: &mut usize) -> Result<Option<i64>, TimeError> {
 
 /// Parses a date or date-time field in one of the built-in layouts.
 pub(crate) fn parse_datetime(s: &[u8]) -> Result<RawTime, TimeError> {
+    if let Some(r) = fixed_layout(s) {
+        return r;
+    }
     let mut i = 0;
     let first = digits(s, &mut i, 1, 19).ok_or(TimeError::NoFormat)?;
     let n_first = i;
@@ -185,7 +200,9 @@ pub(crate) fn parse_datetime(s: &[u8]) -> Result<RawTime, TimeError> {
         }
         None if n_first == 8 => {
             let (y, m, d) = (first / 10_000, first / 100 % 100, first % 100);
-            return days_from_civil(y, m, d).map(RawTime::Date).ok_or(TimeError::Invalid);
+            return days_from_civil(y, m, d)
+                .map(RawTime::Date)
+                .ok_or(TimeError::Invalid);
         }
         None | Some(b'.') if n_first >= 9 => return parse_epoch(first, n_first, &s[i..]),
         _ => return Err(TimeError::NoFormat),
@@ -201,8 +218,44 @@ pub(crate) fn parse_datetime(s: &[u8]) -> Result<RawTime, TimeError> {
     match offset_suffix(s, &mut i)? {
         _ if i != s.len() => Err(TimeError::NoFormat),
         None => Ok(RawTime::Naive(days, tod)),
-        Some(off) => Ok(RawTime::Instant(days * NANOS_PER_DAY + tod - off * NANOS_PER_SEC)),
+        Some(off) => Ok(RawTime::Instant(
+            days * NANOS_PER_DAY + tod - off * NANOS_PER_SEC,
+        )),
     }
+}
+
+/// Fast path for `YYYY-MM-DD` and `YYYY-MM-DD HH:MM:SS` (or with `T`), the layouts
+/// of nearly every large file; `None` sends other texts to the general parser.
+#[inline]
+fn fixed_layout(s: &[u8]) -> Option<Result<RawTime, TimeError>> {
+    #[inline]
+    fn d2(s: &[u8], i: usize) -> Option<i64> {
+        let a = s[i].wrapping_sub(b'0');
+        let b = s[i + 1].wrapping_sub(b'0');
+        (a < 10 && b < 10).then(|| i64::from(a * 10 + b))
+    }
+    if (s.len() != 10 && s.len() != 19) || s[4] != b'-' || s[7] != b'-' {
+        return None;
+    }
+    let y = d2(s, 0)? * 100 + d2(s, 2)?;
+    let days = match days_from_civil(y, d2(s, 5)?, d2(s, 8)?) {
+        Some(d) => d,
+        None => return Some(Err(TimeError::Invalid)),
+    };
+    if s.len() == 10 {
+        return Some(Ok(RawTime::Date(days)));
+    }
+    if !matches!(s[10], b' ' | b'T') || s[13] != b':' || s[16] != b':' {
+        return None;
+    }
+    let (h, m, sec) = (d2(s, 11)?, d2(s, 14)?, d2(s, 17)?);
+    if h > 23 || m > 59 || sec > 59 {
+        return None;
+    }
+    Some(Ok(RawTime::Naive(
+        days,
+        (h * 3600 + m * 60 + sec) * NANOS_PER_SEC,
+    )))
 }
 
 /// Epoch numbers: below 1e11 seconds, below 1e14 milliseconds, below 1e17
@@ -245,8 +298,15 @@ pub(crate) struct TzConv {
 impl TzConv {
     /// A converter for `tz`.
     pub(crate) fn new(tz: &TimeZone) -> Self {
-        let fixed = tz.to_fixed_offset().ok().map(|o| i64::from(o.seconds()) * NANOS_PER_SEC);
-        TzConv { tz: tz.clone(), fixed, cache: None }
+        let fixed = tz
+            .to_fixed_offset()
+            .ok()
+            .map(|o| i64::from(o.seconds()) * NANOS_PER_SEC);
+        TzConv {
+            tz: tz.clone(),
+            fixed,
+            cache: None,
+        }
     }
 
     /// UTC nanoseconds of a local date-time; gaps and folds resolve like jiff's
@@ -351,7 +411,10 @@ mod tests {
         let t = (9 * 3600 + 30 * 60) * NANOS_PER_SEC;
         assert_eq!(parse_datetime(b"2019-11-05"), Ok(RawTime::Date(d)));
         assert_eq!(parse_datetime(b"20191105"), Ok(RawTime::Date(d)));
-        assert_eq!(parse_datetime(b"2019-11-05 09:30"), Ok(RawTime::Naive(d, t)));
+        assert_eq!(
+            parse_datetime(b"2019-11-05 09:30"),
+            Ok(RawTime::Naive(d, t))
+        );
         assert_eq!(parse_datetime(b"11/5/2019 9:30"), Ok(RawTime::Naive(d, t)));
         assert_eq!(parse_datetime(b"11/05/2019"), Ok(RawTime::Date(d)));
         assert_eq!(
@@ -360,7 +423,9 @@ mod tests {
         );
         assert_eq!(
             parse_datetime(b"2019-11-05T09:30:00-05:00"),
-            Ok(RawTime::Instant(d * NANOS_PER_DAY + t + 5 * 3600 * NANOS_PER_SEC))
+            Ok(RawTime::Instant(
+                d * NANOS_PER_DAY + t + 5 * 3600 * NANOS_PER_SEC
+            ))
         );
         assert_eq!(parse_datetime(b"13/5/2019"), Err(TimeError::MonthFirst));
         assert_eq!(parse_datetime(b"2019-13-05"), Err(TimeError::Invalid));
@@ -371,9 +436,18 @@ mod tests {
     #[test]
     fn epoch_unit_follows_magnitude() {
         let s = 1_567_000_000;
-        assert_eq!(parse_datetime(b"1567000000"), Ok(RawTime::Instant(s * NANOS_PER_SEC)));
-        assert_eq!(parse_datetime(b"1567000000000"), Ok(RawTime::Instant(s * NANOS_PER_SEC)));
-        assert_eq!(parse_datetime(b"1567000000000000"), Ok(RawTime::Instant(s * NANOS_PER_SEC)));
+        assert_eq!(
+            parse_datetime(b"1567000000"),
+            Ok(RawTime::Instant(s * NANOS_PER_SEC))
+        );
+        assert_eq!(
+            parse_datetime(b"1567000000000"),
+            Ok(RawTime::Instant(s * NANOS_PER_SEC))
+        );
+        assert_eq!(
+            parse_datetime(b"1567000000000000"),
+            Ok(RawTime::Instant(s * NANOS_PER_SEC))
+        );
         assert_eq!(
             parse_datetime(b"1567000000000000000"),
             Ok(RawTime::Instant(s * NANOS_PER_SEC))

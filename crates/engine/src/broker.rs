@@ -36,9 +36,15 @@ pub(crate) fn trigger_on_bar(order: &Order, bar: &Bar) -> Option<Trigger> {
             let l = limit.to_f64();
             match side {
                 Side::Buy if open <= l => at(open, false),
-                Side::Buy if low <= l => Some(Trigger { base: limit, slips: false }),
+                Side::Buy if low <= l => Some(Trigger {
+                    base: limit,
+                    slips: false,
+                }),
                 Side::Sell if open >= l => at(open, false),
-                Side::Sell if high >= l => Some(Trigger { base: limit, slips: false }),
+                Side::Sell if high >= l => Some(Trigger {
+                    base: limit,
+                    slips: false,
+                }),
                 _ => None,
             }
         }
@@ -46,9 +52,15 @@ pub(crate) fn trigger_on_bar(order: &Order, bar: &Bar) -> Option<Trigger> {
             let s = stop.to_f64();
             match side {
                 Side::Buy if open >= s => at(open, true),
-                Side::Buy if high >= s => Some(Trigger { base: stop, slips: true }),
+                Side::Buy if high >= s => Some(Trigger {
+                    base: stop,
+                    slips: true,
+                }),
                 Side::Sell if open <= s => at(open, true),
-                Side::Sell if low <= s => Some(Trigger { base: stop, slips: true }),
+                Side::Sell if low <= s => Some(Trigger {
+                    base: stop,
+                    slips: true,
+                }),
                 _ => None,
             }
         }
@@ -74,7 +86,9 @@ pub(crate) fn trigger_at_close(order: &Order, close: f64) -> Option<Trigger> {
     if !marketable {
         return None;
     }
-    Price::from_f64(close).ok().map(|base| Trigger { base, slips })
+    Price::from_f64(close)
+        .ok()
+        .map(|base| Trigger { base, slips })
 }
 
 /// Applies adverse slippage: buys pay more, sells receive less.
@@ -100,8 +114,7 @@ pub(crate) fn commission(c: &Commission, price: Price, qty: Quantity) -> Money {
 /// all-in rule): `floor(budget · (1 − ε) / (price · (1 + rate) + per_share))`.
 pub(crate) fn all_in_units(budget: f64, price: Price, c: &Commission) -> Quantity {
     let p = price.to_f64();
-    let unit_cost =
-        p + p * c.rate.to_f64().unwrap_or(0.0) + c.per_share.to_f64().unwrap_or(0.0);
+    let unit_cost = p + p * c.rate.to_f64().unwrap_or(0.0) + c.per_share.to_f64().unwrap_or(0.0);
     if !(budget > 0.0 && unit_cost > 0.0) {
         return Quantity::ZERO;
     }
@@ -222,7 +235,10 @@ mod tests {
         let t = trigger_on_bar(&o, &bar(90.0, 92.0, 89.0, 91.0)).unwrap();
         assert_eq!(t.base, px("90"));
         assert!(t.slips);
-        assert_eq!(slipped(t.base, Side::Sell, t.slips, Decimal::from(10)), px("89.91"));
+        assert_eq!(
+            slipped(t.base, Side::Sell, t.slips, Decimal::from(10)),
+            px("89.91")
+        );
     }
 
     #[test]
@@ -246,8 +262,14 @@ mod tests {
             per_share: "0.01".parse().unwrap(),
             minimum: "1".parse().unwrap(),
         };
-        assert_eq!(commission(&c, px("10"), Quantity::from(10)).to_string(), "1");
-        assert_eq!(commission(&c, px("100"), Quantity::from(100)).to_string(), "11");
+        assert_eq!(
+            commission(&c, px("10"), Quantity::from(10)).to_string(),
+            "1"
+        );
+        assert_eq!(
+            commission(&c, px("100"), Quantity::from(100)).to_string(),
+            "11"
+        );
     }
 
     #[test]
@@ -259,12 +281,18 @@ mod tests {
         // int(10000 * (1 - eps) // (100.0 * 1.002)) == 99
         assert_eq!(all_in_units(10_000.0, px("100"), &c), Quantity::from(99));
         // exact multiple: 1000 / 10 would be 100, the epsilon keeps it at 99
-        assert_eq!(all_in_units(1_000.0, px("10"), &Commission::default()), Quantity::from(99));
+        assert_eq!(
+            all_in_units(1_000.0, px("10"), &Commission::default()),
+            Quantity::from(99)
+        );
     }
 
     #[test]
     fn cash_sizing_floors_to_whole_units() {
         let c = Commission::default();
-        assert_eq!(cash_units(Money::from(1000), px("33"), &c), Quantity::from(30));
+        assert_eq!(
+            cash_units(Money::from(1000), px("33"), &c),
+            Quantity::from(30)
+        );
     }
 }

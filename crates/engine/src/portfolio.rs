@@ -7,6 +7,11 @@ use crate::trades::ClosedTrade;
 use rust_decimal::Decimal;
 use tradelab_core::{Money, Price, Quantity, Side, Symbol, Timestamp};
 
+/// Decimal places kept for amounts that come out of a division (a pro-rata share of a
+/// position's cost or of a fill's commission). Rounding them to a fixed scale keeps
+/// every later sum exact; what is taken from one account is exactly what the other gets.
+const LEDGER_DP: u32 = 12;
+
 /// One symbol's holding. `cost` is signed (`qty · average entry price`).
 #[derive(Clone, Debug, Default)]
 struct Position {
@@ -205,7 +210,8 @@ impl Portfolio {
 
         let was_open = !self.positions[f.symbol].qty.is_zero();
         let pos_qty = self.positions[f.symbol].qty.get();
-        let reducing = !pos_qty.is_zero() && (pos_qty.is_sign_positive() != (signed > Decimal::ZERO));
+        let reducing =
+            !pos_qty.is_zero() && (pos_qty.is_sign_positive() != (signed > Decimal::ZERO));
         let mut closed = None;
         if reducing {
             let closing_units = signed.abs().min(pos_qty.abs());
@@ -213,12 +219,16 @@ impl Portfolio {
             let close_commission = if rest_units.is_zero() {
                 f.commission
             } else {
-                Money(f.commission.get() * closing_units / signed.abs())
+                Money((f.commission.get() * closing_units / signed.abs()).round_dp(LEDGER_DP))
             };
             closed = self.reduce(f, closing_units, close_commission);
             if !rest_units.is_zero() {
                 let open_commission = f.commission - close_commission;
-                let rest = if signed > Decimal::ZERO { rest_units } else { -rest_units };
+                let rest = if signed > Decimal::ZERO {
+                    rest_units
+                } else {
+                    -rest_units
+                };
                 self.increase(f, rest, open_commission);
             }
         } else {
@@ -264,7 +274,7 @@ impl Portfolio {
         let cost_removed = if units == old_abs {
             pos.cost
         } else {
-            Money(pos.cost.get() * units / old_abs)
+            Money((pos.cost.get() * units / old_abs).round_dp(LEDGER_DP))
         };
         // Proceeds of the closing units, signed like the position they close.
         let value = Money(f.price.get() * units * if long { Decimal::ONE } else { -Decimal::ONE });
@@ -292,14 +302,22 @@ impl Portfolio {
         let capital = t.entry_notional.to_f64();
         Some(ClosedTrade {
             symbol: self.symbols[f.symbol].clone(),
-            qty: Quantity(if t.long { t.max_abs_qty } else { -t.max_abs_qty }),
+            qty: Quantity(if t.long {
+                t.max_abs_qty
+            } else {
+                -t.max_abs_qty
+            }),
             entry_ts: t.entry_ts,
             exit_ts: f.ts,
             entry_price,
             exit_price,
             pnl,
             commissions: t.commissions,
-            return_pct: if capital > 0.0 { pnl.to_f64() / capital * 100.0 } else { 0.0 },
+            return_pct: if capital > 0.0 {
+                pnl.to_f64() / capital * 100.0
+            } else {
+                0.0
+            },
             entry_step: t.entry_step,
             exit_step: f.step,
         })

@@ -159,9 +159,9 @@ impl Report {
         options: &ReportOptions,
     ) -> Result<Report, MetricsError> {
         let daily = series.iter().all(BarSeries::is_daily);
-        let periods = options.periods_per_year.unwrap_or_else(|| {
-            metrics::periods_per_year(&sink.timestamps, daily, &options.tz)
-        });
+        let periods = options
+            .periods_per_year
+            .unwrap_or_else(|| metrics::periods_per_year(&sink.timestamps, daily, &options.tz));
         let m = metrics::compute(&MetricsInput {
             timestamps: &sink.timestamps,
             equity: &sink.equity,

@@ -172,7 +172,7 @@ impl Engine {
             });
             last_ts = Some(now);
             step += 1;
-            if step % 8192 == 0
+            if step.is_multiple_of(8192)
                 && let Some(p) = progress.as_mut()
             {
                 p(step);
@@ -365,10 +365,18 @@ impl RunState<'_> {
                         Side::Buy
                     };
                     let close_price = broker::slipped(trigger.base, close_side, trigger.slips, bps);
-                    self.book(&order, i, close_side, Quantity(position.abs()), close_price, trigger.base, now, step);
+                    self.book(
+                        &order,
+                        i,
+                        close_side,
+                        Quantity(position.abs()),
+                        close_price,
+                        trigger.base,
+                        now,
+                        step,
+                    );
                 }
-                let budget =
-                    self.portfolio.equity_f64() - self.portfolio.gross_exposure_except(i);
+                let budget = self.portfolio.equity_f64() - self.portfolio.gross_exposure_except(i);
                 broker::all_in_units(budget, price, commission)
             }
         };
@@ -463,7 +471,9 @@ impl RunState<'_> {
         }
         for (i, s) in series.iter().enumerate() {
             let position = self.portfolio.position(i).get();
-            let Some(last) = s.bars().last() else { continue };
+            let Some(last) = s.bars().last() else {
+                continue;
+            };
             if position.is_zero() {
                 continue;
             }
@@ -487,9 +497,20 @@ impl RunState<'_> {
             self.sink.on_event(&RunEvent::OrderAccepted {
                 order: order.clone(),
             });
-            let Ok(base) = Price::from_f64(last.close()) else { continue };
+            let Ok(base) = Price::from_f64(last.close()) else {
+                continue;
+            };
             let price = broker::slipped(base, side, true, self.config.slippage_bps);
-            self.book(&order, i, side, Quantity(position.abs()), price, base, end, last_step);
+            self.book(
+                &order,
+                i,
+                side,
+                Quantity(position.abs()),
+                price,
+                base,
+                end,
+                last_step,
+            );
         }
     }
 }

@@ -81,7 +81,11 @@ fn rejections(events: &[RunEvent]) -> Vec<RejectReason> {
         .collect()
 }
 
-fn run(config: RunConfig, series: Vec<tradelab_core::BarSeries>, d: &mut dyn Decider) -> (Vec<RunEvent>, tradelab_engine::RunOutcome) {
+fn run(
+    config: RunConfig,
+    series: Vec<tradelab_core::BarSeries>,
+    d: &mut dyn Decider,
+) -> (Vec<RunEvent>, tradelab_engine::RunOutcome) {
     let engine = Engine::new(config, series).unwrap();
     let mut sink = VecSink::default();
     let outcome = engine.run(d, &mut sink, None);
@@ -103,8 +107,15 @@ fn decider_cannot_see_a_bar_after_now() {
         }
         fn on_step(&mut self, ctx: &DecisionContext<'_>, _: &mut Vec<OrderIntent>) {
             let bars = ctx.view.bars(0);
-            assert_eq!(bars.last().unwrap().ts(), ctx.now, "last visible bar is now");
-            assert!(bars.get(bars.len()).is_none(), "the next bar is unreachable");
+            assert_eq!(
+                bars.last().unwrap().ts(),
+                ctx.now,
+                "last visible bar is now"
+            );
+            assert!(
+                bars.get(bars.len()).is_none(),
+                "the next bar is unreachable"
+            );
             assert!(bars.iter().all(|b| b.ts() <= ctx.now));
             self.checked += 1;
         }
@@ -116,7 +127,14 @@ fn decider_cannot_see_a_bar_after_now() {
 
 #[test]
 fn market_order_decided_at_close_fills_at_next_open() {
-    let s = daily("X", &[(10.0, 11.0, 9.0, 10.0), (12.0, 13.0, 11.0, 12.5), (13.0, 14.0, 12.0, 13.0)]);
+    let s = daily(
+        "X",
+        &[
+            (10.0, 11.0, 9.0, 10.0),
+            (12.0, 13.0, 11.0, 12.5),
+            (13.0, 14.0, 12.0, 13.0),
+        ],
+    );
     let mut d = Script::new(vec![(0, buy("X", shares(10)))]);
     let (ev, out) = run(cfg(), vec![s], &mut d);
     assert_eq!(fills(&ev), vec![(Side::Buy, "10".into(), "12".into())]);
@@ -142,14 +160,20 @@ fn signal_on_last_bar_is_never_filled() {
     let mut d = Script::new(vec![(1, buy("X", shares(1)))]);
     let (ev, out) = run(cfg(), vec![s], &mut d);
     assert!(fills(&ev).is_empty());
-    assert!(ev.iter().any(|e| matches!(e, RunEvent::OrderCancelled { .. })));
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, RunEvent::OrderCancelled { .. }))
+    );
     assert_eq!(out.final_equity, Money::from(10_000));
 }
 
 #[test]
 fn all_in_reversal_closes_then_sizes_from_equity_after_close() {
     let s = flat("X", &[100.0, 100.0, 110.0, 110.0]);
-    let mut d = Script::new(vec![(0, buy("X", Sizing::AllIn)), (1, sell("X", Sizing::AllIn))]);
+    let mut d = Script::new(vec![
+        (0, buy("X", Sizing::AllIn)),
+        (1, sell("X", Sizing::AllIn)),
+    ]);
     let config = RunConfig {
         allow_short: true,
         commission: Commission {
@@ -177,7 +201,10 @@ fn all_in_reversal_closes_then_sizes_from_equity_after_close() {
 #[test]
 fn all_in_buy_while_long_closes_and_reopens_like_backtesting_py() {
     let s = flat("X", &[100.0, 100.0, 100.0, 100.0]);
-    let mut d = Script::new(vec![(0, buy("X", Sizing::AllIn)), (1, buy("X", Sizing::AllIn))]);
+    let mut d = Script::new(vec![
+        (0, buy("X", Sizing::AllIn)),
+        (1, buy("X", Sizing::AllIn)),
+    ]);
     let (ev, _) = run(cfg(), vec![s], &mut d);
     let f = fills(&ev);
     assert_eq!(f.len(), 3, "buy, close, re-buy: {f:?}");
@@ -190,10 +217,20 @@ fn rejects_sell_opening_short_when_shorting_is_off() {
     let mut d = Script::new(vec![(0, sell("X", shares(5)))]);
     let (ev, _) = run(cfg(), vec![s], &mut d);
     assert!(fills(&ev).is_empty());
-    assert!(matches!(rejections(&ev)[..], [RejectReason::ShortingNotAllowed { .. }]));
-    assert_eq!(d.seen_rejections.len(), 1, "the decider hears about the rejection");
+    assert!(matches!(
+        rejections(&ev)[..],
+        [RejectReason::ShortingNotAllowed { .. }]
+    ));
+    assert_eq!(
+        d.seen_rejections.len(),
+        1,
+        "the decider hears about the rejection"
+    );
     // rejected at bar 1's open (fill time), reported at bar 1's decision
-    assert_eq!(d.seen_rejections[0].0, 1, "at its next step after the rejection");
+    assert_eq!(
+        d.seen_rejections[0].0, 1,
+        "at its next step after the rejection"
+    );
 }
 
 #[test]
@@ -201,7 +238,10 @@ fn rejects_all_in_sell_when_shorting_is_off() {
     let s = flat("X", &[10.0, 10.0]);
     let mut d = Script::new(vec![(0, sell("X", Sizing::AllIn))]);
     let (ev, _) = run(cfg(), vec![s], &mut d);
-    assert!(matches!(rejections(&ev)[..], [RejectReason::ShortingNotAllowed { .. }]));
+    assert!(matches!(
+        rejections(&ev)[..],
+        [RejectReason::ShortingNotAllowed { .. }]
+    ));
 }
 
 #[test]
@@ -209,7 +249,10 @@ fn rejects_buy_costing_more_than_cash() {
     let s = flat("X", &[10.0, 10.0, 10.0]);
     let mut d = Script::new(vec![(0, buy("X", shares(1001)))]);
     let (ev, out) = run(cfg(), vec![s], &mut d);
-    assert!(matches!(rejections(&ev)[..], [RejectReason::InsufficientCash { .. }]));
+    assert!(matches!(
+        rejections(&ev)[..],
+        [RejectReason::InsufficientCash { .. }]
+    ));
     assert_eq!(out.cash, Money::from(10_000));
 }
 
@@ -226,7 +269,10 @@ fn rejects_non_positive_quantity_and_unknown_symbol() {
 #[test]
 fn close_position_order_flattens_exactly() {
     let s = flat("X", &[10.0, 10.0, 12.0, 12.0]);
-    let mut d = Script::new(vec![(0, buy("X", shares(7))), (1, sell("X", Sizing::ClosePosition))]);
+    let mut d = Script::new(vec![
+        (0, buy("X", shares(7))),
+        (1, sell("X", Sizing::ClosePosition)),
+    ]);
     let (ev, out) = run(cfg(), vec![s], &mut d);
     assert_eq!(fills(&ev)[1], (Side::Sell, "7".into(), "12".into()));
     assert!(out.open_positions.is_empty());
@@ -242,7 +288,11 @@ fn close_position_order_flattens_exactly() {
 fn limit_buy_waits_for_price_then_fills_at_limit() {
     let s = daily(
         "X",
-        &[(10.0, 10.0, 10.0, 10.0), (10.0, 10.5, 9.8, 10.2), (10.0, 10.1, 9.4, 9.6)],
+        &[
+            (10.0, 10.0, 10.0, 10.0),
+            (10.0, 10.5, 9.8, 10.2),
+            (10.0, 10.1, 9.4, 9.6),
+        ],
     );
     let mut intent = buy("X", shares(1));
     intent.order_type = OrderType::Limit(Price("9.5".parse().unwrap()));
@@ -267,7 +317,10 @@ fn slippage_and_commission_are_charged_on_every_fill() {
     let (ev, out) = run(config, vec![s], &mut d);
     assert_eq!(
         fills(&ev),
-        vec![(Side::Buy, "10".into(), "100.1".into()), (Side::Sell, "10".into(), "99.9".into())]
+        vec![
+            (Side::Buy, "10".into(), "100.1".into()),
+            (Side::Sell, "10".into(), "99.9".into())
+        ]
     );
     // commissions: max(1.001 + 0.1, 2) = 2 and max(0.999 + 0.1, 2) = 2
     assert_eq!(out.commissions, Money::from(4));
@@ -283,7 +336,10 @@ fn close_at_end_closes_open_positions_at_last_close() {
         ..cfg()
     };
     let (ev, out) = run(config, vec![s], &mut d);
-    assert_eq!(fills(&ev).last().unwrap(), &(Side::Sell, "10".into(), "11".into()));
+    assert_eq!(
+        fills(&ev).last().unwrap(),
+        &(Side::Sell, "10".into(), "11".into())
+    );
     assert!(out.open_positions.is_empty());
     assert_eq!(out.cash, Money::from(10_010));
 }
@@ -305,7 +361,10 @@ fn merges_symbols_in_timestamp_order() {
             "log".into()
         }
         fn on_step(&mut self, ctx: &DecisionContext<'_>, _: &mut Vec<OrderIntent>) {
-            self.0.push((ctx.now.nanos() / 1_000_000_000 / 86_400, ctx.updated.to_vec()));
+            self.0.push((
+                ctx.now.nanos() / 1_000_000_000 / 86_400,
+                ctx.updated.to_vec(),
+            ));
         }
     }
     let a = flat("A", &[1.0, 2.0, 3.0]);
@@ -317,7 +376,12 @@ fn merges_symbols_in_timestamp_order() {
     let day0 = 18_262;
     assert_eq!(
         d.0,
-        vec![(day0, vec![0]), (day0 + 1, vec![0, 1]), (day0 + 2, vec![0, 1]), (day0 + 3, vec![1])]
+        vec![
+            (day0, vec![0]),
+            (day0 + 1, vec![0, 1]),
+            (day0 + 2, vec![0, 1]),
+            (day0 + 3, vec![1])
+        ]
     );
     assert_eq!(out.steps, 4);
 }

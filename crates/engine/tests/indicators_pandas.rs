@@ -204,3 +204,49 @@ fn indicators_reject_a_zero_period() {
     assert!(RollingMax::new(0).is_err());
     assert!(RollingMin::new(0).is_err());
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Prices in whole cents from a small set, so windows hold many equal values.
+    fn prices() -> impl Strategy<Value = Vec<f64>> {
+        prop::collection::vec((1u32..40).prop_map(|c| f64::from(c) / 100.0), 1..300)
+    }
+
+    proptest! {
+        #[test]
+        fn rolling_extremes_equal_a_naive_scan(xs in prices(), n in 1usize..40) {
+            let mut hi = RollingMax::new(n).unwrap();
+            let mut lo = RollingMin::new(n).unwrap();
+            for t in 0..xs.len() {
+                let (h, l) = (hi.update(xs[t]), lo.update(xs[t]));
+                if t + 1 < n {
+                    prop_assert_eq!((h, l), (None, None));
+                } else {
+                    let w = &xs[t + 1 - n..=t];
+                    prop_assert_eq!(h, w.iter().copied().reduce(f64::max));
+                    prop_assert_eq!(l, w.iter().copied().reduce(f64::min));
+                }
+            }
+        }
+
+        #[test]
+        fn sma_stays_within_rounding_of_the_window_mean(xs in prices(), n in 1usize..40) {
+            let mut sma = Sma::new(n).unwrap();
+            for t in 0..xs.len() {
+                let got = sma.update(xs[t]);
+                if t + 1 < n {
+                    prop_assert_eq!(got, None);
+                } else {
+                    let w = &xs[t + 1 - n..=t];
+                    let mean = w.iter().sum::<f64>() / n as f64;
+                    prop_assert!((got.unwrap() - mean).abs() <= 1e-12);
+                    if w.iter().all(|&x| x == w[0]) {
+                        prop_assert_eq!(got.unwrap().to_bits(), w[0].to_bits());
+                    }
+                }
+            }
+        }
+    }
+}

@@ -4,6 +4,8 @@
 //! returns `None` until the indicator has seen enough values ("warm"). Inputs are
 //! expected to be finite (bar prices are validated to be).
 
+#![warn(missing_docs)]
+
 mod extreme;
 mod rsi;
 mod sma;

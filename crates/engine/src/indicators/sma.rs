@@ -71,11 +71,11 @@ impl Sma {
             return None;
         }
         let mean = self.sum / self.nobs as f64;
+        let all_non_negative = self.neg_ct == 0;
+        let all_negative = self.neg_ct == self.nobs;
         Some(if self.same_run >= self.nobs {
             self.prev
-        } else if self.neg_ct == 0 && mean < 0.0 {
-            0.0
-        } else if self.neg_ct == self.nobs && mean > 0.0 {
+        } else if (all_non_negative && mean < 0.0) || (all_negative && mean > 0.0) {
             0.0
         } else {
             mean

@@ -124,13 +124,21 @@ pub enum MetricsError {
         "lengths differ: {timestamps} timestamps, {equity} equity points, {invested} invested flags"
     )]
     LengthMismatch {
+        /// Length of `timestamps`.
         timestamps: usize,
+        /// Length of `equity`.
         equity: usize,
+        /// Length of `invested`.
         invested: usize,
     },
     /// An equity point is NaN or infinite.
     #[error("equity at bar {index} is {value}, not a finite number")]
-    NonFiniteEquity { index: usize, value: f64 },
+    NonFiniteEquity {
+        /// Bar index of the first bad point.
+        index: usize,
+        /// The value found there.
+        value: f64,
+    },
     /// Returns are relative to the start, which must be positive.
     #[error("initial equity is {0}; it must be positive")]
     NonPositiveStart(f64),
@@ -158,10 +166,15 @@ pub fn compute(input: &MetricsInput) -> Result<Metrics, MetricsError> {
     let returns = stats::simple_returns(eq);
     // A curve that touched zero has undefined returns after it; so have the ratios.
     let returns_ok = returns.iter().all(|r| r.is_finite());
-    let ratio = |f: &dyn Fn(&[f64]) -> Option<f64>| if returns_ok { f(&returns) } else { None };
-    let sharpe = ratio(&|r| stats::sharpe(r, rf, p));
-    let sortino = ratio(&|r| stats::sortino(r, rf, p));
-    let volatility = ratio(&|r| stats::annual_volatility(r, p));
+    let (sharpe, sortino, volatility) = if returns_ok {
+        (
+            stats::sharpe(&returns, rf, p),
+            stats::sortino(&returns, rf, p),
+            stats::annual_volatility(&returns, p),
+        )
+    } else {
+        (None, None, None)
+    };
     let cagr = stats::cagr(first, last, returns.len(), p);
 
     let dd = drawdowns(ts, eq);

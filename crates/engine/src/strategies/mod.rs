@@ -8,6 +8,8 @@
 //! With `allow_short` (the run's `--allow-short`) a sell signal opens a short
 //! position; without it, it only closes a long one.
 
+#![warn(missing_docs)]
+
 mod breakout;
 mod buy_and_hold;
 #[cfg(test)]

@@ -12,7 +12,15 @@ pub fn daily(symbol: &str, ohlc: &[(f64, f64, f64, f64)]) -> BarSeries {
         .iter()
         .enumerate()
         .map(|(k, &(o, h, l, c))| {
-            Bar::new(Timestamp::from_secs(start + k as i64 * DAY), o, h, l, c, 1000.0).unwrap()
+            Bar::new(
+                Timestamp::from_secs(start + k as i64 * DAY),
+                o,
+                h,
+                l,
+                c,
+                1000.0,
+            )
+            .unwrap()
         })
         .collect();
     BarSeries::new(Symbol::new(symbol).unwrap(), bars).unwrap()

@@ -1,0 +1,341 @@
+//! End-to-end specifications of `tradelab backtest` and `tradelab data`.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn tradelab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tradelab"))
+        .args(args)
+        .output()
+        .expect("run tradelab")
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn sample(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/sample")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "tradelab failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn goog_sma_cross(extra: &[&str]) -> Output {
+    let goog = fixture("GOOG_2004-2013.csv");
+    let mut args = vec![
+        "backtest",
+        "--data",
+        &goog,
+        "--symbol",
+        "GOOG",
+        "--strategy",
+        "sma_cross",
+        "--param",
+        "fast=10",
+        "--param",
+        "slow=20",
+        "--cash",
+        "10000",
+        "--commission",
+        "0.002",
+        "--allow-short",
+        "--output",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    tradelab(&args)
+}
+
+/// backtesting.py 0.6.6's README example: the numbers it prints must be ours.
+#[test]
+fn matches_backtesting_py_readme_example_on_goog() {
+    let r = json(&goog_sma_cross(&[]));
+    assert_eq!(r["closed_trades"], 93);
+    assert_eq!(r["open_trades"], 1);
+    assert_eq!(r["final_equity"].as_f64().unwrap(), 56_263.52);
+    let dd = r["max_drawdown_pct"].as_f64().unwrap();
+    assert!((dd - 33.93).abs() < 0.005, "max drawdown {dd}");
+    let sharpe = r["sharpe"].as_f64().unwrap();
+    assert!((sharpe - 0.8268).abs() < 0.00005, "sharpe {sharpe}");
+    assert_eq!(r["fill_model"], "next_open");
+    assert_eq!(r["periods_per_year"].as_f64(), Some(252.0));
+    assert_eq!(r["bars"], 2148);
+    assert_eq!(r["start"], "2004-08-19");
+    assert_eq!(r["end"], "2013-03-01");
+}
+
+#[test]
+fn json_report_has_every_documented_field() {
+    let r = json(&goog_sma_cross(&[]));
+    for key in [
+        "final_equity",
+        "total_return_pct",
+        "cagr_pct",
+        "volatility_ann_pct",
+        "sharpe",
+        "sortino",
+        "calmar",
+        "max_drawdown_pct",
+        "max_drawdown_start",
+        "max_drawdown_end",
+        "closed_trades",
+        "open_trades",
+        "win_rate_pct",
+        "profit_factor",
+        "expectancy",
+        "exposure_pct",
+        "commissions",
+        "buy_and_hold_return_pct",
+        "bars",
+        "start",
+        "end",
+        "periods_per_year",
+        "fill_model",
+    ] {
+        assert!(r.get(key).is_some(), "missing {key}");
+    }
+}
+
+#[test]
+fn identical_runs_print_byte_identical_output() {
+    let a = goog_sma_cross(&[]);
+    let b = goog_sma_cross(&[]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn close_at_end_turns_the_open_trade_into_a_closed_one() {
+    let r = json(&goog_sma_cross(&["--close-at-end"]));
+    assert_eq!(r["closed_trades"], 94);
+    assert_eq!(r["open_trades"], 0);
+}
+
+#[test]
+fn writes_trades_and_equity_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let trades: PathBuf = dir.path().join("trades.csv");
+    let equity: PathBuf = dir.path().join("equity.csv");
+    let t = trades.display().to_string();
+    let e = equity.display().to_string();
+    json(&goog_sma_cross(&["--trades-out", &t, "--equity-out", &e]));
+    let trades = std::fs::read_to_string(trades).unwrap();
+    assert_eq!(trades.lines().count(), 94, "header + 93 trades");
+    assert!(trades.starts_with("symbol,side,qty,entry_time,exit_time"));
+    let equity = std::fs::read_to_string(equity).unwrap();
+    assert_eq!(equity.lines().count(), 2149);
+    assert!(
+        equity
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("2004-08-19,10000")
+    );
+}
+
+#[test]
+fn table_report_is_aligned_and_names_the_fill_model() {
+    let goog = fixture("GOOG_2004-2013.csv");
+    let out = tradelab(&["backtest", "--data", &goog, "--strategy", "buy_and_hold"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Fill model"));
+    assert!(text.contains("next_open"));
+    assert!(text.contains("Final equity"));
+}
+
+#[test]
+fn runs_every_builtin_strategy_on_the_bundled_sample() {
+    let data = sample("stocks_daily_2000-2013.csv");
+    for strategy in ["buy_and_hold", "sma_cross", "rsi_reversion", "breakout"] {
+        let r = json(&tradelab(&[
+            "backtest",
+            "--data",
+            &data,
+            "--symbols",
+            "AAPL,MSFT",
+            "--strategy",
+            strategy,
+            "--commission",
+            "0.001",
+            "--output",
+            "json",
+        ]));
+        assert_eq!(
+            r["symbols"],
+            serde_json::json!(["AAPL", "MSFT"]),
+            "{strategy}"
+        );
+        assert!(r["final_equity"].as_f64().unwrap() > 0.0, "{strategy}");
+    }
+}
+
+#[test]
+fn from_and_to_restrict_the_period() {
+    let r = json(&goog_sma_cross(&[
+        "--from",
+        "2010-01-01",
+        "--to",
+        "2010-12-31",
+    ]));
+    assert_eq!(r["start"], "2010-01-04");
+    assert_eq!(r["end"], "2010-12-31");
+}
+
+#[test]
+fn unknown_symbol_names_the_available_ones() {
+    let data = sample("stocks_daily_2000-2013.csv");
+    let out = tradelab(&[
+        "backtest",
+        "--data",
+        &data,
+        "--symbol",
+        "TSLA",
+        "--strategy",
+        "buy_and_hold",
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("TSLA is not in the data"), "{err}");
+    assert!(err.contains("AAPL"), "{err}");
+}
+
+#[test]
+fn unknown_strategy_and_bad_params_are_clear_errors() {
+    let goog = fixture("GOOG_2004-2013.csv");
+    let out = tradelab(&["backtest", "--data", &goog, "--strategy", "moon"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("sma_cross"), "{}", stderr(&out));
+    let out = tradelab(&[
+        "backtest",
+        "--data",
+        &goog,
+        "--strategy",
+        "sma_cross",
+        "--param",
+        "fast=30",
+        "--param",
+        "slow=20",
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("fast"), "{}", stderr(&out));
+    let out = tradelab(&[
+        "backtest",
+        "--data",
+        &goog,
+        "--strategy",
+        "sma_cross",
+        "--cash",
+        "-5",
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--cash"), "{}", stderr(&out));
+}
+
+#[test]
+fn malformed_csv_error_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.csv");
+    std::fs::write(
+        &path,
+        "date,open,high,low,close,volume\n2020-01-02,1,2,0.5,1.5,10\n2020-01-03,1,abc,0.5,1.5,10\n",
+    )
+    .unwrap();
+    let p = path.display().to_string();
+    let out = tradelab(&["backtest", "--data", &p, "--strategy", "buy_and_hold"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("bad.csv:3"), "{err}");
+    let out = tradelab(&[
+        "backtest",
+        "--data",
+        &p,
+        "--strategy",
+        "buy_and_hold",
+        "--on-bad-row",
+        "skip",
+        "--output",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("skipped 1"), "{}", stderr(&out));
+}
+
+#[test]
+fn aggregates_bundled_ticks_into_minute_bars() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("es_1m.csv");
+    let o = out_path.display().to_string();
+    let ticks = sample("es_trades_2013-09-01.csv");
+    let out = tradelab(&[
+        "data",
+        "aggregate",
+        "--ticks",
+        &ticks,
+        "--timeframe",
+        "1m",
+        "--out",
+        &o,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&out_path).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("timestamp,open,high,low,close,volume,trades,vwap")
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("2013-09-01T17:00:00Z,1640.25,")
+    );
+    // the aggregated file is itself a bar file the backtester can read
+    let r = json(&tradelab(&[
+        "backtest",
+        "--data",
+        &o,
+        "--symbol",
+        "ES",
+        "--strategy",
+        "sma_cross",
+        "--output",
+        "json",
+    ]));
+    assert!(r["periods_per_year"].as_f64().unwrap() > 252.0);
+}
+
+#[test]
+fn lists_strategies_with_parameters() {
+    let out = tradelab(&["strategies"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    for name in [
+        "buy_and_hold",
+        "sma_cross",
+        "rsi_reversion",
+        "breakout",
+        "fast",
+        "lookback",
+    ] {
+        assert!(text.contains(name), "{name} missing from:\n{text}");
+    }
+}
