@@ -21,9 +21,42 @@ pub fn decimal_from_f64(what: &'static str, value: f64) -> Result<Decimal, Money
     if !value.is_finite() {
         return Err(MoneyError::NotFinite { what, value });
     }
+    // Fast path: the fewest decimals k (up to 12) whose integer m = value·10^k divides
+    // back to exactly `value`. IEEE division is correctly rounded, so this is the same
+    // test as parsing the text "m·10^-k" — the shortest round-trip decimal.
+    const POW10: [f64; 13] = [
+        1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+    ];
+    for (k, p) in POW10.iter().enumerate() {
+        let m = (value * p).round();
+        if m.abs() >= 9_007_199_254_740_992.0 {
+            break;
+        }
+        if m / p == value {
+            return Ok(Decimal::new(m as i64, k as u32));
+        }
+    }
     let text = format!("{value}");
     text.parse::<Decimal>()
         .map_err(|_| MoneyError::OutOfRange { what, value: text })
+}
+
+/// Nearest `f64` of a decimal. When the mantissa fits in 53 bits (every ledger value
+/// with up to ~15 significant digits) this is one correctly rounded division, the same
+/// result as the slow general conversion; otherwise it falls back to that conversion.
+#[inline]
+pub fn decimal_to_f64(d: Decimal) -> f64 {
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    let m = d.mantissa();
+    let scale = d.scale() as usize;
+    if m.unsigned_abs() < (1u128 << 53) && scale < POW10.len() {
+        (m as i64 as f64) / POW10[scale]
+    } else {
+        d.to_f64().unwrap_or(f64::NAN)
+    }
 }
 
 macro_rules! decimal_newtype {
@@ -46,7 +79,7 @@ macro_rules! decimal_newtype {
             /// Approximate `f64`, for analytics only.
             #[inline]
             pub fn to_f64(self) -> f64 {
-                self.0.to_f64().unwrap_or(f64::NAN)
+                decimal_to_f64(self.0)
             }
 
             /// Exact conversion of an `f64` via its shortest decimal text.
@@ -173,6 +206,30 @@ mod tests {
         assert_eq!(Price::from_f64(0.1).unwrap().get(), Decimal::new(1, 1));
         assert!(Price::from_f64(f64::NAN).is_err());
         assert!(Price::from_f64(f64::INFINITY).is_err());
+    }
+
+    #[test]
+    fn fast_conversion_agrees_with_shortest_text() {
+        let mut x: u64 = 88172645463325252;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let cents = (x % 10_000_000) as f64 / 100.0;
+            let odd = f64::from_bits(0x3FF0_0000_0000_0000 | (x >> 12)) * 1000.0;
+            for v in [cents, odd, cents / 7.0, -cents] {
+                let expected: Decimal = format!("{v}").parse().unwrap();
+                assert_eq!(decimal_from_f64("v", v).unwrap(), expected, "{v}");
+            }
+        }
+    }
+
+    #[test]
+    fn fast_f64_conversion_matches_the_general_one() {
+        for text in ["100.34", "-0.000123", "56263.51934", "1e-20", "123456789012345.6789", "0"] {
+            let d: Decimal = text.parse().unwrap_or_else(|_| Decimal::from_scientific(text).unwrap());
+            assert_eq!(decimal_to_f64(d), d.to_f64().unwrap(), "{text}");
+        }
     }
 
     #[test]

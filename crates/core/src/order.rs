@@ -3,6 +3,7 @@
 use crate::{Money, Price, Quantity, Symbol, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 /// Direction of an order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -86,13 +87,14 @@ pub struct OrderIntent {
     pub side: Side,
     pub order_type: OrderType,
     pub sizing: Sizing,
-    /// Why the decider wants this order (kept in the audit trail).
-    pub reason: String,
+    /// Why the decider wants this order (kept in the audit trail). Shared, so events
+    /// that carry the intent do not copy the text.
+    pub reason: Arc<str>,
 }
 
 impl OrderIntent {
     /// A market order with the given sizing.
-    pub fn market(symbol: Symbol, side: Side, sizing: Sizing, reason: impl Into<String>) -> Self {
+    pub fn market(symbol: Symbol, side: Side, sizing: Sizing, reason: impl Into<Arc<str>>) -> Self {
         OrderIntent {
             symbol,
             side,

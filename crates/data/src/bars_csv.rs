@@ -2,9 +2,11 @@
 //! assembly into [`BarSeries`].
 
 use crate::detect::{BarCols, bar_columns};
+use crate::fastline::{Role, roles, scan};
+use crate::numbers::number;
 use crate::source::{Source, first_error, stem_symbol, with_file};
-use crate::split::{Chunk, Fields, RowParser, number, show, trim};
-use crate::stamp::{StampSpec, describe_layout, row_stamp};
+use crate::split::{Chunk, Fields, RowParser, show, trim};
+use crate::stamp::{StampSpec, describe_layout, row_stamp, stamp_of};
 use crate::timeparse::TzConv;
 use crate::{BadRowPolicy, CsvOptions, ImportError, ImportReport, LoadedBars, SkippedRow};
 use std::path::Path;
@@ -12,6 +14,9 @@ use tradelab_core::{Bar, BarSeries, Symbol, Timestamp};
 
 struct BarParser<'a> {
     cols: BarCols,
+    /// Field roles for the line scanner: numbers open, high, low, close, volume;
+    /// texts date, time, symbol.
+    roles: Vec<Role>,
     stamp: StampSpec<'a>,
     tz: TzConv,
 }
@@ -74,13 +79,29 @@ impl RowParser for BarParser<'_> {
         };
         let bar = Bar::new(Timestamp::from_nanos(ts), open, high, low, close, volume)
             .map_err(|e| e.to_string())?;
-        let sym = match c.symbol {
-            Some(s) => st.symbol_id(f.get(s))?,
-            None => 0,
-        };
-        st.sym_of_row.push(sym);
+        if let Some(s) = c.symbol {
+            let sym = st.symbol_id(f.get(s))?;
+            st.sym_of_row.push(sym);
+        }
         st.any_time |= !date_only;
         Ok(bar)
+    }
+
+    #[inline]
+    fn parse_line(&self, st: &mut BarState, row: &[u8]) -> Option<Bar> {
+        let mut nums = [0.0; 5];
+        let mut texts: [&[u8]; 3] = [b""; 3];
+        scan(row, &self.roles, &mut nums, &mut texts)?;
+        let time = self.stamp.time.map(|_| texts[1]);
+        let (ts, date_only) = stamp_of(&self.stamp, &mut st.tz, texts[0], time).ok()?;
+        let [open, high, low, close, volume] = nums;
+        let bar = Bar::new(Timestamp::from_nanos(ts), open, high, low, close, volume).ok()?;
+        if self.cols.symbol.is_some() {
+            let sym = st.symbol_id(texts[2]).ok()?;
+            st.sym_of_row.push(sym);
+        }
+        st.any_time |= !date_only;
+        Some(bar)
     }
 }
 
@@ -116,7 +137,19 @@ pub fn parse_bars(name: &str, bytes: &[u8], opts: &CsvOptions) -> Result<LoadedB
     if let Some(s) = &default_symbol {
         columns += &format!(", symbol: {s} (no symbol column)");
     }
+    let c = &cols;
+    let absent = usize::MAX;
+    let roles = roles(
+        c.dates.expected,
+        &[c.open, c.high, c.low, c.close, c.volume.unwrap_or(absent)],
+        &[
+            c.dates.date,
+            c.dates.time.unwrap_or(absent),
+            c.symbol.unwrap_or(absent),
+        ],
+    );
     let parser = BarParser {
+        roles,
         stamp: StampSpec {
             date: cols.dates.date,
             time: cols.dates.time,

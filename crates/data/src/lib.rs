@@ -53,6 +53,8 @@ mod aggregate;
 mod bars_csv;
 mod detect;
 mod error;
+mod fastline;
+mod numbers;
 mod session;
 mod source;
 mod split;

@@ -1,7 +1,7 @@
 //! Getting bytes (memory-mapped files), reading the header, and choosing between the
 //! fast path (no quote characters anywhere) and the `csv`-crate path.
 
-use crate::split::{Chunk, RowParser, parse_csv, parse_fast};
+use crate::split::{Chunk, Chunks, RowParser, parse_csv, parse_fast};
 use crate::{BadRowPolicy, ImportError};
 use std::path::Path;
 
@@ -41,8 +41,15 @@ impl<'a> Source<'a> {
             .iter()
             .map(|f| String::from_utf8_lossy(f).trim().to_string())
             .collect();
-        let pos = rd.position();
-        let data_start = (pos.byte() as usize, pos.line() as usize);
+        // The csv crate may leave the `\n` of a CRLF header unread: start after it.
+        let mut start = usize::try_from(rd.position().byte())
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
+        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        let line = 1 + memchr::memchr_iter(b'\n', &bytes[..start]).count();
+        let data_start = (start, line);
         let first_row = match rd.read_byte_record(&mut rec) {
             Ok(true) => Some(rec.iter().map(<[u8]>::to_vec).collect()),
             _ => None,
@@ -62,7 +69,7 @@ impl<'a> Source<'a> {
         expected: usize,
         parser: &P,
         policy: BadRowPolicy,
-    ) -> Result<Vec<Chunk<P::Out, P::State>>, ImportError> {
+    ) -> Result<Chunks<P>, ImportError> {
         let (start, line) = self.data_start;
         let data = self.bytes.get(start..).unwrap_or_default();
         if memchr::memchr(b'"', data).is_none() {
@@ -72,7 +79,7 @@ impl<'a> Source<'a> {
         let mut rec = csv::ByteRecord::new();
         rd.read_byte_record(&mut rec)
             .map_err(|e| ImportError::layout(name, format!("cannot read the header: {e}")))?;
-        parse_csv(&mut rd, expected, parser, policy)
+        parse_csv(self.bytes, &mut rd, expected, parser, policy)
             .map(|c| vec![c])
             .map_err(|(line, message)| ImportError::Row {
                 file: name.to_string(),

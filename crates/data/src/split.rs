@@ -36,7 +36,16 @@ pub(crate) trait RowParser: Sync {
     fn new_state(&self) -> Self::State;
     /// Parses a record, or says what is wrong with it (without file:line).
     fn parse<F: Fields + ?Sized>(&self, st: &mut Self::State, f: &F) -> Result<Self::Out, String>;
+    /// Optional fast route for a whole unquoted line (without its line end). It must
+    /// either return exactly what [`RowParser::parse`] would, or `None` (including
+    /// for every invalid row) to let `parse` handle the line.
+    fn parse_line(&self, _st: &mut Self::State, _row: &[u8]) -> Option<Self::Out> {
+        None
+    }
 }
+
+/// The chunks of one file, in file order.
+pub(crate) type Chunks<P> = Vec<Chunk<<P as RowParser>::Out, <P as RowParser>::State>>;
 
 /// Rows parsed from one part of the file.
 pub(crate) struct Chunk<O, S> {
@@ -124,6 +133,8 @@ pub(crate) fn parse_fast<P: RowParser>(
     }
     bounds.push(data.len());
     let parts: Vec<&[u8]> = bounds.windows(2).map(|w| &data[w[0]..w[1]]).collect();
+    // The first chunk reserves room for the whole file, so that appending the
+    // others later does not move it (untouched capacity costs no memory).
     let est = |p: &[u8]| p.len() / 48;
     let mut chunks: Vec<Chunk<P::Out, P::State>> = thread::scope(|s| {
         let handles: Vec<_> = parts[1..]
@@ -154,6 +165,11 @@ pub(crate) fn parse_fast<P: RowParser>(
 }
 
 /// Parses one newline-aligned part; line numbers are relative (0 = first line).
+///
+/// Each line is first offered to [`RowParser::parse_line`] (a specialised scanner
+/// for plain rows); when it declines, the line is split at commas and given to
+/// [`RowParser::parse`], which is the reference behaviour (and the one the `csv`
+/// path uses), so results and messages do not depend on the path taken.
 fn parse_part<'a, P: RowParser>(
     part: &'a [u8],
     expected: usize,
@@ -179,12 +195,17 @@ fn parse_part<'a, P: RowParser>(
         if row.is_empty() {
             continue;
         }
-        fields.clear();
-        split_commas(row, &mut fields);
-        let r = if fields.len() == expected {
-            parser.parse(&mut c.state, fields.as_slice())
-        } else {
-            Err(field_count_message(expected, fields.len()))
+        let r = match parser.parse_line(&mut c.state, row) {
+            Some(out) => Ok(out),
+            None => {
+                fields.clear();
+                fields.extend(row.split(|&b| b == b','));
+                if fields.len() == expected {
+                    parser.parse(&mut c.state, fields.as_slice())
+                } else {
+                    Err(field_count_message(expected, fields.len()))
+                }
+            }
         };
         if !c.record(r, line - 1, policy) {
             break;
@@ -193,59 +214,48 @@ fn parse_part<'a, P: RowParser>(
     c
 }
 
-/// Splits a line at commas, 8 bytes at a time (exact SWAR zero-byte test, no
-/// false positives), then byte by byte for the tail.
-#[inline]
-fn split_commas<'a>(row: &'a [u8], fields: &mut Vec<&'a [u8]>) {
-    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    const COMMAS: u64 = 0x2c2c_2c2c_2c2c_2c2c;
-    let mut start = 0;
-    let mut i = 0;
-    while let Some(block) = row.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(block);
-        let x = u64::from_le_bytes(word) ^ COMMAS;
-        let mut mask = !((((x & LO7) + LO7) | x) | LO7);
-        while mask != 0 {
-            let j = i + (mask.trailing_zeros() / 8) as usize;
-            fields.push(&row[start..j]);
-            start = j + 1;
-            mask &= mask - 1;
-        }
-        i += 8;
-    }
-    for (j, &b) in row.iter().enumerate().skip(i) {
-        if b == b',' {
-            fields.push(&row[start..j]);
-            start = j + 1;
-        }
-    }
-    fields.push(&row[start..]);
-}
-
 pub(crate) fn field_count_message(expected: usize, found: usize) -> String {
     format!("expected {expected} fields like the header, found {found}")
 }
 
-/// Slow path via the `csv` crate (quoted fields); `reader` is positioned after the header.
-pub(crate) fn parse_csv<P: RowParser, R: std::io::Read>(
-    reader: &mut csv::Reader<R>,
+/// Slow path via the `csv` crate (quoted fields); `reader` reads `bytes` and is
+/// positioned after the header.
+///
+/// Line numbers are counted here from each record's byte offset: with CRLF line
+/// ends the `csv` crate reports a record as starting on the previous line.
+pub(crate) fn parse_csv<P: RowParser>(
+    bytes: &[u8],
+    reader: &mut csv::Reader<&[u8]>,
     expected: usize,
     parser: &P,
     policy: BadRowPolicy,
 ) -> Result<Chunk<P::Out, P::State>, (usize, String)> {
     let mut c = Chunk::new(parser.new_state(), 0);
     let mut rec = csv::ByteRecord::new();
+    let (mut counted, mut line) = (0, 1);
+    let mut line_at = |offset: u64| {
+        let mut start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
+        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        if start > counted {
+            line += memchr::memchr_iter(b'\n', &bytes[counted..start]).count();
+            counted = start;
+        }
+        line
+    };
     loop {
         match reader.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
+                let line = e.position().map_or(0, |p| line_at(p.byte()));
                 return Err((line, e.to_string()));
             }
         }
-        let line = rec.position().map_or(0, |p| p.line() as usize);
+        let line = rec.position().map_or(0, |p| line_at(p.byte()));
         let r = if rec.len() == expected {
             parser.parse(&mut c.state, &rec)
         } else {
@@ -267,112 +277,4 @@ pub(crate) fn trim(f: &[u8]) -> &[u8] {
 /// Text of a field for messages.
 pub(crate) fn show(f: &[u8]) -> String {
     String::from_utf8_lossy(trim(f)).into_owned()
-}
-
-/// Parses a finite number; messages like `close is "abc", not a number`.
-#[inline]
-pub(crate) fn number(name: &str, f: &[u8]) -> Result<f64, String> {
-    let t = trim(f);
-    if let Some(v) = simple_decimal(t) {
-        return Ok(v);
-    }
-    match fast_float2::parse::<f64, _>(t) {
-        Ok(v) if v.is_finite() => Ok(v),
-        _ if t.is_empty() => Err(format!("{name} is empty")),
-        Ok(_) => Err(format!("{name} is \"{}\", not a finite number", show(t))),
-        Err(_) => Err(format!("{name} is \"{}\", not a number", show(t))),
-    }
-}
-
-/// Exact powers of ten representable in `f64`.
-const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
-
-/// `[-+]digits[.digits]` with a mantissa below 2^53 and at most 22 decimals: the
-/// mantissa and the power of ten are exact, so one division is correctly rounded
-/// (Clinger's fast path) — the same `f64` fast-float2 returns, several times faster.
-/// `None` for anything else (the caller falls back to fast-float2).
-#[inline]
-fn simple_decimal(s: &[u8]) -> Option<f64> {
-    let (neg, digits) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let n = digits.len();
-    if n == 0 || n > 19 {
-        return None;
-    }
-    let mut m: u64 = 0;
-    let mut i = 0;
-    while i < n {
-        let d = digits[i].wrapping_sub(b'0');
-        if d >= 10 {
-            break;
-        }
-        m = m * 10 + u64::from(d);
-        i += 1;
-    }
-    let int_digits = i;
-    let mut decimals = 0;
-    if i < n && digits[i] == b'.' {
-        i += 1;
-        let first = i;
-        while i < n {
-            let d = digits[i].wrapping_sub(b'0');
-            if d >= 10 {
-                break;
-            }
-            m = m * 10 + u64::from(d);
-            i += 1;
-        }
-        decimals = i - first;
-    }
-    if i != n || int_digits + decimals == 0 || m > 1 << 53 {
-        return None;
-    }
-    let v = m as f64 / *POW10.get(decimals)?;
-    Some(if neg { -v } else { v })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn simple_decimal_agrees_with_fast_float() {
-        for s in [
-            "0",
-            "1",
-            "3078.96",
-            "-2.5",
-            "+7",
-            "0.1",
-            "123456789.123456",
-            "1.",
-            ".5",
-            "9007199254740993",
-            "0.000000000000000000001",
-        ] {
-            let want: f64 = fast_float2::parse(s).unwrap();
-            if let Some(got) = simple_decimal(s.as_bytes()) {
-                assert_eq!(got.to_bits(), want.to_bits(), "{s}");
-            }
-        }
-        assert_eq!(simple_decimal(b"."), None);
-        assert_eq!(simple_decimal(b"1e5"), None);
-        assert_eq!(simple_decimal(b"nan"), None);
-    }
-
-    #[test]
-    fn splits_commas_exactly() {
-        for row in ["", ",", "a,b", "2019-11-05 09:30:00,-1,,-2.5,x,", ",-,-,-,-,-,-,-,-,-,", "abcdefghijklmnop"] {
-            let mut got = Vec::new();
-            split_commas(row.as_bytes(), &mut got);
-            let want: Vec<&[u8]> = row.split(',').map(str::as_bytes).collect();
-            assert_eq!(got, want, "{row}");
-        }
-    }
 }

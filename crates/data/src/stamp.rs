@@ -26,16 +26,27 @@ pub(crate) fn row_stamp<F: Fields + ?Sized>(
     tz: &mut TzConv,
     f: &F,
 ) -> Result<(i64, bool), String> {
-    let field = trim(f.get(spec.date));
+    stamp_of(spec, tz, f.get(spec.date), spec.time.map(|t| f.get(t)))
+}
+
+/// [`row_stamp`] from the date field and the separate time field (if any).
+#[inline]
+pub(crate) fn stamp_of(
+    spec: &StampSpec<'_>,
+    tz: &mut TzConv,
+    date: &[u8],
+    time: Option<&[u8]>,
+) -> Result<(i64, bool), String> {
+    let field = trim(date);
     let raw = match spec.format {
         Some(fmt) => parse_with_format(fmt, field),
         None => parse_datetime(field),
     }
     .map_err(|e| date_message(field, e, spec.format))?;
-    let raw = match (spec.time, raw) {
+    let raw = match (time, raw) {
         (None, r) => r,
         (Some(t), RawTime::Date(days)) => {
-            let tf = trim(f.get(t));
+            let tf = trim(t);
             let tod = parse_time_only(tf).map_err(|_| {
                 format!(
                     "time \"{}\" is not a time of day (H:MM[:SS[.fff]])",
@@ -54,7 +65,7 @@ pub(crate) fn row_stamp<F: Fields + ?Sized>(
     };
     let out = match raw {
         RawTime::Date(days) => days.checked_mul(NANOS_PER_DAY).map(|n| (n, true)),
-        RawTime::Naive(days, tod) => tz.to_utc(days, tod).map(|n| (n, false)),
+        RawTime::Naive(days, tod) => tz.local_to_utc(days, tod).map(|n| (n, false)),
         RawTime::Instant(n) => Some((n, false)),
     };
     out.ok_or_else(|| format!("date \"{}\" is out of the supported range", show(field)))

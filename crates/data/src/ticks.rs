@@ -1,9 +1,11 @@
 //! Tick CSV import: a timestamp, a price and an optional size per row.
 
 use crate::detect::{date_columns, find};
+use crate::fastline::{Role, roles, scan};
+use crate::numbers::number;
 use crate::source::{Source, first_error, with_file};
-use crate::split::{Fields, RowParser, number};
-use crate::stamp::{StampSpec, describe_layout, row_stamp};
+use crate::split::{Fields, RowParser};
+use crate::stamp::{StampSpec, describe_layout, row_stamp, stamp_of};
 use crate::timeparse::TzConv;
 use crate::{BadRowPolicy, ImportError, ImportReport};
 use std::path::Path;
@@ -59,6 +61,8 @@ const SIZE_NAMES: [&str; 6] = ["size", "volume", "vol", "qty", "quantity", "amou
 
 struct TickParser<'a> {
     stamp: StampSpec<'a>,
+    /// Line scanner roles: numbers price, size; texts date, time.
+    roles: Vec<Role>,
     price: usize,
     size: Option<usize>,
     tz: TzConv,
@@ -93,6 +97,24 @@ impl RowParser for TickParser<'_> {
             ts: Timestamp::from_nanos(ts),
             price,
             size,
+        })
+    }
+
+    #[inline]
+    fn parse_line(&self, tz: &mut TzConv, row: &[u8]) -> Option<Tick> {
+        let mut nums = [0.0; 2];
+        let mut texts: [&[u8]; 2] = [b""; 2];
+        scan(row, &self.roles, &mut nums, &mut texts)?;
+        let time = self.stamp.time.map(|_| texts[1]);
+        let (ts, _) = stamp_of(&self.stamp, tz, texts[0], time).ok()?;
+        let [price, size] = nums;
+        if price <= 0.0 {
+            return None;
+        }
+        Some(Tick {
+            ts: Timestamp::from_nanos(ts),
+            price,
+            size: self.size.map(|_| size),
         })
     }
 }
@@ -148,14 +170,23 @@ pub fn parse_ticks_with_report(
         let field = row.get(dates.date).map_or(&[][..], Vec::as_slice);
         columns += &format!(" [date layout: {}]", describe_layout(field, fmt));
     }
+    let absent = usize::MAX;
+    let price_field = dates.field(price);
+    let size_field = size.map(|s| dates.field(s));
+    let roles = roles(
+        dates.expected,
+        &[price_field, size_field.unwrap_or(absent)],
+        &[dates.date, dates.time.unwrap_or(absent)],
+    );
     let parser = TickParser {
+        roles,
         stamp: StampSpec {
             date: dates.date,
             time: dates.time,
             format: fmt,
         },
-        price: dates.field(price),
-        size: size.map(|s| dates.field(s)),
+        price: price_field,
+        size: size_field,
         tz: TzConv::new(&opts.tz),
     };
     let chunks = src.rows(name, dates.expected, &parser, opts.on_bad_row)?;

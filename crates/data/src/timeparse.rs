@@ -311,7 +311,7 @@ impl TzConv {
 
     /// UTC nanoseconds of a local date-time; gaps and folds resolve like jiff's
     /// `compatible` (gap: the later offset, fold: the earlier instant).
-    pub(crate) fn to_utc(&mut self, days: i64, tod: i64) -> Option<i64> {
+    pub(crate) fn local_to_utc(&mut self, days: i64, tod: i64) -> Option<i64> {
         let local = days.checked_mul(NANOS_PER_DAY)?.checked_add(tod)?;
         if let Some(off) = self.fixed {
             return local.checked_sub(off);
@@ -463,17 +463,17 @@ mod tests {
         let ny = TimeZone::get("America/New_York").unwrap();
         let mut c = TzConv::new(&ny);
         let d = days_from_civil(2024, 7, 1).unwrap();
-        let got = c.to_utc(d, 9 * 3600 * NANOS_PER_SEC).unwrap();
+        let got = c.local_to_utc(d, 9 * 3600 * NANOS_PER_SEC).unwrap();
         assert_eq!(got, d * NANOS_PER_DAY + 13 * 3600 * NANOS_PER_SEC);
         let w = days_from_civil(2024, 1, 2).unwrap();
         assert_eq!(
-            c.to_utc(w, 9 * 3600 * NANOS_PER_SEC).unwrap(),
+            c.local_to_utc(w, 9 * 3600 * NANOS_PER_SEC).unwrap(),
             w * NANOS_PER_DAY + 14 * 3600 * NANOS_PER_SEC
         );
         // Fold (01:30 happens twice on 2024-11-03): the earlier instant.
         let f = days_from_civil(2024, 11, 3).unwrap();
         assert_eq!(
-            c.to_utc(f, 5400 * NANOS_PER_SEC).unwrap(),
+            c.local_to_utc(f, 5400 * NANOS_PER_SEC).unwrap(),
             f * NANOS_PER_DAY + (5 * 3600 + 1800) * NANOS_PER_SEC
         );
     }

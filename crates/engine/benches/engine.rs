@@ -35,11 +35,9 @@ fn random_walk(n: usize) -> BarSeries {
 
 fn engine_core(c: &mut Criterion) {
     const N: usize = 1_000_000;
+    // No commission: the account never runs dry, so every one of the ~55k crosses of
+    // the random walk trades (about 110k fills), as in the end-to-end benchmark.
     let config = RunConfig {
-        commission: "0.002".parse().map(|rate| tradelab_engine::Commission {
-            rate,
-            ..Default::default()
-        }).expect("rate"),
         allow_short: true,
         ..RunConfig::default()
     };
@@ -53,7 +51,27 @@ fn engine_core(c: &mut Criterion) {
             let mut decider = strategies::build("sma_cross", &params, true).expect("strategy");
             let mut sink = ReportSink::with_capacity(N);
             let out = engine.run(decider.as_mut(), &mut sink, None);
-            black_box((out.final_equity, sink.fills.len()))
+            black_box((out.final_equity, sink.fills))
+        })
+    });
+    group.bench_function("idle_decider_1m_bars", |b| {
+        struct Idle;
+        impl tradelab_engine::Decider for Idle {
+            fn name(&self) -> String {
+                "idle".into()
+            }
+            fn on_step(
+                &mut self,
+                ctx: &tradelab_engine::DecisionContext<'_>,
+                _: &mut Vec<tradelab_core::OrderIntent>,
+            ) {
+                black_box(ctx.view.last(0));
+            }
+        }
+        b.iter(|| {
+            let mut sink = ReportSink::with_capacity(N);
+            let out = engine.run(&mut Idle, &mut sink, None);
+            black_box(out.final_equity)
         })
     });
     group.finish();

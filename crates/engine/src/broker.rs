@@ -12,7 +12,8 @@
 use crate::config::{Commission, RunConfig};
 use crate::event::RejectReason;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::prelude::FromPrimitive;
+use tradelab_core::money::decimal_to_f64;
 use tradelab_core::{Bar, Money, Order, OrderType, Price, Quantity, Side, Sizing};
 
 /// Why a fill price was chosen, before slippage.
@@ -114,12 +115,16 @@ pub(crate) fn commission(c: &Commission, price: Price, qty: Quantity) -> Money {
 /// all-in rule): `floor(budget · (1 − ε) / (price · (1 + rate) + per_share))`.
 pub(crate) fn all_in_units(budget: f64, price: Price, c: &Commission) -> Quantity {
     let p = price.to_f64();
-    let unit_cost = p + p * c.rate.to_f64().unwrap_or(0.0) + c.per_share.to_f64().unwrap_or(0.0);
+    let unit_cost = p + p * decimal_to_f64(c.rate) + decimal_to_f64(c.per_share);
     if !(budget > 0.0 && unit_cost > 0.0) {
         return Quantity::ZERO;
     }
     let units = py_floordiv(budget * (1.0 - f64::EPSILON), unit_cost);
-    Quantity(Decimal::from_f64(units).unwrap_or(Decimal::ZERO))
+    if units < 9.0e15 {
+        Quantity(Decimal::from(units as i64))
+    } else {
+        Quantity(Decimal::from_f64(units).unwrap_or(Decimal::ZERO))
+    }
 }
 
 /// Python's float floor division `a // b` (CPython `float_floor_div`), which can differ
@@ -195,7 +200,7 @@ mod tests {
                 side,
                 order_type,
                 sizing: Sizing::AllIn,
-                reason: String::new(),
+                reason: "".into(),
             },
         }
     }

@@ -26,6 +26,21 @@ pub enum RejectReason {
     EndOfData,
 }
 
+impl RejectReason {
+    /// Stable snake_case name of the reason, for counting and filtering.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RejectReason::UnknownSymbol { .. } => "unknown_symbol",
+            RejectReason::ShortingNotAllowed { .. } => "shorting_not_allowed",
+            RejectReason::InsufficientCash { .. } => "insufficient_cash",
+            RejectReason::ZeroQuantity { .. } => "zero_quantity",
+            RejectReason::InvalidOrder { .. } => "invalid_order",
+            RejectReason::NoPosition { .. } => "no_position",
+            RejectReason::EndOfData => "end_of_data",
+        }
+    }
+}
+
 impl fmt::Display for RejectReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -8,7 +8,7 @@ use crate::run::RunOutcome;
 use crate::trades::ClosedTrade;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use tradelab_core::{BarSeries, Fill, Money, Timestamp};
+use tradelab_core::{BarSeries, Money, Timestamp};
 
 /// Collects the equity curve, trades, fills and rejections of a run.
 #[derive(Default, Debug)]
@@ -17,7 +17,10 @@ pub struct ReportSink {
     pub equity: Vec<f64>,
     pub invested: Vec<bool>,
     pub trades: Vec<ClosedTrade>,
-    pub fills: Vec<Fill>,
+    /// Number of fills.
+    pub fills: usize,
+    /// Slippage paid over all fills.
+    pub slippage: Money,
     /// Rejected orders counted by reason kind (e.g. `insufficient_cash`).
     pub rejections: BTreeMap<String, usize>,
     pub decisions: usize,
@@ -54,13 +57,12 @@ impl EventSink for ReportSink {
             RunEvent::OrderAccepted { .. } => self.orders_accepted += 1,
             RunEvent::OrderCancelled { .. } => self.orders_cancelled += 1,
             RunEvent::OrderRejected { reason, .. } => {
-                let kind = serde_json::to_value(reason)
-                    .ok()
-                    .and_then(|v| v.get("kind").and_then(|k| k.as_str().map(str::to_string)))
-                    .unwrap_or_else(|| "other".to_string());
-                *self.rejections.entry(kind).or_default() += 1;
+                *self.rejections.entry(reason.kind().to_string()).or_default() += 1;
             }
-            RunEvent::Fill { fill } => self.fills.push(fill.clone()),
+            RunEvent::Fill { fill } => {
+                self.fills += 1;
+                self.slippage += fill.slippage;
+            }
             RunEvent::TradeClosed { trade } => self.trades.push(trade.clone()),
             RunEvent::PositionChanged { .. } | RunEvent::RunFinished { .. } => {}
         }
@@ -139,6 +141,8 @@ pub struct Report {
     pub buy_and_hold_return_pct: f64,
     pub risk_free_annual: f64,
     pub fills: usize,
+    /// Total slippage cost of all fills versus their unslipped prices.
+    pub slippage: f64,
     pub orders_rejected: BTreeMap<String, usize>,
     pub orders_cancelled: usize,
     #[serde(skip)]
@@ -219,7 +223,8 @@ impl Report {
             commissions: cents(outcome.commissions),
             buy_and_hold_return_pct: m.buy_and_hold_return_pct,
             risk_free_annual: m.risk_free_annual,
-            fills: sink.fills.len(),
+            fills: sink.fills,
+            slippage: cents(sink.slippage),
             orders_rejected: sink.rejections.clone(),
             orders_cancelled: sink.orders_cancelled,
             metrics: m,

@@ -138,13 +138,7 @@ impl Engine {
         let mut intents: Vec<OrderIntent> = Vec::new();
         let mut step = 0usize;
         let mut last_ts = None;
-        while let Some(now) = self.next_timestamp(&visible) {
-            updated.clear();
-            for (i, s) in self.series.iter().enumerate() {
-                if s.bars().get(visible[i]).is_some_and(|b| b.ts() == now) {
-                    updated.push(i);
-                }
-            }
+        while let Some(now) = self.advance(&visible, &mut updated) {
             if !state.working.is_empty() {
                 state.fill_working(&self.series, &visible, &updated, now, step);
             }
@@ -162,8 +156,10 @@ impl Engine {
             };
             decider.on_step(&ctx, &mut intents);
             state.rejections.clear();
-            for intent in intents.drain(..) {
-                state.place(intent, &self.series, &visible, &updated, now, step);
+            if !intents.is_empty() {
+                for intent in intents.drain(..) {
+                    state.place(intent, &self.series, &visible, &updated, now, step);
+                }
             }
             state.sink.on_event(&RunEvent::EquityPoint {
                 ts: now,
@@ -210,12 +206,30 @@ impl Engine {
         outcome
     }
 
-    fn next_timestamp(&self, visible: &[usize]) -> Option<Timestamp> {
-        self.series
+    /// The next step's timestamp, with the symbols that have a bar at it in `updated`;
+    /// `None` when every series is exhausted.
+    #[inline]
+    fn advance(&self, visible: &[usize], updated: &mut Vec<usize>) -> Option<Timestamp> {
+        if let [only] = self.series.as_slice() {
+            let ts = only.bars().get(visible[0])?.ts();
+            if updated.is_empty() {
+                updated.push(0);
+            }
+            return Some(ts);
+        }
+        let now = self
+            .series
             .iter()
             .zip(visible)
             .filter_map(|(s, &v)| s.bars().get(v).map(|b| b.ts()))
-            .min()
+            .min()?;
+        updated.clear();
+        for (i, s) in self.series.iter().enumerate() {
+            if s.bars().get(visible[i]).is_some_and(|b| b.ts() == now) {
+                updated.push(i);
+            }
+        }
+        Some(now)
     }
 }
 
@@ -490,7 +504,7 @@ impl RunState<'_> {
                     side,
                     order_type: OrderType::Market,
                     sizing: Sizing::ClosePosition,
-                    reason: "close at end of data (--close-at-end)".to_string(),
+                    reason: "close at end of data (--close-at-end)".into(),
                 },
             };
             self.next_id += 1;

@@ -122,7 +122,7 @@ impl Decider for Checker {
                     2 => Sizing::AllIn,
                     _ => Sizing::ClosePosition,
                 },
-                reason: String::new(),
+                reason: "".into(),
             });
         }
         self.step += 1;

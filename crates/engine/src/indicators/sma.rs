@@ -53,6 +53,7 @@ impl Sma {
 
     /// Adds the next value; returns the mean of the last `period` values once there are
     /// that many.
+    #[inline]
     pub fn update(&mut self, x: f64) -> Option<f64> {
         if self.window.len() < self.period {
             self.window.push(x);
@@ -60,12 +61,16 @@ impl Sma {
             let old = std::mem::replace(&mut self.window[self.pos], x);
             self.remove(old);
         }
-        self.pos = (self.pos + 1) % self.period;
+        self.pos += 1;
+        if self.pos == self.period {
+            self.pos = 0;
+        }
         self.add(x);
         self.value()
     }
 
     /// The current mean, or `None` before `period` values.
+    #[inline]
     pub fn value(&self) -> Option<f64> {
         if self.nobs < self.period {
             return None;
@@ -82,6 +87,7 @@ impl Sma {
         })
     }
 
+    #[inline]
     fn add(&mut self, x: f64) {
         self.nobs += 1;
         let y = x - self.comp_add;
@@ -99,6 +105,7 @@ impl Sma {
         self.prev = x;
     }
 
+    #[inline]
     fn remove(&mut self, x: f64) {
         self.nobs -= 1;
         let y = -x - self.comp_remove;

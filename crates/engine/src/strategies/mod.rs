@@ -175,11 +175,43 @@ fn unseen_bars<'a>(seen: &mut usize, view: &DataView<'a>, i: usize) -> &'a [Bar]
 /// A number for a reason text: up to 4 decimals, trailing zeros dropped (at least 2
 /// decimals kept), so `312.45` and `49.929` read naturally.
 fn num(x: f64) -> String {
-    let mut s = format!("{x:.4}");
-    while s.ends_with('0') && s.len() - s.find('.').unwrap_or(s.len()) > 3 {
-        s.pop();
+    let mut out = String::with_capacity(24);
+    push_num(&mut out, x);
+    out
+}
+
+/// Appends `x` formatted like [`num`]. Integer arithmetic only: this runs on every
+/// signal, and float formatting is slow.
+fn push_num(out: &mut String, x: f64) {
+    if !x.is_finite() || x.abs() >= 1e14 {
+        out.push_str(&x.to_string());
+        return;
     }
-    s
+    let scaled = (x * 10_000.0).round() as i64;
+    let abs = scaled.unsigned_abs();
+    let (int, mut frac, mut digits) = (abs / 10_000, abs % 10_000, 4);
+    while digits > 2 && frac % 10 == 0 {
+        frac /= 10;
+        digits -= 1;
+    }
+    if scaled < 0 {
+        out.push('-');
+    }
+    push_digits(out, int, 1);
+    out.push('.');
+    push_digits(out, frac, digits);
+}
+
+/// Appends `n` in decimal, left-padded with zeros to at least `width` digits.
+fn push_digits(out: &mut String, mut n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    while n > 0 || buf.len() - i < width {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend(buf[i..].iter().map(|&b| b as char));
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Fast/slow simple-moving-average crossover.
 
 use super::params::{Params, out_of_range};
-use super::{Holding, ParamInfo, StrategyError, StrategyInfo, num, unseen_bars};
+use super::{Holding, ParamInfo, StrategyError, StrategyInfo, push_digits, push_num, unseen_bars};
 use crate::decider::{Decider, DecisionContext};
 use crate::indicators::Sma;
 use tradelab_core::{OrderIntent, Side, Sizing};
@@ -114,14 +114,16 @@ impl Decider for SmaCross {
                 (Side::Sell, false, Holding::Long) => Sizing::ClosePosition,
                 (Side::Sell, false, _) => continue,
             };
-            let dir = if side == Side::Buy { "above" } else { "below" };
-            let reason = format!(
-                "SMA({}) {} crossed {dir} SMA({}) {}",
-                self.fast,
-                num(f),
-                self.slow,
-                num(s)
-            );
+            let dir = if side == Side::Buy { " crossed above SMA(" } else { " crossed below SMA(" };
+            let mut reason = String::with_capacity(64);
+            reason.push_str("SMA(");
+            push_digits(&mut reason, self.fast as u64, 1);
+            reason.push_str(") ");
+            push_num(&mut reason, f);
+            reason.push_str(dir);
+            push_digits(&mut reason, self.slow as u64, 1);
+            reason.push_str(") ");
+            push_num(&mut reason, s);
             orders.push(OrderIntent::market(
                 ctx.view.symbol(i).clone(),
                 side,
@@ -224,7 +226,7 @@ mod tests {
         let mut d = SmaCross::new(1, 2, false).unwrap();
         let got = Replay::new(vec![series("X", 0, &[10.0, 9.0, 10.0])]).run(&mut d);
         assert_eq!(
-            got[0].intent.reason,
+            &*got[0].intent.reason,
             "SMA(1) 10.00 crossed above SMA(2) 9.50"
         );
     }
