@@ -18,7 +18,7 @@ pub enum Command {
     ///
     /// Example: tradelab backtest --data data/sample/stocks_daily_2000-2013.csv
     /// --symbol AAPL --strategy sma_cross --param fast=10 --param slow=20
-    Backtest(BacktestArgs),
+    Backtest(Box<BacktestArgs>),
     /// Market-data tools: aggregate ticks into bars, inspect a bar file.
     #[command(subcommand)]
     Data(DataCommand),

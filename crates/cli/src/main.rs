@@ -11,7 +11,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     let result = match cli.command {
-        args::Command::Backtest(a) => backtest::run(a),
+        args::Command::Backtest(a) => backtest::run(*a),
         args::Command::Data(d) => data_cmd::run(d),
         args::Command::Strategies => {
             backtest::list_strategies();

@@ -7,7 +7,7 @@ use crate::numbers::number;
 use crate::source::{Source, first_error, stem_symbol, with_file};
 use crate::split::{Chunk, Fields, RowParser, show, trim};
 use crate::stamp::{StampSpec, describe_layout, row_stamp, stamp_of};
-use crate::timeparse::TzConv;
+use crate::tzconv::TzConv;
 use crate::{BadRowPolicy, CsvOptions, ImportError, ImportReport, LoadedBars, SkippedRow};
 use std::path::Path;
 use tradelab_core::{Bar, BarSeries, Symbol, Timestamp};

@@ -2,8 +2,9 @@
 
 use crate::split::{Fields, show, trim};
 use crate::timeparse::{
-    NANOS_PER_DAY, RawTime, TimeError, TzConv, parse_datetime, parse_time_only, parse_with_format,
+    NANOS_PER_DAY, RawTime, TimeError, parse_datetime, parse_time_only, parse_with_format,
 };
+use crate::tzconv::TzConv;
 
 /// How a row's timestamp is laid out.
 #[derive(Clone, Copy, Debug)]

@@ -6,7 +6,7 @@ use crate::numbers::number;
 use crate::source::{Source, first_error, with_file};
 use crate::split::{Fields, RowParser};
 use crate::stamp::{StampSpec, describe_layout, row_stamp, stamp_of};
-use crate::timeparse::TzConv;
+use crate::tzconv::TzConv;
 use crate::{BadRowPolicy, ImportError, ImportReport};
 use std::path::Path;
 use tradelab_core::Timestamp;

@@ -51,6 +51,9 @@ pub struct Commission {
 
 impl fmt::Display for Commission {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.rate.is_zero() && self.per_share.is_zero() && self.minimum.is_zero() {
+            return f.write_str("none");
+        }
         write!(f, "{} of notional", self.rate.normalize())?;
         if !self.per_share.is_zero() {
             write!(f, " + {} per share", self.per_share.normalize())?;

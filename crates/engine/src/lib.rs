@@ -11,6 +11,7 @@ pub mod indicators;
 pub mod metrics;
 pub mod portfolio;
 pub mod report;
+pub mod risk;
 pub mod run;
 pub mod strategies;
 pub mod trades;
