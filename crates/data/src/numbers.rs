@@ -83,6 +83,64 @@ pub(crate) fn simple_decimal(s: &[u8]) -> Option<f64> {
 /// [`number`] gives for the same field, or `None` when unsure.
 #[inline]
 pub(crate) fn scan_decimal(s: &[u8]) -> Option<(f64, usize)> {
+    // Branch-light route for up to 7 integer and 7 fraction digits.
+    let (int, n_int) = swar_digits(s, 0);
+    if n_int < 8 {
+        let (frac, n_frac, used) = match s.get(n_int) {
+            Some(b'.') => {
+                let (f, nf) = swar_digits(s, n_int + 1);
+                (f, nf, n_int + 1 + nf)
+            }
+            _ => (0, 0, n_int),
+        };
+        if n_frac < 8 {
+            if n_int + n_frac == 0 {
+                return None;
+            }
+            let m = int * POW10_INT[n_frac] + frac;
+            return Some((m as f64 / POW10[n_frac], used));
+        }
+    }
+    scan_decimal_scalar(s)
+}
+
+const POW10_INT: [u64; 8] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+
+/// Value and count of the leading ASCII digits of the 8 bytes at `at` (count 8
+/// means "maybe more": the caller falls back).
+#[inline]
+fn swar_digits(s: &[u8], at: usize) -> (u64, usize) {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HI: u64 = 0xf0f0_f0f0_f0f0_f0f0;
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    let mut word = [0u8; 8];
+    let rest = s.get(at..).unwrap_or_default();
+    let k = rest.len().min(8);
+    word[..k].copy_from_slice(&rest[..k]);
+    let w = u64::from_le_bytes(word);
+    // A byte is a digit iff its high nibble is 3 and adding 6 keeps it 3 (no carry
+    // between bytes: the add works on 7-bit values).
+    let not_digit = ((w & HI) ^ ZEROS) | ((((w & LO7) + 0x0606_0606_0606_0606) & HI) ^ ZEROS);
+    // Exact per-byte "is non-zero" test, high bit of each byte.
+    let nonzero = (((not_digit & LO7) + LO7) | not_digit) & !LO7;
+    let n = if nonzero == 0 {
+        8
+    } else {
+        (nonzero.trailing_zeros() / 8) as usize
+    };
+    if n == 0 || n == 8 {
+        return (0, n);
+    }
+    let mut v = (w.wrapping_sub(ZEROS)) << (8 * (8 - n));
+    v = (v & 0x0f0f_0f0f_0f0f_0f0f).wrapping_mul(2561) >> 8;
+    v = (v & 0x00ff_00ff_00ff_00ff).wrapping_mul(6_553_601) >> 16;
+    v = (v & 0x0000_ffff_0000_ffff).wrapping_mul(42_949_672_960_001) >> 32;
+    (v, n)
+}
+
+/// The reference digit loop (any length up to 19 characters).
+#[inline]
+fn scan_decimal_scalar(s: &[u8]) -> Option<(f64, usize)> {
     let n = s.len().min(19);
     let mut m: u64 = 0;
     let mut i = 0;
@@ -142,5 +200,30 @@ mod tests {
         assert_eq!(simple_decimal(b"."), None);
         assert_eq!(simple_decimal(b"1e5"), None);
         assert_eq!(simple_decimal(b"nan"), None);
+    }
+
+    #[test]
+    fn swar_scan_agrees_with_the_digit_loop() {
+        let mut seed = 1_u64;
+        let alphabet = b"0123456789.,x-\n\xff/:";
+        for _ in 0..200_000 {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1442695040888963407);
+            let len = (seed >> 60) as usize + 1;
+            let text: Vec<u8> = (0..len)
+                .map(|i| {
+                    let r = (seed >> (i * 3 % 50)) as usize;
+                    if r.is_multiple_of(3) {
+                        alphabet[r / 3 % alphabet.len()]
+                    } else {
+                        b'0' + (r % 10) as u8
+                    }
+                })
+                .collect();
+            let fast = scan_decimal(&text).map(|(v, n)| (v.to_bits(), n));
+            let slow = scan_decimal_scalar(&text).map(|(v, n)| (v.to_bits(), n));
+            assert_eq!(fast, slow, "{:?}", String::from_utf8_lossy(&text));
+        }
     }
 }

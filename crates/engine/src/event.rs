@@ -127,6 +127,17 @@ pub enum RunEvent {
 pub trait EventSink {
     /// Receives one event. Called in run order.
     fn on_event(&mut self, event: &RunEvent);
+
+    /// Receives the step's equity point. The engine calls this once per step instead of
+    /// building a [`RunEvent::EquityPoint`]; sinks on a hot path may override it.
+    #[inline]
+    fn on_equity(&mut self, ts: Timestamp, equity: f64, invested: bool) {
+        self.on_event(&RunEvent::EquityPoint {
+            ts,
+            equity,
+            invested,
+        });
+    }
 }
 
 /// A sink that keeps every event, for tests and small runs.

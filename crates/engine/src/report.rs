@@ -42,6 +42,13 @@ impl ReportSink {
 
 impl EventSink for ReportSink {
     #[inline]
+    fn on_equity(&mut self, ts: Timestamp, equity: f64, invested: bool) {
+        self.timestamps.push(ts);
+        self.equity.push(equity);
+        self.invested.push(invested);
+    }
+
+    #[inline]
     fn on_event(&mut self, event: &RunEvent) {
         match event {
             RunEvent::EquityPoint {

@@ -161,11 +161,10 @@ impl Engine {
                     state.place(intent, &self.series, &visible, &updated, now, step);
                 }
             }
-            state.sink.on_event(&RunEvent::EquityPoint {
-                ts: now,
-                equity: state.portfolio.equity_f64(),
-                invested: state.portfolio.open_positions() > 0,
-            });
+            let invested = state.portfolio.open_positions() > 0;
+            state
+                .sink
+                .on_equity(now, state.portfolio.equity_f64(), invested);
             last_ts = Some(now);
             step += 1;
             if step.is_multiple_of(8192)

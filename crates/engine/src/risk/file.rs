@@ -1,0 +1,394 @@
+//! Reading and writing rule files (TOML and JSON).
+//!
+//! Both formats are first parsed into a JSON value, then decoded field by field so that
+//! every structural mistake (missing or unknown key, wrong type, bad time, unknown
+//! kind) becomes a [`RuleIssue`] naming the rule and field, and all of them are
+//! reported together with the semantic problems found by validation.
+
+use super::kind::{Breach, Category, KIND_NAMES, Origin, RuleKind, TradingWindow};
+use super::rule::{Rule, RuleIssue, RuleSet, RuleSetError};
+use super::time::{LocalTime, TimeRange};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+use std::path::Path;
+
+impl RuleSet {
+    /// Parses and validates a TOML rule file; `source` labels errors (e.g. the path).
+    pub fn from_toml_str(text: &str, source: &str) -> Result<RuleSet, RuleSetError> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| RuleSetError::Parse {
+            source_name: source.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        load_value(toml_to_json(toml::Value::Table(table)), source)
+    }
+
+    /// Parses and validates a JSON rule file; `source` labels errors.
+    pub fn from_json_str(text: &str, source: &str) -> Result<RuleSet, RuleSetError> {
+        let value: Value = serde_json::from_str(text).map_err(|e| RuleSetError::Parse {
+            source_name: source.to_string(),
+            message: e.to_string(),
+        })?;
+        load_value(value, source)
+    }
+
+    /// Reads, parses and validates a rule file, choosing the format by extension
+    /// (`.toml` or `.json`).
+    pub fn load(path: &Path) -> Result<RuleSet, RuleSetError> {
+        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let parse = match ext.as_deref() {
+            Some("toml") => RuleSet::from_toml_str,
+            Some("json") => RuleSet::from_json_str,
+            _ => return Err(RuleSetError::UnknownFormat { path: path.into() }),
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| RuleSetError::Io {
+            path: path.into(),
+            source,
+        })?;
+        parse(&text, &path.display().to_string())
+    }
+
+    /// The set as a TOML rule file (`instructions`, then one `[[rule]]` per rule, every
+    /// field written out); loading it gives back an equal set.
+    pub fn to_toml(&self) -> String {
+        #[derive(Serialize)]
+        struct TomlFile<'a> {
+            #[serde(skip_serializing_if = "str::is_empty")]
+            instructions: &'a str,
+            rule: &'a [Rule],
+        }
+        let file = TomlFile {
+            instructions: &self.instructions,
+            rule: &self.rules,
+        };
+        toml::to_string_pretty(&file).expect("rule sets contain only TOML-representable values")
+    }
+
+    /// The set as pretty JSON (`{"rules": [...], "instructions": "..."}`); loading it
+    /// gives back an equal set.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("rule sets always serialize to JSON")
+    }
+}
+
+/// Decodes and validates a parsed file, ordering issues by the rule they name.
+fn load_value(value: Value, source: &str) -> Result<RuleSet, RuleSetError> {
+    let (set, labels, mut issues) = decode_set(value);
+    issues.extend(super::validate::issues(&set));
+    if issues.is_empty() {
+        return Ok(set);
+    }
+    // Top-level problems first, then rule by rule in file order (stable).
+    issues.sort_by_key(|i| match i.rule.as_str() {
+        "" => 0,
+        name => labels.iter().position(|l| l == name).map_or(usize::MAX, |p| p + 1),
+    });
+    Err(RuleSetError::Invalid {
+        source_name: source.to_string(),
+        issues,
+    })
+}
+
+/// TOML value → JSON value. Datetimes (e.g. an unquoted `09:35:00`) become their text;
+/// non-finite floats become text so that decoding reports them by field.
+fn toml_to_json(value: toml::Value) -> Value {
+    match value {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f)
+            .map_or_else(|| Value::String(f.to_string()), Value::Number),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(items) => Value::Array(items.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => {
+            Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
+    }
+}
+
+/// Decodes the file structure: the set of rules that decoded, the label of every rule
+/// in file order (its name, or `#N`), and the structural issues found.
+fn decode_set(value: Value) -> (RuleSet, Vec<String>, Vec<RuleIssue>) {
+    let mut issues = Vec::new();
+    let mut set = RuleSet::default();
+    let mut labels = Vec::new();
+    let Value::Object(mut map) = value else {
+        issues.push(RuleIssue::new("", "(document)", "must be a table of keys"));
+        return (set, labels, issues);
+    };
+    match map.remove("instructions") {
+        None => {}
+        Some(Value::String(s)) => set.instructions = s,
+        Some(other) => issues.push(RuleIssue::new(
+            "",
+            "instructions",
+            format!("must be a string, got {}", kind_of(&other)),
+        )),
+    }
+    let rules = match (map.remove("rule"), map.remove("rules")) {
+        (Some(_), Some(_)) => {
+            issues.push(RuleIssue::new("", "rule", "give either `rule` or `rules`, not both"));
+            Vec::new()
+        }
+        (Some(Value::Array(a)), None) | (None, Some(Value::Array(a))) => a,
+        (None, None) => Vec::new(),
+        (Some(other), None) | (None, Some(other)) => {
+            issues.push(RuleIssue::new(
+                "",
+                "rule",
+                format!(
+                    "must be a list of rules (in TOML write [[rule]], not [rule]), got {}",
+                    kind_of(&other)
+                ),
+            ));
+            Vec::new()
+        }
+    };
+    for key in map.keys() {
+        issues.push(RuleIssue::new(
+            "",
+            key,
+            "unknown key; expected `instructions` and `rule`",
+        ));
+    }
+    for (i, item) in rules.into_iter().enumerate() {
+        let label = match item.get("name") {
+            Some(Value::String(s)) => s.clone(),
+            _ => format!("#{}", i + 1),
+        };
+        if let Some(rule) = decode_rule(&label, item, &mut issues) {
+            set.rules.push(rule);
+        }
+        labels.push(label);
+    }
+    (set, labels, issues)
+}
+
+/// Decodes one rule; `None` when its kind could not be decoded (issues say why).
+fn decode_rule(label: &str, item: Value, issues: &mut Vec<RuleIssue>) -> Option<Rule> {
+    let Value::Object(map) = item else {
+        issues.push(RuleIssue::new(label, "(rule)", "must be a table of keys"));
+        return None;
+    };
+    let mut f = Fields::new(label, map, issues);
+    let name = f.req::<String>("name");
+    let kind = decode_kind(&mut f);
+    let category = f.opt::<Category>("category").flatten();
+    let description = f.opt::<String>("description").flatten();
+    let priority = f.priority();
+    let active = f.opt::<bool>("active").flatten();
+    let origin = f.opt::<Origin>("origin").flatten();
+    f.finish();
+    let kind = kind?;
+    Some(Rule {
+        name: name.unwrap_or_else(|| label.to_string()),
+        category: category.unwrap_or_else(|| kind.default_category()),
+        description: description.unwrap_or_else(|| kind.summary()),
+        priority: priority.unwrap_or_else(|| kind.default_priority()),
+        active: active.unwrap_or(true),
+        origin: origin.unwrap_or_default(),
+        kind,
+    })
+}
+
+/// Reads the `kind` key and that kind's parameters.
+fn decode_kind(f: &mut Fields<'_>) -> Option<RuleKind> {
+    let Some(kind) = f.req::<String>("kind") else {
+        f.skip_unknown = true;
+        return None;
+    };
+    let kind = match kind.as_str() {
+        "max_position_pct" => {
+            let (pct, on_breach) = (f.req("pct"), f.opt::<Breach>("on_breach"));
+            RuleKind::MaxPositionPct {
+                pct: pct?,
+                on_breach: on_breach?.unwrap_or_default(),
+            }
+        }
+        "max_open_positions" => RuleKind::MaxOpenPositions { max: f.count("max")? },
+        "min_cash_reserve_pct" => RuleKind::MinCashReservePct { pct: f.req("pct")? },
+        "max_order_value" => RuleKind::MaxOrderValue { value: f.req("value")? },
+        "max_order_qty" => RuleKind::MaxOrderQty { qty: f.req("qty")? },
+        "allowed_symbols" => RuleKind::AllowedSymbols { symbols: f.list("symbols")? },
+        "blocked_symbols" => RuleKind::BlockedSymbols { symbols: f.list("symbols")? },
+        "allow_short" => RuleKind::AllowShort { allowed: f.opt("allowed")?.unwrap_or(true) },
+        "stop_loss_pct" => RuleKind::StopLossPct { pct: f.req("pct")? },
+        "take_profit_pct" => RuleKind::TakeProfitPct { pct: f.req("pct")? },
+        "trailing_stop_pct" => RuleKind::TrailingStopPct { pct: f.req("pct")? },
+        "daily_loss_limit_pct" => RuleKind::DailyLossLimitPct { pct: f.req("pct")? },
+        "max_drawdown_halt_pct" => RuleKind::MaxDrawdownHaltPct { pct: f.req("pct")? },
+        "trading_window" => {
+            let tz = f.opt::<String>("tz");
+            let start = f.opt::<LocalTime>("start");
+            let end = f.opt::<LocalTime>("end");
+            let blackouts = f.opt_list::<TimeRange>("blackouts");
+            let flatten_at = f.opt::<LocalTime>("flatten_at");
+            RuleKind::TradingWindow(TradingWindow {
+                tz: tz?.unwrap_or_else(|| super::kind::DEFAULT_TZ.to_string()),
+                start: start?,
+                end: end?,
+                blackouts: blackouts?,
+                flatten_at: flatten_at?,
+            })
+        }
+        "max_trades_per_day" => RuleKind::MaxTradesPerDay { max: f.count("max")? },
+        "max_trades_per_session" => RuleKind::MaxTradesPerSession { max: f.count("max")? },
+        "max_orders_per_minute" => RuleKind::MaxOrdersPerMinute { max: f.count("max")? },
+        "cooldown_after_loss" => RuleKind::CooldownAfterLoss { bars: f.count("bars")? },
+        other => {
+            f.issue("kind", format!("unknown kind {other:?}; known kinds: {}", KIND_NAMES.join(", ")));
+            f.skip_unknown = true;
+            return None;
+        }
+    };
+    Some(kind)
+}
+
+/// The keys of one rule, consumed one by one; whatever is left at the end is unknown.
+struct Fields<'a> {
+    label: &'a str,
+    map: Map<String, Value>,
+    expected: Vec<&'static str>,
+    issues: &'a mut Vec<RuleIssue>,
+    /// Set when the kind is unknown, so its parameters cannot be judged.
+    skip_unknown: bool,
+}
+
+impl<'a> Fields<'a> {
+    fn new(label: &'a str, map: Map<String, Value>, issues: &'a mut Vec<RuleIssue>) -> Self {
+        Fields {
+            label,
+            map,
+            expected: Vec::new(),
+            issues,
+            skip_unknown: false,
+        }
+    }
+
+    fn issue(&mut self, field: &str, problem: String) {
+        self.issues.push(RuleIssue::new(self.label, field, problem));
+    }
+
+    fn take(&mut self, key: &'static str) -> Option<Value> {
+        self.expected.push(key);
+        self.map.remove(key)
+    }
+
+    fn parse<T: DeserializeOwned>(&mut self, key: &str, value: Value) -> Option<T> {
+        serde_json::from_value(value)
+            .map_err(|e| self.issue(key, e.to_string()))
+            .ok()
+    }
+
+    /// A required key; `None` (with an issue) when missing or malformed.
+    fn req<T: DeserializeOwned>(&mut self, key: &'static str) -> Option<T> {
+        match self.take(key) {
+            Some(v) => self.parse(key, v),
+            None => {
+                self.issue(key, "is required".into());
+                None
+            }
+        }
+    }
+
+    /// An optional key: `Some(None)` when absent, `None` when malformed.
+    fn opt<T: DeserializeOwned>(&mut self, key: &'static str) -> Option<Option<T>> {
+        match self.take(key) {
+            Some(v) => self.parse(key, v).map(Some),
+            None => Some(None),
+        }
+    }
+
+    /// A list whose items are checked one by one (issues name `key[i]`).
+    fn opt_list<T: DeserializeOwned>(&mut self, key: &'static str) -> Option<Vec<T>> {
+        let items = match self.take(key) {
+            None => return Some(Vec::new()),
+            Some(Value::Array(items)) => items,
+            Some(other) => {
+                self.issue(key, format!("must be a list, got {}", kind_of(&other)));
+                return None;
+            }
+        };
+        let parsed: Vec<Option<T>> = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| self.parse(&format!("{key}[{i}]"), v))
+            .collect();
+        parsed.into_iter().collect()
+    }
+
+    /// A required list, checked item by item.
+    fn list<T: DeserializeOwned>(&mut self, key: &'static str) -> Option<Vec<T>> {
+        if !self.map.contains_key(key) {
+            self.expected.push(key);
+            self.issue(key, "is required".into());
+            return None;
+        }
+        self.opt_list(key)
+    }
+
+    /// A required whole number; range (>= 1) is checked by validation.
+    fn count(&mut self, key: &'static str) -> Option<u32> {
+        let n: i64 = self.req(key)?;
+        u32::try_from(n)
+            .map_err(|_| self.issue(key, format!("must be a whole number >= 1, got {n}")))
+            .ok()
+    }
+
+    /// The optional `priority`; range (1..=10) is checked by validation.
+    fn priority(&mut self) -> Option<u8> {
+        let n: i64 = self.opt("priority").flatten()?;
+        u8::try_from(n)
+            .map_err(|_| self.issue("priority", format!("must be between 1 and 10, got {n}")))
+            .ok()
+    }
+
+    /// Reports every key nobody asked for.
+    fn finish(self) {
+        if self.skip_unknown {
+            return;
+        }
+        for key in self.map.keys() {
+            let problem = format!("unknown field; expected one of: {}", self.expected.join(", "));
+            self.issues.push(RuleIssue::new(self.label, key, problem));
+        }
+    }
+}
+
+/// `string`, `number`, … for messages.
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a table",
+    }
+}
+
+/// Joins issues for a serde error message.
+fn joined(issues: &[RuleIssue]) -> String {
+    issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+/// Structural decoding only (no range checks), so stored snapshots keep loading.
+impl<'de> Deserialize<'de> for RuleSet {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (set, _, issues) = decode_set(Value::deserialize(d)?);
+        if issues.is_empty() { Ok(set) } else { Err(D::Error::custom(joined(&issues))) }
+    }
+}
+
+/// Structural decoding only (no range checks), like [`RuleSet`]'s.
+impl<'de> Deserialize<'de> for Rule {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut issues = Vec::new();
+        let value = Value::deserialize(d)?;
+        let label = value.get("name").and_then(Value::as_str).unwrap_or("#1").to_string();
+        match decode_rule(&label, value, &mut issues) {
+            Some(rule) if issues.is_empty() => Ok(rule),
+            _ => Err(D::Error::custom(joined(&issues))),
+        }
+    }
+}
