@@ -5,7 +5,10 @@ use std::io::{BufWriter, Write};
 
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
-    let rows: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(1_000_000);
+    let rows: usize = args
+        .next()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1_000_000);
     let out = args.next().unwrap_or_else(|| "minute_bars.csv".to_string());
     let mut w = BufWriter::new(std::fs::File::create(&out)?);
     writeln!(w, "timestamp,open,high,low,close,volume")?;
@@ -33,7 +36,14 @@ fn main() -> std::io::Result<()> {
         writeln!(
             w,
             "{date} {h:02}:{m:02}:00,{}.{:02},{}.{:02},{}.{:02},{}.{:02},{volume}",
-            open / 100, open % 100, high / 100, high % 100, low / 100, low % 100, cents / 100, cents % 100
+            open / 100,
+            open % 100,
+            high / 100,
+            high % 100,
+            low / 100,
+            low % 100,
+            cents / 100,
+            cents % 100
         )?;
         minute += 1;
         if minute == 390 {

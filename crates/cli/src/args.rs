@@ -24,6 +24,26 @@ pub enum Command {
     Data(DataCommand),
     /// List the built-in strategies and their parameters.
     Strategies,
+    /// Structured risk rules: check a rules file, list the templates.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// Validate a rules file (TOML or JSON) and print its rules with their scope.
+    ///
+    /// Every problem is reported at once, each naming the rule and the field.
+    Check {
+        /// Rules file (.toml or .json).
+        file: PathBuf,
+    },
+    /// List the built-in rule templates, or print one as TOML.
+    Templates {
+        /// Print this template as a TOML rules file to start from.
+        #[arg(long, value_name = "NAME")]
+        show: Option<String>,
+    },
 }
 
 /// How to read CSV files whose layout cannot be detected.
@@ -129,6 +149,13 @@ pub struct BacktestArgs {
     /// Allow sell orders to open short positions.
     #[arg(long)]
     pub allow_short: bool,
+    /// Enforce the structured risk rules in this file (TOML or JSON) on every order.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Enforce a built-in rule template (see `tradelab rules templates`); rules from
+    /// --rules with the same name replace the template's.
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
     /// Close open positions at the last bar's close (default: leave them open, marked).
     #[arg(long)]
     pub close_at_end: bool,

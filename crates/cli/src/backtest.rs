@@ -13,14 +13,33 @@ use tradelab_engine::{Commission, Engine, FillModel, RunConfig, strategies};
 
 /// Runs a backtest from the command line and prints its report.
 pub fn run(a: BacktestArgs) -> Result<()> {
-    let config = run_config(&a)?;
+    let rules = crate::rules_cmd::load_rules(a.rules.as_deref(), a.template.as_deref())?;
+    let mut config = run_config(&a)?;
+    config.allow_short |= rules.shorts_allowed();
     let tz = parse_tz(&a.csv.tz)?;
     let requested = requested_symbols(&a)?;
     let series = load_series(&a, &requested, &tz)?;
     let params = parse_params(&a.params)?;
     let mut decider = strategies::build(&a.strategy, &params, config.allow_short)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let engine = Engine::new(config.clone(), series)?;
+    let rule_names: Vec<String> = rules
+        .active_by_priority()
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
+    let engine = Engine::new(config.clone(), series)?.with_rules(rules)?;
+    if !rule_names.is_empty() && engine.series().iter().all(BarSeries::is_daily) {
+        let timing = engine
+            .rules()
+            .active_by_priority()
+            .iter()
+            .any(|r| matches!(r.kind, tradelab_engine::risk::RuleKind::TradingWindow(_)));
+        if timing {
+            eprintln!(
+                "note: the data is daily; the trading_window rule (times of day) does not apply"
+            );
+        }
+    }
 
     let mut sink = ReportSink::with_capacity(engine.steps());
     let bar = progress_bar(engine.steps() as u64);
@@ -38,6 +57,7 @@ pub fn run(a: BacktestArgs) -> Result<()> {
             periods_per_year: a.periods_per_year,
             risk_free_annual: a.risk_free,
             tz,
+            rules: rule_names,
         },
     )
     .context("computing metrics")?;

@@ -4,6 +4,7 @@ mod args;
 mod backtest;
 mod data_cmd;
 mod output;
+mod rules_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -13,6 +14,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         args::Command::Backtest(a) => backtest::run(*a),
         args::Command::Data(d) => data_cmd::run(d),
+        args::Command::Rules(r) => rules_cmd::run(r),
         args::Command::Strategies => {
             backtest::list_strategies();
             Ok(())

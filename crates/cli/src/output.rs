@@ -106,7 +106,10 @@ pub fn report_table(r: &Report, outcome: &RunOutcome) -> String {
             "Max consec. wins / losses",
             format!("{} / {}", r.max_consecutive_wins, r.max_consecutive_losses),
         ),
-        ("Fills", format!("{} (slippage paid {})", r.fills, money(r.slippage))),
+        (
+            "Fills",
+            format!("{} (slippage paid {})", r.fills, money(r.slippage)),
+        ),
     ];
     if !r.orders_rejected.is_empty() {
         let text: Vec<String> = r

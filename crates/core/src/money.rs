@@ -47,8 +47,8 @@ pub fn decimal_from_f64(what: &'static str, value: f64) -> Result<Decimal, Money
 #[inline]
 pub fn decimal_to_f64(d: Decimal) -> f64 {
     const POW10: [f64; 23] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ];
     let m = d.mantissa();
     let scale = d.scale() as usize;
@@ -226,8 +226,17 @@ mod tests {
 
     #[test]
     fn fast_f64_conversion_matches_the_general_one() {
-        for text in ["100.34", "-0.000123", "56263.51934", "1e-20", "123456789012345.6789", "0"] {
-            let d: Decimal = text.parse().unwrap_or_else(|_| Decimal::from_scientific(text).unwrap());
+        for text in [
+            "100.34",
+            "-0.000123",
+            "56263.51934",
+            "1e-20",
+            "123456789012345.6789",
+            "0",
+        ] {
+            let d: Decimal = text
+                .parse()
+                .unwrap_or_else(|_| Decimal::from_scientific(text).unwrap());
             assert_eq!(decimal_to_f64(d), d.to_f64().unwrap(), "{text}");
         }
     }

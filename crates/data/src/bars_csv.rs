@@ -2,11 +2,11 @@
 //! assembly into [`BarSeries`].
 
 use crate::detect::{BarCols, bar_columns};
-use crate::fastline::{Role, roles, scan};
+use crate::fastline::{DayCache, Role, Scanned, roles, scan};
 use crate::numbers::number;
 use crate::source::{Source, first_error, stem_symbol, with_file};
-use crate::split::{Chunk, Fields, RowParser, show, trim};
-use crate::stamp::{StampSpec, describe_layout, row_stamp, stamp_of};
+use crate::split::{Chunk, Fields, Lines, RowParser, show, trim};
+use crate::stamp::{StampSpec, describe_layout, fixed_stamp, row_stamp, stamp_of};
 use crate::tzconv::TzConv;
 use crate::{BadRowPolicy, CsvOptions, ImportError, ImportReport, LoadedBars, SkippedRow};
 use std::path::Path;
@@ -24,6 +24,7 @@ struct BarParser<'a> {
 /// Per-chunk state: time-zone cache, symbol table, row → symbol ids, daily flag.
 struct BarState {
     tz: TzConv,
+    days: DayCache,
     symbols: Vec<(Vec<u8>, Symbol)>,
     sym_of_row: Vec<u32>,
     last: usize,
@@ -58,6 +59,7 @@ impl RowParser for BarParser<'_> {
     fn new_state(&self) -> BarState {
         BarState {
             tz: self.tz.clone(),
+            days: DayCache::default(),
             symbols: Vec::new(),
             sym_of_row: Vec::new(),
             last: 0,
@@ -88,20 +90,24 @@ impl RowParser for BarParser<'_> {
     }
 
     #[inline]
-    fn parse_line(&self, st: &mut BarState, row: &[u8]) -> Option<Bar> {
-        let mut nums = [0.0; 5];
-        let mut texts: [&[u8]; 3] = [b""; 3];
-        scan(row, &self.roles, &mut nums, &mut texts)?;
-        let time = self.stamp.time.map(|_| texts[1]);
-        let (ts, date_only) = stamp_of(&self.stamp, &mut st.tz, texts[0], time).ok()?;
-        let [open, high, low, close, volume] = nums;
+    fn parse_head(&self, st: &mut BarState, rest: &[u8]) -> Option<(Bar, usize)> {
+        let mut row: Scanned<'_, 5, 3> = Scanned::default();
+        let end = scan(rest, &self.roles, &mut st.days, &mut row)?;
+        let (ts, date_only) = match row.date {
+            Some(d) => fixed_stamp(&mut st.tz, d)?,
+            None => {
+                let time = self.stamp.time.map(|_| row.texts[1]);
+                stamp_of(&self.stamp, &mut st.tz, row.texts[0], time).ok()?
+            }
+        };
+        let [open, high, low, close, volume] = row.nums;
         let bar = Bar::new(Timestamp::from_nanos(ts), open, high, low, close, volume).ok()?;
         if self.cols.symbol.is_some() {
-            let sym = st.symbol_id(texts[2]).ok()?;
+            let sym = st.symbol_id(row.texts[2]).ok()?;
             st.sym_of_row.push(sym);
         }
         st.any_time |= !date_only;
-        Some(bar)
+        Some((bar, end))
     }
 }
 
@@ -147,6 +153,7 @@ pub fn parse_bars(name: &str, bytes: &[u8], opts: &CsvOptions) -> Result<LoadedB
             c.dates.time.unwrap_or(absent),
             c.symbol.unwrap_or(absent),
         ],
+        fmt.is_none() && c.dates.time.is_none(),
     );
     let parser = BarParser {
         roles,
@@ -172,7 +179,7 @@ pub fn load_bars(path: &Path, opts: &CsvOptions) -> Result<LoadedBars, ImportErr
 struct Group {
     symbol: Symbol,
     bars: Vec<Bar>,
-    lines: Vec<u32>,
+    lines: Lines,
 }
 
 fn assemble(
@@ -208,11 +215,11 @@ fn assemble(
                 g.lines = c.lines;
             } else {
                 g.bars.extend_from_slice(&c.out);
-                g.lines.extend_from_slice(&c.lines);
+                g.lines.extend(&c.lines);
             }
             continue;
         }
-        for ((bar, line), sym) in c.out.into_iter().zip(c.lines).zip(c.state.sym_of_row) {
+        for ((bar, line), sym) in c.out.into_iter().zip(c.lines.iter()).zip(c.state.sym_of_row) {
             let g = &mut groups[ids[sym as usize]];
             g.bars.push(bar);
             g.lines.push(line);
@@ -222,15 +229,25 @@ fn assemble(
     let mut dup_error: Option<(u32, String)> = None;
     let mut series = Vec::with_capacity(groups.len());
     for mut g in groups {
-        if !g.bars.windows(2).all(|w| w[0].ts() <= w[1].ts()) {
-            report.was_unsorted = true;
-            let mut idx: Vec<u32> = (0..g.bars.len() as u32).collect();
-            idx.sort_by_key(|&i| g.bars[i as usize].ts());
-            g.bars = idx.iter().map(|&i| g.bars[i as usize]).collect();
-            g.lines = idx.iter().map(|&i| g.lines[i as usize]).collect();
-        }
-        if g.bars.windows(2).any(|w| w[0].ts() == w[1].ts()) {
-            remove_duplicates(&mut g, policy, &mut report.skipped, &mut dup_error);
+        if !g.bars.windows(2).all(|w| w[0].ts() < w[1].ts()) {
+            let mut lines = g.lines.to_vec();
+            if !g.bars.windows(2).all(|w| w[0].ts() <= w[1].ts()) {
+                report.was_unsorted = true;
+                let mut idx: Vec<u32> = (0..g.bars.len() as u32).collect();
+                idx.sort_by_key(|&i| g.bars[i as usize].ts());
+                g.bars = idx.iter().map(|&i| g.bars[i as usize]).collect();
+                lines = idx.iter().map(|&i| lines[i as usize]).collect();
+            }
+            if g.bars.windows(2).any(|w| w[0].ts() == w[1].ts()) {
+                remove_duplicates(
+                    &mut g.bars,
+                    &lines,
+                    &g.symbol,
+                    policy,
+                    &mut report.skipped,
+                    &mut dup_error,
+                );
+            }
         }
         report.bars += g.bars.len();
         if !g.bars.is_empty() {
@@ -264,7 +281,7 @@ fn group_index(groups: &mut Vec<Group>, s: &Symbol) -> usize {
             groups.push(Group {
                 symbol: s.clone(),
                 bars: Vec::new(),
-                lines: Vec::new(),
+                lines: Lines::default(),
             });
             groups.len() - 1
         }
@@ -274,20 +291,21 @@ fn group_index(groups: &mut Vec<Group>, s: &Symbol) -> usize {
 /// Keeps the first row (in file order) of each timestamp; the others are errors
 /// (the earliest-line one is kept in `dup_error`) or skipped rows.
 fn remove_duplicates(
-    g: &mut Group,
+    bars: &mut Vec<Bar>,
+    lines: &[u32],
+    symbol: &Symbol,
     policy: BadRowPolicy,
     skipped: &mut Vec<SkippedRow>,
     dup_error: &mut Option<(u32, String)>,
 ) {
-    let mut keep_bars = Vec::with_capacity(g.bars.len());
-    let mut keep_lines = Vec::with_capacity(g.bars.len());
+    let mut keep = Vec::with_capacity(bars.len());
     let mut first_line = 0;
-    for (i, (bar, &line)) in g.bars.iter().zip(&g.lines).enumerate() {
-        if i > 0 && g.bars[i - 1].ts() == bar.ts() {
+    for (i, (bar, &line)) in bars.iter().zip(lines).enumerate() {
+        if i > 0 && bars[i - 1].ts() == bar.ts() {
             let reason = format!(
                 "duplicate timestamp {} for {} (first seen on line {first_line})",
                 bar.ts().display_auto(),
-                g.symbol
+                symbol
             );
             match policy {
                 BadRowPolicy::Skip => skipped.push(SkippedRow {
@@ -303,9 +321,7 @@ fn remove_duplicates(
             continue;
         }
         first_line = line;
-        keep_bars.push(*bar);
-        keep_lines.push(line);
+        keep.push(*bar);
     }
-    g.bars = keep_bars;
-    g.lines = keep_lines;
+    *bars = keep;
 }

@@ -104,25 +104,77 @@ pub(crate) fn scan_decimal(s: &[u8]) -> Option<(f64, usize)> {
     scan_decimal_scalar(s)
 }
 
+/// [`scan_decimal`] for a field that starts at `s`, reading the common case —
+/// up to 7 characters of `digits[.digits]` followed by a non-digit — with one
+/// 8-byte load and one SWAR conversion. Same results as [`scan_decimal`].
+#[inline]
+pub(crate) fn scan_number(s: &[u8]) -> Option<(f64, usize)> {
+    let Some(head) = s.first_chunk::<8>() else {
+        return scan_decimal(s);
+    };
+    let w = u64::from_le_bytes(*head);
+    let nd = non_digits(w);
+    if nd == 0 {
+        return scan_decimal(s);
+    }
+    // Byte index of the first non-digit; 8 * it is the bit index.
+    let b1 = nd.trailing_zeros() & !7;
+    let (digits, end, decimals) = if (w >> b1) & 0xff == u64::from(b'.') {
+        let rest = nd & !(0xff_u64 << b1) & !((1_u64 << b1) - 1);
+        if rest == 0 {
+            return scan_decimal(s);
+        }
+        let b2 = rest.trailing_zeros() & !7;
+        if b2 == 8 {
+            return None; // a lone `.`
+        }
+        // Integer digits moved up one byte over the dot, next to the fraction.
+        let int = (w & ((1_u64 << b1) - 1)) << 8;
+        let frac = w & ((1_u64 << b2) - 1) & !((1_u64 << (b1 + 8)) - 1);
+        (int | frac, b2, (b2 - b1) / 8 - 1)
+    } else {
+        if b1 == 0 {
+            return None;
+        }
+        (w & ((1_u64 << b1) - 1), b1, 0)
+    };
+    // Digits sit in bytes below `end` (with zero bytes as leading zeros); move
+    // them to the top and combine pairs, quads and octets.
+    let mut v = (digits & 0x0f0f_0f0f_0f0f_0f0f) << (64 - end);
+    v = (v & 0x0f0f_0f0f_0f0f_0f0f).wrapping_mul(2561) >> 8;
+    v = (v & 0x00ff_00ff_00ff_00ff).wrapping_mul(6_553_601) >> 16;
+    v = (v & 0x0000_ffff_0000_ffff).wrapping_mul(42_949_672_960_001) >> 32;
+    // Below 10^7, so the conversion through i64 is exact.
+    let m = v as i64 as f64;
+    Some((m / POW10[decimals as usize], (end / 8) as usize))
+}
+
+/// High bit set in every byte of `w` that is not an ASCII digit.
+#[inline]
+fn non_digits(w: u64) -> u64 {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HI: u64 = 0xf0f0_f0f0_f0f0_f0f0;
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    // A byte is a digit iff its high nibble is 3 and adding 6 keeps it 3 (no carry
+    // between bytes: the add works on 7-bit values).
+    let not_digit = ((w & HI) ^ ZEROS) | ((((w & LO7) + 0x0606_0606_0606_0606) & HI) ^ ZEROS);
+    // Exact per-byte "is non-zero" test, high bit of each byte.
+    (((not_digit & LO7) + LO7) | not_digit) & !LO7
+}
+
 const POW10_INT: [u64; 8] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
 
 /// Value and count of the leading ASCII digits of the 8 bytes at `at` (count 8
 /// means "maybe more": the caller falls back).
 #[inline]
 fn swar_digits(s: &[u8], at: usize) -> (u64, usize) {
-    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    const HI: u64 = 0xf0f0_f0f0_f0f0_f0f0;
     const ZEROS: u64 = 0x3030_3030_3030_3030;
     let mut word = [0u8; 8];
     let rest = s.get(at..).unwrap_or_default();
     let k = rest.len().min(8);
     word[..k].copy_from_slice(&rest[..k]);
     let w = u64::from_le_bytes(word);
-    // A byte is a digit iff its high nibble is 3 and adding 6 keeps it 3 (no carry
-    // between bytes: the add works on 7-bit values).
-    let not_digit = ((w & HI) ^ ZEROS) | ((((w & LO7) + 0x0606_0606_0606_0606) & HI) ^ ZEROS);
-    // Exact per-byte "is non-zero" test, high bit of each byte.
-    let nonzero = (((not_digit & LO7) + LO7) | not_digit) & !LO7;
+    let nonzero = non_digits(w);
     let n = if nonzero == 0 {
         8
     } else {
@@ -176,6 +228,33 @@ fn scan_decimal_scalar(s: &[u8]) -> Option<(f64, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+        /// Decimals with leading zeros, no fraction, `.5`, `5.`, signs, exponents,
+        /// long mantissas and surrounding spaces: the fast routes either decline or
+        /// give fast-float2's bits, and [`number`] always does.
+        #[test]
+        fn decimal_routes_agree_with_fast_float(
+            text in r" ?[-+]?[0-9]{0,20}(\.[0-9]{0,20})?([eE][-+]?[0-9]{1,3})? ?",
+            tail in r"[,\n\r x0-9.]{0,10}",
+        ) {
+            let want = fast_float2::parse::<f64, _>(text.trim()).ok().filter(|v| v.is_finite());
+            let got = number("x", text.as_bytes()).ok();
+            prop_assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits));
+            if let Some(v) = simple_decimal(text.as_bytes()) {
+                prop_assert_eq!(Some(v.to_bits()), want.map(f64::to_bits));
+            }
+            let field = format!("{text}{tail}");
+            for scanned in [scan_number(field.as_bytes()), scan_decimal(field.as_bytes())] {
+                if let Some((v, n)) = scanned {
+                    let exact = fast_float2::parse::<f64, _>(&field[..n]).ok();
+                    prop_assert_eq!(Some(v.to_bits()), exact.map(f64::to_bits));
+                }
+            }
+        }
+    }
 
     #[test]
     fn simple_decimal_agrees_with_fast_float() {
@@ -200,6 +279,83 @@ mod tests {
         assert_eq!(simple_decimal(b"."), None);
         assert_eq!(simple_decimal(b"1e5"), None);
         assert_eq!(simple_decimal(b"nan"), None);
+    }
+
+    /// Random texts of digits, dots and delimiters, with and without room for an
+    /// 8-byte load.
+    fn random_texts(n: usize, mut seed: u64) -> Vec<Vec<u8>> {
+        let alphabet = b"0123456789.,x-+e\n\r\xff/: ";
+        (0..n)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let len = (seed >> 59) as usize + 1;
+                let mut r = seed;
+                (0..len)
+                    .map(|_| {
+                        r = r.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(7);
+                        let x = (r >> 33) as usize;
+                        if x % 3 == 0 {
+                            alphabet[x / 3 % alphabet.len()]
+                        } else {
+                            b'0' + (x % 10) as u8
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn scan_number_agrees_with_scan_decimal() {
+        for text in random_texts(300_000, 99) {
+            let fast = scan_number(&text).map(|(v, n)| (v.to_bits(), n));
+            let slow = scan_decimal(&text).map(|(v, n)| (v.to_bits(), n));
+            assert_eq!(fast, slow, "{:?}", String::from_utf8_lossy(&text));
+        }
+        for s in [
+            "3000.79,",
+            "2730,xxxx",
+            "0.5,xxxxx",
+            ".5,xxxxxx",
+            "5.,xxxxxx",
+            ".,xxxxxxx",
+            "007.010,x",
+            "1234567,x",
+            "12345678,",
+            "1234.567,",
+            "123.4567,",
+            "1.234567,",
+            "1.2345678",
+            ",xxxxxxxx",
+            "-1,xxxxxx",
+            "1e5,xxxxx",
+            "9999999\n0",
+        ] {
+            let fast = scan_number(s.as_bytes()).map(|(v, n)| (v.to_bits(), n));
+            let slow = scan_decimal(s.as_bytes()).map(|(v, n)| (v.to_bits(), n));
+            assert_eq!(fast, slow, "{s:?}");
+        }
+    }
+
+    /// What the scanners accept, [`number`] reads identically (and so does
+    /// fast-float2, which [`number`] matches): the scanned prefix is the field.
+    #[test]
+    fn scanned_numbers_agree_with_fast_float() {
+        for text in random_texts(300_000, 7) {
+            if let Some((v, n)) = scan_number(&text) {
+                let field = &text[..n];
+                let want: f64 = fast_float2::parse(field).expect("a plain decimal");
+                assert_eq!(
+                    v.to_bits(),
+                    want.to_bits(),
+                    "{:?}",
+                    String::from_utf8_lossy(field)
+                );
+                assert_eq!(number("x", field).map(f64::to_bits), Ok(want.to_bits()));
+            }
+        }
     }
 
     #[test]

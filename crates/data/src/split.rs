@@ -36,10 +36,12 @@ pub(crate) trait RowParser: Sync {
     fn new_state(&self) -> Self::State;
     /// Parses a record, or says what is wrong with it (without file:line).
     fn parse<F: Fields + ?Sized>(&self, st: &mut Self::State, f: &F) -> Result<Self::Out, String>;
-    /// Optional fast route for a whole unquoted line (without its line end). It must
-    /// either return exactly what [`RowParser::parse`] would, or `None` (including
-    /// for every invalid row) to let `parse` handle the line.
-    fn parse_line(&self, _st: &mut Self::State, _row: &[u8]) -> Option<Self::Out> {
+    /// Optional fast route for the unquoted, non-empty line at the start of `rest`
+    /// (which runs on to the end of the chunk): the row and the offset of its line
+    /// end (its `\n`, or `rest.len()`). The row is the line without one trailing
+    /// `\r`. It must either return exactly what [`RowParser::parse`] would for that
+    /// row, or `None` (including for every invalid row) to let `parse` handle it.
+    fn parse_head(&self, _st: &mut Self::State, _rest: &[u8]) -> Option<(Self::Out, usize)> {
         None
     }
 }
@@ -52,7 +54,7 @@ pub(crate) struct Chunk<O, S> {
     /// Parsed rows, in file order.
     pub out: Vec<O>,
     /// Line of each parsed row.
-    pub lines: Vec<u32>,
+    pub lines: Lines,
     /// Rows skipped under [`BadRowPolicy::Skip`].
     pub skipped: Vec<SkippedRow>,
     /// First bad row under [`BadRowPolicy::Error`] (line, message); parsing stopped there.
@@ -69,7 +71,7 @@ impl<O, S> Chunk<O, S> {
     fn new(state: S, cap: usize) -> Self {
         Chunk {
             out: Vec::with_capacity(cap),
-            lines: Vec::with_capacity(cap),
+            lines: Lines::default(),
             skipped: Vec::new(),
             error: None,
             state,
@@ -81,29 +83,36 @@ impl<O, S> Chunk<O, S> {
     /// Records the outcome of one row; returns false when parsing must stop.
     #[inline]
     fn record(&mut self, r: Result<O, String>, line: usize, policy: BadRowPolicy) -> bool {
-        self.rows_read += 1;
-        match r {
+        let reason = match r {
             Ok(o) => {
-                self.out.push(o);
-                self.lines.push(u32::try_from(line).unwrap_or(u32::MAX));
-                true
+                self.push(o, line);
+                return true;
             }
-            Err(reason) if policy == BadRowPolicy::Skip => {
+            Err(reason) => reason,
+        };
+        self.rows_read += 1;
+        match policy {
+            BadRowPolicy::Skip => {
                 self.skipped.push(SkippedRow { line, reason });
                 true
             }
-            Err(reason) => {
+            BadRowPolicy::Error => {
                 self.error = Some((line, reason));
                 false
             }
         }
     }
 
+    /// Records a parsed row.
+    #[inline]
+    fn push(&mut self, o: O, line: usize) {
+        self.rows_read += 1;
+        self.out.push(o);
+        self.lines.push(u32::try_from(line).unwrap_or(u32::MAX));
+    }
+
     fn shift_lines(&mut self, by: usize) {
-        let by32 = u32::try_from(by).unwrap_or(u32::MAX);
-        self.lines
-            .iter_mut()
-            .for_each(|l| *l = l.saturating_add(by32));
+        self.lines.shift(u32::try_from(by).unwrap_or(u32::MAX));
         self.skipped.iter_mut().for_each(|s| s.line += by);
         if let Some((l, _)) = &mut self.error {
             *l += by;
@@ -182,7 +191,20 @@ fn parse_part<'a, P: RowParser>(
     let mut pos = 0;
     let mut line = 0;
     while pos < part.len() {
-        let end = memchr::memchr(b'\n', &part[pos..]).map_or(part.len(), |p| pos + p);
+        let rest = &part[pos..];
+        if !matches!(rest[0], b'\n' | b'\r')
+            && let Some((out, used)) = parser.parse_head(&mut c.state, rest)
+        {
+            let end = pos + used;
+            if end < part.len() {
+                c.newlines += 1;
+            }
+            pos = end + 1;
+            c.push(out, line);
+            line += 1;
+            continue;
+        }
+        let end = memchr::memchr(b'\n', rest).map_or(part.len(), |p| pos + p);
         let mut row = &part[pos..end];
         if end < part.len() {
             c.newlines += 1;
@@ -195,17 +217,12 @@ fn parse_part<'a, P: RowParser>(
         if row.is_empty() {
             continue;
         }
-        let r = match parser.parse_line(&mut c.state, row) {
-            Some(out) => Ok(out),
-            None => {
-                fields.clear();
-                fields.extend(row.split(|&b| b == b','));
-                if fields.len() == expected {
-                    parser.parse(&mut c.state, fields.as_slice())
-                } else {
-                    Err(field_count_message(expected, fields.len()))
-                }
-            }
+        fields.clear();
+        fields.extend(row.split(|&b| b == b','));
+        let r = if fields.len() == expected {
+            parser.parse(&mut c.state, fields.as_slice())
+        } else {
+            Err(field_count_message(expected, fields.len()))
         };
         if !c.record(r, line - 1, policy) {
             break;
@@ -266,6 +283,58 @@ pub(crate) fn parse_csv<P: RowParser>(
         }
     }
     Ok(c)
+}
+
+/// Line numbers of a sequence of rows, stored as runs of consecutive lines: the
+/// rows of a clean file take one run instead of four bytes each.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Lines {
+    /// `(index of the first row, its line)` of each run.
+    runs: Vec<(usize, u32)>,
+    len: usize,
+}
+
+impl Lines {
+    /// Appends the line of the next row.
+    #[inline]
+    pub(crate) fn push(&mut self, line: u32) {
+        match self.runs.last() {
+            Some(&(i, l)) if u64::from(l) + (self.len - i) as u64 == u64::from(line) => {}
+            _ => self.runs.push((self.len, line)),
+        }
+        self.len += 1;
+    }
+
+    /// Appends the lines of `other`.
+    pub(crate) fn extend(&mut self, other: &Lines) {
+        for (k, &(i, l)) in other.runs.iter().enumerate() {
+            let n = other.runs.get(k + 1).map_or(other.len, |r| r.0) - i;
+            self.push(l);
+            self.len += n - 1;
+        }
+    }
+
+    /// Adds `by` to every line.
+    fn shift(&mut self, by: u32) {
+        self.runs
+            .iter_mut()
+            .for_each(|r| r.1 = r.1.saturating_add(by));
+    }
+
+    /// The lines, one per row.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.runs.iter().enumerate().flat_map(|(k, &(i, l))| {
+            let n = self.runs.get(k + 1).map_or(self.len, |r| r.0) - i;
+            (0..n).map(move |j| l.saturating_add(u32::try_from(j).unwrap_or(u32::MAX)))
+        })
+    }
+
+    /// The lines, one per row.
+    pub(crate) fn to_vec(&self) -> Vec<u32> {
+        let mut v = Vec::with_capacity(self.len);
+        v.extend(self.iter());
+        v
+    }
 }
 
 /// Trims ASCII whitespace (spaces, tabs) around a field.

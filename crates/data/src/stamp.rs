@@ -1,8 +1,9 @@
 //! Reading the timestamp of a row from its date (and optional time) field.
 
+use crate::fastline::FixedDate;
 use crate::split::{Fields, show, trim};
 use crate::timeparse::{
-    NANOS_PER_DAY, RawTime, TimeError, parse_datetime, parse_time_only, parse_with_format,
+    NANOS_PER_DAY, NANOS_PER_SEC, RawTime, TimeError, parse_datetime, parse_time_only, parse_with_format,
 };
 use crate::tzconv::TzConv;
 
@@ -70,6 +71,17 @@ pub(crate) fn stamp_of(
         RawTime::Instant(n) => Some((n, false)),
     };
     out.ok_or_else(|| format!("date \"{}\" is out of the supported range", show(field)))
+}
+
+/// [`stamp_of`] for a date field the line scanner read in place
+/// ([`crate::fastline::Role::Date`]); `None` for the rows whose error [`stamp_of`]
+/// reports.
+#[inline]
+pub(crate) fn fixed_stamp(tz: &mut TzConv, (days, secs): FixedDate) -> Option<(i64, bool)> {
+    match secs {
+        None => days.checked_mul(NANOS_PER_DAY).map(|n| (n, true)),
+        Some(s) => tz.local_to_utc(days, s * NANOS_PER_SEC).map(|n| (n, false)),
+    }
 }
 
 fn date_message(field: &[u8], e: TimeError, format: Option<&str>) -> String {

@@ -1,11 +1,11 @@
 //! Tick CSV import: a timestamp, a price and an optional size per row.
 
 use crate::detect::{date_columns, find};
-use crate::fastline::{Role, roles, scan};
+use crate::fastline::{DayCache, Role, Scanned, roles, scan};
 use crate::numbers::number;
 use crate::source::{Source, first_error, with_file};
 use crate::split::{Fields, RowParser};
-use crate::stamp::{StampSpec, describe_layout, row_stamp, stamp_of};
+use crate::stamp::{StampSpec, describe_layout, fixed_stamp, row_stamp, stamp_of};
 use crate::tzconv::TzConv;
 use crate::{BadRowPolicy, ImportError, ImportReport};
 use std::path::Path;
@@ -70,15 +70,15 @@ struct TickParser<'a> {
 
 impl RowParser for TickParser<'_> {
     type Out = Tick;
-    type State = TzConv;
+    type State = (TzConv, DayCache);
 
-    fn new_state(&self) -> TzConv {
-        self.tz.clone()
+    fn new_state(&self) -> Self::State {
+        (self.tz.clone(), DayCache::default())
     }
 
     #[inline]
-    fn parse<F: Fields + ?Sized>(&self, tz: &mut TzConv, f: &F) -> Result<Tick, String> {
-        let (ts, _) = row_stamp(&self.stamp, tz, f)?;
+    fn parse<F: Fields + ?Sized>(&self, st: &mut Self::State, f: &F) -> Result<Tick, String> {
+        let (ts, _) = row_stamp(&self.stamp, &mut st.0, f)?;
         let price = number("price", f.get(self.price))?;
         if price <= 0.0 {
             return Err(format!("price is {price}; prices must be > 0"));
@@ -101,21 +101,27 @@ impl RowParser for TickParser<'_> {
     }
 
     #[inline]
-    fn parse_line(&self, tz: &mut TzConv, row: &[u8]) -> Option<Tick> {
-        let mut nums = [0.0; 2];
-        let mut texts: [&[u8]; 2] = [b""; 2];
-        scan(row, &self.roles, &mut nums, &mut texts)?;
-        let time = self.stamp.time.map(|_| texts[1]);
-        let (ts, _) = stamp_of(&self.stamp, tz, texts[0], time).ok()?;
-        let [price, size] = nums;
+    fn parse_head(&self, st: &mut Self::State, rest: &[u8]) -> Option<(Tick, usize)> {
+        let (tz, days) = st;
+        let mut row: Scanned<'_, 2, 2> = Scanned::default();
+        let end = scan(rest, &self.roles, days, &mut row)?;
+        let (ts, _) = match row.date {
+            Some(d) => fixed_stamp(tz, d)?,
+            None => {
+                let time = self.stamp.time.map(|_| row.texts[1]);
+                stamp_of(&self.stamp, tz, row.texts[0], time).ok()?
+            }
+        };
+        let [price, size] = row.nums;
         if price <= 0.0 {
             return None;
         }
-        Some(Tick {
+        let tick = Tick {
             ts: Timestamp::from_nanos(ts),
             price,
             size: self.size.map(|_| size),
-        })
+        };
+        Some((tick, end))
     }
 }
 
@@ -177,6 +183,7 @@ pub fn parse_ticks_with_report(
         dates.expected,
         &[price_field, size_field.unwrap_or(absent)],
         &[dates.date, dates.time.unwrap_or(absent)],
+        fmt.is_none() && dates.time.is_none(),
     );
     let parser = TickParser {
         roles,

@@ -42,7 +42,10 @@ fn engine_core(c: &mut Criterion) {
         ..RunConfig::default()
     };
     let engine = Engine::new(config, vec![random_walk(N)]).expect("engine");
-    let params = vec![("fast".to_string(), "10".to_string()), ("slow".to_string(), "20".to_string())];
+    let params = vec![
+        ("fast".to_string(), "10".to_string()),
+        ("slow".to_string(), "20".to_string()),
+    ];
     let mut group = c.benchmark_group("engine");
     group.throughput(Throughput::Elements(N as u64));
     group.sample_size(10);

@@ -32,10 +32,19 @@ fn random_walk(n: usize) -> BarSeries {
 }
 
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
-    let config = RunConfig { allow_short: true, ..RunConfig::default() };
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let config = RunConfig {
+        allow_short: true,
+        ..RunConfig::default()
+    };
     let engine = Engine::new(config, vec![random_walk(n)]).expect("engine");
-    let params = vec![("fast".to_string(), "10".to_string()), ("slow".to_string(), "20".to_string())];
+    let params = vec![
+        ("fast".to_string(), "10".to_string()),
+        ("slow".to_string(), "20".to_string()),
+    ];
     let mut decider = strategies::build("sma_cross", &params, true).expect("strategy");
     let mut sink = ReportSink::with_capacity(n);
     let t = std::time::Instant::now();

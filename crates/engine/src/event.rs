@@ -24,6 +24,12 @@ pub enum RejectReason {
     NoPosition { symbol: Symbol },
     /// The order was still working when the data ended.
     EndOfData,
+    /// A structured risk rule refused the order.
+    Risk {
+        rule: String,
+        #[serde(flatten)]
+        denial: crate::risk_engine::RiskDenial,
+    },
 }
 
 impl RejectReason {
@@ -37,6 +43,7 @@ impl RejectReason {
             RejectReason::InvalidOrder { .. } => "invalid_order",
             RejectReason::NoPosition { .. } => "no_position",
             RejectReason::EndOfData => "end_of_data",
+            RejectReason::Risk { .. } => "risk_rule",
         }
     }
 }
@@ -63,6 +70,7 @@ impl fmt::Display for RejectReason {
             RejectReason::InvalidOrder { detail } => write!(f, "invalid order: {detail}"),
             RejectReason::NoPosition { symbol } => write!(f, "no open position in {symbol}"),
             RejectReason::EndOfData => write!(f, "still working when the data ended"),
+            RejectReason::Risk { rule, denial } => write!(f, "{denial} (rule {rule})"),
         }
     }
 }
@@ -96,6 +104,12 @@ pub enum RunEvent {
         order_id: tradelab_core::OrderId,
         reason: String,
     },
+    /// The risk engine acted on its own (automatic exit, circuit breaker, halt, kill
+    /// switch).
+    Risk {
+        ts: Timestamp,
+        risk: crate::risk_engine::RiskEvent,
+    },
     /// Units changed hands.
     Fill { fill: Fill },
     /// A symbol's position after a fill.
@@ -117,6 +131,7 @@ pub enum RunEvent {
     /// The run ended; exact final ledger.
     RunFinished {
         ts: Timestamp,
+        status: crate::run::RunStatus,
         final_equity: Money,
         cash: Money,
         open_positions: usize,

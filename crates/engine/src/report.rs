@@ -2,8 +2,9 @@
 //! and the summary a person (table) or a program (JSON) reads after a run.
 
 use crate::config::RunConfig;
-use crate::event::{EventSink, RunEvent};
+use crate::event::{EventSink, RejectReason, RunEvent};
 use crate::metrics::{self, Metrics, MetricsError, MetricsInput};
+use crate::risk_engine::RiskEvent;
 use crate::run::RunOutcome;
 use crate::trades::ClosedTrade;
 use serde::Serialize;
@@ -23,6 +24,10 @@ pub struct ReportSink {
     pub slippage: Money,
     /// Rejected orders counted by reason kind (e.g. `insufficient_cash`).
     pub rejections: BTreeMap<String, usize>,
+    /// Automatic exits by kind (`stop_loss`, `take_profit`, …).
+    pub auto_exits: BTreeMap<String, usize>,
+    /// Risk events other than exits, by kind (`circuit_breaker_tripped`, `halted`, …).
+    pub risk_events: BTreeMap<String, usize>,
     pub decisions: usize,
     pub orders_accepted: usize,
     pub orders_cancelled: usize,
@@ -64,13 +69,34 @@ impl EventSink for ReportSink {
             RunEvent::OrderAccepted { .. } => self.orders_accepted += 1,
             RunEvent::OrderCancelled { .. } => self.orders_cancelled += 1,
             RunEvent::OrderRejected { reason, .. } => {
-                *self.rejections.entry(reason.kind().to_string()).or_default() += 1;
+                let key = match reason {
+                    RejectReason::Risk { rule, .. } => format!("rule {rule}"),
+                    other => other.kind().to_string(),
+                };
+                *self.rejections.entry(key).or_default() += 1;
             }
             RunEvent::Fill { fill } => {
                 self.fills += 1;
                 self.slippage += fill.slippage;
             }
             RunEvent::TradeClosed { trade } => self.trades.push(trade.clone()),
+            RunEvent::Risk { risk, .. } => {
+                let key = match risk {
+                    RiskEvent::AutoExit { exit, .. } => {
+                        *self
+                            .auto_exits
+                            .entry(exit.as_str().to_string())
+                            .or_default() += 1;
+                        return;
+                    }
+                    RiskEvent::CircuitBreakerTripped { .. } => "circuit_breaker_tripped",
+                    RiskEvent::CircuitBreakerReset { .. } => "circuit_breaker_reset",
+                    RiskEvent::Halted { .. } => "halted",
+                    RiskEvent::Flatten { .. } => "flatten",
+                    RiskEvent::KillSwitch { .. } => "kill_switch",
+                };
+                *self.risk_events.entry(key.to_string()).or_default() += 1;
+            }
             RunEvent::PositionChanged { .. } | RunEvent::RunFinished { .. } => {}
         }
     }
@@ -97,6 +123,8 @@ pub struct ReportOptions {
     pub risk_free_annual: f64,
     /// Time zone that decides which calendar day an intraday bar belongs to.
     pub tz: jiff::tz::TimeZone,
+    /// Names of the enforced rules, for the report header.
+    pub rules: Vec<String>,
 }
 
 /// Everything a run reports: configuration, exact ledger, metrics, activity.
@@ -152,6 +180,14 @@ pub struct Report {
     pub slippage: f64,
     pub orders_rejected: BTreeMap<String, usize>,
     pub orders_cancelled: usize,
+    /// Positions the engine closed on its own, by kind.
+    pub auto_exits: BTreeMap<String, usize>,
+    /// Circuit breakers, halts, flattens and kill switches, by kind.
+    pub risk_events: BTreeMap<String, usize>,
+    /// Names of the structured rules the run enforced.
+    pub rules: Vec<String>,
+    /// `completed`, `halted: …` or `stopped …`.
+    pub status: String,
     #[serde(skip)]
     pub metrics: Metrics,
 }
@@ -234,6 +270,10 @@ impl Report {
             slippage: cents(sink.slippage),
             orders_rejected: sink.rejections.clone(),
             orders_cancelled: sink.orders_cancelled,
+            auto_exits: sink.auto_exits.clone(),
+            risk_events: sink.risk_events.clone(),
+            rules: options.rules.clone(),
+            status: outcome.status.to_string(),
             metrics: m,
         })
     }

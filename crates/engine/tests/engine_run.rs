@@ -2,95 +2,12 @@
 
 mod common;
 
-use common::{daily, flat, sym};
+use common::{Script, buy, daily, fills, flat, rejections, run, sell, shares, sym};
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
 use tradelab_core::{Money, OrderIntent, OrderType, Price, Quantity, Side, Sizing};
-use tradelab_engine::event::VecSink;
 use tradelab_engine::{
     Commission, Decider, DecisionContext, Engine, FillModel, RejectReason, RunConfig, RunEvent,
 };
-
-/// Emits pre-scripted intents at given steps and records what it saw.
-#[derive(Default)]
-struct Script {
-    at: BTreeMap<usize, Vec<OrderIntent>>,
-    step: usize,
-    seen_rejections: Vec<(usize, String)>,
-}
-
-impl Script {
-    fn new(plan: Vec<(usize, OrderIntent)>) -> Self {
-        let mut at: BTreeMap<usize, Vec<OrderIntent>> = BTreeMap::new();
-        for (k, i) in plan {
-            at.entry(k).or_default().push(i);
-        }
-        Script {
-            at,
-            ..Script::default()
-        }
-    }
-}
-
-impl Decider for Script {
-    fn name(&self) -> String {
-        "script".into()
-    }
-    fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
-        for r in ctx.rejections {
-            self.seen_rejections.push((self.step, r.reason.to_string()));
-        }
-        if let Some(list) = self.at.remove(&self.step) {
-            orders.extend(list);
-        }
-        self.step += 1;
-    }
-}
-
-fn buy(symbol: &str, sizing: Sizing) -> OrderIntent {
-    OrderIntent::market(sym(symbol), Side::Buy, sizing, "test")
-}
-
-fn sell(symbol: &str, sizing: Sizing) -> OrderIntent {
-    OrderIntent::market(sym(symbol), Side::Sell, sizing, "test")
-}
-
-fn shares(n: i64) -> Sizing {
-    Sizing::Shares(Quantity::from(n))
-}
-
-fn fills(events: &[RunEvent]) -> Vec<(Side, String, String)> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            RunEvent::Fill { fill } => {
-                Some((fill.side, fill.qty.to_string(), fill.price.to_string()))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-fn rejections(events: &[RunEvent]) -> Vec<RejectReason> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            RunEvent::OrderRejected { reason, .. } => Some(reason.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn run(
-    config: RunConfig,
-    series: Vec<tradelab_core::BarSeries>,
-    d: &mut dyn Decider,
-) -> (Vec<RunEvent>, tradelab_engine::RunOutcome) {
-    let engine = Engine::new(config, series).unwrap();
-    let mut sink = VecSink::default();
-    let outcome = engine.run(d, &mut sink, None);
-    (sink.0, outcome)
-}
 
 fn cfg() -> RunConfig {
     RunConfig::default()

@@ -1,1 +1,78 @@
-//! placeholder
+//! Persistence for tradelab: SQLite (one file under the data directory, the default)
+//! or PostgreSQL, versioned migrations, and typed repositories for users, models,
+//! rules, runs, the audit trail, bars and global settings.
+//!
+//! Open with [`Store::open`], then use the repositories: `store.users()`,
+//! `store.models()`, `store.rules()`, `store.runs()`, `store.audit()`, `store.bars()`,
+//! `store.settings()`. Every call is atomic: a failed call changes nothing stored.
+//!
+//! Storage conventions, the same on both backends: times are UTC nanoseconds
+//! (`BIGINT`), ledger values (money, prices, quantities) exact decimal text, market
+//! data (bar prices) floating point, documents JSON (`JSONB` on PostgreSQL).
+
+mod audit;
+mod bars;
+mod db;
+mod error;
+mod ids;
+mod migrate;
+mod models;
+mod rules;
+mod runs;
+mod settings;
+mod store;
+mod users;
+
+pub use audit::{
+    Audit, AuditBatch, AuditCounts, DecisionRow, EquityRow, EventRow, OrderRow, OrderStatus,
+};
+pub use bars::{
+    BarConflict, Bars, ImportMode, ImportReport, MAX_REPORTED_CONFLICTS, SeriesInfo, StoredBar,
+};
+pub use db::Backend;
+pub use error::{Result, StoreError};
+pub use ids::{ModelId, RuleId, RunId, UserId};
+pub use migrate::SCHEMA_VERSION;
+pub use models::{DeciderConfig, Model, ModelSpec, Models};
+pub use rules::{Rule, RuleOrigin, RuleSpec, Rules};
+pub use runs::{NewRun, Run, RunMode, RunSource, RunStatus, Runs, StrategySnapshot};
+pub use settings::Settings;
+pub use store::{SQLITE_FILE, Store, StoreConfig, redact_url};
+pub use users::{NewUser, Role, User, Users};
+
+impl Store {
+    /// User accounts.
+    pub fn users(&self) -> Users<'_> {
+        Users { store: self }
+    }
+
+    /// Models (strategy definitions).
+    pub fn models(&self) -> Models<'_> {
+        Models { store: self }
+    }
+
+    /// Structured rules of models.
+    pub fn rules(&self) -> Rules<'_> {
+        Rules { store: self }
+    }
+
+    /// The audit trail of runs.
+    pub fn audit(&self) -> Audit<'_> {
+        Audit { store: self }
+    }
+
+    /// Imported market data.
+    pub fn bars(&self) -> Bars<'_> {
+        Bars { store: self }
+    }
+
+    /// Global settings.
+    pub fn settings(&self) -> Settings<'_> {
+        Settings { store: self }
+    }
+
+    /// Runs and their lifecycle.
+    pub fn runs(&self) -> Runs<'_> {
+        Runs { store: self }
+    }
+}

@@ -46,9 +46,7 @@ impl RuleKind {
             | RuleKind::MaxTradesPerDay { .. }
             | RuleKind::MaxTradesPerSession { .. }
             | RuleKind::CooldownAfterLoss { .. } => Scope::BlocksEntries,
-            RuleKind::TradingWindow(w) if w.flatten_at.is_some() => {
-                Scope::BlocksEntriesAndFlattens
-            }
+            RuleKind::TradingWindow(w) if w.flatten_at.is_some() => Scope::BlocksEntriesAndFlattens,
             RuleKind::TradingWindow(_) => Scope::BlocksEntries,
             RuleKind::MaxOrderValue { .. }
             | RuleKind::MaxOrderQty { .. }

@@ -5,12 +5,14 @@
 //! kind) becomes a [`RuleIssue`] naming the rule and field, and all of them are
 //! reported together with the semantic problems found by validation.
 
+use super::fields::{Fields, kind_of};
 use super::kind::{Breach, Category, KIND_NAMES, Origin, RuleKind, TradingWindow};
 use super::rule::{Rule, RuleIssue, RuleSet, RuleSetError};
 use super::time::{LocalTime, TimeRange};
-use serde::de::{DeserializeOwned, Error as _};
+use super::validate::tz_problem;
+use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::path::Path;
 
 impl RuleSet {
@@ -35,7 +37,10 @@ impl RuleSet {
     /// Reads, parses and validates a rule file, choosing the format by extension
     /// (`.toml` or `.json`).
     pub fn load(path: &Path) -> Result<RuleSet, RuleSetError> {
-        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
         let parse = match ext.as_deref() {
             Some("toml") => RuleSet::from_toml_str,
             Some("json") => RuleSet::from_json_str,
@@ -74,14 +79,31 @@ impl RuleSet {
 /// Decodes and validates a parsed file, ordering issues by the rule they name.
 fn load_value(value: Value, source: &str) -> Result<RuleSet, RuleSetError> {
     let (set, labels, mut issues) = decode_set(value);
+    // Rules whose kind failed to decode are not in `set`: check their names here too.
+    let mut seen = std::collections::BTreeSet::new();
+    for label in &labels {
+        if !label.starts_with('#') && !seen.insert(label) {
+            issues.push(super::validate::duplicate_name(label));
+        }
+    }
     issues.extend(super::validate::issues(&set));
     if issues.is_empty() {
         return Ok(set);
     }
+    let mut unique = Vec::with_capacity(issues.len());
+    for issue in issues {
+        if !unique.contains(&issue) {
+            unique.push(issue);
+        }
+    }
+    let mut issues = unique;
     // Top-level problems first, then rule by rule in file order (stable).
     issues.sort_by_key(|i| match i.rule.as_str() {
         "" => 0,
-        name => labels.iter().position(|l| l == name).map_or(usize::MAX, |p| p + 1),
+        name => labels
+            .iter()
+            .position(|l| l == name)
+            .map_or(usize::MAX, |p| p + 1),
     });
     Err(RuleSetError::Invalid {
         source_name: source.to_string(),
@@ -127,7 +149,11 @@ fn decode_set(value: Value) -> (RuleSet, Vec<String>, Vec<RuleIssue>) {
     }
     let rules = match (map.remove("rule"), map.remove("rules")) {
         (Some(_), Some(_)) => {
-            issues.push(RuleIssue::new("", "rule", "give either `rule` or `rules`, not both"));
+            issues.push(RuleIssue::new(
+                "",
+                "rule",
+                "give either `rule` or `rules`, not both",
+            ));
             Vec::new()
         }
         (Some(Value::Array(a)), None) | (None, Some(Value::Array(a))) => a,
@@ -205,13 +231,23 @@ fn decode_kind(f: &mut Fields<'_>) -> Option<RuleKind> {
                 on_breach: on_breach?.unwrap_or_default(),
             }
         }
-        "max_open_positions" => RuleKind::MaxOpenPositions { max: f.count("max")? },
+        "max_open_positions" => RuleKind::MaxOpenPositions {
+            max: f.count("max")?,
+        },
         "min_cash_reserve_pct" => RuleKind::MinCashReservePct { pct: f.req("pct")? },
-        "max_order_value" => RuleKind::MaxOrderValue { value: f.req("value")? },
+        "max_order_value" => RuleKind::MaxOrderValue {
+            value: f.req("value")?,
+        },
         "max_order_qty" => RuleKind::MaxOrderQty { qty: f.req("qty")? },
-        "allowed_symbols" => RuleKind::AllowedSymbols { symbols: f.list("symbols")? },
-        "blocked_symbols" => RuleKind::BlockedSymbols { symbols: f.list("symbols")? },
-        "allow_short" => RuleKind::AllowShort { allowed: f.opt("allowed")?.unwrap_or(true) },
+        "allowed_symbols" => RuleKind::AllowedSymbols {
+            symbols: f.list("symbols")?,
+        },
+        "blocked_symbols" => RuleKind::BlockedSymbols {
+            symbols: f.list("symbols")?,
+        },
+        "allow_short" => RuleKind::AllowShort {
+            allowed: f.opt("allowed")?.unwrap_or(true),
+        },
         "stop_loss_pct" => RuleKind::StopLossPct { pct: f.req("pct")? },
         "take_profit_pct" => RuleKind::TakeProfitPct { pct: f.req("pct")? },
         "trailing_stop_pct" => RuleKind::TrailingStopPct { pct: f.req("pct")? },
@@ -223,6 +259,9 @@ fn decode_kind(f: &mut Fields<'_>) -> Option<RuleKind> {
             let end = f.opt::<LocalTime>("end");
             let blackouts = f.opt_list::<TimeRange>("blackouts");
             let flatten_at = f.opt::<LocalTime>("flatten_at");
+            if let Some(problem) = tz.as_ref().and_then(|t| t.as_deref()).and_then(tz_problem) {
+                f.issue("tz", problem); // identical to validation's; merged when both fire
+            }
             RuleKind::TradingWindow(TradingWindow {
                 tz: tz?.unwrap_or_else(|| super::kind::DEFAULT_TZ.to_string()),
                 start: start?,
@@ -231,12 +270,26 @@ fn decode_kind(f: &mut Fields<'_>) -> Option<RuleKind> {
                 flatten_at: flatten_at?,
             })
         }
-        "max_trades_per_day" => RuleKind::MaxTradesPerDay { max: f.count("max")? },
-        "max_trades_per_session" => RuleKind::MaxTradesPerSession { max: f.count("max")? },
-        "max_orders_per_minute" => RuleKind::MaxOrdersPerMinute { max: f.count("max")? },
-        "cooldown_after_loss" => RuleKind::CooldownAfterLoss { bars: f.count("bars")? },
+        "max_trades_per_day" => RuleKind::MaxTradesPerDay {
+            max: f.count("max")?,
+        },
+        "max_trades_per_session" => RuleKind::MaxTradesPerSession {
+            max: f.count("max")?,
+        },
+        "max_orders_per_minute" => RuleKind::MaxOrdersPerMinute {
+            max: f.count("max")?,
+        },
+        "cooldown_after_loss" => RuleKind::CooldownAfterLoss {
+            bars: f.count("bars")?,
+        },
         other => {
-            f.issue("kind", format!("unknown kind {other:?}; known kinds: {}", KIND_NAMES.join(", ")));
+            f.issue(
+                "kind",
+                format!(
+                    "unknown kind {other:?}; known kinds: {}",
+                    KIND_NAMES.join(", ")
+                ),
+            );
             f.skip_unknown = true;
             return None;
         }
@@ -244,139 +297,24 @@ fn decode_kind(f: &mut Fields<'_>) -> Option<RuleKind> {
     Some(kind)
 }
 
-/// The keys of one rule, consumed one by one; whatever is left at the end is unknown.
-struct Fields<'a> {
-    label: &'a str,
-    map: Map<String, Value>,
-    expected: Vec<&'static str>,
-    issues: &'a mut Vec<RuleIssue>,
-    /// Set when the kind is unknown, so its parameters cannot be judged.
-    skip_unknown: bool,
-}
-
-impl<'a> Fields<'a> {
-    fn new(label: &'a str, map: Map<String, Value>, issues: &'a mut Vec<RuleIssue>) -> Self {
-        Fields {
-            label,
-            map,
-            expected: Vec::new(),
-            issues,
-            skip_unknown: false,
-        }
-    }
-
-    fn issue(&mut self, field: &str, problem: String) {
-        self.issues.push(RuleIssue::new(self.label, field, problem));
-    }
-
-    fn take(&mut self, key: &'static str) -> Option<Value> {
-        self.expected.push(key);
-        self.map.remove(key)
-    }
-
-    fn parse<T: DeserializeOwned>(&mut self, key: &str, value: Value) -> Option<T> {
-        serde_json::from_value(value)
-            .map_err(|e| self.issue(key, e.to_string()))
-            .ok()
-    }
-
-    /// A required key; `None` (with an issue) when missing or malformed.
-    fn req<T: DeserializeOwned>(&mut self, key: &'static str) -> Option<T> {
-        match self.take(key) {
-            Some(v) => self.parse(key, v),
-            None => {
-                self.issue(key, "is required".into());
-                None
-            }
-        }
-    }
-
-    /// An optional key: `Some(None)` when absent, `None` when malformed.
-    fn opt<T: DeserializeOwned>(&mut self, key: &'static str) -> Option<Option<T>> {
-        match self.take(key) {
-            Some(v) => self.parse(key, v).map(Some),
-            None => Some(None),
-        }
-    }
-
-    /// A list whose items are checked one by one (issues name `key[i]`).
-    fn opt_list<T: DeserializeOwned>(&mut self, key: &'static str) -> Option<Vec<T>> {
-        let items = match self.take(key) {
-            None => return Some(Vec::new()),
-            Some(Value::Array(items)) => items,
-            Some(other) => {
-                self.issue(key, format!("must be a list, got {}", kind_of(&other)));
-                return None;
-            }
-        };
-        let parsed: Vec<Option<T>> = items
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| self.parse(&format!("{key}[{i}]"), v))
-            .collect();
-        parsed.into_iter().collect()
-    }
-
-    /// A required list, checked item by item.
-    fn list<T: DeserializeOwned>(&mut self, key: &'static str) -> Option<Vec<T>> {
-        if !self.map.contains_key(key) {
-            self.expected.push(key);
-            self.issue(key, "is required".into());
-            return None;
-        }
-        self.opt_list(key)
-    }
-
-    /// A required whole number; range (>= 1) is checked by validation.
-    fn count(&mut self, key: &'static str) -> Option<u32> {
-        let n: i64 = self.req(key)?;
-        u32::try_from(n)
-            .map_err(|_| self.issue(key, format!("must be a whole number >= 1, got {n}")))
-            .ok()
-    }
-
-    /// The optional `priority`; range (1..=10) is checked by validation.
-    fn priority(&mut self) -> Option<u8> {
-        let n: i64 = self.opt("priority").flatten()?;
-        u8::try_from(n)
-            .map_err(|_| self.issue("priority", format!("must be between 1 and 10, got {n}")))
-            .ok()
-    }
-
-    /// Reports every key nobody asked for.
-    fn finish(self) {
-        if self.skip_unknown {
-            return;
-        }
-        for key in self.map.keys() {
-            let problem = format!("unknown field; expected one of: {}", self.expected.join(", "));
-            self.issues.push(RuleIssue::new(self.label, key, problem));
-        }
-    }
-}
-
-/// `string`, `number`, … for messages.
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a table",
-    }
-}
-
 /// Joins issues for a serde error message.
 fn joined(issues: &[RuleIssue]) -> String {
-    issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    issues
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Structural decoding only (no range checks), so stored snapshots keep loading.
 impl<'de> Deserialize<'de> for RuleSet {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let (set, _, issues) = decode_set(Value::deserialize(d)?);
-        if issues.is_empty() { Ok(set) } else { Err(D::Error::custom(joined(&issues))) }
+        if issues.is_empty() {
+            Ok(set)
+        } else {
+            Err(D::Error::custom(joined(&issues)))
+        }
     }
 }
 
@@ -385,7 +323,11 @@ impl<'de> Deserialize<'de> for Rule {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut issues = Vec::new();
         let value = Value::deserialize(d)?;
-        let label = value.get("name").and_then(Value::as_str).unwrap_or("#1").to_string();
+        let label = value
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("#1")
+            .to_string();
         match decode_rule(&label, value, &mut issues) {
             Some(rule) if issues.is_empty() => Ok(rule),
             _ => Err(D::Error::custom(joined(&issues))),

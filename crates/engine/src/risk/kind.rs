@@ -55,7 +55,9 @@ impl Category {
 }
 
 /// Who wrote a rule; kept so a run's snapshot says where each constraint came from.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     /// Written by the user (the default in rule files).

@@ -62,6 +62,7 @@
 //! showing every kind.
 
 mod describe;
+mod fields;
 mod file;
 mod kind;
 mod rule;
@@ -69,9 +70,7 @@ mod templates;
 mod time;
 mod validate;
 
-pub use kind::{
-    Breach, Category, DEFAULT_TZ, KIND_NAMES, Origin, RuleKind, Scope, TradingWindow,
-};
+pub use kind::{Breach, Category, DEFAULT_TZ, KIND_NAMES, Origin, RuleKind, Scope, TradingWindow};
 pub use rule::{Rule, RuleIssue, RuleSet, RuleSetError};
 pub use templates::{Template, template, templates};
 pub use time::{LocalTime, TimeParseError, TimeRange};

@@ -73,7 +73,11 @@ impl RuleSet {
     /// its audit trail are deterministic whatever the file order.
     pub fn active_by_priority(&self) -> Vec<&Rule> {
         let mut active: Vec<&Rule> = self.rules.iter().filter(|r| r.active).collect();
-        active.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.name.cmp(&b.name)));
+        active.sort_by(|a, b| {
+            b.priority
+                .cmp(&a.priority)
+                .then_with(|| a.name.cmp(&b.name))
+        });
         active
     }
 
@@ -115,7 +119,11 @@ impl RuleSet {
     /// Checks every rule and the set as a whole, returning all problems at once.
     pub fn validate(&self) -> Result<(), Vec<RuleIssue>> {
         let issues = super::validate::issues(self);
-        if issues.is_empty() { Ok(()) } else { Err(issues) }
+        if issues.is_empty() {
+            Ok(())
+        } else {
+            Err(issues)
+        }
     }
 }
 
@@ -148,7 +156,11 @@ impl fmt::Display for RuleIssue {
         if self.rule.is_empty() {
             write!(f, "top-level field {}: {}", self.field, self.problem)
         } else {
-            write!(f, "rule {:?} field {}: {}", self.rule, self.field, self.problem)
+            write!(
+                f,
+                "rule {:?} field {}: {}",
+                self.rule, self.field, self.problem
+            )
         }
     }
 }

@@ -69,14 +69,16 @@ impl LocalTime {
     /// The local time of day of an instant in the given time zone (e.g. a bar's start
     /// in America/New_York), truncated to the minute.
     pub fn at(ts: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> Self {
-        Self::from_civil(ts.to_zoned(tz.clone()).time())
+        Self::from_civil(ts.to_zoned_datetime(tz.clone()).time())
     }
 
     /// As a `jiff` civil time (seconds zero).
     pub fn to_civil(self) -> jiff::civil::Time {
         // An out-of-range value (only possible through the public fields) maps to 00:00.
-        jiff::civil::Time::new(self.hour as i8, self.minute as i8, 0, 0)
-            .unwrap_or(jiff::civil::Time::MIN)
+        let (Ok(hour), Ok(minute)) = (i8::try_from(self.hour), i8::try_from(self.minute)) else {
+            return jiff::civil::Time::MIN;
+        };
+        jiff::civil::Time::new(hour, minute, 0, 0).unwrap_or(jiff::civil::Time::MIN)
     }
 }
 

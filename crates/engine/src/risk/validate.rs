@@ -31,7 +31,10 @@ fn check_rule(rule: &Rule, out: &mut Vec<RuleIssue>) {
             "must not start or end with spaces or contain control characters".into(),
         );
     } else if name.chars().count() > MAX_NAME_CHARS {
-        issue("name", format!("must be at most {MAX_NAME_CHARS} characters"));
+        issue(
+            "name",
+            format!("must be at most {MAX_NAME_CHARS} characters"),
+        );
     }
     if !(1..=10).contains(&rule.priority) {
         issue(
@@ -45,9 +48,7 @@ fn check_rule(rule: &Rule, out: &mut Vec<RuleIssue>) {
         | RuleKind::StopLossPct { pct }
         | RuleKind::TrailingStopPct { pct }
         | RuleKind::DailyLossLimitPct { pct }
-        | RuleKind::MaxDrawdownHaltPct { pct } => {
-            pct_in(*pct, Upper::Exclusive(100.0), &mut issue)
-        }
+        | RuleKind::MaxDrawdownHaltPct { pct } => pct_in(*pct, Upper::Exclusive(100.0), &mut issue),
         RuleKind::TakeProfitPct { pct } => pct_in(*pct, Upper::Inclusive(1000.0), &mut issue),
         RuleKind::MaxOpenPositions { max }
         | RuleKind::MaxTradesPerDay { max }
@@ -101,16 +102,20 @@ fn positive(field: &str, d: Decimal, issue: &mut impl FnMut(&str, String)) {
 }
 
 fn check_window(w: &TradingWindow, issue: &mut impl FnMut(&str, String)) {
-    if let Err(e) = w.time_zone() {
-        issue(
-            "tz",
-            format!("unknown time zone {:?} (use an IANA name such as America/New_York): {e}", w.tz),
-        );
+    if let Some(problem) = tz_problem(&w.tz) {
+        issue("tz", problem);
     }
-    let named = [("start", w.start), ("end", w.end), ("flatten_at", w.flatten_at)];
+    let named = [
+        ("start", w.start),
+        ("end", w.end),
+        ("flatten_at", w.flatten_at),
+    ];
     for (field, t) in named {
         if let Some(t) = t.filter(|t| !t.is_valid()) {
-            issue(field, format!("{}:{} is not a time from 00:00 to 23:59", t.hour, t.minute));
+            issue(
+                field,
+                format!("{}:{} is not a time from 00:00 to 23:59", t.hour, t.minute),
+            );
         }
     }
     if let (Some(s), Some(e)) = (w.start, w.end)
@@ -139,24 +144,22 @@ fn check_window(w: &TradingWindow, issue: &mut impl FnMut(&str, String)) {
     }
 }
 
+/// Why `tz` is not a usable time zone, if it is not. Also called by the file loader so
+/// the problem is reported even when another field of the window failed to decode.
+pub(crate) fn tz_problem(tz: &str) -> Option<String> {
+    jiff::tz::TimeZone::get(tz).err().map(|e| {
+        format!("unknown time zone {tz:?} (use an IANA name such as America/New_York): {e}")
+    })
+}
+
 /// Checks across rules: unique names, one active rule per non-repeatable kind, and no
 /// symbol both allowed and blocked.
 fn check_conflicts(set: &RuleSet, out: &mut Vec<RuleIssue>) {
-    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut names = BTreeSet::new();
     let mut kinds: BTreeMap<&str, &str> = BTreeMap::new();
-    for (i, rule) in set.rules.iter().enumerate() {
-        if let Some(first) = names.insert(&rule.name, i) {
-            names.insert(&rule.name, first);
-            out.push(RuleIssue::new(
-                &rule.name,
-                "name",
-                format!(
-                    "duplicate name: rules #{} and #{} are both called {:?}; names must be unique",
-                    first + 1,
-                    i + 1,
-                    rule.name
-                ),
-            ));
+    for rule in &set.rules {
+        if !names.insert(rule.name.as_str()) {
+            out.push(duplicate_name(&rule.name));
         }
         if !rule.active || rule.kind.repeatable() {
             continue;
@@ -182,10 +185,23 @@ fn check_conflicts(set: &RuleSet, out: &mut Vec<RuleIssue>) {
             out.push(RuleIssue::new(
                 &blocker.name,
                 "symbols",
-                format!("{sym} is blocked here but allowed by rule {:?}", allower.name),
+                format!(
+                    "{sym} is blocked here but allowed by rule {:?}",
+                    allower.name
+                ),
             ));
         }
     }
+}
+
+/// The issue for a later rule reusing an earlier rule's name (the file loader reports
+/// it too, for rules whose kind did not decode; identical issues are merged).
+pub(crate) fn duplicate_name(name: &str) -> RuleIssue {
+    RuleIssue::new(
+        name,
+        "name",
+        format!("duplicate name: an earlier rule is also called {name:?}; names must be unique"),
+    )
 }
 
 /// (rule, symbol) pairs of the active allowed (or blocked) symbol lists.

@@ -192,7 +192,10 @@ mod tests {
         let mut d = RsiReversion::new(2, 30.0, 70.0, false).unwrap();
         let got = Replay::new(vec![series("X", 0, &CLOSES)]).run(&mut d);
         assert_eq!(&*got[0].intent.reason, "RSI(2) 0.00 below 30: buy");
-        assert_eq!(&*got[1].intent.reason, "RSI(2) 85.7143 above 70: close long");
+        assert_eq!(
+            &*got[1].intent.reason,
+            "RSI(2) 85.7143 above 70: close long"
+        );
     }
 
     #[test]

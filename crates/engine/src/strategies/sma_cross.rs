@@ -114,7 +114,11 @@ impl Decider for SmaCross {
                 (Side::Sell, false, Holding::Long) => Sizing::ClosePosition,
                 (Side::Sell, false, _) => continue,
             };
-            let dir = if side == Side::Buy { " crossed above SMA(" } else { " crossed below SMA(" };
+            let dir = if side == Side::Buy {
+                " crossed above SMA("
+            } else {
+                " crossed below SMA("
+            };
             let mut reason = String::with_capacity(64);
             reason.push_str("SMA(");
             push_digits(&mut reason, self.fast as u64, 1);

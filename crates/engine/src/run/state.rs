@@ -1,0 +1,510 @@
+//! The mutable state of one run in progress: working orders, the ledger, the risk
+//! engine, and how an order becomes fills.
+
+use crate::broker::{self, Trigger};
+use crate::config::{FillModel, RunConfig};
+use crate::event::{EventSink, RejectReason, Rejection, RunEvent};
+use crate::portfolio::{LedgerFill, Portfolio};
+use crate::risk_engine::{self, AutoExit, ExitKind, Proposed, RiskEngine, RiskEvent, Verdict};
+use rust_decimal::Decimal;
+use tradelab_core::{
+    BarSeries, Fill, Money, Order, OrderId, OrderIntent, OrderType, Price, Quantity, Side, Sizing,
+    Timestamp,
+};
+
+/// An accepted order waiting for its fill. Engine orders (automatic exits) bypass the
+/// risk rules.
+pub(super) struct Working {
+    pub order: Order,
+    pub symbol: usize,
+    pub engine: bool,
+}
+
+/// Mutable state of one run in progress.
+pub(super) struct RunState<'a> {
+    pub config: &'a RunConfig,
+    pub portfolio: Portfolio,
+    pub risk: RiskEngine,
+    pub working: Vec<Working>,
+    pub rejections: Vec<Rejection>,
+    pub risk_events: Vec<RiskEvent>,
+    pub next_id: u64,
+    pub sink: &'a mut dyn EventSink,
+}
+
+impl RunState<'_> {
+    /// Sends the risk engine's pending events to the sink.
+    pub fn flush_risk_events(&mut self, ts: Timestamp) {
+        for event in self.risk_events.drain(..) {
+            self.sink.on_event(&RunEvent::Risk { ts, risk: event });
+        }
+    }
+
+    /// Fills working orders whose symbol has a new bar at `now` (bar index `visible[i]`).
+    pub fn fill_working(
+        &mut self,
+        series: &[BarSeries],
+        visible: &[usize],
+        updated: &[usize],
+        now: Timestamp,
+        step: usize,
+    ) {
+        let mut k = 0;
+        while k < self.working.len() {
+            let i = self.working[k].symbol;
+            if !updated.contains(&i) {
+                k += 1;
+                continue;
+            }
+            let bar = &series[i].bars()[visible[i]];
+            match broker::trigger_on_bar(&self.working[k].order, bar) {
+                Some(trigger) => {
+                    let w = self.working.remove(k);
+                    self.execute(w, trigger, now, step);
+                }
+                None => k += 1,
+            }
+        }
+    }
+
+    /// Checks the positions of the symbols with a new bar against their stops,
+    /// targets and trailing stops, and exits where one was reached.
+    pub fn auto_exits(
+        &mut self,
+        series: &[BarSeries],
+        visible: &[usize],
+        updated: &[usize],
+        now: Timestamp,
+        step: usize,
+    ) {
+        for &i in updated {
+            let qty = self.portfolio.position(i);
+            if qty.is_zero() {
+                continue;
+            }
+            let bar = series[i].bars()[visible[i]];
+            let avg = self.portfolio.avg_price(i).to_f64();
+            if let Some(exit) = self.risk.auto_exit(i, &bar, qty, avg) {
+                self.exit_now(series, i, exit, now, step);
+            }
+        }
+    }
+
+    fn exit_now(
+        &mut self,
+        series: &[BarSeries],
+        i: usize,
+        exit: AutoExit,
+        now: Timestamp,
+        step: usize,
+    ) {
+        let symbol = series[i].symbol().clone();
+        self.risk_events.push(RiskEvent::AutoExit {
+            symbol,
+            rule: exit.rule.clone(),
+            exit: exit.kind,
+            level: exit.level,
+        });
+        self.flush_risk_events(now);
+        let order = self.engine_order(series, i, now, exit.kind);
+        let Ok(base) = Price::from_f64(exit.price) else {
+            return;
+        };
+        self.sink.on_event(&RunEvent::OrderAccepted {
+            order: order.clone(),
+        });
+        let trigger = Trigger {
+            base,
+            slips: exit.slips,
+        };
+        self.execute(
+            Working {
+                order,
+                symbol: i,
+                engine: true,
+            },
+            trigger,
+            now,
+            step,
+        );
+    }
+
+    /// A market order of the engine's own that closes symbol `i`'s position.
+    fn engine_order(
+        &mut self,
+        series: &[BarSeries],
+        i: usize,
+        now: Timestamp,
+        why: ExitKind,
+    ) -> Order {
+        let side = if self.portfolio.position(i).get() > Decimal::ZERO {
+            Side::Sell
+        } else {
+            Side::Buy
+        };
+        let order = Order {
+            id: OrderId(self.next_id),
+            created_at: now,
+            intent: OrderIntent::market(
+                series[i].symbol().clone(),
+                side,
+                Sizing::ClosePosition,
+                format!("engine exit: {}", why.as_str()),
+            ),
+        };
+        self.next_id += 1;
+        order
+    }
+
+    /// Closes every open position with engine orders that fill like any market order
+    /// under the run's fill model (flatten time, drawdown halt).
+    pub fn liquidate(
+        &mut self,
+        series: &[BarSeries],
+        visible: &[usize],
+        updated: &[usize],
+        now: Timestamp,
+        step: usize,
+        why: ExitKind,
+    ) {
+        if why == ExitKind::DrawdownHalt {
+            self.cancel_working(now, "cancelled by the drawdown halt");
+        }
+        for i in 0..series.len() {
+            if self.portfolio.position(i).is_zero() {
+                continue;
+            }
+            let order = self.engine_order(series, i, now, why);
+            self.sink.on_event(&RunEvent::OrderAccepted {
+                order: order.clone(),
+            });
+            self.queue_or_fill(
+                Working {
+                    order,
+                    symbol: i,
+                    engine: true,
+                },
+                series,
+                visible,
+                updated,
+                now,
+                step,
+            );
+        }
+    }
+
+    /// Withdraws every working order.
+    pub fn cancel_working(&mut self, ts: Timestamp, reason: &str) {
+        for w in std::mem::take(&mut self.working) {
+            self.sink.on_event(&RunEvent::OrderCancelled {
+                ts,
+                order_id: w.order.id,
+                reason: reason.to_string(),
+            });
+        }
+    }
+
+    /// Validates and accepts a decider's intent; fills it now under the `close` model.
+    pub fn place(
+        &mut self,
+        intent: OrderIntent,
+        series: &[BarSeries],
+        visible: &[usize],
+        updated: &[usize],
+        now: Timestamp,
+        step: usize,
+    ) {
+        self.sink.on_event(&RunEvent::Decision {
+            ts: now,
+            intent: intent.clone(),
+        });
+        let Some(i) = series.iter().position(|s| *s.symbol() == intent.symbol) else {
+            let reason = RejectReason::UnknownSymbol {
+                symbol: intent.symbol.clone(),
+            };
+            self.reject(now, None, intent, reason);
+            return;
+        };
+        let order = Order {
+            id: OrderId(self.next_id),
+            created_at: now,
+            intent,
+        };
+        self.next_id += 1;
+        if let Err(reason) = broker::validate_intent(&order, self.config) {
+            self.reject(now, Some(order.id), order.intent, reason);
+            return;
+        }
+        if !self.risk.is_empty()
+            && let Err((rule, denial)) = self.risk.check_submission(now)
+        {
+            let reason = RejectReason::Risk { rule, denial };
+            self.reject(now, Some(order.id), order.intent, reason);
+            return;
+        }
+        self.sink.on_event(&RunEvent::OrderAccepted {
+            order: order.clone(),
+        });
+        let working = Working {
+            order,
+            symbol: i,
+            engine: false,
+        };
+        self.queue_or_fill(working, series, visible, updated, now, step);
+    }
+
+    /// Under `close`, fills a marketable order at the decision bar's close; otherwise
+    /// queues it for a later bar.
+    fn queue_or_fill(
+        &mut self,
+        working: Working,
+        series: &[BarSeries],
+        visible: &[usize],
+        updated: &[usize],
+        now: Timestamp,
+        step: usize,
+    ) {
+        let i = working.symbol;
+        if self.config.fill_model == FillModel::Close && updated.contains(&i) {
+            let close = series[i].bars()[visible[i] - 1].close();
+            if let Some(trigger) = broker::trigger_at_close(&working.order, close) {
+                self.execute(working, trigger, now, step);
+                return;
+            }
+        }
+        self.working.push(working);
+    }
+
+    fn reject(
+        &mut self,
+        ts: Timestamp,
+        order_id: Option<OrderId>,
+        intent: OrderIntent,
+        reason: RejectReason,
+    ) {
+        self.sink.on_event(&RunEvent::OrderRejected {
+            ts,
+            order_id,
+            intent: intent.clone(),
+            reason: reason.clone(),
+        });
+        self.rejections.push(Rejection { ts, intent, reason });
+    }
+
+    /// Resolves the order's size at the trigger price, applies the risk rules and the
+    /// broker's checks, and books the fill(s).
+    fn execute(&mut self, w: Working, trigger: Trigger, now: Timestamp, step: usize) {
+        let Working {
+            order,
+            symbol: i,
+            engine,
+        } = w;
+        let side = order.intent.side;
+        let bps = self.config.slippage_bps;
+        let price = broker::slipped(trigger.base, side, trigger.slips, bps);
+        let commission = &self.config.commission;
+        let position = self.portfolio.position(i).get();
+        let mut qty = match order.intent.sizing {
+            Sizing::Shares(q) => q,
+            Sizing::Cash(m) => broker::cash_units(m, price, commission),
+            Sizing::ClosePosition => {
+                let closes = match side {
+                    Side::Buy => position < Decimal::ZERO,
+                    Side::Sell => position > Decimal::ZERO,
+                };
+                if !closes {
+                    let reason = RejectReason::NoPosition {
+                        symbol: order.intent.symbol.clone(),
+                    };
+                    self.reject(now, Some(order.id), order.intent, reason);
+                    return;
+                }
+                Quantity(position.abs())
+            }
+            Sizing::AllIn => {
+                if !position.is_zero() {
+                    let close_side = if position > Decimal::ZERO {
+                        Side::Sell
+                    } else {
+                        Side::Buy
+                    };
+                    let close_price = broker::slipped(trigger.base, close_side, trigger.slips, bps);
+                    let units = Quantity(position.abs());
+                    self.book(
+                        &order,
+                        i,
+                        close_side,
+                        units,
+                        close_price,
+                        trigger.base,
+                        now,
+                        step,
+                    );
+                }
+                let budget = self.portfolio.equity_f64() - self.portfolio.gross_exposure_except(i);
+                broker::all_in_units(budget, price, commission)
+            }
+        };
+        if qty.is_zero() {
+            let reason = RejectReason::ZeroQuantity {
+                sizing: order.intent.sizing.to_string(),
+            };
+            self.reject(now, Some(order.id), order.intent, reason);
+            return;
+        }
+        if !engine && !self.risk.is_empty() {
+            let proposed = Proposed {
+                symbol_index: i,
+                symbol: &order.intent.symbol,
+                side,
+                qty,
+                price: price.to_f64(),
+                commission: broker::commission(commission, price, qty).to_f64(),
+                now,
+            };
+            match self.risk.check_execution(&proposed, &self.portfolio) {
+                Verdict::Approve(q) => qty = q,
+                Verdict::Reject { rule, denial } => {
+                    let reason = RejectReason::Risk { rule, denial };
+                    self.reject(now, Some(order.id), order.intent, reason);
+                    return;
+                }
+            }
+        }
+        let position = self.portfolio.position(i).get();
+        if side == Side::Sell && !self.config.allow_short && qty.get() > position.max(Decimal::ZERO)
+        {
+            let reason = RejectReason::ShortingNotAllowed {
+                symbol: order.intent.symbol.clone(),
+            };
+            self.reject(now, Some(order.id), order.intent, reason);
+            return;
+        }
+        if side == Side::Buy && position + qty.get() > Decimal::ZERO {
+            let needed = price * qty + broker::commission(commission, price, qty);
+            if needed > self.portfolio.cash() {
+                let reason = RejectReason::InsufficientCash {
+                    needed,
+                    available: self.portfolio.cash(),
+                };
+                self.reject(now, Some(order.id), order.intent, reason);
+                return;
+            }
+        }
+        self.book(&order, i, side, qty, price, trigger.base, now, step);
+    }
+
+    /// Books one fill in the ledger and emits its events.
+    #[allow(clippy::too_many_arguments)]
+    fn book(
+        &mut self,
+        order: &Order,
+        i: usize,
+        side: Side,
+        qty: Quantity,
+        price: Price,
+        base: Price,
+        now: Timestamp,
+        step: usize,
+    ) {
+        let commission = broker::commission(&self.config.commission, price, qty);
+        let held = self.portfolio.position(i).get();
+        let signed = match side {
+            Side::Buy => qty.get(),
+            Side::Sell => -qty.get(),
+        };
+        let closed = self.portfolio.apply(LedgerFill {
+            symbol: i,
+            side,
+            qty,
+            price,
+            commission,
+            ts: now,
+            step,
+        });
+        if !self.risk.is_empty() {
+            let after = held + signed;
+            let new_position = !after.is_zero()
+                && (held.is_zero() || after.is_sign_positive() != held.is_sign_positive());
+            let entry = risk_engine::is_entry(held, signed);
+            self.risk.on_fill(i, entry, new_position, price.to_f64());
+            if let Some(trade) = &closed {
+                self.risk
+                    .on_trade_closed(i, trade.pnl.get() < Decimal::ZERO);
+            }
+        }
+        let symbol = order.intent.symbol.clone();
+        self.sink.on_event(&RunEvent::Fill {
+            fill: Fill {
+                order_id: order.id,
+                ts: now,
+                symbol: symbol.clone(),
+                side,
+                qty,
+                price,
+                commission,
+                slippage: Money((price.get() - base.get()).abs() * qty.get()),
+            },
+        });
+        self.sink.on_event(&RunEvent::PositionChanged {
+            ts: now,
+            symbol,
+            qty: self.portfolio.position(i),
+            avg_price: self.portfolio.avg_price(i),
+        });
+        if let Some(trade) = closed {
+            self.sink.on_event(&RunEvent::TradeClosed { trade });
+        }
+    }
+
+    /// Closes every position at its last close now (end of data with `--close-at-end`,
+    /// or a kill switch that flattens).
+    pub fn close_all_at_last_close(
+        &mut self,
+        series: &[BarSeries],
+        end: Timestamp,
+        step: usize,
+        why: &str,
+    ) {
+        for (i, s) in series.iter().enumerate() {
+            let position = self.portfolio.position(i).get();
+            if position.is_zero() {
+                continue;
+            }
+            let side = if position > Decimal::ZERO {
+                Side::Sell
+            } else {
+                Side::Buy
+            };
+            let order = Order {
+                id: OrderId(self.next_id),
+                created_at: end,
+                intent: OrderIntent {
+                    symbol: s.symbol().clone(),
+                    side,
+                    order_type: OrderType::Market,
+                    sizing: Sizing::ClosePosition,
+                    reason: why.into(),
+                },
+            };
+            self.next_id += 1;
+            self.sink.on_event(&RunEvent::OrderAccepted {
+                order: order.clone(),
+            });
+            let Ok(base) = Price::from_f64(self.portfolio.mark(i)) else {
+                continue;
+            };
+            let price = broker::slipped(base, side, true, self.config.slippage_bps);
+            self.book(
+                &order,
+                i,
+                side,
+                Quantity(position.abs()),
+                price,
+                base,
+                end,
+                step,
+            );
+        }
+    }
+}

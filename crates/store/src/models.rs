@@ -1,0 +1,245 @@
+//! Models: named trading-strategy definitions owned by a user.
+
+use crate::db::{RowExt, now, to_json, with_pool};
+use crate::error::{Result, StoreError, duplicate_or, is_foreign_key_violation};
+use crate::{ModelId, Store, UserId};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tradelab_core::{Money, Symbol, Timestamp};
+
+/// Which decider drives a model and how it is configured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeciderConfig {
+    /// Decider kind, e.g. `strategy:sma_cross`, `llm`, `ml`.
+    pub kind: String,
+    /// Kind-specific parameters.
+    pub params: Value,
+}
+
+/// The editable part of a model (everything but owner, id and times).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelSpec {
+    /// Unique per owner.
+    pub name: String,
+    pub description: String,
+    pub decider: DeciderConfig,
+    /// Starting cash of each run.
+    pub initial_cash: Money,
+    /// Symbols the model may trade (empty: any symbol of the run).
+    pub allowed_symbols: Vec<Symbol>,
+    /// Free-text rules given to an LLM decider.
+    pub rules_text: String,
+    /// Free-text instructions given to an LLM decider.
+    pub instructions: String,
+    /// Default fill model of runs (price rule, slippage, commission, latency).
+    pub fill_model: Value,
+}
+
+/// A stored model.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Model {
+    pub id: ModelId,
+    pub owner: UserId,
+    #[serde(flatten)]
+    pub spec: ModelSpec,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// The model repository: `store.models()`.
+pub struct Models<'a> {
+    pub(crate) store: &'a Store,
+}
+
+macro_rules! cols {
+    () => {
+        "id, owner_id, name, description, decider, initial_cash, allowed_symbols, rules_text, \
+         instructions, fill_model, created_at_ns, updated_at_ns"
+    };
+}
+
+pub(crate) fn from_row(row: &impl RowExt) -> Result<Model> {
+    Ok(Model {
+        id: ModelId(row.i64("id")?),
+        owner: UserId(row.i64("owner_id")?),
+        spec: ModelSpec {
+            name: row.text("name")?,
+            description: row.text("description")?,
+            decider: row.json_as("decider")?,
+            initial_cash: row.parse("initial_cash")?,
+            allowed_symbols: row.json_as("allowed_symbols")?,
+            rules_text: row.text("rules_text")?,
+            instructions: row.text("instructions")?,
+            fill_model: row.json("fill_model")?,
+        },
+        created_at: row.ts("created_at_ns")?,
+        updated_at: row.ts("updated_at_ns")?,
+    })
+}
+
+fn validate(spec: &ModelSpec) -> Result<()> {
+    if spec.name.trim().is_empty() {
+        return Err(StoreError::invalid("model name", "is empty"));
+    }
+    if spec.name.trim() != spec.name {
+        return Err(StoreError::invalid(
+            "model name",
+            format!("{:?} has leading or trailing spaces", spec.name),
+        ));
+    }
+    if spec.decider.kind.trim().is_empty() {
+        return Err(StoreError::invalid("decider kind", "is empty"));
+    }
+    if spec.initial_cash <= Money::ZERO {
+        return Err(StoreError::invalid(
+            "initial cash",
+            format!("{} must be > 0", spec.initial_cash),
+        ));
+    }
+    Ok(())
+}
+
+impl Models<'_> {
+    /// Creates a model for `owner`. A name the owner already uses is
+    /// [`StoreError::Duplicate`]; an unknown owner is [`StoreError::NotFound`].
+    pub async fn create(&self, owner: UserId, spec: &ModelSpec) -> Result<Model> {
+        validate(spec)?;
+        let sql = concat!(
+            "INSERT INTO models (owner_id, name, description, decider, initial_cash, allowed_symbols, \
+             rules_text, instructions, fill_model, created_at_ns, updated_at_ns) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING ",
+            cols!()
+        );
+        let (decider, symbols) = (
+            to_json("decider", &spec.decider)?,
+            to_json("allowed symbols", &spec.allowed_symbols)?,
+        );
+        let fill_model = sqlx::types::Json(&spec.fill_model);
+        with_pool!(self.store, p => {
+            let row = sqlx::query(sql)
+                .bind(owner.0)
+                .bind(&spec.name)
+                .bind(&spec.description)
+                .bind(&decider)
+                .bind(spec.initial_cash.get().to_string())
+                .bind(&symbols)
+                .bind(&spec.rules_text)
+                .bind(&spec.instructions)
+                .bind(fill_model)
+                .bind(now().nanos())
+                .fetch_one(p)
+                .await
+                .map_err(|e| {
+                    if is_foreign_key_violation(&e) {
+                        StoreError::not_found("user", owner)
+                    } else {
+                        duplicate_or(e, "model", &spec.name)
+                    }
+                })?;
+            from_row(&row)
+        })
+    }
+
+    /// The model with this id.
+    pub async fn get(&self, id: ModelId) -> Result<Model> {
+        let sql = concat!("SELECT ", cols!(), " FROM models WHERE id = $1");
+        with_pool!(self.store, p => {
+            let row = sqlx::query(sql).bind(id.0).fetch_optional(p).await?;
+            row.as_ref().map(from_row).transpose()?.ok_or_else(|| StoreError::not_found("model", id))
+        })
+    }
+
+    /// The owner's model with this name, if any.
+    pub async fn find_by_name(&self, owner: UserId, name: &str) -> Result<Option<Model>> {
+        let sql = concat!(
+            "SELECT ",
+            cols!(),
+            " FROM models WHERE owner_id = $1 AND name = $2"
+        );
+        with_pool!(self.store, p => {
+            let row = sqlx::query(sql).bind(owner.0).bind(name).fetch_optional(p).await?;
+            row.as_ref().map(from_row).transpose()
+        })
+    }
+
+    /// The owner's models, by name.
+    pub async fn list_by_owner(&self, owner: UserId) -> Result<Vec<Model>> {
+        let sql = concat!(
+            "SELECT ",
+            cols!(),
+            " FROM models WHERE owner_id = $1 ORDER BY name"
+        );
+        with_pool!(self.store, p => {
+            let rows = sqlx::query(sql).bind(owner.0).fetch_all(p).await?;
+            rows.iter().map(from_row).collect()
+        })
+    }
+
+    /// Every model, by id.
+    pub async fn list(&self) -> Result<Vec<Model>> {
+        let sql = concat!("SELECT ", cols!(), " FROM models ORDER BY id");
+        with_pool!(self.store, p => {
+            let rows = sqlx::query(sql).fetch_all(p).await?;
+            rows.iter().map(from_row).collect()
+        })
+    }
+
+    /// Replaces the editable fields. Runs already created keep their snapshot.
+    pub async fn update(&self, id: ModelId, spec: &ModelSpec) -> Result<Model> {
+        validate(spec)?;
+        let sql = concat!(
+            "UPDATE models SET name = $2, description = $3, decider = $4, initial_cash = $5, \
+             allowed_symbols = $6, rules_text = $7, instructions = $8, fill_model = $9, \
+             updated_at_ns = $10 WHERE id = $1 RETURNING ",
+            cols!()
+        );
+        let (decider, symbols) = (
+            to_json("decider", &spec.decider)?,
+            to_json("allowed symbols", &spec.allowed_symbols)?,
+        );
+        let fill_model = sqlx::types::Json(&spec.fill_model);
+        with_pool!(self.store, p => {
+            let row = sqlx::query(sql)
+                .bind(id.0)
+                .bind(&spec.name)
+                .bind(&spec.description)
+                .bind(&decider)
+                .bind(spec.initial_cash.get().to_string())
+                .bind(&symbols)
+                .bind(&spec.rules_text)
+                .bind(&spec.instructions)
+                .bind(fill_model)
+                .bind(now().nanos())
+                .fetch_optional(p)
+                .await
+                .map_err(|e| duplicate_or(e, "model", &spec.name))?;
+            row.as_ref().map(from_row).transpose()?.ok_or_else(|| StoreError::not_found("model", id))
+        })
+    }
+
+    /// Deletes a model and its rules. A model with runs cannot be deleted
+    /// ([`StoreError::Conflict`]): its runs' audit trail refers to it.
+    pub async fn delete(&self, id: ModelId) -> Result<()> {
+        let n = with_pool!(self.store, p => {
+            sqlx::query("DELETE FROM models WHERE id = $1")
+                .bind(id.0)
+                .execute(p)
+                .await
+                .map_err(|e| {
+                    if is_foreign_key_violation(&e) {
+                        StoreError::Conflict {
+                            what: "model",
+                            message: format!("model {id} has runs; it cannot be deleted"),
+                        }
+                    } else {
+                        StoreError::Database(e)
+                    }
+                })?
+                .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::not_found("model", id));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,375 @@
+//! Runs: one execution of a model over a period, with the strategy snapshot it ran
+//! with, its status and its summary metrics.
+
+use crate::db::{BeginWrite, RowExt, now, text_enum, to_json, with_pool};
+use crate::error::{Result, StoreError, is_foreign_key_violation};
+use crate::models::DeciderConfig;
+use crate::rules::RuleSpec;
+use crate::{ModelId, RunId, Store};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tradelab_core::{Money, Symbol, Timestamp};
+
+text_enum!(
+    /// Bar granularity of a run.
+    RunMode {
+        /// One step per trading day.
+        Daily => "daily",
+        /// Minute (or finer) bars within sessions.
+        Intraday => "intraday",
+    }
+);
+
+text_enum!(
+    /// Where a run's market data comes from.
+    RunSource {
+        /// Stored historical bars (backtest).
+        Replay => "replay",
+        /// A live feed, paper trading.
+        Live => "live",
+    }
+);
+
+text_enum!(
+    /// Lifecycle state of a run.
+    RunStatus {
+        /// Created, waiting for a worker.
+        Queued => "queued",
+        /// A worker is executing it.
+        Running => "running",
+        /// Reached the end of its data.
+        Completed => "completed",
+        /// Stopped by a user.
+        Stopped => "stopped",
+        /// Stopped by a rule (drawdown halt, kill switch).
+        Halted => "halted",
+        /// Ended by an error.
+        Failed => "failed",
+        /// The process ended while it was running.
+        Interrupted => "interrupted",
+    }
+);
+
+impl RunStatus {
+    /// True for states a run never leaves.
+    pub fn is_terminal(self) -> bool {
+        !matches!(self, RunStatus::Queued | RunStatus::Running)
+    }
+}
+
+/// Everything that decides a run's behaviour, frozen when the run is created.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StrategySnapshot {
+    pub model: ModelId,
+    pub model_name: String,
+    pub decider: DeciderConfig,
+    pub initial_cash: Money,
+    pub allowed_symbols: Vec<Symbol>,
+    /// The model's active structured rules, in enforcement order.
+    pub rules: Vec<RuleSpec>,
+    pub rules_text: String,
+    pub instructions: String,
+    pub fill_model: Value,
+    /// Identifies the exact market data the run reads (e.g. a hash of its bars).
+    pub data_fingerprint: Option<String>,
+}
+
+/// What creating a run needs.
+#[derive(Clone, Debug)]
+pub struct NewRun {
+    pub model: ModelId,
+    pub mode: RunMode,
+    pub source: RunSource,
+    pub symbols: Vec<Symbol>,
+    pub period_start: Option<Timestamp>,
+    pub period_end: Option<Timestamp>,
+    /// Trading session, e.g. `regular` or `extended`.
+    pub session: Option<String>,
+    /// The run this one replays.
+    pub parent: Option<RunId>,
+    pub data_fingerprint: Option<String>,
+    /// Strategy to run instead of the model's current one (a replay with changed
+    /// rules). `None` snapshots the model as stored now.
+    pub strategy: Option<StrategySnapshot>,
+}
+
+/// A stored run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Run {
+    pub id: RunId,
+    pub model: ModelId,
+    /// 1, 2, … per model.
+    pub number: i64,
+    pub mode: RunMode,
+    pub source: RunSource,
+    pub symbols: Vec<Symbol>,
+    pub period_start: Option<Timestamp>,
+    pub period_end: Option<Timestamp>,
+    pub session: Option<String>,
+    pub status: RunStatus,
+    /// Why the run is in its status (halt rule, error, stop request).
+    pub status_reason: Option<String>,
+    pub created_at: Timestamp,
+    pub started_at: Option<Timestamp>,
+    pub ended_at: Option<Timestamp>,
+    pub snapshot: StrategySnapshot,
+    pub parent: Option<RunId>,
+    /// Performance metrics, written when the run ends.
+    pub summary: Option<Value>,
+    /// Time of the newest committed audit row.
+    pub last_event_at: Option<Timestamp>,
+}
+
+/// The run repository: `store.runs()`.
+pub struct Runs<'a> {
+    pub(crate) store: &'a Store,
+}
+
+macro_rules! cols {
+    () => {
+        "id, model_id, run_number, mode, source, symbols, period_start_ns, period_end_ns, session, \
+         status, status_reason, created_at_ns, started_at_ns, ended_at_ns, snapshot, \
+         parent_run_id, summary, last_event_at_ns"
+    };
+}
+
+fn from_row(row: &impl RowExt) -> Result<Run> {
+    Ok(Run {
+        id: RunId(row.i64("id")?),
+        model: ModelId(row.i64("model_id")?),
+        number: row.i64("run_number")?,
+        mode: row.parse("mode")?,
+        source: row.parse("source")?,
+        symbols: row.json_as("symbols")?,
+        period_start: row.opt_ts("period_start_ns")?,
+        period_end: row.opt_ts("period_end_ns")?,
+        session: row.opt_text("session")?,
+        status: row.parse("status")?,
+        status_reason: row.opt_text("status_reason")?,
+        created_at: row.ts("created_at_ns")?,
+        started_at: row.opt_ts("started_at_ns")?,
+        ended_at: row.opt_ts("ended_at_ns")?,
+        snapshot: row.json_as("snapshot")?,
+        parent: row.opt_i64("parent_run_id")?.map(RunId),
+        summary: row.opt_json("summary")?,
+        last_event_at: row.opt_ts("last_event_at_ns")?,
+    })
+}
+
+/// Bumps the model's run counter (locking the model row until commit) and returns
+/// the model with the new run number.
+const NEXT_NUMBER_SQL: &str = "UPDATE models SET runs_created = runs_created + 1 WHERE id = $1 \
+     RETURNING id, owner_id, name, description, decider, initial_cash, allowed_symbols, \
+     rules_text, instructions, fill_model, created_at_ns, updated_at_ns, runs_created";
+
+const INSERT_SQL: &str = concat!(
+    "INSERT INTO runs (model_id, run_number, mode, source, symbols, period_start_ns, \
+     period_end_ns, session, status, created_at_ns, snapshot, parent_run_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, $11) RETURNING ",
+    cols!()
+);
+
+impl Runs<'_> {
+    /// Creates a queued run with the next number of its model and a snapshot of the
+    /// model and its active rules, all in one transaction.
+    pub async fn create(&self, new: &NewRun) -> Result<Run> {
+        if let (Some(a), Some(b)) = (new.period_start, new.period_end)
+            && b < a
+        {
+            return Err(StoreError::invalid(
+                "run period",
+                format!("ends ({b}) before it starts ({a})"),
+            ));
+        }
+        let symbols = to_json("symbols", &new.symbols)?;
+        with_pool!(self.store, p => {
+            let mut tx = p.begin_write().await?;
+            let row = sqlx::query(NEXT_NUMBER_SQL)
+                .bind(new.model.0)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::not_found("model", new.model))?;
+            let number = row.i64("runs_created")?;
+            let snapshot = match &new.strategy {
+                Some(s) => StrategySnapshot { data_fingerprint: new.data_fingerprint.clone().or_else(|| s.data_fingerprint.clone()), ..s.clone() },
+                None => {
+                    let model = crate::models::from_row(&row)?;
+                    let rules = sqlx::query(crate::rules::LIST_SQL)
+                        .bind(new.model.0)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    let mut active = Vec::new();
+                    for r in &rules {
+                        let rule = crate::rules::from_row(r)?;
+                        if rule.spec.active {
+                            active.push(rule.spec);
+                        }
+                    }
+                    StrategySnapshot {
+                        model: model.id,
+                        model_name: model.spec.name,
+                        decider: model.spec.decider,
+                        initial_cash: model.spec.initial_cash,
+                        allowed_symbols: model.spec.allowed_symbols,
+                        rules: active,
+                        rules_text: model.spec.rules_text,
+                        instructions: model.spec.instructions,
+                        fill_model: model.spec.fill_model,
+                        data_fingerprint: new.data_fingerprint.clone(),
+                    }
+                }
+            };
+            let row = sqlx::query(INSERT_SQL)
+                .bind(new.model.0)
+                .bind(number)
+                .bind(new.mode.as_str())
+                .bind(new.source.as_str())
+                .bind(&symbols)
+                .bind(new.period_start.map(Timestamp::nanos))
+                .bind(new.period_end.map(Timestamp::nanos))
+                .bind(new.session.as_deref())
+                .bind(now().nanos())
+                .bind(to_json("snapshot", &snapshot)?)
+                .bind(new.parent.map(|r| r.0))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| match (is_foreign_key_violation(&e), new.parent) {
+                    (true, Some(parent)) => StoreError::not_found("run", parent),
+                    _ => StoreError::Database(e),
+                })?;
+            let run = from_row(&row)?;
+            tx.commit().await?;
+            Ok(run)
+        })
+    }
+
+    /// The run with this id.
+    pub async fn get(&self, id: RunId) -> Result<Run> {
+        let sql = concat!("SELECT ", cols!(), " FROM runs WHERE id = $1");
+        with_pool!(self.store, p => {
+            let row = sqlx::query(sql).bind(id.0).fetch_optional(p).await?;
+            row.as_ref().map(from_row).transpose()?.ok_or_else(|| StoreError::not_found("run", id))
+        })
+    }
+
+    /// A model's run by its number.
+    pub async fn get_by_number(&self, model: ModelId, number: i64) -> Result<Run> {
+        let sql = concat!(
+            "SELECT ",
+            cols!(),
+            " FROM runs WHERE model_id = $1 AND run_number = $2"
+        );
+        with_pool!(self.store, p => {
+            let row = sqlx::query(sql).bind(model.0).bind(number).fetch_optional(p).await?;
+            row.as_ref()
+                .map(from_row)
+                .transpose()?
+                .ok_or_else(|| StoreError::not_found("run", format!("#{number} of model {model}")))
+        })
+    }
+
+    /// A model's runs, newest first.
+    pub async fn list_by_model(&self, model: ModelId) -> Result<Vec<Run>> {
+        let sql = concat!(
+            "SELECT ",
+            cols!(),
+            " FROM runs WHERE model_id = $1 ORDER BY run_number DESC"
+        );
+        with_pool!(self.store, p => {
+            let rows = sqlx::query(sql).bind(model.0).fetch_all(p).await?;
+            rows.iter().map(from_row).collect()
+        })
+    }
+
+    /// Runs in a status, oldest first (e.g. the queue).
+    pub async fn list_by_status(&self, status: RunStatus) -> Result<Vec<Run>> {
+        let sql = concat!(
+            "SELECT ",
+            cols!(),
+            " FROM runs WHERE status = $1 ORDER BY id"
+        );
+        with_pool!(self.store, p => {
+            let rows = sqlx::query(sql).bind(status.as_str()).fetch_all(p).await?;
+            rows.iter().map(from_row).collect()
+        })
+    }
+
+    /// Moves a queued run to `running` and stamps its start.
+    pub async fn start(&self, id: RunId) -> Result<Run> {
+        let sql = concat!(
+            "UPDATE runs SET status = 'running', started_at_ns = $2 \
+             WHERE id = $1 AND status = 'queued' RETURNING ",
+            cols!()
+        );
+        let row = with_pool!(self.store, p => {
+            let row = sqlx::query(sql).bind(id.0).bind(now().nanos()).fetch_optional(p).await?;
+            row.as_ref().map(from_row).transpose()?
+        });
+        match row {
+            Some(run) => Ok(run),
+            None => Err(self.transition_error(id, "start").await),
+        }
+    }
+
+    /// Ends a queued or running run in a terminal `status`, with a reason and the
+    /// summary metrics.
+    pub async fn finish(
+        &self,
+        id: RunId,
+        status: RunStatus,
+        reason: Option<&str>,
+        summary: Option<&Value>,
+    ) -> Result<Run> {
+        if !status.is_terminal() {
+            return Err(StoreError::invalid(
+                "run status",
+                format!("{status} is not an end state"),
+            ));
+        }
+        let sql = concat!(
+            "UPDATE runs SET status = $2, status_reason = $3, summary = $4, ended_at_ns = $5 \
+             WHERE id = $1 AND status IN ('queued', 'running') RETURNING ",
+            cols!()
+        );
+        let row = with_pool!(self.store, p => {
+            let row = sqlx::query(sql)
+                .bind(id.0)
+                .bind(status.as_str())
+                .bind(reason)
+                .bind(summary.map(sqlx::types::Json))
+                .bind(now().nanos())
+                .fetch_optional(p)
+                .await?;
+            row.as_ref().map(from_row).transpose()?
+        });
+        match row {
+            Some(run) => Ok(run),
+            None => Err(self.transition_error(id, "finish").await),
+        }
+    }
+
+    /// Marks every run left `running` (by a process that ended) as `interrupted`,
+    /// ending it at its last committed event (or its start). Call once at startup.
+    pub async fn mark_interrupted_runs(&self) -> Result<Vec<RunId>> {
+        let sql = "UPDATE runs SET status = 'interrupted', \
+                   status_reason = 'the process ended while the run was running', \
+                   ended_at_ns = COALESCE(last_event_at_ns, started_at_ns, created_at_ns) \
+                   WHERE status = 'running' RETURNING id";
+        let mut ids: Vec<RunId> = with_pool!(self.store, p => {
+            sqlx::query_scalar::<_, i64>(sql).fetch_all(p).await?.into_iter().map(RunId).collect()
+        });
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// NotFound for an unknown run, else Conflict naming its current status.
+    async fn transition_error(&self, id: RunId, action: &str) -> StoreError {
+        match self.get(id).await {
+            Ok(run) => StoreError::Conflict {
+                what: "run",
+                message: format!("run {id} is {}; it cannot {action}", run.status),
+            },
+            Err(e) => e,
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! User accounts.
+
+use crate::db::{RowExt, now, text_enum, with_pool};
+use crate::error::{Result, StoreError, duplicate_or};
+use crate::{Store, UserId};
+use tradelab_core::Timestamp;
+
+text_enum!(
+    /// What a user may do.
+    Role {
+        /// Manages users, global settings and the emergency stop.
+        Admin => "admin",
+        /// Owns models and runs.
+        User => "user",
+    }
+);
+
+/// A stored user account.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct User {
+    pub id: UserId,
+    /// Lower-cased, unique.
+    pub email: String,
+    /// A password hash (argon2id PHC string); never the password.
+    #[serde(skip)]
+    pub password_hash: String,
+    pub role: Role,
+    pub display_name: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// What a new account needs.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub email: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub display_name: String,
+}
+
+/// The user repository: `store.users()`.
+pub struct Users<'a> {
+    pub(crate) store: &'a Store,
+}
+
+macro_rules! cols {
+    () => {
+        "id, email, password_hash, role, display_name, created_at_ns, updated_at_ns"
+    };
+}
+
+fn from_row(row: &impl RowExt) -> Result<User> {
+    Ok(User {
+        id: UserId(row.i64("id")?),
+        email: row.text("email")?,
+        password_hash: row.text("password_hash")?,
+        role: row.parse("role")?,
+        display_name: row.text("display_name")?,
+        created_at: row.ts("created_at_ns")?,
+        updated_at: row.ts("updated_at_ns")?,
+    })
+}
+
+/// Trims and lower-cases an email; rejects text without `@`.
+fn normalize_email(email: &str) -> Result<String> {
+    let e = email.trim().to_lowercase();
+    if e.len() < 3 || !e.contains('@') || e.contains(char::is_whitespace) {
+        return Err(StoreError::invalid(
+            "email",
+            format!("{email:?} is not an email address"),
+        ));
+    }
+    Ok(e)
+}
+
+impl Users<'_> {
+    /// Creates an account. A taken email is [`StoreError::Duplicate`].
+    pub async fn create(&self, new: &NewUser) -> Result<User> {
+        let email = normalize_email(&new.email)?;
+        if new.password_hash.is_empty() {
+            return Err(StoreError::invalid("password hash", "is empty"));
+        }
+        let t = now().nanos();
+        let sql = concat!(
+            "INSERT INTO users (email, password_hash, role, display_name, created_at_ns, updated_at_ns) \
+             VALUES ($1, $2, $3, $4, $5, $5) RETURNING ",
+            cols!(),
+            ""
+        );
+        let row = with_pool!(self.store, p => from_row(
+            &sqlx::query(sql)
+                .bind(&email)
+                .bind(&new.password_hash)
+                .bind(new.role.as_str())
+                .bind(new.display_name.trim())
+                .bind(t)
+                .fetch_one(p)
+                .await
+                .map_err(|e| duplicate_or(e, "user", &email))?
+        ));
+        row
+    }
+
+    /// The account with this id.
+    pub async fn get(&self, id: UserId) -> Result<User> {
+        let sql = concat!("SELECT ", cols!(), " FROM users WHERE id = $1");
+        with_pool!(self.store, p => {
+            let row = sqlx::query(sql).bind(id.0).fetch_optional(p).await?;
+            row.as_ref().map(from_row).transpose()?.ok_or_else(|| StoreError::not_found("user", id))
+        })
+    }
+
+    /// The account with this email (case-insensitive), if any.
+    pub async fn find_by_email(&self, email: &str) -> Result<Option<User>> {
+        let email = email.trim().to_lowercase();
+        let sql = concat!("SELECT ", cols!(), " FROM users WHERE email = $1");
+        with_pool!(self.store, p => {
+            let row = sqlx::query(sql).bind(email).fetch_optional(p).await?;
+            row.as_ref().map(from_row).transpose()
+        })
+    }
+
+    /// Every account, oldest first.
+    pub async fn list(&self) -> Result<Vec<User>> {
+        let sql = concat!("SELECT ", cols!(), " FROM users ORDER BY id");
+        with_pool!(self.store, p => {
+            let rows = sqlx::query(sql).fetch_all(p).await?;
+            rows.iter().map(from_row).collect()
+        })
+    }
+
+    /// Changes the role and display name.
+    pub async fn update(&self, id: UserId, role: Role, display_name: &str) -> Result<User> {
+        let sql = concat!(
+            "UPDATE users SET role = $2, display_name = $3, updated_at_ns = $4 WHERE id = $1 \
+             RETURNING ",
+            cols!(),
+            ""
+        );
+        with_pool!(self.store, p => {
+            let row = sqlx::query(sql)
+                .bind(id.0)
+                .bind(role.as_str())
+                .bind(display_name.trim())
+                .bind(now().nanos())
+                .fetch_optional(p)
+                .await?;
+            row.as_ref().map(from_row).transpose()?.ok_or_else(|| StoreError::not_found("user", id))
+        })
+    }
+
+    /// Replaces the password hash.
+    pub async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<()> {
+        if password_hash.is_empty() {
+            return Err(StoreError::invalid("password hash", "is empty"));
+        }
+        let done = with_pool!(self.store, p => {
+            sqlx::query("UPDATE users SET password_hash = $2, updated_at_ns = $3 WHERE id = $1")
+                .bind(id.0)
+                .bind(password_hash)
+                .bind(now().nanos())
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        if done == 0 {
+            return Err(StoreError::not_found("user", id));
+        }
+        Ok(())
+    }
+}

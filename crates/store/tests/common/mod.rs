@@ -1,0 +1,225 @@
+//! Test harness: the same test body runs against SQLite (always) and PostgreSQL (when
+//! `TRADELAB_TEST_POSTGRES_URL` is set), each test in a fresh database or schema.
+#![allow(dead_code)]
+
+use sqlx::Connection;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tradelab_store::{Store, StoreConfig};
+
+/// Environment variable naming the PostgreSQL server tests may use.
+pub const PG_ENV: &str = "TRADELAB_TEST_POSTGRES_URL";
+
+/// A store for one test; removes its PostgreSQL schema (or temp dir) when dropped.
+pub struct TestDb {
+    pub store: Store,
+    pub dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// The config this test's store was opened with (to reopen it).
+    pub fn config(&self) -> StoreConfig {
+        match &self.pg {
+            None => StoreConfig::sqlite(self.dir.path()),
+            Some((url, schema)) => StoreConfig::postgres(self.dir.path(), schema_url(url, schema)),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((url, schema)) = self.pg.take() else {
+            return;
+        };
+        // Runs on its own thread and runtime: Drop may be called inside the test's runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                if let Ok(mut c) = sqlx::PgConnection::connect(&url).await {
+                    let sql = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut c)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A fresh SQLite store in a temp dir.
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&StoreConfig::sqlite(dir.path()))
+        .await
+        .expect("open sqlite store");
+    TestDb {
+        store,
+        dir,
+        pg: None,
+    }
+}
+
+/// A fresh PostgreSQL store in a new schema, or `None` when no server is configured.
+pub async fn postgres() -> Option<TestDb> {
+    let url = std::env::var(PG_ENV).ok().filter(|u| !u.is_empty())?;
+    let schema = unique_schema_name();
+    let mut admin = sqlx::PgConnection::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{PG_ENV}={url} does not answer: {e}"));
+    let sql = format!("CREATE SCHEMA {schema}");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&mut admin)
+        .await
+        .expect("create test schema");
+    let _ = admin.close().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&StoreConfig::postgres(
+        dir.path(),
+        schema_url(&url, &schema),
+    ))
+    .await
+    .expect("open postgres store");
+    Some(TestDb {
+        store,
+        dir,
+        pg: Some((url, schema)),
+    })
+}
+
+/// `url` with `search_path` set to `schema` for every connection.
+pub fn schema_url(url: &str, schema: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-c%20search_path%3D{schema}")
+}
+
+fn unique_schema_name() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "t_{:x}_{:x}_{n}",
+        std::process::id(),
+        nanos & 0xffff_ffff_ffff
+    )
+}
+
+/// Defines `mod $name { sqlite(), postgres() }`: one test body, run on each backend.
+/// The body sees `$db: &TestDb` (use `$db.store`).
+#[macro_export]
+macro_rules! store_test {
+    ($(#[$attr:meta])* $name:ident, |$db:ident| $body:block) => {
+        $(#[$attr])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let owned = $crate::common::sqlite().await;
+                let $db = &owned;
+                $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(owned) = $crate::common::postgres().await else {
+                    eprintln!("skipped: {} is not set", $crate::common::PG_ENV);
+                    return;
+                };
+                let $db = &owned;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs raw SQL against the test's database, bypassing the store (to simulate other
+/// versions or damage).
+pub async fn exec_raw(db: &TestDb, sql: &str) {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match &db.pg {
+        None => {
+            let path = db.dir.path().join(tradelab_store::SQLITE_FILE);
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .expect("raw sqlite connection");
+            sqlx::raw_sql(sql).execute(&mut c).await.expect("raw sql");
+        }
+        Some((url, schema)) => {
+            let mut c = sqlx::PgConnection::connect(&schema_url(url, schema))
+                .await
+                .expect("raw postgres connection");
+            sqlx::raw_sql(sql).execute(&mut c).await.expect("raw sql");
+        }
+    }
+}
+
+/// A user to own models.
+pub async fn owner(store: &Store, email: &str) -> tradelab_store::User {
+    store
+        .users()
+        .create(&tradelab_store::NewUser {
+            email: email.into(),
+            password_hash: "hash".into(),
+            role: tradelab_store::Role::User,
+            display_name: email.into(),
+        })
+        .await
+        .expect("create user")
+}
+
+/// A valid model spec named `name`.
+pub fn model_spec(name: &str) -> tradelab_store::ModelSpec {
+    tradelab_store::ModelSpec {
+        name: name.into(),
+        description: "SMA crossover on large caps".into(),
+        decider: tradelab_store::DeciderConfig {
+            kind: "strategy:sma_cross".into(),
+            params: serde_json::json!({"fast": 10, "slow": 30}),
+        },
+        initial_cash: "100000.00".parse().expect("money"),
+        allowed_symbols: vec![
+            tradelab_core::Symbol::new("AAPL").expect("symbol"),
+            tradelab_core::Symbol::new("MSFT").expect("symbol"),
+        ],
+        rules_text: "Never hold more than 3 positions.".into(),
+        instructions: "Prefer liquid names.".into(),
+        fill_model: serde_json::json!({"price": "next_open", "slippage_bps": 5, "commission": "0.005"}),
+    }
+}
+
+/// A structured rule named `name`.
+pub fn rule_spec(name: &str, priority: i64) -> tradelab_store::RuleSpec {
+    tradelab_store::RuleSpec {
+        category: "position_size".into(),
+        name: name.into(),
+        description: "cap position size".into(),
+        params: serde_json::json!({"max_fraction": "0.25"}),
+        priority,
+        active: true,
+        origin: tradelab_store::RuleOrigin::User,
+    }
+}
+
+/// A daily replay run of `model` over AAPL.
+pub fn new_run(model: tradelab_store::ModelId) -> tradelab_store::NewRun {
+    tradelab_store::NewRun {
+        model,
+        mode: tradelab_store::RunMode::Daily,
+        source: tradelab_store::RunSource::Replay,
+        symbols: vec![tradelab_core::Symbol::new("AAPL").expect("symbol")],
+        period_start: Some(tradelab_core::Timestamp::from_secs(1_600_000_000)),
+        period_end: Some(tradelab_core::Timestamp::from_secs(1_700_000_000)),
+        session: Some("regular".into()),
+        parent: None,
+        data_fingerprint: Some("sha256:abc".into()),
+        strategy: None,
+    }
+}

@@ -1,0 +1,171 @@
+//! Models and their structured rules.
+
+mod common;
+
+use common::{model_spec, owner, rule_spec};
+use tradelab_store::{ModelId, RuleId, StoreError, UserId};
+
+store_test!(creates_reads_updates_and_deletes_a_model, |db| {
+    let alice = owner(&db.store, "alice@example.com").await;
+    let models = db.store.models();
+    let m = models.create(alice.id, &model_spec("sma")).await.unwrap();
+    assert_eq!(m.owner, alice.id);
+    assert_eq!(m.spec, model_spec("sma"));
+    assert_eq!(models.get(m.id).await.unwrap(), m);
+    assert_eq!(
+        models.find_by_name(alice.id, "sma").await.unwrap(),
+        Some(m.clone())
+    );
+
+    let mut edited = model_spec("sma-v2");
+    edited.initial_cash = "2500.50".parse().unwrap();
+    edited.allowed_symbols.clear();
+    let u = models.update(m.id, &edited).await.unwrap();
+    assert_eq!(u.spec, edited);
+    assert_eq!(u.spec.initial_cash.to_string(), "2500.5");
+    assert!(u.updated_at >= m.updated_at);
+    assert_eq!(models.list_by_owner(alice.id).await.unwrap(), vec![u]);
+
+    models.delete(m.id).await.unwrap();
+    assert!(matches!(
+        models.get(m.id).await,
+        Err(StoreError::NotFound { what: "model", .. })
+    ));
+});
+
+store_test!(model_names_are_unique_per_owner, |db| {
+    let alice = owner(&db.store, "alice@example.com").await;
+    let bob = owner(&db.store, "bob@example.com").await;
+    let models = db.store.models();
+    let first = models.create(alice.id, &model_spec("sma")).await.unwrap();
+    let err = models
+        .create(alice.id, &model_spec("sma"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Duplicate { what: "model", name } if name == "sma"),
+        "{err}"
+    );
+    // Another owner may use the name.
+    models.create(bob.id, &model_spec("sma")).await.unwrap();
+    // Renaming onto a taken name fails and changes nothing.
+    let other = models.create(alice.id, &model_spec("other")).await.unwrap();
+    assert!(matches!(
+        models.update(other.id, &model_spec("sma")).await,
+        Err(StoreError::Duplicate { .. })
+    ));
+    assert_eq!(models.get(other.id).await.unwrap(), other);
+    assert_eq!(models.get(first.id).await.unwrap(), first);
+});
+
+store_test!(unknown_ids_are_not_found, |db| {
+    let models = db.store.models();
+    assert!(matches!(
+        models.create(UserId(999), &model_spec("x")).await,
+        Err(StoreError::NotFound { what: "user", .. })
+    ));
+    assert!(matches!(
+        models.get(ModelId(999)).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        models.update(ModelId(999), &model_spec("x")).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        models.delete(ModelId(999)).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let rules = db.store.rules();
+    assert!(matches!(
+        rules.create(ModelId(999), &rule_spec("r", 1)).await,
+        Err(StoreError::NotFound { what: "model", .. })
+    ));
+    assert!(matches!(
+        rules.set_active(RuleId(999), false).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        rules.delete(RuleId(999)).await,
+        Err(StoreError::NotFound { .. })
+    ));
+});
+
+store_test!(rejects_invalid_model_specs, |db| {
+    let alice = owner(&db.store, "alice@example.com").await;
+    let mut bad = model_spec(" padded ");
+    assert!(matches!(
+        db.store.models().create(alice.id, &bad).await,
+        Err(StoreError::InvalidData {
+            what: "model name",
+            ..
+        })
+    ));
+    bad = model_spec("zero-cash");
+    bad.initial_cash = "0".parse().unwrap();
+    assert!(matches!(
+        db.store.models().create(alice.id, &bad).await,
+        Err(StoreError::InvalidData {
+            what: "initial cash",
+            ..
+        })
+    ));
+    assert!(db.store.models().list().await.unwrap().is_empty());
+});
+
+store_test!(rule_names_are_unique_per_model_and_rules_toggle, |db| {
+    let alice = owner(&db.store, "alice@example.com").await;
+    let a = db
+        .store
+        .models()
+        .create(alice.id, &model_spec("a"))
+        .await
+        .unwrap();
+    let b = db
+        .store
+        .models()
+        .create(alice.id, &model_spec("b"))
+        .await
+        .unwrap();
+    let rules = db.store.rules();
+    let cap = rules.create(a.id, &rule_spec("cap", 20)).await.unwrap();
+    let stop = rules.create(a.id, &rule_spec("stop", 10)).await.unwrap();
+    let err = rules.create(a.id, &rule_spec("cap", 1)).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Duplicate { what: "rule", name } if name == "cap"),
+        "{err}"
+    );
+    rules.create(b.id, &rule_spec("cap", 1)).await.unwrap();
+
+    let listed: Vec<_> = rules
+        .list(a.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.spec.name)
+        .collect();
+    assert_eq!(listed, ["stop", "cap"], "by priority");
+
+    let off = rules.set_active(cap.id, false).await.unwrap();
+    assert!(!off.spec.active);
+    assert!(rules.set_active(cap.id, true).await.unwrap().spec.active);
+
+    let mut renamed = stop.spec.clone();
+    renamed.name = "cap".into();
+    assert!(matches!(
+        rules.update(stop.id, &renamed).await,
+        Err(StoreError::Duplicate { .. })
+    ));
+    renamed.name = "hard-stop".into();
+    renamed.params = serde_json::json!({"pct": "0.05"});
+    assert_eq!(rules.update(stop.id, &renamed).await.unwrap().spec, renamed);
+
+    rules.delete(stop.id).await.unwrap();
+    assert_eq!(rules.list(a.id).await.unwrap().len(), 1);
+    // Deleting a model removes its rules.
+    db.store.models().delete(a.id).await.unwrap();
+    assert!(matches!(
+        rules.get(cap.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+});
