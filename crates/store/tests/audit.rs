@@ -1,0 +1,170 @@
+//! The audit trail: batched appends, all or nothing, exact round trips.
+
+mod common;
+
+use common::{model_spec, new_run, owner};
+use serde_json::json;
+use tradelab_core::{Fill, OrderId, OrderType, Price, Side, Sizing, Symbol, Timestamp};
+use tradelab_store::{
+    AuditBatch, DecisionRow, EquityRow, EventRow, OrderRow, OrderStatus, RunId, RunStatus, Store,
+    StoreError,
+};
+
+async fn running_run(store: &Store) -> RunId {
+    let alice = owner(store, "alice@example.com").await;
+    let m = store.models().create(alice.id, &model_spec("m")).await.unwrap();
+    let run = store.runs().create(&new_run(m.id)).await.unwrap();
+    store.runs().start(run.id).await.unwrap();
+    run.id
+}
+
+fn ts(day: i64) -> Timestamp {
+    Timestamp::from_secs(1_600_000_000 + day * 86_400)
+}
+
+fn aapl() -> Symbol {
+    Symbol::new("AAPL").unwrap()
+}
+
+fn sample_batch() -> AuditBatch {
+    let order = OrderRow {
+        order_id: Some(1),
+        client_order_id: Some("c-1".into()),
+        ts: ts(0),
+        symbol: aapl(),
+        side: Side::Buy,
+        order_type: OrderType::Limit(Price::from(rust_decimal::Decimal::new(10034, 2))),
+        qty: None,
+        sizing: Sizing::Cash("1000".parse().unwrap()),
+        status: OrderStatus::Accepted,
+        reject_rule: None,
+        reject_reason: None,
+    };
+    let mut filled = order.clone();
+    filled.status = OrderStatus::Filled;
+    filled.qty = Some("9".parse().unwrap());
+    let refused = OrderRow {
+        order_id: None,
+        client_order_id: None,
+        ts: ts(1),
+        symbol: aapl(),
+        side: Side::Sell,
+        order_type: OrderType::Market,
+        qty: None,
+        sizing: Sizing::ClosePosition,
+        status: OrderStatus::Rejected,
+        reject_rule: Some("max_open_positions".into()),
+        reject_reason: Some("3 positions open, limit 3".into()),
+    };
+    AuditBatch {
+        decisions: vec![DecisionRow {
+            seq: 1,
+            ts: ts(0),
+            symbol: Some(aapl()),
+            action: "buy".into(),
+            quantity: Some("9".parse().unwrap()),
+            reasoning: "fast SMA crossed above slow".into(),
+            inputs: json!({"sma_fast": 101.2, "sma_slow": 99.8}),
+        }],
+        orders: vec![order, filled, refused],
+        fills: vec![Fill {
+            order_id: OrderId(1),
+            ts: ts(1),
+            symbol: aapl(),
+            side: Side::Buy,
+            qty: "9".parse().unwrap(),
+            price: "100.3400000001".parse().unwrap(),
+            commission: "0.045".parse().unwrap(),
+            slippage: "0.0000000009".parse().unwrap(),
+        }],
+        equity: vec![
+            EquityRow { ts: ts(0), equity: "100000".parse().unwrap(), invested: false },
+            EquityRow { ts: ts(1), equity: "99999.955".parse().unwrap(), invested: true },
+        ],
+        events: vec![EventRow {
+            seq: 1,
+            ts: ts(1),
+            kind: "circuit_breaker".into(),
+            detail: json!({"rule": "daily_loss", "loss": "0.021"}),
+        }],
+    }
+}
+
+store_test!(a_batch_round_trips_exactly, |db| {
+    let run = running_run(&db.store).await;
+    let batch = sample_batch();
+    db.store.audit().append(run, &batch).await.unwrap();
+    let audit = db.store.audit();
+    assert_eq!(audit.decisions(run).await.unwrap(), batch.decisions);
+    assert_eq!(audit.fills(run).await.unwrap(), batch.fills);
+    assert_eq!(audit.fills(run).await.unwrap()[0].price.to_string(), "100.3400000001");
+    assert_eq!(audit.equity(run).await.unwrap(), batch.equity);
+    assert_eq!(audit.events(run).await.unwrap(), batch.events);
+    let orders = audit.orders(run).await.unwrap();
+    assert_eq!(orders.len(), 2, "the accepted and filled rows of order 1 merge");
+    assert_eq!(orders[0], batch.orders[1]);
+    assert_eq!(orders[1], batch.orders[2]);
+    assert_eq!(db.store.runs().get(run).await.unwrap().last_event_at, Some(ts(1)));
+});
+
+store_test!(a_later_batch_updates_an_orders_status, |db| {
+    let run = running_run(&db.store).await;
+    let mut first = sample_batch();
+    first.orders.truncate(1);
+    db.store.audit().append(run, &first).await.unwrap();
+    let mut cancel = first.orders[0].clone();
+    cancel.status = OrderStatus::Cancelled;
+    cancel.reject_reason = Some("still working when the data ended".into());
+    let second = AuditBatch { orders: vec![cancel.clone()], ..Default::default() };
+    db.store.audit().append(run, &second).await.unwrap();
+    assert_eq!(db.store.audit().orders(run).await.unwrap(), vec![cancel]);
+});
+
+store_test!(a_batch_with_an_invalid_row_writes_nothing, |db| {
+    let run = running_run(&db.store).await;
+    let audit = db.store.audit();
+    let mut batch = sample_batch();
+    // The last row repeats an equity time: the whole batch must fail.
+    batch.equity.push(batch.equity[0]);
+    let err = audit.append(run, &batch).await.unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate { what: "audit row", .. }), "{err}");
+    let counts = audit.counts(run).await.unwrap();
+    assert_eq!(counts, Default::default());
+    assert_eq!(db.store.runs().get(run).await.unwrap().last_event_at, None);
+
+    // A good batch, then one repeating a decision seq: the second leaves the first intact.
+    audit.append(run, &sample_batch()).await.unwrap();
+    let mut again = AuditBatch { decisions: sample_batch().decisions, ..Default::default() };
+    again.equity.push(EquityRow { ts: ts(7), equity: "1".parse().unwrap(), invested: false });
+    assert!(audit.append(run, &again).await.is_err());
+    let counts = audit.counts(run).await.unwrap();
+    assert_eq!((counts.decisions, counts.equity, counts.orders), (1, 2, 2));
+    assert_eq!(db.store.runs().get(run).await.unwrap().last_event_at, Some(ts(1)));
+});
+
+store_test!(a_finished_or_unknown_run_accepts_no_audit_rows, |db| {
+    let run = running_run(&db.store).await;
+    db.store.runs().finish(run, RunStatus::Completed, None, None).await.unwrap();
+    let err = db.store.audit().append(run, &sample_batch()).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+    assert!(matches!(
+        db.store.audit().append(RunId(4242), &sample_batch()).await,
+        Err(StoreError::NotFound { what: "run", .. })
+    ));
+});
+
+store_test!(large_batches_split_into_statements_and_stay_ordered, |db| {
+    let run = running_run(&db.store).await;
+    let batch = AuditBatch {
+        equity: (0..5_000)
+            .map(|i| EquityRow {
+                ts: Timestamp::from_secs(i * 60),
+                equity: rust_decimal::Decimal::new(10_000_000 + i, 2).into(),
+                invested: i % 2 == 0,
+            })
+            .collect(),
+        ..Default::default()
+    };
+    db.store.audit().append(run, &batch).await.unwrap();
+    assert_eq!(db.store.audit().equity(run).await.unwrap(), batch.equity);
+});
