@@ -56,6 +56,15 @@ pub fn report_table(r: &Report, outcome: &RunOutcome) -> String {
             }
             .into(),
         ),
+        (
+            "Rules",
+            if r.rules.is_empty() {
+                "none".into()
+            } else {
+                r.rules.join(", ")
+            },
+        ),
+        ("Status", r.status.clone()),
         ("Periods per year", format!("{}", r.periods_per_year)),
         ("", String::new()),
         ("Initial cash", money(r.initial_cash)),
@@ -111,13 +120,18 @@ pub fn report_table(r: &Report, outcome: &RunOutcome) -> String {
             format!("{} (slippage paid {})", r.fills, money(r.slippage)),
         ),
     ];
-    if !r.orders_rejected.is_empty() {
-        let text: Vec<String> = r
-            .orders_rejected
-            .iter()
-            .map(|(k, v)| format!("{k}: {v}"))
-            .collect();
-        rows.push(("Rejected orders", text.join(", ")));
+    let counts = |m: &std::collections::BTreeMap<String, usize>| {
+        let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        parts.join(", ")
+    };
+    for (label, map) in [
+        ("Rejected orders", &r.orders_rejected),
+        ("Automatic exits", &r.auto_exits),
+        ("Risk events", &r.risk_events),
+    ] {
+        if !map.is_empty() {
+            rows.push((label, counts(map)));
+        }
     }
     for p in &outcome.open_positions {
         rows.push((

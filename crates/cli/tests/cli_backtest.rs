@@ -360,7 +360,12 @@ fn rules_file_is_enforced_and_reported_by_rule() {
     let r = rules.display().to_string();
     let without = json(&goog_sma_cross(&[]));
     let with = json(&goog_sma_cross(&["--rules", &r]));
-    assert!(with["orders_rejected"]["rule max_position"].as_u64().unwrap() > 0);
+    assert!(
+        with["orders_rejected"]["rule max_position"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
     assert_eq!(with["rules"], serde_json::json!(["stop", "max_position"]));
     assert_ne!(with["final_equity"], without["final_equity"]);
 }
@@ -375,10 +380,18 @@ fn template_resizes_and_exits_automatically() {
     )
     .unwrap();
     let r = rules.display().to_string();
-    let out = json(&goog_sma_cross(&["--template", "swing_trader", "--rules", &r]));
+    let out = json(&goog_sma_cross(&[
+        "--template",
+        "swing_trader",
+        "--rules",
+        &r,
+    ]));
     assert!(out["closed_trades"].as_u64().unwrap() > 0, "{out}");
     let exits = out["auto_exits"].as_object().unwrap();
-    assert!(exits.values().map(|v| v.as_u64().unwrap()).sum::<u64>() > 0, "{out}");
+    assert!(
+        exits.values().map(|v| v.as_u64().unwrap()).sum::<u64>() > 0,
+        "{out}"
+    );
 }
 
 #[test]
@@ -387,7 +400,10 @@ fn rules_check_prints_every_rule_with_its_scope() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("valid"));
-    assert!(text.contains("scope: liquidates all positions and halts the run"), "{text}");
+    assert!(
+        text.contains("scope: liquidates all positions and halts the run"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -410,15 +426,32 @@ fn rules_check_reports_every_mistake_at_once() {
 fn lists_templates_and_prints_one_as_toml() {
     let out = tradelab(&["rules", "templates"]);
     let text = String::from_utf8(out.stdout).unwrap();
-    for name in ["day_trader", "swing_trader", "scalper", "long_term_investor"] {
+    for name in [
+        "day_trader",
+        "swing_trader",
+        "scalper",
+        "long_term_investor",
+    ] {
         assert!(text.contains(name), "{name}");
     }
     let out = tradelab(&["rules", "templates", "--show", "day_trader"]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("kind = \"max_position_pct\""), "{text}");
-    let unknown = tradelab(&["backtest", "--data", &fixture("GOOG_2004-2013.csv"), "--strategy", "buy_and_hold", "--template", "yolo"]);
+    let unknown = tradelab(&[
+        "backtest",
+        "--data",
+        &fixture("GOOG_2004-2013.csv"),
+        "--strategy",
+        "buy_and_hold",
+        "--template",
+        "yolo",
+    ]);
     assert!(!unknown.status.success());
-    assert!(stderr(&unknown).contains("day_trader"), "{}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).contains("day_trader"),
+        "{}",
+        stderr(&unknown)
+    );
 }
 
 #[test]
@@ -427,11 +460,29 @@ fn day_trader_template_runs_on_intraday_bars_from_ticks() {
     let bars = dir.path().join("es_1m.csv");
     let b = bars.display().to_string();
     let ticks = sample("es_trades_2013-09-01.csv");
-    let out = tradelab(&["data", "aggregate", "--ticks", &ticks, "--timeframe", "1m", "--out", &b]);
+    let out = tradelab(&[
+        "data",
+        "aggregate",
+        "--ticks",
+        &ticks,
+        "--timeframe",
+        "1m",
+        "--out",
+        &b,
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let r = json(&tradelab(&[
-        "backtest", "--data", &b, "--symbol", "ES", "--strategy", "sma_cross", "--template",
-        "day_trader", "--output", "json",
+        "backtest",
+        "--data",
+        &b,
+        "--symbol",
+        "ES",
+        "--strategy",
+        "sma_cross",
+        "--template",
+        "day_trader",
+        "--output",
+        "json",
     ]));
     assert_eq!(r["status"], "completed");
     assert!(r["rules"].as_array().unwrap().len() >= 5);

@@ -219,7 +219,12 @@ fn assemble(
             }
             continue;
         }
-        for ((bar, line), sym) in c.out.into_iter().zip(c.lines.iter()).zip(c.state.sym_of_row) {
+        for ((bar, line), sym) in c
+            .out
+            .into_iter()
+            .zip(c.lines.iter())
+            .zip(c.state.sym_of_row)
+        {
             let g = &mut groups[ids[sym as usize]];
             g.bars.push(bar);
             g.lines.push(line);

@@ -3,7 +3,8 @@
 use crate::fastline::FixedDate;
 use crate::split::{Fields, show, trim};
 use crate::timeparse::{
-    NANOS_PER_DAY, NANOS_PER_SEC, RawTime, TimeError, parse_datetime, parse_time_only, parse_with_format,
+    NANOS_PER_DAY, NANOS_PER_SEC, RawTime, TimeError, parse_datetime, parse_time_only,
+    parse_with_format,
 };
 use crate::tzconv::TzConv;
 

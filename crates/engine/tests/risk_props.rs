@@ -7,7 +7,9 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::{BTreeMap, BTreeSet};
-use tradelab_core::{Bar, BarSeries, Money, OrderIntent, Quantity, Side, Sizing, Symbol, Timestamp};
+use tradelab_core::{
+    Bar, BarSeries, Money, OrderIntent, Quantity, Side, Sizing, Symbol, Timestamp,
+};
 use tradelab_engine::risk::RuleSet;
 use tradelab_engine::{Decider, DecisionContext, Engine, EventSink, RunConfig, RunEvent};
 
@@ -85,7 +87,12 @@ impl Decider for Random {
                 _ => Sizing::ClosePosition,
             };
             let side = if buy { Side::Buy } else { Side::Sell };
-            orders.push(OrderIntent::market(ctx.view.symbol(i).clone(), side, sizing, "random"));
+            orders.push(OrderIntent::market(
+                ctx.view.symbol(i).clone(),
+                side,
+                sizing,
+                "random",
+            ));
         }
         self.step += 1;
     }
@@ -143,7 +150,10 @@ impl EventSink for Auditor {
                         self.violations.push(format!("value {} > 3000", q * p));
                     }
                     if (held.abs() + q) * p > 0.30 * equity * (1.0 + 1e-9) {
-                        self.violations.push(format!("position {} > 30 % of {equity}", (held.abs() + q) * p));
+                        self.violations.push(format!(
+                            "position {} > 30 % of {equity}",
+                            (held.abs() + q) * p
+                        ));
                     }
                     if held == 0.0 && open_before >= 1 {
                         self.violations.push("second open position".into());
@@ -151,7 +161,8 @@ impl EventSink for Auditor {
                     if fill.side == Side::Buy {
                         let after = self.cash - q * p - fill.commission.get().to_f64().unwrap();
                         if after < 0.10 * equity - 1e-6 {
-                            self.violations.push(format!("cash {after} below reserve of {equity}"));
+                            self.violations
+                                .push(format!("cash {after} below reserve of {equity}"));
                         }
                     }
                 }

@@ -126,7 +126,7 @@ fn day_trader_template_has_the_documented_limits() {
     let expected = [
         RuleKind::MaxPositionPct {
             pct: 20.0,
-            on_breach: Breach::Reject,
+            on_breach: Breach::Resize,
         },
         RuleKind::MaxOpenPositions { max: 3 },
         RuleKind::DailyLossLimitPct { pct: 3.0 },

@@ -88,7 +88,7 @@ impl Users<'_> {
             cols!(),
             ""
         );
-        let row = with_pool!(self.store, p => from_row(
+        with_pool!(self.store, p => from_row(
             &sqlx::query(sql)
                 .bind(&email)
                 .bind(&new.password_hash)
@@ -98,8 +98,7 @@ impl Users<'_> {
                 .fetch_one(p)
                 .await
                 .map_err(|e| duplicate_or(e, "user", &email))?
-        ));
-        row
+        ))
     }
 
     /// The account with this id.

@@ -12,7 +12,11 @@ use tradelab_store::{
 
 async fn running_run(store: &Store) -> RunId {
     let alice = owner(store, "alice@example.com").await;
-    let m = store.models().create(alice.id, &model_spec("m")).await.unwrap();
+    let m = store
+        .models()
+        .create(alice.id, &model_spec("m"))
+        .await
+        .unwrap();
     let run = store.runs().create(&new_run(m.id)).await.unwrap();
     store.runs().start(run.id).await.unwrap();
     run.id
@@ -78,8 +82,16 @@ fn sample_batch() -> AuditBatch {
             slippage: "0.0000000009".parse().unwrap(),
         }],
         equity: vec![
-            EquityRow { ts: ts(0), equity: "100000".parse().unwrap(), invested: false },
-            EquityRow { ts: ts(1), equity: "99999.955".parse().unwrap(), invested: true },
+            EquityRow {
+                ts: ts(0),
+                equity: "100000".parse().unwrap(),
+                invested: false,
+            },
+            EquityRow {
+                ts: ts(1),
+                equity: "99999.955".parse().unwrap(),
+                invested: true,
+            },
         ],
         events: vec![EventRow {
             seq: 1,
@@ -97,14 +109,24 @@ store_test!(a_batch_round_trips_exactly, |db| {
     let audit = db.store.audit();
     assert_eq!(audit.decisions(run).await.unwrap(), batch.decisions);
     assert_eq!(audit.fills(run).await.unwrap(), batch.fills);
-    assert_eq!(audit.fills(run).await.unwrap()[0].price.to_string(), "100.3400000001");
+    assert_eq!(
+        audit.fills(run).await.unwrap()[0].price.to_string(),
+        "100.3400000001"
+    );
     assert_eq!(audit.equity(run).await.unwrap(), batch.equity);
     assert_eq!(audit.events(run).await.unwrap(), batch.events);
     let orders = audit.orders(run).await.unwrap();
-    assert_eq!(orders.len(), 2, "the accepted and filled rows of order 1 merge");
+    assert_eq!(
+        orders.len(),
+        2,
+        "the accepted and filled rows of order 1 merge"
+    );
     assert_eq!(orders[0], batch.orders[1]);
     assert_eq!(orders[1], batch.orders[2]);
-    assert_eq!(db.store.runs().get(run).await.unwrap().last_event_at, Some(ts(1)));
+    assert_eq!(
+        db.store.runs().get(run).await.unwrap().last_event_at,
+        Some(ts(1))
+    );
 });
 
 store_test!(a_later_batch_updates_an_orders_status, |db| {
@@ -115,7 +137,10 @@ store_test!(a_later_batch_updates_an_orders_status, |db| {
     let mut cancel = first.orders[0].clone();
     cancel.status = OrderStatus::Cancelled;
     cancel.reject_reason = Some("still working when the data ended".into());
-    let second = AuditBatch { orders: vec![cancel.clone()], ..Default::default() };
+    let second = AuditBatch {
+        orders: vec![cancel.clone()],
+        ..Default::default()
+    };
     db.store.audit().append(run, &second).await.unwrap();
     assert_eq!(db.store.audit().orders(run).await.unwrap(), vec![cancel]);
 });
@@ -127,25 +152,53 @@ store_test!(a_batch_with_an_invalid_row_writes_nothing, |db| {
     // The last row repeats an equity time: the whole batch must fail.
     batch.equity.push(batch.equity[0]);
     let err = audit.append(run, &batch).await.unwrap_err();
-    assert!(matches!(err, StoreError::Duplicate { what: "audit row", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            StoreError::Duplicate {
+                what: "audit row",
+                ..
+            }
+        ),
+        "{err}"
+    );
     let counts = audit.counts(run).await.unwrap();
     assert_eq!(counts, Default::default());
     assert_eq!(db.store.runs().get(run).await.unwrap().last_event_at, None);
 
     // A good batch, then one repeating a decision seq: the second leaves the first intact.
     audit.append(run, &sample_batch()).await.unwrap();
-    let mut again = AuditBatch { decisions: sample_batch().decisions, ..Default::default() };
-    again.equity.push(EquityRow { ts: ts(7), equity: "1".parse().unwrap(), invested: false });
+    let mut again = AuditBatch {
+        decisions: sample_batch().decisions,
+        ..Default::default()
+    };
+    again.equity.push(EquityRow {
+        ts: ts(7),
+        equity: "1".parse().unwrap(),
+        invested: false,
+    });
     assert!(audit.append(run, &again).await.is_err());
     let counts = audit.counts(run).await.unwrap();
     assert_eq!((counts.decisions, counts.equity, counts.orders), (1, 2, 2));
-    assert_eq!(db.store.runs().get(run).await.unwrap().last_event_at, Some(ts(1)));
+    assert_eq!(
+        db.store.runs().get(run).await.unwrap().last_event_at,
+        Some(ts(1))
+    );
 });
 
 store_test!(a_finished_or_unknown_run_accepts_no_audit_rows, |db| {
     let run = running_run(&db.store).await;
-    db.store.runs().finish(run, RunStatus::Completed, None, None).await.unwrap();
-    let err = db.store.audit().append(run, &sample_batch()).await.unwrap_err();
+    db.store
+        .runs()
+        .finish(run, RunStatus::Completed, None, None)
+        .await
+        .unwrap();
+    let err = db
+        .store
+        .audit()
+        .append(run, &sample_batch())
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
     assert!(matches!(
         db.store.audit().append(RunId(4242), &sample_batch()).await,

@@ -7,8 +7,18 @@ use tradelab_store::{ModelId, RunId, RunStatus, StoreError};
 
 store_test!(run_numbers_count_per_model_from_one, |db| {
     let alice = owner(&db.store, "alice@example.com").await;
-    let a = db.store.models().create(alice.id, &model_spec("a")).await.unwrap();
-    let b = db.store.models().create(alice.id, &model_spec("b")).await.unwrap();
+    let a = db
+        .store
+        .models()
+        .create(alice.id, &model_spec("a"))
+        .await
+        .unwrap();
+    let b = db
+        .store
+        .models()
+        .create(alice.id, &model_spec("b"))
+        .await
+        .unwrap();
     let runs = db.store.runs();
     let numbers = [
         runs.create(&new_run(a.id)).await.unwrap().number,
@@ -20,146 +30,228 @@ store_test!(run_numbers_count_per_model_from_one, |db| {
     let third = runs.get_by_number(a.id, 3).await.unwrap();
     assert_eq!(third.status, RunStatus::Queued);
     assert_eq!(
-        runs.list_by_model(a.id).await.unwrap().iter().map(|r| r.number).collect::<Vec<_>>(),
+        runs.list_by_model(a.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.number)
+            .collect::<Vec<_>>(),
         [3, 2, 1]
     );
 });
 
-store_test!(concurrent_run_creation_numbers_without_gaps_or_duplicates, |db| {
-    let alice = owner(&db.store, "alice@example.com").await;
-    let m = db.store.models().create(alice.id, &model_spec("m")).await.unwrap();
-    let tasks: Vec<_> = (0..12)
-        .map(|_| {
-            let store = db.store.clone();
-            tokio::spawn(async move { store.runs().create(&new_run(m.id)).await.map(|r| r.number) })
-        })
-        .collect();
-    let mut numbers = Vec::new();
-    for t in tasks {
-        numbers.push(t.await.unwrap().unwrap());
+store_test!(
+    concurrent_run_creation_numbers_without_gaps_or_duplicates,
+    |db| {
+        let alice = owner(&db.store, "alice@example.com").await;
+        let m = db
+            .store
+            .models()
+            .create(alice.id, &model_spec("m"))
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..12)
+            .map(|_| {
+                let store = db.store.clone();
+                tokio::spawn(
+                    async move { store.runs().create(&new_run(m.id)).await.map(|r| r.number) },
+                )
+            })
+            .collect();
+        let mut numbers = Vec::new();
+        for t in tasks {
+            numbers.push(t.await.unwrap().unwrap());
+        }
+        numbers.sort();
+        assert_eq!(numbers, (1..=12).collect::<Vec<i64>>());
     }
-    numbers.sort();
-    assert_eq!(numbers, (1..=12).collect::<Vec<i64>>());
-});
+);
 
-store_test!(a_runs_snapshot_does_not_change_when_the_model_is_edited, |db| {
-    let alice = owner(&db.store, "alice@example.com").await;
-    let m = db.store.models().create(alice.id, &model_spec("m")).await.unwrap();
-    let rules = db.store.rules();
-    let cap = rules.create(m.id, &rule_spec("cap", 2)).await.unwrap();
-    let mut off = rule_spec("dormant", 1);
-    off.active = false;
-    rules.create(m.id, &off).await.unwrap();
-    let run = db.store.runs().create(&new_run(m.id)).await.unwrap();
+store_test!(
+    a_runs_snapshot_does_not_change_when_the_model_is_edited,
+    |db| {
+        let alice = owner(&db.store, "alice@example.com").await;
+        let m = db
+            .store
+            .models()
+            .create(alice.id, &model_spec("m"))
+            .await
+            .unwrap();
+        let rules = db.store.rules();
+        let cap = rules.create(m.id, &rule_spec("cap", 2)).await.unwrap();
+        let mut off = rule_spec("dormant", 1);
+        off.active = false;
+        rules.create(m.id, &off).await.unwrap();
+        let run = db.store.runs().create(&new_run(m.id)).await.unwrap();
 
-    let snap = &run.snapshot;
-    assert_eq!((snap.model, snap.model_name.as_str()), (m.id, "m"));
-    assert_eq!(snap.decider, m.spec.decider);
-    assert_eq!(snap.initial_cash, m.spec.initial_cash);
-    assert_eq!(snap.rules, vec![cap.spec.clone()], "active rules only");
-    assert_eq!(snap.fill_model, m.spec.fill_model);
-    assert_eq!(snap.data_fingerprint.as_deref(), Some("sha256:abc"));
+        let snap = &run.snapshot;
+        assert_eq!((snap.model, snap.model_name.as_str()), (m.id, "m"));
+        assert_eq!(snap.decider, m.spec.decider);
+        assert_eq!(snap.initial_cash, m.spec.initial_cash);
+        assert_eq!(snap.rules, vec![cap.spec.clone()], "active rules only");
+        assert_eq!(snap.fill_model, m.spec.fill_model);
+        assert_eq!(snap.data_fingerprint.as_deref(), Some("sha256:abc"));
 
-    let mut edited = model_spec("m2");
-    edited.decider.params = serde_json::json!({"fast": 5});
-    edited.rules_text = "changed".into();
-    db.store.models().update(m.id, &edited).await.unwrap();
-    let mut cap2 = cap.spec.clone();
-    cap2.params = serde_json::json!({"max_fraction": "0.5"});
-    rules.update(cap.id, &cap2).await.unwrap();
-    rules.create(m.id, &rule_spec("new", 0)).await.unwrap();
+        let mut edited = model_spec("m2");
+        edited.decider.params = serde_json::json!({"fast": 5});
+        edited.rules_text = "changed".into();
+        db.store.models().update(m.id, &edited).await.unwrap();
+        let mut cap2 = cap.spec.clone();
+        cap2.params = serde_json::json!({"max_fraction": "0.5"});
+        rules.update(cap.id, &cap2).await.unwrap();
+        rules.create(m.id, &rule_spec("new", 0)).await.unwrap();
 
-    let again = db.store.runs().get(run.id).await.unwrap();
-    assert_eq!(again.snapshot, run.snapshot);
-    let next = db.store.runs().create(&new_run(m.id)).await.unwrap();
-    assert_eq!(next.snapshot.rules.len(), 2);
-    assert_eq!(next.snapshot.rules_text, "changed");
-});
-
-store_test!(a_replay_keeps_its_parent_and_may_carry_changed_rules, |db| {
-    let alice = owner(&db.store, "alice@example.com").await;
-    let m = db.store.models().create(alice.id, &model_spec("m")).await.unwrap();
-    let parent = db.store.runs().create(&new_run(m.id)).await.unwrap();
-    let mut strategy = parent.snapshot.clone();
-    strategy.rules.push(rule_spec("tighter-stop", 1));
-    let mut replay = new_run(m.id);
-    replay.parent = Some(parent.id);
-    replay.strategy = Some(strategy.clone());
-    let child = db.store.runs().create(&replay).await.unwrap();
-    assert_eq!(child.parent, Some(parent.id));
-    assert_eq!(child.snapshot, strategy);
-
-    replay.parent = Some(RunId(9999));
-    assert!(matches!(
-        db.store.runs().create(&replay).await,
-        Err(StoreError::NotFound { what: "run", .. })
-    ));
-    assert_eq!(db.store.runs().list_by_model(m.id).await.unwrap().len(), 2);
-});
-
-store_test!(a_run_goes_from_queued_to_running_to_an_end_state_once, |db| {
-    let alice = owner(&db.store, "alice@example.com").await;
-    let m = db.store.models().create(alice.id, &model_spec("m")).await.unwrap();
-    let runs = db.store.runs();
-    let run = runs.create(&new_run(m.id)).await.unwrap();
-    let started = runs.start(run.id).await.unwrap();
-    assert_eq!(started.status, RunStatus::Running);
-    assert!(started.started_at.is_some());
-    assert!(matches!(runs.start(run.id).await, Err(StoreError::Conflict { .. })));
-    let summary = serde_json::json!({"total_return": "0.1234", "sharpe": 1.5});
-    let done = runs
-        .finish(run.id, RunStatus::Halted, Some("drawdown_halt: 20% > 15%"), Some(&summary))
-        .await
-        .unwrap();
-    assert_eq!(done.status, RunStatus::Halted);
-    assert_eq!(done.status_reason.as_deref(), Some("drawdown_halt: 20% > 15%"));
-    assert_eq!(done.summary, Some(summary));
-    assert!(done.ended_at.is_some());
-    let err = runs.finish(run.id, RunStatus::Completed, None, None).await.unwrap_err();
-    assert!(err.to_string().contains("is halted"), "{err}");
-    assert!(matches!(
-        runs.finish(run.id, RunStatus::Running, None, None).await,
-        Err(StoreError::InvalidData { .. })
-    ));
-    assert!(matches!(runs.start(RunId(9999)).await, Err(StoreError::NotFound { .. })));
-    assert!(matches!(
-        runs.create(&new_run(ModelId(9999))).await,
-        Err(StoreError::NotFound { what: "model", .. })
-    ));
-});
-
-store_test!(runs_left_running_are_marked_interrupted_at_their_last_event, |db| {
-    let alice = owner(&db.store, "alice@example.com").await;
-    let m = db.store.models().create(alice.id, &model_spec("m")).await.unwrap();
-    let runs = db.store.runs();
-    let queued = runs.create(&new_run(m.id)).await.unwrap();
-    let with_events = runs.create(&new_run(m.id)).await.unwrap();
-    let silent = runs.create(&new_run(m.id)).await.unwrap();
-    let finished = runs.create(&new_run(m.id)).await.unwrap();
-    for r in [&with_events, &silent, &finished] {
-        runs.start(r.id).await.unwrap();
+        let again = db.store.runs().get(run.id).await.unwrap();
+        assert_eq!(again.snapshot, run.snapshot);
+        let next = db.store.runs().create(&new_run(m.id)).await.unwrap();
+        assert_eq!(next.snapshot.rules.len(), 2);
+        assert_eq!(next.snapshot.rules_text, "changed");
     }
-    runs.finish(finished.id, RunStatus::Completed, None, None).await.unwrap();
-    let last = tradelab_core::Timestamp::from_secs(1_650_000_000);
-    let batch = tradelab_store::AuditBatch {
-        equity: vec![tradelab_store::EquityRow {
-            ts: last,
-            equity: "100000".parse().unwrap(),
-            invested: false,
-        }],
-        ..Default::default()
-    };
-    db.store.audit().append(with_events.id, &batch).await.unwrap();
+);
 
-    let marked = runs.mark_interrupted_runs().await.unwrap();
-    assert_eq!(marked, vec![with_events.id, silent.id]);
-    let r = runs.get(with_events.id).await.unwrap();
-    assert_eq!((r.status, r.ended_at, r.last_event_at), (RunStatus::Interrupted, Some(last), Some(last)));
-    let s = runs.get(silent.id).await.unwrap();
-    assert_eq!(s.status, RunStatus::Interrupted);
-    assert_eq!(s.ended_at, s.started_at);
-    assert_eq!(runs.get(queued.id).await.unwrap().status, RunStatus::Queued);
-    assert_eq!(runs.get(finished.id).await.unwrap().status, RunStatus::Completed);
-    assert!(runs.mark_interrupted_runs().await.unwrap().is_empty());
-    assert_eq!(runs.list_by_status(RunStatus::Interrupted).await.unwrap().len(), 2);
-});
+store_test!(
+    a_replay_keeps_its_parent_and_may_carry_changed_rules,
+    |db| {
+        let alice = owner(&db.store, "alice@example.com").await;
+        let m = db
+            .store
+            .models()
+            .create(alice.id, &model_spec("m"))
+            .await
+            .unwrap();
+        let parent = db.store.runs().create(&new_run(m.id)).await.unwrap();
+        let mut strategy = parent.snapshot.clone();
+        strategy.rules.push(rule_spec("tighter-stop", 1));
+        let mut replay = new_run(m.id);
+        replay.parent = Some(parent.id);
+        replay.strategy = Some(strategy.clone());
+        let child = db.store.runs().create(&replay).await.unwrap();
+        assert_eq!(child.parent, Some(parent.id));
+        assert_eq!(child.snapshot, strategy);
+
+        replay.parent = Some(RunId(9999));
+        assert!(matches!(
+            db.store.runs().create(&replay).await,
+            Err(StoreError::NotFound { what: "run", .. })
+        ));
+        assert_eq!(db.store.runs().list_by_model(m.id).await.unwrap().len(), 2);
+    }
+);
+
+store_test!(
+    a_run_goes_from_queued_to_running_to_an_end_state_once,
+    |db| {
+        let alice = owner(&db.store, "alice@example.com").await;
+        let m = db
+            .store
+            .models()
+            .create(alice.id, &model_spec("m"))
+            .await
+            .unwrap();
+        let runs = db.store.runs();
+        let run = runs.create(&new_run(m.id)).await.unwrap();
+        let started = runs.start(run.id).await.unwrap();
+        assert_eq!(started.status, RunStatus::Running);
+        assert!(started.started_at.is_some());
+        assert!(matches!(
+            runs.start(run.id).await,
+            Err(StoreError::Conflict { .. })
+        ));
+        let summary = serde_json::json!({"total_return": "0.1234", "sharpe": 1.5});
+        let done = runs
+            .finish(
+                run.id,
+                RunStatus::Halted,
+                Some("drawdown_halt: 20% > 15%"),
+                Some(&summary),
+            )
+            .await
+            .unwrap();
+        assert_eq!(done.status, RunStatus::Halted);
+        assert_eq!(
+            done.status_reason.as_deref(),
+            Some("drawdown_halt: 20% > 15%")
+        );
+        assert_eq!(done.summary, Some(summary));
+        assert!(done.ended_at.is_some());
+        let err = runs
+            .finish(run.id, RunStatus::Completed, None, None)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("is halted"), "{err}");
+        assert!(matches!(
+            runs.finish(run.id, RunStatus::Running, None, None).await,
+            Err(StoreError::InvalidData { .. })
+        ));
+        assert!(matches!(
+            runs.start(RunId(9999)).await,
+            Err(StoreError::NotFound { .. })
+        ));
+        assert!(matches!(
+            runs.create(&new_run(ModelId(9999))).await,
+            Err(StoreError::NotFound { what: "model", .. })
+        ));
+    }
+);
+
+store_test!(
+    runs_left_running_are_marked_interrupted_at_their_last_event,
+    |db| {
+        let alice = owner(&db.store, "alice@example.com").await;
+        let m = db
+            .store
+            .models()
+            .create(alice.id, &model_spec("m"))
+            .await
+            .unwrap();
+        let runs = db.store.runs();
+        let queued = runs.create(&new_run(m.id)).await.unwrap();
+        let with_events = runs.create(&new_run(m.id)).await.unwrap();
+        let silent = runs.create(&new_run(m.id)).await.unwrap();
+        let finished = runs.create(&new_run(m.id)).await.unwrap();
+        for r in [&with_events, &silent, &finished] {
+            runs.start(r.id).await.unwrap();
+        }
+        runs.finish(finished.id, RunStatus::Completed, None, None)
+            .await
+            .unwrap();
+        let last = tradelab_core::Timestamp::from_secs(1_650_000_000);
+        let batch = tradelab_store::AuditBatch {
+            equity: vec![tradelab_store::EquityRow {
+                ts: last,
+                equity: "100000".parse().unwrap(),
+                invested: false,
+            }],
+            ..Default::default()
+        };
+        db.store
+            .audit()
+            .append(with_events.id, &batch)
+            .await
+            .unwrap();
+
+        let marked = runs.mark_interrupted_runs().await.unwrap();
+        assert_eq!(marked, vec![with_events.id, silent.id]);
+        let r = runs.get(with_events.id).await.unwrap();
+        assert_eq!(
+            (r.status, r.ended_at, r.last_event_at),
+            (RunStatus::Interrupted, Some(last), Some(last))
+        );
+        let s = runs.get(silent.id).await.unwrap();
+        assert_eq!(s.status, RunStatus::Interrupted);
+        assert_eq!(s.ended_at, s.started_at);
+        assert_eq!(runs.get(queued.id).await.unwrap().status, RunStatus::Queued);
+        assert_eq!(
+            runs.get(finished.id).await.unwrap().status,
+            RunStatus::Completed
+        );
+        assert!(runs.mark_interrupted_runs().await.unwrap().is_empty());
+        assert_eq!(
+            runs.list_by_status(RunStatus::Interrupted)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+);

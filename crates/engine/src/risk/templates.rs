@@ -87,7 +87,7 @@ fn max_position(pct: f64) -> Rule {
         "max_position",
         RuleKind::MaxPositionPct {
             pct,
-            on_breach: Breach::Reject,
+            on_breach: Breach::Resize,
         },
     )
 }

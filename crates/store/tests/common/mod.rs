@@ -115,11 +115,11 @@ fn unique_schema_name() -> String {
 #[macro_export]
 macro_rules! store_test {
     ($(#[$attr:meta])* $name:ident, |$db:ident| $body:block) => {
-        $(#[$attr])*
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
+            $(#[$attr])*
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
                 let owned = $crate::common::sqlite().await;
@@ -127,6 +127,7 @@ macro_rules! store_test {
                 $body
             }
 
+            $(#[$attr])*
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 let Some(owned) = $crate::common::postgres().await else {

@@ -1,0 +1,133 @@
+//! Throughput checks, ignored by default (run in release):
+//! `cargo test --release -p tradelab-store --test perf -- --ignored --nocapture`.
+//! Targets: 1M bars imported in ≤ 5 s; 1M equity points + 50k fills appended in batches.
+
+mod common;
+
+use std::time::Instant;
+use tradelab_core::{Bar, Fill, OrderId, Side, Symbol, Timeframe, Timestamp};
+use tradelab_store::{AuditBatch, EquityRow, ImportMode, StoredBar};
+
+const BARS: i64 = 1_000_000;
+
+fn bars() -> Vec<StoredBar> {
+    (0..BARS)
+        .map(|i| {
+            let o = 100.0 + (i % 1000) as f64 * 0.01;
+            let bar = Bar::new(
+                Timestamp::from_secs(1_500_000_000 + i * 60),
+                o,
+                o + 0.25,
+                o - 0.25,
+                o + 0.05,
+                500.0,
+            )
+            .expect("bar");
+            StoredBar {
+                bar,
+                trades: Some(7),
+                vwap: Some(o + 0.01),
+            }
+        })
+        .collect()
+}
+
+store_test!(
+    #[ignore]
+    imports_a_million_bars_within_five_seconds,
+    |db| {
+        let input = bars();
+        let symbol = Symbol::new("SPY").unwrap();
+        let t = Instant::now();
+        let r = db
+            .store
+            .bars()
+            .import(&symbol, Timeframe::MINUTE, &input, ImportMode::KeepExisting)
+            .await
+            .unwrap();
+        let first = t.elapsed();
+        assert_eq!(r.inserted, BARS as u64);
+        let t = Instant::now();
+        let r = db
+            .store
+            .bars()
+            .import(&symbol, Timeframe::MINUTE, &input, ImportMode::KeepExisting)
+            .await
+            .unwrap();
+        let again = t.elapsed();
+        assert_eq!(r.unchanged, BARS as u64);
+        let t = Instant::now();
+        let loaded = db
+            .store
+            .bars()
+            .load(&symbol, Timeframe::MINUTE, None, None)
+            .await
+            .unwrap();
+        let load = t.elapsed();
+        assert_eq!(loaded.len(), BARS as usize);
+        eprintln!(
+            "PERF {:?}: import 1M bars {first:.2?}, re-import (all unchanged) {again:.2?}, load {load:.2?}",
+            db.store.backend()
+        );
+        assert!(first.as_secs_f64() <= 5.0, "import took {first:?}");
+    }
+);
+
+store_test!(
+    #[ignore]
+    appends_a_million_equity_points_and_fifty_thousand_fills_in_batches,
+    |db| {
+        let alice = common::owner(&db.store, "perf@example.com").await;
+        let m = db
+            .store
+            .models()
+            .create(alice.id, &common::model_spec("perf"))
+            .await
+            .unwrap();
+        let run = db
+            .store
+            .runs()
+            .create(&common::new_run(m.id))
+            .await
+            .unwrap();
+        db.store.runs().start(run.id).await.unwrap();
+        let aapl = Symbol::new("AAPL").unwrap();
+        // The engine's shape: one equity point per bar, a fill every 20 bars,
+        // flushed every 10,000 bars.
+        let t = Instant::now();
+        let mut batch = AuditBatch::default();
+        let mut transactions = 0;
+        for i in 0..BARS {
+            let ts = Timestamp::from_secs(1_500_000_000 + i * 60);
+            batch.equity.push(EquityRow {
+                ts,
+                equity: rust_decimal::Decimal::new(10_000_000 + i % 5000, 2).into(),
+                invested: i % 3 == 0,
+            });
+            if i % 20 == 0 {
+                batch.fills.push(Fill {
+                    order_id: OrderId(i as u64 / 20 + 1),
+                    ts,
+                    symbol: aapl.clone(),
+                    side: if i % 40 == 0 { Side::Buy } else { Side::Sell },
+                    qty: "10".parse().unwrap(),
+                    price: "101.23".parse().unwrap(),
+                    commission: "0.05".parse().unwrap(),
+                    slippage: "0.01".parse().unwrap(),
+                });
+            }
+            if batch.equity.len() == 10_000 {
+                db.store.audit().append(run.id, &batch).await.unwrap();
+                batch.clear();
+                transactions += 1;
+            }
+        }
+        let elapsed = t.elapsed();
+        let counts = db.store.audit().counts(run.id).await.unwrap();
+        assert_eq!((counts.equity, counts.fills), (BARS, BARS / 20));
+        eprintln!(
+            "PERF {:?}: 1M equity points + 50k fills in {transactions} transactions: {elapsed:.2?}",
+            db.store.backend()
+        );
+    }
+);
