@@ -221,7 +221,7 @@ fn load_series(
     Ok(chosen)
 }
 
-fn report_import(path: &std::path::Path, r: &tradelab_data::ImportReport) {
+pub fn report_import(path: &std::path::Path, r: &tradelab_data::ImportReport) {
     if r.was_unsorted {
         eprintln!(
             "note: {} was not in time order; rows were sorted",

@@ -30,7 +30,9 @@ fn aggregate(a: AggregateArgs) -> Result<()> {
             BadRow::Skip => BadRowPolicy::Skip,
         },
     };
-    let ticks = tradelab_data::load_ticks(&a.ticks, &opts)?;
+    let loaded = tradelab_data::load_ticks_with_report(&a.ticks, &opts)?;
+    crate::backtest::report_import(&a.ticks, &loaded.report);
+    let ticks = loaded.ticks;
     let session = match a.session {
         SessionArg::All => Session::All,
         SessionArg::Regular => Session::Regular,

@@ -673,3 +673,20 @@ fn rule_set_with_errors_is_refused_by_the_engine() {
     let engine = Engine::new(cfg(), vec![flat("X", &[1.0])]).unwrap();
     assert!(engine.with_rules(broken).is_err());
 }
+
+#[test]
+fn trading_window_end_blocks_entries_at_and_after_the_end_but_not_exits() {
+    let rules = "[[rule]]\nname = \"window\"\nkind = \"trading_window\"\nend = \"15:58\"\n";
+    let bars = vec![(10.0, 10.0, 10.0, 10.0); 6];
+    let s = ny_minutes("X", "2024-03-04", 15, 55, &bars);
+    // step 1 fills at 15:57 (allowed); step 2 fills at 15:58 (refused); the exit at 15:59 passes
+    let mut d = Script::new(vec![
+        (1, buy("X", shares(1))),
+        (2, buy("X", shares(1))),
+        (3, sell("X", Sizing::ClosePosition)),
+    ]);
+    let (ev, out) = run_rules(cfg(), vec![s], rules, &mut d);
+    assert_eq!(rule_rejections(&ev), vec!["window"]);
+    assert_eq!(fills(&ev).len(), 2);
+    assert!(out.open_positions.is_empty());
+}

@@ -10,8 +10,6 @@
 //! (`BIGINT`), ledger values (money, prices, quantities) exact decimal text, market
 //! data (bar prices) floating point, documents JSON (`JSONB` on PostgreSQL).
 
-#![warn(missing_docs)]
-
 mod audit;
 mod bars;
 mod db;

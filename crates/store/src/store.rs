@@ -45,6 +45,21 @@ impl StoreConfig {
     }
 }
 
+impl StoreConfig {
+    /// The config the CLI flags describe: `--data-dir` (default `./tradelab-data`) and
+    /// `--database-url`, falling back to the `DATABASE_URL` environment variable.
+    pub fn from_flags(data_dir: Option<PathBuf>, database_url: Option<String>) -> Self {
+        let data_dir = data_dir.unwrap_or_else(|| PathBuf::from("./tradelab-data"));
+        let url = database_url
+            .or_else(|| std::env::var("DATABASE_URL").ok())
+            .filter(|u| !u.trim().is_empty());
+        match url {
+            Some(url) => StoreConfig::postgres(data_dir, url),
+            None => StoreConfig::sqlite(data_dir),
+        }
+    }
+}
+
 impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig::sqlite("./tradelab-data")
