@@ -10,6 +10,8 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub store: crate::store_args::StoreArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -19,9 +21,15 @@ pub enum Command {
     /// Example: tradelab backtest --data data/sample/stocks_daily_2000-2013.csv
     /// --symbol AAPL --strategy sma_cross --param fast=10 --param slow=20
     Backtest(Box<BacktestArgs>),
-    /// Market-data tools: aggregate ticks into bars, inspect a bar file.
+    /// Market-data tools: aggregate ticks, inspect a file, import bars into the store.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Models: named strategies with settings and structured rules, kept in the store.
+    #[command(subcommand)]
+    Models(crate::store_args::ModelsCommand),
+    /// Runs: start, list, inspect, replay with other rules, compare.
+    #[command(subcommand)]
+    Runs(crate::store_args::RunsCommand),
     /// List the built-in strategies and their parameters.
     Strategies,
     /// Structured risk rules: check a rules file, list the templates.
@@ -193,6 +201,10 @@ pub enum DataCommand {
     Aggregate(AggregateArgs),
     /// Read a bar file and show what was detected: columns, symbols, ranges.
     Inspect(InspectArgs),
+    /// Import a bar file into the store (idempotent: the same bars again change nothing).
+    Import(crate::store_args::ImportArgs),
+    /// List the stored bar series.
+    List,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

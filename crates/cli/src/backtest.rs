@@ -244,7 +244,7 @@ pub fn report_import(path: &std::path::Path, r: &tradelab_data::ImportReport) {
 }
 
 /// `--from` / `--to`: a date (whole day) or an RFC 3339 / `YYYY-MM-DD HH:MM[:SS]` time (UTC).
-fn parse_bound(flag: &str, text: &str, end_of_day: bool) -> Result<Timestamp> {
+pub fn parse_bound(flag: &str, text: &str, end_of_day: bool) -> Result<Timestamp> {
     let t = text.trim();
     if let Ok(date) = t.parse::<jiff::civil::Date>() {
         let day = if end_of_day {

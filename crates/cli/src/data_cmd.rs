@@ -2,17 +2,107 @@
 
 use crate::args::{AggregateArgs, BadRow, DataCommand, InspectArgs, SessionArg};
 use crate::backtest::{csv_options, parse_tz};
+use crate::store_args::StoreArgs;
+use crate::store_ctx;
+use tradelab_store::ImportMode;
 use anyhow::{Context, Result};
 use std::io::BufWriter;
 use tradelab_core::{Symbol, Timeframe};
 use tradelab_data::{BadRowPolicy, Session, TickOptions};
 
 /// Runs a data subcommand.
-pub fn run(cmd: DataCommand) -> Result<()> {
+pub fn run(cmd: DataCommand, store: &StoreArgs) -> Result<()> {
     match cmd {
         DataCommand::Aggregate(a) => aggregate(a),
         DataCommand::Inspect(a) => inspect(a),
+        DataCommand::Import(a) => store_ctx::runtime()?.block_on(async {
+            let ctx = store_ctx::open(store).await?;
+            let tz = parse_tz(&a.csv.tz)?;
+            let symbol = a.symbol.as_deref().map(Symbol::new).transpose().context("--symbol")?;
+            let tf = a
+                .timeframe
+                .as_deref()
+                .map(|t| t.parse::<Timeframe>().with_context(|| format!("--timeframe {t:?}")))
+                .transpose()?;
+            import_file(&ctx, &a.file, &csv_options(&a.csv, &tz, symbol), tf, a.replace).await
+        }),
+        DataCommand::List => store_ctx::runtime()?.block_on(async {
+            let ctx = store_ctx::open(store).await?;
+            let all = ctx.store.bars().series().await?;
+            if all.is_empty() {
+                println!("no stored bars; import a file with `tradelab data import FILE`");
+            }
+            for s in all {
+                println!(
+                    "{:<10} {:>4} {:>9} bars  {} → {}",
+                    s.symbol.as_str(),
+                    s.timeframe,
+                    s.bars,
+                    s.first.display_auto(),
+                    s.last.display_auto()
+                );
+            }
+            Ok(())
+        }),
     }
+}
+
+/// The bar length of a series: 1d for dates, else the median spacing of its bars.
+fn detect_timeframe(series: &[tradelab_core::BarSeries]) -> Result<Timeframe> {
+    if series.iter().all(tradelab_core::BarSeries::is_daily) {
+        return Ok(Timeframe::DAY);
+    }
+    let mut gaps: Vec<i64> = series
+        .iter()
+        .flat_map(|s| s.bars().windows(2).map(|w| w[1].ts().nanos() - w[0].ts().nanos()))
+        .collect();
+    gaps.sort_unstable();
+    let median = gaps.get(gaps.len() / 2).copied().unwrap_or(60_000_000_000);
+    Timeframe::from_secs(median / 1_000_000_000)
+        .ok_or_else(|| anyhow::anyhow!("cannot tell the bar timeframe from the data; pass --timeframe"))
+}
+
+/// Imports a bar file into the store, idempotently, and says what changed.
+pub async fn import_file(
+    ctx: &store_ctx::Ctx,
+    file: &std::path::Path,
+    opts: &tradelab_data::CsvOptions,
+    timeframe: Option<Timeframe>,
+    replace: bool,
+) -> Result<()> {
+    let loaded = tradelab_data::load_bars(file, opts)?;
+    crate::backtest::report_import(file, &loaded.report);
+    let tf = match timeframe {
+        Some(t) => t,
+        None => detect_timeframe(&loaded.series)?,
+    };
+    let mode = if replace { ImportMode::Replace } else { ImportMode::KeepExisting };
+    for s in &loaded.series {
+        let r = ctx.store.bars().import_series(s, tf, mode).await?;
+        let what = if r.inserted == 0 && r.conflicting == 0 && r.replaced == 0 {
+            "nothing new".to_string()
+        } else {
+            format!("{} new", r.inserted)
+        };
+        println!(
+            "{} {} {}: {what}, {} unchanged, {} conflicting, {} replaced",
+            file.display(),
+            s.symbol(),
+            tf,
+            r.unchanged,
+            r.conflicting,
+            r.replaced
+        );
+        for c in r.conflicts.iter().take(5) {
+            eprintln!(
+                "  conflict at {}: stored close {} vs file close {} (kept the stored bar; --replace to overwrite)",
+                c.ts.display_auto(),
+                c.stored.bar.close(),
+                c.incoming.bar.close()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn aggregate(a: AggregateArgs) -> Result<()> {

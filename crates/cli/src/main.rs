@@ -4,7 +4,11 @@ mod args;
 mod backtest;
 mod data_cmd;
 mod output;
+mod models_cmd;
 mod rules_cmd;
+mod runs_cmd;
+mod store_args;
+mod store_ctx;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -13,7 +17,9 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     let result = match cli.command {
         args::Command::Backtest(a) => backtest::run(*a),
-        args::Command::Data(d) => data_cmd::run(d),
+        args::Command::Data(d) => data_cmd::run(d, &cli.store),
+        args::Command::Models(m) => models_cmd::run(m, &cli.store),
+        args::Command::Runs(r) => runs_cmd::run(r, &cli.store),
         args::Command::Rules(r) => rules_cmd::run(r),
         args::Command::Strategies => {
             backtest::list_strategies();

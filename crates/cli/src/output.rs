@@ -196,3 +196,54 @@ pub fn write_equity_csv(path: &Path, sink: &ReportSink) -> std::io::Result<()> {
     }
     w.flush()
 }
+
+/// Runs side by side: metrics, then the snapshot fields that differ.
+pub fn comparison_table(c: &tradelab_runner::Comparison) -> String {
+    let cell = |v: &serde_json::Value| match v {
+        serde_json::Value::Number(n) => n
+            .as_f64()
+            .map(|x| if x.fract() == 0.0 && x.abs() < 1e15 { format!("{x:.0}") } else { format!("{x:.4}") })
+            .unwrap_or_else(|| n.to_string()),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "n/a".into(),
+        other => other.to_string(),
+    };
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut head = vec![String::new()];
+    head.extend(c.runs.iter().cloned());
+    rows.push(head);
+    let mut status = vec!["status".to_string()];
+    status.extend(c.statuses.iter().cloned());
+    rows.push(status);
+    for (name, values) in &c.metrics {
+        let mut r = vec![name.clone()];
+        r.extend(values.iter().map(cell));
+        rows.push(r);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|k| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0).min(48))
+        .collect();
+    let mut out = String::new();
+    for r in &rows {
+        for (k, v) in r.iter().enumerate() {
+            let w = widths[k];
+            let shown: String = v.chars().take(48).collect();
+            if k == 0 {
+                let _ = write!(out, "{shown:<w$}");
+            } else {
+                let _ = write!(out, "  {shown:>w$}");
+            }
+        }
+        out.push('\n');
+    }
+    if c.differences.is_empty() {
+        out.push_str("\nsnapshots: identical\n");
+    } else {
+        out.push_str("\nsnapshot differences:\n");
+        for (field, values) in &c.differences {
+            let vals: Vec<String> = values.iter().map(cell).collect();
+            let _ = writeln!(out, "  {field}: {}", vals.join("  |  "));
+        }
+    }
+    out
+}

@@ -59,6 +59,115 @@ pub fn decimal_to_f64(d: Decimal) -> f64 {
     }
 }
 
+/// Inline fast paths of `Decimal` addition, subtraction and multiplication.
+///
+/// Each returns exactly what the `rust_decimal` operator returns — the same value *and*
+/// the same representation (mantissa, scale, sign), so text output is unchanged — and
+/// falls back to that operator whenever the result is not an exact 96-bit mantissa at
+/// the operator's natural scale (`max` of the scales for `+`/`−`, their sum for `×`,
+/// at most 28). Ledger amounts nearly always take the fast path: a few integer
+/// instructions instead of a call into the general 96-bit routines.
+pub mod exact {
+    use rust_decimal::Decimal;
+
+    /// Mantissas of a `Decimal` are below 2^96.
+    const LIMIT: u128 = 1 << 96;
+    /// 10^k for the rescaling of an addend (checked: it may overflow i128).
+    const POW10: [i128; 20] = {
+        let mut t = [1i128; 20];
+        let mut k = 1;
+        while k < 20 {
+            t[k] = t[k - 1] * 10;
+            k += 1;
+        }
+        t
+    };
+
+    #[inline(always)]
+    fn make(m: i128, scale: u32) -> Option<Decimal> {
+        let mag = m.unsigned_abs();
+        if mag < LIMIT {
+            Some(Decimal::from_parts(
+                mag as u32,
+                (mag >> 32) as u32,
+                (mag >> 64) as u32,
+                m < 0,
+                scale,
+            ))
+        } else {
+            None
+        }
+    }
+
+    #[inline(always)]
+    fn sum_nonzero(a: Decimal, b: Decimal, negate_b: bool) -> Option<Decimal> {
+        let (sa, sb) = (a.scale(), b.scale());
+        let (mut ma, mut mb) = (a.mantissa(), b.mantissa());
+        if negate_b {
+            mb = -mb;
+        }
+        let scale = if sa == sb {
+            sa
+        } else if sa < sb {
+            ma = ma.checked_mul(*POW10.get((sb - sa) as usize)?)?;
+            sb
+        } else {
+            mb = mb.checked_mul(*POW10.get((sa - sb) as usize)?)?;
+            sa
+        };
+        make(ma + mb, scale)
+    }
+
+    /// `a + b`, identical to the `rust_decimal` operator.
+    #[inline]
+    pub fn add(a: Decimal, b: Decimal) -> Decimal {
+        if a.is_zero() {
+            return b;
+        }
+        if b.is_zero() {
+            return a;
+        }
+        sum_nonzero(a, b, false).unwrap_or_else(|| a + b)
+    }
+
+    /// `a − b`, identical to the `rust_decimal` operator.
+    #[inline]
+    pub fn sub(a: Decimal, b: Decimal) -> Decimal {
+        if a.is_zero() {
+            return if b.is_zero() { b } else { -b };
+        }
+        if b.is_zero() {
+            return a;
+        }
+        sum_nonzero(a, b, true).unwrap_or_else(|| a - b)
+    }
+
+    /// `a × b`, identical to the `rust_decimal` operator.
+    #[inline]
+    pub fn mul(a: Decimal, b: Decimal) -> Decimal {
+        if a.is_zero() || b.is_zero() {
+            return Decimal::ZERO;
+        }
+        let scale = a.scale() + b.scale();
+        if scale <= Decimal::MAX_SCALE
+            && let Some(p) = a
+                .mantissa()
+                .unsigned_abs()
+                .checked_mul(b.mantissa().unsigned_abs())
+            && p < LIMIT
+        {
+            return Decimal::from_parts(
+                p as u32,
+                (p >> 32) as u32,
+                (p >> 64) as u32,
+                a.is_sign_negative() != b.is_sign_negative(),
+                scale,
+            );
+        }
+        a * b
+    }
+}
+
 macro_rules! decimal_newtype {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -88,11 +197,13 @@ macro_rules! decimal_newtype {
             }
 
             /// Absolute value.
+            #[inline]
             pub fn abs(self) -> Self {
                 $name(self.0.abs())
             }
 
             /// True when zero.
+            #[inline]
             pub fn is_zero(self) -> bool {
                 self.0.is_zero()
             }
@@ -106,28 +217,33 @@ macro_rules! decimal_newtype {
 
         impl Add for $name {
             type Output = $name;
+            #[inline]
             fn add(self, o: $name) -> $name {
-                $name(self.0 + o.0)
+                $name(exact::add(self.0, o.0))
             }
         }
         impl Sub for $name {
             type Output = $name;
+            #[inline]
             fn sub(self, o: $name) -> $name {
-                $name(self.0 - o.0)
+                $name(exact::sub(self.0, o.0))
             }
         }
         impl AddAssign for $name {
+            #[inline]
             fn add_assign(&mut self, o: $name) {
-                self.0 += o.0;
+                self.0 = exact::add(self.0, o.0);
             }
         }
         impl SubAssign for $name {
+            #[inline]
             fn sub_assign(&mut self, o: $name) {
-                self.0 -= o.0;
+                self.0 = exact::sub(self.0, o.0);
             }
         }
         impl Neg for $name {
             type Output = $name;
+            #[inline]
             fn neg(self) -> $name {
                 $name(-self.0)
             }
@@ -167,22 +283,25 @@ decimal_newtype!(
 impl Mul<Quantity> for Price {
     type Output = Money;
     /// Notional value of `qty` units at this price.
+    #[inline]
     fn mul(self, qty: Quantity) -> Money {
-        Money(self.0 * qty.0)
+        Money(exact::mul(self.0, qty.0))
     }
 }
 
 impl Mul<Price> for Quantity {
     type Output = Money;
+    #[inline]
     fn mul(self, p: Price) -> Money {
-        Money(self.0 * p.0)
+        Money(exact::mul(self.0, p.0))
     }
 }
 
 impl Mul<Decimal> for Money {
     type Output = Money;
+    #[inline]
     fn mul(self, rate: Decimal) -> Money {
-        Money(self.0 * rate)
+        Money(exact::mul(self.0, rate))
     }
 }
 
@@ -238,6 +357,53 @@ mod tests {
                 .parse()
                 .unwrap_or_else(|_| Decimal::from_scientific(text).unwrap());
             assert_eq!(decimal_to_f64(d), d.to_f64().unwrap(), "{text}");
+        }
+    }
+
+    /// Random decimals with mantissas of every size class and scales 0..=28.
+    fn random_decimals() -> Vec<Decimal> {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut out = vec![Decimal::ZERO, Decimal::ONE, -Decimal::ONE, Decimal::MAX, Decimal::MIN];
+        out.push(Decimal::new(0, 5));
+        for k in 0..3000 {
+            let hi = next();
+            let lo = next();
+            let bits = [8, 16, 32, 48, 63, 64, 80, 95, 96][k % 9];
+            let m = ((u128::from(hi) << 64) | u128::from(lo)) >> (128 - bits);
+            let scale = (next() % 29) as u32;
+            let neg = next() % 2 == 0;
+            let m = m as i128;
+            let d = Decimal::from_i128_with_scale(if neg { -m } else { m }, scale);
+            out.push(d);
+            if k % 5 == 0 {
+                out.push(Decimal::new(((next() % 2_000_000) as i64) - 1_000_000, (next() % 4) as u32));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn exact_fast_paths_match_rust_decimal_bit_for_bit() {
+        let ds = random_decimals();
+        for (k, a) in ds.iter().enumerate() {
+            for b in ds.iter().skip(k % 7).step_by(37) {
+                let (a, b) = (*a, *b);
+                if let Some(want) = a.checked_add(b) {
+                    assert_eq!(exact::add(a, b).serialize(), want.serialize(), "{a} + {b}");
+                }
+                if let Some(want) = a.checked_sub(b) {
+                    assert_eq!(exact::sub(a, b).serialize(), want.serialize(), "{a} - {b}");
+                }
+                if let Some(want) = a.checked_mul(b) {
+                    assert_eq!(exact::mul(a, b).serialize(), want.serialize(), "{a} * {b}");
+                }
+            }
         }
     }
 

@@ -2,10 +2,10 @@
 //! assembly into [`BarSeries`].
 
 use crate::detect::{BarCols, bar_columns};
-use crate::fastline::{DayCache, Role, Scanned, roles, scan};
+use crate::fastline::{DayCache, Roles, Scanned, roles, scan};
 use crate::numbers::number;
 use crate::source::{Source, first_error, stem_symbol, with_file};
-use crate::split::{Chunk, Fields, Lines, RowParser, show, trim};
+use crate::split::{Chunks, Fields, Lines, Parsed, RowParser, show, trim};
 use crate::stamp::{StampSpec, describe_layout, fixed_stamp, row_stamp, stamp_of};
 use crate::tzconv::TzConv;
 use crate::{BadRowPolicy, CsvOptions, ImportError, ImportReport, LoadedBars, SkippedRow};
@@ -16,7 +16,7 @@ struct BarParser<'a> {
     cols: BarCols,
     /// Field roles for the line scanner: numbers open, high, low, close, volume;
     /// texts date, time, symbol.
-    roles: Vec<Role>,
+    roles: Roles,
     stamp: StampSpec<'a>,
     tz: TzConv,
 }
@@ -29,6 +29,29 @@ struct BarState {
     sym_of_row: Vec<u32>,
     last: usize,
     any_time: bool,
+    order: Order,
+}
+
+/// Whether the rows of a chunk (all symbols) came in strictly increasing time.
+#[derive(Clone, Copy, Debug, Default)]
+struct Order {
+    /// First and last timestamp, once a row was seen.
+    span: Option<(i64, i64)>,
+    /// No row so far was at or before the one before it.
+    disordered: bool,
+}
+
+impl Order {
+    #[inline]
+    fn see(&mut self, ts: i64) {
+        match &mut self.span {
+            Some((_, last)) => {
+                self.disordered |= ts <= *last;
+                *last = ts;
+            }
+            None => self.span = Some((ts, ts)),
+        }
+    }
 }
 
 impl BarState {
@@ -64,6 +87,7 @@ impl RowParser for BarParser<'_> {
             sym_of_row: Vec::new(),
             last: 0,
             any_time: false,
+            order: Order::default(),
         }
     }
 
@@ -86,6 +110,7 @@ impl RowParser for BarParser<'_> {
             st.sym_of_row.push(sym);
         }
         st.any_time |= !date_only;
+        st.order.see(ts);
         Ok(bar)
     }
 
@@ -107,6 +132,7 @@ impl RowParser for BarParser<'_> {
             st.sym_of_row.push(sym);
         }
         st.any_time |= !date_only;
+        st.order.see(ts);
         Some((bar, end))
     }
 }
@@ -166,7 +192,7 @@ pub fn parse_bars(name: &str, bytes: &[u8], opts: &CsvOptions) -> Result<LoadedB
         cols,
     };
     let chunks = src.rows(name, parser.cols.dates.expected, &parser, opts.on_bad_row)?;
-    first_error(name, &chunks)?;
+    first_error(name, &chunks.chunks)?;
     assemble(name, chunks, default_symbol, opts.on_bad_row, columns)
 }
 
@@ -184,7 +210,7 @@ struct Group {
 
 fn assemble(
     name: &str,
-    chunks: Vec<Chunk<Bar, BarState>>,
+    parsed: Chunks<BarParser<'_>>,
     default_symbol: Option<Symbol>,
     policy: BadRowPolicy,
     columns: String,
@@ -193,11 +219,13 @@ fn assemble(
         columns,
         ..ImportReport::default()
     };
+    let Parsed { out, mut chunks } = parsed;
     let mut any_time = false;
     let mut groups: Vec<Group> = Vec::new();
-    for c in chunks {
+    let mut ids_of_chunk = Vec::with_capacity(chunks.len());
+    for c in &mut chunks {
         report.rows_read += c.rows_read;
-        report.skipped.extend(c.skipped);
+        report.skipped.append(&mut c.skipped);
         any_time |= c.state.any_time;
         let ids: Vec<usize> = match &default_symbol {
             Some(s) => vec![group_index(&mut groups, s)],
@@ -208,33 +236,48 @@ fn assemble(
                 .map(|(_, s)| group_index(&mut groups, s))
                 .collect(),
         };
-        if ids.len() == 1 {
-            let g = &mut groups[ids[0]];
-            if g.bars.is_empty() {
-                g.bars = c.out;
-                g.lines = c.lines;
-            } else {
-                g.bars.extend_from_slice(&c.out);
-                g.lines.extend(&c.lines);
-            }
-            continue;
+        ids_of_chunk.push(ids);
+    }
+    // Strictly increasing within and across chunks: nothing to sort or de-duplicate.
+    let mut in_order = true;
+    let mut prev: Option<i64> = None;
+    for c in &chunks {
+        let o = c.state.order;
+        if let Some((first, last)) = o.span {
+            in_order &= !o.disordered && prev.is_none_or(|p| p < first);
+            prev = Some(last);
         }
-        for ((bar, line), sym) in c
-            .out
-            .into_iter()
-            .zip(c.lines.iter())
-            .zip(c.state.sym_of_row)
-        {
-            let g = &mut groups[ids[sym as usize]];
-            g.bars.push(bar);
-            g.lines.push(line);
+    }
+    if groups.len() == 1 {
+        // One symbol: the rows are the series, in place.
+        let g = &mut groups[0];
+        g.bars = out;
+        for c in &chunks {
+            g.lines.extend(&c.lines);
+        }
+    } else {
+        let mut start = 0;
+        for (c, ids) in chunks.iter().zip(&ids_of_chunk) {
+            let rows = &out[start..start + c.rows];
+            start += c.rows;
+            if let [id] = ids[..] {
+                let g = &mut groups[id];
+                g.bars.extend_from_slice(rows);
+                g.lines.extend(&c.lines);
+                continue;
+            }
+            for ((bar, line), &sym) in rows.iter().zip(c.lines.iter()).zip(&c.state.sym_of_row) {
+                let g = &mut groups[ids[sym as usize]];
+                g.bars.push(*bar);
+                g.lines.push(line);
+            }
         }
     }
     groups.sort_by(|a, b| a.symbol.cmp(&b.symbol));
     let mut dup_error: Option<(u32, String)> = None;
     let mut series = Vec::with_capacity(groups.len());
     for mut g in groups {
-        if !g.bars.windows(2).all(|w| w[0].ts() < w[1].ts()) {
+        if !in_order && !g.bars.windows(2).all(|w| w[0].ts() < w[1].ts()) {
             let mut lines = g.lines.to_vec();
             if !g.bars.windows(2).all(|w| w[0].ts() <= w[1].ts()) {
                 report.was_unsorted = true;

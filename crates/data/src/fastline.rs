@@ -23,14 +23,28 @@ pub(crate) enum Role {
     Skip,
 }
 
+/// Field roles by field index, with a shortcut for the common layout.
+#[derive(Clone, Debug)]
+pub(crate) struct Roles {
+    list: Vec<Role>,
+    /// The roles are `Date, Num(0), Num(1), …, Num(n - 1)`: `Some(n)`.
+    date_then_nums: Option<usize>,
+}
+
 /// Field roles by field index, built from the column mapping. With `fixed_date`,
 /// the field of text slot 0 (the date) gets [`Role::Date`].
-pub(crate) fn roles(
-    expected: usize,
-    nums: &[usize],
-    texts: &[usize],
-    fixed_date: bool,
-) -> Vec<Role> {
+pub(crate) fn roles(expected: usize, nums: &[usize], texts: &[usize], fixed_date: bool) -> Roles {
+    let list = role_list(expected, nums, texts, fixed_date);
+    let straight = list.split_first().is_some_and(|(first, rest)| {
+        *first == Role::Date && rest.iter().enumerate().all(|(i, r)| *r == Role::Num(i))
+    });
+    Roles {
+        date_then_nums: straight.then(|| list.len() - 1),
+        list,
+    }
+}
+
+fn role_list(expected: usize, nums: &[usize], texts: &[usize], fixed_date: bool) -> Vec<Role> {
     let mut r = vec![Role::Skip; expected];
     for (slot, &i) in nums.iter().enumerate() {
         if let Some(x) = r.get_mut(i) {
@@ -159,6 +173,47 @@ fn text_end(rest: &[u8]) -> usize {
 #[inline]
 pub(crate) fn scan<'a, const N: usize, const T: usize>(
     rest: &'a [u8],
+    roles: &Roles,
+    cache: &mut DayCache,
+    out: &mut Scanned<'a, N, T>,
+) -> Option<usize> {
+    if let Some(n) = roles.date_then_nums
+        && let Some((d, used)) = fixed_date(rest, cache)
+    {
+        out.date = Some(d);
+        if let Some(end) = scan_nums(rest, used, &mut out.nums[..n.min(N)]) {
+            return Some(end);
+        }
+    }
+    scan_fields(rest, &roles.list, cache, out)
+}
+
+/// The rest of a `Date, Num(0), …` row after its date (`p` bytes): a comma and
+/// a number per slot, then the line end.
+#[inline(always)]
+fn scan_nums(rest: &[u8], mut p: usize, nums: &mut [f64]) -> Option<usize> {
+    for slot in nums {
+        if rest.get(p) != Some(&b',') {
+            return None;
+        }
+        let (v, used) = scan_number(rest.get(p + 1..)?)?;
+        *slot = v;
+        p += 1 + used;
+    }
+    match rest.get(p) {
+        None | Some(b'\n') => Some(p),
+        Some(b'\r') => match rest.get(p + 1) {
+            None | Some(b'\n') => Some(p + 1),
+            Some(_) => None,
+        },
+        Some(_) => None,
+    }
+}
+
+/// [`scan`] for any roles.
+#[inline]
+fn scan_fields<'a, const N: usize, const T: usize>(
+    rest: &'a [u8],
     roles: &[Role],
     cache: &mut DayCache,
     out: &mut Scanned<'a, N, T>,
@@ -226,7 +281,7 @@ pub(crate) fn scan<'a, const N: usize, const T: usize>(
 mod tests {
     use super::*;
 
-    fn run<'a>(row: &'a [u8], roles: &[Role]) -> Option<(usize, Scanned<'a, 2, 1>)> {
+    fn run<'a>(row: &'a [u8], roles: &Roles) -> Option<(usize, Scanned<'a, 2, 1>)> {
         let mut out = Scanned::default();
         let end = scan(row, roles, &mut DayCache::default(), &mut out)?;
         Some((end, out))

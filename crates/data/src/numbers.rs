@@ -81,7 +81,7 @@ pub(crate) fn simple_decimal(s: &[u8]) -> Option<f64> {
 /// Scans a plain decimal (`digits[.digits]`) at the start of `s`, stopping at the
 /// first other byte; returns the value and the bytes used. Gives exactly what
 /// [`number`] gives for the same field, or `None` when unsure.
-#[inline]
+#[inline(never)]
 pub(crate) fn scan_decimal(s: &[u8]) -> Option<(f64, usize)> {
     // Branch-light route for up to 7 integer and 7 fraction digits.
     let (int, n_int) = swar_digits(s, 0);
@@ -107,20 +107,26 @@ pub(crate) fn scan_decimal(s: &[u8]) -> Option<(f64, usize)> {
 /// [`scan_decimal`] for a field that starts at `s`, reading the common case —
 /// up to 7 characters of `digits[.digits]` followed by a non-digit — with one
 /// 8-byte load and one SWAR conversion. Same results as [`scan_decimal`].
-#[inline]
+#[inline(always)]
 pub(crate) fn scan_number(s: &[u8]) -> Option<(f64, usize)> {
+    const BYTES: u64 = 0x0101_0101_0101_0101;
     let Some(head) = s.first_chunk::<8>() else {
         return scan_decimal(s);
     };
     let w = u64::from_le_bytes(*head);
-    let nd = non_digits(w);
-    if nd == 0 {
+    // Digits become their values 0..=9. A byte is a non-digit iff its high nibble
+    // or that of byte + 6 is set; carries of the add only run from a non-digit
+    // into the bytes after it, so the first flagged byte is the first non-digit.
+    let x = w ^ (BYTES * 0x30);
+    let flags = (x | x.wrapping_add(BYTES * 6)) & (BYTES * 0xf0);
+    if flags == 0 {
         return scan_decimal(s);
     }
-    // Byte index of the first non-digit; 8 * it is the bit index.
-    let b1 = nd.trailing_zeros() & !7;
-    let (digits, end, decimals) = if (w >> b1) & 0xff == u64::from(b'.') {
-        let rest = nd & !(0xff_u64 << b1) & !((1_u64 << b1) - 1);
+    // Bit index of the first non-digit byte.
+    let b1 = flags.trailing_zeros() & !7;
+    let (digits, end, decimals) = if (w >> b1) as u8 == b'.' {
+        let above = !0xff_u64 << b1;
+        let rest = flags & above;
         if rest == 0 {
             return scan_decimal(s);
         }
@@ -129,21 +135,21 @@ pub(crate) fn scan_number(s: &[u8]) -> Option<(f64, usize)> {
             return None; // a lone `.`
         }
         // Integer digits moved up one byte over the dot, next to the fraction.
-        let int = (w & ((1_u64 << b1) - 1)) << 8;
-        let frac = w & ((1_u64 << b2) - 1) & !((1_u64 << (b1 + 8)) - 1);
+        let int = (x & ((1_u64 << b1) - 1)) << 8;
+        let frac = x & ((1_u64 << b2) - 1) & above;
         (int | frac, b2, (b2 - b1) / 8 - 1)
     } else {
         if b1 == 0 {
             return None;
         }
-        (w & ((1_u64 << b1) - 1), b1, 0)
+        (x & ((1_u64 << b1) - 1), b1, 0)
     };
-    // Digits sit in bytes below `end` (with zero bytes as leading zeros); move
-    // them to the top and combine pairs, quads and octets.
-    let mut v = (digits & 0x0f0f_0f0f_0f0f_0f0f) << (64 - end);
-    v = (v & 0x0f0f_0f0f_0f0f_0f0f).wrapping_mul(2561) >> 8;
-    v = (v & 0x00ff_00ff_00ff_00ff).wrapping_mul(6_553_601) >> 16;
-    v = (v & 0x0000_ffff_0000_ffff).wrapping_mul(42_949_672_960_001) >> 32;
+    // Digit values sit in the bytes below `end` (zero bytes act as leading
+    // zeros); move them to the top and combine pairs, quads and octets.
+    let mut v = digits << (64 - end);
+    v = (v.wrapping_mul(2561) >> 8) & 0x00ff_00ff_00ff_00ff;
+    v = (v.wrapping_mul(6_553_601) >> 16) & 0x0000_ffff_0000_ffff;
+    v = v.wrapping_mul(42_949_672_960_001) >> 32;
     // Below 10^7, so the conversion through i64 is exact.
     let m = v as i64 as f64;
     Some((m / POW10[decimals as usize], (end / 8) as usize))
@@ -247,11 +253,10 @@ mod tests {
                 prop_assert_eq!(Some(v.to_bits()), want.map(f64::to_bits));
             }
             let field = format!("{text}{tail}");
-            for scanned in [scan_number(field.as_bytes()), scan_decimal(field.as_bytes())] {
-                if let Some((v, n)) = scanned {
-                    let exact = fast_float2::parse::<f64, _>(&field[..n]).ok();
-                    prop_assert_eq!(Some(v.to_bits()), exact.map(f64::to_bits));
-                }
+            let scanned = [scan_number(field.as_bytes()), scan_decimal(field.as_bytes())];
+            for (v, n) in scanned.into_iter().flatten() {
+                let exact = fast_float2::parse::<f64, _>(&field[..n]).ok();
+                prop_assert_eq!(Some(v.to_bits()), exact.map(f64::to_bits));
             }
         }
     }
@@ -296,7 +301,7 @@ mod tests {
                     .map(|_| {
                         r = r.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(7);
                         let x = (r >> 33) as usize;
-                        if x % 3 == 0 {
+                        if x.is_multiple_of(3) {
                             alphabet[x / 3 % alphabet.len()]
                         } else {
                             b'0' + (x % 10) as u8

@@ -4,6 +4,7 @@
 //! rows, errors and line numbers.
 
 use crate::{BadRowPolicy, SkippedRow};
+use std::mem::MaybeUninit;
 use std::thread;
 
 /// Access to the raw fields of one record.
@@ -46,13 +47,49 @@ pub(crate) trait RowParser: Sync {
     }
 }
 
-/// The chunks of one file, in file order.
-pub(crate) type Chunks<P> = Vec<Chunk<<P as RowParser>::Out, <P as RowParser>::State>>;
+/// Parsed rows of one file (in file order) and the chunks that produced them.
+pub(crate) struct Parsed<O, S> {
+    /// Every parsed row; chunk `k` produced the `chunks[k].rows` rows after those
+    /// of the chunks before it.
+    pub out: Vec<O>,
+    /// The chunks, in file order.
+    pub chunks: Vec<Chunk<S>>,
+}
+
+/// What [`Source::rows`](crate::source::Source::rows) gives for parser `P`.
+pub(crate) type Chunks<P> = Parsed<<P as RowParser>::Out, <P as RowParser>::State>;
+
+/// Where a chunk puts its rows.
+trait Sink<O> {
+    fn put(&mut self, o: O);
+}
+
+impl<O> Sink<O> for Vec<O> {
+    #[inline]
+    fn put(&mut self, o: O) {
+        self.push(o);
+    }
+}
+
+/// A chunk's share of the file's output buffer: room for one row per line.
+struct Slots<'s, O> {
+    slots: &'s mut [MaybeUninit<O>],
+    n: usize,
+}
+
+impl<O> Sink<O> for Slots<'_, O> {
+    #[inline]
+    fn put(&mut self, o: O) {
+        // Never out of range: the slots were counted from the part's lines.
+        self.slots[self.n].write(o);
+        self.n += 1;
+    }
+}
 
 /// Rows parsed from one part of the file.
-pub(crate) struct Chunk<O, S> {
-    /// Parsed rows, in file order.
-    pub out: Vec<O>,
+pub(crate) struct Chunk<S> {
+    /// Rows parsed (see [`Parsed::out`]).
+    pub rows: usize,
     /// Line of each parsed row.
     pub lines: Lines,
     /// Rows skipped under [`BadRowPolicy::Skip`].
@@ -67,10 +104,10 @@ pub(crate) struct Chunk<O, S> {
     newlines: usize,
 }
 
-impl<O, S> Chunk<O, S> {
-    fn new(state: S, cap: usize) -> Self {
+impl<S> Chunk<S> {
+    fn new(state: S) -> Self {
         Chunk {
-            out: Vec::with_capacity(cap),
+            rows: 0,
             lines: Lines::default(),
             skipped: Vec::new(),
             error: None,
@@ -82,10 +119,16 @@ impl<O, S> Chunk<O, S> {
 
     /// Records the outcome of one row; returns false when parsing must stop.
     #[inline]
-    fn record(&mut self, r: Result<O, String>, line: usize, policy: BadRowPolicy) -> bool {
+    fn record<O>(
+        &mut self,
+        sink: &mut impl Sink<O>,
+        r: Result<O, String>,
+        line: usize,
+        policy: BadRowPolicy,
+    ) -> bool {
         let reason = match r {
             Ok(o) => {
-                self.push(o, line);
+                self.push(sink, o, line);
                 return true;
             }
             Err(reason) => reason,
@@ -105,9 +148,10 @@ impl<O, S> Chunk<O, S> {
 
     /// Records a parsed row.
     #[inline]
-    fn push(&mut self, o: O, line: usize) {
+    fn push<O>(&mut self, sink: &mut impl Sink<O>, o: O, line: usize) {
         self.rows_read += 1;
-        self.out.push(o);
+        self.rows += 1;
+        sink.put(o);
         self.lines.push(u32::try_from(line).unwrap_or(u32::MAX));
     }
 
@@ -120,16 +164,50 @@ impl<O, S> Chunk<O, S> {
     }
 }
 
-/// Fast path: `data` holds the rows after the header (no quote characters),
-/// its first line is line `first_line`. Splits into newline-aligned chunks parsed
-/// on scoped threads; chunks come back in file order with correct line numbers.
+/// Lines in `part` and whether it holds a quote character, in one pass that
+/// compiles to wide compares.
+fn census(part: &[u8]) -> (usize, bool) {
+    const W: usize = 32;
+    let (mut lines, mut quote) = (0, false);
+    // 255 blocks per round, so that the byte counters cannot overflow.
+    for round in part.chunks(W * 255) {
+        let mut nl = [0u8; W];
+        let mut q = [0u8; W];
+        let mut blocks = round.chunks_exact(W);
+        for b in &mut blocks {
+            for j in 0..W {
+                nl[j] += u8::from(b[j] == b'\n');
+                q[j] |= u8::from(b[j] == b'"');
+            }
+        }
+        for &b in blocks.remainder() {
+            lines += usize::from(b == b'\n');
+            quote |= b == b'"';
+        }
+        lines += nl.iter().map(|&x| usize::from(x)).sum::<usize>();
+        quote |= q.iter().any(|&x| x != 0);
+    }
+    if part.last().is_some_and(|&b| b != b'\n') {
+        lines += 1;
+    }
+    (lines, quote)
+}
+
+/// Fast path: `data` holds the rows after the header, its first line is line
+/// `first_line`. Splits into newline-aligned parts parsed on scoped threads, each
+/// straight into its share of one output buffer; the chunks come back in file
+/// order with correct line numbers. `None` when `data` holds a quote character
+/// (the caller then takes the `csv` path).
 pub(crate) fn parse_fast<P: RowParser>(
     data: &[u8],
     first_line: usize,
     expected_fields: usize,
     parser: &P,
     policy: BadRowPolicy,
-) -> Vec<Chunk<P::Out, P::State>> {
+) -> Option<Chunks<P>>
+where
+    P::Out: Copy,
+{
     let threads = thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
@@ -142,40 +220,79 @@ pub(crate) fn parse_fast<P: RowParser>(
     }
     bounds.push(data.len());
     let parts: Vec<&[u8]> = bounds.windows(2).map(|w| &data[w[0]..w[1]]).collect();
-    // The first chunk reserves room for the whole file, so that appending the
-    // others later does not move it (untouched capacity costs no memory).
-    let est = |p: &[u8]| p.len() / 48;
-    let mut chunks: Vec<Chunk<P::Out, P::State>> = thread::scope(|s| {
-        let handles: Vec<_> = parts[1..]
-            .iter()
-            .map(|p| s.spawn(move || parse_part(p, expected_fields, parser, policy, est(p))))
-            .collect();
-        let mut out = vec![parse_part(
-            parts[0],
-            expected_fields,
-            parser,
-            policy,
-            est(parts[0]),
-        )];
-        for h in handles {
-            match h.join() {
-                Ok(c) => out.push(c),
-                Err(e) => std::panic::resume_unwind(e),
-            }
-        }
-        out
+    let census: Vec<(usize, bool)> = on_threads(&parts, |p| census(p));
+    if census.iter().any(|c| c.1) {
+        return None;
+    }
+    // One slot per line: every row of a part gets a slot in its share.
+    let total: usize = census.iter().map(|c| c.0).sum();
+    let mut out: Vec<P::Out> = Vec::with_capacity(total);
+    let mut shares = Vec::with_capacity(n);
+    let mut spare = &mut out.spare_capacity_mut()[..total];
+    for (p, &(lines, _)) in parts.iter().zip(&census) {
+        let (share, rest) = spare.split_at_mut(lines);
+        shares.push((*p, share));
+        spare = rest;
+    }
+    let mut chunks: Vec<Chunk<P::State>> = on_threads_mut(shares, |(p, share)| {
+        let mut slots = Slots { slots: share, n: 0 };
+        parse_part(p, expected_fields, parser, policy, &mut slots)
     });
+    // Close the gaps left by blank and bad lines, then expose the rows.
+    let spare = out.spare_capacity_mut();
+    let (mut start, mut filled) = (0, 0);
+    for (c, &(lines, _)) in chunks.iter().zip(&census) {
+        if start != filled {
+            spare.copy_within(start..start + c.rows, filled);
+        }
+        start += lines;
+        filled += c.rows;
+    }
+    // SAFETY: each chunk initialised the first `rows` slots of its share (`Slots`
+    // writes them in order), and the loop above moved them, in order, to
+    // `0..filled`.
+    unsafe { out.set_len(filled) };
     let mut line = first_line;
     for c in &mut chunks {
         c.shift_lines(line);
         line += c.newlines;
     }
-    chunks
+    Some(Parsed { out, chunks })
+}
+
+/// `f` over every item, the first on this thread and the others on scoped threads.
+fn on_threads<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let f = &f;
+    thread::scope(|s| {
+        let handles: Vec<_> = items[1..].iter().map(|x| s.spawn(move || f(x))).collect();
+        let mut out = vec![f(&items[0])];
+        out.extend(handles.into_iter().map(|h| match h.join() {
+            Ok(r) => r,
+            Err(e) => std::panic::resume_unwind(e),
+        }));
+        out
+    })
+}
+
+/// [`on_threads`] for items taken by value.
+fn on_threads_mut<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let f = &f;
+    thread::scope(|s| {
+        let mut items = items.into_iter();
+        let first = items.next();
+        let handles: Vec<_> = items.map(|x| s.spawn(move || f(x))).collect();
+        let mut out: Vec<R> = first.into_iter().map(f).collect();
+        out.extend(handles.into_iter().map(|h| match h.join() {
+            Ok(r) => r,
+            Err(e) => std::panic::resume_unwind(e),
+        }));
+        out
+    })
 }
 
 /// Parses one newline-aligned part; line numbers are relative (0 = first line).
 ///
-/// Each line is first offered to [`RowParser::parse_line`] (a specialised scanner
+/// Each line is first offered to [`RowParser::parse_head`] (a specialised scanner
 /// for plain rows); when it declines, the line is split at commas and given to
 /// [`RowParser::parse`], which is the reference behaviour (and the one the `csv`
 /// path uses), so results and messages do not depend on the path taken.
@@ -184,9 +301,9 @@ fn parse_part<'a, P: RowParser>(
     expected: usize,
     parser: &P,
     policy: BadRowPolicy,
-    cap: usize,
-) -> Chunk<P::Out, P::State> {
-    let mut c = Chunk::new(parser.new_state(), cap);
+    sink: &mut impl Sink<P::Out>,
+) -> Chunk<P::State> {
+    let mut c = Chunk::new(parser.new_state());
     let mut fields: Vec<&'a [u8]> = Vec::with_capacity(expected + 1);
     let mut pos = 0;
     let mut line = 0;
@@ -200,7 +317,7 @@ fn parse_part<'a, P: RowParser>(
                 c.newlines += 1;
             }
             pos = end + 1;
-            c.push(out, line);
+            c.push(sink, out, line);
             line += 1;
             continue;
         }
@@ -224,7 +341,7 @@ fn parse_part<'a, P: RowParser>(
         } else {
             Err(field_count_message(expected, fields.len()))
         };
-        if !c.record(r, line - 1, policy) {
+        if !c.record(sink, r, line - 1, policy) {
             break;
         }
     }
@@ -246,8 +363,9 @@ pub(crate) fn parse_csv<P: RowParser>(
     expected: usize,
     parser: &P,
     policy: BadRowPolicy,
-) -> Result<Chunk<P::Out, P::State>, (usize, String)> {
-    let mut c = Chunk::new(parser.new_state(), 0);
+) -> Result<Chunks<P>, (usize, String)> {
+    let mut c = Chunk::new(parser.new_state());
+    let mut out = Vec::new();
     let mut rec = csv::ByteRecord::new();
     let (mut counted, mut line) = (0, 1);
     let mut line_at = |offset: u64| {
@@ -278,11 +396,14 @@ pub(crate) fn parse_csv<P: RowParser>(
         } else {
             Err(field_count_message(expected, rec.len()))
         };
-        if !c.record(r, line, policy) {
+        if !c.record(&mut out, r, line, policy) {
             break;
         }
     }
-    Ok(c)
+    Ok(Parsed {
+        out,
+        chunks: vec![c],
+    })
 }
 
 /// Line numbers of a sequence of rows, stored as runs of consecutive lines: the

@@ -1,7 +1,7 @@
 //! Tick CSV import: a timestamp, a price and an optional size per row.
 
 use crate::detect::{date_columns, find};
-use crate::fastline::{DayCache, Role, Scanned, roles, scan};
+use crate::fastline::{DayCache, Roles, Scanned, roles, scan};
 use crate::numbers::number;
 use crate::source::{Source, first_error, with_file};
 use crate::split::{Fields, RowParser};
@@ -62,7 +62,7 @@ const SIZE_NAMES: [&str; 6] = ["size", "volume", "vol", "qty", "quantity", "amou
 struct TickParser<'a> {
     stamp: StampSpec<'a>,
     /// Line scanner roles: numbers price, size; texts date, time.
-    roles: Vec<Role>,
+    roles: Roles,
     price: usize,
     size: Option<usize>,
     tz: TzConv,
@@ -197,20 +197,15 @@ pub fn parse_ticks_with_report(
         tz: TzConv::new(&opts.tz),
     };
     let chunks = src.rows(name, dates.expected, &parser, opts.on_bad_row)?;
-    first_error(name, &chunks)?;
+    first_error(name, &chunks.chunks)?;
     let mut report = ImportReport {
         columns,
         ..ImportReport::default()
     };
-    let mut ticks = Vec::new();
-    for c in chunks {
+    let mut ticks = chunks.out;
+    for c in chunks.chunks {
         report.rows_read += c.rows_read;
         report.skipped.extend(c.skipped);
-        if ticks.is_empty() {
-            ticks = c.out;
-        } else {
-            ticks.extend_from_slice(&c.out);
-        }
     }
     if report.rows_read == 0 {
         return Err(layout("the file has a header but no data rows".into()));

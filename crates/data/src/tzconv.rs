@@ -30,11 +30,17 @@ impl TzConv {
 
     /// UTC nanoseconds of a local date-time; gaps and folds resolve like jiff's
     /// `compatible` (gap: the later offset, fold: the earlier instant).
+    #[inline]
     pub(crate) fn local_to_utc(&mut self, days: i64, tod: i64) -> Option<i64> {
         let local = days.checked_mul(NANOS_PER_DAY)?.checked_add(tod)?;
-        if let Some(off) = self.fixed {
-            return local.checked_sub(off);
+        match self.fixed {
+            Some(off) => local.checked_sub(off),
+            None => self.zoned_to_utc(local),
         }
+    }
+
+    #[inline(never)]
+    fn zoned_to_utc(&mut self, local: i64) -> Option<i64> {
         let hour = local.div_euclid(3600 * NANOS_PER_SEC);
         if let Some((h, off)) = self.cache
             && h == hour

@@ -23,7 +23,7 @@ pub struct DecisionContext<'a> {
 
 /// A trading strategy in the widest sense. Called once per step, after the step's bars
 /// close; pushes zero or more order intents into `orders`.
-pub trait Decider {
+pub trait Decider: Send {
     /// Short name for reports, e.g. `sma_cross(10,20)`.
     fn name(&self) -> String;
 

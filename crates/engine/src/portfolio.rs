@@ -5,6 +5,7 @@
 
 use crate::trades::ClosedTrade;
 use rust_decimal::Decimal;
+use tradelab_core::money::exact;
 use tradelab_core::{Money, Price, Quantity, Side, Symbol, Timestamp};
 
 /// Decimal places kept for amounts that come out of a division (a pro-rata share of a
@@ -199,6 +200,7 @@ impl Portfolio {
             Side::Buy => f.qty.get(),
             Side::Sell => -f.qty.get(),
         };
+        let buying = f.side == Side::Buy && !f.qty.is_zero();
         let notional = f.price * f.qty;
         match f.side {
             Side::Buy => self.cash -= notional,
@@ -210,12 +212,11 @@ impl Portfolio {
 
         let was_open = !self.positions[f.symbol].qty.is_zero();
         let pos_qty = self.positions[f.symbol].qty.get();
-        let reducing =
-            !pos_qty.is_zero() && (pos_qty.is_sign_positive() != (signed > Decimal::ZERO));
+        let reducing = !pos_qty.is_zero() && (pos_qty.is_sign_positive() != buying);
         let mut closed = None;
         if reducing {
             let closing_units = signed.abs().min(pos_qty.abs());
-            let rest_units = signed.abs() - closing_units;
+            let rest_units = exact::sub(signed.abs(), closing_units);
             let close_commission = if rest_units.is_zero() {
                 f.commission
             } else {
@@ -224,15 +225,16 @@ impl Portfolio {
             closed = self.reduce(f, closing_units, close_commission);
             if !rest_units.is_zero() {
                 let open_commission = f.commission - close_commission;
-                let rest = if signed > Decimal::ZERO {
+                let rest = if buying {
                     rest_units
                 } else {
                     -rest_units
                 };
-                self.increase(f, rest, open_commission);
+                let rest_notional = exact::mul(f.price.get(), rest_units);
+                self.increase(f, rest, rest_notional, open_commission);
             }
         } else {
-            self.increase(f, signed, f.commission);
+            self.increase(f, signed, notional.get(), f.commission);
         }
         let now_open = !self.positions[f.symbol].qty.is_zero();
         match (was_open, now_open) {
@@ -244,16 +246,31 @@ impl Portfolio {
         closed
     }
 
-    fn increase(&mut self, f: LedgerFill, signed_units: Decimal, commission: Money) {
+    /// Adds `signed_units` to the position; `notional` is `price · |signed_units|`.
+    fn increase(
+        &mut self,
+        f: LedgerFill,
+        signed_units: Decimal,
+        notional: Decimal,
+        commission: Money,
+    ) {
         let pos = &mut self.positions[f.symbol];
-        let notional = Money(f.price.get() * signed_units.abs());
-        pos.qty = Quantity(pos.qty.get() + signed_units);
-        pos.cost += Money(f.price.get() * signed_units);
+        let long = signed_units.is_sign_positive() && !signed_units.is_zero();
+        // price · signed_units: the same product with the units' sign (zero stays the
+        // unsigned zero the multiplication returns).
+        let signed_notional = if long || notional.is_zero() {
+            notional
+        } else {
+            -notional
+        };
+        let notional = Money(notional);
+        pos.qty = Quantity(exact::add(pos.qty.get(), signed_units));
+        pos.cost += Money(signed_notional);
         let trade = pos.trade.get_or_insert_with(|| OpenTrade {
             entry_ts: f.ts,
             entry_step: f.step,
             max_abs_qty: Decimal::ZERO,
-            long: signed_units > Decimal::ZERO,
+            long,
             entry_notional: Money::ZERO,
             entry_units: Decimal::ZERO,
             exit_notional: Money::ZERO,
@@ -262,7 +279,7 @@ impl Portfolio {
             realized: Money::ZERO,
         });
         trade.entry_notional += notional;
-        trade.entry_units += signed_units.abs();
+        trade.entry_units = exact::add(trade.entry_units, signed_units.abs());
         trade.commissions += commission;
         trade.max_abs_qty = trade.max_abs_qty.max(pos.qty.get().abs());
     }
@@ -277,20 +294,25 @@ impl Portfolio {
             Money((pos.cost.get() * units / old_abs).round_dp(LEDGER_DP))
         };
         // Proceeds of the closing units, signed like the position they close.
-        let value = Money(f.price.get() * units * if long { Decimal::ONE } else { -Decimal::ONE });
+        let proceeds = exact::mul(f.price.get(), units);
+        let value = Money(if long || proceeds.is_zero() {
+            proceeds
+        } else {
+            -proceeds
+        });
         let realized = value - cost_removed;
         self.realized += realized;
         pos.cost -= cost_removed;
         pos.qty = Quantity(if long {
-            pos.qty.get() - units
+            exact::sub(pos.qty.get(), units)
         } else {
-            pos.qty.get() + units
+            exact::add(pos.qty.get(), units)
         });
         let trade = pos.trade.as_mut()?;
         trade.realized += realized;
         trade.commissions += commission;
-        trade.exit_notional += Money(f.price.get() * units);
-        trade.exit_units += units;
+        trade.exit_notional += Money(proceeds);
+        trade.exit_units = exact::add(trade.exit_units, units);
         if !pos.qty.is_zero() {
             return None;
         }

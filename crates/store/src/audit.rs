@@ -171,6 +171,57 @@ macro_rules! insert_rows {
     };
 }
 
+/// Writes equity points on one backend's connection (the bulk of a replay's rows).
+trait WriteEquity {
+    fn write_equity(
+        &mut self,
+        run: i64,
+        rows: &[EquityRow],
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+}
+
+impl WriteEquity for sqlx::SqliteConnection {
+    async fn write_equity(&mut self, run: i64, rows: &[EquityRow]) -> Result<(), sqlx::Error> {
+        let tx = self;
+        insert_rows!(
+            tx,
+            "INSERT INTO equity (run_id, ts_ns, equity, invested) ",
+            rows,
+            |b, r| {
+                b.push_bind(run)
+                    .push_bind(r.ts.nanos())
+                    .push_bind(decimal_text(r.equity.get()))
+                    .push_bind(r.invested);
+            }
+        );
+        Ok(())
+    }
+}
+
+impl WriteEquity for sqlx::PgConnection {
+    /// One `INSERT … SELECT FROM UNNEST(arrays)`: four parameters for any row count.
+    async fn write_equity(&mut self, run: i64, rows: &[EquityRow]) -> Result<(), sqlx::Error> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO equity (run_id, ts_ns, equity, invested) \
+             SELECT $1, t.* FROM UNNEST($2::int8[], $3::text[], $4::bool[]) AS t",
+        )
+        .bind(run)
+        .bind(rows.iter().map(|r| r.ts.nanos()).collect::<Vec<i64>>())
+        .bind(
+            rows.iter()
+                .map(|r| decimal_text(r.equity.get()))
+                .collect::<Vec<String>>(),
+        )
+        .bind(rows.iter().map(|r| r.invested).collect::<Vec<bool>>())
+        .execute(&mut *self)
+        .await?;
+        Ok(())
+    }
+}
+
 fn decimal_text(d: rust_decimal::Decimal) -> String {
     d.to_string()
 }
@@ -268,12 +319,7 @@ impl Audit<'_> {
                         .push_bind(decimal_text(f.commission.get()))
                         .push_bind(decimal_text(f.slippage.get()));
                 });
-                insert_rows!(tx, "INSERT INTO equity (run_id, ts_ns, equity, invested) ", batch.equity, |b, r| {
-                    b.push_bind(run.0)
-                        .push_bind(r.ts.nanos())
-                        .push_bind(decimal_text(r.equity.get()))
-                        .push_bind(r.invested);
-                });
+                tx.write_equity(run.0, &batch.equity).await?;
                 insert_rows!(tx, "INSERT INTO run_events (run_id, seq, ts_ns, kind, detail) ", batch.events, |b, r| {
                     b.push_bind(run.0)
                         .push_bind(r.seq)

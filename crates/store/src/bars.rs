@@ -80,18 +80,115 @@ pub struct Bars<'a> {
     pub(crate) store: &'a Store,
 }
 
-/// Bars per multi-row statement: 10 parameters each, below SQLite's 32,766 and
-/// PostgreSQL's 65,535 bound parameters.
-const ROWS_PER_STATEMENT: usize = 3000;
-
+/// Bars compared and written per step of an import.
+const CHUNK: usize = 20_000;
+/// Bars per multi-row SQLite statement: 10 parameters each, below its 32,766.
+const SQLITE_ROWS_PER_STATEMENT: usize = 3000;
+/// PostgreSQL takes a chunk as one `INSERT … SELECT FROM UNNEST(arrays)`: ten
+/// parameters whatever the row count, far faster than multi-row `VALUES`.
+macro_rules! pg_insert {
+    () => {
+        "INSERT INTO bars (symbol, timeframe, ts_ns, open, high, low, close, volume, trades, vwap) \
+         SELECT $1, $2, t.* FROM UNNEST($3::int8[], $4::float8[], $5::float8[], $6::float8[], \
+         $7::float8[], $8::float8[], $9::int8[], $10::float8[]) AS t"
+    };
+}
+macro_rules! on_conflict_keep {
+    () => {
+        " ON CONFLICT (symbol, timeframe, ts_ns) DO NOTHING"
+    };
+}
+macro_rules! on_conflict_replace {
+    () => {
+        " ON CONFLICT (symbol, timeframe, ts_ns) DO UPDATE SET \
+         open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, \
+         volume = excluded.volume, trades = excluded.trades, vwap = excluded.vwap"
+    };
+}
+const ON_CONFLICT_KEEP: &str = on_conflict_keep!();
+const ON_CONFLICT_REPLACE: &str = on_conflict_replace!();
+const PG_INSERT_PLAIN: &str = pg_insert!();
+const PG_INSERT_KEEP: &str = concat!(pg_insert!(), on_conflict_keep!());
+const PG_INSERT_REPLACE: &str = concat!(pg_insert!(), on_conflict_replace!());
 const INSERT_HEAD: &str =
     "INSERT INTO bars (symbol, timeframe, ts_ns, open, high, low, close, volume, trades, vwap) ";
-const ON_CONFLICT_KEEP: &str = " ON CONFLICT (symbol, timeframe, ts_ns) DO NOTHING";
-const ON_CONFLICT_REPLACE: &str = " ON CONFLICT (symbol, timeframe, ts_ns) DO UPDATE SET \
-     open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, \
-     volume = excluded.volume, trades = excluded.trades, vwap = excluded.vwap";
 const RANGE_SQL: &str = "SELECT ts_ns, open, high, low, close, volume, trades, vwap FROM bars \
      WHERE symbol = $1 AND timeframe = $2 AND ts_ns >= $3 AND ts_ns <= $4 ORDER BY ts_ns";
+
+/// Writes classified bars on one backend's connection.
+trait WriteBars {
+    fn write_bars(
+        &mut self,
+        symbol: &str,
+        tf: &str,
+        rows: &[&StoredBar],
+        on_conflict: &'static str,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+}
+
+impl WriteBars for sqlx::SqliteConnection {
+    async fn write_bars(
+        &mut self,
+        symbol: &str,
+        tf: &str,
+        rows: &[&StoredBar],
+        on_conflict: &'static str,
+    ) -> Result<(), sqlx::Error> {
+        for part in rows.chunks(SQLITE_ROWS_PER_STATEMENT) {
+            let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(INSERT_HEAD);
+            qb.push_values(part, |mut b, r| {
+                b.push_bind(symbol)
+                    .push_bind(tf)
+                    .push_bind(r.bar.ts().nanos())
+                    .push_bind(r.bar.open())
+                    .push_bind(r.bar.high())
+                    .push_bind(r.bar.low())
+                    .push_bind(r.bar.close())
+                    .push_bind(r.bar.volume())
+                    .push_bind(r.trades)
+                    .push_bind(r.vwap);
+            });
+            qb.push(on_conflict);
+            qb.build().execute(&mut *self).await?;
+        }
+        Ok(())
+    }
+}
+
+impl WriteBars for sqlx::PgConnection {
+    async fn write_bars(
+        &mut self,
+        symbol: &str,
+        tf: &str,
+        rows: &[&StoredBar],
+        on_conflict: &'static str,
+    ) -> Result<(), sqlx::Error> {
+        let col = |f: fn(&Bar) -> f64| rows.iter().map(|r| f(&r.bar)).collect::<Vec<f64>>();
+        let sql = match on_conflict {
+            "" => PG_INSERT_PLAIN,
+            ON_CONFLICT_KEEP => PG_INSERT_KEEP,
+            _ => PG_INSERT_REPLACE,
+        };
+        sqlx::query(sql)
+            .bind(symbol)
+            .bind(tf)
+            .bind(
+                rows.iter()
+                    .map(|r| r.bar.ts().nanos())
+                    .collect::<Vec<i64>>(),
+            )
+            .bind(col(Bar::open))
+            .bind(col(Bar::high))
+            .bind(col(Bar::low))
+            .bind(col(Bar::close))
+            .bind(col(Bar::volume))
+            .bind(rows.iter().map(|r| r.trades).collect::<Vec<Option<i64>>>())
+            .bind(rows.iter().map(|r| r.vwap).collect::<Vec<Option<f64>>>())
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+}
 
 fn from_row(row: &impl RowExt) -> Result<StoredBar> {
     let ts = row.ts("ts_ns")?;
@@ -193,7 +290,7 @@ impl Bars<'_> {
         };
         with_pool!(self.store, p => {
             let mut tx = p.begin_write().await?;
-            for chunk in bars.chunks(ROWS_PER_STATEMENT) {
+            for chunk in bars.chunks(CHUNK) {
                 let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else { continue };
                 let rows = sqlx::query(RANGE_SQL)
                     .bind(symbol.as_str())
@@ -211,21 +308,12 @@ impl Bars<'_> {
                 if write.is_empty() {
                     continue;
                 }
-                let mut qb = sqlx::QueryBuilder::new(INSERT_HEAD);
-                qb.push_values(write, |mut b, r| {
-                    b.push_bind(symbol.as_str())
-                        .push_bind(tf.as_str())
-                        .push_bind(r.bar.ts().nanos())
-                        .push_bind(r.bar.open())
-                        .push_bind(r.bar.high())
-                        .push_bind(r.bar.low())
-                        .push_bind(r.bar.close())
-                        .push_bind(r.bar.volume())
-                        .push_bind(r.trades)
-                        .push_bind(r.vwap);
-                });
-                qb.push(on_conflict);
-                qb.build().execute(&mut *tx).await?;
+                // No stored bar in the chunk's range (checked under this transaction's
+                // write lock): a plain INSERT, several times faster than an upsert on
+                // PostgreSQL. A concurrent importer of the same range then fails the
+                // whole import with a unique violation instead of mixing rows.
+                let clause = if stored.is_empty() { "" } else { on_conflict };
+                tx.write_bars(symbol.as_str(), &tf, &write, clause).await?;
             }
             tx.commit().await?;
         });

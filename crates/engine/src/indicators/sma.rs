@@ -26,6 +26,8 @@ pub struct Sma {
     comp_remove: f64,
     same_run: usize,
     prev: f64,
+    /// `period as f64` (the count of a full window).
+    period_f64: f64,
 }
 
 impl Sma {
@@ -43,6 +45,7 @@ impl Sma {
             comp_remove: 0.0,
             same_run: 0,
             prev: f64::NAN,
+            period_f64: period as f64,
         })
     }
 
@@ -55,18 +58,56 @@ impl Sma {
     /// that many.
     #[inline]
     pub fn update(&mut self, x: f64) -> Option<f64> {
-        if self.window.len() < self.period {
-            self.window.push(x);
-        } else {
-            let old = std::mem::replace(&mut self.window[self.pos], x);
-            self.remove(old);
+        if self.nobs == self.period {
+            return Some(self.roll(x));
         }
+        self.window.push(x);
         self.pos += 1;
         if self.pos == self.period {
             self.pos = 0;
         }
         self.add(x);
         self.value()
+    }
+
+    /// Steady state (window full): the same operations as `remove(old)` then `add(x)`
+    /// in that order, with the count staying at `period`.
+    #[inline]
+    fn roll(&mut self, x: f64) -> f64 {
+        let slot = &mut self.window[self.pos];
+        let old = std::mem::replace(slot, x);
+        self.pos += 1;
+        if self.pos == self.period {
+            self.pos = 0;
+        }
+        // remove(old)
+        let y = -old - self.comp_remove;
+        let t = self.sum + y;
+        self.comp_remove = t - self.sum - y;
+        self.sum = t;
+        // add(x)
+        let y = x - self.comp_add;
+        let t = self.sum + y;
+        self.comp_add = t - self.sum - y;
+        self.sum = t;
+        self.neg_ct = self.neg_ct + usize::from(x.is_sign_negative())
+            - usize::from(old.is_sign_negative());
+        if x == self.prev {
+            self.same_run += 1;
+        } else {
+            self.same_run = 1;
+        }
+        self.prev = x;
+        // value(), with nobs == period
+        if self.same_run >= self.period {
+            return x;
+        }
+        let mean = self.sum / self.period_f64;
+        if (self.neg_ct == 0 && mean < 0.0) || (self.neg_ct == self.period && mean > 0.0) {
+            0.0
+        } else {
+            mean
+        }
     }
 
     /// The current mean, or `None` before `period` values.

@@ -202,16 +202,25 @@ fn push_num(out: &mut String, x: f64) {
     push_digits(out, frac, digits);
 }
 
-/// Appends `n` in decimal, left-padded with zeros to at least `width` digits.
+/// Appends `n` in decimal, left-padded with zeros to at least `width` digits
+/// (`width` at most 20).
+#[inline]
 fn push_digits(out: &mut String, mut n: u64, width: usize) {
     let mut buf = [b'0'; 20];
     let mut i = buf.len();
-    while n > 0 || buf.len() - i < width {
+    let stop = buf.len().saturating_sub(width);
+    loop {
         i -= 1;
         buf[i] = b'0' + (n % 10) as u8;
         n /= 10;
+        if n == 0 && i <= stop {
+            break;
+        }
     }
-    out.extend(buf[i..].iter().map(|&b| b as char));
+    // Only ASCII digits were written.
+    if let Ok(text) = std::str::from_utf8(&buf[i..]) {
+        out.push_str(text);
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! Fast/slow simple-moving-average crossover.
 
 use super::params::{Params, out_of_range};
-use super::{Holding, ParamInfo, StrategyError, StrategyInfo, push_digits, push_num, unseen_bars};
+use super::{Holding, ParamInfo, StrategyError, StrategyInfo, push_num, unseen_bars};
 use crate::decider::{Decider, DecisionContext};
 use crate::indicators::Sma;
+use std::sync::Arc;
 use tradelab_core::{OrderIntent, Side, Sizing};
 
 pub(super) const INFO: StrategyInfo = StrategyInfo {
@@ -44,6 +45,12 @@ pub struct SmaCross {
     allow_short: bool,
     proto: State,
     states: Vec<State>,
+    /// `"SMA(fast) "`, `" crossed above SMA(slow) "`, `" crossed below SMA(slow) "`:
+    /// the fixed parts of the reason text.
+    texts: [String; 3],
+    /// Scratch buffer the reason text is built in (no allocation per signal but the
+    /// reason's own).
+    scratch: String,
 }
 
 #[derive(Clone, Debug)]
@@ -51,8 +58,9 @@ struct State {
     seen: usize,
     fast: Sma,
     slow: Sma,
-    /// `(fast, slow)` at the previous bar, once both exist.
-    prev: Option<(f64, f64)>,
+    /// `(fast, slow)` at the previous bar; NaN until both exist (NaN compares false, so
+    /// no cross is seen before both averages exist at the previous bar).
+    prev: (f64, f64),
 }
 
 impl SmaCross {
@@ -66,7 +74,7 @@ impl SmaCross {
             seen: 0,
             fast: Sma::new(fast).map_err(|_| err("at least 1".into()))?,
             slow: Sma::new(slow).map_err(|_| err("at least 1".into()))?,
-            prev: None,
+            prev: (f64::NAN, f64::NAN),
         };
         Ok(SmaCross {
             fast,
@@ -74,6 +82,12 @@ impl SmaCross {
             allow_short,
             proto,
             states: Vec::new(),
+            texts: [
+                format!("SMA({fast}) "),
+                format!(" crossed above SMA({slow}) "),
+                format!(" crossed below SMA({slow}) "),
+            ],
+            scratch: String::with_capacity(64),
         })
     }
 
@@ -100,13 +114,20 @@ impl Decider for SmaCross {
             let st = &mut self.states[i];
             let mut cross = None;
             for bar in unseen_bars(&mut st.seen, &ctx.view, i) {
-                let now = st.fast.update(bar.close()).zip(st.slow.update(bar.close()));
-                cross = match (st.prev, now) {
-                    (Some((pf, ps)), Some((f, s))) if pf < ps && f > s => Some((Side::Buy, f, s)),
-                    (Some((pf, ps)), Some((f, s))) if pf > ps && f < s => Some((Side::Sell, f, s)),
-                    _ => None,
+                let close = bar.close();
+                let (f, s) = (st.fast.update(close), st.slow.update(close));
+                let (Some(f), Some(s)) = (f, s) else {
+                    continue;
                 };
-                st.prev = now;
+                let (pf, ps) = st.prev;
+                cross = if pf < ps && f > s {
+                    Some((Side::Buy, f, s))
+                } else if pf > ps && f < s {
+                    Some((Side::Sell, f, s))
+                } else {
+                    None
+                };
+                st.prev = (f, s);
             }
             let Some((side, f, s)) = cross else { continue };
             let sizing = match (side, self.allow_short, Holding::of(ctx, i)) {
@@ -115,24 +136,21 @@ impl Decider for SmaCross {
                 (Side::Sell, false, _) => continue,
             };
             let dir = if side == Side::Buy {
-                " crossed above SMA("
+                &self.texts[1]
             } else {
-                " crossed below SMA("
+                &self.texts[2]
             };
-            let mut reason = String::with_capacity(64);
-            reason.push_str("SMA(");
-            push_digits(&mut reason, self.fast as u64, 1);
-            reason.push_str(") ");
-            push_num(&mut reason, f);
+            let reason = &mut self.scratch;
+            reason.clear();
+            reason.push_str(&self.texts[0]);
+            push_num(reason, f);
             reason.push_str(dir);
-            push_digits(&mut reason, self.slow as u64, 1);
-            reason.push_str(") ");
-            push_num(&mut reason, s);
+            push_num(reason, s);
             orders.push(OrderIntent::market(
                 ctx.view.symbol(i).clone(),
                 side,
                 sizing,
-                reason,
+                Arc::<str>::from(reason.as_str()),
             ));
         }
     }

@@ -131,8 +131,8 @@ CREATE TABLE run_events (
 );
 
 CREATE TABLE bars (
-    symbol          TEXT    NOT NULL,
-    timeframe       TEXT    NOT NULL,
+    symbol          TEXT    COLLATE "C" NOT NULL,
+    timeframe       TEXT    COLLATE "C" NOT NULL,
     ts_ns           BIGINT  NOT NULL,
     open             DOUBLE PRECISION   NOT NULL,
     high             DOUBLE PRECISION   NOT NULL,

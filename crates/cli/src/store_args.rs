@@ -1,0 +1,207 @@
+//! Arguments of the commands that keep records: models, runs, stored market data.
+
+use crate::args::{CsvArgs, Fill, OutputFormat};
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+/// Where records are kept.
+#[derive(Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// Data directory holding the embedded SQLite database.
+    #[arg(long, global = true, env = "TRADELAB_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://user@host/db) instead of the embedded SQLite file.
+    #[arg(long, global = true, env = "DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Account the command acts as (created on first use).
+    #[arg(long, global = true, env = "TRADELAB_USER", default_value = "local@tradelab", value_name = "EMAIL")]
+    pub user: String,
+}
+
+/// Strategy and execution settings of a model.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ModelSettings {
+    /// Strategy (see `tradelab strategies`).
+    #[arg(long, value_name = "NAME")]
+    pub strategy: Option<String>,
+    /// Strategy parameter, repeatable: --param fast=10.
+    #[arg(long = "param", value_name = "K=V")]
+    pub params: Vec<String>,
+    /// Initial cash of each run.
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
+    pub cash: Option<String>,
+    /// Commission as a fraction of notional per fill.
+    #[arg(long, value_name = "RATE", allow_hyphen_values = true)]
+    pub commission: Option<String>,
+    /// Commission per unit per fill.
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
+    pub commission_per_share: Option<String>,
+    /// Minimum commission per fill.
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
+    pub commission_min: Option<String>,
+    /// Adverse slippage on market and stop fills, in basis points.
+    #[arg(long, value_name = "BPS", allow_hyphen_values = true)]
+    pub slippage_bps: Option<String>,
+    /// Fill model.
+    #[arg(long, value_enum)]
+    pub fill: Option<Fill>,
+    /// Allow short selling.
+    #[arg(long)]
+    pub allow_short: Option<bool>,
+    /// Close open positions at the last bar.
+    #[arg(long)]
+    pub close_at_end: Option<bool>,
+    /// Symbols the model may trade (comma-separated; default any).
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub symbols: Option<Vec<String>>,
+    /// What the model is for.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Free-text instructions and rules (for LLM deciders; stored with every run).
+    #[arg(long)]
+    pub instructions: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ModelsCommand {
+    /// Create a model: a strategy with its settings and structured rules.
+    Create {
+        /// Unique name of the model.
+        name: String,
+        #[command(flatten)]
+        settings: ModelSettings,
+        /// Structured rules to attach (TOML or JSON).
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        /// Rule template to attach (see `tradelab rules templates`).
+        #[arg(long, value_name = "NAME")]
+        template: Option<String>,
+    },
+    /// List your models.
+    List,
+    /// Show a model with its rules.
+    Show { model: String },
+    /// Change a model's settings (runs keep the snapshot they ran with).
+    Edit {
+        model: String,
+        /// New name.
+        #[arg(long)]
+        rename: Option<String>,
+        #[command(flatten)]
+        settings: ModelSettings,
+    },
+    /// Delete a model that has no runs.
+    Delete { model: String },
+    /// Manage a model's structured rules.
+    #[command(subcommand)]
+    Rules(ModelRulesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ModelRulesCommand {
+    /// Add the rules of a file or template to a model.
+    Add {
+        model: String,
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        #[arg(long, value_name = "NAME")]
+        template: Option<String>,
+    },
+    /// List a model's rules.
+    List { model: String },
+    /// Switch a rule on or off.
+    Toggle {
+        model: String,
+        rule: String,
+        /// The new state (default: the opposite of the current one).
+        #[arg(long)]
+        active: Option<bool>,
+    },
+    /// Remove a rule.
+    Remove { model: String, rule: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RunsCommand {
+    /// Run a model over stored bars to completion and print its report.
+    Start {
+        model: String,
+        /// Symbols (default: the model's symbols).
+        #[arg(long, value_delimiter = ',', value_name = "A,B")]
+        symbols: Vec<String>,
+        /// Bar timeframe of the stored data.
+        #[arg(long, default_value = "1d")]
+        timeframe: String,
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// Import this bar file first (idempotent), then run on it.
+        #[arg(long, value_name = "FILE")]
+        data: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+        #[command(flatten)]
+        csv: CsvArgs,
+    },
+    /// List runs (of one model, or all of yours).
+    List {
+        #[arg(long)]
+        model: Option<String>,
+    },
+    /// Show a run: status, snapshot and report.
+    Show {
+        run: String,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
+    /// The run's audit trail: decisions, orders, fills and risk events in time order.
+    Events {
+        run: String,
+        /// Only this kind: decision, order, fill, risk, trade_closed, run_finished.
+        #[arg(long)]
+        kind: Option<String>,
+        /// At most this many lines.
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+    },
+    /// The run's closed trades.
+    Trades { run: String },
+    /// Metrics of several runs side by side, with the differences of their snapshots.
+    Compare {
+        #[arg(required = true, num_args = 2..)]
+        runs: Vec<String>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
+    /// Re-run a run on the same data and snapshot with other rules; linked to its parent.
+    ///
+    /// Rules in --rules/--template replace the parent's rules of the same name (switch
+    /// one off with `active = false`); the parent's other rules stay.
+    Replay {
+        run: String,
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        #[arg(long, value_name = "NAME")]
+        template: Option<String>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Bar CSV file.
+    pub file: PathBuf,
+    /// Symbol for a file without a ticker column.
+    #[arg(long)]
+    pub symbol: Option<String>,
+    /// Timeframe of the bars (default: 1d for daily files, else detected from spacing).
+    #[arg(long)]
+    pub timeframe: Option<String>,
+    /// Overwrite stored bars that differ (default: keep them and report the conflict).
+    #[arg(long)]
+    pub replace: bool,
+    #[command(flatten)]
+    pub csv: CsvArgs,
+}

@@ -1,0 +1,113 @@
+//! Opening the store for a command: the runtime, the acting user, and resolving the
+//! names and numbers people type into ids.
+
+use crate::store_args::StoreArgs;
+use anyhow::{Context, Result, anyhow, bail};
+use tradelab_store::{
+    Model, NewUser, Role, Run, RunId, Store, StoreConfig, StoreError, User,
+};
+
+/// An open store with the user a command acts for.
+pub struct Ctx {
+    pub store: Store,
+    pub user: User,
+}
+
+/// A tokio runtime for one command.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Opens the store (applying migrations), marks runs a dead process left `running` as
+/// `interrupted`, and finds or creates the acting user.
+pub async fn open(args: &StoreArgs) -> Result<Ctx> {
+    let config = StoreConfig::from_flags(args.data_dir.clone(), args.database_url.clone());
+    let store = Store::open(&config).await?;
+    let interrupted = store.runs().mark_interrupted_runs().await?;
+    for id in &interrupted {
+        eprintln!("note: run {id} was left running by a process that ended; marked interrupted");
+    }
+    let user = match store.users().find_by_email(&args.user).await? {
+        Some(u) => u,
+        None => {
+            let new = NewUser {
+                email: args.user.clone(),
+                // "!" = no password: the local CLI account cannot log in to the API.
+                password_hash: "!".to_string(),
+                role: Role::Admin,
+                display_name: args.user.split('@').next().unwrap_or("local").to_string(),
+            };
+            match store.users().create(&new).await {
+                Ok(u) => u,
+                Err(StoreError::Duplicate { .. }) => store
+                    .users()
+                    .find_by_email(&args.user)
+                    .await?
+                    .ok_or_else(|| anyhow!("user {} vanished", args.user))?,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    Ok(Ctx { store, user })
+}
+
+impl Ctx {
+    /// A model of the user by name, or by numeric id.
+    pub async fn model(&self, text: &str) -> Result<Model> {
+        if let Some(m) = self.store.models().find_by_name(self.user.id, text).await? {
+            return Ok(m);
+        }
+        if let Ok(id) = text.parse::<i64>() {
+            let m = self.store.models().get(tradelab_store::ModelId(id)).await?;
+            if m.owner == self.user.id {
+                return Ok(m);
+            }
+        }
+        let names: Vec<String> = self
+            .store
+            .models()
+            .list_by_owner(self.user.id)
+            .await?
+            .into_iter()
+            .map(|m| m.spec.name)
+            .collect();
+        bail!(
+            "no model {text:?}; your models: {}",
+            if names.is_empty() { "none (create one with `tradelab models create`)".into() } else { names.join(", ") }
+        )
+    }
+
+    /// A run by id (`12`) or by model and number (`trend#3`), of the user's models.
+    pub async fn run(&self, text: &str) -> Result<Run> {
+        let run = if let Some((model, number)) = text.rsplit_once('#') {
+            let model = self.model(model).await?;
+            let n: i64 = number
+                .parse()
+                .with_context(|| format!("run {text:?}: {number:?} is not a run number"))?;
+            self.store
+                .runs()
+                .get_by_number(model.id, n)
+                .await
+                .with_context(|| format!("model {} has no run #{n}", model.spec.name))?
+        } else {
+            let id: i64 = text
+                .parse()
+                .with_context(|| format!("run {text:?} is neither an id (12) nor model#number (trend#3)"))?;
+            self.store.runs().get(RunId(id)).await?
+        };
+        let model = self.store.models().get(run.model).await?;
+        if model.owner != self.user.id {
+            bail!("no run {text} among your runs");
+        }
+        Ok(run)
+    }
+
+    /// `model#number` of a run.
+    pub fn label(run: &Run) -> String {
+        format!("{}#{}", run.snapshot.model_name, run.number)
+    }
+}

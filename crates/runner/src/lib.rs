@@ -1,0 +1,16 @@
+//! Runs as durable records: snapshot a model, replay its data through the engine with
+//! a store sink that writes the audit trail in batched transactions, move the run
+//! through its lifecycle, replay a run with other rules, compare runs.
+//!
+//! Dependencies point one way: runner → store and engine; the engine knows nothing of
+//! the database — it emits events, and [`sink::StoreSink`] turns them into rows.
+
+mod compare;
+mod config;
+mod run;
+mod sink;
+
+pub use compare::{Comparison, compare};
+pub use config::{ExecutionSettings, rules_from_specs, rules_to_specs};
+pub use run::{Finished, Progress, Runner, RunnerError, StartRun};
+pub use sink::StoreSink;

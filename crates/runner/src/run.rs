@@ -1,0 +1,396 @@
+//! Starting and replaying runs.
+
+use crate::config::{ExecutionSettings, rules_from_specs, rules_to_specs};
+use crate::sink::{DEFAULT_BATCH_ROWS, StoreSink, symbols_text};
+use std::sync::Arc;
+use tradelab_core::{BarSeries, Symbol, Timeframe, Timestamp};
+use tradelab_engine::report::{Report, ReportOptions};
+use tradelab_engine::risk::RuleSet;
+use tradelab_engine::{Engine, RunControl, RunHooks, RunOutcome, RunStatus, strategies};
+use tradelab_store::{
+    ModelId, NewRun, Run, RunId, RunMode, RunSource, RunStatus as StoredStatus, Store, StoreError,
+    StrategySnapshot,
+};
+
+/// Why a run could not be started or finished.
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no stored {timeframe} bars for {symbol} in the requested period; import them with `tradelab data import`")]
+    NoBars { symbol: Symbol, timeframe: Timeframe },
+    #[error("the run needs at least one symbol (the model allows: {allowed})")]
+    NoSymbols { allowed: String },
+    #[error("symbol {symbol} is not allowed by the model (allowed: {allowed})")]
+    SymbolNotAllowed { symbol: Symbol, allowed: String },
+    #[error("model {model}: {message}")]
+    InvalidModel { model: String, message: String },
+    #[error("run {run}: {message}")]
+    Engine { run: RunId, message: String },
+    #[error("run {run}: the audit writer failed: {source}")]
+    Writer { run: RunId, source: StoreError },
+}
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct StartRun {
+    pub model: ModelId,
+    /// Symbols to trade (default: the model's allowed symbols).
+    pub symbols: Vec<Symbol>,
+    pub timeframe: Timeframe,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    /// Rules replacing the model's (for replays); `None` uses the model's rules.
+    pub rules: Option<RuleSet>,
+    pub parent: Option<RunId>,
+    /// Rows per audit transaction.
+    pub batch_rows: usize,
+}
+
+impl StartRun {
+    /// A run of `model` over `symbols` at `timeframe`, whole stored history.
+    pub fn new(model: ModelId, symbols: Vec<Symbol>, timeframe: Timeframe) -> Self {
+        StartRun {
+            model,
+            symbols,
+            timeframe,
+            from: None,
+            to: None,
+            rules: None,
+            parent: None,
+            batch_rows: DEFAULT_BATCH_ROWS,
+        }
+    }
+}
+
+/// A finished run: its stored record, report and exact outcome.
+pub struct Finished {
+    pub run: Run,
+    pub report: Report,
+    pub outcome: RunOutcome,
+}
+
+/// Progress callback: steps done, steps in all.
+pub type Progress = Box<dyn FnMut(usize, usize) + Send>;
+
+/// Drives runs against a store.
+pub struct Runner<'a> {
+    store: &'a Store,
+}
+
+/// A 64-bit FNV-1a fingerprint of the bars a run replays, so a replay can show it ran
+/// on the same data.
+fn fingerprint(series: &[BarSeries], timeframe: Timeframe) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    eat(timeframe.to_string().as_bytes());
+    let mut bars = 0usize;
+    for s in series {
+        eat(s.symbol().as_str().as_bytes());
+        for b in s.bars() {
+            eat(&b.ts().nanos().to_le_bytes());
+            for v in [b.open(), b.high(), b.low(), b.close(), b.volume()] {
+                eat(&v.to_bits().to_le_bytes());
+            }
+        }
+        bars += s.len();
+    }
+    format!("fnv1a64:{h:016x}:{bars}bars")
+}
+
+impl<'a> Runner<'a> {
+    /// A runner on `store`.
+    pub fn new(store: &'a Store) -> Self {
+        Runner { store }
+    }
+
+    /// Snapshots the model, loads the bars, creates the run and replays it to the end,
+    /// writing the audit trail as it goes. `progress` gets the steps done and the total.
+    pub async fn start(
+        &self,
+        req: StartRun,
+        progress: Option<Progress>,
+    ) -> Result<Finished, RunnerError> {
+        let model = self.store.models().get(req.model).await?;
+        let rule_specs = match &req.rules {
+            Some(r) => rules_to_specs(r),
+            None => self
+                .store
+                .rules()
+                .list(req.model)
+                .await?
+                .into_iter()
+                .map(|r| r.spec)
+                .collect(),
+        };
+        let snapshot = StrategySnapshot {
+            model: model.id,
+            model_name: model.spec.name.clone(),
+            decider: model.spec.decider.clone(),
+            initial_cash: model.spec.initial_cash,
+            allowed_symbols: model.spec.allowed_symbols.clone(),
+            rules: rule_specs,
+            rules_text: model.spec.rules_text.clone(),
+            instructions: model.spec.instructions.clone(),
+            fill_model: model.spec.fill_model.clone(),
+            data_fingerprint: None,
+        };
+        self.launch(snapshot, req, progress).await
+    }
+
+    /// Creates and runs a run from a snapshot (the model's now, or a parent run's).
+    async fn launch(
+        &self,
+        mut snapshot: StrategySnapshot,
+        req: StartRun,
+        progress: Option<Progress>,
+    ) -> Result<Finished, RunnerError> {
+        let model_name = snapshot.model_name.clone();
+        let invalid = |message: String| RunnerError::InvalidModel {
+            model: model_name.clone(),
+            message,
+        };
+        let allowed = &snapshot.allowed_symbols;
+        let symbols = if req.symbols.is_empty() {
+            allowed.clone()
+        } else {
+            req.symbols.clone()
+        };
+        if symbols.is_empty() {
+            return Err(RunnerError::NoSymbols {
+                allowed: "any".into(),
+            });
+        }
+        if let Some(s) = symbols
+            .iter()
+            .find(|s| !allowed.is_empty() && !allowed.contains(s))
+        {
+            return Err(RunnerError::SymbolNotAllowed {
+                symbol: s.clone(),
+                allowed: symbols_text(allowed),
+            });
+        }
+        let mut settings = ExecutionSettings::from_json(&snapshot.fill_model).map_err(invalid)?;
+        settings.timeframe = Some(req.timeframe.to_string());
+        let rules = rules_from_specs(&snapshot.rules, &snapshot.instructions).map_err(invalid)?;
+        let mut series = Vec::with_capacity(symbols.len());
+        for s in &symbols {
+            let loaded = self
+                .store
+                .bars()
+                .load_series(s, req.timeframe, req.from, req.to)
+                .await?;
+            if loaded.is_empty() {
+                return Err(RunnerError::NoBars {
+                    symbol: s.clone(),
+                    timeframe: req.timeframe,
+                });
+            }
+            series.push(loaded);
+        }
+        series.sort_by(|a, b| a.symbol().cmp(b.symbol()));
+        let data_fingerprint = fingerprint(&series, req.timeframe);
+        let mut config = settings.run_config(snapshot.initial_cash);
+        config.allow_short |= rules.shorts_allowed();
+        snapshot.fill_model = settings.to_json();
+        snapshot.data_fingerprint = Some(data_fingerprint.clone());
+        let daily = req.timeframe == Timeframe::DAY;
+        let run = self
+            .store
+            .runs()
+            .create(&NewRun {
+                model: snapshot.model,
+                mode: if daily { RunMode::Daily } else { RunMode::Intraday },
+                source: RunSource::Replay,
+                symbols: symbols.clone(),
+                period_start: req.from,
+                period_end: req.to,
+                session: None,
+                parent: req.parent,
+                data_fingerprint: Some(data_fingerprint),
+                strategy: Some(snapshot),
+            })
+            .await?;
+        let run = self.store.runs().start(run.id).await?;
+        match self.execute(&run, config, series, rules, req.batch_rows, progress).await {
+            Ok((report, outcome)) => {
+                let (status, reason) = match &outcome.status {
+                    RunStatus::Completed => (StoredStatus::Completed, None),
+                    RunStatus::Halted { reason } => (StoredStatus::Halted, Some(reason.clone())),
+                    RunStatus::Stopped { .. } => {
+                        (StoredStatus::Stopped, Some(outcome.status.to_string()))
+                    }
+                };
+                let summary = serde_json::to_value(&report).unwrap_or_default();
+                let run = self
+                    .store
+                    .runs()
+                    .finish(run.id, status, reason.as_deref(), Some(&summary))
+                    .await?;
+                Ok(Finished {
+                    run,
+                    report,
+                    outcome,
+                })
+            }
+            Err(e) => {
+                let _ = self
+                    .store
+                    .runs()
+                    .finish(run.id, StoredStatus::Failed, Some(&e.to_string()), None)
+                    .await;
+                Err(e)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn execute(
+        &self,
+        run: &Run,
+        config: tradelab_engine::RunConfig,
+        series: Vec<BarSeries>,
+        rules: RuleSet,
+        batch_rows: usize,
+        progress: Option<Progress>,
+    ) -> Result<(Report, RunOutcome), RunnerError> {
+        let engine_err = |message: String| RunnerError::Engine {
+            run: run.id,
+            message,
+        };
+        let decider_cfg = &run.snapshot.decider;
+        let params: Vec<(String, String)> = match &decider_cfg.params {
+            serde_json::Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| {
+                    let text = match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    (k.clone(), text)
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let decider = strategies::build(&decider_cfg.kind, &params, config.allow_short)
+            .map_err(|e| engine_err(e.to_string()))?;
+        let engine = Engine::new(config.clone(), series)
+            .and_then(|e| e.with_rules(rules))
+            .map_err(|e| engine_err(e.to_string()))?;
+        let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+        let store = self.store;
+        let run_id = run.id;
+        let writer = async move {
+            while let Some(batch) = rx.recv().await {
+                store.audit().append(run_id, &batch).await?;
+            }
+            Ok::<(), StoreError>(())
+        };
+        let steps = engine.steps();
+        let control = Arc::new(RunControl::new());
+        let worker = tokio::task::spawn_blocking(move || {
+            let mut sink = StoreSink::new(tx, batch_rows, steps);
+            let mut decider = decider;
+            let mut progress = progress;
+            let mut tick = |done: usize| {
+                if let Some(p) = progress.as_mut() {
+                    p(done, steps);
+                }
+            };
+            let outcome = engine.run_with(
+                decider.as_mut(),
+                &mut sink,
+                RunHooks {
+                    progress: Some(&mut tick),
+                    control: Some(&control),
+                },
+            );
+            sink.flush();
+            let name = decider.name();
+            (engine, sink.report, outcome, name)
+        });
+        let (written, joined) = tokio::join!(writer, worker);
+        written.map_err(|source| RunnerError::Writer {
+            run: run.id,
+            source,
+        })?;
+        let (engine, report_sink, outcome, name) =
+            joined.map_err(|e| engine_err(format!("the engine thread failed: {e}")))?;
+        let rule_names = engine
+            .rules()
+            .active_by_priority()
+            .iter()
+            .map(|r| r.name.clone())
+            .collect();
+        let report = Report::build(
+            engine.config(),
+            engine.series(),
+            &report_sink,
+            &outcome,
+            &ReportOptions {
+                strategy: name,
+                periods_per_year: None,
+                risk_free_annual: 0.0,
+                tz: jiff::tz::TimeZone::UTC,
+                rules: rule_names,
+            },
+        )
+        .map_err(|e| engine_err(e.to_string()))?;
+        Ok((report, outcome))
+    }
+
+    /// Re-runs `parent` on exactly the same snapshot, data and period, with `rules`
+    /// replacing its rules of the same name; the new run links to its parent.
+    pub async fn replay(
+        &self,
+        parent: RunId,
+        rules: RuleSet,
+        progress: Option<Progress>,
+    ) -> Result<Finished, RunnerError> {
+        let p = self.store.runs().get(parent).await?;
+        let settings = ExecutionSettings::from_json(&p.snapshot.fill_model).map_err(|message| {
+            RunnerError::InvalidModel {
+                model: p.snapshot.model_name.clone(),
+                message,
+            }
+        })?;
+        let timeframe = settings
+            .timeframe
+            .as_deref()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(if p.mode == RunMode::Daily {
+                Timeframe::DAY
+            } else {
+                Timeframe::MINUTE
+            });
+        let mut snapshot = p.snapshot.clone();
+        let parent_rules = rules_from_specs(&p.snapshot.rules, &p.snapshot.instructions).map_err(
+            |message| RunnerError::InvalidModel {
+                model: p.snapshot.model_name.clone(),
+                message,
+            },
+        )?;
+        // Rules named in `rules` replace the parent's of the same name (a rule can be
+        // switched off with `active = false`); the others stay as they were.
+        snapshot.rules = rules_to_specs(&parent_rules.merged(&rules));
+        if !rules.instructions.is_empty() {
+            snapshot.instructions = rules.instructions.clone();
+        }
+        let req = StartRun {
+            model: p.model,
+            symbols: p.symbols.clone(),
+            timeframe,
+            from: p.period_start,
+            to: p.period_end,
+            rules: None,
+            parent: Some(parent),
+            batch_rows: DEFAULT_BATCH_ROWS,
+        };
+        self.launch(snapshot, req, progress).await
+    }
+}

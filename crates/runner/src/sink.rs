@@ -1,0 +1,202 @@
+//! The store sink: turns the engine's events into audit rows and hands them, in
+//! batches, to a writer that commits each batch in one transaction.
+//!
+//! The engine runs on a blocking thread; batches travel over a bounded channel to the
+//! async writer, so computing and writing overlap and a 1M-bar replay is a few hundred
+//! transactions, not a million.
+
+use std::collections::HashMap;
+use tokio::sync::mpsc::Sender;
+use tradelab_core::{Money, OrderIntent, Sizing, Symbol, Timestamp};
+use tradelab_engine::report::ReportSink;
+use tradelab_engine::{EventSink, RejectReason, RunEvent};
+use tradelab_store::{AuditBatch, DecisionRow, EquityRow, EventRow, OrderRow, OrderStatus};
+
+/// Rows per batch (one transaction each).
+pub const DEFAULT_BATCH_ROWS: usize = 20_000;
+
+/// Writes a run's events to the store (through `tx`) and builds its report.
+pub struct StoreSink {
+    batch: AuditBatch,
+    batch_rows: usize,
+    tx: Sender<AuditBatch>,
+    seq: i64,
+    orders: HashMap<u64, OrderIntent>,
+    /// The report builder fed with the same events.
+    pub report: ReportSink,
+    /// Set when the writer has gone away (its error is reported by the runner).
+    pub closed: bool,
+}
+
+impl StoreSink {
+    /// A sink sending batches of about `batch_rows` rows to `tx`.
+    pub fn new(tx: Sender<AuditBatch>, batch_rows: usize, steps: usize) -> Self {
+        StoreSink {
+            batch: AuditBatch::default(),
+            batch_rows: batch_rows.max(1),
+            tx,
+            seq: 0,
+            orders: HashMap::new(),
+            report: ReportSink::with_capacity(steps),
+            closed: false,
+        }
+    }
+
+    /// Sends what is buffered.
+    pub fn flush(&mut self) {
+        if self.batch.is_empty() || self.closed {
+            return;
+        }
+        let batch = std::mem::take(&mut self.batch);
+        if self.tx.blocking_send(batch).is_err() {
+            self.closed = true;
+        }
+    }
+
+    fn next_seq(&mut self) -> i64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    fn event(&mut self, ts: Timestamp, kind: &str, detail: serde_json::Value) {
+        let seq = self.next_seq();
+        self.batch.events.push(EventRow {
+            seq,
+            ts,
+            kind: kind.to_string(),
+            detail,
+        });
+    }
+
+    fn order_row(
+        intent: &OrderIntent,
+        id: Option<u64>,
+        ts: Timestamp,
+        status: OrderStatus,
+    ) -> OrderRow {
+        OrderRow {
+            order_id: id.and_then(|i| i64::try_from(i).ok()),
+            client_order_id: None,
+            ts,
+            symbol: intent.symbol.clone(),
+            side: intent.side,
+            order_type: intent.order_type,
+            qty: match intent.sizing {
+                Sizing::Shares(q) => Some(q),
+                _ => None,
+            },
+            sizing: intent.sizing,
+            status,
+            reject_rule: None,
+            reject_reason: None,
+        }
+    }
+
+    fn maybe_flush(&mut self) {
+        if self.batch.len() >= self.batch_rows {
+            self.flush();
+        }
+    }
+}
+
+fn action(intent: &OrderIntent) -> String {
+    format!("{} {} ({})", intent.side, intent.sizing, intent.order_type)
+}
+
+impl EventSink for StoreSink {
+    fn on_equity(&mut self, ts: Timestamp, equity: f64, invested: bool) {
+        self.report.on_equity(ts, equity, invested);
+        self.batch.equity.push(EquityRow {
+            ts,
+            equity: Money::from_f64(equity).unwrap_or(Money::ZERO),
+            invested,
+        });
+        self.maybe_flush();
+    }
+
+    fn on_event(&mut self, event: &RunEvent) {
+        self.report.on_event(event);
+        match event {
+            RunEvent::Decision { ts, intent } => {
+                let seq = self.next_seq();
+                self.batch.decisions.push(DecisionRow {
+                    seq,
+                    ts: *ts,
+                    symbol: Some(intent.symbol.clone()),
+                    action: action(intent),
+                    quantity: match intent.sizing {
+                        Sizing::Shares(q) => Some(q),
+                        _ => None,
+                    },
+                    reasoning: intent.reason.to_string(),
+                    inputs: serde_json::to_value(intent).unwrap_or_default(),
+                });
+            }
+            RunEvent::OrderAccepted { order } => {
+                self.orders.insert(order.id.0, order.intent.clone());
+                let row =
+                    Self::order_row(&order.intent, Some(order.id.0), order.created_at, OrderStatus::Accepted);
+                self.batch.orders.push(row);
+            }
+            RunEvent::OrderRejected {
+                ts,
+                order_id,
+                intent,
+                reason,
+            } => {
+                let mut row =
+                    Self::order_row(intent, order_id.map(|o| o.0), *ts, OrderStatus::Rejected);
+                row.reject_rule = Some(match reason {
+                    RejectReason::Risk { rule, .. } => rule.clone(),
+                    other => other.kind().to_string(),
+                });
+                row.reject_reason = Some(reason.to_string());
+                self.batch.orders.push(row);
+            }
+            RunEvent::OrderCancelled {
+                ts,
+                order_id,
+                reason,
+            } => {
+                if let Some(intent) = self.orders.remove(&order_id.0) {
+                    let mut row =
+                        Self::order_row(&intent, Some(order_id.0), *ts, OrderStatus::Cancelled);
+                    row.reject_reason = Some(reason.clone());
+                    self.batch.orders.push(row);
+                }
+            }
+            RunEvent::Fill { fill } => {
+                if let Some(intent) = self.orders.get(&fill.order_id.0) {
+                    let mut row =
+                        Self::order_row(intent, Some(fill.order_id.0), fill.ts, OrderStatus::Filled);
+                    row.qty = Some(fill.qty);
+                    self.batch.orders.push(row);
+                }
+                self.batch.fills.push(fill.clone());
+            }
+            RunEvent::TradeClosed { trade } => {
+                let detail = serde_json::to_value(trade).unwrap_or_default();
+                self.event(trade.exit_ts, "trade_closed", detail);
+            }
+            RunEvent::Risk { ts, risk } => {
+                let detail = serde_json::to_value(risk).unwrap_or_default();
+                self.event(*ts, "risk", detail);
+            }
+            RunEvent::RunFinished { ts, .. } => {
+                let detail = serde_json::to_value(event).unwrap_or_default();
+                self.event(*ts, "run_finished", detail);
+            }
+            RunEvent::PositionChanged { .. } | RunEvent::EquityPoint { .. } => {}
+        }
+        self.maybe_flush();
+    }
+}
+
+/// Symbols as text, for messages.
+pub(crate) fn symbols_text(symbols: &[Symbol]) -> String {
+    symbols
+        .iter()
+        .map(Symbol::as_str)
+        .collect::<Vec<_>>()
+        .join(",")
+}
