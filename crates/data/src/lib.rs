@@ -42,13 +42,18 @@
 //!
 //! # Speed
 //! Files without any `"` take a fast path: memory-mapped, split into
-//! newline-aligned chunks parsed on scoped threads (one per core, up to 8), each
-//! line walked once by a scanner that parses plain decimals in place (correctly
-//! rounded, bit-identical to fast-float2) and dates with a hand-written parser.
-//! Any row the scanner is unsure about (quotes, exponents, signs, spaces, errors)
-//! goes to the general row parser, which is also what the `csv`-crate path (taken
-//! for files containing quotes) uses — so both paths give identical bars, errors
-//! and line numbers (property-tested).
+//! newline-aligned chunks parsed on scoped threads (one per core, up to 8). One
+//! parallel pass counts the lines of each chunk (and looks for quotes), so each
+//! thread writes its rows straight into its share of one output buffer, which
+//! becomes the series without a copy. A scanner walks each row once, straight
+//! from the file bytes: `YYYY-MM-DD[ HH:MM:SS]` dates are read in place (the day
+//! is cached between rows), plain decimals by SWAR (correctly rounded,
+//! bit-identical to fast-float2), and the line end is found on the way. Time
+//! order is tracked while parsing, so sorted files skip the sort and duplicate
+//! checks. Any row the scanner is unsure about (quotes, exponents, signs, spaces,
+//! other layouts, errors) goes to the general row parser, which is also what the
+//! `csv`-crate path (taken for files containing quotes) uses — so both paths give
+//! identical bars, errors and line numbers (property-tested).
 //!
 //! # Ticks
 //! See [`load_ticks`], [`aggregate_ticks`], [`Session`] and [`write_agg_csv`].

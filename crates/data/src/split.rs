@@ -468,3 +468,45 @@ pub(crate) fn trim(f: &[u8]) -> &[u8] {
 pub(crate) fn show(f: &[u8]) -> String {
     String::from_utf8_lossy(trim(f)).into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn census_counts_lines_and_finds_quotes() {
+        let mut text = Vec::new();
+        for i in 0..20_000 {
+            text.extend_from_slice(format!("{i},x\n").as_bytes());
+        }
+        assert_eq!(census(&text), (20_000, false));
+        text.extend_from_slice(b"last");
+        assert_eq!(census(&text), (20_001, false));
+        text.push(b'"');
+        assert_eq!(census(&text), (20_001, true));
+        let mut quoted = vec![b'a'; 9_000];
+        quoted[8_500] = b'"';
+        assert_eq!(census(&quoted), (1, true));
+        assert_eq!(census(b""), (0, false));
+        assert_eq!(census(b"\n\n"), (2, false));
+    }
+
+    #[test]
+    fn lines_store_runs_and_give_every_line() {
+        let want: Vec<u32> = vec![2, 3, 4, 7, 8, 20, 21, 22, 23, 5];
+        let mut lines = Lines::default();
+        want.iter().for_each(|&l| lines.push(l));
+        assert_eq!(lines.runs.len(), 4);
+        assert_eq!(lines.to_vec(), want);
+        let mut joined = Lines::default();
+        joined.push(0);
+        joined.push(1);
+        let mut tail = Lines::default();
+        [2, 3, 9].iter().for_each(|&l| tail.push(l));
+        joined.extend(&tail);
+        assert_eq!(joined.to_vec(), vec![0, 1, 2, 3, 9]);
+        assert_eq!(joined.runs.len(), 2);
+        joined.shift(10);
+        assert_eq!(joined.iter().collect::<Vec<_>>(), vec![10, 11, 12, 13, 19]);
+    }
+}

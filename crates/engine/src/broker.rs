@@ -13,7 +13,7 @@ use crate::config::{Commission, RunConfig};
 use crate::event::RejectReason;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
-use tradelab_core::money::decimal_to_f64;
+use tradelab_core::money::{decimal_to_f64, exact};
 use tradelab_core::{Bar, Money, Order, OrderType, Price, Quantity, Side, Sizing};
 
 /// Why a fill price was chosen, before slippage.
@@ -107,7 +107,10 @@ pub(crate) fn slipped(base: Price, side: Side, slips: bool, bps: Decimal) -> Pri
 /// Commission for one fill.
 pub(crate) fn commission(c: &Commission, price: Price, qty: Quantity) -> Money {
     let units = qty.get().abs();
-    let fee = c.rate * price.get() * units + c.per_share * units;
+    let fee = exact::add(
+        exact::mul(exact::mul(c.rate, price.get()), units),
+        exact::mul(c.per_share, units),
+    );
     Money(fee.max(c.minimum))
 }
 

@@ -7,6 +7,7 @@ use crate::event::{EventSink, RejectReason, Rejection, RunEvent};
 use crate::portfolio::{LedgerFill, Portfolio};
 use crate::risk_engine::{self, AutoExit, ExitKind, Proposed, RiskEngine, RiskEvent, Verdict};
 use rust_decimal::Decimal;
+use tradelab_core::money::exact;
 use tradelab_core::{
     BarSeries, Fill, Money, Order, OrderId, OrderIntent, OrderType, Price, Quantity, Side, Sizing,
     Timestamp,
@@ -380,7 +381,7 @@ impl RunState<'_> {
             self.reject(now, Some(order.id), order.intent, reason);
             return;
         }
-        if side == Side::Buy && position + qty.get() > Decimal::ZERO {
+        if side == Side::Buy && exact::add(position, qty.get()) > Decimal::ZERO {
             let needed = price * qty + broker::commission(commission, price, qty);
             if needed > self.portfolio.cash() {
                 let reason = RejectReason::InsufficientCash {
@@ -443,7 +444,10 @@ impl RunState<'_> {
                 qty,
                 price,
                 commission,
-                slippage: Money((price.get() - base.get()).abs() * qty.get()),
+                slippage: Money(exact::mul(
+                    exact::sub(price.get(), base.get()).abs(),
+                    qty.get(),
+                )),
             },
         });
         self.sink.on_event(&RunEvent::PositionChanged {

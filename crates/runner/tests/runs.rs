@@ -1,0 +1,206 @@
+//! Specifications of durable runs, on SQLite and (when configured) PostgreSQL: the
+//! same test bodies on both backends.
+
+#[path = "../../store/tests/common/mod.rs"]
+mod common;
+
+use serde_json::json;
+use tradelab_core::{Bar, BarSeries, Money, Symbol, Timeframe, Timestamp};
+use tradelab_engine::risk::RuleSet;
+use tradelab_runner::{
+    ExecutionSettings, Runner, RunnerError, StartRun, compare, rules_from_specs, rules_to_specs,
+};
+use tradelab_store::{
+    DeciderConfig, ImportMode, ModelId, ModelSpec, NewUser, Role, RunStatus, Store,
+};
+
+fn walk(symbol: &str, n: usize, seed: u64) -> BarSeries {
+    let mut state = seed | 1;
+    let mut cents: i64 = 10_000;
+    let bars = (0..n)
+        .map(|k| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let open = cents;
+            cents = (cents + (state % 201) as i64 - 100).max(500);
+            Bar::new(
+                Timestamp::from_secs(946_684_800 + 86_400 * k as i64),
+                open as f64 / 100.0,
+                (open.max(cents) + 30) as f64 / 100.0,
+                (open.min(cents) - 30) as f64 / 100.0,
+                cents as f64 / 100.0,
+                1000.0,
+            )
+            .unwrap()
+        })
+        .collect();
+    BarSeries::new(Symbol::new(symbol).unwrap(), bars).unwrap()
+}
+
+async fn model(store: &Store, name: &str, rules: &str) -> ModelId {
+    let user = match store.users().find_by_email("t@x.io").await.unwrap() {
+        Some(u) => u,
+        None => store
+            .users()
+            .create(&NewUser {
+                email: "t@x.io".into(),
+                password_hash: "!".into(),
+                role: Role::User,
+                display_name: "t".into(),
+            })
+            .await
+            .unwrap(),
+    };
+    let settings = ExecutionSettings {
+        allow_short: true,
+        commission: tradelab_engine::Commission {
+            rate: "0.001".parse().unwrap(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let spec = ModelSpec {
+        name: name.into(),
+        description: String::new(),
+        decider: DeciderConfig {
+            kind: "sma_cross".into(),
+            params: json!({"fast": "5", "slow": "20"}),
+        },
+        initial_cash: Money::from(10_000),
+        allowed_symbols: vec![],
+        rules_text: String::new(),
+        instructions: String::new(),
+        fill_model: settings.to_json(),
+    };
+    let m = store.models().create(user.id, &spec).await.unwrap();
+    let set = RuleSet::from_toml_str(rules, "t.toml").unwrap();
+    for r in rules_to_specs(&set) {
+        store.rules().create(m.id, &r).await.unwrap();
+    }
+    m.id
+}
+
+async fn import(store: &Store, s: &BarSeries) {
+    store
+        .bars()
+        .import_series(s, Timeframe::DAY, ImportMode::KeepExisting)
+        .await
+        .unwrap();
+}
+
+const STOP: &str = "[[rule]]\nname = \"stop\"\nkind = \"stop_loss_pct\"\npct = 1\n";
+
+store_test!(run_persists_its_audit_trail_and_report, |db| {
+    let s = walk("RW", 600, 7);
+    import(&db.store, &s).await;
+    let m = model(&db.store, "trend", STOP).await;
+    let mut req = StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY);
+    req.batch_rows = 100; // many small transactions
+    let f = Runner::new(&db.store).start(req, None).await.unwrap();
+    assert_eq!(f.run.status, RunStatus::Completed);
+    assert_eq!(f.run.number, 1);
+    let counts = db.store.audit().counts(f.run.id).await.unwrap();
+    let text = format!("{counts:?}");
+    assert!(text.contains("equity: 600"), "{text}");
+    let fills = db.store.audit().fills(f.run.id).await.unwrap();
+    assert_eq!(fills.len(), f.report.fills);
+    assert!(f.report.fills > 10);
+    let equity = db.store.audit().equity(f.run.id).await.unwrap();
+    assert_eq!(equity.len(), 600);
+    let last = equity.last().unwrap().equity;
+    assert!((last.to_f64() - f.report.final_equity).abs() < 0.01);
+    let summary = f.run.summary.as_ref().unwrap();
+    assert_eq!(summary["closed_trades"], json!(f.report.closed_trades));
+    let auto_exits: usize = f.report.auto_exits.values().sum();
+    let risk_rows = db.store.audit().events(f.run.id).await.unwrap().iter().filter(|e| e.kind == "risk").count();
+    assert!(auto_exits > 0, "{:?}", f.report.auto_exits);
+    assert_eq!(risk_rows, auto_exits);
+});
+
+store_test!(snapshot_does_not_change_when_the_model_is_edited, |db| {
+    let s = walk("RW", 200, 3);
+    import(&db.store, &s).await;
+    let m = model(&db.store, "snap", STOP).await;
+    let f = Runner::new(&db.store)
+        .start(StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY), None)
+        .await
+        .unwrap();
+    let mut spec = db.store.models().get(m).await.unwrap().spec;
+    spec.decider.params = json!({"fast": "2", "slow": "3"});
+    db.store.models().update(m, &spec).await.unwrap();
+    for r in db.store.rules().list(m).await.unwrap() {
+        db.store.rules().delete(r.id).await.unwrap();
+    }
+    let again = db.store.runs().get(f.run.id).await.unwrap();
+    assert_eq!(again.snapshot.decider.params, json!({"fast": "5", "slow": "20"}));
+    assert_eq!(again.snapshot.rules.len(), 1);
+});
+
+store_test!(replay_runs_the_same_data_with_other_rules_and_links_its_parent, |db| {
+    let s = walk("RW", 400, 11);
+    import(&db.store, &s).await;
+    let m = model(&db.store, "replayed", STOP).await;
+    let runner = Runner::new(&db.store);
+    let first = runner
+        .start(StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY), None)
+        .await
+        .unwrap();
+    let other = RuleSet::from_toml_str(
+        "[[rule]]\nname = \"stop\"\nkind = \"stop_loss_pct\"\npct = 2\n\n[[rule]]\nname = \"target\"\nkind = \"take_profit_pct\"\npct = 2\n",
+        "o.toml",
+    )
+    .unwrap();
+    let second = runner.replay(first.run.id, other, None).await.unwrap();
+    assert_eq!(second.run.parent, Some(first.run.id));
+    assert_eq!(second.run.number, 2);
+    assert_eq!(second.run.snapshot.data_fingerprint, first.run.snapshot.data_fingerprint);
+    assert_eq!(second.run.snapshot.decider, first.run.snapshot.decider);
+    let rules = rules_from_specs(&second.run.snapshot.rules, "").unwrap();
+    assert_eq!(rules.rules.len(), 2);
+    let c = compare(&[first.run.clone(), second.run.clone()], vec!["a".into(), "b".into()]);
+    let diffs: Vec<&str> = c.differences.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(diffs, vec!["rules[stop]", "rules[target]"], "only the rules differ");
+    assert_ne!(first.report.final_equity, second.report.final_equity);
+});
+
+store_test!(identical_runs_give_identical_results, |db| {
+    let s = walk("RW", 300, 5);
+    import(&db.store, &s).await;
+    let m = model(&db.store, "det", STOP).await;
+    let runner = Runner::new(&db.store);
+    let a = runner
+        .start(StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY), None)
+        .await
+        .unwrap();
+    let b = runner
+        .start(StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY), None)
+        .await
+        .unwrap();
+    assert_eq!(a.run.summary, b.run.summary);
+    assert_eq!(
+        db.store.audit().fills(a.run.id).await.unwrap(),
+        db.store.audit().fills(b.run.id).await.unwrap()
+    );
+});
+
+store_test!(missing_bars_fail_clearly_and_store_no_run, |db| {
+    let m = model(&db.store, "empty", STOP).await;
+    let err = Runner::new(&db.store)
+        .start(StartRun::new(m, vec![Symbol::new("NOPE").unwrap()], Timeframe::DAY), None)
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(err, RunnerError::NoBars { .. }), "{err}");
+    assert!(err.to_string().contains("tradelab data import"));
+    assert!(db.store.runs().list_by_model(m).await.unwrap().is_empty());
+});
+
+store_test!(unknown_model_is_not_found, |db| {
+    let err = Runner::new(&db.store)
+        .start(StartRun::new(ModelId(999), vec![], Timeframe::DAY), None)
+        .await
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("999"), "{err}");
+});
