@@ -118,8 +118,26 @@ pub mod exact {
         make(ma + mb, scale)
     }
 
+    #[cold]
+    #[inline(never)]
+    fn slow_add(a: Decimal, b: Decimal) -> Decimal {
+        a + b
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn slow_sub(a: Decimal, b: Decimal) -> Decimal {
+        a - b
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn slow_mul(a: Decimal, b: Decimal) -> Decimal {
+        a * b
+    }
+
     /// `a + b`, identical to the `rust_decimal` operator.
-    #[inline]
+    #[inline(always)]
     pub fn add(a: Decimal, b: Decimal) -> Decimal {
         if a.is_zero() {
             return b;
@@ -127,11 +145,14 @@ pub mod exact {
         if b.is_zero() {
             return a;
         }
-        sum_nonzero(a, b, false).unwrap_or_else(|| a + b)
+        match sum_nonzero(a, b, false) {
+            Some(d) => d,
+            None => slow_add(a, b),
+        }
     }
 
     /// `a − b`, identical to the `rust_decimal` operator.
-    #[inline]
+    #[inline(always)]
     pub fn sub(a: Decimal, b: Decimal) -> Decimal {
         if a.is_zero() {
             return if b.is_zero() { b } else { -b };
@@ -139,11 +160,14 @@ pub mod exact {
         if b.is_zero() {
             return a;
         }
-        sum_nonzero(a, b, true).unwrap_or_else(|| a - b)
+        match sum_nonzero(a, b, true) {
+            Some(d) => d,
+            None => slow_sub(a, b),
+        }
     }
 
     /// `a × b`, identical to the `rust_decimal` operator.
-    #[inline]
+    #[inline(always)]
     pub fn mul(a: Decimal, b: Decimal) -> Decimal {
         if a.is_zero() || b.is_zero() {
             return Decimal::ZERO;
@@ -164,7 +188,7 @@ pub mod exact {
                 scale,
             );
         }
-        a * b
+        slow_mul(a, b)
     }
 }
 

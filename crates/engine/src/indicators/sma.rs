@@ -56,11 +56,18 @@ impl Sma {
 
     /// Adds the next value; returns the mean of the last `period` values once there are
     /// that many.
-    #[inline]
+    #[inline(always)]
     pub fn update(&mut self, x: f64) -> Option<f64> {
         if self.nobs == self.period {
-            return Some(self.roll(x));
+            Some(self.roll(x))
+        } else {
+            self.warm_up(x)
         }
+    }
+
+    /// `update` while the window is not full yet.
+    #[inline(never)]
+    fn warm_up(&mut self, x: f64) -> Option<f64> {
         self.window.push(x);
         self.pos += 1;
         if self.pos == self.period {
@@ -72,7 +79,7 @@ impl Sma {
 
     /// Steady state (window full): the same operations as `remove(old)` then `add(x)`
     /// in that order, with the count staying at `period`.
-    #[inline]
+    #[inline(always)]
     fn roll(&mut self, x: f64) -> f64 {
         let slot = &mut self.window[self.pos];
         let old = std::mem::replace(slot, x);
@@ -144,18 +151,6 @@ impl Sma {
             self.same_run = 1;
         }
         self.prev = x;
-    }
-
-    #[inline]
-    fn remove(&mut self, x: f64) {
-        self.nobs -= 1;
-        let y = -x - self.comp_remove;
-        let t = self.sum + y;
-        self.comp_remove = t - self.sum - y;
-        self.sum = t;
-        if x.is_sign_negative() {
-            self.neg_ct -= 1;
-        }
     }
 }
 

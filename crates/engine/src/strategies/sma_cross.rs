@@ -63,6 +63,27 @@ struct State {
     prev: (f64, f64),
 }
 
+impl State {
+    /// Feeds one close to both averages; returns the cross it completes, if any, with
+    /// the averages' values.
+    #[inline(always)]
+    fn feed(&mut self, close: f64) -> Option<(Side, f64, f64)> {
+        let (f, s) = (self.fast.update(close), self.slow.update(close));
+        let (Some(f), Some(s)) = (f, s) else {
+            return None;
+        };
+        let (pf, ps) = self.prev;
+        self.prev = (f, s);
+        if pf < ps && f > s {
+            Some((Side::Buy, f, s))
+        } else if pf > ps && f < s {
+            Some((Side::Sell, f, s))
+        } else {
+            None
+        }
+    }
+}
+
 impl SmaCross {
     /// A crossover of SMA(`fast`) and SMA(`slow`); needs `1 <= fast < slow`.
     pub fn new(fast: usize, slow: usize, allow_short: bool) -> Result<Self, StrategyError> {
@@ -112,23 +133,20 @@ impl Decider for SmaCross {
         }
         for &i in ctx.updated {
             let st = &mut self.states[i];
-            let mut cross = None;
-            for bar in unseen_bars(&mut st.seen, &ctx.view, i) {
-                let close = bar.close();
-                let (f, s) = (st.fast.update(close), st.slow.update(close));
-                let (Some(f), Some(s)) = (f, s) else {
-                    continue;
-                };
-                let (pf, ps) = st.prev;
-                cross = if pf < ps && f > s {
-                    Some((Side::Buy, f, s))
-                } else if pf > ps && f < s {
-                    Some((Side::Sell, f, s))
-                } else {
-                    None
-                };
-                st.prev = (f, s);
-            }
+            let bars = ctx.view.bars(i);
+            let cross = if let [.., last] = bars
+                && bars.len() == st.seen + 1
+            {
+                // The usual case: exactly one new bar.
+                st.seen = bars.len();
+                st.feed(last.close())
+            } else {
+                let mut cross = None;
+                for bar in unseen_bars(&mut st.seen, &ctx.view, i) {
+                    cross = st.feed(bar.close());
+                }
+                cross
+            };
             let Some((side, f, s)) = cross else { continue };
             let sizing = match (side, self.allow_short, Holding::of(ctx, i)) {
                 (Side::Buy, _, _) | (Side::Sell, true, _) => Sizing::AllIn,
