@@ -35,7 +35,9 @@ pub use ids::{ModelId, RuleId, RunId, UserId};
 pub use migrate::SCHEMA_VERSION;
 pub use models::{DeciderConfig, Model, ModelSpec, Models};
 pub use rules::{Rule, RuleOrigin, RuleSpec, Rules};
-pub use runs::{NewRun, Run, RunMode, RunSource, RunStatus, Runs, StrategySnapshot};
+pub use runs::{
+    NewRun, Run, RunMode, RunSource, RunStatus, Runs, STALE_AFTER_SECS, StrategySnapshot, worker_id,
+};
 pub use settings::Settings;
 pub use store::{SQLITE_FILE, Store, StoreConfig, redact_url};
 pub use users::{NewUser, Role, User, Users};

@@ -294,15 +294,26 @@ impl Runs<'_> {
         })
     }
 
-    /// Moves a queued run to `running` and stamps its start.
+    /// Moves a queued run to `running`, stamps its start and records this process as
+    /// the one running it.
     pub async fn start(&self, id: RunId) -> Result<Run> {
+        self.start_by(id, &worker_id(std::process::id())).await
+    }
+
+    /// [`Runs::start`] on behalf of another worker (`host:pid`).
+    pub async fn start_by(&self, id: RunId, worker: &str) -> Result<Run> {
         let sql = concat!(
-            "UPDATE runs SET status = 'running', started_at_ns = $2 \
+            "UPDATE runs SET status = 'running', started_at_ns = $2, worker = $3 \
              WHERE id = $1 AND status = 'queued' RETURNING ",
             cols!()
         );
         let row = with_pool!(self.store, p => {
-            let row = sqlx::query(sql).bind(id.0).bind(now().nanos()).fetch_optional(p).await?;
+            let row = sqlx::query(sql)
+                .bind(id.0)
+                .bind(now().nanos())
+                .bind(worker)
+                .fetch_optional(p)
+                .await?;
             row.as_ref().map(from_row).transpose()?
         });
         match row {
@@ -348,16 +359,45 @@ impl Runs<'_> {
         }
     }
 
-    /// Marks every run left `running` (by a process that ended) as `interrupted`,
-    /// ending it at its last committed event (or its start). Call once at startup.
+    /// Marks runs left `running` by a process that ended as `interrupted`, ending each
+    /// at its last committed event (or its start). A run belongs to a process that
+    /// ended when its worker is on this host and no longer alive, when it has no worker
+    /// recorded, or when its worker is on another host and it wrote nothing for
+    /// [`STALE_AFTER_SECS`]. Call once at startup; runs of live processes are left alone.
     pub async fn mark_interrupted_runs(&self) -> Result<Vec<RunId>> {
+        let select = "SELECT id, worker, COALESCE(last_event_at_ns, started_at_ns, created_at_ns) AS seen \
+                      FROM runs WHERE status = 'running'";
+        let running: Vec<(i64, Option<String>, i64)> = with_pool!(self.store, p => {
+            sqlx::query_as(select).fetch_all(p).await?
+        });
+        let host = host_name();
+        let stale_before = now().nanos() - STALE_AFTER_SECS * 1_000_000_000;
+        let dead: Vec<i64> = running
+            .into_iter()
+            .filter(
+                |(_, worker, seen)| match worker.as_deref().and_then(|w| w.rsplit_once(':')) {
+                    None => true,
+                    Some((h, pid)) if h == host => {
+                        pid.parse::<u32>().map_or(true, |p| !pid_alive(p))
+                    }
+                    Some(_) => *seen < stale_before,
+                },
+            )
+            .map(|(id, _, _)| id)
+            .collect();
         let sql = "UPDATE runs SET status = 'interrupted', \
                    status_reason = 'the process ended while the run was running', \
                    ended_at_ns = COALESCE(last_event_at_ns, started_at_ns, created_at_ns) \
-                   WHERE status = 'running' RETURNING id";
-        let mut ids: Vec<RunId> = with_pool!(self.store, p => {
-            sqlx::query_scalar::<_, i64>(sql).fetch_all(p).await?.into_iter().map(RunId).collect()
-        });
+                   WHERE status = 'running' AND id = $1";
+        let mut ids = Vec::with_capacity(dead.len());
+        for id in dead {
+            let changed = with_pool!(self.store, p => {
+                sqlx::query(sql).bind(id).execute(p).await?.rows_affected()
+            });
+            if changed == 1 {
+                ids.push(RunId(id));
+            }
+        }
         ids.sort();
         Ok(ids)
     }
@@ -371,5 +411,36 @@ impl Runs<'_> {
             },
             Err(e) => e,
         }
+    }
+}
+
+/// A run on another host that wrote nothing for this long is taken as crashed.
+pub const STALE_AFTER_SECS: i64 = 600;
+
+/// This machine's name (for worker ids).
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// `host:pid` of process `pid` on this machine: who runs a run.
+pub fn worker_id(pid: u32) -> String {
+    format!("{}:{pid}", host_name())
+}
+
+/// Whether process `pid` exists on this machine.
+fn pid_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    if cfg!(target_os = "linux") {
+        std::path::Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        // Without /proc, assume alive: a stale run is then caught by its age instead.
+        true
     }
 }

@@ -209,9 +209,15 @@ store_test!(
         let with_events = runs.create(&new_run(m.id)).await.unwrap();
         let silent = runs.create(&new_run(m.id)).await.unwrap();
         let finished = runs.create(&new_run(m.id)).await.unwrap();
+        // Started by a process of this host that no longer exists (pids never reach
+        // u32::MAX), as after a crash.
+        let gone = tradelab_store::worker_id(u32::MAX - 1);
         for r in [&with_events, &silent, &finished] {
-            runs.start(r.id).await.unwrap();
+            runs.start_by(r.id, &gone).await.unwrap();
         }
+        // A run of this (live) process is not touched.
+        let alive = runs.create(&new_run(m.id)).await.unwrap();
+        runs.start(alive.id).await.unwrap();
         runs.finish(finished.id, RunStatus::Completed, None, None)
             .await
             .unwrap();
@@ -246,6 +252,7 @@ store_test!(
             RunStatus::Completed
         );
         assert!(runs.mark_interrupted_runs().await.unwrap().is_empty());
+        assert_eq!(runs.get(alive.id).await.unwrap().status, RunStatus::Running);
         assert_eq!(
             runs.list_by_status(RunStatus::Interrupted)
                 .await
