@@ -4,11 +4,11 @@ use crate::args::{AggregateArgs, BadRow, DataCommand, InspectArgs, SessionArg};
 use crate::backtest::{csv_options, parse_tz};
 use crate::store_args::StoreArgs;
 use crate::store_ctx;
-use tradelab_store::ImportMode;
 use anyhow::{Context, Result};
 use std::io::BufWriter;
 use tradelab_core::{Symbol, Timeframe};
 use tradelab_data::{BadRowPolicy, Session, TickOptions};
+use tradelab_store::ImportMode;
 
 /// Runs a data subcommand.
 pub fn run(cmd: DataCommand, store: &StoreArgs) -> Result<()> {
@@ -18,13 +18,28 @@ pub fn run(cmd: DataCommand, store: &StoreArgs) -> Result<()> {
         DataCommand::Import(a) => store_ctx::runtime()?.block_on(async {
             let ctx = store_ctx::open(store).await?;
             let tz = parse_tz(&a.csv.tz)?;
-            let symbol = a.symbol.as_deref().map(Symbol::new).transpose().context("--symbol")?;
+            let symbol = a
+                .symbol
+                .as_deref()
+                .map(Symbol::new)
+                .transpose()
+                .context("--symbol")?;
             let tf = a
                 .timeframe
                 .as_deref()
-                .map(|t| t.parse::<Timeframe>().with_context(|| format!("--timeframe {t:?}")))
+                .map(|t| {
+                    t.parse::<Timeframe>()
+                        .with_context(|| format!("--timeframe {t:?}"))
+                })
                 .transpose()?;
-            import_file(&ctx, &a.file, &csv_options(&a.csv, &tz, symbol), tf, a.replace).await
+            import_file(
+                &ctx,
+                &a.file,
+                &csv_options(&a.csv, &tz, symbol),
+                tf,
+                a.replace,
+            )
+            .await
         }),
         DataCommand::List => store_ctx::runtime()?.block_on(async {
             let ctx = store_ctx::open(store).await?;
@@ -54,12 +69,17 @@ fn detect_timeframe(series: &[tradelab_core::BarSeries]) -> Result<Timeframe> {
     }
     let mut gaps: Vec<i64> = series
         .iter()
-        .flat_map(|s| s.bars().windows(2).map(|w| w[1].ts().nanos() - w[0].ts().nanos()))
+        .flat_map(|s| {
+            s.bars()
+                .windows(2)
+                .map(|w| w[1].ts().nanos() - w[0].ts().nanos())
+        })
         .collect();
     gaps.sort_unstable();
     let median = gaps.get(gaps.len() / 2).copied().unwrap_or(60_000_000_000);
-    Timeframe::from_secs(median / 1_000_000_000)
-        .ok_or_else(|| anyhow::anyhow!("cannot tell the bar timeframe from the data; pass --timeframe"))
+    Timeframe::from_secs(median / 1_000_000_000).ok_or_else(|| {
+        anyhow::anyhow!("cannot tell the bar timeframe from the data; pass --timeframe")
+    })
 }
 
 /// Imports a bar file into the store, idempotently, and says what changed.
@@ -76,7 +96,11 @@ pub async fn import_file(
         Some(t) => t,
         None => detect_timeframe(&loaded.series)?,
     };
-    let mode = if replace { ImportMode::Replace } else { ImportMode::KeepExisting };
+    let mode = if replace {
+        ImportMode::Replace
+    } else {
+        ImportMode::KeepExisting
+    };
     for s in &loaded.series {
         let r = ctx.store.bars().import_series(s, tf, mode).await?;
         let what = if r.inserted == 0 && r.conflicting == 0 && r.replaced == 0 {

@@ -3,8 +3,8 @@
 mod args;
 mod backtest;
 mod data_cmd;
-mod output;
 mod models_cmd;
+mod output;
 mod rules_cmd;
 mod runs_cmd;
 mod store_args;

@@ -180,7 +180,12 @@ async fn create(
     Ok(())
 }
 
-async fn edit(ctx: &Ctx, model: &str, rename: Option<String>, settings: ModelSettings) -> Result<()> {
+async fn edit(
+    ctx: &Ctx,
+    model: &str,
+    rename: Option<String>,
+    settings: ModelSettings,
+) -> Result<()> {
     let m = ctx.model(model).await?;
     let mut spec = m.spec.clone();
     if let Some(n) = rename {
@@ -188,14 +193,19 @@ async fn edit(ctx: &Ctx, model: &str, rename: Option<String>, settings: ModelSet
     }
     apply(&mut spec, settings)?;
     let updated = ctx.store.models().update(m.id, &spec).await?;
-    println!("updated model {} (runs keep the snapshot they ran with)", updated.spec.name);
+    println!(
+        "updated model {} (runs keep the snapshot they ran with)",
+        updated.spec.name
+    );
     Ok(())
 }
 
 async fn list(ctx: &Ctx) -> Result<()> {
     let models = ctx.store.models().list_by_owner(ctx.user.id).await?;
     if models.is_empty() {
-        println!("no models yet; create one with `tradelab models create NAME --strategy sma_cross`");
+        println!(
+            "no models yet; create one with `tradelab models create NAME --strategy sma_cross`"
+        );
     }
     for m in models {
         let runs = ctx.store.runs().list_by_model(m.id).await?.len();
@@ -217,7 +227,10 @@ async fn show(ctx: &Ctx, model: &str) -> Result<()> {
     if !m.spec.description.is_empty() {
         println!("description  {}", m.spec.description);
     }
-    println!("strategy     {} {}", m.spec.decider.kind, m.spec.decider.params);
+    println!(
+        "strategy     {} {}",
+        m.spec.decider.kind, m.spec.decider.params
+    );
     println!("cash         {}", m.spec.initial_cash);
     println!(
         "execution    fill {}, commission {}, slippage {} bps, shorting {}",
@@ -227,7 +240,14 @@ async fn show(ctx: &Ctx, model: &str) -> Result<()> {
         if exec.allow_short { "allowed" } else { "off" }
     );
     let symbols: Vec<&str> = m.spec.allowed_symbols.iter().map(Symbol::as_str).collect();
-    println!("symbols      {}", if symbols.is_empty() { "any".into() } else { symbols.join(", ") });
+    println!(
+        "symbols      {}",
+        if symbols.is_empty() {
+            "any".into()
+        } else {
+            symbols.join(", ")
+        }
+    );
     if !m.spec.instructions.is_empty() {
         println!("instructions {}", m.spec.instructions);
     }
@@ -269,7 +289,14 @@ async fn rules(ctx: &Ctx, cmd: ModelRulesCommand) -> Result<()> {
             let m = ctx.model(&model).await?;
             let set = load_rules(rules.as_deref(), template.as_deref())?;
             // Check the model's rules with the new ones as a whole before storing any.
-            let mut all: Vec<_> = ctx.store.rules().list(m.id).await?.into_iter().map(|r| r.spec).collect();
+            let mut all: Vec<_> = ctx
+                .store
+                .rules()
+                .list(m.id)
+                .await?
+                .into_iter()
+                .map(|r| r.spec)
+                .collect();
             let new = rules_to_specs(&set);
             all.extend(new.iter().cloned());
             rules_from_specs(&all, "").map_err(|e| anyhow!("model {}: {e}", m.spec.name))?;

@@ -202,7 +202,13 @@ pub fn comparison_table(c: &tradelab_runner::Comparison) -> String {
     let cell = |v: &serde_json::Value| match v {
         serde_json::Value::Number(n) => n
             .as_f64()
-            .map(|x| if x.fract() == 0.0 && x.abs() < 1e15 { format!("{x:.0}") } else { format!("{x:.4}") })
+            .map(|x| {
+                if x.fract() == 0.0 && x.abs() < 1e15 {
+                    format!("{x:.0}")
+                } else {
+                    format!("{x:.4}")
+                }
+            })
             .unwrap_or_else(|| n.to_string()),
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => "n/a".into(),
@@ -221,7 +227,13 @@ pub fn comparison_table(c: &tradelab_runner::Comparison) -> String {
         rows.push(r);
     }
     let widths: Vec<usize> = (0..rows[0].len())
-        .map(|k| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0).min(48))
+        .map(|k| {
+            rows.iter()
+                .map(|r| r[k].chars().count())
+                .max()
+                .unwrap_or(0)
+                .min(48)
+        })
         .collect();
     let mut out = String::new();
     for r in &rows {

@@ -40,18 +40,40 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs) -> Result<()> {
                     let tz = parse_tz(&csv.tz)?;
                     let name = (symbols.len() == 1).then(|| symbols[0].clone());
                     for file in &data {
-                        crate::data_cmd::import_file(&ctx, file, &csv_options(&csv, &tz, name.clone()), Some(tf), false).await?;
+                        crate::data_cmd::import_file(
+                            &ctx,
+                            file,
+                            &csv_options(&csv, &tz, name.clone()),
+                            Some(tf),
+                            false,
+                        )
+                        .await?;
                     }
                 }
                 let mut req = StartRun::new(m.id, symbols, tf);
-                req.from = from.as_deref().map(|t| parse_bound("from", t, false)).transpose()?;
-                req.to = to.as_deref().map(|t| parse_bound("to", t, true)).transpose()?;
+                // Tuning knob (and used by the crash test): audit rows per transaction.
+                if let Some(n) = std::env::var("TRADELAB_BATCH_ROWS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                {
+                    req.batch_rows = n;
+                }
+                req.from = from
+                    .as_deref()
+                    .map(|t| parse_bound("from", t, false))
+                    .transpose()?;
+                req.to = to
+                    .as_deref()
+                    .map(|t| parse_bound("to", t, true))
+                    .transpose()?;
                 let finished = Runner::new(&ctx.store).start(req, Some(progress())).await?;
                 print_finished(&finished, output)
             }
             RunsCommand::List { model } => list(&ctx, model.as_deref()).await,
             RunsCommand::Show { run, output } => show(&ctx, &run, output).await,
-            RunsCommand::Events { run, kind, limit } => events(&ctx, &run, kind.as_deref(), limit).await,
+            RunsCommand::Events { run, kind, limit } => {
+                events(&ctx, &run, kind.as_deref(), limit).await
+            }
             RunsCommand::Trades { run } => trades(&ctx, &run).await,
             RunsCommand::Compare { runs, output } => {
                 let mut list = Vec::new();
@@ -74,13 +96,19 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs) -> Result<()> {
             } => {
                 let parent = ctx.run(&run).await?;
                 if rules.is_none() && template.is_none() {
-                    bail!("give --rules FILE and/or --template NAME: the rules the replay runs with");
+                    bail!(
+                        "give --rules FILE and/or --template NAME: the rules the replay runs with"
+                    );
                 }
                 let set = load_rules(rules.as_deref(), template.as_deref())?;
                 let finished = Runner::new(&ctx.store)
                     .replay(parent.id, set, Some(progress()))
                     .await?;
-                println!("replay of {} → {}", Ctx::label(&parent), Ctx::label(&finished.run));
+                println!(
+                    "replay of {} → {}",
+                    Ctx::label(&parent),
+                    Ctx::label(&finished.run)
+                );
                 print_finished(&finished, output)
             }
         }
@@ -118,7 +146,12 @@ fn print_finished(f: &Finished, output: OutputFormat) -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
         OutputFormat::Table => {
-            println!("Run                        {} (id {}), {}", Ctx::label(&f.run), f.run.id, f.run.status);
+            println!(
+                "Run                        {} (id {}), {}",
+                Ctx::label(&f.run),
+                f.run.id,
+                f.run.status
+            );
             print!("{}", output::report_table(&f.report, &f.outcome));
         }
     }
@@ -140,7 +173,9 @@ async fn list(ctx: &Ctx, model: Option<&str>) -> Result<()> {
                 .and_then(|s| s.get("total_return_pct"))
                 .and_then(serde_json::Value::as_f64)
                 .map_or("".into(), |v| format!("{v:>8.2} %"));
-            let parent = r.parent.map_or(String::new(), |p| format!(" (replay of run {p})"));
+            let parent = r
+                .parent
+                .map_or(String::new(), |p| format!(" (replay of run {p})"));
             println!(
                 "{:>5}  {:<20} {:<11} {:<22} {}{}",
                 r.id.0,
@@ -159,7 +194,11 @@ async fn list(ctx: &Ctx, model: Option<&str>) -> Result<()> {
 }
 
 fn symbols(r: &Run) -> String {
-    r.symbols.iter().map(Symbol::as_str).collect::<Vec<_>>().join(",")
+    r.symbols
+        .iter()
+        .map(Symbol::as_str)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 async fn show(ctx: &Ctx, run: &str, output: OutputFormat) -> Result<()> {
@@ -173,19 +212,42 @@ async fn show(ctx: &Ctx, run: &str, output: OutputFormat) -> Result<()> {
     println!(
         "status       {}{}",
         r.status,
-        r.status_reason.as_deref().map_or(String::new(), |s| format!(" — {s}"))
+        r.status_reason
+            .as_deref()
+            .map_or(String::new(), |s| format!(" — {s}"))
     );
     if let Some(p) = r.parent {
         println!("replay of    run {p}");
     }
     println!("symbols      {}", symbols(&r));
-    println!("strategy     {} {}", r.snapshot.decider.kind, r.snapshot.decider.params);
-    println!("rules        {}", r.snapshot.rules.iter().map(|x| x.name.as_str()).collect::<Vec<_>>().join(", "));
+    println!(
+        "strategy     {} {}",
+        r.snapshot.decider.kind, r.snapshot.decider.params
+    );
+    println!(
+        "rules        {}",
+        r.snapshot
+            .rules
+            .iter()
+            .map(|x| x.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!("execution    {}", r.snapshot.fill_model);
-    println!("data         {}", r.snapshot.data_fingerprint.as_deref().unwrap_or("-"));
+    println!(
+        "data         {}",
+        r.snapshot.data_fingerprint.as_deref().unwrap_or("-")
+    );
     println!("audit        {counts:?}");
     if let Some(s) = &r.summary {
-        for key in ["final_equity", "total_return_pct", "sharpe", "max_drawdown_pct", "closed_trades", "open_trades"] {
+        for key in [
+            "final_equity",
+            "total_return_pct",
+            "sharpe",
+            "max_drawdown_pct",
+            "closed_trades",
+            "open_trades",
+        ] {
             if let Some(v) = s.get(key) {
                 println!("{key:<12} {v}");
             }
@@ -202,18 +264,43 @@ async fn events(ctx: &Ctx, run: &str, kind: Option<&str>, limit: usize) -> Resul
     if want("decision") {
         for d in audit.decisions(r.id).await? {
             let sym = d.symbol.as_ref().map_or("", Symbol::as_str);
-            lines.push((d.ts.nanos(), "decision".into(), format!("{sym} {} — {}", d.action, d.reasoning)));
+            lines.push((
+                d.ts.nanos(),
+                "decision".into(),
+                format!("{sym} {} — {}", d.action, d.reasoning),
+            ));
         }
     }
     if want("order") {
         for o in audit.orders(r.id).await? {
-            let why = o.reject_reason.map(|x| format!(": {x}")).unwrap_or_default();
-            lines.push((o.ts.nanos(), "order".into(), format!("#{} {} {} {} {}{why}", o.order_id.unwrap_or(0), o.status, o.side, o.symbol, o.sizing)));
+            let why = o
+                .reject_reason
+                .map(|x| format!(": {x}"))
+                .unwrap_or_default();
+            lines.push((
+                o.ts.nanos(),
+                "order".into(),
+                format!(
+                    "#{} {} {} {} {}{why}",
+                    o.order_id.unwrap_or(0),
+                    o.status,
+                    o.side,
+                    o.symbol,
+                    o.sizing
+                ),
+            ));
         }
     }
     if want("fill") {
         for f in audit.fills(r.id).await? {
-            lines.push((f.ts.nanos(), "fill".into(), format!("#{} {} {} {} @ {} (commission {})", f.order_id.0, f.side, f.qty, f.symbol, f.price, f.commission)));
+            lines.push((
+                f.ts.nanos(),
+                "fill".into(),
+                format!(
+                    "#{} {} {} {} @ {} (commission {})",
+                    f.order_id.0, f.side, f.qty, f.symbol, f.price, f.commission
+                ),
+            ));
         }
     }
     for e in audit.events(r.id).await? {
@@ -224,7 +311,12 @@ async fn events(ctx: &Ctx, run: &str, kind: Option<&str>, limit: usize) -> Resul
     lines.sort_by_key(|l| l.0);
     let total = lines.len();
     for (ts, kind, text) in lines.into_iter().take(limit) {
-        println!("{}  {:<12} {}", tradelab_core::Timestamp::from_nanos(ts).display_auto(), kind, text);
+        println!(
+            "{}  {:<12} {}",
+            tradelab_core::Timestamp::from_nanos(ts).display_auto(),
+            kind,
+            text
+        );
     }
     if total > limit {
         println!("… {} more (use --limit)", total - limit);
@@ -235,14 +327,26 @@ async fn events(ctx: &Ctx, run: &str, kind: Option<&str>, limit: usize) -> Resul
 async fn trades(ctx: &Ctx, run: &str) -> Result<()> {
     let r = ctx.run(run).await?;
     let events = ctx.store.audit().events(r.id).await?;
-    println!("{:<8} {:<5} {:>10} {:<22} {:<22} {:>12} {:>12} {:>12} {:>9}", "symbol", "side", "qty", "entry", "exit", "entry px", "exit px", "pnl", "return");
+    println!(
+        "{:<8} {:<5} {:>10} {:<22} {:<22} {:>12} {:>12} {:>12} {:>9}",
+        "symbol", "side", "qty", "entry", "exit", "entry px", "exit px", "pnl", "return"
+    );
     let mut n = 0;
     for e in events.iter().filter(|e| e.kind == "trade_closed") {
         let d = &e.detail;
         let get = |k: &str| d.get(k).cloned().unwrap_or_default();
-        let text = |k: &str| get(k).as_str().map_or_else(|| get(k).to_string(), str::to_string);
+        let text = |k: &str| {
+            get(k)
+                .as_str()
+                .map_or_else(|| get(k).to_string(), str::to_string)
+        };
         let qty: f64 = text("qty").parse().unwrap_or(0.0);
-        let ts = |k: &str| get(k).as_i64().map(|n| tradelab_core::Timestamp::from_nanos(n).display_auto()).unwrap_or_default();
+        let ts = |k: &str| {
+            get(k)
+                .as_i64()
+                .map(|n| tradelab_core::Timestamp::from_nanos(n).display_auto())
+                .unwrap_or_default()
+        };
         println!(
             "{:<8} {:<5} {:>10} {:<22} {:<22} {:>12} {:>12} {:>12} {:>8.2}%",
             text("symbol"),

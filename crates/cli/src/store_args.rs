@@ -14,7 +14,13 @@ pub struct StoreArgs {
     #[arg(long, global = true, env = "DATABASE_URL", value_name = "URL")]
     pub database_url: Option<String>,
     /// Account the command acts as (created on first use).
-    #[arg(long, global = true, env = "TRADELAB_USER", default_value = "local@tradelab", value_name = "EMAIL")]
+    #[arg(
+        long,
+        global = true,
+        env = "TRADELAB_USER",
+        default_value = "local@tradelab",
+        value_name = "EMAIL"
+    )]
     pub user: String,
 }
 

@@ -3,9 +3,7 @@
 
 use crate::store_args::StoreArgs;
 use anyhow::{Context, Result, anyhow, bail};
-use tradelab_store::{
-    Model, NewUser, Role, Run, RunId, Store, StoreConfig, StoreError, User,
-};
+use tradelab_store::{Model, NewUser, Role, Run, RunId, Store, StoreConfig, StoreError, User};
 
 /// An open store with the user a command acts for.
 pub struct Ctx {
@@ -77,7 +75,11 @@ impl Ctx {
             .collect();
         bail!(
             "no model {text:?}; your models: {}",
-            if names.is_empty() { "none (create one with `tradelab models create`)".into() } else { names.join(", ") }
+            if names.is_empty() {
+                "none (create one with `tradelab models create`)".into()
+            } else {
+                names.join(", ")
+            }
         )
     }
 
@@ -94,9 +96,9 @@ impl Ctx {
                 .await
                 .with_context(|| format!("model {} has no run #{n}", model.spec.name))?
         } else {
-            let id: i64 = text
-                .parse()
-                .with_context(|| format!("run {text:?} is neither an id (12) nor model#number (trend#3)"))?;
+            let id: i64 = text.parse().with_context(|| {
+                format!("run {text:?} is neither an id (12) nor model#number (trend#3)")
+            })?;
             self.store.runs().get(RunId(id)).await?
         };
         let model = self.store.models().get(run.model).await?;

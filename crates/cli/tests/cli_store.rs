@@ -34,7 +34,11 @@ fn ok(out: Output) -> String {
 }
 
 fn fail(out: Output) -> String {
-    assert!(!out.status.success(), "should fail: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        !out.status.success(),
+        "should fail: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     String::from_utf8(out.stderr).unwrap()
 }
 
@@ -45,13 +49,40 @@ fn workflow(db: Option<&str>) {
     let first = ok(tl(d, db, &["data", "import", &data]));
     assert!(first.contains("AAPL 1d: 3270 new"), "{first}");
     let again = ok(tl(d, db, &["data", "import", &data]));
-    assert!(again.contains("AAPL 1d: nothing new, 3270 unchanged"), "{again}");
-    ok(tl(d, db, &[
-        "models", "create", "trend", "--strategy", "sma_cross", "--param", "fast=10", "--param",
-        "slow=30", "--commission", "0.001", "--symbols", "AAPL,MSFT", "--template", "swing_trader",
-    ]));
-    let dup = fail(tl(d, db, &["models", "create", "trend", "--strategy", "buy_and_hold"]));
-    assert!(dup.contains("trend") && dup.to_lowercase().contains("already"), "{dup}");
+    assert!(
+        again.contains("AAPL 1d: nothing new, 3270 unchanged"),
+        "{again}"
+    );
+    ok(tl(
+        d,
+        db,
+        &[
+            "models",
+            "create",
+            "trend",
+            "--strategy",
+            "sma_cross",
+            "--param",
+            "fast=10",
+            "--param",
+            "slow=30",
+            "--commission",
+            "0.001",
+            "--symbols",
+            "AAPL,MSFT",
+            "--template",
+            "swing_trader",
+        ],
+    ));
+    let dup = fail(tl(
+        d,
+        db,
+        &["models", "create", "trend", "--strategy", "buy_and_hold"],
+    ));
+    assert!(
+        dup.contains("trend") && dup.to_lowercase().contains("already"),
+        "{dup}"
+    );
     let run1 = ok(tl(d, db, &["runs", "start", "trend", "--output", "json"]));
     let r1: serde_json::Value = serde_json::from_str(&run1).unwrap();
     assert_eq!(r1["run_label"], "trend#1");
@@ -67,9 +98,22 @@ fn workflow(db: Option<&str>) {
     assert!(cmp.contains("final_equity"), "{cmp}");
     assert!(cmp.contains("rules[max_position]: max 25 %"), "{cmp}");
     let list = ok(tl(d, db, &["runs", "list"]));
-    assert!(list.contains("trend#2") && list.contains("replay of run"), "{list}");
-    let events = ok(tl(d, db, &["runs", "events", "trend#1", "--kind", "fill", "--limit", "3"]));
-    assert_eq!(events.lines().filter(|l| l.contains("fill")).count(), 3, "{events}");
+    assert!(
+        list.contains("trend#2") && list.contains("replay of run"),
+        "{list}"
+    );
+    let events = ok(tl(
+        d,
+        db,
+        &[
+            "runs", "events", "trend#1", "--kind", "fill", "--limit", "3",
+        ],
+    ));
+    assert_eq!(
+        events.lines().filter(|l| l.contains("fill")).count(),
+        3,
+        "{events}"
+    );
     let trades = ok(tl(d, db, &["runs", "trades", "trend#2"]));
     assert!(trades.contains("closed trade(s)"), "{trades}");
     // editing the model does not change what run 1 ran with
@@ -77,11 +121,26 @@ fn workflow(db: Option<&str>) {
     let shown = ok(tl(d, db, &["runs", "show", "trend#1", "--output", "json"]));
     let run: serde_json::Value = serde_json::from_str(&shown).unwrap();
     assert_eq!(run["snapshot"]["decider"]["params"]["fast"], "10");
-    ok(tl(d, db, &["models", "rules", "toggle", "trend", "stop_loss"]));
+    ok(tl(
+        d,
+        db,
+        &["models", "rules", "toggle", "trend", "stop_loss"],
+    ));
     let rules = ok(tl(d, db, &["models", "rules", "list", "trend"]));
-    assert!(rules.contains("stop_loss") && rules.contains("(off)"), "{rules}");
-    ok(tl(d, db, &["models", "rules", "remove", "trend", "stop_loss"]));
-    let bad = fail(tl(d, db, &["models", "rules", "remove", "trend", "stop_loss"]));
+    assert!(
+        rules.contains("stop_loss") && rules.contains("(off)"),
+        "{rules}"
+    );
+    ok(tl(
+        d,
+        db,
+        &["models", "rules", "remove", "trend", "stop_loss"],
+    ));
+    let bad = fail(tl(
+        d,
+        db,
+        &["models", "rules", "remove", "trend", "stop_loss"],
+    ));
     assert!(bad.contains("no rule \"stop_loss\""), "{bad}");
 }
 
@@ -107,7 +166,12 @@ fn import_create_run_replay_compare_on_postgres() {
         eprintln!("skipped: psql is not installed");
         return;
     }
-    assert!(admin(&format!("CREATE DATABASE {name}")).unwrap().status.success());
+    assert!(
+        admin(&format!("CREATE DATABASE {name}"))
+            .unwrap()
+            .status
+            .success()
+    );
     let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
     let db_url = format!("{base}/{name}");
     workflow(Some(&db_url));
@@ -129,22 +193,57 @@ fn unknown_model_and_run_are_clear_errors() {
 fn invalid_rules_are_refused_and_nothing_is_stored() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("bad.toml"), "[[rule]]\nname = \"x\"\nkind = \"max_position_pct\"\npct = 500\n").unwrap();
+    std::fs::write(
+        d.join("bad.toml"),
+        "[[rule]]\nname = \"x\"\nkind = \"max_position_pct\"\npct = 500\n",
+    )
+    .unwrap();
     let bad = d.join("bad.toml").display().to_string();
-    let err = fail(tl(d, None, &["models", "create", "m", "--strategy", "sma_cross", "--rules", &bad]));
+    let err = fail(tl(
+        d,
+        None,
+        &[
+            "models",
+            "create",
+            "m",
+            "--strategy",
+            "sma_cross",
+            "--rules",
+            &bad,
+        ],
+    ));
     assert!(err.contains("pct"), "{err}");
     let list = ok(tl(d, None, &["models", "list"]));
     assert!(list.contains("no models yet"), "{list}");
-    let err = fail(tl(d, None, &["models", "create", "m", "--strategy", "sma_cross", "--param", "fast=50"]));
+    let err = fail(tl(
+        d,
+        None,
+        &[
+            "models",
+            "create",
+            "m",
+            "--strategy",
+            "sma_cross",
+            "--param",
+            "fast=50",
+        ],
+    ));
     assert!(err.contains("fast"), "{err}");
 }
 
 #[test]
 fn database_that_does_not_answer_is_a_one_line_error() {
     let dir = tempfile::tempdir().unwrap();
-    let err = fail(tl(dir.path(), Some("postgres://someone:secret@127.0.0.1:1/db"), &["models", "list"]));
+    let err = fail(tl(
+        dir.path(),
+        Some("postgres://someone:secret@127.0.0.1:1/db"),
+        &["models", "list"],
+    ));
     assert!(err.contains("127.0.0.1:1"), "{err}");
-    assert!(!err.contains("secret"), "the password is not printed: {err}");
+    assert!(
+        !err.contains("secret"),
+        "the password is not printed: {err}"
+    );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
 
@@ -155,4 +254,134 @@ fn data_dir_that_is_not_writable_is_a_clear_error() {
     std::fs::write(&file, "x").unwrap();
     let err = fail(tl(&file.join("sub"), None, &["models", "list"]));
     assert!(err.contains("a-file"), "{err}");
+}
+
+/// Writes `n` one-minute bars of a random walk for symbol RW.
+fn minute_bars(path: &Path, n: usize) {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(w, "timestamp,open,high,low,close,volume").unwrap();
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut cents: i64 = 300_000;
+    for k in 0..n {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let open = cents;
+        cents = (cents + (state % 101) as i64 - 50).max(1_000);
+        let (hi, lo) = (open.max(cents) + 5, open.min(cents) - 5);
+        let ts = 1_546_300_800 + 60 * k as i64;
+        writeln!(
+            w,
+            "{ts},{}.{:02},{}.{:02},{}.{:02},{}.{:02},100",
+            open / 100,
+            open % 100,
+            hi / 100,
+            hi % 100,
+            lo / 100,
+            lo % 100,
+            cents / 100,
+            cents % 100
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_run_killed_mid_way_keeps_whole_batches_and_is_marked_interrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv = d.join("rw.csv");
+    minute_bars(&csv, 300_000);
+    let csv = csv.display().to_string();
+    ok(tl(
+        d,
+        None,
+        &[
+            "data",
+            "import",
+            &csv,
+            "--symbol",
+            "RW",
+            "--timeframe",
+            "1m",
+        ],
+    ));
+    ok(tl(
+        d,
+        None,
+        &[
+            "models",
+            "create",
+            "k",
+            "--strategy",
+            "sma_cross",
+            "--allow-short",
+            "true",
+        ],
+    ));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tradelab"))
+        .arg("--data-dir")
+        .arg(d)
+        .args(["runs", "start", "k", "--symbols", "RW", "--timeframe", "1m"])
+        .env("TRADELAB_BATCH_ROWS", "2000")
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = rt
+        .block_on(tradelab_store::Store::open(
+            &tradelab_store::StoreConfig::sqlite(d),
+        ))
+        .unwrap();
+    let run = tradelab_store::RunId(1);
+    // Wait until some batches are committed, then kill the process without warning.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run finished before it could be killed"
+        );
+        let committed = rt
+            .block_on(store.audit().equity(run))
+            .map(|e| e.len())
+            .unwrap_or(0);
+        if committed >= 4_000 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no batch was committed in time"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    // The next start of any command marks the run interrupted at its last committed event.
+    let out = tl(d, None, &["runs", "show", "k#1", "--output", "json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(stderr.contains("marked interrupted"), "{stderr}");
+    let shown: serde_json::Value = serde_json::from_str(&ok(out)).unwrap();
+    assert_eq!(shown["status"], "interrupted");
+    assert_eq!(shown["ended_at"], shown["last_event_at"]);
+    let last = shown["last_event_at"].as_i64().unwrap();
+    // Whole batches only: the equity curve has exactly one point per bar up to the last
+    // committed event, with no gap and nothing after it.
+    let equity = rt.block_on(store.audit().equity(run)).unwrap();
+    assert!(!equity.is_empty() && equity.len() < 300_000);
+    assert_eq!(equity.last().unwrap().ts.nanos(), last);
+    let expected = (last - 1_546_300_800_000_000_000) / 60_000_000_000 + 1;
+    assert_eq!(
+        equity.len() as i64,
+        expected,
+        "one equity point per bar, none missing"
+    );
+    let fills = rt.block_on(store.audit().fills(run)).unwrap();
+    assert!(fills.iter().all(|f| f.ts.nanos() <= last));
+    // Nothing else was touched: the model and the bars are intact.
+    let bars = ok(tl(d, None, &["data", "list"]));
+    assert!(bars.contains("300000 bars"), "{bars}");
 }

@@ -393,7 +393,13 @@ mod tests {
             x ^= x << 17;
             x
         };
-        let mut out = vec![Decimal::ZERO, Decimal::ONE, -Decimal::ONE, Decimal::MAX, Decimal::MIN];
+        let mut out = vec![
+            Decimal::ZERO,
+            Decimal::ONE,
+            -Decimal::ONE,
+            Decimal::MAX,
+            Decimal::MIN,
+        ];
         out.push(Decimal::new(0, 5));
         for k in 0..3000 {
             let hi = next();
@@ -406,7 +412,10 @@ mod tests {
             let d = Decimal::from_i128_with_scale(if neg { -m } else { m }, scale);
             out.push(d);
             if k % 5 == 0 {
-                out.push(Decimal::new(((next() % 2_000_000) as i64) - 1_000_000, (next() % 4) as u32));
+                out.push(Decimal::new(
+                    ((next() % 2_000_000) as i64) - 1_000_000,
+                    (next() % 4) as u32,
+                ));
             }
         }
         out

@@ -225,11 +225,7 @@ impl Portfolio {
             closed = self.reduce(f, closing_units, close_commission);
             if !rest_units.is_zero() {
                 let open_commission = f.commission - close_commission;
-                let rest = if buying {
-                    rest_units
-                } else {
-                    -rest_units
-                };
+                let rest = if buying { rest_units } else { -rest_units };
                 let rest_notional = exact::mul(f.price.get(), rest_units);
                 self.increase(f, rest, rest_notional, open_commission);
             }

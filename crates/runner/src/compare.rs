@@ -44,11 +44,17 @@ fn leaves(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
     match v {
         Value::Object(map) => {
             for (k, v) in map {
-                let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 leaves(&p, v, out);
             }
         }
-        Value::Array(items) if items.iter().all(|i| i.get("name").is_some()) && !items.is_empty() => {
+        Value::Array(items)
+            if items.iter().all(|i| i.get("name").is_some()) && !items.is_empty() =>
+        {
             // Named items (rules) compare as one line each: what the rule says, and
             // whether it is on; a rule missing from a run shows as n/a.
             for item in items {
@@ -57,7 +63,10 @@ fn leaves(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
                     .get("description")
                     .and_then(Value::as_str)
                     .filter(|d| !d.is_empty())
-                    .map_or_else(|| item.get("params").cloned().unwrap_or_default().to_string(), str::to_string);
+                    .map_or_else(
+                        || item.get("params").cloned().unwrap_or_default().to_string(),
+                        str::to_string,
+                    );
                 let off = item.get("active").and_then(Value::as_bool) == Some(false);
                 let text = if off { format!("{text} (off)") } else { text };
                 out.push((format!("{prefix}[{name}]"), Value::String(text)));

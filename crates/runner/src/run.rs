@@ -17,8 +17,13 @@ use tradelab_store::{
 pub enum RunnerError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("no stored {timeframe} bars for {symbol} in the requested period; import them with `tradelab data import`")]
-    NoBars { symbol: Symbol, timeframe: Timeframe },
+    #[error(
+        "no stored {timeframe} bars for {symbol} in the requested period; import them with `tradelab data import`"
+    )]
+    NoBars {
+        symbol: Symbol,
+        timeframe: Timeframe,
+    },
     #[error("the run needs at least one symbol (the model allows: {allowed})")]
     NoSymbols { allowed: String },
     #[error("symbol {symbol} is not allowed by the model (allowed: {allowed})")]
@@ -205,7 +210,11 @@ impl<'a> Runner<'a> {
             .runs()
             .create(&NewRun {
                 model: snapshot.model,
-                mode: if daily { RunMode::Daily } else { RunMode::Intraday },
+                mode: if daily {
+                    RunMode::Daily
+                } else {
+                    RunMode::Intraday
+                },
                 source: RunSource::Replay,
                 symbols: symbols.clone(),
                 period_start: req.from,
@@ -217,7 +226,10 @@ impl<'a> Runner<'a> {
             })
             .await?;
         let run = self.store.runs().start(run.id).await?;
-        match self.execute(&run, config, series, rules, req.batch_rows, progress).await {
+        match self
+            .execute(&run, config, series, rules, req.batch_rows, progress)
+            .await
+        {
             Ok((report, outcome)) => {
                 let (status, reason) = match &outcome.status {
                     RunStatus::Completed => (StoredStatus::Completed, None),
@@ -369,12 +381,13 @@ impl<'a> Runner<'a> {
                 Timeframe::MINUTE
             });
         let mut snapshot = p.snapshot.clone();
-        let parent_rules = rules_from_specs(&p.snapshot.rules, &p.snapshot.instructions).map_err(
-            |message| RunnerError::InvalidModel {
-                model: p.snapshot.model_name.clone(),
-                message,
-            },
-        )?;
+        let parent_rules =
+            rules_from_specs(&p.snapshot.rules, &p.snapshot.instructions).map_err(|message| {
+                RunnerError::InvalidModel {
+                    model: p.snapshot.model_name.clone(),
+                    message,
+                }
+            })?;
         // Rules named in `rules` replace the parent's of the same name (a rule can be
         // switched off with `active = false`); the others stay as they were.
         snapshot.rules = rules_to_specs(&parent_rules.merged(&rules));

@@ -111,6 +111,8 @@ impl EventSink for StoreSink {
             equity: Money::from_f64(equity).unwrap_or(Money::ZERO),
             invested,
         });
+        // A step ends with its equity point: batches hold whole steps only, so the
+        // last committed event of a crashed run is the close of a complete step.
         self.maybe_flush();
     }
 
@@ -134,8 +136,12 @@ impl EventSink for StoreSink {
             }
             RunEvent::OrderAccepted { order } => {
                 self.orders.insert(order.id.0, order.intent.clone());
-                let row =
-                    Self::order_row(&order.intent, Some(order.id.0), order.created_at, OrderStatus::Accepted);
+                let row = Self::order_row(
+                    &order.intent,
+                    Some(order.id.0),
+                    order.created_at,
+                    OrderStatus::Accepted,
+                );
                 self.batch.orders.push(row);
             }
             RunEvent::OrderRejected {
@@ -167,8 +173,12 @@ impl EventSink for StoreSink {
             }
             RunEvent::Fill { fill } => {
                 if let Some(intent) = self.orders.get(&fill.order_id.0) {
-                    let mut row =
-                        Self::order_row(intent, Some(fill.order_id.0), fill.ts, OrderStatus::Filled);
+                    let mut row = Self::order_row(
+                        intent,
+                        Some(fill.order_id.0),
+                        fill.ts,
+                        OrderStatus::Filled,
+                    );
                     row.qty = Some(fill.qty);
                     self.batch.orders.push(row);
                 }
@@ -188,7 +198,6 @@ impl EventSink for StoreSink {
             }
             RunEvent::PositionChanged { .. } | RunEvent::EquityPoint { .. } => {}
         }
-        self.maybe_flush();
     }
 }
 

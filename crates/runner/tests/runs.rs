@@ -113,7 +113,15 @@ store_test!(run_persists_its_audit_trail_and_report, |db| {
     let summary = f.run.summary.as_ref().unwrap();
     assert_eq!(summary["closed_trades"], json!(f.report.closed_trades));
     let auto_exits: usize = f.report.auto_exits.values().sum();
-    let risk_rows = db.store.audit().events(f.run.id).await.unwrap().iter().filter(|e| e.kind == "risk").count();
+    let risk_rows = db
+        .store
+        .audit()
+        .events(f.run.id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == "risk")
+        .count();
     assert!(auto_exits > 0, "{:?}", f.report.auto_exits);
     assert_eq!(risk_rows, auto_exits);
 });
@@ -123,7 +131,10 @@ store_test!(snapshot_does_not_change_when_the_model_is_edited, |db| {
     import(&db.store, &s).await;
     let m = model(&db.store, "snap", STOP).await;
     let f = Runner::new(&db.store)
-        .start(StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY), None)
+        .start(
+            StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY),
+            None,
+        )
         .await
         .unwrap();
     let mut spec = db.store.models().get(m).await.unwrap().spec;
@@ -133,36 +144,55 @@ store_test!(snapshot_does_not_change_when_the_model_is_edited, |db| {
         db.store.rules().delete(r.id).await.unwrap();
     }
     let again = db.store.runs().get(f.run.id).await.unwrap();
-    assert_eq!(again.snapshot.decider.params, json!({"fast": "5", "slow": "20"}));
+    assert_eq!(
+        again.snapshot.decider.params,
+        json!({"fast": "5", "slow": "20"})
+    );
     assert_eq!(again.snapshot.rules.len(), 1);
 });
 
-store_test!(replay_runs_the_same_data_with_other_rules_and_links_its_parent, |db| {
-    let s = walk("RW", 400, 11);
-    import(&db.store, &s).await;
-    let m = model(&db.store, "replayed", STOP).await;
-    let runner = Runner::new(&db.store);
-    let first = runner
-        .start(StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY), None)
-        .await
-        .unwrap();
-    let other = RuleSet::from_toml_str(
+store_test!(
+    replay_runs_the_same_data_with_other_rules_and_links_its_parent,
+    |db| {
+        let s = walk("RW", 400, 11);
+        import(&db.store, &s).await;
+        let m = model(&db.store, "replayed", STOP).await;
+        let runner = Runner::new(&db.store);
+        let first = runner
+            .start(
+                StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY),
+                None,
+            )
+            .await
+            .unwrap();
+        let other = RuleSet::from_toml_str(
         "[[rule]]\nname = \"stop\"\nkind = \"stop_loss_pct\"\npct = 2\n\n[[rule]]\nname = \"target\"\nkind = \"take_profit_pct\"\npct = 2\n",
         "o.toml",
     )
     .unwrap();
-    let second = runner.replay(first.run.id, other, None).await.unwrap();
-    assert_eq!(second.run.parent, Some(first.run.id));
-    assert_eq!(second.run.number, 2);
-    assert_eq!(second.run.snapshot.data_fingerprint, first.run.snapshot.data_fingerprint);
-    assert_eq!(second.run.snapshot.decider, first.run.snapshot.decider);
-    let rules = rules_from_specs(&second.run.snapshot.rules, "").unwrap();
-    assert_eq!(rules.rules.len(), 2);
-    let c = compare(&[first.run.clone(), second.run.clone()], vec!["a".into(), "b".into()]);
-    let diffs: Vec<&str> = c.differences.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(diffs, vec!["rules[stop]", "rules[target]"], "only the rules differ");
-    assert_ne!(first.report.final_equity, second.report.final_equity);
-});
+        let second = runner.replay(first.run.id, other, None).await.unwrap();
+        assert_eq!(second.run.parent, Some(first.run.id));
+        assert_eq!(second.run.number, 2);
+        assert_eq!(
+            second.run.snapshot.data_fingerprint,
+            first.run.snapshot.data_fingerprint
+        );
+        assert_eq!(second.run.snapshot.decider, first.run.snapshot.decider);
+        let rules = rules_from_specs(&second.run.snapshot.rules, "").unwrap();
+        assert_eq!(rules.rules.len(), 2);
+        let c = compare(
+            &[first.run.clone(), second.run.clone()],
+            vec!["a".into(), "b".into()],
+        );
+        let diffs: Vec<&str> = c.differences.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            diffs,
+            vec!["rules[stop]", "rules[target]"],
+            "only the rules differ"
+        );
+        assert_ne!(first.report.final_equity, second.report.final_equity);
+    }
+);
 
 store_test!(identical_runs_give_identical_results, |db| {
     let s = walk("RW", 300, 5);
@@ -170,11 +200,17 @@ store_test!(identical_runs_give_identical_results, |db| {
     let m = model(&db.store, "det", STOP).await;
     let runner = Runner::new(&db.store);
     let a = runner
-        .start(StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY), None)
+        .start(
+            StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY),
+            None,
+        )
         .await
         .unwrap();
     let b = runner
-        .start(StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY), None)
+        .start(
+            StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY),
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(a.run.summary, b.run.summary);
@@ -187,7 +223,10 @@ store_test!(identical_runs_give_identical_results, |db| {
 store_test!(missing_bars_fail_clearly_and_store_no_run, |db| {
     let m = model(&db.store, "empty", STOP).await;
     let err = Runner::new(&db.store)
-        .start(StartRun::new(m, vec![Symbol::new("NOPE").unwrap()], Timeframe::DAY), None)
+        .start(
+            StartRun::new(m, vec![Symbol::new("NOPE").unwrap()], Timeframe::DAY),
+            None,
+        )
         .await
         .err()
         .unwrap();

@@ -97,8 +97,8 @@ impl Sma {
         let t = self.sum + y;
         self.comp_add = t - self.sum - y;
         self.sum = t;
-        self.neg_ct = self.neg_ct + usize::from(x.is_sign_negative())
-            - usize::from(old.is_sign_negative());
+        self.neg_ct =
+            self.neg_ct + usize::from(x.is_sign_negative()) - usize::from(old.is_sign_negative());
         if x == self.prev {
             self.same_run += 1;
         } else {
