@@ -87,7 +87,8 @@ pub fn list_strategies() {
     }
 }
 
-fn decimal(flag: &str, text: &str) -> Result<Decimal> {
+/// A non-negative decimal flag value; the error names the flag.
+pub fn decimal(flag: &str, text: &str) -> Result<Decimal> {
     let d: Decimal = text
         .trim()
         .parse()

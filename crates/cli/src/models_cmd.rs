@@ -1,6 +1,7 @@
 //! `tradelab models …`: create, list, show, edit and delete models and their rules.
 
 use crate::args::Fill;
+use crate::backtest::decimal;
 use crate::rules_cmd::load_rules;
 use crate::store_args::{ModelRulesCommand, ModelSettings, ModelsCommand, StoreArgs};
 use crate::store_ctx::{self, Ctx};
@@ -9,7 +10,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use tradelab_core::{Money, Symbol};
 use tradelab_engine::{FillModel, strategies};
-use tradelab_runner::{ExecutionSettings, rules_from_specs, rules_to_specs};
+use tradelab_runner::{ExecutionSettings, decider_params, rules_from_specs, rules_to_specs};
 use tradelab_store::{DeciderConfig, ModelSpec};
 
 /// Runs a models subcommand.
@@ -39,17 +40,6 @@ pub fn run(cmd: ModelsCommand, args: &StoreArgs) -> Result<()> {
             ModelsCommand::Rules(r) => rules(&ctx, r).await,
         }
     })
-}
-
-fn decimal(flag: &str, text: &str) -> Result<Decimal> {
-    let d: Decimal = text
-        .trim()
-        .parse()
-        .with_context(|| format!("--{flag} {text:?} is not a number"))?;
-    if d.is_sign_negative() {
-        bail!("--{flag} {text} must not be negative");
-    }
-    Ok(d)
 }
 
 /// Applies the given flags onto `spec` (creation starts from defaults).
@@ -119,24 +109,9 @@ fn apply(spec: &mut ModelSpec, s: ModelSettings) -> Result<()> {
     spec.fill_model = exec.to_json();
     // The strategy and its parameters must build, so a bad model is refused now,
     // not at its first run.
-    let params = params_of(&spec.decider);
+    let params = decider_params(&spec.decider);
     strategies::build(&spec.decider.kind, &params, exec.allow_short).map_err(|e| anyhow!("{e}"))?;
     Ok(())
-}
-
-/// A model's strategy parameters as `(name, value)` text pairs.
-pub fn params_of(d: &DeciderConfig) -> Vec<(String, String)> {
-    d.params
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| {
-                    let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
-                    (k.clone(), text)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 async fn create(

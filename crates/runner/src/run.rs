@@ -75,6 +75,21 @@ pub struct Finished {
     pub outcome: RunOutcome,
 }
 
+/// A decider's parameters as `(name, value)` text pairs, as strategies take them.
+pub fn decider_params(d: &tradelab_store::DeciderConfig) -> Vec<(String, String)> {
+    d.params
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                    (k.clone(), text)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Progress callback: steps done, steps in all.
 pub type Progress = Box<dyn FnMut(usize, usize) + Send>;
 
@@ -276,19 +291,7 @@ impl<'a> Runner<'a> {
             message,
         };
         let decider_cfg = &run.snapshot.decider;
-        let params: Vec<(String, String)> = match &decider_cfg.params {
-            serde_json::Value::Object(map) => map
-                .iter()
-                .map(|(k, v)| {
-                    let text = match v {
-                        serde_json::Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    (k.clone(), text)
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
+        let params = decider_params(decider_cfg);
         let decider = strategies::build(&decider_cfg.kind, &params, config.allow_short)
             .map_err(|e| engine_err(e.to_string()))?;
         let engine = Engine::new(config.clone(), series)
