@@ -115,7 +115,7 @@ pub mod exact {
             mb = mb.checked_mul(*POW10.get((sa - sb) as usize)?)?;
             sa
         };
-        make(ma + mb, scale)
+        make(ma.checked_add(mb)?, scale)
     }
 
     #[cold]
@@ -164,6 +164,28 @@ pub mod exact {
             Some(d) => d,
             None => slow_sub(a, b),
         }
+    }
+
+    /// `a.cmp(&b)`: a mantissa comparison when the scales agree.
+    #[inline(always)]
+    pub fn cmp(a: Decimal, b: Decimal) -> std::cmp::Ordering {
+        if a.scale() == b.scale() {
+            a.mantissa().cmp(&b.mantissa())
+        } else {
+            a.cmp(&b)
+        }
+    }
+
+    /// `Decimal::max(a, b)` (`a` on a tie, like that inherent method).
+    #[inline(always)]
+    pub fn max(a: Decimal, b: Decimal) -> Decimal {
+        if cmp(a, b).is_lt() { b } else { a }
+    }
+
+    /// `Decimal::min(a, b)` (`a` on a tie, like that inherent method).
+    #[inline(always)]
+    pub fn min(a: Decimal, b: Decimal) -> Decimal {
+        if cmp(a, b).is_gt() { b } else { a }
     }
 
     /// `a × b`, identical to the `rust_decimal` operator.
@@ -433,6 +455,9 @@ mod tests {
                 if let Some(want) = a.checked_sub(b) {
                     assert_eq!(exact::sub(a, b).serialize(), want.serialize(), "{a} - {b}");
                 }
+                assert_eq!(exact::cmp(a, b), a.cmp(&b), "{a} cmp {b}");
+                assert_eq!(exact::max(a, b).serialize(), a.max(b).serialize());
+                assert_eq!(exact::min(a, b).serialize(), a.min(b).serialize());
                 if let Some(want) = a.checked_mul(b) {
                     assert_eq!(exact::mul(a, b).serialize(), want.serialize(), "{a} * {b}");
                 }

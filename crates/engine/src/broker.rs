@@ -111,7 +111,7 @@ pub(crate) fn commission(c: &Commission, price: Price, qty: Quantity) -> Money {
         exact::mul(exact::mul(c.rate, price.get()), units),
         exact::mul(c.per_share, units),
     );
-    Money(fee.max(c.minimum))
+    Money(exact::max(fee, c.minimum))
 }
 
 /// Whole units that `budget` buys at `price`, commission included (backtesting.py's

@@ -215,7 +215,7 @@ impl Portfolio {
         let reducing = !pos_qty.is_zero() && (pos_qty.is_sign_positive() != buying);
         let mut closed = None;
         if reducing {
-            let closing_units = signed.abs().min(pos_qty.abs());
+            let closing_units = exact::min(signed.abs(), pos_qty.abs());
             let rest_units = exact::sub(signed.abs(), closing_units);
             let close_commission = if rest_units.is_zero() {
                 f.commission
@@ -262,7 +262,7 @@ impl Portfolio {
         let notional = Money(notional);
         pos.qty = Quantity(exact::add(pos.qty.get(), signed_units));
         pos.cost += Money(signed_notional);
-        let trade = pos.trade.get_or_insert_with(|| OpenTrade {
+        let trade = pos.trade.get_or_insert(OpenTrade {
             entry_ts: f.ts,
             entry_step: f.step,
             max_abs_qty: Decimal::ZERO,
@@ -277,14 +277,14 @@ impl Portfolio {
         trade.entry_notional += notional;
         trade.entry_units = exact::add(trade.entry_units, signed_units.abs());
         trade.commissions += commission;
-        trade.max_abs_qty = trade.max_abs_qty.max(pos.qty.get().abs());
+        trade.max_abs_qty = exact::max(trade.max_abs_qty, pos.qty.get().abs());
     }
 
     fn reduce(&mut self, f: LedgerFill, units: Decimal, commission: Money) -> Option<ClosedTrade> {
         let pos = &mut self.positions[f.symbol];
         let old_abs = pos.qty.get().abs();
         let long = pos.qty.get().is_sign_positive();
-        let cost_removed = if units == old_abs {
+        let cost_removed = if exact::cmp(units, old_abs).is_eq() {
             pos.cost
         } else {
             Money((pos.cost.get() * units / old_abs).round_dp(LEDGER_DP))

@@ -142,11 +142,17 @@ impl RiskEngine {
             RuleKind::TradingWindow(w) => Some((r.name.clone(), w.clone())),
             _ => None,
         });
-        let tz = window
-            .as_ref()
-            .and_then(|(_, w)| jiff::tz::TimeZone::get(&w.tz).ok())
-            .or_else(|| jiff::tz::TimeZone::get(crate::risk::DEFAULT_TZ).ok())
-            .unwrap_or(jiff::tz::TimeZone::UTC);
+        // The local clock only serves rules; without any, skip the time zone lookup
+        // (the first one in a process loads the system's time zone database).
+        let tz = if active.is_empty() {
+            jiff::tz::TimeZone::UTC
+        } else {
+            window
+                .as_ref()
+                .and_then(|(_, w)| jiff::tz::TimeZone::get(&w.tz).ok())
+                .or_else(|| jiff::tz::TimeZone::get(crate::risk::DEFAULT_TZ).ok())
+                .unwrap_or(jiff::tz::TimeZone::UTC)
+        };
         let flatten_at = window
             .as_ref()
             .and_then(|(name, w)| w.flatten_at.map(|t| (name.clone(), t)))

@@ -215,10 +215,13 @@ impl RunState<'_> {
         now: Timestamp,
         step: usize,
     ) {
-        self.sink.on_event(&RunEvent::Decision {
-            ts: now,
-            intent: intent.clone(),
-        });
+        // The event borrows the intent for the call and hands it back (no clone of its
+        // shared strings).
+        let event = RunEvent::Decision { ts: now, intent };
+        self.sink.on_event(&event);
+        let RunEvent::Decision { intent, .. } = event else {
+            return;
+        };
         let Some(i) = series.iter().position(|s| *s.symbol() == intent.symbol) else {
             let reason = RejectReason::UnknownSymbol {
                 symbol: intent.symbol.clone(),
@@ -243,9 +246,11 @@ impl RunState<'_> {
             self.reject(now, Some(order.id), order.intent, reason);
             return;
         }
-        self.sink.on_event(&RunEvent::OrderAccepted {
-            order: order.clone(),
-        });
+        let event = RunEvent::OrderAccepted { order };
+        self.sink.on_event(&event);
+        let RunEvent::OrderAccepted { order } = event else {
+            return;
+        };
         let working = Working {
             order,
             symbol: i,
@@ -434,12 +439,11 @@ impl RunState<'_> {
                     .on_trade_closed(i, trade.pnl.get() < Decimal::ZERO);
             }
         }
-        let symbol = order.intent.symbol.clone();
-        self.sink.on_event(&RunEvent::Fill {
+        let fill = RunEvent::Fill {
             fill: Fill {
                 order_id: order.id,
                 ts: now,
-                symbol: symbol.clone(),
+                symbol: order.intent.symbol.clone(),
                 side,
                 qty,
                 price,
@@ -449,7 +453,15 @@ impl RunState<'_> {
                     qty.get(),
                 )),
             },
-        });
+        };
+        self.sink.on_event(&fill);
+        // The fill's symbol moves on to the position event.
+        let RunEvent::Fill {
+            fill: Fill { symbol, .. },
+        } = fill
+        else {
+            return;
+        };
         self.sink.on_event(&RunEvent::PositionChanged {
             ts: now,
             symbol,

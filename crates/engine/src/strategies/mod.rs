@@ -189,35 +189,34 @@ fn push_num(out: &mut String, x: f64) {
     }
     let scaled = (x * 10_000.0).round() as i64;
     let abs = scaled.unsigned_abs();
-    let (int, mut frac, mut digits) = (abs / 10_000, abs % 10_000, 4);
+    let (mut int, mut frac, mut digits) = (abs / 10_000, abs % 10_000, 4);
     while digits > 2 && frac % 10 == 0 {
         frac /= 10;
         digits -= 1;
     }
-    if scaled < 0 {
-        out.push('-');
-    }
-    push_digits(out, int, 1);
-    out.push('.');
-    push_digits(out, frac, digits);
-}
-
-/// Appends `n` in decimal, left-padded with zeros to at least `width` digits
-/// (`width` at most 20).
-#[inline]
-fn push_digits(out: &mut String, mut n: u64, width: usize) {
-    let mut buf = [b'0'; 20];
+    // Written right to left: decimals, point, integer digits, sign.
+    let mut buf = [b'0'; 32];
     let mut i = buf.len();
-    let stop = buf.len().saturating_sub(width);
+    for _ in 0..digits {
+        i -= 1;
+        buf[i] = b'0' + (frac % 10) as u8;
+        frac /= 10;
+    }
+    i -= 1;
+    buf[i] = b'.';
     loop {
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 && i <= stop {
+        buf[i] = b'0' + (int % 10) as u8;
+        int /= 10;
+        if int == 0 {
             break;
         }
     }
-    // Only ASCII digits were written.
+    if scaled < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    // Only ASCII was written.
     if let Ok(text) = std::str::from_utf8(&buf[i..]) {
         out.push_str(text);
     }

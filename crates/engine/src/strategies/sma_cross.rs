@@ -147,30 +147,48 @@ impl Decider for SmaCross {
                 }
                 cross
             };
-            let Some((side, f, s)) = cross else { continue };
-            let sizing = match (side, self.allow_short, Holding::of(ctx, i)) {
-                (Side::Buy, _, _) | (Side::Sell, true, _) => Sizing::AllIn,
-                (Side::Sell, false, Holding::Long) => Sizing::ClosePosition,
-                (Side::Sell, false, _) => continue,
-            };
-            let dir = if side == Side::Buy {
-                &self.texts[1]
-            } else {
-                &self.texts[2]
-            };
-            let reason = &mut self.scratch;
-            reason.clear();
-            reason.push_str(&self.texts[0]);
-            push_num(reason, f);
-            reason.push_str(dir);
-            push_num(reason, s);
-            orders.push(OrderIntent::market(
-                ctx.view.symbol(i).clone(),
-                side,
-                sizing,
-                Arc::<str>::from(reason.as_str()),
-            ));
+            if let Some((side, f, s)) = cross {
+                self.signal(ctx, i, side, f, s, orders);
+            }
         }
+    }
+}
+
+impl SmaCross {
+    /// Turns a cross of symbol `i` into an order intent (rare: kept out of the per-bar
+    /// path).
+    #[inline(never)]
+    fn signal(
+        &mut self,
+        ctx: &DecisionContext<'_>,
+        i: usize,
+        side: Side,
+        f: f64,
+        s: f64,
+        orders: &mut Vec<OrderIntent>,
+    ) {
+        let sizing = match (side, self.allow_short, Holding::of(ctx, i)) {
+            (Side::Buy, _, _) | (Side::Sell, true, _) => Sizing::AllIn,
+            (Side::Sell, false, Holding::Long) => Sizing::ClosePosition,
+            (Side::Sell, false, _) => return,
+        };
+        let dir = if side == Side::Buy {
+            &self.texts[1]
+        } else {
+            &self.texts[2]
+        };
+        let reason = &mut self.scratch;
+        reason.clear();
+        reason.push_str(&self.texts[0]);
+        push_num(reason, f);
+        reason.push_str(dir);
+        push_num(reason, s);
+        orders.push(OrderIntent::market(
+            ctx.view.symbol(i).clone(),
+            side,
+            sizing,
+            Arc::<str>::from(reason.as_str()),
+        ));
     }
 }
 
