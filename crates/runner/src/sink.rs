@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use tokio::sync::mpsc::Sender;
-use tradelab_core::{Money, OrderIntent, Sizing, Symbol, Timestamp};
+use tradelab_core::{OrderIntent, Sizing, Symbol, Timestamp};
 use tradelab_engine::report::ReportSink;
 use tradelab_engine::{EventSink, RejectReason, RunEvent};
 use tradelab_store::{AuditBatch, DecisionRow, EquityRow, EventRow, OrderRow, OrderStatus};
@@ -108,7 +108,7 @@ impl EventSink for StoreSink {
         self.report.on_equity(ts, equity, invested);
         self.batch.equity.push(EquityRow {
             ts,
-            equity: Money::from_f64(equity).unwrap_or(Money::ZERO),
+            equity,
             invested,
         });
         // A step ends with its equity point: batches hold whole steps only, so the

@@ -109,7 +109,7 @@ store_test!(run_persists_its_audit_trail_and_report, |db| {
     let equity = db.store.audit().equity(f.run.id).await.unwrap();
     assert_eq!(equity.len(), 600);
     let last = equity.last().unwrap().equity;
-    assert!((last.to_f64() - f.report.final_equity).abs() < 0.01);
+    assert!((last - f.report.final_equity).abs() < 0.01);
     let summary = f.run.summary.as_ref().unwrap();
     assert_eq!(summary["closed_trades"], json!(f.report.closed_trades));
     let auto_exits: usize = f.report.auto_exits.values().sum();

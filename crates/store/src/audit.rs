@@ -1,13 +1,13 @@
 //! The audit trail of a run: decisions, orders, fills, equity points and run events,
 //! appended in batches (one transaction per [`AuditBatch`], all or nothing).
 
-use crate::db::{BeginWrite, RowExt, text_enum, with_pool};
+use crate::db::{BeginWrite, Pool, RowExt, text_enum, with_pool};
 use crate::error::{Result, StoreError, is_unique_violation};
-use crate::{RunId, Store};
+use crate::{Backend, RunId, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
-use tradelab_core::{Fill, Money, OrderId, OrderType, Quantity, Side, Sizing, Symbol, Timestamp};
+use tradelab_core::{Fill, OrderId, OrderType, Quantity, Side, Sizing, Symbol, Timestamp};
 
 /// A decider's decision with its reasoning and the inputs it saw.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -60,11 +60,14 @@ pub struct OrderRow {
     pub reject_reason: Option<String>,
 }
 
-/// Equity at a step's close.
+/// Equity at a step's close. The equity curve is analytics data: stored as `f64`
+/// (the exact ledger is in fills and the run summary).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EquityRow {
+    /// The step's time.
     pub ts: Timestamp,
-    pub equity: Money,
+    /// Account equity at the step's close.
+    pub equity: f64,
     /// Whether any position was open.
     pub invested: bool,
 }
@@ -159,68 +162,306 @@ pub struct Audit<'a> {
 }
 
 /// Rows per multi-row `INSERT` (below SQLite's 32,766 bound parameters).
-const ROWS_PER_STATEMENT: usize = 2000;
+const ROWS_PER_STATEMENT: usize = 2048;
 
+/// Multi-row `INSERT`s of at most [`ROWS_PER_STATEMENT`] rows, each a power of two, so
+/// a handful of statement texts recur and stay prepared in the connection's cache
+/// (SQLite spends more time parsing a fresh 2,000-row statement than running it).
 macro_rules! insert_rows {
-    ($tx:ident, $head:expr, $rows:expr, |$b:ident, $r:ident| $push:block) => {
-        for chunk in $rows.chunks(ROWS_PER_STATEMENT) {
+    ($tx:ident, $head:expr, $tail:expr, $rows:expr, |$b:ident, $r:ident| $push:block) => {
+        let mut rest = &$rows[..];
+        while !rest.is_empty() {
+            let n = rest.len().min(ROWS_PER_STATEMENT);
+            let n = 1usize << n.ilog2();
+            let (part, tail) = rest.split_at(n);
+            rest = tail;
             let mut qb = sqlx::QueryBuilder::new($head);
-            qb.push_values(chunk, |mut $b, $r| $push);
+            qb.push_values(part, |mut $b, $r| $push);
+            qb.push($tail);
             qb.build().execute(&mut *$tx).await?;
         }
     };
 }
 
-/// Writes equity points on one backend's connection (the bulk of a replay's rows).
-trait WriteEquity {
-    fn write_equity(
-        &mut self,
-        run: i64,
-        rows: &[EquityRow],
-    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
-}
+// Equity points are stored in `equity_chunks`, one row per appended batch (per run
+// and batch: first/last time, point count). `data` is a blob:
+//
+//   byte 0   format version (EQUITY_FORMAT_V1)
+//   then n records of EQUITY_RECORD bytes, in time order, little-endian:
+//     ts_ns i64 | equity f64 | invested u8 (0 or 1)
 
-impl WriteEquity for sqlx::SqliteConnection {
-    async fn write_equity(&mut self, run: i64, rows: &[EquityRow]) -> Result<(), sqlx::Error> {
-        let tx = self;
-        insert_rows!(
-            tx,
-            "INSERT INTO equity (run_id, ts_ns, equity, invested) ",
-            rows,
-            |b, r| {
-                b.push_bind(run)
-                    .push_bind(r.ts.nanos())
-                    .push_bind(decimal_text(r.equity.get()))
-                    .push_bind(r.invested);
-            }
-        );
-        Ok(())
+/// Version byte of the equity chunk layout described above.
+const EQUITY_FORMAT_V1: u8 = 1;
+/// Bytes per equity point in a chunk.
+const EQUITY_RECORD: usize = 17;
+/// Most points per chunk when converting legacy rows.
+const LEGACY_POINTS_PER_CHUNK: usize = 100_000;
+
+const INSERT_EQUITY_CHUNK: &str = "INSERT INTO equity_chunks (run_id, first_ts_ns, last_ts_ns, n, data) VALUES ($1, $2, $3, $4, $5)";
+
+/// Encodes equity points (non-empty, strictly increasing times).
+fn encode_equity(points: &[EquityRow]) -> Vec<u8> {
+    let mut data = Vec::with_capacity(1 + points.len() * EQUITY_RECORD);
+    data.push(EQUITY_FORMAT_V1);
+    for p in points {
+        data.extend_from_slice(&p.ts.nanos().to_le_bytes());
+        data.extend_from_slice(&p.equity.to_le_bytes());
+        data.push(u8::from(p.invested));
     }
+    data
 }
 
-impl WriteEquity for sqlx::PgConnection {
-    /// One `INSERT … SELECT FROM UNNEST(arrays)`: four parameters for any row count.
-    async fn write_equity(&mut self, run: i64, rows: &[EquityRow]) -> Result<(), sqlx::Error> {
-        if rows.is_empty() {
+/// Decodes and checks one stored equity chunk, appending its points to `out`.
+fn decode_equity(row: &impl RowExt, run: i64, out: &mut Vec<EquityRow>) -> Result<()> {
+    let first = row.i64("first_ts_ns")?;
+    let last = row.i64("last_ts_ns")?;
+    let n = row.i64("n")?;
+    let data = row.bytes("data")?;
+    let bad = |why: String| {
+        StoreError::invalid(
+            "equity chunk",
+            format!(
+                "run {run}, chunk starting at {}: {why}",
+                Timestamp::from_nanos(first)
+            ),
+        )
+    };
+    let (version, body) = data.split_first().ok_or_else(|| bad("empty data".into()))?;
+    if *version != EQUITY_FORMAT_V1 {
+        return Err(bad(format!("unknown format version {version}")));
+    }
+    let count = usize::try_from(n).map_err(|_| bad(format!("point count {n}")))?;
+    if count == 0 || body.len() != count * EQUITY_RECORD {
+        return Err(bad(format!(
+            "{} data bytes do not hold {n} points",
+            data.len()
+        )));
+    }
+    out.reserve(count);
+    let mut prev: Option<i64> = None;
+    for (i, rec) in body.chunks_exact(EQUITY_RECORD).enumerate() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&rec[..8]);
+        let ts = i64::from_le_bytes(word);
+        word.copy_from_slice(&rec[8..16]);
+        let equity = f64::from_le_bytes(word);
+        let invested = match rec[16] {
+            0 => false,
+            1 => true,
+            other => return Err(bad(format!("point {i}: invested flag {other}"))),
+        };
+        if prev.is_some_and(|p| ts <= p)
+            || (i == 0 && ts != first)
+            || (i == count - 1 && ts != last)
+        {
+            return Err(bad(format!("point {i} at {ts} is out of order or range")));
+        }
+        prev = Some(ts);
+        out.push(EquityRow {
+            ts: Timestamp::from_nanos(ts),
+            equity,
+            invested,
+        });
+    }
+    Ok(())
+}
+
+/// A batch's equity points in time order, or `None` when two share a time.
+fn sorted_points(points: &[EquityRow]) -> Option<std::borrow::Cow<'_, [EquityRow]>> {
+    let increasing = |p: &[EquityRow]| p.windows(2).all(|w| w[0].ts < w[1].ts);
+    if increasing(points) {
+        return Some(std::borrow::Cow::Borrowed(points));
+    }
+    let mut sorted = points.to_vec();
+    sorted.sort_by_key(|p| p.ts);
+    increasing(&sorted).then_some(std::borrow::Cow::Owned(sorted))
+}
+
+/// What an append transaction did.
+enum Appended {
+    Written,
+    /// The run is not queued or running.
+    Closed,
+    /// An equity time is repeated (in the batch or against stored points).
+    DuplicateEquity,
+}
+
+/// Converts rows of the row-per-point `equity` table (schema versions 1–2, or written
+/// by raw SQL) into chunks and deletes them, in one transaction. Does nothing (and
+/// takes no write lock) when the table is empty.
+pub(crate) async fn convert_legacy_equity(pool: &Pool) -> Result<()> {
+    let backend = pool.backend();
+    with_pool!(pool, p => {
+        let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM equity)")
+            .fetch_one(p)
+            .await?;
+        if !any {
             return Ok(());
         }
-        sqlx::query(
-            "INSERT INTO equity (run_id, ts_ns, equity, invested) \
-             SELECT $1, t.* FROM UNNEST($2::int8[], $3::text[], $4::bool[]) AS t",
-        )
-        .bind(run)
-        .bind(rows.iter().map(|r| r.ts.nanos()).collect::<Vec<i64>>())
-        .bind(
-            rows.iter()
-                .map(|r| decimal_text(r.equity.get()))
-                .collect::<Vec<String>>(),
-        )
-        .bind(rows.iter().map(|r| r.invested).collect::<Vec<bool>>())
-        .execute(&mut *self)
-        .await?;
+        let mut tx = p.begin_write().await?;
+        if backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(LEGACY_EQUITY_LOCK)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let runs: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT run_id FROM equity ORDER BY run_id")
+            .fetch_all(&mut *tx)
+            .await?;
+        for run in runs {
+            let rows = sqlx::query(
+                "SELECT ts_ns, equity, invested FROM equity WHERE run_id = $1 ORDER BY ts_ns",
+            )
+            .bind(run)
+            .fetch_all(&mut *tx)
+            .await?;
+            let points = rows
+                .iter()
+                .map(|r| {
+                    Ok(EquityRow {
+                        ts: r.ts("ts_ns")?,
+                        equity: r.parse::<f64>("equity")?,
+                        invested: r.bool("invested")?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            for part in points.chunks(LEGACY_POINTS_PER_CHUNK) {
+                let (Some(first), Some(last)) = (part.first(), part.last()) else { continue };
+                sqlx::query(INSERT_EQUITY_CHUNK)
+                    .bind(run)
+                    .bind(first.ts.nanos())
+                    .bind(last.ts.nanos())
+                    .bind(part.len() as i64)
+                    .bind(encode_equity(part))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        sqlx::query("DELETE FROM equity").execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(())
+    })
+}
+
+/// Arbitrary constant key of the PostgreSQL advisory lock that serializes the legacy
+/// equity conversion of concurrently starting processes.
+const LEGACY_EQUITY_LOCK: i64 = 0x7472_6164_6571_6376; // "tradeqcv"
+
+/// The JSON row arrays of a batch's decisions, merged orders and fills (PostgreSQL).
+#[allow(clippy::type_complexity)]
+fn pg_json_rows(
+    batch: &AuditBatch,
+    orders: &[OrderRow],
+    fills: &[(i64, &Fill)],
+) -> Result<(Option<String>, Option<String>, Option<String>)> {
+    let decisions = json_rows(batch.decisions.iter().map(|r| {
+        (
+            r.seq,
+            r.ts.nanos(),
+            r.symbol.as_ref().map(Symbol::as_str),
+            r.action.as_str(),
+            r.quantity.map(|q| decimal_text(q.get())),
+            r.reasoning.as_str(),
+            &r.inputs,
+        )
+    }))?;
+    let orders_json = json_rows(orders.iter().map(|r| {
+        let (kind, limit, stop) = order_type_parts(&r.order_type);
+        (
+            r.order_id,
+            r.client_order_id.as_deref(),
+            r.ts.nanos(),
+            r.symbol.as_str(),
+            side_text(r.side),
+            kind,
+            limit,
+            stop,
+            r.qty.map(|q| decimal_text(q.get())),
+            &r.sizing,
+            r.status.as_str(),
+            r.reject_rule.as_deref(),
+            r.reject_reason.as_deref(),
+        )
+    }))?;
+    let fills_json = json_rows(fills.iter().map(|(order_id, f)| {
+        (
+            order_id,
+            f.ts.nanos(),
+            f.symbol.as_str(),
+            side_text(f.side),
+            decimal_text(f.price.get()),
+            decimal_text(f.qty.get()),
+            decimal_text(f.commission.get()),
+            decimal_text(f.slippage.get()),
+        )
+    }))?;
+    Ok((decisions, orders_json, fills_json))
+}
+
+/// `[row, row, …]` with each row a JSON array, or `None` when there are no rows.
+fn json_rows<T: Serialize>(rows: impl ExactSizeIterator<Item = T>) -> Result<Option<String>> {
+    if rows.len() == 0 {
+        return Ok(None);
+    }
+    let mut buf = Vec::with_capacity(rows.len() * 96);
+    buf.push(b'[');
+    for (i, row) in rows.enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        serde_json::to_writer(&mut buf, &row)
+            .map_err(|e| StoreError::invalid("audit row", format!("cannot encode: {e}")))?;
+    }
+    buf.push(b']');
+    String::from_utf8(buf)
+        .map(Some)
+        .map_err(|e| StoreError::invalid("audit row", e.to_string()))
+}
+
+fn side_text(side: Side) -> &'static str {
+    match side {
+        Side::Buy => "buy",
+        Side::Sell => "sell",
     }
 }
+
+/// PostgreSQL statements appending decisions, orders and fills from a JSON array of
+/// rows (`$2`) to run `$1`, in array order.
+struct AppendSql {
+    decisions: &'static str,
+    orders: &'static str,
+    fills: &'static str,
+}
+
+/// Appending an order id the run has updates the stored order.
+macro_rules! order_upsert {
+    () => {
+        " ON CONFLICT (run_id, order_id) DO UPDATE SET status = excluded.status, \
+         qty = COALESCE(excluded.qty, orders.qty), \
+         reject_rule = COALESCE(excluded.reject_rule, orders.reject_rule), \
+         reject_reason = COALESCE(excluded.reject_reason, orders.reject_reason), \
+         client_order_id = COALESCE(orders.client_order_id, excluded.client_order_id)"
+    };
+}
+
+/// PostgreSQL: `jsonb_array_elements … WITH ORDINALITY` (the text is parsed once;
+/// `json` would re-parse a row per `->>`), cast per column.
+const PG_APPEND: AppendSql = AppendSql {
+    decisions: "INSERT INTO decisions (run_id, seq, ts_ns, symbol, action, quantity, reasoning, inputs) \
+         SELECT $1, (e->>0)::int8, (e->>1)::int8, e->>2, e->>3, e->>4, e->>5, e->6 \
+         FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, i) ORDER BY i",
+    orders: concat!(
+        "INSERT INTO orders (run_id, order_id, client_order_id, ts_ns, symbol, side, order_type, \
+         limit_price, stop_price, qty, sizing, status, reject_rule, reject_reason) \
+         SELECT $1, (e->>0)::int8, e->>1, (e->>2)::int8, e->>3, e->>4, e->>5, e->>6, e->>7, e->>8, \
+         e->9, e->>10, e->>11, e->>12 \
+         FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, i) ORDER BY i",
+        order_upsert!()
+    ),
+    fills: "INSERT INTO fills (run_id, order_id, ts_ns, symbol, side, price, qty, commission, slippage) \
+         SELECT $1, (e->>0)::int8, (e->>1)::int8, e->>2, e->>3, e->>4, e->>5, e->>6, e->>7 \
+         FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, i) ORDER BY i",
+};
 
 fn decimal_text(d: rust_decimal::Decimal) -> String {
     d.to_string()
@@ -250,7 +491,16 @@ impl Audit<'_> {
             .collect::<Result<_>>()?;
         let orders = batch.merged_orders();
         let last = batch.last_ts().map(Timestamp::nanos);
-        let written: std::result::Result<u64, sqlx::Error> = with_pool!(self.store, p => async {
+        let points = sorted_points(&batch.equity);
+        // PostgreSQL takes decisions, orders and fills as one JSON array of row arrays
+        // per table and statement: one parameter and one round trip each, instead of
+        // thousands of bound values. (SQLite, in process, binds values faster than it
+        // re-extracts them from JSON.)
+        let pg_rows = match self.store.backend() {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(pg_json_rows(batch, &orders, &fills)?),
+        };
+        let written: Result<Appended> = with_pool!(self.store, p => async {
             let mut tx = p.begin_write().await?;
             let touched = sqlx::query(
                 "UPDATE runs SET last_event_at_ns = CASE \
@@ -264,30 +514,42 @@ impl Audit<'_> {
             .await?
             .rows_affected();
             if touched == 1 {
-                insert_rows!(tx, "INSERT INTO decisions (run_id, seq, ts_ns, symbol, action, quantity, reasoning, inputs) ",
-                    batch.decisions, |b, r| {
-                    b.push_bind(run.0)
-                        .push_bind(r.seq)
-                        .push_bind(r.ts.nanos())
-                        .push_bind(r.symbol.as_ref().map(|s| s.as_str()))
-                        .push_bind(r.action.as_str())
-                        .push_bind(r.quantity.map(|q| decimal_text(q.get())))
-                        .push_bind(r.reasoning.as_str())
-                        .push_bind(sqlx::types::Json(&r.inputs));
-                });
-                for chunk in orders.chunks(ROWS_PER_STATEMENT) {
-                    let mut qb = sqlx::QueryBuilder::new(
-                        "INSERT INTO orders (run_id, order_id, client_order_id, ts_ns, symbol, side, \
+                if let Some(pg) = &pg_rows {
+                    for (sql, rows) in [
+                        (PG_APPEND.decisions, &pg.0),
+                        (PG_APPEND.orders, &pg.1),
+                        (PG_APPEND.fills, &pg.2),
+                    ] {
+                        if let Some(rows) = rows {
+                            sqlx::query(sql)
+                                .bind(run.0)
+                                .bind(rows.as_str())
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }
+                } else {
+                    insert_rows!(tx, "INSERT INTO decisions (run_id, seq, ts_ns, symbol, action, quantity, reasoning, inputs) ", "",
+                        batch.decisions, |b, r| {
+                        b.push_bind(run.0)
+                            .push_bind(r.seq)
+                            .push_bind(r.ts.nanos())
+                            .push_bind(r.symbol.as_ref().map(|s| s.as_str()))
+                            .push_bind(r.action.as_str())
+                            .push_bind(r.quantity.map(|q| decimal_text(q.get())))
+                            .push_bind(r.reasoning.as_str())
+                            .push_bind(sqlx::types::Json(&r.inputs));
+                    });
+                    insert_rows!(tx, "INSERT INTO orders (run_id, order_id, client_order_id, ts_ns, symbol, side, \
                          order_type, limit_price, stop_price, qty, sizing, status, reject_rule, reject_reason) ",
-                    );
-                    qb.push_values(chunk, |mut b, r| {
+                        order_upsert!(), orders, |b, r| {
                         let (kind, limit, stop) = order_type_parts(&r.order_type);
                         b.push_bind(run.0)
                             .push_bind(r.order_id)
                             .push_bind(r.client_order_id.as_deref())
                             .push_bind(r.ts.nanos())
                             .push_bind(r.symbol.as_str())
-                            .push_bind(r.side.to_string())
+                            .push_bind(side_text(r.side))
                             .push_bind(kind)
                             .push_bind(limit)
                             .push_bind(stop)
@@ -297,30 +559,56 @@ impl Audit<'_> {
                             .push_bind(r.reject_rule.as_deref())
                             .push_bind(r.reject_reason.as_deref());
                     });
-                    qb.push(
-                        " ON CONFLICT (run_id, order_id) DO UPDATE SET status = excluded.status, \
-                         qty = COALESCE(excluded.qty, orders.qty), \
-                         reject_rule = COALESCE(excluded.reject_rule, orders.reject_rule), \
-                         reject_reason = COALESCE(excluded.reject_reason, orders.reject_reason), \
-                         client_order_id = COALESCE(orders.client_order_id, excluded.client_order_id)",
-                    );
-                    qb.build().execute(&mut *tx).await?;
+                    insert_rows!(tx, "INSERT INTO fills (run_id, order_id, ts_ns, symbol, side, price, qty, commission, slippage) ", "",
+                        fills, |b, r| {
+                        let (order_id, f) = *r;
+                        b.push_bind(run.0)
+                            .push_bind(order_id)
+                            .push_bind(f.ts.nanos())
+                            .push_bind(f.symbol.as_str())
+                            .push_bind(side_text(f.side))
+                            .push_bind(decimal_text(f.price.get()))
+                            .push_bind(decimal_text(f.qty.get()))
+                            .push_bind(decimal_text(f.commission.get()))
+                            .push_bind(decimal_text(f.slippage.get()));
+                    });
                 }
-                insert_rows!(tx, "INSERT INTO fills (run_id, order_id, ts_ns, symbol, side, price, qty, commission, slippage) ",
-                    fills, |b, r| {
-                    let (order_id, f) = *r;
-                    b.push_bind(run.0)
-                        .push_bind(order_id)
-                        .push_bind(f.ts.nanos())
-                        .push_bind(f.symbol.as_str())
-                        .push_bind(f.side.to_string())
-                        .push_bind(decimal_text(f.price.get()))
-                        .push_bind(decimal_text(f.qty.get()))
-                        .push_bind(decimal_text(f.commission.get()))
-                        .push_bind(decimal_text(f.slippage.get()));
-                });
-                tx.write_equity(run.0, &batch.equity).await?;
-                insert_rows!(tx, "INSERT INTO run_events (run_id, seq, ts_ns, kind, detail) ", batch.events, |b, r| {
+                let Some(points) = &points else {
+                    return Ok(Appended::DuplicateEquity);
+                };
+                if let (Some(first), Some(last)) = (points.first(), points.last()) {
+                    let (first, last) = (first.ts.nanos(), last.ts.nanos());
+                    // Stored chunks whose range overlaps this batch's: normally none
+                    // (batches follow each other in time); else no time may repeat.
+                    let overlapping = sqlx::query(
+                        "SELECT first_ts_ns, last_ts_ns, n, data FROM equity_chunks \
+                         WHERE run_id = $1 AND first_ts_ns <= $2 AND last_ts_ns >= $3",
+                    )
+                    .bind(run.0)
+                    .bind(last)
+                    .bind(first)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let mut stored = Vec::new();
+                    for r in &overlapping {
+                        decode_equity(r, run.0, &mut stored)?;
+                    }
+                    if stored
+                        .iter()
+                        .any(|s| points.binary_search_by_key(&s.ts, |p| p.ts).is_ok())
+                    {
+                        return Ok(Appended::DuplicateEquity);
+                    }
+                    sqlx::query(INSERT_EQUITY_CHUNK)
+                        .bind(run.0)
+                        .bind(first)
+                        .bind(last)
+                        .bind(points.len() as i64)
+                        .bind(encode_equity(points))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                insert_rows!(tx, "INSERT INTO run_events (run_id, seq, ts_ns, kind, detail) ", "", batch.events, |b, r| {
                     b.push_bind(run.0)
                         .push_bind(r.seq)
                         .push_bind(r.ts.nanos())
@@ -328,21 +616,20 @@ impl Audit<'_> {
                         .push_bind(sqlx::types::Json(&r.detail));
                 });
                 tx.commit().await?;
+                return Ok(Appended::Written);
             }
-            Ok(touched)
+            Ok(Appended::Closed)
         }.await);
-        let touched = written.map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Duplicate {
-                    what: "audit row",
-                    name: format!("run {run}: a seq, order id or equity time already stored"),
-                }
-            } else {
-                StoreError::Database(e)
-            }
-        })?;
-        if touched == 1 {
-            return Ok(());
+        let duplicate = || StoreError::Duplicate {
+            what: "audit row",
+            name: format!("run {run}: a seq, order id or equity time already stored"),
+        };
+        match written {
+            Ok(Appended::Written) => return Ok(()),
+            Ok(Appended::DuplicateEquity) => return Err(duplicate()),
+            Ok(Appended::Closed) => {}
+            Err(StoreError::Database(e)) if is_unique_violation(&e) => return Err(duplicate()),
+            Err(e) => return Err(e),
         }
         let status = self.store.runs().get(run).await?.status;
         Err(StoreError::Conflict {
@@ -422,14 +709,6 @@ fn fill_from_row(row: &impl RowExt) -> Result<Fill> {
     })
 }
 
-fn equity_from_row(row: &impl RowExt) -> Result<EquityRow> {
-    Ok(EquityRow {
-        ts: row.ts("ts_ns")?,
-        equity: row.parse("equity")?,
-        invested: row.bool("invested")?,
-    })
-}
-
 fn event_from_row(row: &impl RowExt) -> Result<EventRow> {
     Ok(EventRow {
         seq: row.i64("seq")?,
@@ -495,12 +774,24 @@ impl Audit<'_> {
 
     /// A run's equity curve, by time.
     pub async fn equity(&self, run: RunId) -> Result<Vec<EquityRow>> {
-        read_rows!(
-            self,
-            "SELECT ts_ns, equity, invested FROM equity WHERE run_id = $1 ORDER BY ts_ns",
-            run,
-            equity_from_row
-        )
+        let mut points = Vec::new();
+        with_pool!(self.store, p => {
+            let rows = sqlx::query(
+                "SELECT first_ts_ns, last_ts_ns, n, data FROM equity_chunks \
+                 WHERE run_id = $1 ORDER BY first_ts_ns",
+            )
+            .bind(run.0)
+            .fetch_all(p)
+            .await?;
+            for r in &rows {
+                decode_equity(r, run.0, &mut points)?;
+            }
+        });
+        // Batches appended out of time order leave overlapping chunks.
+        if !points.windows(2).all(|w| w[0].ts < w[1].ts) {
+            points.sort_by_key(|p| p.ts);
+        }
+        Ok(points)
     }
 
     /// A run's events, by `seq`.
@@ -519,7 +810,7 @@ impl Audit<'_> {
             (SELECT COUNT(*) FROM decisions WHERE run_id = $1) AS decisions, \
             (SELECT COUNT(*) FROM orders WHERE run_id = $1) AS orders, \
             (SELECT COUNT(*) FROM fills WHERE run_id = $1) AS fills, \
-            (SELECT COUNT(*) FROM equity WHERE run_id = $1) AS equity, \
+            (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM equity_chunks WHERE run_id = $1) AS equity, \
             (SELECT COUNT(*) FROM run_events WHERE run_id = $1) AS events";
         with_pool!(self.store, p => {
             let row = sqlx::query(sql).bind(run.0).fetch_one(p).await?;

@@ -2,11 +2,10 @@
 //! again change nothing, and a bar whose key exists with other values is reported as a
 //! conflict and kept as stored unless the import asks to replace.
 
-use crate::Store;
-use crate::db::{BeginWrite, RowExt, with_pool};
+use crate::db::{BeginWrite, Pool, RowExt, parse_text, with_pool};
 use crate::error::{Result, StoreError};
+use crate::{Backend, Store};
 use serde::Serialize;
-use std::collections::HashMap;
 use tradelab_core::{Bar, BarSeries, Symbol, Timeframe, Timestamp};
 
 /// A bar as stored: the OHLCV bar plus the optional trade count and VWAP some
@@ -80,117 +79,515 @@ pub struct Bars<'a> {
     pub(crate) store: &'a Store,
 }
 
-/// Bars compared and written per step of an import.
-const CHUNK: usize = 20_000;
-/// Bars per multi-row SQLite statement: 10 parameters each, below its 32,766.
-const SQLITE_ROWS_PER_STATEMENT: usize = 3000;
-/// PostgreSQL takes a chunk as one `INSERT … SELECT FROM UNNEST(arrays)`: ten
-/// parameters whatever the row count, far faster than multi-row `VALUES`.
-macro_rules! pg_insert {
-    () => {
-        "INSERT INTO bars (symbol, timeframe, ts_ns, open, high, low, close, volume, trades, vwap) \
-         SELECT $1, $2, t.* FROM UNNEST($3::int8[], $4::float8[], $5::float8[], $6::float8[], \
-         $7::float8[], $8::float8[], $9::int8[], $10::float8[]) AS t"
-    };
-}
-macro_rules! on_conflict_keep {
-    () => {
-        " ON CONFLICT (symbol, timeframe, ts_ns) DO NOTHING"
-    };
-}
-macro_rules! on_conflict_replace {
-    () => {
-        " ON CONFLICT (symbol, timeframe, ts_ns) DO UPDATE SET \
-         open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, \
-         volume = excluded.volume, trades = excluded.trades, vwap = excluded.vwap"
-    };
-}
-const ON_CONFLICT_KEEP: &str = on_conflict_keep!();
-const ON_CONFLICT_REPLACE: &str = on_conflict_replace!();
-const PG_INSERT_PLAIN: &str = pg_insert!();
-const PG_INSERT_KEEP: &str = concat!(pg_insert!(), on_conflict_keep!());
-const PG_INSERT_REPLACE: &str = concat!(pg_insert!(), on_conflict_replace!());
-const INSERT_HEAD: &str =
-    "INSERT INTO bars (symbol, timeframe, ts_ns, open, high, low, close, volume, trades, vwap) ";
-const RANGE_SQL: &str = "SELECT ts_ns, open, high, low, close, volume, trades, vwap FROM bars \
-     WHERE symbol = $1 AND timeframe = $2 AND ts_ns >= $3 AND ts_ns <= $4 ORDER BY ts_ns";
+// Storage: `bar_chunks`, one row per series and chunk. A chunk holds the bars of one
+// UTC day for timeframes below `1d` (at most 1,440 minute bars, 86,400 second bars)
+// and of one UTC calendar year for `1d` and longer (about 250–366 daily bars), so a
+// chunk stays between a few and ~100 KB for the common timeframes and a range load
+// reads few rows. `data` is a blob:
+//
+//   byte 0        format version (BAR_FORMAT_V1)
+//   then n_bars records of BAR_RECORD bytes each, oldest first, little-endian:
+//     ts_ns i64 | open f64 | high f64 | low f64 | close f64 | volume f64
+//     | trades i64 (NO_TRADES = None) | vwap f64 (NaN = None)
+//
+// Trade counts are validated non-negative and VWAPs finite, so the sentinels never
+// collide with a value.
 
-/// Writes classified bars on one backend's connection.
-trait WriteBars {
-    fn write_bars(
+/// Version byte of the bar chunk layout described above.
+const BAR_FORMAT_V1: u8 = 1;
+/// Bytes per bar record in a chunk.
+const BAR_RECORD: usize = 64;
+/// Stored trade count meaning "none".
+const NO_TRADES: i64 = i64::MIN;
+/// Nanoseconds in a day.
+const DAY_NS: i64 = 86_400_000_000_000;
+/// Chunks read, merged and written per step of an import (bounds memory).
+const CHUNKS_PER_STEP: usize = 64;
+
+const SELECT_CHUNKS: &str = "SELECT chunk_start_ns, n_bars, first_ts_ns, last_ts_ns, data \
+     FROM bar_chunks WHERE symbol = $1 AND timeframe = $2 \
+     AND chunk_start_ns >= $3 AND chunk_start_ns <= $4 ORDER BY chunk_start_ns";
+const SELECT_CHUNKS_FOR_UPDATE: &str = "SELECT chunk_start_ns, n_bars, first_ts_ns, last_ts_ns, data \
+     FROM bar_chunks WHERE symbol = $1 AND timeframe = $2 \
+     AND chunk_start_ns >= $3 AND chunk_start_ns <= $4 ORDER BY chunk_start_ns FOR UPDATE";
+const LOAD_CHUNKS: &str = "SELECT chunk_start_ns, n_bars, first_ts_ns, last_ts_ns, data \
+     FROM bar_chunks WHERE symbol = $1 AND timeframe = $2 \
+     AND chunk_start_ns >= $3 AND chunk_start_ns <= $4 \
+     AND last_ts_ns >= $5 AND first_ts_ns <= $4 ORDER BY chunk_start_ns";
+const INSERT_CHUNK: &str = "INSERT INTO bar_chunks \
+     (symbol, timeframe, chunk_start_ns, n_bars, first_ts_ns, last_ts_ns, data) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+/// PostgreSQL inserts a step's new chunks in one `INSERT … SELECT FROM UNNEST(arrays)`.
+const PG_INSERT_CHUNKS: &str = "INSERT INTO bar_chunks \
+     (symbol, timeframe, chunk_start_ns, n_bars, first_ts_ns, last_ts_ns, data) \
+     SELECT $1, $2, t.* FROM UNNEST($3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::bytea[]) AS t";
+const UPDATE_CHUNK: &str = "UPDATE bar_chunks SET n_bars = $4, first_ts_ns = $5, last_ts_ns = $6, \
+     data = $7 WHERE symbol = $1 AND timeframe = $2 AND chunk_start_ns = $3";
+
+/// Start of the chunk holding a bar at `ts_ns`: its UTC day below `1d`, its UTC year
+/// from `1d` on.
+pub(crate) fn chunk_start(timeframe: Timeframe, ts_ns: i64) -> i64 {
+    let day = ts_ns.div_euclid(DAY_NS);
+    let first_day = if timeframe.nanos() < DAY_NS {
+        day
+    } else {
+        days_from_civil(civil_year(day), 1, 1)
+    };
+    first_day.saturating_mul(DAY_NS)
+}
+
+/// The proleptic Gregorian year of a day counted from 1970-01-01 (H. Hinnant's
+/// `civil_from_days`).
+fn civil_year(days: i64) -> i64 {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    yoe + era * 400 + i64::from(month <= 2)
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if month > 2 { month - 3 } else { month + 9 };
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// One stored (or to-be-stored) chunk row.
+struct Chunk {
+    start: i64,
+    n: i64,
+    first: i64,
+    last: i64,
+    data: Vec<u8>,
+}
+
+impl Chunk {
+    /// Encodes bars (non-empty, in time order, all in the chunk at `start`).
+    fn encode(start: i64, bars: &[StoredBar]) -> Chunk {
+        let mut data = Vec::with_capacity(1 + bars.len() * BAR_RECORD);
+        data.push(BAR_FORMAT_V1);
+        for b in bars {
+            data.extend_from_slice(&b.bar.ts().nanos().to_le_bytes());
+            for v in [
+                b.bar.open(),
+                b.bar.high(),
+                b.bar.low(),
+                b.bar.close(),
+                b.bar.volume(),
+            ] {
+                data.extend_from_slice(&v.to_le_bytes());
+            }
+            data.extend_from_slice(&b.trades.unwrap_or(NO_TRADES).to_le_bytes());
+            data.extend_from_slice(&b.vwap.unwrap_or(f64::NAN).to_le_bytes());
+        }
+        Chunk {
+            start,
+            n: bars.len() as i64,
+            first: bars.first().map_or(start, |b| b.bar.ts().nanos()),
+            last: bars.last().map_or(start, |b| b.bar.ts().nanos()),
+            data,
+        }
+    }
+
+    /// Reads a chunk row.
+    fn from_row(row: &impl RowExt) -> Result<Chunk> {
+        Ok(Chunk {
+            start: row.i64("chunk_start_ns")?,
+            n: row.i64("n_bars")?,
+            first: row.i64("first_ts_ns")?,
+            last: row.i64("last_ts_ns")?,
+            data: row.bytes("data")?,
+        })
+    }
+
+    /// Decodes and checks the bars of the chunk; `series` names it in errors. Bars
+    /// with `from <= ts <= to` are appended to `out`.
+    fn decode_into(
+        &self,
+        series: &SeriesKey<'_>,
+        from: i64,
+        to: i64,
+        out: &mut Vec<StoredBar>,
+    ) -> Result<()> {
+        let bad = |why: String| {
+            StoreError::invalid(
+                "bar chunk",
+                format!(
+                    "{} {} chunk starting at {}: {why}",
+                    series.symbol,
+                    series.timeframe,
+                    Timestamp::from_nanos(self.start)
+                ),
+            )
+        };
+        let (version, body) = self
+            .data
+            .split_first()
+            .ok_or_else(|| bad("empty data".into()))?;
+        if *version != BAR_FORMAT_V1 {
+            return Err(bad(format!("unknown format version {version}")));
+        }
+        let n = usize::try_from(self.n).map_err(|_| bad(format!("bar count {}", self.n)))?;
+        if n == 0 || body.len() != n * BAR_RECORD {
+            return Err(bad(format!(
+                "{} data bytes do not hold {} bars",
+                self.data.len(),
+                self.n
+            )));
+        }
+        let mut prev: Option<i64> = None;
+        for (i, rec) in body.chunks_exact(BAR_RECORD).enumerate() {
+            let word = |k: usize| {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&rec[k * 8..k * 8 + 8]);
+                b
+            };
+            let ts = i64::from_le_bytes(word(0));
+            let f = |k: usize| f64::from_le_bytes(word(k));
+            if prev.is_some_and(|p| ts <= p) || chunk_start(series.tf, ts) != self.start {
+                return Err(bad(format!("bar {i} at {ts} is out of order or chunk")));
+            }
+            if (i == 0 && ts != self.first) || (i == n - 1 && ts != self.last) {
+                return Err(bad(format!(
+                    "bar {i} at {ts} does not match the chunk range"
+                )));
+            }
+            prev = Some(ts);
+            if ts < from || ts > to {
+                continue;
+            }
+            let bar = Bar::new(Timestamp::from_nanos(ts), f(1), f(2), f(3), f(4), f(5))
+                .map_err(|e| bad(format!("bar {i}: {e}")))?;
+            let trades = match i64::from_le_bytes(word(6)) {
+                NO_TRADES => None,
+                t if t >= 0 => Some(t),
+                t => return Err(bad(format!("bar {i}: trade count {t}"))),
+            };
+            let vwap = match f(7) {
+                v if v.is_nan() => None,
+                v if v.is_finite() && v > 0.0 => Some(v),
+                v => return Err(bad(format!("bar {i}: vwap {v}"))),
+            };
+            out.push(StoredBar { bar, trades, vwap });
+        }
+        Ok(())
+    }
+
+    /// All bars of the chunk.
+    fn decode(&self, series: &SeriesKey<'_>) -> Result<Vec<StoredBar>> {
+        let mut out = Vec::with_capacity(usize::try_from(self.n).unwrap_or(0));
+        self.decode_into(series, i64::MIN, i64::MAX, &mut out)?;
+        Ok(out)
+    }
+}
+
+/// A series as stored: symbol text, timeframe and its text.
+struct SeriesKey<'s> {
+    symbol: &'s str,
+    tf: Timeframe,
+    timeframe: &'s str,
+}
+
+/// Chunk reads and writes on one backend's connection (inside a transaction).
+trait ChunkIo {
+    /// Chunks of a series with `lo <= chunk_start <= hi`, locked for update where the
+    /// backend locks rows.
+    fn fetch_chunks(
         &mut self,
-        symbol: &str,
-        tf: &str,
-        rows: &[&StoredBar],
-        on_conflict: &'static str,
+        key: &SeriesKey<'_>,
+        lo: i64,
+        hi: i64,
+    ) -> impl Future<Output = Result<Vec<Chunk>>> + Send;
+    /// Inserts new chunks (a unique violation fails the import: a concurrent importer
+    /// wrote the same chunk first).
+    fn insert_chunks(
+        &mut self,
+        key: &SeriesKey<'_>,
+        chunks: &[Chunk],
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+    /// Overwrites stored chunks.
+    fn update_chunks(
+        &mut self,
+        key: &SeriesKey<'_>,
+        chunks: &[Chunk],
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 }
 
-impl WriteBars for sqlx::SqliteConnection {
-    async fn write_bars(
-        &mut self,
-        symbol: &str,
-        tf: &str,
-        rows: &[&StoredBar],
-        on_conflict: &'static str,
-    ) -> Result<(), sqlx::Error> {
-        for part in rows.chunks(SQLITE_ROWS_PER_STATEMENT) {
-            let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(INSERT_HEAD);
-            qb.push_values(part, |mut b, r| {
-                b.push_bind(symbol)
-                    .push_bind(tf)
-                    .push_bind(r.bar.ts().nanos())
-                    .push_bind(r.bar.open())
-                    .push_bind(r.bar.high())
-                    .push_bind(r.bar.low())
-                    .push_bind(r.bar.close())
-                    .push_bind(r.bar.volume())
-                    .push_bind(r.trades)
-                    .push_bind(r.vwap);
-            });
-            qb.push(on_conflict);
-            qb.build().execute(&mut *self).await?;
+macro_rules! update_each {
+    ($conn:ident, $key:ident, $chunks:ident) => {
+        for c in $chunks {
+            sqlx::query(UPDATE_CHUNK)
+                .bind($key.symbol)
+                .bind($key.timeframe)
+                .bind(c.start)
+                .bind(c.n)
+                .bind(c.first)
+                .bind(c.last)
+                .bind(c.data.as_slice())
+                .execute(&mut *$conn)
+                .await?;
         }
+    };
+}
+
+impl ChunkIo for sqlx::SqliteConnection {
+    async fn fetch_chunks(&mut self, key: &SeriesKey<'_>, lo: i64, hi: i64) -> Result<Vec<Chunk>> {
+        // The transaction holds SQLite's write lock (BEGIN IMMEDIATE).
+        let rows = sqlx::query(SELECT_CHUNKS)
+            .bind(key.symbol)
+            .bind(key.timeframe)
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(&mut *self)
+            .await?;
+        rows.iter().map(Chunk::from_row).collect()
+    }
+
+    async fn insert_chunks(
+        &mut self,
+        key: &SeriesKey<'_>,
+        chunks: &[Chunk],
+    ) -> Result<(), sqlx::Error> {
+        // In-process: a prepared statement per chunk costs no round trip.
+        for c in chunks {
+            sqlx::query(INSERT_CHUNK)
+                .bind(key.symbol)
+                .bind(key.timeframe)
+                .bind(c.start)
+                .bind(c.n)
+                .bind(c.first)
+                .bind(c.last)
+                .bind(c.data.as_slice())
+                .execute(&mut *self)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn update_chunks(
+        &mut self,
+        key: &SeriesKey<'_>,
+        chunks: &[Chunk],
+    ) -> Result<(), sqlx::Error> {
+        let conn = self;
+        update_each!(conn, key, chunks);
         Ok(())
     }
 }
 
-impl WriteBars for sqlx::PgConnection {
-    async fn write_bars(
+impl ChunkIo for sqlx::PgConnection {
+    async fn fetch_chunks(&mut self, key: &SeriesKey<'_>, lo: i64, hi: i64) -> Result<Vec<Chunk>> {
+        let rows = sqlx::query(SELECT_CHUNKS_FOR_UPDATE)
+            .bind(key.symbol)
+            .bind(key.timeframe)
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(&mut *self)
+            .await?;
+        rows.iter().map(Chunk::from_row).collect()
+    }
+
+    async fn insert_chunks(
         &mut self,
-        symbol: &str,
-        tf: &str,
-        rows: &[&StoredBar],
-        on_conflict: &'static str,
+        key: &SeriesKey<'_>,
+        chunks: &[Chunk],
     ) -> Result<(), sqlx::Error> {
-        let col = |f: fn(&Bar) -> f64| rows.iter().map(|r| f(&r.bar)).collect::<Vec<f64>>();
-        let sql = match on_conflict {
-            "" => PG_INSERT_PLAIN,
-            ON_CONFLICT_KEEP => PG_INSERT_KEEP,
-            _ => PG_INSERT_REPLACE,
-        };
-        sqlx::query(sql)
-            .bind(symbol)
-            .bind(tf)
+        if chunks.is_empty() {
+            return Ok(());
+        }
+        let col = |f: fn(&Chunk) -> i64| chunks.iter().map(f).collect::<Vec<i64>>();
+        sqlx::query(PG_INSERT_CHUNKS)
+            .bind(key.symbol)
+            .bind(key.timeframe)
+            .bind(col(|c| c.start))
+            .bind(col(|c| c.n))
+            .bind(col(|c| c.first))
+            .bind(col(|c| c.last))
             .bind(
-                rows.iter()
-                    .map(|r| r.bar.ts().nanos())
-                    .collect::<Vec<i64>>(),
+                chunks
+                    .iter()
+                    .map(|c| c.data.as_slice())
+                    .collect::<Vec<&[u8]>>(),
             )
-            .bind(col(Bar::open))
-            .bind(col(Bar::high))
-            .bind(col(Bar::low))
-            .bind(col(Bar::close))
-            .bind(col(Bar::volume))
-            .bind(rows.iter().map(|r| r.trades).collect::<Vec<Option<i64>>>())
-            .bind(rows.iter().map(|r| r.vwap).collect::<Vec<Option<f64>>>())
             .execute(&mut *self)
             .await?;
         Ok(())
     }
+
+    async fn update_chunks(
+        &mut self,
+        key: &SeriesKey<'_>,
+        chunks: &[Chunk],
+    ) -> Result<(), sqlx::Error> {
+        let conn = self;
+        update_each!(conn, key, chunks);
+        Ok(())
+    }
 }
 
-fn from_row(row: &impl RowExt) -> Result<StoredBar> {
+/// Merges incoming bars of one chunk into its stored bars (both in time order):
+/// updates the report and returns the merged bars when anything is to be written.
+fn merge(
+    stored: &[StoredBar],
+    incoming: &[StoredBar],
+    mode: ImportMode,
+    report: &mut ImportReport,
+) -> Option<Vec<StoredBar>> {
+    let mut out = Vec::with_capacity(stored.len() + incoming.len());
+    let mut changed = false;
+    let mut s = stored.iter().peekable();
+    for b in incoming {
+        let ts = b.bar.ts();
+        while let Some(old) = s.next_if(|old| old.bar.ts() < ts) {
+            out.push(*old);
+        }
+        match s.next_if(|old| old.bar.ts() == ts) {
+            None => {
+                report.inserted += 1;
+                changed = true;
+                out.push(*b);
+            }
+            Some(old) if old == b => {
+                report.unchanged += 1;
+                out.push(*old);
+            }
+            Some(old) => {
+                report.conflicting += 1;
+                if report.conflicts.len() < MAX_REPORTED_CONFLICTS {
+                    report.conflicts.push(BarConflict {
+                        ts,
+                        stored: *old,
+                        incoming: *b,
+                    });
+                }
+                if mode == ImportMode::Replace {
+                    report.replaced += 1;
+                    changed = true;
+                    out.push(*b);
+                } else {
+                    out.push(*old);
+                }
+            }
+        }
+    }
+    out.extend(s.copied());
+    changed.then_some(out)
+}
+
+/// Imports validated bars (strictly increasing times) of one series on a connection
+/// inside the caller's transaction.
+async fn import_on<C: ChunkIo + Send>(
+    conn: &mut C,
+    key: &SeriesKey<'_>,
+    bars: &[StoredBar],
+    mode: ImportMode,
+) -> Result<ImportReport> {
+    let mut report = ImportReport::default();
+    // Bars are in time order, so each chunk's bars are one contiguous run.
+    let mut groups: Vec<(i64, &[StoredBar])> = Vec::new();
+    let mut rest = bars;
+    while let Some(first) = rest.first() {
+        let start = chunk_start(key.tf, first.bar.ts().nanos());
+        let len = rest
+            .iter()
+            .position(|b| chunk_start(key.tf, b.bar.ts().nanos()) != start)
+            .unwrap_or(rest.len());
+        let (group, tail) = rest.split_at(len);
+        groups.push((start, group));
+        rest = tail;
+    }
+    for step in groups.chunks(CHUNKS_PER_STEP) {
+        let (Some((lo, _)), Some((hi, _))) = (step.first(), step.last()) else {
+            continue;
+        };
+        let mut stored = conn
+            .fetch_chunks(key, *lo, *hi)
+            .await?
+            .into_iter()
+            .peekable();
+        let mut inserts = Vec::new();
+        let mut updates = Vec::new();
+        for (start, incoming) in step {
+            // Stored chunks without incoming bars in this step are skipped.
+            while stored.next_if(|c| c.start < *start).is_some() {}
+            match stored.next_if(|c| c.start == *start) {
+                None => {
+                    report.inserted += incoming.len() as u64;
+                    inserts.push(Chunk::encode(*start, incoming));
+                }
+                Some(chunk) => {
+                    let old = chunk.decode(key)?;
+                    if let Some(merged) = merge(&old, incoming, mode, &mut report) {
+                        updates.push(Chunk::encode(*start, &merged));
+                    }
+                }
+            }
+        }
+        conn.insert_chunks(key, &inserts).await?;
+        conn.update_chunks(key, &updates).await?;
+    }
+    Ok(report)
+}
+
+/// Converts rows of the row-per-bar `bars` table (schema versions 1–2, or written by
+/// raw SQL) into chunks and deletes them, in one transaction. Bars already stored in
+/// chunks win over a legacy row with the same time and other values. Does nothing
+/// (and takes no write lock) when the table is empty.
+pub(crate) async fn convert_legacy_bars(pool: &Pool) -> Result<()> {
+    let backend = pool.backend();
+    with_pool!(pool, p => {
+        let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM bars)")
+            .fetch_one(p)
+            .await?;
+        if !any {
+            return Ok(());
+        }
+        let mut tx = p.begin_write().await?;
+        if backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(LEGACY_CONVERSION_LOCK)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let series = sqlx::query("SELECT DISTINCT symbol, timeframe FROM bars ORDER BY symbol, timeframe")
+            .fetch_all(&mut *tx)
+            .await?;
+        for s in &series {
+            let symbol = s.text("symbol")?;
+            let timeframe = s.text("timeframe")?;
+            let tf: Timeframe = parse_text("timeframe", &timeframe)?;
+            let rows = sqlx::query(LEGACY_RANGE_SQL)
+                .bind(&symbol)
+                .bind(&timeframe)
+                .fetch_all(&mut *tx)
+                .await?;
+            let bars = rows.iter().map(legacy_from_row).collect::<Result<Vec<_>>>()?;
+            let key = SeriesKey { symbol: &symbol, tf, timeframe: &timeframe };
+            import_on(&mut *tx, &key, &bars, ImportMode::KeepExisting).await?;
+        }
+        sqlx::query("DELETE FROM bars").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+/// Arbitrary constant key of the PostgreSQL advisory lock that serializes the legacy
+/// conversion of concurrently starting processes.
+const LEGACY_CONVERSION_LOCK: i64 = 0x7472_6164_6263_6876; // "tradbchv"
+
+const LEGACY_RANGE_SQL: &str = "SELECT ts_ns, open, high, low, close, volume, trades, vwap \
+     FROM bars WHERE symbol = $1 AND timeframe = $2 ORDER BY ts_ns";
+
+/// A row of the legacy `bars` table.
+fn legacy_from_row(row: &impl RowExt) -> Result<StoredBar> {
     let ts = row.ts("ts_ns")?;
     let bar = Bar::new(
         ts,
@@ -236,41 +633,6 @@ fn validate(bars: &[StoredBar]) -> Result<()> {
     Ok(())
 }
 
-/// Sorts one chunk of incoming bars against what is stored: returns the bars to write
-/// and updates the report.
-fn classify<'b>(
-    chunk: &'b [StoredBar],
-    stored: &HashMap<i64, StoredBar>,
-    mode: ImportMode,
-    report: &mut ImportReport,
-) -> Vec<&'b StoredBar> {
-    let mut write = Vec::with_capacity(chunk.len());
-    for b in chunk {
-        match stored.get(&b.bar.ts().nanos()) {
-            None => {
-                report.inserted += 1;
-                write.push(b);
-            }
-            Some(s) if s == b => report.unchanged += 1,
-            Some(s) => {
-                report.conflicting += 1;
-                if report.conflicts.len() < MAX_REPORTED_CONFLICTS {
-                    report.conflicts.push(BarConflict {
-                        ts: b.bar.ts(),
-                        stored: *s,
-                        incoming: *b,
-                    });
-                }
-                if mode == ImportMode::Replace {
-                    report.replaced += 1;
-                    write.push(b);
-                }
-            }
-        }
-    }
-    write
-}
-
 impl Bars<'_> {
     /// Imports bars of one symbol and timeframe (strictly increasing times) in one
     /// transaction and reports inserted / unchanged / conflicting counts.
@@ -283,41 +645,17 @@ impl Bars<'_> {
     ) -> Result<ImportReport> {
         validate(bars)?;
         let tf = timeframe.to_string();
-        let mut report = ImportReport::default();
-        let on_conflict = match mode {
-            ImportMode::KeepExisting => ON_CONFLICT_KEEP,
-            ImportMode::Replace => ON_CONFLICT_REPLACE,
+        let key = SeriesKey {
+            symbol: symbol.as_str(),
+            tf: timeframe,
+            timeframe: &tf,
         };
         with_pool!(self.store, p => {
             let mut tx = p.begin_write().await?;
-            for chunk in bars.chunks(CHUNK) {
-                let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else { continue };
-                let rows = sqlx::query(RANGE_SQL)
-                    .bind(symbol.as_str())
-                    .bind(&tf)
-                    .bind(first.bar.ts().nanos())
-                    .bind(last.bar.ts().nanos())
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let mut stored = HashMap::with_capacity(rows.len());
-                for r in &rows {
-                    let s = from_row(r)?;
-                    stored.insert(s.bar.ts().nanos(), s);
-                }
-                let write = classify(chunk, &stored, mode, &mut report);
-                if write.is_empty() {
-                    continue;
-                }
-                // No stored bar in the chunk's range (checked under this transaction's
-                // write lock): a plain INSERT, several times faster than an upsert on
-                // PostgreSQL. A concurrent importer of the same range then fails the
-                // whole import with a unique violation instead of mixing rows.
-                let clause = if stored.is_empty() { "" } else { on_conflict };
-                tx.write_bars(symbol.as_str(), &tf, &write, clause).await?;
-            }
+            let report = import_on(&mut *tx, &key, bars, mode).await?;
             tx.commit().await?;
-        });
-        Ok(report)
+            Ok(report)
+        })
     }
 
     /// Imports a whole series (see [`Bars::import`]).
@@ -340,16 +678,33 @@ impl Bars<'_> {
         to: Option<Timestamp>,
     ) -> Result<Vec<StoredBar>> {
         let tf = timeframe.to_string();
-        with_pool!(self.store, p => {
-            let rows = sqlx::query(RANGE_SQL)
-                .bind(symbol.as_str())
-                .bind(&tf)
-                .bind(from.map_or(i64::MIN, Timestamp::nanos))
-                .bind(to.map_or(i64::MAX, Timestamp::nanos))
+        let key = SeriesKey {
+            symbol: symbol.as_str(),
+            tf: timeframe,
+            timeframe: &tf,
+        };
+        let from = from.map_or(i64::MIN, Timestamp::nanos);
+        let to = to.map_or(i64::MAX, Timestamp::nanos);
+        if from > to {
+            return Ok(Vec::new());
+        }
+        let chunks = with_pool!(self.store, p => {
+            let rows = sqlx::query(LOAD_CHUNKS)
+                .bind(key.symbol)
+                .bind(key.timeframe)
+                .bind(chunk_start(timeframe, from))
+                .bind(to)
+                .bind(from)
                 .fetch_all(p)
                 .await?;
-            rows.iter().map(from_row).collect()
-        })
+            rows.iter().map(Chunk::from_row).collect::<Result<Vec<_>>>()?
+        });
+        let total: i64 = chunks.iter().map(|c| c.n.max(0)).sum();
+        let mut out = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+        for c in &chunks {
+            c.decode_into(&key, from, to, &mut out)?;
+        }
+        Ok(out)
     }
 
     /// Stored bars as a [`BarSeries`] (for the engine).
@@ -367,8 +722,9 @@ impl Bars<'_> {
 
     /// Every stored series with its bar count and time range.
     pub async fn series(&self) -> Result<Vec<SeriesInfo>> {
-        let sql = "SELECT symbol, timeframe, COUNT(*) AS n, MIN(ts_ns) AS first, MAX(ts_ns) AS last \
-                   FROM bars GROUP BY symbol, timeframe ORDER BY symbol, timeframe";
+        let sql = "SELECT symbol, timeframe, CAST(SUM(n_bars) AS BIGINT) AS n, \
+                   MIN(first_ts_ns) AS first, MAX(last_ts_ns) AS last \
+                   FROM bar_chunks GROUP BY symbol, timeframe ORDER BY symbol, timeframe";
         with_pool!(self.store, p => {
             let rows = sqlx::query(sql).fetch_all(p).await?;
             rows.iter()
@@ -383,5 +739,88 @@ impl Bars<'_> {
                 })
                 .collect()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEC: i64 = 1_000_000_000;
+
+    #[test]
+    fn intraday_chunks_are_utc_days_and_daily_chunks_utc_years() {
+        let five: Timeframe = "5m".parse().unwrap();
+        // 2019-01-01T00:00:00Z = 1546300800; 2020-01-01 = 1577836800; 2024-01-01 = 1704067200.
+        assert_eq!(chunk_start(five, 1_546_300_800 * SEC), 1_546_300_800 * SEC);
+        assert_eq!(chunk_start(five, 1_546_300_799 * SEC), 1_546_214_400 * SEC);
+        assert_eq!(
+            chunk_start(Timeframe::MINUTE, 1_546_387_199 * SEC),
+            1_546_300_800 * SEC
+        );
+        assert_eq!(
+            chunk_start(Timeframe::DAY, 1_577_836_799 * SEC),
+            1_546_300_800 * SEC
+        );
+        assert_eq!(
+            chunk_start(Timeframe::DAY, 1_577_836_800 * SEC),
+            1_577_836_800 * SEC
+        );
+        // Leap year 2024: 2024-12-31 is still 2024.
+        assert_eq!(
+            chunk_start(Timeframe::DAY, (1_704_067_200 + 365 * 86_400) * SEC),
+            1_704_067_200 * SEC
+        );
+        assert_eq!(chunk_start(Timeframe::DAY, 0), 0);
+        assert_eq!(
+            chunk_start(Timeframe::DAY, -1),
+            days_from_civil(1969, 1, 1) * DAY_NS
+        );
+        assert_eq!(chunk_start(Timeframe::DAY, i64::MIN), i64::MIN);
+        for y in [1700, 1899, 1900, 1970, 2000, 2100, 2262] {
+            let d = days_from_civil(y, 1, 1);
+            assert_eq!((civil_year(d), civil_year(d - 1)), (y, y - 1));
+        }
+    }
+
+    #[test]
+    fn a_chunk_round_trips_and_corruption_is_invalid_data() {
+        let bars: Vec<StoredBar> = (0..3)
+            .map(|i| StoredBar {
+                bar: Bar::new(
+                    Timestamp::from_secs(1_546_300_800 + i * 60),
+                    2.0,
+                    3.0,
+                    1.0,
+                    2.5,
+                    9.0,
+                )
+                .unwrap(),
+                trades: (i != 1).then_some(i),
+                vwap: (i != 2).then_some(2.2),
+            })
+            .collect();
+        let key = SeriesKey {
+            symbol: "SPY",
+            tf: Timeframe::MINUTE,
+            timeframe: "1m",
+        };
+        let mut chunk = Chunk::encode(1_546_300_800 * SEC, &bars);
+        assert_eq!(chunk.decode(&key).unwrap(), bars);
+        chunk.data.pop();
+        let err = chunk.decode(&key).unwrap_err().to_string();
+        assert!(err.contains("SPY 1m chunk starting at"), "{err}");
+        let mut chunk = Chunk::encode(1_546_300_800 * SEC, &bars);
+        chunk.data[0] = 9;
+        assert!(matches!(
+            chunk.decode(&key),
+            Err(StoreError::InvalidData { .. })
+        ));
+        let mut chunk = Chunk::encode(1_546_300_800 * SEC, &bars);
+        chunk.data[1 + 8..1 + 16].copy_from_slice(&(-1.0f64).to_le_bytes());
+        assert!(matches!(
+            chunk.decode(&key),
+            Err(StoreError::InvalidData { .. })
+        ));
     }
 }

@@ -33,6 +33,21 @@ pub(crate) enum Pool {
     Postgres(PgPool),
 }
 
+impl Pool {
+    /// Itself, so [`with_pool!`] takes a pool as well as a store.
+    pub(crate) fn pool(&self) -> &Pool {
+        self
+    }
+
+    /// Which backend the pool talks to.
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
 /// Runs `$body` with `$pool` bound to the concrete pool of `$store`. The body is
 /// compiled once per backend, so it may only use SQL both dialects accept (`$1`
 /// placeholders, `RETURNING`, `ON CONFLICT`) or branch on [`Backend`].
@@ -92,6 +107,8 @@ pub(crate) trait RowExt {
     fn opt_text(&self, col: &str) -> Result<Option<String>>;
     /// A boolean column.
     fn bool(&self, col: &str) -> Result<bool>;
+    /// A non-null binary column (`BLOB` / `BYTEA`).
+    fn bytes(&self, col: &str) -> Result<Vec<u8>>;
     /// A JSON document column.
     fn json(&self, col: &str) -> Result<Value>;
     /// A nullable JSON document column.
@@ -158,6 +175,9 @@ macro_rules! impl_row_ext {
             }
             fn bool(&self, col: &str) -> Result<bool> {
                 Ok(self.try_get::<bool, _>(col)?)
+            }
+            fn bytes(&self, col: &str) -> Result<Vec<u8>> {
+                Ok(self.try_get::<Vec<u8>, _>(col)?)
             }
             fn json(&self, col: &str) -> Result<Value> {
                 Ok(self.try_get::<Json<Value>, _>(col)?.0)

@@ -26,10 +26,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_run_worker.sql"),
         postgres: include_str!("../migrations/postgres/0002_run_worker.sql"),
     },
+    Migration {
+        version: 3,
+        description: "bar_chunks and equity_chunks: bars and equity curves in chunks",
+        sqlite: include_str!("../migrations/sqlite/0003_chunks.sql"),
+        postgres: include_str!("../migrations/postgres/0003_chunks.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
     version       BIGINT PRIMARY KEY,
@@ -42,8 +48,17 @@ const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
 const PG_MIGRATION_LOCK: i64 = 0x7472_6164_656c_6162; // "tradelab"
 
 /// Applies missing migrations; fails with [`StoreError::SchemaTooNew`] when the
-/// database is ahead of this build. Returns the schema version after migrating.
+/// database is ahead of this build. Then converts rows left in the row-per-point
+/// `bars` and `equity` tables (written before version 3, or by raw SQL) into chunks.
+/// Returns the schema version after migrating.
 pub(crate) async fn migrate(pool: &Pool) -> Result<i64> {
+    let version = apply(pool).await?;
+    crate::bars::convert_legacy_bars(pool).await?;
+    crate::audit::convert_legacy_equity(pool).await?;
+    Ok(version)
+}
+
+async fn apply(pool: &Pool) -> Result<i64> {
     macro_rules! run {
         ($pool:ident, $script:ident, $lock:expr) => {{
             let mut tx = $pool.begin_write().await?;

@@ -212,7 +212,7 @@ store_test!(large_batches_split_into_statements_and_stay_ordered, |db| {
         equity: (0..5_000)
             .map(|i| EquityRow {
                 ts: Timestamp::from_secs(i * 60),
-                equity: rust_decimal::Decimal::new(10_000_000 + i, 2).into(),
+                equity: (10_000_000 + i) as f64 / 100.0,
                 invested: i % 2 == 0,
             })
             .collect(),
@@ -221,3 +221,86 @@ store_test!(large_batches_split_into_statements_and_stay_ordered, |db| {
     db.store.audit().append(run, &batch).await.unwrap();
     assert_eq!(db.store.audit().equity(run).await.unwrap(), batch.equity);
 });
+
+store_test!(equity_batches_out_of_order_read_back_in_time_order, |db| {
+    let run = running_run(&db.store).await;
+    let audit = db.store.audit();
+    let point = |d: i64| EquityRow {
+        ts: ts(d),
+        equity: 1000.0 + d as f64,
+        invested: d % 2 == 0,
+    };
+    for days in [vec![5, 1, 3], vec![2, 4], vec![9, 7]] {
+        let batch = AuditBatch {
+            equity: days.into_iter().map(point).collect(),
+            ..Default::default()
+        };
+        audit.append(run, &batch).await.unwrap();
+    }
+    let expected: Vec<EquityRow> = [1, 2, 3, 4, 5, 7, 9].into_iter().map(point).collect();
+    assert_eq!(audit.equity(run).await.unwrap(), expected);
+    assert_eq!(audit.counts(run).await.unwrap().equity, 7);
+    // A time stored by an earlier batch is a duplicate; nothing of the batch is kept.
+    let again = AuditBatch {
+        equity: vec![point(8), point(3)],
+        ..Default::default()
+    };
+    let err = audit.append(run, &again).await.unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate { .. }), "{err}");
+    assert_eq!(audit.counts(run).await.unwrap().equity, 7);
+});
+
+store_test!(rows_of_the_old_equity_table_are_converted_at_open, |db| {
+    let run = running_run(&db.store).await;
+    db.store.close().await;
+    let invested = if db.store.backend() == tradelab_store::Backend::Sqlite {
+        ("0", "1")
+    } else {
+        ("false", "true")
+    };
+    common::exec_raw(
+        db,
+        &format!(
+            "INSERT INTO equity (run_id, ts_ns, equity, invested) VALUES \
+             ({run}, {}, '100000.00', {}), ({run}, {}, '99999.955', {})",
+            ts(1).nanos(),
+            invested.0,
+            ts(0).nanos(),
+            invested.1
+        ),
+    )
+    .await;
+    let store = Store::open(&db.config()).await.unwrap();
+    let points = store.audit().equity(run).await.unwrap();
+    assert_eq!(
+        points,
+        vec![
+            EquityRow {
+                ts: ts(0),
+                equity: 99_999.955,
+                invested: true
+            },
+            EquityRow {
+                ts: ts(1),
+                equity: 100_000.0,
+                invested: false
+            },
+        ]
+    );
+    assert_eq!(store.audit().counts(run).await.unwrap().equity, 2);
+    store.close().await;
+});
+
+store_test!(
+    a_corrupt_equity_chunk_is_invalid_data_naming_the_run,
+    |db| {
+        let run = running_run(&db.store).await;
+        db.store.audit().append(run, &sample_batch()).await.unwrap();
+        common::exec_raw(db, "UPDATE equity_chunks SET n = 5").await;
+        let err = db.store.audit().equity(run).await.unwrap_err();
+        assert!(
+            matches!(&err, StoreError::InvalidData { what: "equity chunk", message } if message.contains(&format!("run {run}"))),
+            "{err}"
+        );
+    }
+);

@@ -177,3 +177,315 @@ store_test!(rejects_unordered_bars_and_stores_nothing, |db| {
     );
     assert!(bars.series().await.unwrap().is_empty());
 });
+
+/// 2020-01-01T00:00:00Z.
+const NEW_YEAR_2020: i64 = 1_577_836_800;
+
+fn bars_at(times: impl IntoIterator<Item = i64>, base: f64) -> Vec<StoredBar> {
+    times
+        .into_iter()
+        .enumerate()
+        .map(|(i, secs)| {
+            let o = base + i as f64 * 0.25;
+            StoredBar {
+                bar: Bar::new(
+                    Timestamp::from_secs(secs),
+                    o,
+                    o + 1.0,
+                    o - 1.0,
+                    o + 0.5,
+                    10.0,
+                )
+                .unwrap(),
+                trades: (i % 3 != 0).then_some(i as i64),
+                vwap: (i % 4 != 0).then_some(o + 0.1),
+            }
+        })
+        .collect()
+}
+
+store_test!(minute_bars_spanning_midnight_round_trip_and_filter, |db| {
+    let bars = db.store.bars();
+    // 23:00 on Dec 30 to 01:00 on Jan 1: three UTC days.
+    let input = bars_at(
+        (0..1_561).map(|i| NEW_YEAR_2020 - 86_400 - 3_600 + i * 60),
+        50.0,
+    );
+    let r = bars
+        .import(&spy(), Timeframe::MINUTE, &input, ImportMode::KeepExisting)
+        .await
+        .unwrap();
+    assert_eq!((r.inserted, r.unchanged), (1_561, 0));
+    let all = bars
+        .load(&spy(), Timeframe::MINUTE, None, None)
+        .await
+        .unwrap();
+    assert_eq!(all, input);
+    // A window across the second midnight, bounds inclusive and not on bar times.
+    let from = Timestamp::from_secs(NEW_YEAR_2020 - 120);
+    let to = Timestamp::from_secs(NEW_YEAR_2020 + 90);
+    let window = bars
+        .load(&spy(), Timeframe::MINUTE, Some(from), Some(to))
+        .await
+        .unwrap();
+    let expected: Vec<StoredBar> = input
+        .iter()
+        .filter(|b| b.bar.ts() >= from && b.bar.ts() <= to)
+        .copied()
+        .collect();
+    assert_eq!(expected.len(), 4);
+    assert_eq!(window, expected);
+    // Exactly on midnight, both bounds.
+    let midnight = Timestamp::from_secs(NEW_YEAR_2020);
+    let one = bars
+        .load(&spy(), Timeframe::MINUTE, Some(midnight), Some(midnight))
+        .await
+        .unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].bar.ts(), midnight);
+    let info = bars.series().await.unwrap();
+    assert_eq!(
+        (info[0].bars, info[0].first, info[0].last),
+        (1_561, input[0].bar.ts(), input.last().unwrap().bar.ts())
+    );
+});
+
+store_test!(daily_bars_spanning_new_year_round_trip_and_filter, |db| {
+    let bars = db.store.bars();
+    // 400 daily bars from 2019-12-01: three calendar years.
+    let start = NEW_YEAR_2020 - 31 * 86_400;
+    let input = bars_at((0..400).map(|i| start + i * 86_400), 20.0);
+    bars.import(&spy(), Timeframe::DAY, &input, ImportMode::KeepExisting)
+        .await
+        .unwrap();
+    assert_eq!(
+        bars.load(&spy(), Timeframe::DAY, None, None).await.unwrap(),
+        input
+    );
+    let from = Timestamp::from_secs(NEW_YEAR_2020 - 2 * 86_400);
+    let to = Timestamp::from_secs(NEW_YEAR_2020 + 2 * 86_400);
+    let window = bars
+        .load_series(&spy(), Timeframe::DAY, Some(from), Some(to))
+        .await
+        .unwrap();
+    assert_eq!(window.len(), 5);
+    assert_eq!(window.bars()[2].ts(), Timestamp::from_secs(NEW_YEAR_2020));
+    // Only after the data: nothing.
+    let later = Timestamp::from_secs(start + 500 * 86_400);
+    assert!(
+        bars.load(&spy(), Timeframe::DAY, Some(later), None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // from after to: nothing.
+    assert!(
+        bars.load(&spy(), Timeframe::DAY, Some(to), Some(from))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+});
+
+store_test!(
+    a_partly_overlapping_reimport_merges_into_stored_chunks,
+    |db| {
+        let bars = db.store.bars();
+        // Minute bars every 7 minutes over about three days.
+        let input = bars_at((0..900).map(|i| NEW_YEAR_2020 - 86_400 + i * 420), 80.0);
+        bars.import(
+            &spy(),
+            Timeframe::MINUTE,
+            &input[..500],
+            ImportMode::KeepExisting,
+        )
+        .await
+        .unwrap();
+        // Re-import 300..900: 200 known (one changed), 400 new, across day boundaries.
+        let mut incoming = input[300..].to_vec();
+        incoming[10].vwap = Some(1.0);
+        let r = bars
+            .import(
+                &spy(),
+                Timeframe::MINUTE,
+                &incoming,
+                ImportMode::KeepExisting,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.inserted, r.unchanged, r.conflicting, r.replaced),
+            (400, 199, 1, 0)
+        );
+        assert_eq!(r.conflicts[0].stored, input[310]);
+        assert_eq!(
+            bars.load(&spy(), Timeframe::MINUTE, None, None)
+                .await
+                .unwrap(),
+            input
+        );
+        // Bars between stored ones in the same chunk (every 7 minutes + 1 minute).
+        let between = bars_at((0..50).map(|i| NEW_YEAR_2020 + 60 + i * 420), 90.0);
+        let r = bars
+            .import(&spy(), Timeframe::MINUTE, &between, ImportMode::Replace)
+            .await
+            .unwrap();
+        assert_eq!((r.inserted, r.unchanged, r.conflicting), (50, 0, 0));
+        let mut expected = input.clone();
+        expected.extend_from_slice(&between);
+        expected.sort_by_key(|b| b.bar.ts());
+        assert_eq!(
+            bars.load(&spy(), Timeframe::MINUTE, None, None)
+                .await
+                .unwrap(),
+            expected
+        );
+        assert_eq!(bars.series().await.unwrap()[0].bars, 950);
+    }
+);
+
+store_test!(from_and_to_inside_one_chunk_are_inclusive, |db| {
+    let bars = db.store.bars();
+    let input = minute_bars(600, 100.0);
+    bars.import(&spy(), Timeframe::MINUTE, &input, ImportMode::KeepExisting)
+        .await
+        .unwrap();
+    let window = bars
+        .load(
+            &spy(),
+            Timeframe::MINUTE,
+            Some(input[100].bar.ts()),
+            Some(input[110].bar.ts()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(window, input[100..=110].to_vec());
+    let head = bars
+        .load(&spy(), Timeframe::MINUTE, None, Some(input[3].bar.ts()))
+        .await
+        .unwrap();
+    assert_eq!(head, input[..=3].to_vec());
+    let tail = bars
+        .load(&spy(), Timeframe::MINUTE, Some(input[597].bar.ts()), None)
+        .await
+        .unwrap();
+    assert_eq!(tail, input[597..].to_vec());
+});
+
+store_test!(rows_of_the_old_bars_table_are_converted_at_open, |db| {
+    // Already in chunks: SPY 1m bars 0..3.
+    let input = minute_bars(6, 100.0);
+    db.store
+        .bars()
+        .import(
+            &spy(),
+            Timeframe::MINUTE,
+            &input[..3],
+            ImportMode::KeepExisting,
+        )
+        .await
+        .unwrap();
+    db.store.close().await;
+    // The minute bar i minutes after the first, as a daily bar i days after it.
+    let daily = |ns: i64| {
+        let base = 1_600_000_000_000_000_000;
+        base + (ns - base) * 1440
+    };
+    // Old-style rows, as schema v1–2 stored them: SPY 1m bars 2..6 (one already in a
+    // chunk) and a QQQ 1d series.
+    let mut sql = String::new();
+    for (symbol, tf, b) in input[2..]
+        .iter()
+        .map(|b| ("SPY", "1m", b))
+        .chain(input.iter().map(|b| ("QQQ", "1d", b)))
+    {
+        let ts = if tf == "1d" {
+            daily(b.bar.ts().nanos())
+        } else {
+            b.bar.ts().nanos()
+        };
+        sql.push_str(&format!(
+            "INSERT INTO bars (symbol, timeframe, ts_ns, open, high, low, close, volume, trades, vwap) \
+             VALUES ('{symbol}', '{tf}', {ts}, {:?}, {:?}, {:?}, {:?}, {:?}, {}, {});\n",
+            b.bar.open(),
+            b.bar.high(),
+            b.bar.low(),
+            b.bar.close(),
+            b.bar.volume(),
+            b.trades.map_or("NULL".into(), |t| t.to_string()),
+            b.vwap.map_or("NULL".into(), |v| format!("{v:?}")),
+        ));
+    }
+    common::exec_raw(db, &sql).await;
+    for _ in 0..2 {
+        let store = tradelab_store::Store::open(&db.config()).await.unwrap();
+        assert_eq!(
+            store
+                .bars()
+                .load(&spy(), Timeframe::MINUTE, None, None)
+                .await
+                .unwrap(),
+            input
+        );
+        let qqq = store
+            .bars()
+            .load(&Symbol::new("QQQ").unwrap(), Timeframe::DAY, None, None)
+            .await
+            .unwrap();
+        assert_eq!(qqq.len(), 6);
+        assert_eq!(qqq[5].bar.ts().nanos(), daily(input[5].bar.ts().nanos()));
+        assert_eq!(
+            (qqq[5].trades, qqq[5].vwap),
+            (input[5].trades, input[5].vwap)
+        );
+        let series = store.bars().series().await.unwrap();
+        assert_eq!(
+            series
+                .iter()
+                .map(|s| (s.symbol.as_str(), s.timeframe.as_str(), s.bars))
+                .collect::<Vec<_>>(),
+            vec![("QQQ", "1d", 6), ("SPY", "1m", 6)]
+        );
+        store.close().await;
+    }
+    // The old table was emptied: a row inserted now is the only one converted.
+    common::exec_raw(db, "DELETE FROM bar_chunks WHERE symbol = 'QQQ'").await;
+    let store = tradelab_store::Store::open(&db.config()).await.unwrap();
+    assert!(
+        store
+            .bars()
+            .load(&Symbol::new("QQQ").unwrap(), Timeframe::DAY, None, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store.close().await;
+});
+
+store_test!(a_corrupt_chunk_is_invalid_data_naming_the_series, |db| {
+    let input = minute_bars(10, 100.0);
+    db.store
+        .bars()
+        .import(&spy(), Timeframe::MINUTE, &input, ImportMode::KeepExisting)
+        .await
+        .unwrap();
+    common::exec_raw(db, "UPDATE bar_chunks SET n_bars = n_bars + 1").await;
+    let err = db
+        .store
+        .bars()
+        .load(&spy(), Timeframe::MINUTE, None, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::InvalidData { what: "bar chunk", message } if message.contains("SPY 1m chunk")),
+        "{err}"
+    );
+    // A re-import reads the chunk too and fails without writing.
+    assert!(
+        db.store
+            .bars()
+            .import(&spy(), Timeframe::MINUTE, &input, ImportMode::KeepExisting)
+            .await
+            .is_err()
+    );
+});

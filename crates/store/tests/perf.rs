@@ -1,6 +1,8 @@
 //! Throughput checks, ignored by default (run in release):
 //! `cargo test --release -p tradelab-store --test perf -- --ignored --nocapture`.
-//! Targets: 1M bars imported in ≤ 5 s; 1M equity points + 50k fills appended in batches.
+//! Targets: 1M bars imported, re-imported and loaded in ≤ 5 s each (bars are stored in
+//! day chunks); 1M equity points (one chunk per batch) + 50k fills appended in batches
+//! and the curve read back.
 
 mod common;
 
@@ -70,6 +72,8 @@ store_test!(
             db.store.backend()
         );
         assert!(first.as_secs_f64() <= 5.0, "import took {first:?}");
+        assert!(again.as_secs_f64() <= 5.0, "re-import took {again:?}");
+        assert!(load.as_secs_f64() <= 5.0, "load took {load:?}");
     }
 );
 
@@ -101,7 +105,7 @@ store_test!(
             let ts = Timestamp::from_secs(1_500_000_000 + i * 60);
             batch.equity.push(EquityRow {
                 ts,
-                equity: rust_decimal::Decimal::new(10_000_000 + i % 5000, 2).into(),
+                equity: (10_000_000 + i % 5000) as f64 / 100.0,
                 invested: i % 3 == 0,
             });
             if i % 20 == 0 {
@@ -125,8 +129,14 @@ store_test!(
         let elapsed = t.elapsed();
         let counts = db.store.audit().counts(run.id).await.unwrap();
         assert_eq!((counts.equity, counts.fills), (BARS, BARS / 20));
+        let t = Instant::now();
+        let curve = db.store.audit().equity(run.id).await.unwrap();
+        let read = t.elapsed();
+        assert_eq!(curve.len(), BARS as usize);
+        assert!(curve.windows(2).all(|w| w[0].ts < w[1].ts));
         eprintln!(
-            "PERF {:?}: 1M equity points + 50k fills in {transactions} transactions: {elapsed:.2?}",
+            "PERF {:?}: 1M equity points + 50k fills in {transactions} transactions: {elapsed:.2?}, \
+             equity curve read {read:.2?}",
             db.store.backend()
         );
     }
