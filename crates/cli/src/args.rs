@@ -80,6 +80,15 @@ pub enum BadRow {
     Skip,
 }
 
+impl From<BadRow> for tradelab_data::BadRowPolicy {
+    fn from(b: BadRow) -> Self {
+        match b {
+            BadRow::Error => tradelab_data::BadRowPolicy::Error,
+            BadRow::Skip => tradelab_data::BadRowPolicy::Skip,
+        }
+    }
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputFormat {
     Table,

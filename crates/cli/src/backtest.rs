@@ -1,13 +1,13 @@
 //! `tradelab backtest`: load bars, build the strategy, run the engine, report.
 
-use crate::args::{BacktestArgs, BadRow, CsvArgs, Fill, OutputFormat};
+use crate::args::{BacktestArgs, CsvArgs, Fill, OutputFormat};
 use crate::output;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rust_decimal::Decimal;
 use std::io::IsTerminal;
 use tradelab_core::{BarSeries, Money, Symbol, Timestamp};
-use tradelab_data::{BadRowPolicy, CsvOptions};
+use tradelab_data::CsvOptions;
 use tradelab_engine::report::{Report, ReportOptions, ReportSink};
 use tradelab_engine::{Commission, Engine, FillModel, RunConfig, strategies};
 
@@ -150,10 +150,7 @@ pub fn csv_options(c: &CsvArgs, tz: &jiff::tz::TimeZone, symbol: Option<Symbol>)
         date_format: c.date_format.clone(),
         tz: tz.clone(),
         symbol,
-        on_bad_row: match c.on_bad_row {
-            BadRow::Error => BadRowPolicy::Error,
-            BadRow::Skip => BadRowPolicy::Skip,
-        },
+        on_bad_row: c.on_bad_row.into(),
     }
 }
 

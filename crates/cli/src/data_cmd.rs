@@ -1,13 +1,13 @@
 //! `tradelab data …`: tick aggregation and file inspection.
 
-use crate::args::{AggregateArgs, BadRow, DataCommand, InspectArgs, SessionArg};
+use crate::args::{AggregateArgs, DataCommand, InspectArgs, SessionArg};
 use crate::backtest::{csv_options, parse_tz};
 use crate::store_args::StoreArgs;
 use crate::store_ctx;
 use anyhow::{Context, Result};
 use std::io::BufWriter;
 use tradelab_core::{Symbol, Timeframe};
-use tradelab_data::{BadRowPolicy, Session, TickOptions};
+use tradelab_data::{Session, TickOptions};
 use tradelab_store::ImportMode;
 
 /// Runs a data subcommand.
@@ -139,10 +139,7 @@ fn aggregate(a: AggregateArgs) -> Result<()> {
         date_column: a.csv.date_column.clone(),
         date_format: a.csv.date_format.clone(),
         tz,
-        on_bad_row: match a.csv.on_bad_row {
-            BadRow::Error => BadRowPolicy::Error,
-            BadRow::Skip => BadRowPolicy::Skip,
-        },
+        on_bad_row: a.csv.on_bad_row.into(),
     };
     let loaded = tradelab_data::load_ticks_with_report(&a.ticks, &opts)?;
     crate::backtest::report_import(&a.ticks, &loaded.report);

@@ -138,11 +138,7 @@ impl RunState<'_> {
         now: Timestamp,
         why: ExitKind,
     ) -> Order {
-        let side = if self.portfolio.position(i).get() > Decimal::ZERO {
-            Side::Sell
-        } else {
-            Side::Buy
-        };
+        let side = closing_side(self.portfolio.position(i).get());
         let order = Order {
             id: OrderId(self.next_id),
             created_at: now,
@@ -329,11 +325,7 @@ impl RunState<'_> {
             }
             Sizing::AllIn => {
                 if !position.is_zero() {
-                    let close_side = if position > Decimal::ZERO {
-                        Side::Sell
-                    } else {
-                        Side::Buy
-                    };
+                    let close_side = closing_side(position);
                     let close_price = broker::slipped(trigger.base, close_side, trigger.slips, bps);
                     let units = Quantity(position.abs());
                     self.book(
@@ -487,11 +479,7 @@ impl RunState<'_> {
             if position.is_zero() {
                 continue;
             }
-            let side = if position > Decimal::ZERO {
-                Side::Sell
-            } else {
-                Side::Buy
-            };
+            let side = closing_side(position);
             let order = Order {
                 id: OrderId(self.next_id),
                 created_at: end,
@@ -522,5 +510,14 @@ impl RunState<'_> {
                 step,
             );
         }
+    }
+}
+
+/// The side of an order that closes a position of `position` units.
+fn closing_side(position: Decimal) -> Side {
+    if position > Decimal::ZERO {
+        Side::Sell
+    } else {
+        Side::Buy
     }
 }
