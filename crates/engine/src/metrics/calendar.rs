@@ -20,13 +20,17 @@ pub fn periods_per_year(timestamps: &[Timestamp], daily: bool, tz: &jiff::tz::Ti
     if daily || timestamps.is_empty() {
         return TRADING_DAYS_PER_YEAR;
     }
-    let mut per_day: HashMap<jiff::civil::Date, usize> = HashMap::new();
-    for ts in timestamps {
-        *per_day
-            .entry(tz.to_datetime(ts.to_jiff()).date())
-            .or_default() += 1;
-    }
-    let mut counts: Vec<usize> = per_day.into_values().collect();
+    let mut counts = if timestamps.windows(2).all(|w| w[0] <= w[1]) {
+        bars_per_day_sorted(timestamps, tz)
+    } else {
+        let mut per_day: HashMap<jiff::civil::Date, usize> = HashMap::new();
+        for ts in timestamps {
+            *per_day
+                .entry(tz.to_datetime(ts.to_jiff()).date())
+                .or_default() += 1;
+        }
+        per_day.into_values().collect()
+    };
     counts.sort_unstable();
     let mid = counts.len() / 2;
     let median = if counts.len() % 2 == 1 {
@@ -35,6 +39,45 @@ pub fn periods_per_year(timestamps: &[Timestamp], daily: bool, tz: &jiff::tz::Ti
         (counts[mid - 1] + counts[mid]) as f64 / 2.0
     };
     TRADING_DAYS_PER_YEAR * median
+}
+
+/// Bars per local day of time-ordered timestamps. Converts time zones once per day:
+/// a timestamp inside the current day's `[start, end)` needs no conversion.
+fn bars_per_day_sorted(timestamps: &[Timestamp], tz: &jiff::tz::TimeZone) -> Vec<usize> {
+    let nanos_of = |d: jiff::civil::Date| {
+        d.to_zoned_datetime(tz.clone())
+            .ok()
+            .and_then(|z| Timestamp::from_jiff(z.timestamp()))
+            .map(Timestamp::nanos)
+    };
+    let mut counts = Vec::new();
+    let (mut start, mut end) = (i64::MAX, i64::MIN);
+    let mut current: Option<jiff::civil::Date> = None;
+    let mut n = 0usize;
+    for ts in timestamps {
+        let t = ts.nanos();
+        if t >= start && t < end {
+            n += 1;
+            continue;
+        }
+        let date = tz.to_datetime(ts.to_jiff()).date();
+        if current != Some(date) {
+            if n > 0 {
+                counts.push(n);
+            }
+            n = 0;
+            current = Some(date);
+        }
+        n += 1;
+        match (nanos_of(date), date.tomorrow().ok().and_then(nanos_of)) {
+            (Some(s), Some(e)) => (start, end) = (s, e),
+            _ => (start, end) = (i64::MAX, i64::MIN),
+        }
+    }
+    if n > 0 {
+        counts.push(n);
+    }
+    counts
 }
 
 /// A duration in whole seconds as short human text with its two largest units:
@@ -74,5 +117,31 @@ mod tests {
         assert_eq!(format_duration(0), "0s");
         assert_eq!(format_duration(-3600), "-1h");
         assert_eq!(format_duration(i64::MIN).chars().next(), Some('-'));
+    }
+}
+
+#[cfg(test)]
+mod per_day_tests {
+    use super::*;
+
+    #[test]
+    fn sorted_day_counting_matches_grouping_by_date_across_dst() {
+        let tz = jiff::tz::TimeZone::get("America/New_York").unwrap();
+        // every 7 minutes over 40 days around the March 2024 DST change
+        let start = 1_709_251_200; // 2024-03-01 UTC
+        let ts: Vec<Timestamp> = (0..40 * 24 * 60 / 7)
+            .map(|k| Timestamp::from_secs(start + 420 * k))
+            .collect();
+        let mut fast = bars_per_day_sorted(&ts, &tz);
+        let mut grouped: HashMap<jiff::civil::Date, usize> = HashMap::new();
+        for t in &ts {
+            *grouped
+                .entry(tz.to_datetime(t.to_jiff()).date())
+                .or_default() += 1;
+        }
+        let mut slow: Vec<usize> = grouped.into_values().collect();
+        fast.sort_unstable();
+        slow.sort_unstable();
+        assert_eq!(fast, slow);
     }
 }
