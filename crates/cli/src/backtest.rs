@@ -67,7 +67,7 @@ pub fn run(a: BacktestArgs) -> Result<()> {
             .with_context(|| format!("writing trades to {}", path.display()))?;
     }
     if let Some(path) = &a.equity_out {
-        output::write_equity_csv(path, &sink)
+        output::write_equity_csv(path, &sink, engine.series())
             .with_context(|| format!("writing the equity curve to {}", path.display()))?;
     }
     match a.output {

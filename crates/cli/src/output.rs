@@ -3,8 +3,9 @@
 use std::fmt::Write as _;
 use std::io::{BufWriter, Write};
 use std::path::Path;
+use tradelab_core::BarSeries;
 use tradelab_engine::ClosedTrade;
-use tradelab_engine::report::{Report, ReportSink};
+use tradelab_engine::report::{Report, ReportSink, with_timeline};
 use tradelab_engine::run::RunOutcome;
 
 fn num(v: Option<f64>, decimals: usize) -> String {
@@ -187,13 +188,26 @@ pub fn write_trades_csv(path: &Path, trades: &[ClosedTrade]) -> std::io::Result<
     w.flush()
 }
 
-/// Writes the equity curve as CSV.
-pub fn write_equity_csv(path: &Path, sink: &ReportSink) -> std::io::Result<()> {
+/// Writes the equity curve of a run over `series` as CSV.
+pub fn write_equity_csv(
+    path: &Path,
+    sink: &ReportSink,
+    series: &[BarSeries],
+) -> std::io::Result<()> {
     let mut w = BufWriter::new(std::fs::File::create(path)?);
     writeln!(w, "timestamp,equity,invested")?;
-    for ((ts, e), inv) in sink.timestamps.iter().zip(&sink.equity).zip(&sink.invested) {
-        writeln!(w, "{},{:.6},{}", ts.display_auto(), e, u8::from(*inv))?;
-    }
+    with_timeline(series, sink.equity.len(), |timeline| {
+        for (k, (ts, e)) in timeline.iter().zip(&sink.equity).enumerate() {
+            writeln!(
+                w,
+                "{},{:.6},{}",
+                ts.display_auto(),
+                e,
+                u8::from(sink.invested(k))
+            )?;
+        }
+        Ok::<(), std::io::Error>(())
+    })?;
     w.flush()
 }
 

@@ -153,6 +153,42 @@ fn writes_trades_and_equity_csv() {
 }
 
 #[test]
+fn equity_csv_of_symbols_with_different_histories_follows_the_merged_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let equity: PathBuf = dir.path().join("equity.csv");
+    let e = equity.display().to_string();
+    let data = sample("stocks_daily_2000-2013.csv");
+    // GOOG trades from 2004-08-19 (2,148 days), FB only from 2012-05-18.
+    let r = json(&tradelab(&[
+        "backtest",
+        "--data",
+        &data,
+        "--symbols",
+        "FB,GOOG",
+        "--strategy",
+        "sma_cross",
+        "--equity-out",
+        &e,
+        "--output",
+        "json",
+    ]));
+    assert_eq!(r["bars"], 2148);
+    let equity = std::fs::read_to_string(equity).unwrap();
+    let rows: Vec<&str> = equity.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2148);
+    assert!(rows[0].starts_with("2004-08-19,10000"), "{}", rows[0]);
+    assert!(
+        rows[rows.len() - 1].starts_with("2013-"),
+        "{}",
+        rows[rows.len() - 1]
+    );
+    let invested = rows.iter().filter(|r| r.ends_with(",1")).count();
+    let exposure = r["exposure_pct"].as_f64().unwrap();
+    assert!(invested > 0);
+    assert!((invested as f64 / 2148.0 * 100.0 - exposure).abs() < 1e-9);
+}
+
+#[test]
 fn table_report_is_aligned_and_names_the_fill_model() {
     let goog = fixture("GOOG_2004-2013.csv");
     let out = tradelab(&["backtest", "--data", &goog, "--strategy", "buy_and_hold"]);

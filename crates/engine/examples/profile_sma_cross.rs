@@ -1,4 +1,5 @@
-//! One sma_cross run over a synthetic random walk, for profilers
+//! sma_cross runs over a synthetic random walk, for profilers and quick timing:
+//! `profile_sma_cross [BARS] [RUNS]`
 //! (`valgrind --tool=callgrind target/release/examples/profile_sma_cross 200000`).
 
 use tradelab_engine::report::ReportSink;
@@ -22,17 +23,23 @@ fn main() {
         ("fast".to_string(), "10".to_string()),
         ("slow".to_string(), "20".to_string()),
     ];
-    let mut decider = strategies::build("sma_cross", &params, true).expect("strategy");
-    let mut sink = ReportSink::with_capacity(n);
-    let t = std::time::Instant::now();
-    let out = engine.run(decider.as_mut(), &mut sink, None);
-    let secs = t.elapsed().as_secs_f64();
-    println!(
-        "{n} bars in {:.1} ms ({:.1} M bars/s), {} fills, {} trades, final equity {}",
-        secs * 1e3,
-        n as f64 / secs / 1e6,
-        sink.fills,
-        sink.trades.len(),
-        out.final_equity
-    );
+    let runs: usize = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1);
+    for _ in 0..runs {
+        let mut decider = strategies::build("sma_cross", &params, true).expect("strategy");
+        let mut sink = ReportSink::with_capacity(n);
+        let t = std::time::Instant::now();
+        let out = engine.run(decider.as_mut(), &mut sink, None);
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "{n} bars in {:.1} ms ({:.1} M bars/s), {} fills, {} trades, final equity {}",
+            secs * 1e3,
+            n as f64 / secs / 1e6,
+            sink.fills,
+            sink.trades.len(),
+            out.final_equity
+        );
+    }
 }

@@ -32,6 +32,11 @@ struct OpenTrade {
     entry_units: Decimal,
     exit_notional: Money,
     exit_units: Decimal,
+    /// The price of every entry fill while they all had one price (then the average
+    /// entry price is that price, no division needed); `None` once prices differed.
+    entry_price: Option<Price>,
+    /// The same for the exit fills (`None` also before the first exit).
+    exit_price: Option<Price>,
     commissions: Money,
     realized: Money,
 }
@@ -108,9 +113,19 @@ impl Portfolio {
     pub fn avg_price(&self, i: usize) -> Price {
         let p = &self.positions[i];
         if p.qty.is_zero() {
-            Price::ZERO
-        } else {
-            Price(p.cost.get() / p.qty.get())
+            return Price::ZERO;
+        }
+        match &p.trade {
+            // Not reduced yet and entered at one price: the cost is exactly that price
+            // times the units, so the division would return that price (as a value; the
+            // division may write it with trailing zeros, e.g. `99.9900`).
+            Some(t) if t.exit_units.is_zero() && t.entry_units == p.qty.get().abs() => {
+                match t.entry_price {
+                    Some(price) => price,
+                    None => Price(p.cost.get() / p.qty.get()),
+                }
+            }
+            _ => Price(p.cost.get() / p.qty.get()),
         }
     }
 
@@ -271,9 +286,14 @@ impl Portfolio {
             entry_units: Decimal::ZERO,
             exit_notional: Money::ZERO,
             exit_units: Decimal::ZERO,
+            entry_price: Some(f.price),
+            exit_price: None,
             commissions: Money::ZERO,
             realized: Money::ZERO,
         });
+        if trade.entry_price.is_some_and(|p| !same_price(p, f.price)) {
+            trade.entry_price = None;
+        }
         trade.entry_notional += notional;
         trade.entry_units = exact::add(trade.entry_units, signed_units.abs());
         trade.commissions += commission;
@@ -308,6 +328,13 @@ impl Portfolio {
         trade.realized += realized;
         trade.commissions += commission;
         trade.exit_notional += Money(proceeds);
+        trade.exit_price = if trade.exit_units.is_zero()
+            || trade.exit_price.is_some_and(|p| same_price(p, f.price))
+        {
+            Some(f.price)
+        } else {
+            None
+        };
         trade.exit_units = exact::add(trade.exit_units, units);
         if !pos.qty.is_zero() {
             return None;
@@ -315,8 +342,14 @@ impl Portfolio {
         pos.cost = Money::ZERO;
         let t = pos.trade.take()?;
         let pnl = t.realized - t.commissions;
-        let entry_price = Price(t.entry_notional.get() / t.entry_units);
-        let exit_price = Price(t.exit_notional.get() / t.exit_units);
+        // One price for all fills: the average is that price (the division would give
+        // the same value at the same scale).
+        let average = |price: Option<Price>, notional: Money, units: Decimal| match price {
+            Some(p) => p,
+            None => Price(notional.get() / units),
+        };
+        let entry_price = average(t.entry_price, t.entry_notional, t.entry_units);
+        let exit_price = average(t.exit_price, t.exit_notional, t.exit_units);
         let capital = t.entry_notional.to_f64();
         Some(ClosedTrade {
             symbol: self.symbols[f.symbol].clone(),
@@ -340,4 +373,9 @@ impl Portfolio {
             exit_step: f.step,
         })
     }
+}
+
+/// The same price written the same way (value and scale).
+fn same_price(a: Price, b: Price) -> bool {
+    a.get().scale() == b.get().scale() && a == b
 }

@@ -3,7 +3,7 @@
 
 use crate::config::RunConfig;
 use crate::event::{EventSink, RejectReason, RunEvent};
-use crate::metrics::{self, Metrics, MetricsError, MetricsInput};
+use crate::metrics::{self, Metrics, MetricsError, MetricsInput, Timeline};
 use crate::risk_engine::RiskEvent;
 use crate::run::RunOutcome;
 use crate::trades::ClosedTrade;
@@ -12,11 +12,16 @@ use std::collections::BTreeMap;
 use tradelab_core::{BarSeries, Money, Timestamp};
 
 /// Collects the equity curve, trades, fills and rejections of a run.
+///
+/// Per step it keeps only what the run alone knows: the equity (8 bytes) and whether a
+/// position was open (1 bit). The step timestamps are the data's ([`with_timeline`]).
 #[derive(Default, Debug)]
 pub struct ReportSink {
-    pub timestamps: Vec<Timestamp>,
+    /// Account equity at each step's close.
     pub equity: Vec<f64>,
-    pub invested: Vec<bool>,
+    /// Bit `k` of word `k / 64`: a position was open at step `k`'s close.
+    invested: Vec<u64>,
+    invested_bars: usize,
     pub trades: Vec<ClosedTrade>,
     /// Number of fills.
     pub fills: usize,
@@ -37,34 +42,68 @@ impl ReportSink {
     /// A sink with room for `steps` equity points.
     pub fn with_capacity(steps: usize) -> Self {
         ReportSink {
-            timestamps: Vec::with_capacity(steps),
             equity: Vec::with_capacity(steps),
-            invested: Vec::with_capacity(steps),
+            invested: Vec::with_capacity(steps.div_ceil(64)),
             ..ReportSink::default()
+        }
+    }
+
+    /// Whether a position was open at step `k`'s close (`false` past the last step).
+    pub fn invested(&self, k: usize) -> bool {
+        self.invested
+            .get(k / 64)
+            .is_some_and(|word| word & (1 << (k % 64)) != 0)
+    }
+
+    /// Number of steps that closed with a position open.
+    pub fn invested_bars(&self) -> usize {
+        self.invested_bars
+    }
+
+    #[inline]
+    fn record(&mut self, equity: f64, invested: bool) {
+        let k = self.equity.len();
+        self.equity.push(equity);
+        if k.is_multiple_of(64) {
+            self.invested.push(0);
+        }
+        if invested {
+            if let Some(word) = self.invested.last_mut() {
+                *word |= 1 << (k % 64);
+            }
+            self.invested_bars += 1;
         }
     }
 }
 
+/// Calls `f` with the timestamps of the first `steps` steps of a run over `series`:
+/// the bars themselves for one symbol (nothing copied), the merged distinct
+/// timestamps of all symbols otherwise.
+pub fn with_timeline<R>(
+    series: &[BarSeries],
+    steps: usize,
+    f: impl FnOnce(Timeline<'_>) -> R,
+) -> R {
+    if let [one] = series {
+        return f(Timeline::Bars(one.bars()).prefix(steps));
+    }
+    let mut all = crate::run::step_timestamps(series);
+    all.truncate(steps);
+    f(Timeline::Times(&all))
+}
+
 impl EventSink for ReportSink {
     #[inline]
-    fn on_equity(&mut self, ts: Timestamp, equity: f64, invested: bool) {
-        self.timestamps.push(ts);
-        self.equity.push(equity);
-        self.invested.push(invested);
+    fn on_equity(&mut self, _ts: Timestamp, equity: f64, invested: bool) {
+        self.record(equity, invested);
     }
 
     #[inline]
     fn on_event(&mut self, event: &RunEvent) {
         match event {
             RunEvent::EquityPoint {
-                ts,
-                equity,
-                invested,
-            } => {
-                self.timestamps.push(*ts);
-                self.equity.push(*equity);
-                self.invested.push(*invested);
-            }
+                equity, invested, ..
+            } => self.record(*equity, *invested),
             RunEvent::Decision { .. } => self.decisions += 1,
             RunEvent::OrderAccepted { .. } => self.orders_accepted += 1,
             RunEvent::OrderCancelled { .. } => self.orders_cancelled += 1,
@@ -206,18 +245,20 @@ impl Report {
         options: &ReportOptions,
     ) -> Result<Report, MetricsError> {
         let daily = series.iter().all(BarSeries::is_daily);
-        let periods = options
-            .periods_per_year
-            .unwrap_or_else(|| metrics::periods_per_year(&sink.timestamps, daily, &options.tz));
-        let m = metrics::compute(&MetricsInput {
-            timestamps: &sink.timestamps,
-            equity: &sink.equity,
-            invested: &sink.invested,
-            trades: &sink.trades,
-            periods_per_year: periods,
-            risk_free_annual: options.risk_free_annual,
-            commissions: outcome.commissions.to_f64(),
-            buy_and_hold_return_pct: buy_and_hold_return_pct(series),
+        let m = with_timeline(series, sink.equity.len(), |timestamps| {
+            let periods = options
+                .periods_per_year
+                .unwrap_or_else(|| metrics::periods_per_year(timestamps, daily, &options.tz));
+            metrics::compute(&MetricsInput {
+                timestamps,
+                equity: &sink.equity,
+                invested_bars: sink.invested_bars,
+                trades: &sink.trades,
+                periods_per_year: periods,
+                risk_free_annual: options.risk_free_annual,
+                commissions: outcome.commissions.to_f64(),
+                buy_and_hold_return_pct: buy_and_hold_return_pct(series),
+            })
         })?;
         let show = |ts: Option<Timestamp>| ts.map(Timestamp::display_auto);
         let initial = config.initial_cash;

@@ -88,6 +88,18 @@ impl Decider for Checker {
             }
         }
         assert_eq!(marked, p.equity(), "equity = cash + sum qty * mark");
+        for i in 0..ctx.view.len() {
+            if !p.position(i).is_zero() {
+                let divided = p.cost_basis(i).get() / p.position(i).get();
+                assert_eq!(
+                    p.avg_price(i).get(),
+                    divided,
+                    "average price = cost / units ({} / {})",
+                    p.cost_basis(i),
+                    p.position(i)
+                );
+            }
+        }
         if !self.allow_short {
             assert!(
                 p.cash() >= Money::ZERO,

@@ -16,9 +16,9 @@ fn days(n: usize) -> Vec<Timestamp> {
 
 fn input<'a>(ts: &'a [Timestamp], equity: &'a [f64], invested: &'a [bool]) -> MetricsInput<'a> {
     MetricsInput {
-        timestamps: ts,
+        timestamps: ts.into(),
         equity,
-        invested,
+        invested_bars: invested.iter().filter(|&&b| b).count(),
         trades: &[],
         periods_per_year: 252.0,
         risk_free_annual: 0.0,
@@ -86,7 +86,7 @@ fn periods_per_year_is_252_for_daily_bars() {
         252.0
     );
     assert_eq!(
-        periods_per_year(&[], false, &jiff::tz::TimeZone::UTC),
+        periods_per_year(&[] as &[Timestamp], false, &jiff::tz::TimeZone::UTC),
         252.0
     );
 }

@@ -64,11 +64,10 @@ fn cases() -> Vec<Case> {
                 .collect();
             let get = |k: &str| expected.iter().find(|(c, _)| c == k).unwrap().1.clone();
             let curve = curve(&get("curve"));
-            let invested = vec![true; curve.equity.len()];
             let input = MetricsInput {
-                timestamps: &curve.ts,
+                timestamps: (&curve.ts).into(),
                 equity: &curve.equity,
-                invested: &invested,
+                invested_bars: curve.equity.len(),
                 trades: &[],
                 periods_per_year: get("periods_per_year").parse().unwrap(),
                 risk_free_annual: get("risk_free_annual").parse().unwrap(),

@@ -1,5 +1,6 @@
 //! Calendar helpers: how many bars make a year, and durations as human text.
 
+use super::Timeline;
 use std::collections::HashMap;
 use tradelab_core::Timestamp;
 
@@ -16,15 +17,24 @@ pub const TRADING_DAYS_PER_YEAR: f64 = 252.0;
 /// sessions and a partial first or last day from shifting the factor: 390 one-minute
 /// bars a day give 98,280. Without timestamps the daily 252 is returned. Callers may
 /// override the result through [`super::MetricsInput::periods_per_year`].
-pub fn periods_per_year(timestamps: &[Timestamp], daily: bool, tz: &jiff::tz::TimeZone) -> f64 {
+pub fn periods_per_year<'a>(
+    timestamps: impl Into<Timeline<'a>>,
+    daily: bool,
+    tz: &jiff::tz::TimeZone,
+) -> f64 {
+    let timestamps = timestamps.into();
     if daily || timestamps.is_empty() {
         return TRADING_DAYS_PER_YEAR;
     }
-    let mut counts = if timestamps.windows(2).all(|w| w[0] <= w[1]) {
+    let sorted = timestamps
+        .iter()
+        .zip(timestamps.iter().skip(1))
+        .all(|(a, b)| a <= b);
+    let mut counts = if sorted {
         bars_per_day_sorted(timestamps, tz)
     } else {
         let mut per_day: HashMap<jiff::civil::Date, usize> = HashMap::new();
-        for ts in timestamps {
+        for ts in timestamps.iter() {
             *per_day
                 .entry(tz.to_datetime(ts.to_jiff()).date())
                 .or_default() += 1;
@@ -43,7 +53,7 @@ pub fn periods_per_year(timestamps: &[Timestamp], daily: bool, tz: &jiff::tz::Ti
 
 /// Bars per local day of time-ordered timestamps. Converts time zones once per day:
 /// a timestamp inside the current day's `[start, end)` needs no conversion.
-fn bars_per_day_sorted(timestamps: &[Timestamp], tz: &jiff::tz::TimeZone) -> Vec<usize> {
+fn bars_per_day_sorted(timestamps: Timeline<'_>, tz: &jiff::tz::TimeZone) -> Vec<usize> {
     let nanos_of = |d: jiff::civil::Date| {
         d.to_zoned_datetime(tz.clone())
             .ok()
@@ -54,7 +64,7 @@ fn bars_per_day_sorted(timestamps: &[Timestamp], tz: &jiff::tz::TimeZone) -> Vec
     let (mut start, mut end) = (i64::MAX, i64::MIN);
     let mut current: Option<jiff::civil::Date> = None;
     let mut n = 0usize;
-    for ts in timestamps {
+    for ts in timestamps.iter() {
         let t = ts.nanos();
         if t >= start && t < end {
             n += 1;
@@ -132,7 +142,7 @@ mod per_day_tests {
         let ts: Vec<Timestamp> = (0..40 * 24 * 60 / 7)
             .map(|k| Timestamp::from_secs(start + 420 * k))
             .collect();
-        let mut fast = bars_per_day_sorted(&ts, &tz);
+        let mut fast = bars_per_day_sorted((&ts).into(), &tz);
         let mut grouped: HashMap<jiff::civil::Date, usize> = HashMap::new();
         for t in &ts {
             *grouped

@@ -1,7 +1,7 @@
 //! Drawdowns of an equity curve: the deepest one with its peak, trough and recovery,
 //! and the longest time spent under water.
 
-use tradelab_core::Timestamp;
+use super::Timeline;
 
 /// The deepest drawdown of a curve and the longest drawdown episode.
 ///
@@ -27,7 +27,8 @@ pub struct DrawdownSummary {
 
 /// Scans the curve once. `timestamps` and `equity` must have the same non-zero length
 /// and `equity[0] > 0` (checked by [`super::compute`]).
-pub fn drawdowns(timestamps: &[Timestamp], equity: &[f64]) -> DrawdownSummary {
+pub fn drawdowns<'a>(timestamps: impl Into<Timeline<'a>>, equity: &[f64]) -> DrawdownSummary {
+    let timestamps = timestamps.into();
     let mut high = equity[0];
     let mut high_idx = 0usize;
     let mut under_water = false;
@@ -36,9 +37,10 @@ pub fn drawdowns(timestamps: &[Timestamp], equity: &[f64]) -> DrawdownSummary {
     let mut peak = None;
     let mut trough = None;
     let span = |from: usize, to: usize| {
-        timestamps[to]
+        timestamps
+            .at(to)
             .nanos()
-            .saturating_sub(timestamps[from].nanos())
+            .saturating_sub(timestamps.at(from).nanos())
     };
 
     for (i, &e) in equity.iter().enumerate() {
@@ -78,6 +80,7 @@ pub fn drawdowns(timestamps: &[Timestamp], equity: &[f64]) -> DrawdownSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tradelab_core::Timestamp;
 
     fn days(n: usize) -> Vec<Timestamp> {
         (0..n as i64)

@@ -24,10 +24,12 @@
 mod calendar;
 mod drawdown;
 mod stats;
+mod timeline;
 mod trade_stats;
 
 pub use calendar::{TRADING_DAYS_PER_YEAR, format_duration, periods_per_year};
 pub use drawdown::{DrawdownSummary, drawdowns};
+pub use timeline::Timeline;
 pub use trade_stats::TradeStats;
 
 use crate::trades::ClosedTrade;
@@ -39,12 +41,13 @@ use tradelab_core::Timestamp;
 #[derive(Clone, Copy, Debug)]
 pub struct MetricsInput<'a> {
     /// One per equity point: the bar closes of the run's timeline, ascending.
-    pub timestamps: &'a [Timestamp],
+    pub timestamps: Timeline<'a>,
     /// Account equity (cash + marked positions) at each bar close; the first point is
     /// the initial cash.
     pub equity: &'a [f64],
-    /// Whether a position was open at each bar close (for exposure).
-    pub invested: &'a [bool],
+    /// Number of bar closes at which a position was open (for exposure); at most the
+    /// number of equity points.
+    pub invested_bars: usize,
     /// Closed trades in the order they closed.
     pub trades: &'a [ClosedTrade],
     /// Annualization factor `P` (usually from [`periods_per_year`]); finite, > 0.
@@ -119,16 +122,17 @@ pub enum MetricsError {
     /// No equity points at all.
     #[error("the equity curve is empty")]
     Empty,
-    /// `timestamps`, `equity` and `invested` must have one entry per bar.
+    /// `timestamps` and `equity` must have one entry per bar, and no more bars can be
+    /// invested than there are.
     #[error(
-        "lengths differ: {timestamps} timestamps, {equity} equity points, {invested} invested flags"
+        "lengths differ: {timestamps} timestamps, {equity} equity points, {invested} invested bars"
     )]
     LengthMismatch {
         /// Length of `timestamps`.
         timestamps: usize,
         /// Length of `equity`.
         equity: usize,
-        /// Length of `invested`.
+        /// Bars with a position open.
         invested: usize,
     },
     /// An equity point is NaN or infinite.
@@ -178,16 +182,16 @@ pub fn compute(input: &MetricsInput) -> Result<Metrics, MetricsError> {
     let cagr = stats::cagr(first, last, returns.len(), p);
 
     let dd = drawdowns(ts, eq);
+    let at = |i: usize| ts.at(i);
     let calmar = (dd.max_drawdown > 0.0)
         .then_some(cagr)
         .flatten()
         .and_then(|c| stats::finite(c / dd.max_drawdown));
     let dd_secs = dd.longest_duration_nanos.map(|n| n / 1_000_000_000);
-    let invested = input.invested.iter().filter(|&&b| b).count();
 
     Ok(Metrics {
-        start: ts[0],
-        end: ts[ts.len() - 1],
+        start: at(0),
+        end: at(ts.len() - 1),
         bars: eq.len(),
         initial_equity: first,
         final_equity: last,
@@ -199,12 +203,12 @@ pub fn compute(input: &MetricsInput) -> Result<Metrics, MetricsError> {
         sortino,
         calmar,
         max_drawdown_pct: dd.max_drawdown * 100.0,
-        max_drawdown_peak: dd.peak.map(|i| ts[i]),
-        max_drawdown_trough: dd.trough.map(|i| ts[i]),
-        max_drawdown_recovery: dd.recovery.map(|i| ts[i]),
+        max_drawdown_peak: dd.peak.map(at),
+        max_drawdown_trough: dd.trough.map(at),
+        max_drawdown_recovery: dd.recovery.map(at),
         max_drawdown_duration_secs: dd_secs,
         max_drawdown_duration_text: dd_secs.map(format_duration),
-        exposure_pct: invested as f64 / eq.len() as f64 * 100.0,
+        exposure_pct: input.invested_bars as f64 / eq.len() as f64 * 100.0,
         commissions: input.commissions,
         buy_and_hold_return_pct: input.buy_and_hold_return_pct,
         periods_per_year: p,
@@ -217,9 +221,9 @@ fn validate(input: &MetricsInput) -> Result<(), MetricsError> {
     let (t, e, i) = (
         input.timestamps.len(),
         input.equity.len(),
-        input.invested.len(),
+        input.invested_bars,
     );
-    if t != e || e != i {
+    if t != e || i > e {
         return Err(MetricsError::LengthMismatch {
             timestamps: t,
             equity: e,

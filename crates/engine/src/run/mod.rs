@@ -420,16 +420,21 @@ impl Engine {
     }
 }
 
-/// Distinct timestamps across all series.
+/// Number of steps: distinct timestamps across all series.
 fn count_steps(series: &[BarSeries]) -> usize {
     if let [one] = series {
         return one.len();
     }
+    step_timestamps(series).len()
+}
+
+/// The merged timeline of a run: the distinct timestamps of all series, ascending.
+pub(crate) fn step_timestamps(series: &[BarSeries]) -> Vec<Timestamp> {
     let mut all: Vec<Timestamp> = series
         .iter()
         .flat_map(|s| s.bars().iter().map(|b| b.ts()))
         .collect();
     all.sort_unstable();
     all.dedup();
-    all.len()
+    all
 }

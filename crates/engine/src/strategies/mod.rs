@@ -187,8 +187,14 @@ fn push_num(out: &mut String, x: f64) {
         out.push_str(&x.to_string());
         return;
     }
-    let scaled = (x * 10_000.0).round() as i64;
-    let abs = scaled.unsigned_abs();
+    // Round half away from zero, as `f64::round` (a library call without SSE4.1): the
+    // fraction `s − trunc(s)` is exact in binary floating point.
+    let s = (x * 10_000.0).abs();
+    let mut abs = s as u64;
+    if s - abs as f64 >= 0.5 {
+        abs += 1;
+    }
+    let negative = x < 0.0 && abs != 0;
     let (mut int, mut frac, mut digits) = (abs / 10_000, abs % 10_000, 4);
     while digits > 2 && frac % 10 == 0 {
         frac /= 10;
@@ -212,14 +218,11 @@ fn push_num(out: &mut String, x: f64) {
             break;
         }
     }
-    if scaled < 0 {
+    if negative {
         i -= 1;
         buf[i] = b'-';
     }
-    // Only ASCII was written.
-    if let Ok(text) = std::str::from_utf8(&buf[i..]) {
-        out.push_str(text);
-    }
+    out.extend(buf[i..].iter().map(|&b| char::from(b)));
 }
 
 #[cfg(test)]
@@ -285,5 +288,22 @@ mod tests {
         assert_eq!(num(49.928999999999995), "49.929");
         assert_eq!(num(30.0), "30.00");
         assert_eq!(num(1.23456), "1.2346");
+        assert_eq!(num(-1.23456), "-1.2346");
+        assert_eq!(num(-0.00001), "0.00");
+        assert_eq!(num(0.0), "0.00");
+    }
+
+    #[test]
+    fn reason_numbers_round_half_away_from_zero_like_f64_round() {
+        let mut x = -2_000.0_f64;
+        while x < 2_000.0 {
+            for v in [x, x + 0.00005, x - 0.00005, x * 1.000_000_1] {
+                let expected = (v * 10_000.0).round() / 10_000.0;
+                let text = num(v);
+                let got: f64 = text.parse().expect("a number");
+                assert_eq!(got, expected + 0.0, "{v} gave {text}");
+            }
+            x += 0.123_456_7;
+        }
     }
 }
