@@ -187,42 +187,31 @@ fn push_num(out: &mut String, x: f64) {
         out.push_str(&x.to_string());
         return;
     }
-    // Round half away from zero, as `f64::round` (a library call without SSE4.1): the
-    // fraction `s − trunc(s)` is exact in binary floating point.
+    // Ten-thousandths, rounded half away from zero as `f64::round` (a library call
+    // without SSE4.1): the fraction `s − trunc(s)` is exact in binary floating point.
     let s = (x * 10_000.0).abs();
-    let mut abs = s as u64;
-    if s - abs as f64 >= 0.5 {
-        abs += 1;
+    let mut units = s as u64;
+    if s - units as f64 >= 0.5 {
+        units += 1;
     }
-    let negative = x < 0.0 && abs != 0;
-    let (mut int, mut frac, mut digits) = (abs / 10_000, abs % 10_000, 4);
-    while digits > 2 && frac % 10 == 0 {
-        frac /= 10;
-        digits -= 1;
+    if x < 0.0 && units != 0 {
+        out.push('-');
     }
-    // Written right to left: decimals, point, integer digits, sign.
-    let mut buf = [b'0'; 32];
-    let mut i = buf.len();
-    for _ in 0..digits {
-        i -= 1;
-        buf[i] = b'0' + (frac % 10) as u8;
-        frac /= 10;
+    out.push_str(itoa::Buffer::new().format(units / 10_000));
+    out.push('.');
+    let frac = units % 10_000;
+    let digits = [frac / 1000, frac / 100 % 10, frac / 10 % 10, frac % 10];
+    // Two to four decimals: trailing zeros after the second are dropped.
+    let keep = if digits[3] != 0 {
+        4
+    } else if digits[2] != 0 {
+        3
+    } else {
+        2
+    };
+    for d in &digits[..keep] {
+        out.push(char::from(b'0' + *d as u8));
     }
-    i -= 1;
-    buf[i] = b'.';
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (int % 10) as u8;
-        int /= 10;
-        if int == 0 {
-            break;
-        }
-    }
-    if negative {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    out.extend(buf[i..].iter().map(|&b| char::from(b)));
 }
 
 #[cfg(test)]
