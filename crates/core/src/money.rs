@@ -28,12 +28,24 @@ pub fn decimal_from_f64(what: &'static str, value: f64) -> Result<Decimal, Money
         1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
     ];
     for (k, p) in POW10.iter().enumerate() {
-        let m = (value * p).round();
-        if m.abs() >= 9_007_199_254_740_992.0 {
+        let scaled = value * p;
+        if scaled.abs() >= 9_007_199_254_740_992.0 {
             break;
         }
-        if m / p == value {
-            return Ok(Decimal::new(m as i64, k as u32));
+        // `scaled.round()` without the library call (no SSE4.1 in the baseline
+        // target): truncate, then step away from zero when the exact fraction is ≥ ½.
+        let mut m = scaled as i64;
+        let frac = scaled - m as f64;
+        if frac >= 0.5 {
+            m += 1;
+        } else if frac <= -0.5 {
+            m -= 1;
+        }
+        if m.unsigned_abs() >= 1 << 53 {
+            break;
+        }
+        if m as f64 / p == value {
+            return Ok(Decimal::new(m, k as u32));
         }
     }
     let text = format!("{value}");
@@ -384,7 +396,13 @@ mod tests {
             let odd = f64::from_bits(0x3FF0_0000_0000_0000 | (x >> 12)) * 1000.0;
             for v in [cents, odd, cents / 7.0, -cents] {
                 let expected: Decimal = format!("{v}").parse().unwrap();
-                assert_eq!(decimal_from_f64("v", v).unwrap(), expected, "{v}");
+                let got = decimal_from_f64("v", v).unwrap();
+                assert_eq!(got, expected, "{v}");
+                assert_eq!(
+                    got.to_string(),
+                    expected.to_string(),
+                    "{v} written the same way"
+                );
             }
         }
     }
