@@ -43,7 +43,7 @@ impl ReportSink {
     pub fn with_capacity(steps: usize) -> Self {
         ReportSink {
             equity: Vec::with_capacity(steps),
-            invested: Vec::with_capacity(steps.div_ceil(64)),
+            invested: vec![0; steps.div_ceil(64)],
             ..ReportSink::default()
         }
     }
@@ -64,13 +64,12 @@ impl ReportSink {
     fn record(&mut self, equity: f64, invested: bool) {
         let k = self.equity.len();
         self.equity.push(equity);
-        if k.is_multiple_of(64) {
-            self.invested.push(0);
-        }
         if invested {
-            if let Some(word) = self.invested.last_mut() {
-                *word |= 1 << (k % 64);
+            // Words for the announced steps exist already; more steps grow the bits.
+            if k / 64 >= self.invested.len() {
+                self.invested.resize(k / 64 + 1, 0);
             }
+            self.invested[k / 64] |= 1 << (k % 64);
             self.invested_bars += 1;
         }
     }
@@ -317,5 +316,29 @@ impl Report {
             status: outcome.status.to_string(),
             metrics: m,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sink_keeps_equity_and_exposure_per_step_past_the_announced_steps() {
+        let mut sink = ReportSink::with_capacity(3);
+        let ts = Timestamp::from_secs(0);
+        let invested = |k: usize| k % 3 == 1 || k == 130;
+        for k in 0..200 {
+            sink.on_equity(ts, 1_000.0 + k as f64, invested(k));
+        }
+        assert_eq!(sink.equity.len(), 200);
+        assert_eq!(sink.equity[199], 1_199.0);
+        for k in 0..210 {
+            assert_eq!(sink.invested(k), k < 200 && invested(k), "step {k}");
+        }
+        assert_eq!(
+            sink.invested_bars(),
+            (0..200).filter(|&k| invested(k)).count()
+        );
     }
 }
