@@ -119,7 +119,7 @@ fn chunk<T>(
     })
 }
 
-pub(super) fn decision_chunk(rows: &[DecisionRow]) -> Result<NewChunk> {
+pub(super) fn decision_chunk<J: serde::Serialize>(rows: &[DecisionRow<J>]) -> Result<NewChunk> {
     chunk(
         Kind::Decision,
         rows,
@@ -192,7 +192,7 @@ pub(super) fn fill_chunk(rows: &[Fill]) -> Result<NewChunk> {
     )
 }
 
-pub(super) fn event_chunk(rows: &[EventRow]) -> Result<NewChunk> {
+pub(super) fn event_chunk<J: serde::Serialize>(rows: &[EventRow<J>]) -> Result<NewChunk> {
     chunk(
         Kind::Event,
         rows,

@@ -9,9 +9,12 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use tradelab_core::{Fill, OrderId, OrderType, Quantity, Side, Sizing, Symbol, Timestamp};
 
-/// A decider's decision with its reasoning and the inputs it saw.
+/// A decider's decision with its reasoning and the inputs it saw. `J` is how the
+/// JSON inputs are held: a parsed [`Value`] (what the readers return), or JSON text
+/// serialized straight from a typed value (`Box<serde_json::value::RawValue>`), which
+/// is cheaper to build on the engine's hot path.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DecisionRow {
+pub struct DecisionRow<J = Value> {
     /// Position in the run's decision stream; unique per run.
     pub seq: i64,
     pub ts: Timestamp,
@@ -21,7 +24,7 @@ pub struct DecisionRow {
     pub quantity: Option<Quantity>,
     pub reasoning: String,
     /// The context the decider saw (indicators, prompt excerpt, tool results).
-    pub inputs: Value,
+    pub inputs: J,
 }
 
 text_enum!(
@@ -72,27 +75,41 @@ pub struct EquityRow {
     pub invested: bool,
 }
 
-/// A notable run event: automatic exit, halt, circuit breaker, kill switch, …
+/// A notable run event: automatic exit, halt, circuit breaker, kill switch, … `J` holds
+/// the JSON detail, as in [`DecisionRow`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EventRow {
+pub struct EventRow<J = Value> {
     /// Position in the run's event stream; unique per run.
     pub seq: i64,
     pub ts: Timestamp,
     pub kind: String,
-    pub detail: Value,
+    pub detail: J,
 }
 
-/// Rows to append to one run in one transaction.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AuditBatch {
-    pub decisions: Vec<DecisionRow>,
+/// Rows to append to one run in one transaction (`J`: how JSON documents are held,
+/// see [`DecisionRow`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditBatch<J = Value> {
+    pub decisions: Vec<DecisionRow<J>>,
     pub orders: Vec<OrderRow>,
     pub fills: Vec<Fill>,
     pub equity: Vec<EquityRow>,
-    pub events: Vec<EventRow>,
+    pub events: Vec<EventRow<J>>,
 }
 
-impl AuditBatch {
+impl<J> Default for AuditBatch<J> {
+    fn default() -> Self {
+        AuditBatch {
+            decisions: Vec::new(),
+            orders: Vec::new(),
+            fills: Vec::new(),
+            equity: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+}
+
+impl<J> AuditBatch<J> {
     /// Number of rows in the batch.
     pub fn len(&self) -> usize {
         self.decisions.len()
@@ -203,7 +220,7 @@ struct Prepared {
 }
 
 impl Prepared {
-    fn new(batch: &AuditBatch) -> Result<Prepared> {
+    fn new<J: Serialize>(batch: &AuditBatch<J>) -> Result<Prepared> {
         for f in &batch.fills {
             order_id_i64(f.order_id)?;
         }
@@ -255,7 +272,11 @@ impl Audit<'_> {
     /// Appends a batch to a queued or running run in one transaction: every row is
     /// written, or (on any error, e.g. a repeated `seq`) none is. Also advances the
     /// run's `last_event_at`.
-    pub async fn append(&self, run: RunId, batch: &AuditBatch) -> Result<()> {
+    pub async fn append<J: Serialize + Sync>(
+        &self,
+        run: RunId,
+        batch: &AuditBatch<J>,
+    ) -> Result<()> {
         let prepared = Prepared::new(batch)?;
         let mut prepared = prepared;
         let last = batch.last_ts().map(Timestamp::nanos);
