@@ -11,13 +11,13 @@ use tokio::sync::mpsc::Sender;
 use tradelab_core::{OrderIntent, Sizing, Symbol, Timestamp};
 use tradelab_engine::report::ReportSink;
 use tradelab_engine::{EventSink, RejectReason, RunEvent};
-use tradelab_store::{AuditBatch, DecisionRow, EquityRow, EventRow, OrderRow, OrderStatus};
+use tradelab_store::{AuditBatchOf, DecisionRow, EquityRow, EventRow, OrderRow, OrderStatus};
 
 /// Rows per batch (one transaction each).
 pub const DEFAULT_BATCH_ROWS: usize = 20_000;
 
 /// A batch as the sink builds it: JSON documents serialized straight to text.
-pub type RawBatch = AuditBatch<Box<RawValue>>;
+pub type RawBatch = AuditBatchOf<Box<RawValue>>;
 
 /// `v` as compact JSON text, without building a `serde_json::Value` tree (`null` if
 /// it cannot be serialized, which the engine's types always can).
@@ -42,7 +42,7 @@ impl StoreSink {
     /// A sink sending batches of about `batch_rows` rows to `tx`.
     pub fn new(tx: Sender<RawBatch>, batch_rows: usize, steps: usize) -> Self {
         StoreSink {
-            batch: AuditBatch::default(),
+            batch: RawBatch::default(),
             batch_rows: batch_rows.max(1),
             tx,
             seq: 0,

@@ -86,10 +86,10 @@ pub struct EventRow<J = Value> {
     pub detail: J,
 }
 
-/// Rows to append to one run in one transaction (`J`: how JSON documents are held,
-/// see [`DecisionRow`]).
+/// Rows to append to one run in one transaction, with JSON documents held as `J` (see
+/// [`DecisionRow`]); [`AuditBatch`] is the usual form, with parsed values.
 #[derive(Clone, Debug, PartialEq)]
-pub struct AuditBatch<J = Value> {
+pub struct AuditBatchOf<J = Value> {
     pub decisions: Vec<DecisionRow<J>>,
     pub orders: Vec<OrderRow>,
     pub fills: Vec<Fill>,
@@ -97,9 +97,12 @@ pub struct AuditBatch<J = Value> {
     pub events: Vec<EventRow<J>>,
 }
 
-impl<J> Default for AuditBatch<J> {
+/// Rows to append to one run in one transaction.
+pub type AuditBatch = AuditBatchOf<Value>;
+
+impl<J> Default for AuditBatchOf<J> {
     fn default() -> Self {
-        AuditBatch {
+        AuditBatchOf {
             decisions: Vec::new(),
             orders: Vec::new(),
             fills: Vec::new(),
@@ -109,7 +112,7 @@ impl<J> Default for AuditBatch<J> {
     }
 }
 
-impl<J> AuditBatch<J> {
+impl<J> AuditBatchOf<J> {
     /// Number of rows in the batch.
     pub fn len(&self) -> usize {
         self.decisions.len()
@@ -220,7 +223,7 @@ struct Prepared {
 }
 
 impl Prepared {
-    fn new<J: Serialize>(batch: &AuditBatch<J>) -> Result<Prepared> {
+    fn new<J: Serialize>(batch: &AuditBatchOf<J>) -> Result<Prepared> {
         for f in &batch.fills {
             order_id_i64(f.order_id)?;
         }
@@ -275,7 +278,7 @@ impl Audit<'_> {
     pub async fn append<J: Serialize + Sync>(
         &self,
         run: RunId,
-        batch: &AuditBatch<J>,
+        batch: &AuditBatchOf<J>,
     ) -> Result<()> {
         let prepared = Prepared::new(batch)?;
         let mut prepared = prepared;
