@@ -5,21 +5,31 @@
 //! async writer, so computing and writing overlap and a 1M-bar replay is a few hundred
 //! transactions, not a million.
 
+use serde_json::value::RawValue;
 use std::collections::HashMap;
 use tokio::sync::mpsc::Sender;
 use tradelab_core::{OrderIntent, Sizing, Symbol, Timestamp};
 use tradelab_engine::report::ReportSink;
 use tradelab_engine::{EventSink, RejectReason, RunEvent};
-use tradelab_store::{AuditBatch, DecisionRow, EquityRow, EventRow, OrderRow, OrderStatus};
+use tradelab_store::{AuditBatchOf, DecisionRow, EquityRow, EventRow, OrderRow, OrderStatus};
 
 /// Rows per batch (one transaction each).
 pub const DEFAULT_BATCH_ROWS: usize = 20_000;
 
+/// A batch as the sink builds it: JSON documents serialized straight to text.
+pub type RawBatch = AuditBatchOf<Box<RawValue>>;
+
+/// `v` as compact JSON text, without building a `serde_json::Value` tree (`null` if
+/// it cannot be serialized, which the engine's types always can).
+fn raw_json<T: serde::Serialize + ?Sized>(v: &T) -> Box<RawValue> {
+    serde_json::value::to_raw_value(v).unwrap_or_else(|_| RawValue::NULL.to_owned())
+}
+
 /// Writes a run's events to the store (through `tx`) and builds its report.
 pub struct StoreSink {
-    batch: AuditBatch,
+    batch: RawBatch,
     batch_rows: usize,
-    tx: Sender<AuditBatch>,
+    tx: Sender<RawBatch>,
     seq: i64,
     orders: HashMap<u64, OrderIntent>,
     /// The report builder fed with the same events.
@@ -30,9 +40,9 @@ pub struct StoreSink {
 
 impl StoreSink {
     /// A sink sending batches of about `batch_rows` rows to `tx`.
-    pub fn new(tx: Sender<AuditBatch>, batch_rows: usize, steps: usize) -> Self {
+    pub fn new(tx: Sender<RawBatch>, batch_rows: usize, steps: usize) -> Self {
         StoreSink {
-            batch: AuditBatch::default(),
+            batch: RawBatch::default(),
             batch_rows: batch_rows.max(1),
             tx,
             seq: 0,
@@ -58,7 +68,7 @@ impl StoreSink {
         self.seq
     }
 
-    fn event(&mut self, ts: Timestamp, kind: &str, detail: serde_json::Value) {
+    fn event(&mut self, ts: Timestamp, kind: &str, detail: Box<RawValue>) {
         let seq = self.next_seq();
         self.batch.events.push(EventRow {
             seq,
@@ -131,7 +141,7 @@ impl EventSink for StoreSink {
                         _ => None,
                     },
                     reasoning: intent.reason.to_string(),
-                    inputs: serde_json::to_value(intent).unwrap_or_default(),
+                    inputs: raw_json(intent),
                 });
             }
             RunEvent::OrderAccepted { order } => {
@@ -185,16 +195,13 @@ impl EventSink for StoreSink {
                 self.batch.fills.push(fill.clone());
             }
             RunEvent::TradeClosed { trade } => {
-                let detail = serde_json::to_value(trade).unwrap_or_default();
-                self.event(trade.exit_ts, "trade_closed", detail);
+                self.event(trade.exit_ts, "trade_closed", raw_json(trade));
             }
             RunEvent::Risk { ts, risk } => {
-                let detail = serde_json::to_value(risk).unwrap_or_default();
-                self.event(*ts, "risk", detail);
+                self.event(*ts, "risk", raw_json(risk));
             }
             RunEvent::RunFinished { ts, .. } => {
-                let detail = serde_json::to_value(event).unwrap_or_default();
-                self.event(*ts, "run_finished", detail);
+                self.event(*ts, "run_finished", raw_json(event));
             }
             RunEvent::PositionChanged { .. } | RunEvent::EquityPoint { .. } => {}
         }

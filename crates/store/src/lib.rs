@@ -24,7 +24,8 @@ mod store;
 mod users;
 
 pub use audit::{
-    Audit, AuditBatch, AuditCounts, DecisionRow, EquityRow, EventRow, OrderRow, OrderStatus,
+    Audit, AuditBatch, AuditBatchOf, AuditCounts, DecisionRow, EquityRow, EventRow, OrderRow,
+    OrderStatus,
 };
 pub use bars::{
     BarConflict, Bars, ImportMode, ImportReport, MAX_REPORTED_CONFLICTS, SeriesInfo, StoredBar,

@@ -32,10 +32,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_chunks.sql"),
         postgres: include_str!("../migrations/postgres/0003_chunks.sql"),
     },
+    Migration {
+        version: 4,
+        description: "audit_chunks: decisions, orders, fills and run events in chunks",
+        sqlite: include_str!("../migrations/sqlite/0004_audit_chunks.sql"),
+        postgres: include_str!("../migrations/postgres/0004_audit_chunks.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
     version       BIGINT PRIMARY KEY,
@@ -49,12 +55,14 @@ const PG_MIGRATION_LOCK: i64 = 0x7472_6164_656c_6162; // "tradelab"
 
 /// Applies missing migrations; fails with [`StoreError::SchemaTooNew`] when the
 /// database is ahead of this build. Then converts rows left in the row-per-point
-/// `bars` and `equity` tables (written before version 3, or by raw SQL) into chunks.
+/// `bars` and `equity` tables (written before version 3, or by raw SQL) and in the
+/// audit row tables (before version 4) into chunks.
 /// Returns the schema version after migrating.
 pub(crate) async fn migrate(pool: &Pool) -> Result<i64> {
     let version = apply(pool).await?;
     crate::bars::convert_legacy_bars(pool).await?;
     crate::audit::convert_legacy_equity(pool).await?;
+    crate::audit::convert_legacy_rows(pool).await?;
     Ok(version)
 }
 

@@ -135,6 +135,11 @@ async fn open_sqlite(config: &StoreConfig) -> Result<sqlx::SqlitePool> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
+        // New databases only: 16 KiB pages hold chunk blobs in a quarter of the pages
+        // (and syscalls) of the 4 KiB default.
+        .page_size(16_384)
+        // Reads through a memory map instead of a read call per page.
+        .pragma("mmap_size", "1073741824")
         .busy_timeout(Duration::from_secs(10));
     SqlitePoolOptions::new()
         .max_connections(config.max_connections.max(1))

@@ -6,8 +6,8 @@ use common::{model_spec, new_run, owner};
 use serde_json::json;
 use tradelab_core::{Fill, OrderId, OrderType, Price, Side, Sizing, Symbol, Timestamp};
 use tradelab_store::{
-    AuditBatch, DecisionRow, EquityRow, EventRow, OrderRow, OrderStatus, RunId, RunStatus, Store,
-    StoreError,
+    AuditBatch, AuditBatchOf, DecisionRow, EquityRow, EventRow, OrderRow, OrderStatus, RunId,
+    RunStatus, Store, StoreError,
 };
 
 async fn running_run(store: &Store) -> RunId {
@@ -304,3 +304,186 @@ store_test!(
         );
     }
 );
+
+store_test!(
+    a_corrupt_audit_chunk_is_invalid_data_naming_the_run_and_chunk,
+    |db| {
+        let run = running_run(&db.store).await;
+        db.store.audit().append(run, &sample_batch()).await.unwrap();
+        let audit = db.store.audit();
+        // Truncated records, a foreign version byte and a wrong record count.
+        common::exec_raw(
+            db,
+            "UPDATE audit_chunks SET data = substr(data, 1, 6) WHERE kind = 'fill'",
+        )
+        .await;
+        let err = audit.fills(run).await.unwrap_err();
+        assert!(
+            matches!(&err, StoreError::InvalidData { what: "fill chunk", message }
+                if message.contains(&format!("run {run}, chunk "))),
+            "{err}"
+        );
+        let version = if db.store.backend() == tradelab_store::Backend::Sqlite {
+            "UPDATE audit_chunks SET data = X'07' WHERE kind = 'decision'"
+        } else {
+            "UPDATE audit_chunks SET data = '\\x07'::bytea WHERE kind = 'decision'"
+        };
+        common::exec_raw(db, version).await;
+        let err = audit.decisions(run).await.unwrap_err();
+        assert!(
+            matches!(&err, StoreError::InvalidData { what: "decision chunk", message }
+                if message.contains("unknown format version 7")),
+            "{err}"
+        );
+        common::exec_raw(db, "UPDATE audit_chunks SET n = 2 WHERE kind = 'event'").await;
+        let err = audit.events(run).await.unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                StoreError::InvalidData {
+                    what: "event chunk",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        // The untouched kinds still read back.
+        assert_eq!(audit.orders(run).await.unwrap().len(), 2);
+    }
+);
+
+store_test!(json_text_batches_read_back_as_values, |db| {
+    let run = running_run(&db.store).await;
+    let raw = |v: serde_json::Value| serde_json::value::to_raw_value(&v).unwrap();
+    let batch = sample_batch();
+    let text: AuditBatchOf<Box<serde_json::value::RawValue>> = AuditBatchOf {
+        decisions: batch
+            .decisions
+            .iter()
+            .map(|d| DecisionRow {
+                seq: d.seq,
+                ts: d.ts,
+                symbol: d.symbol.clone(),
+                action: d.action.clone(),
+                quantity: d.quantity,
+                reasoning: d.reasoning.clone(),
+                inputs: raw(d.inputs.clone()),
+            })
+            .collect(),
+        orders: batch.orders.clone(),
+        fills: batch.fills.clone(),
+        equity: batch.equity.clone(),
+        events: batch
+            .events
+            .iter()
+            .map(|e| EventRow {
+                seq: e.seq,
+                ts: e.ts,
+                kind: e.kind.clone(),
+                detail: raw(e.detail.clone()),
+            })
+            .collect(),
+    };
+    db.store.audit().append(run, &text).await.unwrap();
+    let audit = db.store.audit();
+    assert_eq!(audit.decisions(run).await.unwrap(), batch.decisions);
+    assert_eq!(audit.events(run).await.unwrap(), batch.events);
+});
+
+store_test!(an_order_updated_by_a_later_batch_is_counted_once, |db| {
+    let run = running_run(&db.store).await;
+    let audit = db.store.audit();
+    let mut first = sample_batch();
+    first.orders.truncate(1);
+    audit.append(run, &first).await.unwrap();
+    let mut filled = first.orders[0].clone();
+    filled.status = OrderStatus::Filled;
+    filled.qty = Some("9".parse().unwrap());
+    filled.ts = ts(3);
+    let mut refused = sample_batch().orders[2].clone();
+    refused.ts = ts(2);
+    let second = AuditBatch {
+        orders: vec![filled.clone(), refused.clone()],
+        ..Default::default()
+    };
+    audit.append(run, &second).await.unwrap();
+    assert_eq!(audit.counts(run).await.unwrap().orders, 2);
+    let orders = audit.orders(run).await.unwrap();
+    // The update keeps the order's first time and place; the refusal follows it.
+    filled.ts = ts(0);
+    assert_eq!(orders, vec![filled, refused]);
+});
+
+store_test!(a_repeated_seq_in_a_later_batch_writes_nothing, |db| {
+    let run = running_run(&db.store).await;
+    let audit = db.store.audit();
+    audit.append(run, &sample_batch()).await.unwrap();
+    let again = AuditBatch {
+        events: sample_batch().events,
+        fills: sample_batch().fills,
+        ..Default::default()
+    };
+    let err = audit.append(run, &again).await.unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate { .. }), "{err}");
+    let counts = audit.counts(run).await.unwrap();
+    assert_eq!((counts.events, counts.fills), (1, 1));
+});
+
+store_test!(rows_of_the_old_audit_tables_are_converted_at_open, |db| {
+    let run = running_run(&db.store).await;
+    db.store.close().await;
+    let (t0, t1) = (ts(0).nanos(), ts(1).nanos());
+    for sql in [
+        format!(
+            "INSERT INTO decisions (run_id, seq, ts_ns, symbol, action, quantity, reasoning, inputs) \
+             VALUES ({run}, 2, {t1}, NULL, 'hold', NULL, 'flat', '{{}}'), \
+             ({run}, 1, {t0}, 'AAPL', 'buy', '9', 'cross', '{{\"sma\": 1.5}}')"
+        ),
+        format!(
+            "INSERT INTO orders (run_id, order_id, client_order_id, ts_ns, symbol, side, order_type, \
+             limit_price, stop_price, qty, sizing, status, reject_rule, reject_reason) VALUES \
+             ({run}, 1, 'c-1', {t0}, 'AAPL', 'buy', 'limit', '100.34', NULL, '9', \
+             '{{\"kind\": \"all_in\"}}', 'filled', NULL, NULL)"
+        ),
+        format!(
+            "INSERT INTO fills (run_id, order_id, ts_ns, symbol, side, price, qty, commission, slippage) \
+             VALUES ({run}, 1, {t1}, 'AAPL', 'buy', '100.3400000001', '9', '0.045', '0')"
+        ),
+        format!(
+            "INSERT INTO run_events (run_id, seq, ts_ns, kind, detail) \
+             VALUES ({run}, 1, {t1}, 'risk', '{{\"rule\": \"daily_loss\"}}')"
+        ),
+    ] {
+        common::exec_raw(db, &sql).await;
+    }
+    let store = Store::open(&db.config()).await.unwrap();
+    let audit = store.audit();
+    let decisions = audit.decisions(run).await.unwrap();
+    assert_eq!(
+        decisions.iter().map(|d| d.seq).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    assert_eq!(decisions[0].inputs, json!({"sma": 1.5}));
+    assert_eq!(decisions[0].symbol, Some(aapl()));
+    let orders = audit.orders(run).await.unwrap();
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0].sizing, Sizing::AllIn);
+    assert_eq!(
+        orders[0].order_type,
+        OrderType::Limit("100.34".parse().unwrap())
+    );
+    let fills = audit.fills(run).await.unwrap();
+    assert_eq!(fills[0].price.to_string(), "100.3400000001");
+    let events = audit.events(run).await.unwrap();
+    assert_eq!(events[0].detail, json!({"rule": "daily_loss"}));
+    let counts = audit.counts(run).await.unwrap();
+    assert_eq!(
+        (counts.decisions, counts.orders, counts.fills, counts.events),
+        (2, 1, 1, 1)
+    );
+    store.close().await;
+    // Converted once: the row tables are empty now, a second open changes nothing.
+    let store = Store::open(&db.config()).await.unwrap();
+    assert_eq!(store.audit().decisions(run).await.unwrap(), decisions);
+    store.close().await;
+});

@@ -141,3 +141,119 @@ store_test!(
         );
     }
 );
+
+store_test!(
+    #[ignore]
+    appends_the_audit_trail_of_a_million_bar_replay_in_batches,
+    |db| {
+        use serde_json::value::{RawValue, to_raw_value};
+        use tradelab_core::{OrderType, Sizing};
+        use tradelab_store::{AuditBatchOf, DecisionRow, EventRow, OrderRow, OrderStatus};
+        let alice = common::owner(&db.store, "perf@example.com").await;
+        let m = db
+            .store
+            .models()
+            .create(alice.id, &common::model_spec("perf"))
+            .await
+            .unwrap();
+        let run = db
+            .store
+            .runs()
+            .create(&common::new_run(m.id))
+            .await
+            .unwrap();
+        db.store.runs().start(run.id).await.unwrap();
+        let spy = Symbol::new("SPY").unwrap();
+        // sma_cross with shorting over 1M minute bars: a decision, an order (accepted,
+        // then filled), two fills and a closed trade every ~18 bars; batches of ~20k
+        // rows of whole steps, JSON serialized straight to text as the runner does.
+        let t = Instant::now();
+        let mut batch: AuditBatchOf<Box<RawValue>> = AuditBatchOf::default();
+        let (mut seq, mut transactions) = (0i64, 0);
+        for i in 0..BARS {
+            let ts = Timestamp::from_secs(1_500_000_000 + i * 60);
+            if i % 18 == 0 {
+                seq += 1;
+                let id = i / 18 + 1;
+                let side = if id % 2 == 0 { Side::Buy } else { Side::Sell };
+                let order = OrderRow {
+                    order_id: Some(id),
+                    client_order_id: None,
+                    ts,
+                    symbol: spy.clone(),
+                    side,
+                    order_type: OrderType::Market,
+                    qty: None,
+                    sizing: Sizing::AllIn,
+                    status: OrderStatus::Accepted,
+                    reject_rule: None,
+                    reject_reason: None,
+                };
+                batch.decisions.push(DecisionRow {
+                    seq,
+                    ts,
+                    symbol: Some(spy.clone()),
+                    action: format!("{side} all-in (market)"),
+                    quantity: None,
+                    reasoning: "fast SMA crossed the slow SMA".into(),
+                    inputs: to_raw_value(&order).unwrap(),
+                });
+                let mut filled = order.clone();
+                filled.status = OrderStatus::Filled;
+                filled.qty = Some("6".parse().unwrap());
+                batch.orders.extend([order, filled]);
+                for _ in 0..2 {
+                    batch.fills.push(Fill {
+                        order_id: OrderId(id as u64),
+                        ts,
+                        symbol: spy.clone(),
+                        side,
+                        qty: "3".parse().unwrap(),
+                        price: "2910.48".parse().unwrap(),
+                        commission: "0".parse().unwrap(),
+                        slippage: "0".parse().unwrap(),
+                    });
+                }
+                let trade = serde_json::json!({
+                    "symbol": "SPY", "qty": "-3", "entry_ts": ts.nanos() - 1_080_000_000_000i64,
+                    "exit_ts": ts.nanos(), "entry_price": "2911.07", "exit_price": "2910.48",
+                    "pnl": "1.77", "commissions": "0", "return_pct": 0.0202,
+                    "entry_step": i - 18, "exit_step": i,
+                });
+                batch.events.push(EventRow {
+                    seq,
+                    ts,
+                    kind: "trade_closed".into(),
+                    detail: to_raw_value(&trade).unwrap(),
+                });
+            }
+            batch.equity.push(EquityRow {
+                ts,
+                equity: (10_000_000 + i % 5000) as f64 / 100.0,
+                invested: i % 3 == 0,
+            });
+            if batch.len() >= 20_000 {
+                db.store.audit().append(run.id, &batch).await.unwrap();
+                batch.clear();
+                transactions += 1;
+            }
+        }
+        db.store.audit().append(run.id, &batch).await.unwrap();
+        let elapsed = t.elapsed();
+        let counts = db.store.audit().counts(run.id).await.unwrap();
+        assert_eq!(counts.equity, BARS);
+        assert_eq!(counts.orders, counts.decisions);
+        let t = Instant::now();
+        let fills = db.store.audit().fills(run.id).await.unwrap();
+        let events = db.store.audit().events(run.id).await.unwrap();
+        let read = t.elapsed();
+        assert_eq!(fills.len() as i64, counts.fills);
+        assert_eq!(events.len() as i64, counts.events);
+        eprintln!(
+            "PERF {:?}: audit trail of a 1M-bar replay ({counts:?}) in {} transactions: \
+             {elapsed:.2?}, fills + events read {read:.2?}",
+            db.store.backend(),
+            transactions + 1
+        );
+    }
+);

@@ -3,15 +3,18 @@
 
 use crate::db::{BeginWrite, RowExt, text_enum, with_pool};
 use crate::error::{Result, StoreError, is_unique_violation};
-use crate::{Backend, RunId, Store};
+use crate::{RunId, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tradelab_core::{Fill, OrderId, OrderType, Quantity, Side, Sizing, Symbol, Timestamp};
 
-/// A decider's decision with its reasoning and the inputs it saw.
+/// A decider's decision with its reasoning and the inputs it saw. `J` is how the
+/// JSON inputs are held: a parsed [`Value`] (what the readers return), or JSON text
+/// serialized straight from a typed value (`Box<serde_json::value::RawValue>`), which
+/// is cheaper to build on the engine's hot path.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DecisionRow {
+pub struct DecisionRow<J = Value> {
     /// Position in the run's decision stream; unique per run.
     pub seq: i64,
     pub ts: Timestamp,
@@ -21,7 +24,7 @@ pub struct DecisionRow {
     pub quantity: Option<Quantity>,
     pub reasoning: String,
     /// The context the decider saw (indicators, prompt excerpt, tool results).
-    pub inputs: Value,
+    pub inputs: J,
 }
 
 text_enum!(
@@ -72,27 +75,44 @@ pub struct EquityRow {
     pub invested: bool,
 }
 
-/// A notable run event: automatic exit, halt, circuit breaker, kill switch, …
+/// A notable run event: automatic exit, halt, circuit breaker, kill switch, … `J` holds
+/// the JSON detail, as in [`DecisionRow`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EventRow {
+pub struct EventRow<J = Value> {
     /// Position in the run's event stream; unique per run.
     pub seq: i64,
     pub ts: Timestamp,
     pub kind: String,
-    pub detail: Value,
+    pub detail: J,
 }
 
-/// Rows to append to one run in one transaction.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AuditBatch {
-    pub decisions: Vec<DecisionRow>,
+/// Rows to append to one run in one transaction, with JSON documents held as `J` (see
+/// [`DecisionRow`]); [`AuditBatch`] is the usual form, with parsed values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditBatchOf<J = Value> {
+    pub decisions: Vec<DecisionRow<J>>,
     pub orders: Vec<OrderRow>,
     pub fills: Vec<Fill>,
     pub equity: Vec<EquityRow>,
-    pub events: Vec<EventRow>,
+    pub events: Vec<EventRow<J>>,
 }
 
-impl AuditBatch {
+/// Rows to append to one run in one transaction.
+pub type AuditBatch = AuditBatchOf<Value>;
+
+impl<J> Default for AuditBatchOf<J> {
+    fn default() -> Self {
+        AuditBatchOf {
+            decisions: Vec::new(),
+            orders: Vec::new(),
+            fills: Vec::new(),
+            equity: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+}
+
+impl<J> AuditBatchOf<J> {
     /// Number of rows in the batch.
     pub fn len(&self) -> usize {
         self.decisions.len()
@@ -126,24 +146,29 @@ impl AuditBatch {
         d.chain(o).chain(f).chain(e).chain(v).max()
     }
 
-    /// Orders with the same id merged into one row (later status wins), so one
-    /// statement never touches a row twice.
+    /// The batch's orders with the same id merged into one row.
     fn merged_orders(&self) -> Vec<OrderRow> {
-        let mut out: Vec<OrderRow> = Vec::with_capacity(self.orders.len());
-        let mut at: HashMap<i64, usize> = HashMap::new();
-        for row in &self.orders {
-            match row.order_id.and_then(|id| at.get(&id).copied()) {
-                Some(i) => merge_order(&mut out[i], row),
-                None => {
-                    if let Some(id) = row.order_id {
-                        at.insert(id, out.len());
-                    }
-                    out.push(row.clone());
+        merge_orders(&self.orders)
+    }
+}
+
+/// Orders with the same id merged into the first one's row (later status wins), as
+/// appending an order id again updates the stored order.
+fn merge_orders(rows: &[OrderRow]) -> Vec<OrderRow> {
+    let mut out: Vec<OrderRow> = Vec::with_capacity(rows.len());
+    let mut at: HashMap<i64, usize> = HashMap::new();
+    for row in rows {
+        match row.order_id.and_then(|id| at.get(&id).copied()) {
+            Some(i) => merge_order(&mut out[i], row),
+            None => {
+                if let Some(id) = row.order_id {
+                    at.insert(id, out.len());
                 }
+                out.push(row.clone());
             }
         }
-        out
     }
+    out
 }
 
 fn merge_order(into: &mut OrderRow, later: &OrderRow) {
@@ -161,171 +186,86 @@ pub struct Audit<'a> {
     pub(crate) store: &'a Store,
 }
 
-/// Rows per multi-row `INSERT` (below SQLite's 32,766 bound parameters).
-const ROWS_PER_STATEMENT: usize = 2048;
-
-/// Multi-row `INSERT`s of at most [`ROWS_PER_STATEMENT`] rows, each a power of two, so
-/// a handful of statement texts recur and stay prepared in the connection's cache
-/// (SQLite spends more time parsing a fresh 2,000-row statement than running it).
-macro_rules! insert_rows {
-    ($tx:ident, $head:expr, $tail:expr, $rows:expr, |$b:ident, $r:ident| $push:block) => {
-        let mut rest = &$rows[..];
-        while !rest.is_empty() {
-            let n = rest.len().min(ROWS_PER_STATEMENT);
-            let n = 1usize << n.ilog2();
-            let (part, tail) = rest.split_at(n);
-            rest = tail;
-            let mut qb = sqlx::QueryBuilder::new($head);
-            qb.push_values(part, |mut $b, $r| $push);
-            qb.push($tail);
-            qb.build().execute(&mut *$tx).await?;
-        }
-    };
-}
-
+mod chunks;
+mod codec;
 mod equity;
+mod legacy;
 mod rows;
 
+use chunks::{
+    Kind, NewChunk, SELECT_CHUNKS, SELECT_OVERLAPPING, decode_decisions, decode_events,
+    decode_fills, decode_orders, unique_sorted,
+};
 pub(crate) use equity::convert_legacy_equity;
 use equity::{INSERT_EQUITY_CHUNK, decode_equity, encode_equity, sorted_points};
-use rows::{decision_from_row, event_from_row, fill_from_row, order_from_row};
+pub(crate) use legacy::convert_legacy_rows;
 
 /// What an append transaction did.
 enum Appended {
     Written,
     /// The run is not queued or running.
     Closed,
-    /// An equity time is repeated (in the batch or against stored points).
-    DuplicateEquity,
+    /// A seq or an equity time is repeated (in the batch or against stored rows).
+    Duplicate,
 }
 
-/// The JSON row arrays of a batch's decisions, merged orders and fills (PostgreSQL).
-#[allow(clippy::type_complexity)]
-fn pg_json_rows(
-    batch: &AuditBatch,
-    orders: &[OrderRow],
-    fills: &[(i64, &Fill)],
-) -> Result<(Option<String>, Option<String>, Option<String>)> {
-    let decisions = json_rows(batch.decisions.iter().map(|r| {
-        (
-            r.seq,
-            r.ts.nanos(),
-            r.symbol.as_ref().map(Symbol::as_str),
-            r.action.as_str(),
-            r.quantity.map(|q| decimal_text(q.get())),
-            r.reasoning.as_str(),
-            &r.inputs,
-        )
-    }))?;
-    let orders_json = json_rows(orders.iter().map(|r| {
-        let (kind, limit, stop) = order_type_parts(&r.order_type);
-        (
-            r.order_id,
-            r.client_order_id.as_deref(),
-            r.ts.nanos(),
-            r.symbol.as_str(),
-            side_text(r.side),
-            kind,
-            limit,
-            stop,
-            r.qty.map(|q| decimal_text(q.get())),
-            &r.sizing,
-            r.status.as_str(),
-            r.reject_rule.as_deref(),
-            r.reject_reason.as_deref(),
-        )
-    }))?;
-    let fills_json = json_rows(fills.iter().map(|(order_id, f)| {
-        (
-            order_id,
-            f.ts.nanos(),
-            f.symbol.as_str(),
-            side_text(f.side),
-            decimal_text(f.price.get()),
-            decimal_text(f.qty.get()),
-            decimal_text(f.commission.get()),
-            decimal_text(f.slippage.get()),
-        )
-    }))?;
-    Ok((decisions, orders_json, fills_json))
+/// A batch encoded into chunks, before its transaction.
+struct Prepared {
+    /// Decision and event seqs, sorted; `None` when one repeats within the batch.
+    decision_seqs: Option<Vec<i64>>,
+    event_seqs: Option<Vec<i64>>,
+    /// The ids of the batch's merged orders, in order.
+    order_ids: Vec<Option<i64>>,
+    decisions: Option<NewChunk>,
+    orders: Option<NewChunk>,
+    fills: Option<NewChunk>,
+    events: Option<NewChunk>,
 }
 
-/// `[row, row, …]` with each row a JSON array, or `None` when there are no rows.
-fn json_rows<T: Serialize>(rows: impl ExactSizeIterator<Item = T>) -> Result<Option<String>> {
-    if rows.len() == 0 {
-        return Ok(None);
-    }
-    let mut buf = Vec::with_capacity(rows.len() * 96);
-    buf.push(b'[');
-    for (i, row) in rows.enumerate() {
-        if i > 0 {
-            buf.push(b',');
+impl Prepared {
+    fn new<J: Serialize>(batch: &AuditBatchOf<J>) -> Result<Prepared> {
+        for f in &batch.fills {
+            order_id_i64(f.order_id)?;
         }
-        serde_json::to_writer(&mut buf, &row)
-            .map_err(|e| StoreError::invalid("audit row", format!("cannot encode: {e}")))?;
-    }
-    buf.push(b']');
-    String::from_utf8(buf)
-        .map(Some)
-        .map_err(|e| StoreError::invalid("audit row", e.to_string()))
-}
-
-fn side_text(side: Side) -> &'static str {
-    match side {
-        Side::Buy => "buy",
-        Side::Sell => "sell",
-    }
-}
-
-/// PostgreSQL statements appending decisions, orders and fills from a JSON array of
-/// rows (`$2`) to run `$1`, in array order.
-struct AppendSql {
-    decisions: &'static str,
-    orders: &'static str,
-    fills: &'static str,
-}
-
-/// Appending an order id the run has updates the stored order.
-macro_rules! order_upsert {
-    () => {
-        " ON CONFLICT (run_id, order_id) DO UPDATE SET status = excluded.status, \
-         qty = COALESCE(excluded.qty, orders.qty), \
-         reject_rule = COALESCE(excluded.reject_rule, orders.reject_rule), \
-         reject_reason = COALESCE(excluded.reject_reason, orders.reject_reason), \
-         client_order_id = COALESCE(orders.client_order_id, excluded.client_order_id)"
-    };
-}
-
-/// PostgreSQL: `jsonb_array_elements … WITH ORDINALITY` (the text is parsed once;
-/// `json` would re-parse a row per `->>`), cast per column.
-const PG_APPEND: AppendSql = AppendSql {
-    decisions: "INSERT INTO decisions (run_id, seq, ts_ns, symbol, action, quantity, reasoning, inputs) \
-         SELECT $1, (e->>0)::int8, (e->>1)::int8, e->>2, e->>3, e->>4, e->>5, e->6 \
-         FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, i) ORDER BY i",
-    orders: concat!(
-        "INSERT INTO orders (run_id, order_id, client_order_id, ts_ns, symbol, side, order_type, \
-         limit_price, stop_price, qty, sizing, status, reject_rule, reject_reason) \
-         SELECT $1, (e->>0)::int8, e->>1, (e->>2)::int8, e->>3, e->>4, e->>5, e->>6, e->>7, e->>8, \
-         e->9, e->>10, e->>11, e->>12 \
-         FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, i) ORDER BY i",
-        order_upsert!()
-    ),
-    fills: "INSERT INTO fills (run_id, order_id, ts_ns, symbol, side, price, qty, commission, slippage) \
-         SELECT $1, (e->>0)::int8, (e->>1)::int8, e->>2, e->>3, e->>4, e->>5, e->>6, e->>7 \
-         FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, i) ORDER BY i",
-};
-
-fn decimal_text(d: rust_decimal::Decimal) -> String {
-    d.to_string()
-}
-
-fn order_type_parts(t: &OrderType) -> (&'static str, Option<String>, Option<String>) {
-    match t {
-        OrderType::Market => ("market", None, None),
-        OrderType::Limit(p) => ("limit", Some(decimal_text(p.get())), None),
-        OrderType::Stop(p) => ("stop", None, Some(decimal_text(p.get()))),
+        let orders = batch.merged_orders();
+        let some = |rows: usize| rows > 0;
+        Ok(Prepared {
+            decision_seqs: unique_sorted(batch.decisions.iter().map(|r| r.seq)),
+            event_seqs: unique_sorted(batch.events.iter().map(|r| r.seq)),
+            order_ids: orders.iter().map(|o| o.order_id).collect(),
+            decisions: some(batch.decisions.len())
+                .then(|| chunks::decision_chunk(&batch.decisions))
+                .transpose()?,
+            orders: some(orders.len())
+                .then(|| chunks::order_chunk(&orders))
+                .transpose()?,
+            fills: some(batch.fills.len())
+                .then(|| chunks::fill_chunk(&batch.fills))
+                .transpose()?,
+            events: some(batch.events.len())
+                .then(|| chunks::event_chunk(&batch.events))
+                .transpose()?,
+        })
     }
 }
+
+/// Inserts one audit chunk of run `$run` in transaction `$tx`.
+macro_rules! insert_chunk {
+    ($tx:ident, $run:expr, $chunk:expr) => {{
+        let c: &$crate::audit::chunks::NewChunk = $chunk;
+        sqlx::query($crate::audit::chunks::INSERT_CHUNK)
+            .bind($run)
+            .bind(c.kind.as_str())
+            .bind(c.first_key)
+            .bind(c.last_key)
+            .bind(c.n)
+            .bind(c.n_rows)
+            .bind(c.data.as_slice())
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+pub(crate) use insert_chunk;
 
 fn order_id_i64(id: OrderId) -> Result<i64> {
     i64::try_from(id.0).map_err(|_| StoreError::invalid("order id", format!("{id} is too large")))
@@ -335,23 +275,15 @@ impl Audit<'_> {
     /// Appends a batch to a queued or running run in one transaction: every row is
     /// written, or (on any error, e.g. a repeated `seq`) none is. Also advances the
     /// run's `last_event_at`.
-    pub async fn append(&self, run: RunId, batch: &AuditBatch) -> Result<()> {
-        let fills: Vec<(i64, &Fill)> = batch
-            .fills
-            .iter()
-            .map(|f| order_id_i64(f.order_id).map(|id| (id, f)))
-            .collect::<Result<_>>()?;
-        let orders = batch.merged_orders();
+    pub async fn append<J: Serialize + Sync>(
+        &self,
+        run: RunId,
+        batch: &AuditBatchOf<J>,
+    ) -> Result<()> {
+        let prepared = Prepared::new(batch)?;
+        let mut prepared = prepared;
         let last = batch.last_ts().map(Timestamp::nanos);
         let points = sorted_points(&batch.equity);
-        // PostgreSQL takes decisions, orders and fills as one JSON array of row arrays
-        // per table and statement: one parameter and one round trip each, instead of
-        // thousands of bound values. (SQLite, in process, binds values faster than it
-        // re-extracts them from JSON.)
-        let pg_rows = match self.store.backend() {
-            Backend::Sqlite => None,
-            Backend::Postgres => Some(pg_json_rows(batch, &orders, &fills)?),
-        };
         let written: Result<Appended> = with_pool!(self.store, p => async {
             let mut tx = p.begin_write().await?;
             let touched = sqlx::query(
@@ -365,112 +297,107 @@ impl Audit<'_> {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            if touched == 1 {
-                if let Some(pg) = &pg_rows {
-                    for (sql, rows) in [
-                        (PG_APPEND.decisions, &pg.0),
-                        (PG_APPEND.orders, &pg.1),
-                        (PG_APPEND.fills, &pg.2),
-                    ] {
-                        if let Some(rows) = rows {
-                            sqlx::query(sql)
-                                .bind(run.0)
-                                .bind(rows.as_str())
-                                .execute(&mut *tx)
-                                .await?;
-                        }
-                    }
-                } else {
-                    insert_rows!(tx, "INSERT INTO decisions (run_id, seq, ts_ns, symbol, action, quantity, reasoning, inputs) ", "",
-                        batch.decisions, |b, r| {
-                        b.push_bind(run.0)
-                            .push_bind(r.seq)
-                            .push_bind(r.ts.nanos())
-                            .push_bind(r.symbol.as_ref().map(|s| s.as_str()))
-                            .push_bind(r.action.as_str())
-                            .push_bind(r.quantity.map(|q| decimal_text(q.get())))
-                            .push_bind(r.reasoning.as_str())
-                            .push_bind(sqlx::types::Json(&r.inputs));
-                    });
-                    insert_rows!(tx, "INSERT INTO orders (run_id, order_id, client_order_id, ts_ns, symbol, side, \
-                         order_type, limit_price, stop_price, qty, sizing, status, reject_rule, reject_reason) ",
-                        order_upsert!(), orders, |b, r| {
-                        let (kind, limit, stop) = order_type_parts(&r.order_type);
-                        b.push_bind(run.0)
-                            .push_bind(r.order_id)
-                            .push_bind(r.client_order_id.as_deref())
-                            .push_bind(r.ts.nanos())
-                            .push_bind(r.symbol.as_str())
-                            .push_bind(side_text(r.side))
-                            .push_bind(kind)
-                            .push_bind(limit)
-                            .push_bind(stop)
-                            .push_bind(r.qty.map(|q| decimal_text(q.get())))
-                            .push_bind(sqlx::types::Json(&r.sizing))
-                            .push_bind(r.status.as_str())
-                            .push_bind(r.reject_rule.as_deref())
-                            .push_bind(r.reject_reason.as_deref());
-                    });
-                    insert_rows!(tx, "INSERT INTO fills (run_id, order_id, ts_ns, symbol, side, price, qty, commission, slippage) ", "",
-                        fills, |b, r| {
-                        let (order_id, f) = *r;
-                        b.push_bind(run.0)
-                            .push_bind(order_id)
-                            .push_bind(f.ts.nanos())
-                            .push_bind(f.symbol.as_str())
-                            .push_bind(side_text(f.side))
-                            .push_bind(decimal_text(f.price.get()))
-                            .push_bind(decimal_text(f.qty.get()))
-                            .push_bind(decimal_text(f.commission.get()))
-                            .push_bind(decimal_text(f.slippage.get()));
-                    });
-                }
-                let Some(points) = &points else {
-                    return Ok(Appended::DuplicateEquity);
-                };
-                if let (Some(first), Some(last)) = (points.first(), points.last()) {
-                    let (first, last) = (first.ts.nanos(), last.ts.nanos());
-                    // Stored chunks whose range overlaps this batch's: normally none
-                    // (batches follow each other in time); else no time may repeat.
-                    let overlapping = sqlx::query(
-                        "SELECT first_ts_ns, last_ts_ns, n, data FROM equity_chunks \
-                         WHERE run_id = $1 AND first_ts_ns <= $2 AND last_ts_ns >= $3",
-                    )
+            if touched != 1 {
+                return Ok(Appended::Closed);
+            }
+            // Seqs stored by an earlier batch: only chunks whose seq range overlaps
+            // this batch's are read (normally none: seqs grow batch after batch).
+            for (kind, seqs) in [
+                (Kind::Decision, &prepared.decision_seqs),
+                (Kind::Event, &prepared.event_seqs),
+            ] {
+                let Some(seqs) = seqs else { return Ok(Appended::Duplicate) };
+                let (Some(lo), Some(hi)) = (seqs.first(), seqs.last()) else { continue };
+                let rows = sqlx::query(SELECT_OVERLAPPING)
                     .bind(run.0)
-                    .bind(last)
-                    .bind(first)
+                    .bind(kind.as_str())
+                    .bind(*hi)
+                    .bind(*lo)
                     .fetch_all(&mut *tx)
                     .await?;
-                    let mut stored = Vec::new();
-                    for r in &overlapping {
-                        decode_equity(r, run.0, &mut stored)?;
+                let mut stored = Vec::new();
+                for r in &rows {
+                    if kind == Kind::Decision {
+                        let mut d = Vec::new();
+                        decode_decisions(run.0, r, &mut d)?;
+                        stored.extend(d.iter().map(|d| d.seq));
+                    } else {
+                        let mut e = Vec::new();
+                        decode_events(run.0, r, &mut e)?;
+                        stored.extend(e.iter().map(|e| e.seq));
                     }
-                    if stored
-                        .iter()
-                        .any(|s| points.binary_search_by_key(&s.ts, |p| p.ts).is_ok())
-                    {
-                        return Ok(Appended::DuplicateEquity);
-                    }
-                    sqlx::query(INSERT_EQUITY_CHUNK)
-                        .bind(run.0)
-                        .bind(first)
-                        .bind(last)
-                        .bind(points.len() as i64)
-                        .bind(encode_equity(points))
-                        .execute(&mut *tx)
-                        .await?;
                 }
-                insert_rows!(tx, "INSERT INTO run_events (run_id, seq, ts_ns, kind, detail) ", "", batch.events, |b, r| {
-                    b.push_bind(run.0)
-                        .push_bind(r.seq)
-                        .push_bind(r.ts.nanos())
-                        .push_bind(r.kind.as_str())
-                        .push_bind(sqlx::types::Json(&r.detail));
-                });
-                tx.commit().await?;
-                return Ok(Appended::Written);
+                if stored.iter().any(|s| seqs.binary_search(s).is_ok()) {
+                    return Ok(Appended::Duplicate);
+                }
             }
-            Ok(Appended::Closed)
+            // An order id stored by an earlier batch updates that order: it adds no
+            // row to the run's order count.
+            if let Some(c) = prepared.orders.as_mut()
+                && let (Some(lo), Some(hi)) = (c.first_key, c.last_key)
+            {
+                let rows = sqlx::query(SELECT_OVERLAPPING)
+                    .bind(run.0)
+                    .bind(Kind::Order.as_str())
+                    .bind(hi)
+                    .bind(lo)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let mut stored = Vec::new();
+                for r in &rows {
+                    decode_orders(run.0, r, &mut stored)?;
+                }
+                let ids: HashSet<i64> = stored.iter().filter_map(|o| o.order_id).collect();
+                let new = prepared
+                    .order_ids
+                    .iter()
+                    .filter(|id| id.is_none_or(|id| !ids.contains(&id)))
+                    .count();
+                c.n_rows = new as i64;
+            }
+            for c in [&prepared.decisions, &prepared.orders, &prepared.fills, &prepared.events]
+                .into_iter()
+                .flatten()
+            {
+                insert_chunk!(tx, run.0, c);
+            }
+            let Some(points) = &points else {
+                return Ok(Appended::Duplicate);
+            };
+            if let (Some(first), Some(last)) = (points.first(), points.last()) {
+                let (first, last) = (first.ts.nanos(), last.ts.nanos());
+                // Stored chunks whose range overlaps this batch's: normally none
+                // (batches follow each other in time); else no time may repeat.
+                let overlapping = sqlx::query(
+                    "SELECT first_ts_ns, last_ts_ns, n, data FROM equity_chunks \
+                     WHERE run_id = $1 AND first_ts_ns <= $2 AND last_ts_ns >= $3",
+                )
+                .bind(run.0)
+                .bind(last)
+                .bind(first)
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut stored = Vec::new();
+                for r in &overlapping {
+                    decode_equity(r, run.0, &mut stored)?;
+                }
+                if stored
+                    .iter()
+                    .any(|s| points.binary_search_by_key(&s.ts, |p| p.ts).is_ok())
+                {
+                    return Ok(Appended::Duplicate);
+                }
+                sqlx::query(INSERT_EQUITY_CHUNK)
+                    .bind(run.0)
+                    .bind(first)
+                    .bind(last)
+                    .bind(points.len() as i64)
+                    .bind(encode_equity(points))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(Appended::Written)
         }.await);
         let duplicate = || StoreError::Duplicate {
             what: "audit row",
@@ -478,7 +405,7 @@ impl Audit<'_> {
         };
         match written {
             Ok(Appended::Written) => return Ok(()),
-            Ok(Appended::DuplicateEquity) => return Err(duplicate()),
+            Ok(Appended::Duplicate) => return Err(duplicate()),
             Ok(Appended::Closed) => {}
             Err(StoreError::Database(e)) if is_unique_violation(&e) => return Err(duplicate()),
             Err(e) => return Err(e),
@@ -501,48 +428,53 @@ pub struct AuditCounts {
     pub events: i64,
 }
 
-macro_rules! read_rows {
-    ($self:ident, $sql:expr, $run:expr, $conv:path) => {
+/// Decodes every chunk of `$kind` of run `$run`, in append order.
+macro_rules! read_chunks {
+    ($self:ident, $run:expr, $kind:expr, $decode:path) => {{
+        let mut out = Vec::new();
         with_pool!($self.store, p => {
-            let rows = sqlx::query($sql).bind($run.0).fetch_all(p).await?;
-            rows.iter().map($conv).collect()
-        })
-    };
+            let rows = sqlx::query(SELECT_CHUNKS)
+                .bind($run.0)
+                .bind($kind.as_str())
+                .fetch_all(p)
+                .await?;
+            for r in &rows {
+                $decode($run.0, r, &mut out)?;
+            }
+        });
+        out
+    }};
+}
+
+/// Stable-sorts rows by `key` unless they already are.
+fn sort_by<T, K: Ord>(rows: &mut [T], key: impl Fn(&T) -> K) {
+    if !rows.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
+        rows.sort_by_key(key);
+    }
 }
 
 impl Audit<'_> {
     /// A run's decisions, by `seq`.
     pub async fn decisions(&self, run: RunId) -> Result<Vec<DecisionRow>> {
-        read_rows!(
-            self,
-            "SELECT seq, ts_ns, symbol, action, quantity, reasoning, inputs \
-             FROM decisions WHERE run_id = $1 ORDER BY seq",
-            run,
-            decision_from_row
-        )
+        let mut rows = read_chunks!(self, run, Kind::Decision, decode_decisions);
+        sort_by(&mut rows, |r| r.seq);
+        Ok(rows)
     }
 
-    /// A run's orders, in placement order.
+    /// A run's orders, in placement order (an order appended again is merged into
+    /// its first row).
     pub async fn orders(&self, run: RunId) -> Result<Vec<OrderRow>> {
-        read_rows!(
-            self,
-            "SELECT order_id, client_order_id, ts_ns, symbol, side, order_type, \
-             limit_price, stop_price, qty, sizing, status, reject_rule, reject_reason \
-             FROM orders WHERE run_id = $1 ORDER BY ts_ns, id",
-            run,
-            order_from_row
-        )
+        let stored: Vec<OrderRow> = read_chunks!(self, run, Kind::Order, decode_orders);
+        let mut rows = merge_orders(&stored);
+        sort_by(&mut rows, |r| r.ts);
+        Ok(rows)
     }
 
     /// A run's fills, in execution order.
     pub async fn fills(&self, run: RunId) -> Result<Vec<Fill>> {
-        read_rows!(
-            self,
-            "SELECT order_id, ts_ns, symbol, side, price, qty, commission, slippage \
-             FROM fills WHERE run_id = $1 ORDER BY ts_ns, id",
-            run,
-            fill_from_row
-        )
+        let mut rows = read_chunks!(self, run, Kind::Fill, decode_fills);
+        sort_by(&mut rows, |r| r.ts);
+        Ok(rows)
     }
 
     /// A run's equity curve, by time.
@@ -569,22 +501,19 @@ impl Audit<'_> {
 
     /// A run's events, by `seq`.
     pub async fn events(&self, run: RunId) -> Result<Vec<EventRow>> {
-        read_rows!(
-            self,
-            "SELECT seq, ts_ns, kind, detail FROM run_events WHERE run_id = $1 ORDER BY seq",
-            run,
-            event_from_row
-        )
+        let mut rows = read_chunks!(self, run, Kind::Event, decode_events);
+        sort_by(&mut rows, |r| r.seq);
+        Ok(rows)
     }
 
     /// How many rows of each kind a run has.
     pub async fn counts(&self, run: RunId) -> Result<AuditCounts> {
         let sql = "SELECT \
-            (SELECT COUNT(*) FROM decisions WHERE run_id = $1) AS decisions, \
-            (SELECT COUNT(*) FROM orders WHERE run_id = $1) AS orders, \
-            (SELECT COUNT(*) FROM fills WHERE run_id = $1) AS fills, \
+            (SELECT CAST(COALESCE(SUM(n_rows), 0) AS BIGINT) FROM audit_chunks WHERE run_id = $1 AND kind = 'decision') AS decisions, \
+            (SELECT CAST(COALESCE(SUM(n_rows), 0) AS BIGINT) FROM audit_chunks WHERE run_id = $1 AND kind = 'order') AS orders, \
+            (SELECT CAST(COALESCE(SUM(n_rows), 0) AS BIGINT) FROM audit_chunks WHERE run_id = $1 AND kind = 'fill') AS fills, \
             (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM equity_chunks WHERE run_id = $1) AS equity, \
-            (SELECT COUNT(*) FROM run_events WHERE run_id = $1) AS events";
+            (SELECT CAST(COALESCE(SUM(n_rows), 0) AS BIGINT) FROM audit_chunks WHERE run_id = $1 AND kind = 'event') AS events";
         with_pool!(self.store, p => {
             let row = sqlx::query(sql).bind(run.0).fetch_one(p).await?;
             Ok(AuditCounts {
