@@ -98,29 +98,37 @@ pub struct Runner<'a> {
     store: &'a Store,
 }
 
-/// A 64-bit FNV-1a fingerprint of the bars a run replays, so a replay can show it ran
-/// on the same data.
+/// A 64-bit fingerprint of the bars a run replays, so a replay can show it ran on the
+/// same data: FNV-1a taken a 64-bit word at a time (timestamp and the bits of each
+/// price and volume), eight times fewer dependent multiplications than byte-wise FNV.
+/// Labelled `fnv1a64w`; runs made before it carry byte-wise `fnv1a64` fingerprints.
 fn fingerprint(series: &[BarSeries], timeframe: Timeframe) -> String {
+    const PRIME: u64 = 0x0100_0000_01b3;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
+    let eat_bytes = |h: &mut u64, bytes: &[u8]| {
         for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+            *h = (*h ^ u64::from(*b)).wrapping_mul(PRIME);
         }
     };
-    eat(timeframe.to_string().as_bytes());
+    eat_bytes(&mut h, timeframe.to_string().as_bytes());
     let mut bars = 0usize;
     for s in series {
-        eat(s.symbol().as_str().as_bytes());
+        eat_bytes(&mut h, s.symbol().as_str().as_bytes());
         for b in s.bars() {
-            eat(&b.ts().nanos().to_le_bytes());
-            for v in [b.open(), b.high(), b.low(), b.close(), b.volume()] {
-                eat(&v.to_bits().to_le_bytes());
+            for word in [
+                b.ts().nanos() as u64,
+                b.open().to_bits(),
+                b.high().to_bits(),
+                b.low().to_bits(),
+                b.close().to_bits(),
+                b.volume().to_bits(),
+            ] {
+                h = (h ^ word).wrapping_mul(PRIME);
             }
         }
         bars += s.len();
     }
-    format!("fnv1a64:{h:016x}:{bars}bars")
+    format!("fnv1a64w:{h:016x}:{bars}bars")
 }
 
 impl<'a> Runner<'a> {
@@ -298,18 +306,23 @@ impl<'a> Runner<'a> {
             .and_then(|e| e.with_rules(rules))
             .map_err(|e| engine_err(e.to_string()))?;
         let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+        let (spare_tx, spare_rx) = std::sync::mpsc::channel();
         let store = self.store;
         let run_id = run.id;
         let writer = async move {
             while let Some(batch) = rx.recv().await {
                 store.audit().append(run_id, &batch).await?;
+                // Back to the sink, which empties it on its own thread (freeing rows
+                // on the thread that made them is the allocator's fast path). The sink
+                // may have finished already; then the batch is dropped here.
+                let _ = spare_tx.send(batch);
             }
             Ok::<(), StoreError>(())
         };
         let steps = engine.steps();
         let control = Arc::new(RunControl::new());
         let worker = tokio::task::spawn_blocking(move || {
-            let mut sink = StoreSink::new(tx, batch_rows, steps);
+            let mut sink = StoreSink::new(tx, batch_rows, steps).reuse_batches(spare_rx);
             let mut decider = decider;
             let mut progress = progress;
             let mut tick = |done: usize| {
@@ -408,5 +421,44 @@ impl<'a> Runner<'a> {
             batch_rows: DEFAULT_BATCH_ROWS,
         };
         self.launch(snapshot, req, progress).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tradelab_core::{Bar, Symbol};
+
+    fn series(close_of_last: f64, last_ts: i64) -> Vec<BarSeries> {
+        let bars = (0..100)
+            .map(|k| {
+                let (ts, close) = if k == 99 {
+                    (last_ts, close_of_last)
+                } else {
+                    (60 * k, 100.0 + k as f64 / 8.0)
+                };
+                Bar::new(Timestamp::from_secs(ts), close, close, close, close, 10.0).expect("bar")
+            })
+            .collect();
+        let symbol = Symbol::new("SPY").expect("symbol");
+        vec![BarSeries::new(symbol, bars).expect("series")]
+    }
+
+    #[test]
+    fn fingerprint_is_stable_and_sees_a_one_bit_change_in_any_bar() {
+        let base = fingerprint(&series(113.0, 99 * 60), Timeframe::MINUTE);
+        assert_eq!(
+            base,
+            fingerprint(&series(113.0, 99 * 60), Timeframe::MINUTE)
+        );
+        assert!(base.starts_with("fnv1a64w:") && base.ends_with(":100bars"));
+        let nudged = f64::from_bits(113.0f64.to_bits() + 1);
+        for other in [
+            fingerprint(&series(nudged, 99 * 60), Timeframe::MINUTE),
+            fingerprint(&series(113.0, 99 * 60 + 1), Timeframe::MINUTE),
+            fingerprint(&series(113.0, 99 * 60), Timeframe::DAY),
+        ] {
+            assert_ne!(base, other);
+        }
     }
 }

@@ -3,10 +3,12 @@
 //!
 //! The engine runs on a blocking thread; batches travel over a bounded channel to the
 //! async writer, so computing and writing overlap and a 1M-bar replay is a few hundred
-//! transactions, not a million.
+//! transactions, not a million. The writer hands each written batch back, emptied, so
+//! its buffers are reused instead of being allocated (and faulted in) anew.
 
 use serde_json::value::RawValue;
 use std::collections::HashMap;
+use std::sync::mpsc::Receiver;
 use tokio::sync::mpsc::Sender;
 use tradelab_core::{OrderIntent, Sizing, Symbol, Timestamp};
 use tradelab_engine::report::ReportSink;
@@ -14,7 +16,7 @@ use tradelab_engine::{EventSink, RejectReason, RunEvent};
 use tradelab_store::{AuditBatchOf, DecisionRow, EquityRow, EventRow, OrderRow, OrderStatus};
 
 /// Rows per batch (one transaction each).
-pub const DEFAULT_BATCH_ROWS: usize = 20_000;
+pub const DEFAULT_BATCH_ROWS: usize = 50_000;
 
 /// A batch as the sink builds it: JSON documents serialized straight to text.
 pub type RawBatch = AuditBatchOf<Box<RawValue>>;
@@ -30,6 +32,8 @@ pub struct StoreSink {
     batch: RawBatch,
     batch_rows: usize,
     tx: Sender<RawBatch>,
+    /// Written batches coming back empty, for reuse.
+    spare: Option<Receiver<RawBatch>>,
     seq: i64,
     orders: HashMap<u64, OrderIntent>,
     /// The report builder fed with the same events.
@@ -45,6 +49,7 @@ impl StoreSink {
             batch: RawBatch::default(),
             batch_rows: batch_rows.max(1),
             tx,
+            spare: None,
             seq: 0,
             orders: HashMap::new(),
             report: ReportSink::with_capacity(steps),
@@ -52,12 +57,25 @@ impl StoreSink {
         }
     }
 
+    /// Takes the next batch's buffers from the written batches the writer hands back
+    /// through `spare`.
+    pub fn reuse_batches(mut self, spare: Receiver<RawBatch>) -> Self {
+        self.spare = Some(spare);
+        self
+    }
+
     /// Sends what is buffered.
     pub fn flush(&mut self) {
         if self.batch.is_empty() || self.closed {
             return;
         }
-        let batch = std::mem::take(&mut self.batch);
+        let mut next = self
+            .spare
+            .as_ref()
+            .and_then(|spare| spare.try_recv().ok())
+            .unwrap_or_default();
+        next.clear();
+        let batch = std::mem::replace(&mut self.batch, next);
         if self.tx.blocking_send(batch).is_err() {
             self.closed = true;
         }

@@ -270,6 +270,19 @@ store_test!(daily_bars_spanning_new_year_round_trip_and_filter, |db| {
         .unwrap();
     assert_eq!(window.len(), 5);
     assert_eq!(window.bars()[2].ts(), Timestamp::from_secs(NEW_YEAR_2020));
+    // The streamed series holds exactly the bars `load` returns.
+    let all = bars
+        .load_series(&spy(), Timeframe::DAY, None, None)
+        .await
+        .unwrap();
+    let expected: Vec<_> = input.iter().map(|b| b.bar).collect();
+    assert_eq!(all.bars(), &expected[..]);
+    assert!(
+        bars.load_series(&spy(), Timeframe::DAY, Some(to), Some(from))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Only after the data: nothing.
     let later = Timestamp::from_secs(start + 500 * 86_400);
     assert!(
@@ -478,6 +491,23 @@ store_test!(a_corrupt_chunk_is_invalid_data_naming_the_series, |db| {
         .unwrap_err();
     assert!(
         matches!(&err, StoreError::InvalidData { what: "bar chunk", message } if message.contains("SPY 1m chunk")),
+        "{err}"
+    );
+    // So does the engine's streamed load.
+    let err = db
+        .store
+        .bars()
+        .load_series(&spy(), Timeframe::MINUTE, None, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            StoreError::InvalidData {
+                what: "bar chunk",
+                ..
+            }
+        ),
         "{err}"
     );
     // A re-import reads the chunk too and fails without writing.

@@ -121,6 +121,17 @@ impl Chunk {
         to: i64,
         out: &mut Vec<StoredBar>,
     ) -> Result<()> {
+        self.decode_with(series, from, to, |bar| out.push(bar))
+    }
+
+    /// [`Chunk::decode_into`] handing each bar to `take`.
+    pub(super) fn decode_with(
+        &self,
+        series: &SeriesKey<'_>,
+        from: i64,
+        to: i64,
+        mut take: impl FnMut(StoredBar),
+    ) -> Result<()> {
         let bad = |why: String| {
             StoreError::invalid(
                 "bar chunk",
@@ -180,7 +191,7 @@ impl Chunk {
                 v if v.is_finite() && v > 0.0 => Some(v),
                 v => return Err(bad(format!("bar {i}: vwap {v}"))),
             };
-            out.push(StoredBar { bar, trades, vwap });
+            take(StoredBar { bar, trades, vwap });
         }
         Ok(())
     }

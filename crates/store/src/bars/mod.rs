@@ -5,6 +5,7 @@
 use crate::db::{BeginWrite, Pool, RowExt, parse_text, with_pool};
 use crate::error::{Result, StoreError};
 use crate::{Backend, Store};
+use futures_util::TryStreamExt;
 use serde::Serialize;
 use tradelab_core::{Bar, BarSeries, Symbol, Timeframe, Timestamp};
 
@@ -525,6 +526,9 @@ impl Bars<'_> {
     }
 
     /// Stored bars as a [`BarSeries`] (for the engine).
+    ///
+    /// Chunks are streamed and decoded one at a time straight into the engine's bars:
+    /// a million bars never sit in memory twice.
     pub async fn load_series(
         &self,
         symbol: &Symbol,
@@ -532,8 +536,30 @@ impl Bars<'_> {
         from: Option<Timestamp>,
         to: Option<Timestamp>,
     ) -> Result<BarSeries> {
-        let bars = self.load(symbol, timeframe, from, to).await?;
-        BarSeries::new(symbol.clone(), bars.into_iter().map(|b| b.bar).collect())
+        let tf = timeframe.to_string();
+        let key = SeriesKey {
+            symbol: symbol.as_str(),
+            tf: timeframe,
+            timeframe: &tf,
+        };
+        let from = from.map_or(i64::MIN, Timestamp::nanos);
+        let to = to.map_or(i64::MAX, Timestamp::nanos);
+        let mut bars = Vec::new();
+        if from <= to {
+            with_pool!(self.store, p => {
+                let mut rows = sqlx::query(LOAD_CHUNKS)
+                    .bind(key.symbol)
+                    .bind(key.timeframe)
+                    .bind(chunk_start(timeframe, from))
+                    .bind(to)
+                    .bind(from)
+                    .fetch(p);
+                while let Some(row) = rows.try_next().await? {
+                    Chunk::from_row(&row)?.decode_with(&key, from, to, |b| bars.push(b.bar))?;
+                }
+            });
+        }
+        BarSeries::new(symbol.clone(), bars)
             .map_err(|e| StoreError::invalid("stored bars", e.to_string()))
     }
 
