@@ -13,7 +13,22 @@ mod store_ctx;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// Lets a closed output pipe end the process quietly, as it does other Unix tools
+/// (`tradelab runs trades 1 | head`), instead of a panic in the middle of a print.
+#[cfg(unix)]
+fn die_quietly_on_closed_pipe() {
+    // SAFETY: resetting a signal's disposition to its default at the start of `main`,
+    // before any thread exists, has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn die_quietly_on_closed_pipe() {}
+
 fn main() -> ExitCode {
+    die_quietly_on_closed_pipe();
     let cli = args::Cli::parse();
     let result = match cli.command {
         args::Command::Backtest(a) => backtest::run(*a),

@@ -523,3 +523,25 @@ fn day_trader_template_runs_on_intraday_bars_from_ticks() {
     assert_eq!(r["status"], "completed");
     assert!(r["rules"].as_array().unwrap().len() >= 5);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_closed_output_pipe_ends_the_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let goog = fixture("GOOG_2004-2013.csv");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tradelab"))
+        .args(["backtest", "--data", &goog, "--strategy", "sma_cross"])
+        .args(["--output", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run tradelab");
+    // Like `| head` that has already exited: nobody reads what is printed.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    const SIGPIPE: i32 = 13;
+    assert_eq!(out.status.signal(), Some(SIGPIPE), "{:?}", out.status);
+}
