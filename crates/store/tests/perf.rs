@@ -77,24 +77,23 @@ store_test!(
     }
 );
 
+/// A running run of a fresh model, to append an audit trail to.
+async fn started_run(store: &tradelab_store::Store) -> tradelab_store::Run {
+    let alice = common::owner(store, "perf@example.com").await;
+    let m = store
+        .models()
+        .create(alice.id, &common::model_spec("perf"))
+        .await
+        .unwrap();
+    let run = store.runs().create(&common::new_run(m.id)).await.unwrap();
+    store.runs().start(run.id).await.unwrap()
+}
+
 store_test!(
     #[ignore]
     appends_a_million_equity_points_and_fifty_thousand_fills_in_batches,
     |db| {
-        let alice = common::owner(&db.store, "perf@example.com").await;
-        let m = db
-            .store
-            .models()
-            .create(alice.id, &common::model_spec("perf"))
-            .await
-            .unwrap();
-        let run = db
-            .store
-            .runs()
-            .create(&common::new_run(m.id))
-            .await
-            .unwrap();
-        db.store.runs().start(run.id).await.unwrap();
+        let run = started_run(&db.store).await;
         let aapl = Symbol::new("AAPL").unwrap();
         // The engine's shape: one equity point per bar, a fill every 20 bars,
         // flushed every 10,000 bars.
@@ -149,20 +148,7 @@ store_test!(
         use serde_json::value::{RawValue, to_raw_value};
         use tradelab_core::{OrderType, Sizing};
         use tradelab_store::{AuditBatchOf, DecisionRow, EventRow, OrderRow, OrderStatus};
-        let alice = common::owner(&db.store, "perf@example.com").await;
-        let m = db
-            .store
-            .models()
-            .create(alice.id, &common::model_spec("perf"))
-            .await
-            .unwrap();
-        let run = db
-            .store
-            .runs()
-            .create(&common::new_run(m.id))
-            .await
-            .unwrap();
-        db.store.runs().start(run.id).await.unwrap();
+        let run = started_run(&db.store).await;
         let spy = Symbol::new("SPY").unwrap();
         // sma_cross with shorting over 1M minute bars: a decision, an order (accepted,
         // then filled), two fills and a closed trade every ~18 bars; batches of ~20k
