@@ -6,12 +6,14 @@
 //! return errors that name the broken condition.
 
 pub mod bar;
+pub mod fast_decimal;
 pub mod money;
 pub mod order;
 pub mod symbol;
 pub mod time;
 
 pub use bar::{Bar, BarError, BarSeries, SeriesError};
+pub use fast_decimal::FastDecimal;
 pub use money::{Money, MoneyError, Price, Quantity};
 pub use order::{Fill, Order, OrderId, OrderIntent, OrderType, Side, Sizing};
 pub use symbol::{Symbol, SymbolError};

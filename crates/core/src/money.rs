@@ -64,6 +64,10 @@ pub fn decimal_to_f64(d: Decimal) -> f64 {
     ];
     let m = d.mantissa();
     let scale = d.scale() as usize;
+    if scale == 0 && m.unsigned_abs() < (1u128 << 53) {
+        // Whole numbers (unit counts): exact, no division.
+        return m as i64 as f64;
+    }
     if m.unsigned_abs() < (1u128 << 53) && scale < POW10.len() {
         (m as i64 as f64) / POW10[scale]
     } else {
@@ -111,16 +115,30 @@ pub mod exact {
         }
     }
 
+    /// `a + b` (`−b` with `negate_b`) of two non-zero values, inline when the scales
+    /// agree (the usual case).
     #[inline(always)]
     fn sum_nonzero(a: Decimal, b: Decimal, negate_b: bool) -> Option<Decimal> {
+        if a.scale() != b.scale() {
+            return sum_rescaled(a, b, negate_b);
+        }
+        let mb = if negate_b {
+            -b.mantissa()
+        } else {
+            b.mantissa()
+        };
+        make(a.mantissa().checked_add(mb)?, a.scale())
+    }
+
+    /// `sum_nonzero` of values at different scales.
+    #[inline(never)]
+    fn sum_rescaled(a: Decimal, b: Decimal, negate_b: bool) -> Option<Decimal> {
         let (sa, sb) = (a.scale(), b.scale());
         let (mut ma, mut mb) = (a.mantissa(), b.mantissa());
         if negate_b {
             mb = -mb;
         }
-        let scale = if sa == sb {
-            sa
-        } else if sa < sb {
+        let scale = if sa < sb {
             ma = ma.checked_mul(*POW10.get((sb - sa) as usize)?)?;
             sb
         } else {
@@ -207,11 +225,15 @@ pub mod exact {
             return Decimal::ZERO;
         }
         let scale = a.scale() + b.scale();
+        // Mantissas that fit 64 bits (every ledger amount in practice) take one widening
+        // multiplication that cannot overflow; wider ones a checked one.
+        let (ma, mb) = (a.mantissa().unsigned_abs(), b.mantissa().unsigned_abs());
+        let product = match (u64::try_from(ma), u64::try_from(mb)) {
+            (Ok(x), Ok(y)) => Some(u128::from(x) * u128::from(y)),
+            _ => ma.checked_mul(mb),
+        };
         if scale <= Decimal::MAX_SCALE
-            && let Some(p) = a
-                .mantissa()
-                .unsigned_abs()
-                .checked_mul(b.mantissa().unsigned_abs())
+            && let Some(p) = product
             && p < LIMIT
         {
             return Decimal::from_parts(

@@ -4,8 +4,8 @@
 //! (analytics), updated on each fill and each close.
 
 use crate::trades::ClosedTrade;
-use rust_decimal::Decimal;
-use tradelab_core::money::exact;
+use std::ops::{Add, Mul, Neg, Sub};
+use tradelab_core::FastDecimal as Fd;
 use tradelab_core::{Money, Price, Quantity, Side, Symbol, Timestamp};
 
 /// Decimal places kept for amounts that come out of a division (a pro-rata share of a
@@ -16,8 +16,8 @@ const LEDGER_DP: u32 = 12;
 /// One symbol's holding. `cost` is signed (`qty · average entry price`).
 #[derive(Clone, Debug, Default)]
 struct Position {
-    qty: Quantity,
-    cost: Money,
+    qty: Fd,
+    cost: Fd,
     trade: Option<OpenTrade>,
 }
 
@@ -26,19 +26,19 @@ struct Position {
 struct OpenTrade {
     entry_ts: Timestamp,
     entry_step: usize,
-    max_abs_qty: Decimal,
+    max_abs_qty: Fd,
     long: bool,
-    entry_notional: Money,
-    entry_units: Decimal,
-    exit_notional: Money,
-    exit_units: Decimal,
+    entry_notional: Fd,
+    entry_units: Fd,
+    exit_notional: Fd,
+    exit_units: Fd,
     /// The price of every entry fill while they all had one price (then the average
     /// entry price is that price, no division needed); `None` once prices differed.
-    entry_price: Option<Price>,
+    entry_price: Option<Fd>,
     /// The same for the exit fills (`None` also before the first exit).
-    exit_price: Option<Price>,
-    commissions: Money,
-    realized: Money,
+    exit_price: Option<Fd>,
+    commissions: Fd,
+    realized: Fd,
 }
 
 /// A fill as the ledger needs it.
@@ -55,12 +55,15 @@ pub struct LedgerFill {
 }
 
 /// Cash and positions of one run.
+///
+/// Amounts are kept as [`Fd`] (unpacked decimals with `Decimal`'s exact arithmetic) and
+/// handed out as `Money`, `Price` and `Quantity`.
 #[derive(Clone, Debug)]
 pub struct Portfolio {
     initial_cash: Money,
-    cash: Money,
-    realized: Money,
-    commissions: Money,
+    cash: Fd,
+    realized: Fd,
+    commissions: Fd,
     positions: Vec<Position>,
     symbols: Vec<Symbol>,
     marks: Vec<f64>,
@@ -75,9 +78,9 @@ impl Portfolio {
         let n = symbols.len();
         Portfolio {
             initial_cash,
-            cash: initial_cash,
-            realized: Money::ZERO,
-            commissions: Money::ZERO,
+            cash: Fd::from(initial_cash.get()),
+            realized: Fd::ZERO,
+            commissions: Fd::ZERO,
             positions: vec![Position::default(); n],
             symbols,
             marks: vec![f64::NAN; n],
@@ -87,10 +90,10 @@ impl Portfolio {
         }
     }
 
-    /// Cash on hand (may be negative only when shorting proceeds were spent... never for
-    /// long-only runs).
+    /// Cash on hand (negative only when short proceeds were spent; never for long-only
+    /// runs).
     pub fn cash(&self) -> Money {
-        self.cash
+        Money(self.cash.to_decimal())
     }
 
     /// Cash at the start of the run.
@@ -101,12 +104,12 @@ impl Portfolio {
     /// Signed position in symbol `i` (negative = short).
     #[inline]
     pub fn position(&self, i: usize) -> Quantity {
-        self.positions[i].qty
+        Quantity(self.positions[i].qty.to_decimal())
     }
 
     /// Signed cost basis of symbol `i`'s position.
     pub fn cost_basis(&self, i: usize) -> Money {
-        self.positions[i].cost
+        Money(self.positions[i].cost.to_decimal())
     }
 
     /// Average entry price of symbol `i`'s position (zero when flat).
@@ -115,17 +118,18 @@ impl Portfolio {
         if p.qty.is_zero() {
             return Price::ZERO;
         }
+        let divided = || Price(p.cost.to_decimal() / p.qty.to_decimal());
         match &p.trade {
             // Not reduced yet and entered at one price: the cost is exactly that price
             // times the units, so the division would return that price (as a value; the
             // division may write it with trailing zeros, e.g. `99.9900`).
-            Some(t) if t.exit_units.is_zero() && t.entry_units == p.qty.get().abs() => {
+            Some(t) if t.exit_units.is_zero() && t.entry_units == p.qty.abs() => {
                 match t.entry_price {
-                    Some(price) => price,
-                    None => Price(p.cost.get() / p.qty.get()),
+                    Some(price) => Price(price.to_decimal()),
+                    None => divided(),
                 }
             }
-            _ => Price(p.cost.get() / p.qty.get()),
+            _ => divided(),
         }
     }
 
@@ -136,12 +140,12 @@ impl Portfolio {
 
     /// Realized PnL before commissions, over all closes so far.
     pub fn realized(&self) -> Money {
-        self.realized
+        Money(self.realized.to_decimal())
     }
 
     /// Commissions paid so far.
     pub fn commissions(&self) -> Money {
-        self.commissions
+        Money(self.commissions.to_decimal())
     }
 
     /// Latest mark (close) of symbol `i`, NaN before its first bar.
@@ -177,10 +181,10 @@ impl Portfolio {
     /// Exact equity: cash plus every position at its latest mark taken as the decimal
     /// the price was written as.
     pub fn equity(&self) -> Money {
-        let mut e = self.cash;
+        let mut e = self.cash();
         for (i, p) in self.positions.iter().enumerate() {
             if !p.qty.is_zero() {
-                e += p.qty * self.mark_price(i);
+                e += Quantity(p.qty.to_decimal()) * self.mark_price(i);
             }
         }
         e
@@ -191,7 +195,7 @@ impl Portfolio {
         let mut u = Money::ZERO;
         for (i, p) in self.positions.iter().enumerate() {
             if !p.qty.is_zero() {
-                u += p.qty * self.mark_price(i) - p.cost;
+                u += Quantity(p.qty.to_decimal()) * self.mark_price(i) - Money(p.cost.to_decimal());
             }
         }
         u
@@ -211,41 +215,51 @@ impl Portfolio {
     /// A fill that crosses zero closes the old trade and opens a new one with the rest;
     /// its commission is split between the two in proportion to units.
     pub(crate) fn apply(&mut self, f: LedgerFill) -> Option<ClosedTrade> {
-        let signed = match f.side {
-            Side::Buy => f.qty.get(),
-            Side::Sell => -f.qty.get(),
+        let fill = Fill {
+            symbol: f.symbol,
+            qty: Fd::from(f.qty.get()),
+            price: Fd::from(f.price.get()),
+            commission: Fd::from(f.commission.get()),
+            ts: f.ts,
+            step: f.step,
         };
-        let buying = f.side == Side::Buy && !f.qty.is_zero();
-        let notional = f.price * f.qty;
-        match f.side {
-            Side::Buy => self.cash -= notional,
-            Side::Sell => self.cash += notional,
-        }
-        self.cash -= f.commission;
-        self.commissions += f.commission;
+        let buying = f.side == Side::Buy && !fill.qty.is_zero();
+        let signed = if f.side == Side::Buy {
+            fill.qty
+        } else {
+            fill.qty.neg()
+        };
+        let notional = fill.price.mul(fill.qty);
+        self.cash = match f.side {
+            Side::Buy => self.cash.sub(notional),
+            Side::Sell => self.cash.add(notional),
+        };
+        self.cash = self.cash.sub(fill.commission);
+        self.commissions = self.commissions.add(fill.commission);
         self.cash_f64 = self.cash.to_f64();
 
-        let was_open = !self.positions[f.symbol].qty.is_zero();
-        let pos_qty = self.positions[f.symbol].qty.get();
-        let reducing = !pos_qty.is_zero() && (pos_qty.is_sign_positive() != buying);
+        let pos_qty = self.positions[f.symbol].qty;
+        let was_open = !pos_qty.is_zero();
+        let reducing = was_open && (pos_qty.is_positive() != buying);
         let mut closed = None;
         if reducing {
-            let closing_units = exact::min(signed.abs(), pos_qty.abs());
-            let rest_units = exact::sub(signed.abs(), closing_units);
+            let units = signed.abs();
+            let closing_units = units.min(pos_qty.abs());
+            let rest_units = units.sub(closing_units);
             let close_commission = if rest_units.is_zero() {
-                f.commission
+                fill.commission
             } else {
-                Money((f.commission.get() * closing_units / signed.abs()).round_dp(LEDGER_DP))
+                pro_rata(fill.commission, closing_units, units)
             };
-            closed = self.reduce(f, closing_units, close_commission);
+            closed = self.reduce(&fill, closing_units, close_commission);
             if !rest_units.is_zero() {
-                let open_commission = f.commission - close_commission;
-                let rest = if buying { rest_units } else { -rest_units };
-                let rest_notional = exact::mul(f.price.get(), rest_units);
-                self.increase(f, rest, rest_notional, open_commission);
+                let open_commission = fill.commission.sub(close_commission);
+                let rest = if buying { rest_units } else { rest_units.neg() };
+                let rest_notional = fill.price.mul(rest_units);
+                self.increase(&fill, rest, rest_notional, open_commission);
             }
         } else {
-            self.increase(f, signed, notional.get(), f.commission);
+            self.increase(&fill, signed, notional, fill.commission);
         }
         let now_open = !self.positions[f.symbol].qty.is_zero();
         match (was_open, now_open) {
@@ -258,112 +272,108 @@ impl Portfolio {
     }
 
     /// Adds `signed_units` to the position; `notional` is `price · |signed_units|`.
-    fn increase(
-        &mut self,
-        f: LedgerFill,
-        signed_units: Decimal,
-        notional: Decimal,
-        commission: Money,
-    ) {
+    fn increase(&mut self, f: &Fill, signed_units: Fd, notional: Fd, commission: Fd) {
         let pos = &mut self.positions[f.symbol];
-        let long = signed_units.is_sign_positive() && !signed_units.is_zero();
-        // price · signed_units: the same product with the units' sign (zero stays the
-        // unsigned zero the multiplication returns).
-        let signed_notional = if long || notional.is_zero() {
-            notional
-        } else {
-            -notional
-        };
-        let notional = Money(notional);
-        pos.qty = Quantity(exact::add(pos.qty.get(), signed_units));
-        pos.cost += Money(signed_notional);
+        let long = signed_units.is_positive();
+        // price · signed_units: the same product with the units' sign.
+        let signed_notional = if long { notional } else { notional.neg() };
+        pos.qty = pos.qty.add(signed_units);
+        pos.cost = pos.cost.add(signed_notional);
         let trade = pos.trade.get_or_insert(OpenTrade {
             entry_ts: f.ts,
             entry_step: f.step,
-            max_abs_qty: Decimal::ZERO,
+            max_abs_qty: Fd::ZERO,
             long,
-            entry_notional: Money::ZERO,
-            entry_units: Decimal::ZERO,
-            exit_notional: Money::ZERO,
-            exit_units: Decimal::ZERO,
+            entry_notional: Fd::ZERO,
+            entry_units: Fd::ZERO,
+            exit_notional: Fd::ZERO,
+            exit_units: Fd::ZERO,
             entry_price: Some(f.price),
             exit_price: None,
-            commissions: Money::ZERO,
-            realized: Money::ZERO,
+            commissions: Fd::ZERO,
+            realized: Fd::ZERO,
         });
-        if trade.entry_price.is_some_and(|p| !same_price(p, f.price)) {
+        if trade.entry_price.is_some_and(|p| !p.same_repr(f.price)) {
             trade.entry_price = None;
         }
-        trade.entry_notional += notional;
-        trade.entry_units = exact::add(trade.entry_units, signed_units.abs());
-        trade.commissions += commission;
-        trade.max_abs_qty = exact::max(trade.max_abs_qty, pos.qty.get().abs());
+        trade.entry_notional = trade.entry_notional.add(notional);
+        trade.entry_units = trade.entry_units.add(signed_units.abs());
+        trade.commissions = trade.commissions.add(commission);
+        trade.max_abs_qty = trade.max_abs_qty.max(pos.qty.abs());
     }
 
-    fn reduce(&mut self, f: LedgerFill, units: Decimal, commission: Money) -> Option<ClosedTrade> {
+    fn reduce(&mut self, f: &Fill, units: Fd, commission: Fd) -> Option<ClosedTrade> {
         let pos = &mut self.positions[f.symbol];
-        let old_abs = pos.qty.get().abs();
-        let long = pos.qty.get().is_sign_positive();
-        let cost_removed = if exact::cmp(units, old_abs).is_eq() {
+        let old_abs = pos.qty.abs();
+        let long = pos.qty.is_positive();
+        let cost_removed = if units == old_abs {
             pos.cost
         } else {
-            Money((pos.cost.get() * units / old_abs).round_dp(LEDGER_DP))
+            pro_rata(pos.cost, units, old_abs)
         };
         // Proceeds of the closing units, signed like the position they close.
-        let proceeds = exact::mul(f.price.get(), units);
-        let value = Money(if long || proceeds.is_zero() {
-            proceeds
+        let proceeds = f.price.mul(units);
+        let value = if long { proceeds } else { proceeds.neg() };
+        let realized = value.sub(cost_removed);
+        self.realized = self.realized.add(realized);
+        pos.cost = pos.cost.sub(cost_removed);
+        pos.qty = if long {
+            pos.qty.sub(units)
         } else {
-            -proceeds
-        });
-        let realized = value - cost_removed;
-        self.realized += realized;
-        pos.cost -= cost_removed;
-        pos.qty = Quantity(if long {
-            exact::sub(pos.qty.get(), units)
-        } else {
-            exact::add(pos.qty.get(), units)
-        });
+            pos.qty.add(units)
+        };
         let trade = pos.trade.as_mut()?;
-        trade.realized += realized;
-        trade.commissions += commission;
-        trade.exit_notional += Money(proceeds);
+        trade.realized = trade.realized.add(realized);
+        trade.commissions = trade.commissions.add(commission);
+        trade.exit_notional = trade.exit_notional.add(proceeds);
         trade.exit_price = if trade.exit_units.is_zero()
-            || trade.exit_price.is_some_and(|p| same_price(p, f.price))
+            || trade.exit_price.is_some_and(|p| p.same_repr(f.price))
         {
             Some(f.price)
         } else {
             None
         };
-        trade.exit_units = exact::add(trade.exit_units, units);
+        trade.exit_units = trade.exit_units.add(units);
         if !pos.qty.is_zero() {
             return None;
         }
-        pos.cost = Money::ZERO;
+        pos.cost = Fd::ZERO;
         let t = pos.trade.take()?;
-        let pnl = t.realized - t.commissions;
+        Some(t.close(self.symbols[f.symbol].clone(), f))
+    }
+}
+
+impl OpenTrade {
+    /// The finished round trip, closed by fill `f`.
+    #[inline(never)]
+    fn close(self, symbol: Symbol, f: &Fill) -> ClosedTrade {
+        let t = self;
+        let pnl = t.realized.sub(t.commissions);
         // One price for all fills: the average is that price (the division would give
         // the same value at the same scale).
-        let average = |price: Option<Price>, notional: Money, units: Decimal| match price {
-            Some(p) => p,
-            None => Price(notional.get() / units),
+        let average = |price: Option<Fd>, notional: Fd, units: Fd| match price {
+            Some(p) => Price(p.to_decimal()),
+            None => Price(notional.to_decimal() / units.to_decimal()),
         };
         let entry_price = average(t.entry_price, t.entry_notional, t.entry_units);
         let exit_price = average(t.exit_price, t.exit_notional, t.exit_units);
         let capital = t.entry_notional.to_f64();
-        Some(ClosedTrade {
-            symbol: self.symbols[f.symbol].clone(),
-            qty: Quantity(if t.long {
-                t.max_abs_qty
-            } else {
-                -t.max_abs_qty
-            }),
+        ClosedTrade {
+            symbol,
+            qty: Quantity(
+                if t.long {
+                    t.max_abs_qty
+                } else {
+                    t.max_abs_qty.neg()
+                }
+                .to_decimal(),
+            ),
             entry_ts: t.entry_ts,
             exit_ts: f.ts,
             entry_price,
             exit_price,
-            pnl,
-            commissions: t.commissions,
+            pnl: Money(pnl.to_decimal()),
+            commissions: Money(t.commissions.to_decimal()),
             return_pct: if capital > 0.0 {
                 pnl.to_f64() / capital * 100.0
             } else {
@@ -371,11 +381,26 @@ impl Portfolio {
             },
             entry_step: t.entry_step,
             exit_step: f.step,
-        })
+        }
     }
 }
 
-/// The same price written the same way (value and scale).
-fn same_price(a: Price, b: Price) -> bool {
-    a.get().scale() == b.get().scale() && a == b
+/// `amount · part / whole` rounded to [`LEDGER_DP`] places: the share of a cost or a
+/// commission that goes with `part` of `whole` units.
+#[cold]
+#[inline(never)]
+fn pro_rata(amount: Fd, part: Fd, whole: Fd) -> Fd {
+    let share = amount.to_decimal() * part.to_decimal() / whole.to_decimal();
+    Fd::from(share.round_dp(LEDGER_DP))
+}
+
+/// A fill in the ledger's own number type.
+struct Fill {
+    symbol: usize,
+    /// Positive number of units.
+    qty: Fd,
+    price: Fd,
+    commission: Fd,
+    ts: Timestamp,
+    step: usize,
 }

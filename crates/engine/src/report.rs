@@ -63,15 +63,23 @@ impl ReportSink {
     #[inline]
     fn record(&mut self, equity: f64, invested: bool) {
         let k = self.equity.len();
+        if k == self.equity.capacity() || k / 64 >= self.invested.len() {
+            self.grow();
+        }
         self.equity.push(equity);
         if invested {
-            // Words for the announced steps exist already; more steps grow the bits.
-            if k / 64 >= self.invested.len() {
-                self.invested.resize(k / 64 + 1, 0);
-            }
             self.invested[k / 64] |= 1 << (k % 64);
             self.invested_bars += 1;
         }
+    }
+
+    /// Room for more steps than announced (kept out of the per-step path).
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        let k = self.equity.len();
+        self.equity.reserve(k.max(64));
+        self.invested.resize(self.equity.capacity().div_ceil(64), 0);
     }
 }
 

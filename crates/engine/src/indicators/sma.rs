@@ -54,6 +54,12 @@ impl Sma {
         self.period
     }
 
+    /// True once `period` values were added: [`Sma::roll`] may be used from then on.
+    #[inline(always)]
+    pub fn is_full(&self) -> bool {
+        self.nobs == self.period
+    }
+
     /// Adds the next value; returns the mean of the last `period` values once there are
     /// that many.
     #[inline(always)]
@@ -77,10 +83,12 @@ impl Sma {
         self.value()
     }
 
-    /// Steady state (window full): the same operations as `remove(old)` then `add(x)`
-    /// in that order, with the count staying at `period`.
+    /// [`Sma::update`] once the window is full ([`Sma::is_full`]): the same operations
+    /// as pandas' `remove(old)` then `add(x)` in that order, with the count staying at
+    /// `period`.
     #[inline(always)]
-    fn roll(&mut self, x: f64) -> f64 {
+    pub fn roll(&mut self, x: f64) -> f64 {
+        debug_assert!(self.is_full());
         let slot = &mut self.window[self.pos];
         let old = std::mem::replace(slot, x);
         self.pos += 1;

@@ -68,19 +68,35 @@ impl State {
     /// the averages' values.
     #[inline(always)]
     fn feed(&mut self, close: f64) -> Option<(Side, f64, f64)> {
+        if !(self.fast.is_full() && self.slow.is_full()) {
+            return self.feed_warming_up(close);
+        }
+        let (f, s) = (self.fast.roll(close), self.slow.roll(close));
+        self.cross_to(f, s)
+    }
+
+    /// `feed` while an average has fewer values than its period (the first bars).
+    #[inline(never)]
+    fn feed_warming_up(&mut self, close: f64) -> Option<(Side, f64, f64)> {
         let (f, s) = (self.fast.update(close), self.slow.update(close));
         let (Some(f), Some(s)) = (f, s) else {
             return None;
         };
+        self.cross_to(f, s)
+    }
+
+    /// Records the averages `(f, s)` of this bar; returns the cross they complete.
+    #[inline(always)]
+    fn cross_to(&mut self, f: f64, s: f64) -> Option<(Side, f64, f64)> {
         let (pf, ps) = self.prev;
         self.prev = (f, s);
-        if pf < ps && f > s {
-            Some((Side::Buy, f, s))
-        } else if pf > ps && f < s {
-            Some((Side::Sell, f, s))
-        } else {
-            None
+        // Evaluated without short-circuit: one branch per bar, taken only at a cross.
+        let up = (pf < ps) & (f > s);
+        let down = (pf > ps) & (f < s);
+        if !(up | down) {
+            return None;
         }
+        Some((if up { Side::Buy } else { Side::Sell }, f, s))
     }
 }
 
@@ -132,25 +148,36 @@ impl Decider for SmaCross {
             self.states = vec![self.proto.clone(); ctx.view.len()];
         }
         for &i in ctx.updated {
-            let st = &mut self.states[i];
             let bars = ctx.view.bars(i);
+            let Some(st) = self.states.get_mut(i) else {
+                continue;
+            };
             let cross = if let [.., last] = bars
                 && bars.len() == st.seen + 1
             {
                 // The usual case: exactly one new bar.
-                st.seen = bars.len();
+                st.seen += 1;
                 st.feed(last.close())
             } else {
-                let mut cross = None;
-                for bar in unseen_bars(&mut st.seen, &ctx.view, i) {
-                    cross = st.feed(bar.close());
-                }
-                cross
+                st.catch_up(ctx, i)
             };
             if let Some((side, f, s)) = cross {
                 self.signal(ctx, i, side, f, s, orders);
             }
         }
+    }
+}
+
+impl State {
+    /// Feeds every bar of symbol `i` not seen yet (none, or several after a gap in
+    /// the calls); returns the cross of the last one.
+    #[inline(never)]
+    fn catch_up(&mut self, ctx: &DecisionContext<'_>, i: usize) -> Option<(Side, f64, f64)> {
+        let mut cross = None;
+        for bar in unseen_bars(&mut self.seen, &ctx.view, i) {
+            cross = self.feed(bar.close());
+        }
+        cross
     }
 }
 

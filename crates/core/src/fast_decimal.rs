@@ -1,0 +1,408 @@
+//! A decimal kept as an `i128` mantissa and a scale, for the ledger's hot arithmetic.
+
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+use std::ops::{Add, Mul, Neg, Sub};
+
+/// Mantissas of a `Decimal` are below 2^96.
+const LIMIT: u128 = 1 << 96;
+
+/// 10^k for rescaling an addend (checked: it may overflow `i128`).
+const POW10: [i128; 20] = {
+    let mut t = [1i128; 20];
+    let mut k = 1;
+    while k < 20 {
+        t[k] = t[k - 1] * 10;
+        k += 1;
+    }
+    t
+};
+
+/// The decimal `mantissa · 10^−scale`, always one that [`Decimal`] can hold.
+///
+/// Its arithmetic returns exactly what `rust_decimal`'s operators return — the same
+/// value *and* the same scale, so text written from the result is unchanged. Where
+/// `Decimal` unpacks its 96-bit layout on every operation, this keeps the mantissa
+/// unpacked: the usual ledger operation is a few integer instructions. A result that
+/// would not be an exact mantissa below 2^96 at the operator's natural scale (`max` of
+/// the scales for `+`/`−`, their sum for `×`) is computed by `Decimal` itself.
+///
+/// Zero has no sign: negating zero gives zero.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FastDecimal {
+    mantissa: i128,
+    scale: u32,
+}
+
+impl FastDecimal {
+    /// Zero (scale 0), what `Decimal::ZERO` is.
+    pub const ZERO: FastDecimal = FastDecimal {
+        mantissa: 0,
+        scale: 0,
+    };
+
+    /// The same value and scale as `d`.
+    #[inline(always)]
+    pub fn from_decimal(d: Decimal) -> Self {
+        FastDecimal {
+            mantissa: d.mantissa(),
+            scale: d.scale(),
+        }
+    }
+
+    /// The same value and scale as a `Decimal`.
+    #[inline(always)]
+    pub fn to_decimal(self) -> Decimal {
+        let mag = self.mantissa.unsigned_abs();
+        Decimal::from_parts(
+            mag as u32,
+            (mag >> 32) as u32,
+            (mag >> 64) as u32,
+            self.mantissa < 0,
+            self.scale,
+        )
+    }
+
+    /// `Some` when `mantissa` fits a `Decimal` (the invariant of this type).
+    #[inline(always)]
+    fn make(mantissa: i128, scale: u32) -> Option<Self> {
+        (mantissa.unsigned_abs() < LIMIT).then_some(FastDecimal { mantissa, scale })
+    }
+
+    /// True when zero (at any scale).
+    #[inline(always)]
+    pub fn is_zero(self) -> bool {
+        self.mantissa == 0
+    }
+
+    /// True when above zero.
+    #[inline(always)]
+    pub fn is_positive(self) -> bool {
+        self.mantissa > 0
+    }
+
+    /// True when below zero.
+    #[inline(always)]
+    pub fn is_negative(self) -> bool {
+        self.mantissa < 0
+    }
+
+    /// Absolute value (scale kept).
+    #[inline(always)]
+    pub fn abs(self) -> Self {
+        FastDecimal {
+            mantissa: self.mantissa.abs(),
+            scale: self.scale,
+        }
+    }
+
+    /// Same value written the same way (mantissa and scale).
+    #[inline(always)]
+    pub fn same_repr(self, other: Self) -> bool {
+        self.mantissa == other.mantissa && self.scale == other.scale
+    }
+
+    /// `a + b` (`b` already negated for a subtraction) of two non-zero values at the
+    /// larger scale: inline when the scales agree (the usual case).
+    #[inline(always)]
+    fn sum_nonzero(self, other: Self) -> Self {
+        if self.scale == other.scale
+            && let Some(m) = self.mantissa.checked_add(other.mantissa)
+            && let Some(d) = Self::make(m, self.scale)
+        {
+            return d;
+        }
+        self.sum_rescaled(other)
+    }
+
+    /// `sum_nonzero` when the scales differ or the sum is not exact.
+    #[inline(never)]
+    fn sum_rescaled(self, other: Self) -> Self {
+        let exact = || {
+            let (mut ma, mut mb) = (self.mantissa, other.mantissa);
+            let scale = match self.scale.cmp(&other.scale) {
+                Ordering::Equal => self.scale,
+                Ordering::Less => {
+                    ma = ma.checked_mul(*POW10.get((other.scale - self.scale) as usize)?)?;
+                    other.scale
+                }
+                Ordering::Greater => {
+                    mb = mb.checked_mul(*POW10.get((self.scale - other.scale) as usize)?)?;
+                    self.scale
+                }
+            };
+            Self::make(ma.checked_add(mb)?, scale)
+        };
+        exact().unwrap_or_else(|| slow(self, other, |a, b| a + b))
+    }
+
+    /// `mul` of wide mantissas or past the scale limit.
+    #[inline(never)]
+    fn mul_wide(self, other: Self) -> Self {
+        let scale = self.scale + other.scale;
+        if scale <= Decimal::MAX_SCALE
+            && let Some(p) = self.mantissa.checked_mul(other.mantissa)
+            && let Some(d) = Self::make(p, scale)
+        {
+            return d;
+        }
+        slow(self, other, |a, b| a * b)
+    }
+
+    /// The larger value (`self` on a tie, like `Decimal::max`).
+    #[inline(always)]
+    pub fn max(self, other: Self) -> Self {
+        if self < other { other } else { self }
+    }
+
+    /// The smaller value (`self` on a tie, like `Decimal::min`).
+    #[inline(always)]
+    pub fn min(self, other: Self) -> Self {
+        if self > other { other } else { self }
+    }
+
+    /// Nearest `f64`: one correctly rounded division when the mantissa has at most 53
+    /// bits (the same result as `Decimal`'s general conversion).
+    #[inline(always)]
+    pub fn to_f64(self) -> f64 {
+        const POW10F: [f64; 23] = [
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+            1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+        ];
+        let small = self.mantissa.unsigned_abs() < (1u128 << 53);
+        if small && self.scale == 0 {
+            return self.mantissa as i64 as f64;
+        }
+        match POW10F.get(self.scale as usize) {
+            Some(p) if small => (self.mantissa as i64 as f64) / p,
+            _ => crate::money::decimal_to_f64(self.to_decimal()),
+        }
+    }
+}
+
+impl Neg for FastDecimal {
+    type Output = FastDecimal;
+
+    /// The value with the sign flipped (scale kept).
+    #[inline(always)]
+    fn neg(self) -> Self {
+        FastDecimal {
+            mantissa: -self.mantissa,
+            scale: self.scale,
+        }
+    }
+}
+
+impl Add for FastDecimal {
+    type Output = FastDecimal;
+
+    /// `self + other`, as `Decimal` adds.
+    #[inline(always)]
+    fn add(self, other: Self) -> Self {
+        if self.is_zero() {
+            return other;
+        }
+        if other.is_zero() {
+            return self;
+        }
+        self.sum_nonzero(other)
+    }
+}
+
+impl Sub for FastDecimal {
+    type Output = FastDecimal;
+
+    /// `self − other`, as `Decimal` subtracts.
+    #[inline(always)]
+    fn sub(self, other: Self) -> Self {
+        if self.is_zero() {
+            return other.neg();
+        }
+        if other.is_zero() {
+            return self;
+        }
+        self.sum_nonzero(other.neg())
+    }
+}
+
+impl Mul for FastDecimal {
+    type Output = FastDecimal;
+
+    /// `self × other`, as `Decimal` multiplies (zero times anything is `ZERO`).
+    #[inline(always)]
+    fn mul(self, other: Self) -> Self {
+        if self.is_zero() || other.is_zero() {
+            return FastDecimal::ZERO;
+        }
+        let scale = self.scale + other.scale;
+        // Mantissas of up to 63 bits (every ledger amount in practice): one widening
+        // multiplication that cannot overflow.
+        if scale <= Decimal::MAX_SCALE
+            && let (Ok(a), Ok(b)) = (i64::try_from(self.mantissa), i64::try_from(other.mantissa))
+            && let Some(d) = Self::make(i128::from(a) * i128::from(b), scale)
+        {
+            return d;
+        }
+        self.mul_wide(other)
+    }
+}
+
+/// Numeric comparison: `1.0` equals `1.00` (as for `Decimal`).
+impl Ord for FastDecimal {
+    #[inline(always)]
+    fn cmp(&self, other: &Self) -> Ordering {
+        let (a, b) = (*self, *other);
+        if a.scale == b.scale {
+            return a.mantissa.cmp(&b.mantissa);
+        }
+        cmp_rescaled(a, b)
+    }
+}
+
+impl PartialOrd for FastDecimal {
+    #[inline(always)]
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for FastDecimal {
+    #[inline(always)]
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for FastDecimal {}
+
+impl From<Decimal> for FastDecimal {
+    #[inline(always)]
+    fn from(d: Decimal) -> Self {
+        FastDecimal::from_decimal(d)
+    }
+}
+
+impl From<FastDecimal> for Decimal {
+    #[inline(always)]
+    fn from(d: FastDecimal) -> Self {
+        d.to_decimal()
+    }
+}
+
+/// `cmp` of values at different scales.
+#[inline(never)]
+fn cmp_rescaled(a: FastDecimal, b: FastDecimal) -> Ordering {
+    a.to_decimal().cmp(&b.to_decimal())
+}
+
+/// An operation outside the fast path, done by `Decimal`.
+#[cold]
+#[inline(never)]
+fn slow(a: FastDecimal, b: FastDecimal, op: fn(Decimal, Decimal) -> Decimal) -> FastDecimal {
+    FastDecimal::from_decimal(op(a.to_decimal(), b.to_decimal()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Random decimals with mantissas of every size class and scales 0..=28.
+    fn random_decimals() -> Vec<Decimal> {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut out = vec![
+            Decimal::ZERO,
+            Decimal::ONE,
+            -Decimal::ONE,
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(0, 5),
+        ];
+        for k in 0..3000 {
+            let (hi, lo) = (next(), next());
+            let bits = [8, 16, 32, 48, 63, 64, 80, 95, 96][k % 9];
+            let m = (((u128::from(hi) << 64) | u128::from(lo)) >> (128 - bits)) as i128;
+            let scale = (next() % 29) as u32;
+            let m = if next() % 2 == 0 { -m } else { m };
+            out.push(Decimal::from_i128_with_scale(m, scale));
+            if k % 5 == 0 {
+                let small = ((next() % 2_000_000) as i64) - 1_000_000;
+                out.push(Decimal::new(small, (next() % 4) as u32));
+            }
+        }
+        out
+    }
+
+    /// Same bits, but for the sign of a zero (this type's zero has none).
+    fn assert_same(got: Decimal, want: Decimal, what: &str) {
+        if want.is_zero() {
+            assert!(
+                got.is_zero() && got.scale() == want.scale(),
+                "{what}: {got}"
+            );
+        } else {
+            assert_eq!(got.serialize(), want.serialize(), "{what}");
+        }
+    }
+
+    #[test]
+    fn arithmetic_matches_rust_decimal_in_value_and_scale() {
+        let ds = random_decimals();
+        let f = FastDecimal::from_decimal;
+        for (k, a) in ds.iter().enumerate() {
+            for b in ds.iter().skip(k % 7).step_by(37) {
+                let (a, b) = (*a, *b);
+                if let Some(want) = a.checked_add(b) {
+                    let got = f(a).add(f(b)).to_decimal();
+                    assert_same(got, want, &format!("{a} + {b}"));
+                }
+                if let Some(want) = a.checked_sub(b) {
+                    let got = f(a).sub(f(b)).to_decimal();
+                    assert_same(got, want, &format!("{a} - {b}"));
+                }
+                if let Some(want) = a.checked_mul(b) {
+                    let got = f(a).mul(f(b)).to_decimal();
+                    assert_same(got, want, &format!("{a} * {b}"));
+                }
+                assert_eq!(f(a).cmp(&f(b)), a.cmp(&b), "{a} cmp {b}");
+                assert_eq!(
+                    f(a).max(f(b)).to_decimal().serialize(),
+                    a.max(b).serialize()
+                );
+                assert_eq!(
+                    f(a).min(f(b)).to_decimal().serialize(),
+                    a.min(b).serialize()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn round_trips_decimal_and_converts_to_nearest_f64() {
+        for d in random_decimals() {
+            let back = FastDecimal::from_decimal(d).to_decimal();
+            // Negative zero comes back as zero; every other value keeps its bits.
+            if d.is_zero() {
+                assert!(back.is_zero() && back.scale() == d.scale(), "{d}");
+            } else {
+                assert_eq!(back.serialize(), d.serialize(), "{d}");
+            }
+            let want = rust_decimal::prelude::ToPrimitive::to_f64(&d).unwrap_or(f64::NAN);
+            assert_eq!(FastDecimal::from_decimal(d).to_f64(), want, "{d}");
+        }
+    }
+
+    #[test]
+    fn zero_has_no_sign() {
+        let z = FastDecimal::from_decimal(Decimal::new(0, 2));
+        assert!(z.neg().is_zero() && !z.neg().is_negative());
+        let three = FastDecimal::from_decimal(Decimal::new(3, 0));
+        assert!(FastDecimal::ZERO.sub(three).is_negative());
+        assert!(three.sub(three).is_zero());
+    }
+}
