@@ -13,7 +13,8 @@ use crate::config::{Commission, RunConfig};
 use crate::event::RejectReason;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
-use tradelab_core::money::{decimal_to_f64, exact};
+use tradelab_core::FastDecimal as Fd;
+use tradelab_core::money::decimal_to_f64;
 use tradelab_core::{Bar, Money, Order, OrderType, Price, Quantity, Side, Sizing};
 
 /// Why a fill price was chosen, before slippage.
@@ -106,12 +107,11 @@ pub(crate) fn slipped(base: Price, side: Side, slips: bool, bps: Decimal) -> Pri
 
 /// Commission for one fill.
 pub(crate) fn commission(c: &Commission, price: Price, qty: Quantity) -> Money {
-    let units = qty.get().abs();
-    let fee = exact::add(
-        exact::mul(exact::mul(c.rate, price.get()), units),
-        exact::mul(c.per_share, units),
-    );
-    Money(exact::max(fee, c.minimum))
+    let (rate, per_share) = (Fd::from(c.rate), Fd::from(c.per_share));
+    let minimum = Fd::from(c.minimum);
+    let units = Fd::from(qty.get()).abs();
+    let fee = rate * Fd::from(price.get()) * units + per_share * units;
+    Money(fee.max(minimum).to_decimal())
 }
 
 /// Whole units that `budget` buys at `price`, commission included (backtesting.py's

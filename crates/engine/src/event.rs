@@ -143,6 +143,12 @@ pub trait EventSink {
     /// Receives one event. Called in run order.
     fn on_event(&mut self, event: &RunEvent);
 
+    /// Whether the sink reads [`RunEvent::PositionChanged`]. The engine does not build
+    /// those events for a sink that does not (the report needs only fills and trades).
+    fn wants_positions(&self) -> bool {
+        true
+    }
+
     /// Receives the step's equity point. The engine calls this once per step instead of
     /// building a [`RunEvent::EquityPoint`]; sinks on a hot path may override it.
     #[inline]

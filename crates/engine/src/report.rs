@@ -100,6 +100,10 @@ pub fn with_timeline<R>(
 }
 
 impl EventSink for ReportSink {
+    fn wants_positions(&self) -> bool {
+        false
+    }
+
     #[inline]
     fn on_equity(&mut self, _ts: Timestamp, equity: f64, invested: bool) {
         self.record(equity, invested);

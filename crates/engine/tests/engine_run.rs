@@ -345,3 +345,45 @@ fn rejects_invalid_configuration() {
     assert!(Engine::new(cfg(), vec![flat("X", &[1.0]), flat("X", &[1.0])]).is_err());
     assert!(Engine::new(cfg(), vec![]).is_err());
 }
+
+#[test]
+fn position_events_go_only_to_sinks_that_want_them() {
+    /// Counts events; declares whether it reads positions.
+    struct Counting {
+        wants: bool,
+        positions: usize,
+        fills: usize,
+    }
+    impl tradelab_engine::EventSink for Counting {
+        fn on_event(&mut self, event: &RunEvent) {
+            match event {
+                RunEvent::PositionChanged { .. } => self.positions += 1,
+                RunEvent::Fill { .. } => self.fills += 1,
+                _ => {}
+            }
+        }
+        fn wants_positions(&self) -> bool {
+            self.wants
+        }
+    }
+    let engine = Engine::new(
+        RunConfig {
+            allow_short: true,
+            ..cfg()
+        },
+        vec![flat("X", &[10.0, 11.0, 9.0, 12.0, 8.0])],
+    )
+    .unwrap();
+    let plan = || vec![(0, buy("X", Sizing::AllIn)), (2, sell("X", Sizing::AllIn))];
+    for wants in [true, false] {
+        let mut sink = Counting {
+            wants,
+            positions: 0,
+            fills: 0,
+        };
+        engine.run(&mut Script::new(plan()), &mut sink, None);
+        // Buy, then the reversal's close and open.
+        assert_eq!(sink.fills, 3);
+        assert_eq!(sink.positions, if wants { 3 } else { 0 }, "wants {wants}");
+    }
+}

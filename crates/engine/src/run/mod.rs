@@ -236,6 +236,7 @@ impl Engine {
             rejections: Vec::new(),
             risk_events: Vec::new(),
             next_id: 1,
+            positions_wanted: sink.wants_positions(),
             sink,
         };
         let guarded = !state.risk.is_empty();

@@ -31,6 +31,8 @@ pub(super) struct RunState<'a> {
     pub risk_events: Vec<RiskEvent>,
     pub next_id: u64,
     pub sink: &'a mut dyn EventSink,
+    /// Whether `sink` reads position events ([`EventSink::wants_positions`]).
+    pub positions_wanted: bool,
 }
 
 impl RunState<'_> {
@@ -448,18 +450,18 @@ impl RunState<'_> {
         };
         self.sink.on_event(&fill);
         // The fill's symbol moves on to the position event.
-        let RunEvent::Fill {
-            fill: Fill { symbol, .. },
-        } = fill
-        else {
-            return;
-        };
-        self.sink.on_event(&RunEvent::PositionChanged {
-            ts: now,
-            symbol,
-            qty: self.portfolio.position(i),
-            avg_price: self.portfolio.avg_price(i),
-        });
+        if self.positions_wanted
+            && let RunEvent::Fill {
+                fill: Fill { symbol, .. },
+            } = fill
+        {
+            self.sink.on_event(&RunEvent::PositionChanged {
+                ts: now,
+                symbol,
+                qty: self.portfolio.position(i),
+                avg_price: self.portfolio.avg_price(i),
+            });
+        }
         if let Some(trade) = closed {
             self.sink.on_event(&RunEvent::TradeClosed { trade });
         }
