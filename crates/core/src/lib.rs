@@ -9,6 +9,7 @@ pub mod bar;
 pub mod fast_decimal;
 pub mod money;
 pub mod order;
+pub mod reason;
 pub mod symbol;
 pub mod time;
 
@@ -16,5 +17,6 @@ pub use bar::{Bar, BarError, BarSeries, SeriesError};
 pub use fast_decimal::FastDecimal;
 pub use money::{Money, MoneyError, Price, Quantity};
 pub use order::{Fill, Order, OrderId, OrderIntent, OrderType, Side, Sizing};
+pub use reason::{Phrase, Reason};
 pub use symbol::{Symbol, SymbolError};
 pub use time::{Timeframe, TimeframeError, Timestamp};

@@ -1,9 +1,8 @@
 //! Orders as a decider asks for them, and fills as the broker makes them.
 
-use crate::{Money, Price, Quantity, Symbol, Timestamp};
+use crate::{Money, Price, Quantity, Reason, Symbol, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::sync::Arc;
 
 /// Direction of an order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -89,12 +88,12 @@ pub struct OrderIntent {
     pub sizing: Sizing,
     /// Why the decider wants this order (kept in the audit trail). Shared, so events
     /// that carry the intent do not copy the text.
-    pub reason: Arc<str>,
+    pub reason: Reason,
 }
 
 impl OrderIntent {
     /// A market order with the given sizing.
-    pub fn market(symbol: Symbol, side: Side, sizing: Sizing, reason: impl Into<Arc<str>>) -> Self {
+    pub fn market(symbol: Symbol, side: Side, sizing: Sizing, reason: impl Into<Reason>) -> Self {
         OrderIntent {
             symbol,
             side,

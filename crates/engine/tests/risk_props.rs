@@ -130,7 +130,9 @@ impl EventSink for Auditor {
     }
     fn on_event(&mut self, e: &RunEvent) {
         match e {
-            RunEvent::OrderAccepted { order } if order.intent.reason.starts_with("engine exit") => {
+            RunEvent::OrderAccepted { order }
+                if order.intent.reason.as_text().starts_with("engine exit") =>
+            {
                 self.engine_orders.insert(order.id.0);
             }
             RunEvent::Fill { fill } => {

@@ -182,7 +182,7 @@ mod tests {
         assert_eq!(got.len(), 1);
         assert_eq!((got[0].step, got[0].intent.side), (2, Side::Buy));
         assert_eq!(
-            &*got[0].intent.reason,
+            got[0].intent.reason.to_string(),
             "close 11.00 broke above the 2-bar highest high 10.00"
         );
     }

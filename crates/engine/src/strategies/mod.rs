@@ -28,6 +28,7 @@ pub use sma_cross::SmaCross;
 use crate::decider::Decider;
 use crate::view::DataView;
 use tradelab_core::Bar;
+use tradelab_core::reason::number as num;
 
 /// A built-in strategy as listed by `tradelab strategies` and the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,48 +173,6 @@ fn unseen_bars<'a>(seen: &mut usize, view: &DataView<'a>, i: usize) -> &'a [Bar]
     &bars[from..]
 }
 
-/// A number for a reason text: up to 4 decimals, trailing zeros dropped (at least 2
-/// decimals kept), so `312.45` and `49.929` read naturally.
-fn num(x: f64) -> String {
-    let mut out = String::with_capacity(24);
-    push_num(&mut out, x);
-    out
-}
-
-/// Appends `x` formatted like [`num`]. Integer arithmetic only: this runs on every
-/// signal, and float formatting is slow.
-fn push_num(out: &mut String, x: f64) {
-    if !x.is_finite() || x.abs() >= 1e14 {
-        out.push_str(&x.to_string());
-        return;
-    }
-    // Ten-thousandths, rounded half away from zero as `f64::round` (a library call
-    // without SSE4.1): the fraction `s − trunc(s)` is exact in binary floating point.
-    let s = (x * 10_000.0).abs();
-    let mut units = s as u64;
-    if s - units as f64 >= 0.5 {
-        units += 1;
-    }
-    if x < 0.0 && units != 0 {
-        out.push('-');
-    }
-    out.push_str(itoa::Buffer::new().format(units / 10_000));
-    out.push('.');
-    let frac = units % 10_000;
-    let digits = [frac / 1000, frac / 100 % 10, frac / 10 % 10, frac % 10];
-    // Two to four decimals: trailing zeros after the second are dropped.
-    let keep = if digits[3] != 0 {
-        4
-    } else if digits[2] != 0 {
-        3
-    } else {
-        2
-    };
-    for d in &digits[..keep] {
-        out.push(char::from(b'0' + *d as u8));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,31 +227,6 @@ mod tests {
                 .map(|p| (p.name.to_string(), p.default.to_string()))
                 .collect();
             assert!(build(info.name, &given, true).is_ok(), "{}", info.name);
-        }
-    }
-
-    #[test]
-    fn reason_numbers_keep_two_to_four_decimals() {
-        assert_eq!(num(312.45), "312.45");
-        assert_eq!(num(49.928999999999995), "49.929");
-        assert_eq!(num(30.0), "30.00");
-        assert_eq!(num(1.23456), "1.2346");
-        assert_eq!(num(-1.23456), "-1.2346");
-        assert_eq!(num(-0.00001), "0.00");
-        assert_eq!(num(0.0), "0.00");
-    }
-
-    #[test]
-    fn reason_numbers_round_half_away_from_zero_like_f64_round() {
-        let mut x = -2_000.0_f64;
-        while x < 2_000.0 {
-            for v in [x, x + 0.00005, x - 0.00005, x * 1.000_000_1] {
-                let expected = (v * 10_000.0).round() / 10_000.0;
-                let text = num(v);
-                let got: f64 = text.parse().expect("a number");
-                assert_eq!(got, expected + 0.0, "{v} gave {text}");
-            }
-            x += 0.123_456_7;
         }
     }
 }

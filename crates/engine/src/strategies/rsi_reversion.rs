@@ -191,9 +191,12 @@ mod tests {
     fn rsi_reversion_reason_gives_the_rsi_and_the_level() {
         let mut d = RsiReversion::new(2, 30.0, 70.0, false).unwrap();
         let got = Replay::new(vec![series("X", 0, &CLOSES)]).run(&mut d);
-        assert_eq!(&*got[0].intent.reason, "RSI(2) 0.00 below 30: buy");
         assert_eq!(
-            &*got[1].intent.reason,
+            got[0].intent.reason.to_string(),
+            "RSI(2) 0.00 below 30: buy"
+        );
+        assert_eq!(
+            got[1].intent.reason.to_string(),
             "RSI(2) 85.7143 above 70: close long"
         );
     }

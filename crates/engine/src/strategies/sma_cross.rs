@@ -1,11 +1,11 @@
 //! Fast/slow simple-moving-average crossover.
 
 use super::params::{Params, out_of_range};
-use super::{Holding, ParamInfo, StrategyError, StrategyInfo, push_num, unseen_bars};
+use super::{Holding, ParamInfo, StrategyError, StrategyInfo, unseen_bars};
 use crate::decider::{Decider, DecisionContext};
 use crate::indicators::Sma;
 use std::sync::Arc;
-use tradelab_core::{OrderIntent, Side, Sizing};
+use tradelab_core::{OrderIntent, Phrase, Reason, Side, Sizing};
 
 pub(super) const INFO: StrategyInfo = StrategyInfo {
     name: "sma_cross",
@@ -45,12 +45,11 @@ pub struct SmaCross {
     allow_short: bool,
     proto: State,
     states: Vec<State>,
-    /// `"SMA(fast) "`, `" crossed above SMA(slow) "`, `" crossed below SMA(slow) "`:
-    /// the fixed parts of the reason text.
-    texts: [String; 3],
-    /// Scratch buffer the reason text is built in (no allocation per signal but the
-    /// reason's own).
-    scratch: String,
+    /// `SMA(fast) n crossed above SMA(slow) n`: the reason of a cross up, written out
+    /// only when read.
+    crossed_above: Arc<Phrase>,
+    /// The same for a cross down.
+    crossed_below: Arc<Phrase>,
 }
 
 #[derive(Clone, Debug)]
@@ -119,12 +118,16 @@ impl SmaCross {
             allow_short,
             proto,
             states: Vec::new(),
-            texts: [
-                format!("SMA({fast}) "),
-                format!(" crossed above SMA({slow}) "),
-                format!(" crossed below SMA({slow}) "),
-            ],
-            scratch: String::with_capacity(64),
+            crossed_above: Phrase::two(
+                &format!("SMA({fast}) "),
+                &format!(" crossed above SMA({slow}) "),
+                "",
+            ),
+            crossed_below: Phrase::two(
+                &format!("SMA({fast}) "),
+                &format!(" crossed below SMA({slow}) "),
+                "",
+            ),
         })
     }
 
@@ -199,22 +202,16 @@ impl SmaCross {
             (Side::Sell, false, Holding::Long) => Sizing::ClosePosition,
             (Side::Sell, false, _) => return,
         };
-        let dir = if side == Side::Buy {
-            &self.texts[1]
+        let phrase = if side == Side::Buy {
+            &self.crossed_above
         } else {
-            &self.texts[2]
+            &self.crossed_below
         };
-        let reason = &mut self.scratch;
-        reason.clear();
-        reason.push_str(&self.texts[0]);
-        push_num(reason, f);
-        reason.push_str(dir);
-        push_num(reason, s);
         orders.push(OrderIntent::market(
             ctx.view.symbol(i).clone(),
             side,
             sizing,
-            Arc::<str>::from(reason.as_str()),
+            Reason::phrase(phrase, [f, s]),
         ));
     }
 }
@@ -311,7 +308,7 @@ mod tests {
         let mut d = SmaCross::new(1, 2, false).unwrap();
         let got = Replay::new(vec![series("X", 0, &[10.0, 9.0, 10.0])]).run(&mut d);
         assert_eq!(
-            &*got[0].intent.reason,
+            got[0].intent.reason.to_string(),
             "SMA(1) 10.00 crossed above SMA(2) 9.50"
         );
     }
