@@ -289,10 +289,21 @@ impl From<FastDecimal> for Decimal {
     }
 }
 
-/// `cmp` of values at different scales.
+/// `cmp` of values at different scales: signs first, then the mantissas at the larger
+/// scale (by `Decimal` when that rescaling would overflow).
 #[inline(never)]
 fn cmp_rescaled(a: FastDecimal, b: FastDecimal) -> Ordering {
-    a.to_decimal().cmp(&b.to_decimal())
+    let by_sign = a.mantissa.signum().cmp(&b.mantissa.signum());
+    if by_sign.is_ne() || a.mantissa == 0 {
+        return by_sign;
+    }
+    let up = |m: i128, from: u32, to: u32| m.checked_mul(*POW10.get((to - from) as usize)?);
+    let rescaled = if a.scale < b.scale {
+        up(a.mantissa, a.scale, b.scale).map(|ma| ma.cmp(&b.mantissa))
+    } else {
+        up(b.mantissa, b.scale, a.scale).map(|mb| a.mantissa.cmp(&mb))
+    };
+    rescaled.unwrap_or_else(|| a.to_decimal().cmp(&b.to_decimal()))
 }
 
 /// An operation outside the fast path, done by `Decimal`.

@@ -148,7 +148,7 @@ impl Decider for SmaCross {
 
     fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
         if self.states.len() != ctx.view.len() {
-            self.states = vec![self.proto.clone(); ctx.view.len()];
+            self.start(ctx.view.len());
         }
         for &i in ctx.updated {
             let bars = ctx.view.bars(i);
@@ -185,6 +185,13 @@ impl State {
 }
 
 impl SmaCross {
+    /// Fresh indicator states for `symbols` symbols (at the first step).
+    #[cold]
+    #[inline(never)]
+    fn start(&mut self, symbols: usize) {
+        self.states = vec![self.proto.clone(); symbols];
+    }
+
     /// Turns a cross of symbol `i` into an order intent (rare: kept out of the per-bar
     /// path).
     #[inline(never)]
