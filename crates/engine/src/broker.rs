@@ -107,6 +107,10 @@ pub(crate) fn slipped(base: Price, side: Side, slips: bool, bps: Decimal) -> Pri
 
 /// Commission for one fill.
 pub(crate) fn commission(c: &Commission, price: Price, qty: Quantity) -> Money {
+    if c.rate.is_zero() && c.per_share.is_zero() && c.minimum.is_zero() {
+        // What the general rule gives, `max(0, 0)`, written as plain zero.
+        return Money::ZERO;
+    }
     let (rate, per_share) = (Fd::from(c.rate), Fd::from(c.per_share));
     let minimum = Fd::from(c.minimum);
     let units = Fd::from(qty.get()).abs();
@@ -122,12 +126,27 @@ pub(crate) fn all_in_units(budget: f64, price: Price, c: &Commission) -> Quantit
     if !(budget > 0.0 && unit_cost > 0.0) {
         return Quantity::ZERO;
     }
-    let units = py_floordiv(budget * (1.0 - f64::EPSILON), unit_cost);
+    let units = floordiv_positive(budget * (1.0 - f64::EPSILON), unit_cost);
     if units < 9.0e15 {
         Quantity(Decimal::from(units as i64))
     } else {
         Quantity(Decimal::from_f64(units).unwrap_or(Decimal::ZERO))
     }
+}
+
+/// [`py_floordiv`] of positive numbers, by one division when the quotient is not within
+/// 1e-9 of a whole number: the rounding error of `a / b` (below 1.2e-10 for quotients
+/// under a million) then cannot change its floor, and Python returns exactly that floor.
+fn floordiv_positive(a: f64, b: f64) -> f64 {
+    let q = a / b;
+    if q < 1e6 {
+        let whole = q as i64 as f64;
+        let frac = q - whole;
+        if frac > 1e-9 && frac < 1.0 - 1e-9 {
+            return whole;
+        }
+    }
+    py_floordiv(a, b)
 }
 
 /// Python's float floor division `a // b` (CPython `float_floor_div`), which can differ
@@ -278,6 +297,44 @@ mod tests {
             commission(&c, px("100"), Quantity::from(100)).to_string(),
             "11"
         );
+    }
+
+    #[test]
+    fn fast_floor_division_equals_pythons() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for k in 0..200_000 {
+            let b = 0.01 + next() * [1.0, 100.0, 10_000.0][k % 3];
+            // Budgets near whole multiples of the price too, where the slow path decides.
+            let a = if k % 4 == 0 {
+                b * ((next() * 1000.0) as i64 as f64) * (1.0 - f64::EPSILON)
+            } else {
+                next() * [100.0, 1e4, 1e7, 1e10][k % 4]
+            };
+            assert_eq!(
+                floordiv_positive(a, b).to_bits(),
+                py_floordiv(a, b).to_bits(),
+                "{a} // {b}"
+            );
+        }
+    }
+
+    #[test]
+    fn zero_commission_is_plain_zero_like_the_general_rule() {
+        let free = Commission::default();
+        let c = commission(&free, px("101.25"), Quantity::from(7));
+        assert!(c.is_zero());
+        assert_eq!(c.get().scale(), 0);
+        let zero_min = Commission {
+            minimum: "0.00".parse().unwrap(),
+            ..Commission::default()
+        };
+        assert_eq!(commission(&zero_min, px("101.25"), Quantity::from(7)).get().scale(), 0);
     }
 
     #[test]
