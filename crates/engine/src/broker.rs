@@ -334,7 +334,12 @@ mod tests {
             minimum: "0.00".parse().unwrap(),
             ..Commission::default()
         };
-        assert_eq!(commission(&zero_min, px("101.25"), Quantity::from(7)).get().scale(), 0);
+        assert_eq!(
+            commission(&zero_min, px("101.25"), Quantity::from(7))
+                .get()
+                .scale(),
+            0
+        );
     }
 
     #[test]

@@ -64,22 +64,24 @@ impl ReportSink {
     fn record(&mut self, equity: f64, invested: bool) {
         let k = self.equity.len();
         if k == self.equity.capacity() || k / 64 >= self.invested.len() {
-            self.grow();
+            // Out of the per-step path, so that path saves no registers and calls nothing.
+            return self.grow_and_record(equity, invested);
         }
         self.equity.push(equity);
-        if invested {
-            self.invested[k / 64] |= 1 << (k % 64);
-            self.invested_bars += 1;
+        if let Some(word) = self.invested.get_mut(k / 64) {
+            *word |= u64::from(invested) << (k % 64);
         }
+        self.invested_bars += usize::from(invested);
     }
 
-    /// Room for more steps than announced (kept out of the per-step path).
+    /// `record` with room for more steps than announced.
     #[cold]
     #[inline(never)]
-    fn grow(&mut self) {
+    fn grow_and_record(&mut self, equity: f64, invested: bool) {
         let k = self.equity.len();
         self.equity.reserve(k.max(64));
         self.invested.resize(self.equity.capacity().div_ceil(64), 0);
+        self.record(equity, invested);
     }
 }
 

@@ -147,6 +147,35 @@ impl Decider for SmaCross {
     }
 
     fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
+        // The usual step: one symbol with exactly one new bar and both averages full.
+        // Kept free of calls but the final one, so it saves no registers.
+        if let [i] = *ctx.updated
+            && self.states.len() == ctx.view.len()
+        {
+            let bars = ctx.view.bars(i);
+            if let Some(st) = self.states.get_mut(i)
+                && let [.., last] = bars
+                && bars.len() == st.seen + 1
+                && st.fast.is_full()
+                && st.slow.is_full()
+            {
+                st.seen += 1;
+                let close = last.close();
+                let (f, s) = (st.fast.roll(close), st.slow.roll(close));
+                if let Some((side, f, s)) = st.cross_to(f, s) {
+                    self.signal(ctx, i, side, f, s, orders);
+                }
+                return;
+            }
+        }
+        self.step_general(ctx, orders);
+    }
+}
+
+impl SmaCross {
+    /// `on_step` in general: any number of updated symbols, the first bars, gaps.
+    #[inline(never)]
+    fn step_general(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
         if self.states.len() != ctx.view.len() {
             self.start(ctx.view.len());
         }
