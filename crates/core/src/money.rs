@@ -44,7 +44,8 @@ pub fn decimal_from_f64(what: &'static str, value: f64) -> Result<Decimal, Money
         if m.unsigned_abs() >= 1 << 53 {
             break;
         }
-        if m as f64 / p == value {
+        // (At k = 0 the division by one is the number itself.)
+        if (k == 0 && m as f64 == value) || (k > 0 && m as f64 / p == value) {
             return Ok(Decimal::new(m, k as u32));
         }
     }

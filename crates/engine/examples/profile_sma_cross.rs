@@ -1,5 +1,5 @@
 //! sma_cross runs over a synthetic random walk, for profilers and quick timing:
-//! `profile_sma_cross [BARS] [RUNS]`
+//! `profile_sma_cross [BARS] [RUNS]` (one report sink, emptied between runs)
 //! (`valgrind --tool=callgrind target/release/examples/profile_sma_cross 200000`).
 
 use tradelab_engine::report::ReportSink;
@@ -27,9 +27,10 @@ fn main() {
         .nth(2)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1);
+    let mut sink = ReportSink::with_capacity(n);
     for _ in 0..runs {
         let mut decider = strategies::build("sma_cross", &params, true).expect("strategy");
-        let mut sink = ReportSink::with_capacity(n);
+        sink.clear();
         let t = std::time::Instant::now();
         let out = engine.run(decider.as_mut(), &mut sink, None);
         let secs = t.elapsed().as_secs_f64();

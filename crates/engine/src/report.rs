@@ -48,6 +48,41 @@ impl ReportSink {
         }
     }
 
+    /// Empties the sink for another run, keeping its memory: a parameter sweep reuses
+    /// one sink instead of faulting in fresh buffers for every run.
+    pub fn clear(&mut self) {
+        let ReportSink {
+            equity,
+            invested,
+            invested_bars,
+            trades,
+            fills,
+            slippage,
+            rejections,
+            auto_exits,
+            risk_events,
+            decisions,
+            orders_accepted,
+            orders_cancelled,
+        } = self;
+        equity.clear();
+        invested.fill(0);
+        trades.clear();
+        rejections.clear();
+        auto_exits.clear();
+        risk_events.clear();
+        *slippage = Money::ZERO;
+        for count in [
+            invested_bars,
+            fills,
+            decisions,
+            orders_accepted,
+            orders_cancelled,
+        ] {
+            *count = 0;
+        }
+    }
+
     /// Whether a position was open at step `k`'s close (`false` past the last step).
     pub fn invested(&self, k: usize) -> bool {
         self.invested

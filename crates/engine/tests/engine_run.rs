@@ -387,3 +387,39 @@ fn position_events_go_only_to_sinks_that_want_them() {
         assert_eq!(sink.positions, if wants { 3 } else { 0 }, "wants {wants}");
     }
 }
+
+#[test]
+fn a_cleared_report_sink_reports_the_next_run_like_a_fresh_one() {
+    use tradelab_engine::report::ReportSink;
+    let closes: Vec<f64> = (0..300)
+        .map(|k| 100.0 + ((k * 37) % 23) as f64 - (k % 7) as f64)
+        .collect();
+    let engine = Engine::new(
+        RunConfig {
+            allow_short: true,
+            ..cfg()
+        },
+        vec![flat("X", &closes)],
+    )
+    .unwrap();
+    let params = [("fast", "3"), ("slow", "8")].map(|(k, v)| (k.to_string(), v.to_string()));
+    let run_into = |sink: &mut ReportSink| {
+        let mut d = tradelab_engine::strategies::build("sma_cross", &params, true).unwrap();
+        engine.run(d.as_mut(), sink, None)
+    };
+    let mut fresh = ReportSink::with_capacity(closes.len());
+    let want = run_into(&mut fresh);
+    let mut reused = ReportSink::with_capacity(closes.len());
+    run_into(&mut reused);
+    reused.clear();
+    let got = run_into(&mut reused);
+    assert_eq!(got, want);
+    assert!(fresh.trades.len() > 5 && fresh.fills > 10);
+    assert_eq!(reused.trades, fresh.trades);
+    assert_eq!(reused.equity, fresh.equity);
+    assert_eq!(reused.fills, fresh.fills);
+    assert_eq!(reused.decisions, fresh.decisions);
+    assert_eq!(reused.slippage, fresh.slippage);
+    assert_eq!(reused.invested_bars(), fresh.invested_bars());
+    assert!((0..closes.len()).all(|k| reused.invested(k) == fresh.invested(k)));
+}
