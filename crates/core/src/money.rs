@@ -44,6 +44,12 @@ pub fn decimal_from_f64(what: &'static str, value: f64) -> Result<Decimal, Money
         if m.unsigned_abs() >= 1 << 53 {
             break;
         }
+        // If `value` is m·10^-k rounded, then |m − value·10^k| ≤ |value·10^k|·2^-53, and
+        // the rounded product is within another 2^-53 of it: a product farther than
+        // that from its nearest integer rules k out without the division.
+        if (scaled - m as f64).abs() > scaled.abs() * 1e-15 {
+            continue;
+        }
         // (At k = 0 the division by one is the number itself.)
         if (k == 0 && m as f64 == value) || (k > 0 && m as f64 / p == value) {
             return Ok(Decimal::new(m, k as u32));
@@ -417,7 +423,19 @@ mod tests {
             x ^= x << 17;
             let cents = (x % 10_000_000) as f64 / 100.0;
             let odd = f64::from_bits(0x3FF0_0000_0000_0000 | (x >> 12)) * 1000.0;
-            for v in [cents, odd, cents / 7.0, -cents] {
+            // Up to 12 decimals, small and large magnitudes.
+            let fine = (x % 1_000_000_000_000) as f64 / 10f64.powi((x % 13) as i32);
+            let tiny = (x % 1000) as f64 / 1e12;
+            for v in [
+                cents,
+                odd,
+                cents / 7.0,
+                -cents,
+                fine,
+                -fine,
+                tiny,
+                fine * 1e3,
+            ] {
                 let expected: Decimal = format!("{v}").parse().unwrap();
                 let got = decimal_from_f64("v", v).unwrap();
                 assert_eq!(got, expected, "{v}");
