@@ -143,6 +143,13 @@ pub trait EventSink {
     /// Receives one event. Called in run order.
     fn on_event(&mut self, event: &RunEvent);
 
+    /// Receives a closed round trip by value ([`RunEvent::TradeClosed`]), so a sink that
+    /// keeps trades (the report) takes it without a copy.
+    #[inline]
+    fn on_trade_closed(&mut self, trade: ClosedTrade) {
+        self.on_event(&RunEvent::TradeClosed { trade });
+    }
+
     /// Whether the sink reads [`RunEvent::PositionChanged`]. The engine does not build
     /// those events for a sink that does not (the report needs only fills and trades).
     fn wants_positions(&self) -> bool {

@@ -141,6 +141,10 @@ impl EventSink for ReportSink {
         false
     }
 
+    fn on_trade_closed(&mut self, trade: ClosedTrade) {
+        self.trades.push(trade);
+    }
+
     #[inline]
     fn on_equity(&mut self, _ts: Timestamp, equity: f64, invested: bool) {
         self.record(equity, invested);

@@ -463,7 +463,7 @@ impl RunState<'_> {
             });
         }
         if let Some(trade) = closed {
-            self.sink.on_event(&RunEvent::TradeClosed { trade });
+            self.sink.on_trade_closed(trade);
         }
     }
 
