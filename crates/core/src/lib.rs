@@ -11,6 +11,8 @@ pub mod money;
 pub mod order;
 pub mod reason;
 pub mod symbol;
+#[cfg(test)]
+mod test_decimals;
 pub mod time;
 
 pub use bar::{Bar, BarError, BarSeries, SeriesError};

@@ -465,46 +465,9 @@ mod tests {
         }
     }
 
-    /// Random decimals with mantissas of every size class and scales 0..=28.
-    fn random_decimals() -> Vec<Decimal> {
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
-        let mut out = vec![
-            Decimal::ZERO,
-            Decimal::ONE,
-            -Decimal::ONE,
-            Decimal::MAX,
-            Decimal::MIN,
-        ];
-        out.push(Decimal::new(0, 5));
-        for k in 0..3000 {
-            let hi = next();
-            let lo = next();
-            let bits = [8, 16, 32, 48, 63, 64, 80, 95, 96][k % 9];
-            let m = ((u128::from(hi) << 64) | u128::from(lo)) >> (128 - bits);
-            let scale = (next() % 29) as u32;
-            let neg = next() % 2 == 0;
-            let m = m as i128;
-            let d = Decimal::from_i128_with_scale(if neg { -m } else { m }, scale);
-            out.push(d);
-            if k % 5 == 0 {
-                out.push(Decimal::new(
-                    ((next() % 2_000_000) as i64) - 1_000_000,
-                    (next() % 4) as u32,
-                ));
-            }
-        }
-        out
-    }
-
     #[test]
     fn exact_fast_paths_match_rust_decimal_bit_for_bit() {
-        let ds = random_decimals();
+        let ds = crate::test_decimals::random_decimals(0x9E37_79B9_7F4A_7C15);
         for (k, a) in ds.iter().enumerate() {
             for b in ds.iter().skip(k % 7).step_by(37) {
                 let (a, b) = (*a, *b);
