@@ -4,19 +4,7 @@ use rust_decimal::Decimal;
 use std::cmp::Ordering;
 use std::ops::{Add, Mul, Neg, Sub};
 
-/// Mantissas of a `Decimal` are below 2^96.
-const LIMIT: u128 = 1 << 96;
-
-/// 10^k for rescaling an addend (checked: it may overflow `i128`).
-const POW10: [i128; 20] = {
-    let mut t = [1i128; 20];
-    let mut k = 1;
-    while k < 20 {
-        t[k] = t[k - 1] * 10;
-        k += 1;
-    }
-    t
-};
+use crate::money::exact::{LIMIT, POW10};
 
 /// The decimal `mantissa · 10^−scale`, always one that [`Decimal`] can hold.
 ///

@@ -94,9 +94,9 @@ pub mod exact {
     use rust_decimal::Decimal;
 
     /// Mantissas of a `Decimal` are below 2^96.
-    const LIMIT: u128 = 1 << 96;
+    pub(crate) const LIMIT: u128 = 1 << 96;
     /// 10^k for the rescaling of an addend (checked: it may overflow i128).
-    const POW10: [i128; 20] = {
+    pub(crate) const POW10: [i128; 20] = {
         let mut t = [1i128; 20];
         let mut k = 1;
         while k < 20 {

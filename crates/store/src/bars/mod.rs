@@ -501,8 +501,7 @@ impl Bars<'_> {
             tf: timeframe,
             timeframe: &tf,
         };
-        let from = from.map_or(i64::MIN, Timestamp::nanos);
-        let to = to.map_or(i64::MAX, Timestamp::nanos);
+        let (from, to) = nanos_span(from, to);
         if from > to {
             return Ok(Vec::new());
         }
@@ -542,8 +541,7 @@ impl Bars<'_> {
             tf: timeframe,
             timeframe: &tf,
         };
-        let from = from.map_or(i64::MIN, Timestamp::nanos);
-        let to = to.map_or(i64::MAX, Timestamp::nanos);
+        let (from, to) = nanos_span(from, to);
         let mut bars = Vec::new();
         if from <= to {
             with_pool!(self.store, p => {
@@ -583,4 +581,12 @@ impl Bars<'_> {
                 .collect()
         })
     }
+}
+
+/// `from ..= to` in nanoseconds, open ends as the widest bounds.
+fn nanos_span(from: Option<Timestamp>, to: Option<Timestamp>) -> (i64, i64) {
+    (
+        from.map_or(i64::MIN, Timestamp::nanos),
+        to.map_or(i64::MAX, Timestamp::nanos),
+    )
 }
