@@ -166,6 +166,21 @@ impl BarSeries {
         &self.bars
     }
 
+    /// Hints the CPU to load bar `index` into cache ahead of its use; nothing when the
+    /// index is past the end or off x86-64. A replay reads bars in order, and the
+    /// hardware prefetcher stops at each 4 KiB page, so a replay hints a few dozen bars
+    /// ahead to keep the next page's first bars from stalling it. Results do not change.
+    #[inline(always)]
+    pub fn prefetch(&self, index: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(bar) = self.bars.get(index) {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            // SAFETY: a prefetch is only a hint: it cannot fault and changes no memory,
+            // and the pointer comes from a live reference into `self.bars`.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(bar).cast()) }
+        }
+    }
+
     /// Number of bars.
     pub fn len(&self) -> usize {
         self.bars.len()
@@ -237,5 +252,17 @@ mod tests {
         let b = Bar::new(ts(0), 10.0, 11.0, 9.0, 10.0, 1.0).unwrap();
         let err = BarSeries::new(Symbol::new("X").unwrap(), vec![b, b]).unwrap_err();
         assert!(matches!(err, SeriesError::NotIncreasing { index: 1, .. }));
+    }
+
+    #[test]
+    fn prefetch_at_or_past_the_end_changes_nothing() {
+        let bars: Vec<Bar> = (0..3)
+            .map(|k| Bar::new(ts(k), 10.0, 11.0, 9.0, 10.0, 1.0).unwrap())
+            .collect();
+        let series = BarSeries::new(Symbol::new("X").unwrap(), bars.clone()).unwrap();
+        for index in [0, 2, 3, usize::MAX] {
+            series.prefetch(index);
+        }
+        assert_eq!(series.bars(), &bars[..]);
     }
 }
