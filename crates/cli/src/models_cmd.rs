@@ -208,11 +208,16 @@ async fn show(ctx: &Ctx, model: &str) -> Result<()> {
     );
     println!("cash         {}", m.spec.initial_cash);
     println!(
-        "execution    fill {}, commission {}, slippage {} bps, shorting {}",
+        "execution    fill {}, commission {}, slippage {} bps, shorting {}{}",
         exec.fill_model,
         exec.commission,
         exec.slippage_bps,
-        if exec.allow_short { "allowed" } else { "off" }
+        if exec.allow_short { "allowed" } else { "off" },
+        if exec.close_at_end {
+            ", positions closed at the end of data"
+        } else {
+            ""
+        }
     );
     let symbols: Vec<&str> = m.spec.allowed_symbols.iter().map(Symbol::as_str).collect();
     println!(

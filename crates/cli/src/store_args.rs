@@ -51,11 +51,12 @@ pub struct ModelSettings {
     /// Fill model.
     #[arg(long, value_enum)]
     pub fill: Option<Fill>,
-    /// Allow short selling.
-    #[arg(long)]
+    /// Allow short selling (`--allow-short` alone means true; `--allow-short false`
+    /// turns it off).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub allow_short: Option<bool>,
-    /// Close open positions at the last bar.
-    #[arg(long)]
+    /// Close open positions at the last bar (alone means true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub close_at_end: Option<bool>,
     /// Symbols the model may trade (comma-separated; default any).
     #[arg(long, value_delimiter = ',', value_name = "A,B")]

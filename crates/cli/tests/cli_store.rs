@@ -190,6 +190,48 @@ fn unknown_model_and_run_are_clear_errors() {
 }
 
 #[test]
+fn model_switches_alone_mean_true_and_take_an_explicit_false() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let create = [
+        "models",
+        "create",
+        "m",
+        "--strategy",
+        "sma_cross",
+        "--allow-short",
+        "--close-at-end",
+    ];
+    ok(tl(d, None, &create));
+    let shown = ok(tl(d, None, &["models", "show", "m"]));
+    assert!(
+        shown.contains("shorting allowed, positions closed at the end of data"),
+        "{shown}"
+    );
+    ok(tl(
+        d,
+        None,
+        &["models", "edit", "m", "--allow-short", "false"],
+    ));
+    ok(tl(
+        d,
+        None,
+        &["models", "edit", "m", "--close-at-end=false"],
+    ));
+    let shown = ok(tl(d, None, &["models", "show", "m"]));
+    assert!(shown.contains("shorting off\n"), "{shown}");
+    let bad = fail(tl(
+        d,
+        None,
+        &["models", "edit", "m", "--allow-short", "maybe"],
+    ));
+    assert!(
+        bad.contains("invalid value 'maybe' for '--allow-short"),
+        "{bad}"
+    );
+}
+
+#[test]
 fn invalid_rules_are_refused_and_nothing_is_stored() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
