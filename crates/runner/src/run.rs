@@ -17,12 +17,12 @@ use tradelab_store::{
 pub enum RunnerError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(
-        "no stored {timeframe} bars for {symbol} in the requested period; import them with `tradelab data import`"
-    )]
+    #[error("no stored {timeframe} bars for {symbol} in the requested period; {hint}")]
     NoBars {
         symbol: Symbol,
         timeframe: Timeframe,
+        /// What is stored for the symbol instead, and what to do about it.
+        hint: String,
     },
     #[error("the run needs at least one symbol (the model allows: {allowed})")]
     NoSymbols { allowed: String },
@@ -137,6 +137,40 @@ impl<'a> Runner<'a> {
         Runner { store }
     }
 
+    /// The second half of a "no bars" error: what is stored for `symbol` instead (other
+    /// timeframes, or the same one outside the period) and the flag to pass; the
+    /// import command when nothing is.
+    async fn stored_instead(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+    ) -> Result<String, RunnerError> {
+        let stored: Vec<_> = self
+            .store
+            .bars()
+            .series()
+            .await?
+            .into_iter()
+            .filter(|s| &s.symbol == symbol)
+            .collect();
+        let wanted = timeframe.to_string();
+        if let Some(same) = stored.iter().find(|s| s.timeframe == wanted) {
+            return Ok(format!(
+                "its {wanted} bars run from {} to {}: change --from/--to",
+                same.first, same.last
+            ));
+        }
+        let Some(other) = stored.first() else {
+            return Ok("import them with `tradelab data import`".into());
+        };
+        let all: Vec<&str> = stored.iter().map(|s| s.timeframe.as_str()).collect();
+        Ok(format!(
+            "{symbol} is stored as {} bars: pass --timeframe {}",
+            all.join(", "),
+            other.timeframe
+        ))
+    }
+
     /// Snapshots the model, loads the bars, creates the run and replays it to the end,
     /// writing the audit trail as it goes. `progress` gets the steps done and the total.
     pub async fn start(
@@ -217,6 +251,7 @@ impl<'a> Runner<'a> {
                 return Err(RunnerError::NoBars {
                     symbol: s.clone(),
                     timeframe: req.timeframe,
+                    hint: self.stored_instead(s, req.timeframe).await?,
                 });
             }
             series.push(loaded);

@@ -235,6 +235,32 @@ store_test!(missing_bars_fail_clearly_and_store_no_run, |db| {
     assert!(db.store.runs().list_by_model(m).await.unwrap().is_empty());
 });
 
+store_test!(
+    missing_bars_name_the_timeframe_or_period_that_is_stored,
+    |db| {
+        let m = model(&db.store, "hint", STOP).await;
+        let s = walk("RW", 30, 3);
+        import(&db.store, &s).await;
+        let runner = Runner::new(&db.store);
+        let minutes = StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::MINUTE);
+        let err = runner.start(minutes, None).await.err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            "no stored 1m bars for RW in the requested period; RW is stored as 1d bars: \
+         pass --timeframe 1d"
+        );
+        let mut later = StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY);
+        later.from = Some(Timestamp::from_secs(4_102_444_800));
+        let err = runner.start(later, None).await.err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            "no stored 1d bars for RW in the requested period; its 1d bars run from \
+         2000-01-01T00:00:00Z to 2000-01-30T00:00:00Z: change --from/--to"
+        );
+        assert!(db.store.runs().list_by_model(m).await.unwrap().is_empty());
+    }
+);
+
 store_test!(unknown_model_is_not_found, |db| {
     let err = Runner::new(&db.store)
         .start(StartRun::new(ModelId(999), vec![], Timeframe::DAY), None)
