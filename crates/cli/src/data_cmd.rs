@@ -40,6 +40,7 @@ pub fn run(cmd: DataCommand, store: &StoreArgs) -> Result<()> {
                 a.replace,
             )
             .await
+            .map(drop)
         }),
         DataCommand::List => store_ctx::runtime()?.block_on(async {
             let ctx = store_ctx::open(store).await?;
@@ -82,18 +83,52 @@ fn detect_timeframe(series: &[tradelab_core::BarSeries]) -> Result<Timeframe> {
     })
 }
 
-/// Imports a bar file into the store, idempotently, and says what changed.
+/// An explicit `--timeframe` must fit the file: bars of one symbol at least one bar
+/// apart, else the file holds shorter bars and would be filed under the wrong length.
+fn check_timeframe(
+    file: &std::path::Path,
+    series: &[tradelab_core::BarSeries],
+    tf: Timeframe,
+) -> Result<()> {
+    for s in series {
+        if let Some(w) = s
+            .bars()
+            .windows(2)
+            .find(|w| w[1].ts().nanos() - w[0].ts().nanos() < tf.nanos())
+        {
+            let looks = detect_timeframe(series).map_or_else(
+                |_| "leave --timeframe out to detect it".to_string(),
+                |d| format!("pass --timeframe {d} or leave it out"),
+            );
+            anyhow::bail!(
+                "--timeframe {tf} does not fit {}: {} has bars at {} and {}, less than {tf} \
+                 apart; {looks}",
+                file.display(),
+                s.symbol(),
+                w[0].ts(),
+                w[1].ts()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Imports a bar file into the store, idempotently, and says what changed; returns the
+/// timeframe the bars were filed under (`timeframe`, or detected from the file).
 pub async fn import_file(
     ctx: &store_ctx::Ctx,
     file: &std::path::Path,
     opts: &tradelab_data::CsvOptions,
     timeframe: Option<Timeframe>,
     replace: bool,
-) -> Result<()> {
+) -> Result<Timeframe> {
     let loaded = tradelab_data::load_bars(file, opts)?;
     crate::backtest::report_import(file, &loaded.report);
     let tf = match timeframe {
-        Some(t) => t,
+        Some(t) => {
+            check_timeframe(file, &loaded.series, t)?;
+            t
+        }
         None => detect_timeframe(&loaded.series)?,
     };
     let mode = if replace {
@@ -126,7 +161,7 @@ pub async fn import_file(
             );
         }
     }
-    Ok(())
+    Ok(tf)
 }
 
 fn aggregate(a: AggregateArgs) -> Result<()> {

@@ -29,27 +29,47 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs) -> Result<()> {
                 csv,
             } => {
                 let m = ctx.model(&model).await?;
-                let tf: Timeframe = timeframe
-                    .parse()
-                    .with_context(|| format!("--timeframe {timeframe:?}"))?;
+                let mut tf: Option<Timeframe> = timeframe
+                    .as_deref()
+                    .map(|t| t.parse().with_context(|| format!("--timeframe {t:?}")))
+                    .transpose()?;
                 let symbols: Vec<Symbol> = symbols
                     .iter()
                     .map(|s| Symbol::new(s).with_context(|| format!("--symbols {s:?}")))
                     .collect::<Result<_>>()?;
                 if !data.is_empty() {
                     let tz = parse_tz(&csv.tz)?;
-                    let name = (symbols.len() == 1).then(|| symbols[0].clone());
+                    // A file without a ticker column holds the run's one symbol.
+                    let name = match (symbols.as_slice(), m.spec.allowed_symbols.as_slice()) {
+                        ([one], _) | ([], [one]) => Some(one.clone()),
+                        _ => None,
+                    };
                     for file in &data {
-                        crate::data_cmd::import_file(
+                        let filed = crate::data_cmd::import_file(
                             &ctx,
                             file,
                             &csv_options(&csv, &tz, name.clone()),
-                            Some(tf),
+                            tf,
                             false,
                         )
                         .await?;
+                        tf = Some(filed);
                     }
                 }
+                let tf = match tf {
+                    Some(tf) => tf,
+                    None => {
+                        let wanted = if symbols.is_empty() {
+                            &m.spec.allowed_symbols
+                        } else {
+                            &symbols
+                        };
+                        Runner::new(&ctx.store)
+                            .stored_timeframe(wanted)
+                            .await?
+                            .unwrap_or(Timeframe::DAY)
+                    }
+                };
                 let mut req = StartRun::new(m.id, symbols, tf);
                 // Tuning knob (and used by the crash test): audit rows per transaction.
                 if let Some(n) = std::env::var("TRADELAB_BATCH_ROWS")

@@ -136,9 +136,10 @@ pub enum RunsCommand {
         /// Symbols (default: the model's symbols).
         #[arg(long, value_delimiter = ',', value_name = "A,B")]
         symbols: Vec<String>,
-        /// Bar timeframe of the stored data.
-        #[arg(long, default_value = "1d")]
-        timeframe: String,
+        /// Bar timeframe of the stored data (default: that of the --data file, else the
+        /// one timeframe stored for the symbols).
+        #[arg(long)]
+        timeframe: Option<String>,
         #[arg(long, value_name = "DATE")]
         from: Option<String>,
         #[arg(long, value_name = "DATE")]

@@ -427,3 +427,72 @@ fn a_run_killed_mid_way_keeps_whole_batches_and_is_marked_interrupted() {
     let bars = ok(tl(d, None, &["data", "list"]));
     assert!(bars.contains("300000 bars"), "{bars}");
 }
+
+#[test]
+fn data_import_refuses_a_timeframe_longer_than_the_bar_spacing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = d.join("rw_1m.csv");
+    minute_bars(&file, 50);
+    let file = file.display().to_string();
+    let args = [
+        "data",
+        "import",
+        &file,
+        "--symbol",
+        "RW",
+        "--timeframe",
+        "1d",
+    ];
+    let err = fail(tl(d, None, &args));
+    assert!(
+        err.contains("--timeframe 1d does not fit")
+            && err.contains("RW has bars at 2019-01-01T00:00:00Z and 2019-01-01T00:01:00Z")
+            && err.contains("pass --timeframe 1m or leave it out"),
+        "{err}"
+    );
+    let listed = ok(tl(d, None, &["data", "list"]));
+    assert!(listed.contains("no stored bars"), "{listed}");
+}
+
+#[test]
+fn runs_start_takes_the_timeframe_of_its_data_file_or_the_one_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = d.join("rw_1m.csv");
+    minute_bars(&file, 300);
+    let file = file.display().to_string();
+    let create = [
+        "models",
+        "create",
+        "m",
+        "--strategy",
+        "sma_cross",
+        "--symbols",
+        "RW",
+    ];
+    ok(tl(d, None, &create));
+    // The file has no ticker column: it holds the model's one symbol, as 1m bars.
+    let first = ok(tl(d, None, &["runs", "start", "m", "--data", &file]));
+    assert!(first.contains("RW 1m: 300 new"), "{first}");
+    assert!(first.contains("m#1 (id 1), completed"), "{first}");
+    // Without a file, the one timeframe stored for RW.
+    let second = ok(tl(d, None, &["runs", "start", "m"]));
+    assert!(second.contains("m#2 (id 2), completed"), "{second}");
+    // Daily bars of RW as well: the run must be told which.
+    let daily = d.join("rw_1d.csv");
+    std::fs::write(
+        &daily,
+        "date,open,high,low,close,volume\n2019-01-02,10,11,9,10,100\n",
+    )
+    .unwrap();
+    let daily = daily.display().to_string();
+    ok(tl(d, None, &["data", "import", &daily, "--symbol", "RW"]));
+    let err = fail(tl(d, None, &["runs", "start", "m"]));
+    assert!(
+        err.contains("the bars of RW are stored at several timeframes (1d, 1m): pass --timeframe"),
+        "{err}"
+    );
+    let third = ok(tl(d, None, &["runs", "start", "m", "--timeframe", "1m"]));
+    assert!(third.contains("m#3 (id 3), completed"), "{third}");
+}

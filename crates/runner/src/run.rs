@@ -24,6 +24,10 @@ pub enum RunnerError {
         /// What is stored for the symbol instead, and what to do about it.
         hint: String,
     },
+    #[error(
+        "the bars of {symbols} are stored at several timeframes ({stored}): pass --timeframe to say which to run on"
+    )]
+    AmbiguousTimeframe { symbols: String, stored: String },
     #[error("the run needs at least one symbol (the model allows: {allowed})")]
     NoSymbols { allowed: String },
     #[error("symbol {symbol} is not allowed by the model (allowed: {allowed})")]
@@ -73,6 +77,12 @@ pub struct Finished {
     pub run: Run,
     pub report: Report,
     pub outcome: RunOutcome,
+}
+
+/// `1m, 1d`: timeframes for a message.
+fn timeframes_text(timeframes: &[Timeframe]) -> String {
+    let text: Vec<String> = timeframes.iter().map(Timeframe::to_string).collect();
+    text.join(", ")
 }
 
 /// A decider's parameters as `(name, value)` text pairs, as strategies take them.
@@ -137,6 +147,28 @@ impl<'a> Runner<'a> {
         Runner { store }
     }
 
+    /// The timeframe a run over `symbols` uses when none is named: the one stored for
+    /// them; `None` when nothing is stored; an error naming the choices when several are.
+    pub async fn stored_timeframe(
+        &self,
+        symbols: &[Symbol],
+    ) -> Result<Option<Timeframe>, RunnerError> {
+        let mut found: Vec<Timeframe> = Vec::new();
+        for s in self.store.bars().series().await? {
+            if symbols.contains(&s.symbol) && !found.contains(&s.timeframe) {
+                found.push(s.timeframe);
+            }
+        }
+        match found.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(*one)),
+            _ => Err(RunnerError::AmbiguousTimeframe {
+                symbols: symbols_text(symbols),
+                stored: timeframes_text(&found),
+            }),
+        }
+    }
+
     /// The second half of a "no bars" error: what is stored for `symbol` instead (other
     /// timeframes, or the same one outside the period) and the flag to pass; the
     /// import command when nothing is.
@@ -153,20 +185,19 @@ impl<'a> Runner<'a> {
             .into_iter()
             .filter(|s| &s.symbol == symbol)
             .collect();
-        let wanted = timeframe.to_string();
-        if let Some(same) = stored.iter().find(|s| s.timeframe == wanted) {
+        if let Some(same) = stored.iter().find(|s| s.timeframe == timeframe) {
             return Ok(format!(
-                "its {wanted} bars run from {} to {}: change --from/--to",
+                "its {timeframe} bars run from {} to {}: change --from/--to",
                 same.first, same.last
             ));
         }
         let Some(other) = stored.first() else {
             return Ok("import them with `tradelab data import`".into());
         };
-        let all: Vec<&str> = stored.iter().map(|s| s.timeframe.as_str()).collect();
+        let all: Vec<Timeframe> = stored.iter().map(|s| s.timeframe).collect();
         Ok(format!(
             "{symbol} is stored as {} bars: pass --timeframe {}",
-            all.join(", "),
+            timeframes_text(&all),
             other.timeframe
         ))
     }

@@ -58,7 +58,10 @@ store_test!(reimporting_the_same_bars_changes_nothing, |db| {
     );
     let info = bars.series().await.unwrap();
     assert_eq!(info.len(), 1);
-    assert_eq!((info[0].bars, info[0].timeframe.as_str()), (7_000, "1m"));
+    assert_eq!(
+        (info[0].bars, info[0].timeframe),
+        (7_000, Timeframe::MINUTE)
+    );
 });
 
 store_test!(
@@ -143,8 +146,9 @@ store_test!(series_are_kept_apart_by_symbol_and_timeframe, |db| {
         .unwrap();
     assert_eq!(other.inserted, 5);
     let five: Timeframe = "5m".parse().unwrap();
+    let five_minute = bars_at((0..5).map(|i| 1_600_000_000 + i * 300), 100.0);
     assert_eq!(
-        bars.import(&spy(), five, &input, ImportMode::KeepExisting)
+        bars.import(&spy(), five, &five_minute, ImportMode::KeepExisting)
             .await
             .unwrap()
             .inserted,
@@ -177,6 +181,33 @@ store_test!(rejects_unordered_bars_and_stores_nothing, |db| {
     );
     assert!(bars.series().await.unwrap().is_empty());
 });
+
+store_test!(
+    rejects_bars_closer_than_their_timeframe_and_stores_nothing,
+    |db| {
+        let bars = db.store.bars();
+        let err = bars
+            .import(
+                &spy(),
+                Timeframe::DAY,
+                &minute_bars(5, 100.0),
+                ImportMode::KeepExisting,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::InvalidData { what: "bars", message }
+            if message.contains("bar 1 at 2020-09-13T12:27:40Z starts less than one 1d bar")),
+            "{err}"
+        );
+        assert!(bars.series().await.unwrap().is_empty());
+        // Gaps (a weekend, a holiday) are fine: bars may be further apart than one bar.
+        let with_gap = bars_at([0, 86_400, 4 * 86_400].map(|d| NEW_YEAR_2020 + d), 20.0);
+        bars.import(&spy(), Timeframe::DAY, &with_gap, ImportMode::KeepExisting)
+            .await
+            .unwrap();
+    }
+);
 
 /// 2020-01-01T00:00:00Z.
 const NEW_YEAR_2020: i64 = 1_577_836_800;
@@ -455,9 +486,9 @@ store_test!(rows_of_the_old_bars_table_are_converted_at_open, |db| {
         assert_eq!(
             series
                 .iter()
-                .map(|s| (s.symbol.as_str(), s.timeframe.as_str(), s.bars))
+                .map(|s| (s.symbol.as_str(), s.timeframe, s.bars))
                 .collect::<Vec<_>>(),
-            vec![("QQQ", "1d", 6), ("SPY", "1m", 6)]
+            vec![("QQQ", Timeframe::DAY, 6), ("SPY", Timeframe::MINUTE, 6)]
         );
         store.close().await;
     }

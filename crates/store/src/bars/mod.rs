@@ -69,7 +69,7 @@ pub const MAX_REPORTED_CONFLICTS: usize = 20;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SeriesInfo {
     pub symbol: Symbol,
-    pub timeframe: String,
+    pub timeframe: Timeframe,
     pub bars: i64,
     pub first: Timestamp,
     pub last: Timestamp,
@@ -423,13 +423,27 @@ fn legacy_from_row(row: &impl RowExt) -> Result<StoredBar> {
     })
 }
 
-fn validate(bars: &[StoredBar]) -> Result<()> {
+/// Checks bars before they are stored: strictly increasing, and at least one
+/// `timeframe` apart (a bar covers `[start, start + timeframe)`, so a closer one means
+/// the bars are of a shorter timeframe than the one they would be filed under).
+fn validate(bars: &[StoredBar], timeframe: Timeframe) -> Result<()> {
     for (i, b) in bars.iter().enumerate() {
         if i > 0 && b.bar.ts() <= bars[i - 1].bar.ts() {
             return Err(StoreError::invalid(
                 "bars",
                 format!(
                     "bar {i} at {} is not after the previous bar at {}",
+                    b.bar.ts(),
+                    bars[i - 1].bar.ts()
+                ),
+            ));
+        }
+        if i > 0 && b.bar.ts().nanos() - bars[i - 1].bar.ts().nanos() < timeframe.nanos() {
+            return Err(StoreError::invalid(
+                "bars",
+                format!(
+                    "bar {i} at {} starts less than one {timeframe} bar after the previous \
+                     bar at {}: these are not {timeframe} bars",
                     b.bar.ts(),
                     bars[i - 1].bar.ts()
                 ),
@@ -461,7 +475,7 @@ impl Bars<'_> {
         bars: &[StoredBar],
         mode: ImportMode,
     ) -> Result<ImportReport> {
-        validate(bars)?;
+        validate(bars, timeframe)?;
         let tf = timeframe.to_string();
         let key = SeriesKey {
             symbol: symbol.as_str(),
@@ -572,7 +586,11 @@ impl Bars<'_> {
                 .map(|r| {
                     Ok(SeriesInfo {
                         symbol: r.parse("symbol")?,
-                        timeframe: r.text("timeframe")?,
+                        timeframe: r.text("timeframe")?.parse().map_err(
+                            |e: tradelab_core::TimeframeError| {
+                                StoreError::invalid("stored timeframe", e.to_string())
+                            },
+                        )?,
                         bars: r.i64("n")?,
                         first: r.ts("first")?,
                         last: r.ts("last")?,
