@@ -134,6 +134,23 @@ pub(crate) fn all_in_units(budget: f64, price: Price, c: &Commission) -> Quantit
     }
 }
 
+/// The most whole units `cash` pays for at `price`, commission included, in exact
+/// decimals. All-in sizes follow backtesting.py's f64 rule; at magnitudes where its
+/// rounding sizes a few units more than the cash pays for (cash near 10^20), the
+/// order buys this many instead of being rejected.
+pub(crate) fn affordable_units(cash: Money, price: Price, c: &Commission) -> Quantity {
+    let unit_cost = price.get() * (Decimal::ONE + c.rate) + c.per_share;
+    if unit_cost <= Decimal::ZERO || cash.get() <= Decimal::ZERO {
+        return Quantity::ZERO;
+    }
+    let mut units = (cash.get() / unit_cost).floor();
+    if units * unit_cost - units * price.get() < c.minimum {
+        // The minimum commission applies: price · units + minimum must fit.
+        units = units.min(((cash.get() - c.minimum) / price.get()).floor());
+    }
+    Quantity(units.max(Decimal::ZERO))
+}
+
 /// [`py_floordiv`] of positive numbers, by one division when the quotient is not within
 /// 1e-9 of a whole number: the rounding error of `a / b` (below 1.2e-10 for quotients
 /// under a million) then cannot change its floor, and Python returns exactly that floor.
@@ -212,6 +229,28 @@ pub(crate) fn validate_intent(order: &Order, config: &RunConfig) -> Result<(), R
 mod tests {
     use super::*;
     use tradelab_core::{OrderId, OrderIntent, Symbol, Timestamp};
+
+    #[test]
+    fn affordable_units_leave_room_for_the_minimum_commission() {
+        let (cash, price) = (Money::from(100), Price(Decimal::from(10)));
+        let rate = |r: i64| Commission {
+            rate: Decimal::new(r, 3),
+            ..Commission::default()
+        };
+        assert_eq!(affordable_units(cash, price, &rate(0)), Quantity::from(10));
+        // 9 · 10 · 1.01 = 90.9 fits, 10 · 10.1 = 101 does not.
+        assert_eq!(affordable_units(cash, price, &rate(10)), Quantity::from(9));
+        let minimum = Commission {
+            minimum: Decimal::from(5),
+            ..Commission::default()
+        };
+        // 10 units leave nothing for the 5 minimum; 9 units cost 90 + 5.
+        assert_eq!(affordable_units(cash, price, &minimum), Quantity::from(9));
+        assert_eq!(
+            affordable_units(Money::from(3), price, &minimum),
+            Quantity::ZERO
+        );
+    }
 
     fn order(side: Side, order_type: OrderType) -> Order {
         Order {

@@ -116,6 +116,52 @@ fn all_in_reversal_closes_then_sizes_from_equity_after_close() {
 }
 
 #[test]
+fn all_in_buy_with_huge_cash_buys_what_the_cash_pays_for_instead_of_being_rejected() {
+    // Near 10^21 the f64 equity behind the all-in rule can be off by more than the
+    // rule's (1 − ε) margin, sizing a few units more than the cash pays for (the cash
+    // and price pairs are from AAPL runs with 10^21 of starting cash).
+    let commissions = [
+        Commission::default(),
+        Commission {
+            rate: Decimal::new(1, 3),
+            minimum: Decimal::from(5),
+            ..Commission::default()
+        },
+    ];
+    let cases = [
+        ("1000000000000000000000", 0.37),
+        ("834658805216106989332.48", 91.25),
+        ("391748020951079160687.07", 19.301),
+        ("1355673437532922475924.596", 138.7),
+    ];
+    for (cash, price) in cases {
+        for commission in &commissions {
+            let config = RunConfig {
+                initial_cash: Money(cash.parse().unwrap()),
+                commission: *commission,
+                ..cfg()
+            };
+            let s = flat("X", &[price, price]);
+            let mut d = Script::new(vec![(0, buy("X", Sizing::AllIn))]);
+            let (ev, out) = run(config, vec![s], &mut d);
+            let what = format!("cash {cash}, price {price}, {commission:?}");
+            assert_eq!(rejections(&ev), vec![], "{what}");
+            assert_eq!(fills(&ev).len(), 1, "{what}");
+            assert!(out.cash.get() >= Decimal::ZERO, "{what}: cash {}", out.cash);
+            // What is left is the rule's own margin (equity · ε, a few f64 steps) and
+            // less than one more unit.
+            let unit = Decimal::try_from(price).unwrap() * (Decimal::ONE + commission.rate);
+            let margin = out.final_equity.get() * Decimal::new(1, 15);
+            assert!(
+                out.cash.get() < unit + commission.minimum + margin,
+                "{what}: {}",
+                out.cash
+            );
+        }
+    }
+}
+
+#[test]
 fn all_in_buy_while_long_closes_and_reopens_like_backtesting_py() {
     let s = flat("X", &[100.0, 100.0, 100.0, 100.0]);
     let mut d = Script::new(vec![

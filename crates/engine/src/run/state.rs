@@ -381,8 +381,13 @@ impl RunState<'_> {
             return;
         }
         if side == Side::Buy && exact::add(position, qty.get()) > Decimal::ZERO {
-            let needed = price * qty + broker::commission(commission, price, qty);
-            if needed > self.portfolio.cash() {
+            let cash = self.portfolio.cash();
+            let mut needed = price * qty + broker::commission(commission, price, qty);
+            if needed > cash && order.intent.sizing == Sizing::AllIn {
+                qty = qty.min(broker::affordable_units(cash, price, commission));
+                needed = price * qty + broker::commission(commission, price, qty);
+            }
+            if needed > cash || qty.is_zero() {
                 let reason = RejectReason::InsufficientCash {
                     needed,
                     available: self.portfolio.cash(),
