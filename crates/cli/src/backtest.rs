@@ -210,10 +210,21 @@ fn load_series(
             .map(|t| parse_bound("to", t, true))
             .transpose()?;
     for s in &mut chosen {
+        let span = match (s.bars().first(), s.bars().last()) {
+            (Some(first), Some(last)) => format!(
+                "its bars run from {} to {}",
+                first.ts().display_auto(),
+                last.ts().display_auto()
+            ),
+            _ => "it has no bars".to_string(),
+        };
         s.restrict(from, to);
-    }
-    if let Some(empty) = chosen.iter().find(|s| s.is_empty()) {
-        bail!("no bars for {} in the requested period", empty.symbol());
+        if s.is_empty() {
+            bail!(
+                "no bars for {} in the requested period (--from/--to); {span}",
+                s.symbol()
+            );
+        }
     }
     chosen.sort_by(|x, y| x.symbol().cmp(y.symbol()));
     Ok(chosen)

@@ -256,6 +256,28 @@ fn unknown_symbol_names_the_available_ones() {
 }
 
 #[test]
+fn a_period_outside_the_data_names_the_span_of_the_bars() {
+    let data = sample("stocks_daily_2000-2013.csv");
+    let args = ["backtest", "--data", &data, "--symbol", "AAPL"];
+    let out = tradelab(
+        &[
+            &args[..],
+            &["--strategy", "buy_and_hold", "--from", "2020-01-01"],
+        ]
+        .concat(),
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "no bars for AAPL in the requested period (--from/--to); its bars run from \
+             2000-03-01 to 2013-03-01"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn unknown_strategy_and_bad_params_are_clear_errors() {
     let goog = fixture("GOOG_2004-2013.csv");
     let out = tradelab(&["backtest", "--data", &goog, "--strategy", "moon"]);
