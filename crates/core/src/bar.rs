@@ -22,6 +22,11 @@ pub enum BarError {
     NotFinite { field: &'static str, value: f64 },
     #[error("{field} is {value}; prices must be > 0")]
     NonPositivePrice { field: &'static str, value: f64 },
+    #[error(
+        "{field} is {value:e}; prices must be between {MIN_PRICE:e} and {MAX_PRICE:e}, the \
+         range the exact ledger holds (quote the instrument in another unit)"
+    )]
+    PriceOutOfRange { field: &'static str, value: f64 },
     #[error("volume is {0}; volume must be >= 0")]
     NegativeVolume(f64),
     #[error("high {high} is below {field} {value}")]
@@ -38,9 +43,32 @@ pub enum BarError {
     },
 }
 
+/// The smallest price a bar may carry: every `f64` from here up, with its 17
+/// significant digits, is an exact ledger decimal (at most 28 decimal places).
+pub const MIN_PRICE: f64 = 1e-10;
+/// The largest price a bar may carry: a price times the largest order (10^12 units)
+/// stays within the ledger's 28 digits.
+pub const MAX_PRICE: f64 = 1e15;
+
+/// Checks one price of market data: finite, positive, and between [`MIN_PRICE`] and
+/// [`MAX_PRICE`]; the error names `field`.
+#[cold]
+pub fn check_price(field: &'static str, value: f64) -> Result<(), BarError> {
+    if !value.is_finite() {
+        return Err(BarError::NotFinite { field, value });
+    }
+    if value <= 0.0 {
+        return Err(BarError::NonPositivePrice { field, value });
+    }
+    if !(MIN_PRICE..=MAX_PRICE).contains(&value) {
+        return Err(BarError::PriceOutOfRange { field, value });
+    }
+    Ok(())
+}
+
 impl Bar {
-    /// Validates and builds a bar: finite positive prices, non-negative volume,
-    /// `low <= open, close <= high`.
+    /// Validates and builds a bar: finite prices between [`MIN_PRICE`] and
+    /// [`MAX_PRICE`], non-negative volume, `low <= open, close <= high`.
     pub fn new(
         ts: Timestamp,
         open: f64,
@@ -55,11 +83,10 @@ impl Bar {
             ("low", low),
             ("close", close),
         ] {
-            if !value.is_finite() {
-                return Err(BarError::NotFinite { field, value });
-            }
-            if value <= 0.0 {
-                return Err(BarError::NonPositivePrice { field, value });
+            // One range test covers finite and positive too; the detail is only
+            // worked out for a price that fails it.
+            if !(MIN_PRICE..=MAX_PRICE).contains(&value) {
+                check_price(field, value)?;
             }
         }
         if !volume.is_finite() {
@@ -245,6 +272,23 @@ mod tests {
             Bar::new(ts(0), 10.0, 11.0, 9.0, 10.0, -1.0),
             Err(BarError::NegativeVolume(-1.0))
         );
+    }
+
+    #[test]
+    fn rejects_prices_the_exact_ledger_cannot_hold() {
+        let err = Bar::new(ts(0), 1e300, 1e300, 1e300, 1e300, 1.0).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "open is 1e300; prices must be between 1e-10 and 1e15, the range the exact \
+             ledger holds (quote the instrument in another unit)"
+        );
+        assert!(matches!(
+            Bar::new(ts(0), 1.0, 1.0, 1e-12, 1.0, 1.0),
+            Err(BarError::PriceOutOfRange { field: "low", .. })
+        ));
+        // The bounds themselves, and sub-cent token prices, are fine.
+        assert!(Bar::new(ts(0), MIN_PRICE, MAX_PRICE, MIN_PRICE, MAX_PRICE, 0.0).is_ok());
+        assert!(Bar::new(ts(0), 2.5e-8, 3e-8, 2e-8, 2.7e-8, 1e12).is_ok());
     }
 
     #[test]

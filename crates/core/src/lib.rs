@@ -15,7 +15,7 @@ pub mod symbol;
 mod test_decimals;
 pub mod time;
 
-pub use bar::{Bar, BarError, BarSeries, SeriesError};
+pub use bar::{Bar, BarError, BarSeries, MAX_PRICE, MIN_PRICE, SeriesError, check_price};
 pub use fast_decimal::FastDecimal;
 pub use money::{Money, MoneyError, Price, Quantity};
 pub use order::{Fill, Order, OrderId, OrderIntent, OrderType, Side, Sizing};

@@ -407,6 +407,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_price_a_bar_may_carry_enters_the_ledger_as_its_shortest_decimal() {
+        use crate::{MAX_PRICE, MIN_PRICE};
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let (lo, hi) = (MIN_PRICE.log10(), MAX_PRICE.log10());
+        let mut values = vec![
+            MIN_PRICE,
+            MAX_PRICE,
+            f64::from_bits(MIN_PRICE.to_bits() + 1),
+        ];
+        for _ in 0..20_000 {
+            let unit = (next() >> 11) as f64 / (1u64 << 53) as f64;
+            // Random magnitudes, and random last bits (17 significant digits).
+            values.push(10f64.powf(lo + unit * (hi - lo)));
+        }
+        for v in values
+            .into_iter()
+            .filter(|v| (MIN_PRICE..=MAX_PRICE).contains(v))
+        {
+            let d = decimal_from_f64("price", v).unwrap_or_else(|e| panic!("{v:e}: {e}"));
+            assert_eq!(d.to_string().parse::<f64>().unwrap(), v, "{v:e} → {d}");
+        }
+    }
+
+    #[test]
     fn converts_market_prices_exactly() {
         assert_eq!(Price::from_f64(100.34).unwrap().to_string(), "100.34");
         assert_eq!(Price::from_f64(0.1).unwrap().get(), Decimal::new(1, 1));

@@ -37,6 +37,19 @@ impl<'a> Source<'a> {
                 "the file is empty (no header, no rows)",
             ));
         }
+        let raw_header = rec.as_slice();
+        if std::str::from_utf8(raw_header).is_err() {
+            return Err(ImportError::layout(
+                name,
+                "the first line is not UTF-8 text: is this a CSV file?",
+            ));
+        }
+        if raw_header.iter().any(|&b| b < b' ' && b != b'\t') {
+            return Err(ImportError::layout(
+                name,
+                "the first line holds control characters: is this a CSV file?",
+            ));
+        }
         let header = rec
             .iter()
             .map(|f| String::from_utf8_lossy(f).trim().to_string())

@@ -9,7 +9,7 @@ use crate::stamp::{StampSpec, describe_layout, fixed_stamp, row_stamp, stamp_of}
 use crate::tzconv::TzConv;
 use crate::{BadRowPolicy, ImportError, ImportReport};
 use std::path::Path;
-use tradelab_core::Timestamp;
+use tradelab_core::{MAX_PRICE, MIN_PRICE, Timestamp, check_price};
 
 /// One trade or quote.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -56,6 +56,9 @@ pub struct LoadedTicks {
     pub report: ImportReport,
 }
 
+/// The largest size one tick may carry: bar volumes, sums of sizes, stay finite.
+const MAX_SIZE: f64 = 1e15;
+
 const PRICE_NAMES: [&str; 7] = ["price", "last", "close", "trade price", "bid", "ask", "mid"];
 const SIZE_NAMES: [&str; 6] = ["size", "volume", "vol", "qty", "quantity", "amount"];
 
@@ -80,14 +83,15 @@ impl RowParser for TickParser<'_> {
     fn parse<F: Fields + ?Sized>(&self, st: &mut Self::State, f: &F) -> Result<Tick, String> {
         let (ts, _) = row_stamp(&self.stamp, &mut st.0, f)?;
         let price = number("price", f.get(self.price))?;
-        if price <= 0.0 {
-            return Err(format!("price is {price}; prices must be > 0"));
-        }
+        check_price("price", price).map_err(|e| e.to_string())?;
         let size = match self.size {
             Some(i) => {
                 let s = number("size", f.get(i))?;
                 if s < 0.0 {
                     return Err(format!("size is {s}; size must be >= 0"));
+                }
+                if s > MAX_SIZE {
+                    return Err(format!("size is {s:e}; sizes must be at most {MAX_SIZE:e}"));
                 }
                 Some(s)
             }
@@ -113,7 +117,7 @@ impl RowParser for TickParser<'_> {
             }
         };
         let [price, size] = row.nums;
-        if price <= 0.0 {
+        if !(MIN_PRICE..=MAX_PRICE).contains(&price) || !(0.0..=MAX_SIZE).contains(&size) {
             return None;
         }
         let tick = Tick {

@@ -310,3 +310,31 @@ fn reports_a_missing_file_with_its_name() {
         "{e}"
     );
 }
+
+#[test]
+fn refuses_a_file_that_is_not_text_without_printing_its_bytes() {
+    let binary: Vec<u8> = (0..=255u8).cycle().take(2_000).collect();
+    let e = parse_bars("image.png", &binary, &CsvOptions::default()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "image.png: the first line holds control characters: is this a CSV file?"
+    );
+    let latin1 = b"date,open,high,low,close,volume,caf\xe9\n2020-01-02,1,2,1,2,3,4\n";
+    let e = parse_bars("latin1.csv", latin1, &CsvOptions::default()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "latin1.csv: the first line is not UTF-8 text: is this a CSV file?"
+    );
+}
+
+#[test]
+fn refuses_prices_outside_the_ledger_range_naming_the_line() {
+    let text = "date,open,high,low,close,volume\n2020-01-02,1,2,1,2,3\n\
+                2020-01-03,1e300,1e300,1e300,1e300,3\n";
+    let e = parse("huge.csv", text).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("huge.csv:3: open is 1e300; prices must be between 1e-10 and 1e15"),
+        "{e}"
+    );
+}

@@ -226,7 +226,7 @@ fn sorts_out_of_order_ticks_stably_and_reports_it() {
 
 #[test]
 fn rejects_bad_ticks_with_file_and_line() {
-    let text = "DateTime,Price,Volume\n2013-09-01 17:00:00.083,1640.25,8\n2013-09-01 17:00:00.090,abc,1\n2013-09-01 17:00:00.095,-1,1\n2013-09-01 17:00:00.099,1,-2\n";
+    let text = "DateTime,Price,Volume\n2013-09-01 17:00:00.083,1640.25,8\n2013-09-01 17:00:00.090,abc,1\n2013-09-01 17:00:00.095,-1,1\n2013-09-01 17:00:00.099,1,-2\n2013-09-01 17:00:00.100,1e300,1\n2013-09-01 17:00:00.101,1,1e300\n";
     let e = parse_ticks("ticks.csv", text.as_bytes(), &TickOptions::default()).unwrap_err();
     assert_eq!(e.to_string(), "ticks.csv:3: price is \"abc\", not a number");
     let opts = TickOptions {
@@ -245,7 +245,10 @@ fn rejects_bad_ticks_with_file_and_line() {
         [
             "3: price is \"abc\", not a number",
             "4: price is -1; prices must be > 0",
-            "5: size is -2; size must be >= 0"
+            "5: size is -2; size must be >= 0",
+            "6: price is 1e300; prices must be between 1e-10 and 1e15, the range the exact \
+             ledger holds (quote the instrument in another unit)",
+            "7: size is 1e300; sizes must be at most 1e15"
         ]
     );
     assert_eq!(l.ticks.len(), 1);
