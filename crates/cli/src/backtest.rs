@@ -28,6 +28,14 @@ pub fn run(a: BacktestArgs) -> Result<()> {
         .map(|r| r.name.clone())
         .collect();
     let engine = Engine::new(config.clone(), series)?.with_rules(rules)?;
+    let counts: Vec<(&str, usize)> = engine
+        .series()
+        .iter()
+        .map(|s| (s.symbol().as_str(), s.len()))
+        .collect();
+    if let Some(note) = warm_up_note(&decider.name(), decider.min_bars(), &counts) {
+        eprintln!("{note}");
+    }
     if !rule_names.is_empty() && engine.series().iter().all(BarSeries::is_daily) {
         let timing = engine
             .rules()
@@ -228,6 +236,22 @@ fn load_series(
     }
     chosen.sort_by(|x, y| x.symbol().cmp(y.symbol()));
     Ok(chosen)
+}
+
+/// A note when a symbol has fewer bars than the strategy's warm-up, so the run cannot
+/// trade it: better said before the report than found in a row of zeros.
+pub fn warm_up_note(strategy: &str, min_bars: usize, bars: &[(&str, usize)]) -> Option<String> {
+    let short: Vec<String> = bars
+        .iter()
+        .filter(|(_, n)| *n < min_bars)
+        .map(|(symbol, n)| format!("{symbol} has {n}"))
+        .collect();
+    (!short.is_empty()).then(|| {
+        format!(
+            "note: {strategy} needs {min_bars} bars of a symbol before it can trade it; {}",
+            short.join(", ")
+        )
+    })
 }
 
 pub fn report_import(path: &std::path::Path, r: &tradelab_data::ImportReport) {

@@ -1,7 +1,7 @@
 //! `tradelab runs …`: start, list, show, audit trail, trades, compare, replay.
 
 use crate::args::OutputFormat;
-use crate::backtest::{csv_options, parse_bound, parse_tz};
+use crate::backtest::{csv_options, parse_bound, parse_tz, warm_up_note};
 use crate::output;
 use crate::rules_cmd::load_rules;
 use crate::store_args::{RunsCommand, StoreArgs};
@@ -87,6 +87,16 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs) -> Result<()> {
                     .map(|t| parse_bound("to", t, true))
                     .transpose()?;
                 let finished = Runner::new(&ctx.store).start(req, Some(progress())).await?;
+                let params = tradelab_runner::decider_params(&m.spec.decider);
+                if let Ok(d) =
+                    tradelab_engine::strategies::build(&m.spec.decider.kind, &params, true)
+                {
+                    let r = &finished.report;
+                    let steps = [("the run", r.bars)];
+                    if let Some(note) = warm_up_note(&r.strategy, d.min_bars(), &steps) {
+                        eprintln!("{note} bars");
+                    }
+                }
                 print_finished(&finished, output)
             }
             RunsCommand::List { model } => list(&ctx, model.as_deref()).await,

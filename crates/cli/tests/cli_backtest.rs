@@ -278,6 +278,30 @@ fn a_period_outside_the_data_names_the_span_of_the_bars() {
 }
 
 #[test]
+fn a_warm_up_longer_than_the_data_is_said_before_the_report() {
+    let data = sample("stocks_daily_2000-2013.csv");
+    let args = ["backtest", "--data", &data, "--symbols", "AAPL,MSFT"];
+    let out = tradelab(
+        &[
+            &args[..],
+            &["--strategy", "sma_cross", "--param", "slow=5000"],
+        ]
+        .concat(),
+    );
+    assert!(out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "note: sma_cross(fast=10, slow=5000) needs 5001 bars of a symbol before it can \
+             trade it; AAPL has 3270, MSFT has 3270"
+        ),
+        "{err}"
+    );
+    let out = tradelab(&[&args[..], &["--strategy", "sma_cross"]].concat());
+    assert!(!stderr(&out).contains("note:"), "{}", stderr(&out));
+}
+
+#[test]
 fn unknown_strategy_and_bad_params_are_clear_errors() {
     let goog = fixture("GOOG_2004-2013.csv");
     let out = tradelab(&["backtest", "--data", &goog, "--strategy", "moon"]);

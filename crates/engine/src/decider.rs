@@ -29,4 +29,10 @@ pub trait Decider: Send {
 
     /// Decide at one step.
     fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>);
+
+    /// Bars of a symbol the decider must see before it can first order in it (its
+    /// indicators' warm-up), so a run over fewer bars can say it will not trade.
+    fn min_bars(&self) -> usize {
+        1
+    }
 }

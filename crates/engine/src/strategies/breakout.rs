@@ -75,6 +75,10 @@ impl Decider for Breakout {
         format!("breakout(lookback={})", self.lookback)
     }
 
+    fn min_bars(&self) -> usize {
+        self.lookback + 1
+    }
+
     fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
         if self.states.len() != ctx.view.len() {
             self.states = vec![self.proto.clone(); ctx.view.len()];

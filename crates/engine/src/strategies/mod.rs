@@ -209,6 +209,42 @@ mod tests {
     }
 
     #[test]
+    fn min_bars_is_the_earliest_bar_count_at_which_a_strategy_can_order() {
+        let cases = [
+            ("buy_and_hold", p(&[])),
+            ("sma_cross", p(&[("fast", "2"), ("slow", "5")])),
+            (
+                "rsi_reversion",
+                p(&[("period", "3"), ("lower", "40"), ("upper", "60")]),
+            ),
+            ("breakout", p(&[("lookback", "3")])),
+        ];
+        for (name, params) in cases {
+            let min_bars = build(name, &params, true).unwrap().min_bars();
+            let mut earliest = usize::MAX;
+            for seed in 1..400u64 {
+                let mut state = seed;
+                let closes: Vec<f64> = (0..40)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        100.0 + (state % 2001) as f64 / 100.0
+                    })
+                    .collect();
+                let mut d = build(name, &params, true).unwrap();
+                let got =
+                    testkit::Replay::new(vec![testkit::series("X", 0, &closes)]).run(d.as_mut());
+                if let Some(first) = got.first() {
+                    earliest = earliest.min(first.step + 1);
+                }
+            }
+            // Never before, and on some data exactly then.
+            assert_eq!(earliest, min_bars, "{name}");
+        }
+    }
+
+    #[test]
     fn unknown_strategy_lists_the_known_names() {
         let e = build("golden_goose", &[], false).err().unwrap();
         assert_eq!(

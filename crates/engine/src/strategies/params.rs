@@ -68,13 +68,13 @@ impl<'a> Params<'a> {
     /// A whole number of bars in `1..=1_000_000`.
     pub(super) fn period(&self, name: &'static str) -> Result<usize, StrategyError> {
         let text = self.text(name);
-        let value: u64 = text.parse().map_err(|_| StrategyError::NotANumber {
+        let value: i64 = text.parse().map_err(|_| StrategyError::NotANumber {
             strategy: self.strategy,
             param: name,
             value: text.to_string(),
             expected: "a whole number",
         })?;
-        if value < 1 || value > MAX_PERIOD as u64 {
+        if value < 1 || value > MAX_PERIOD as i64 {
             return Err(self.out_of_range(name, text, format!("between 1 and {MAX_PERIOD}")));
         }
         Ok(value as usize)
@@ -167,7 +167,7 @@ mod tests {
     fn rejects_fractional_negative_and_huge_periods() {
         for (v, msg) in [
             ("2.5", "t: n (2.5) is not a whole number"),
-            ("-3", "t: n (-3) is not a whole number"),
+            ("-3", "t: n (-3) must be between 1 and 1000000"),
             ("0", "t: n (0) must be between 1 and 1000000"),
             ("1000001", "t: n (1000001) must be between 1 and 1000000"),
         ] {

@@ -108,6 +108,10 @@ impl Decider for RsiReversion {
         )
     }
 
+    fn min_bars(&self) -> usize {
+        self.period + 1
+    }
+
     fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
         if self.states.len() != ctx.view.len() {
             self.states = vec![self.proto.clone(); ctx.view.len()];

@@ -146,6 +146,10 @@ impl Decider for SmaCross {
         format!("sma_cross(fast={}, slow={})", self.fast, self.slow)
     }
 
+    fn min_bars(&self) -> usize {
+        self.slow + 1
+    }
+
     fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
         // The usual step: one symbol with exactly one new bar and both averages full.
         // Kept free of calls but the final one, so it saves no registers.
