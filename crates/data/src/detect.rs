@@ -156,8 +156,13 @@ pub(crate) fn required(names: &[String], what: &str, aliases: &[&str]) -> Result
         } else {
             ""
         };
+        let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
         format!(
-            "cannot find a {what} column (looked for {}{adj}; the columns are {}); rename the header",
+            "cannot find {article} {what} column (looked for {}{adj}; the columns are {}); rename the header",
             aliases.join(", "),
             list(names)
         )
@@ -185,6 +190,14 @@ pub(crate) fn bar_columns(
     time_opt: Option<&str>,
 ) -> Result<BarCols, String> {
     let dates = date_columns(names, first_row, date_opt, time_opt)?;
+    let has = |aliases: &[&str]| find(names, aliases).ok().flatten().is_some();
+    if !has(&["open", "o"]) && !has(&["high", "h"]) && has(&["price", "trade price", "last"]) {
+        return Err(format!(
+            "this looks like a file of ticks (the columns are {}), not bars; aggregate it \
+             into bars first: tradelab data aggregate --ticks FILE --timeframe 1m --out BARS.csv",
+            list(names)
+        ));
+    }
     let open = required(names, "open", &["open", "o"])?;
     let high = required(names, "high", &["high", "h"])?;
     let low = required(names, "low", &["low", "l"])?;

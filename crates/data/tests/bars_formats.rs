@@ -338,3 +338,21 @@ fn refuses_prices_outside_the_ledger_range_naming_the_line() {
         "{e}"
     );
 }
+
+#[test]
+fn a_tick_file_read_as_bars_points_to_aggregation() {
+    let text = "DateTime,Price,Volume\n2013-09-01 17:00:00.083,1640.25,8\n";
+    let e = parse("es.csv", text).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "es.csv: this looks like a file of ticks (the columns are \"DateTime\", \"Price\", \
+         \"Volume\"), not bars; aggregate it into bars first: tradelab data aggregate --ticks \
+         FILE --timeframe 1m --out BARS.csv"
+    );
+    let e = parse("x.csv", "date,high,low,close\n2020-01-02,2,1,1.5\n").unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("x.csv: cannot find an open column (looked for open, o;"),
+        "{e}"
+    );
+}
