@@ -166,8 +166,8 @@ pub enum RunsCommand {
     /// The run's audit trail: decisions, orders, fills and risk events in time order.
     Events {
         run: String,
-        /// Only this kind: decision, order, fill, risk, trade_closed, run_finished.
-        #[arg(long)]
+        /// Only this kind.
+        #[arg(long, value_parser = ["decision", "order", "fill", "risk", "trade_closed", "run_finished"])]
         kind: Option<String>,
         /// At most this many lines.
         #[arg(long, default_value_t = 200)]

@@ -187,6 +187,21 @@ fn unknown_model_and_run_are_clear_errors() {
     assert!(err.contains("42"), "{err}");
     let err = fail(tl(dir.path(), None, &["runs", "show", "ghost#1"]));
     assert!(err.contains("ghost"), "{err}");
+    let err = fail(tl(
+        dir.path(),
+        None,
+        &["runs", "events", "1", "--kind", "fils"],
+    ));
+    assert!(
+        err.contains("invalid value 'fils' for '--kind <KIND>'") && err.contains("fill"),
+        "{err}"
+    );
+    let err = fail(tl(
+        dir.path(),
+        None,
+        &["models", "create", "trend#2", "--strategy", "sma_cross"],
+    ));
+    assert!(err.contains("contains '#'"), "{err}");
 }
 
 #[test]

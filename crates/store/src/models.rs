@@ -87,6 +87,27 @@ fn validate(spec: &ModelSpec) -> Result<()> {
             format!("{:?} has leading or trailing spaces", spec.name),
         ));
     }
+    // A name is how a model is found, and `name#3` how its runs are: it must not read
+    // as an id or contain the separator.
+    let name = &spec.name;
+    if name.contains('#') {
+        return Err(StoreError::invalid(
+            "model name",
+            format!("{name:?} contains '#', which separates a model from a run number"),
+        ));
+    }
+    if name.chars().all(|c| c.is_ascii_digit()) {
+        return Err(StoreError::invalid(
+            "model name",
+            format!("{name:?} is all digits and would read as a model id"),
+        ));
+    }
+    if name.chars().any(char::is_control) || name.chars().count() > 100 {
+        return Err(StoreError::invalid(
+            "model name",
+            format!("{name:?} must be at most 100 printable characters"),
+        ));
+    }
     if spec.decider.kind.trim().is_empty() {
         return Err(StoreError::invalid("decider kind", "is empty"));
     }

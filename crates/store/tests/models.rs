@@ -101,6 +101,27 @@ store_test!(rejects_invalid_model_specs, |db| {
             ..
         })
     ));
+    let long = "x".repeat(101);
+    for (name, says) in [
+        ("trend#2", "contains '#'"),
+        ("42", "all digits"),
+        ("tab\tname", "printable"),
+        (long.as_str(), "at most 100"),
+    ] {
+        let err = db.store.models().create(alice.id, &model_spec(name)).await;
+        assert!(
+            matches!(&err, Err(StoreError::InvalidData { what: "model name", message })
+                if message.contains(says)),
+            "{name}: {err:?}"
+        );
+    }
+    // Digits among other characters are fine.
+    let fine = db
+        .store
+        .models()
+        .create(alice.id, &model_spec("sma 10/20"))
+        .await;
+    db.store.models().delete(fine.unwrap().id).await.unwrap();
     bad = model_spec("zero-cash");
     bad.initial_cash = "0".parse().unwrap();
     assert!(matches!(
