@@ -2,16 +2,12 @@
 
 mod common;
 
-use common::{Script, buy, daily, fills, flat, rejections, run, sell, shares, sym};
+use common::{Script, buy, cfg, daily, fills, flat, rejections, run, sell, shares, sym};
 use rust_decimal::Decimal;
 use tradelab_core::{Money, OrderIntent, OrderType, Price, Quantity, Side, Sizing};
 use tradelab_engine::{
     Commission, Decider, DecisionContext, Engine, FillModel, RejectReason, RunConfig, RunEvent,
 };
-
-fn cfg() -> RunConfig {
-    RunConfig::default()
-}
 
 #[test]
 fn decider_cannot_see_a_bar_after_now() {

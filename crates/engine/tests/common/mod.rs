@@ -8,6 +8,19 @@ use tradelab_engine::{Decider, DecisionContext, Engine, RejectReason, RunConfig,
 
 pub const DAY: i64 = 86_400;
 
+/// The default run: long only, no costs.
+pub fn cfg() -> RunConfig {
+    RunConfig::default()
+}
+
+/// The default run with short selling allowed.
+pub fn shorting() -> RunConfig {
+    RunConfig {
+        allow_short: true,
+        ..cfg()
+    }
+}
+
 /// A daily series from (open, high, low, close) tuples, one day apart from 2020-01-01.
 pub fn daily(symbol: &str, ohlc: &[(f64, f64, f64, f64)]) -> BarSeries {
     let start = 1_577_836_800; // 2020-01-01
