@@ -36,6 +36,21 @@ pub fn run(a: BacktestArgs) -> Result<()> {
     if let Some(note) = warm_up_note(&decider.name(), decider.min_bars(), &counts) {
         eprintln!("{note}");
     }
+    let (daily, intraday): (Vec<&BarSeries>, Vec<&BarSeries>) =
+        engine.series().iter().partition(|s| s.is_daily());
+    if !daily.is_empty() && !intraday.is_empty() && a.periods_per_year.is_none() {
+        let names = |list: &[&BarSeries]| {
+            let names: Vec<&str> = list.iter().map(|s| s.symbol().as_str()).collect();
+            names.join(", ")
+        };
+        eprintln!(
+            "note: the data mixes daily bars ({}) with intraday bars ({}); returns are taken \
+             at every step of the merged timeline, so say how many steps make a year with \
+             --periods-per-year",
+            names(&daily),
+            names(&intraday)
+        );
+    }
     if !rule_names.is_empty() && engine.series().iter().all(BarSeries::is_daily) {
         let timing = engine
             .rules()

@@ -302,6 +302,48 @@ fn a_warm_up_longer_than_the_data_is_said_before_the_report() {
 }
 
 #[test]
+fn mixing_daily_and_intraday_bars_asks_for_periods_per_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let daily = dir.path().join("DAY.csv");
+    let minutes = dir.path().join("MIN.csv");
+    std::fs::write(
+        &daily,
+        "date,open,high,low,close,volume\n2020-01-02,10,11,9,10,1\n\
+                            2020-01-03,10,11,9,10,1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &minutes,
+        "timestamp,open,high,low,close,volume\n\
+                              2020-01-02 14:30,10,11,9,10,1\n2020-01-02 14:31,10,11,9,10,1\n",
+    )
+    .unwrap();
+    let (daily, minutes) = (daily.display().to_string(), minutes.display().to_string());
+    let args = [
+        "backtest",
+        "--data",
+        &daily,
+        "--data",
+        &minutes,
+        "--strategy",
+        "buy_and_hold",
+    ];
+    let out = tradelab(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "note: the data mixes daily bars (DAY) with intraday bars (MIN); returns are taken \
+             at every step of the merged timeline, so say how many steps make a year with \
+             --periods-per-year"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = tradelab(&[&args[..], &["--periods-per-year", "98280"]].concat());
+    assert!(!stderr(&out).contains("note:"), "{}", stderr(&out));
+}
+
+#[test]
 fn unknown_strategy_and_bad_params_are_clear_errors() {
     let goog = fixture("GOOG_2004-2013.csv");
     let out = tradelab(&["backtest", "--data", &goog, "--strategy", "moon"]);
