@@ -64,6 +64,9 @@ pub fn run(a: BacktestArgs) -> Result<()> {
         }
     }
 
+    check_output_dir("--trades-out", a.trades_out.as_deref())?;
+    check_output_dir("--equity-out", a.equity_out.as_deref())?;
+
     let mut sink = ReportSink::with_capacity(engine.steps());
     let bar = progress_bar(engine.steps() as u64);
     let mut tick = |done: usize| bar.set_position(done as u64);
@@ -96,6 +99,26 @@ pub fn run(a: BacktestArgs) -> Result<()> {
     match a.output {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         OutputFormat::Table => print!("{}", output::report_table(&report, &outcome)),
+    }
+    Ok(())
+}
+
+/// Fails before a run whose output file could not be created afterwards because its
+/// directory is missing, rather than after the run has been paid for.
+fn check_output_dir(flag: &str, path: Option<&std::path::Path>) -> Result<()> {
+    let Some(path) = path else {
+        return Ok(());
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    if !dir.is_dir() {
+        bail!(
+            "{flag} {}: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        );
     }
     Ok(())
 }

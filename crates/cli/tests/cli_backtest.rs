@@ -344,6 +344,32 @@ fn mixing_daily_and_intraday_bars_asks_for_periods_per_year() {
 }
 
 #[test]
+fn an_output_file_in_a_missing_directory_fails_before_the_run() {
+    let data = sample("stocks_daily_2000-2013.csv");
+    let out = tradelab(&[
+        "backtest",
+        "--data",
+        &data,
+        "--symbol",
+        "AAPL",
+        "--strategy",
+        "sma_cross",
+        "--trades-out",
+        "/nonexistent-dir/trades.csv",
+    ]);
+    assert!(!out.status.success());
+    assert_eq!(
+        stderr(&out).trim(),
+        "error: --trades-out /nonexistent-dir/trades.csv: the directory /nonexistent-dir \
+         does not exist"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "no report for a run that was not made"
+    );
+}
+
+#[test]
 fn unknown_strategy_and_bad_params_are_clear_errors() {
     let goog = fixture("GOOG_2004-2013.csv");
     let out = tradelab(&["backtest", "--data", &goog, "--strategy", "moon"]);
