@@ -182,10 +182,16 @@ async fn list(ctx: &Ctx) -> Result<()> {
             "no models yet; create one with `tradelab models create NAME --strategy sma_cross`"
         );
     }
+    if !models.is_empty() {
+        println!(
+            "{:>4}  {:<24} {:<40} {:>4}",
+            "id", "model", "strategy", "runs"
+        );
+    }
     for m in models {
         let runs = ctx.store.runs().list_by_model(m.id).await?.len();
         println!(
-            "{:>4}  {:<24} {:<40} {} run(s)",
+            "{:>4}  {:<24} {:<40} {:>4}",
             m.id.0,
             m.spec.name,
             format!("{} {}", m.spec.decider.kind, m.spec.decider.params),

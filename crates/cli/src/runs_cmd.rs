@@ -196,6 +196,12 @@ async fn list(ctx: &Ctx, model: Option<&str>) -> Result<()> {
     let mut any = false;
     for m in models {
         for r in ctx.store.runs().list_by_model(m.id).await? {
+            if !any {
+                println!(
+                    "{:>5}  {:<20} {:<11} {:<22} {:>10}",
+                    "id", "run", "status", "symbols", "return"
+                );
+            }
             any = true;
             let ret = r
                 .summary

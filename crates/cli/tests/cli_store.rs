@@ -102,6 +102,18 @@ fn workflow(db: Option<&str>) {
         list.contains("trend#2") && list.contains("replay of run"),
         "{list}"
     );
+    assert!(
+        list.starts_with("   id  run "),
+        "a header names the columns: {list}"
+    );
+    let models = ok(tl(d, db, &["models", "list"]));
+    let header = models.lines().next().unwrap_or_default();
+    assert!(
+        header
+            .split_whitespace()
+            .eq(["id", "model", "strategy", "runs"]),
+        "{models}"
+    );
     let events = ok(tl(
         d,
         db,
