@@ -455,13 +455,18 @@ fn a_run_killed_mid_way_keeps_whole_batches_and_is_marked_interrupted() {
     assert!(bars.contains("300000 bars"), "{bars}");
 }
 
+/// `n` one-minute bars of RW in `dir/rw_1m.csv`; returns the path as text.
+fn rw_minute_file(dir: &Path, n: usize) -> String {
+    let file = dir.join("rw_1m.csv");
+    minute_bars(&file, n);
+    file.display().to_string()
+}
+
 #[test]
 fn data_import_refuses_a_timeframe_longer_than_the_bar_spacing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let file = d.join("rw_1m.csv");
-    minute_bars(&file, 50);
-    let file = file.display().to_string();
+    let file = rw_minute_file(d, 50);
     let args = [
         "data",
         "import",
@@ -486,9 +491,7 @@ fn data_import_refuses_a_timeframe_longer_than_the_bar_spacing() {
 fn runs_start_takes_the_timeframe_of_its_data_file_or_the_one_stored() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let file = d.join("rw_1m.csv");
-    minute_bars(&file, 300);
-    let file = file.display().to_string();
+    let file = rw_minute_file(d, 300);
     let create = [
         "models",
         "create",
