@@ -98,6 +98,7 @@ pub enum OutputFormat {
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fill {
     /// Decided on a bar's close, filled at the next bar's open (default).
+    #[value(name = "next_open", alias = "next-open")]
     NextOpen,
     /// Filled at the close of the bar it was decided on.
     Close,

@@ -189,6 +189,21 @@ fn equity_csv_of_symbols_with_different_histories_follows_the_merged_timeline() 
 }
 
 #[test]
+fn fill_model_is_spelled_as_the_report_prints_it() {
+    for (given, reported) in [
+        ("next_open", "next_open"),
+        ("next-open", "next_open"),
+        ("close", "close"),
+    ] {
+        let out = goog_sma_cross(&["--fill", given]);
+        assert!(out.status.success(), "{given}: {}", stderr(&out));
+        assert_eq!(json(&out)["fill_model"], reported, "{given}");
+    }
+    let out = goog_sma_cross(&["--fill", "tomorrow"]);
+    assert!(stderr(&out).contains("[possible values: next_open, close]"));
+}
+
+#[test]
 fn table_report_is_aligned_and_names_the_fill_model() {
     let goog = fixture("GOOG_2004-2013.csv");
     let out = tradelab(&["backtest", "--data", &goog, "--strategy", "buy_and_hold"]);
