@@ -40,6 +40,12 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// `tradelab backtest` on the bundled daily stocks with `extra` arguments.
+fn stocks_backtest(extra: &[&str]) -> Output {
+    let data = sample("stocks_daily_2000-2013.csv");
+    tradelab(&[&["backtest", "--data", &data][..], extra].concat())
+}
+
 fn goog_sma_cross(extra: &[&str]) -> Output {
     let goog = fixture("GOOG_2004-2013.csv");
     let mut args = vec![
@@ -272,15 +278,14 @@ fn unknown_symbol_names_the_available_ones() {
 
 #[test]
 fn a_period_outside_the_data_names_the_span_of_the_bars() {
-    let data = sample("stocks_daily_2000-2013.csv");
-    let args = ["backtest", "--data", &data, "--symbol", "AAPL"];
-    let out = tradelab(
-        &[
-            &args[..],
-            &["--strategy", "buy_and_hold", "--from", "2020-01-01"],
-        ]
-        .concat(),
-    );
+    let out = stocks_backtest(&[
+        "--symbol",
+        "AAPL",
+        "--strategy",
+        "buy_and_hold",
+        "--from",
+        "2020-01-01",
+    ]);
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(
@@ -294,15 +299,8 @@ fn a_period_outside_the_data_names_the_span_of_the_bars() {
 
 #[test]
 fn a_warm_up_longer_than_the_data_is_said_before_the_report() {
-    let data = sample("stocks_daily_2000-2013.csv");
-    let args = ["backtest", "--data", &data, "--symbols", "AAPL,MSFT"];
-    let out = tradelab(
-        &[
-            &args[..],
-            &["--strategy", "sma_cross", "--param", "slow=5000"],
-        ]
-        .concat(),
-    );
+    let two = ["--symbols", "AAPL,MSFT", "--strategy", "sma_cross"];
+    let out = stocks_backtest(&[&two[..], &["--param", "slow=5000"]].concat());
     assert!(out.status.success());
     let err = stderr(&out);
     assert!(
@@ -312,7 +310,7 @@ fn a_warm_up_longer_than_the_data_is_said_before_the_report() {
         ),
         "{err}"
     );
-    let out = tradelab(&[&args[..], &["--strategy", "sma_cross"]].concat());
+    let out = stocks_backtest(&two);
     assert!(!stderr(&out).contains("note:"), "{}", stderr(&out));
 }
 
@@ -360,11 +358,7 @@ fn mixing_daily_and_intraday_bars_asks_for_periods_per_year() {
 
 #[test]
 fn an_output_file_in_a_missing_directory_fails_before_the_run() {
-    let data = sample("stocks_daily_2000-2013.csv");
-    let out = tradelab(&[
-        "backtest",
-        "--data",
-        &data,
+    let out = stocks_backtest(&[
         "--symbol",
         "AAPL",
         "--strategy",
