@@ -494,7 +494,7 @@ pub fn compare_table(c: &Comparison, runs: &[Run]) -> String {
 }
 
 /// `runs compare --output json`: `{"runs": [{run, id, status, status_reason,
-/// metrics: {…}}], "differences": {field: [value per run]}}`.
+/// created_at, ended_at, metrics: {…}}], "differences": {field: [value per run]}}`.
 pub fn compare_json(c: &Comparison, runs: &[Run]) -> Value {
     let items: Vec<Value> = runs
         .iter()
@@ -510,6 +510,8 @@ pub fn compare_json(c: &Comparison, runs: &[Run]) -> Value {
                 "id": r.id.0,
                 "status": r.status.to_string(),
                 "status_reason": r.status_reason,
+                "created_at": display::json_time(r.created_at),
+                "ended_at": opt_time(r.ended_at),
                 "metrics": metrics,
             })
         })

@@ -144,9 +144,11 @@ fn workflow(db: Option<&str>) {
     ));
     let rules = ok(tl(d, db, &["models", "rules", "list", "trend"]));
     assert!(
-        rules
-            .lines()
-            .any(|l| l.split_whitespace().skip(1).take(2).eq(["stop_loss", "off"])),
+        rules.lines().any(|l| l
+            .split_whitespace()
+            .skip(1)
+            .take(2)
+            .eq(["stop_loss", "off"])),
         "{rules}"
     );
     ok(tl(
