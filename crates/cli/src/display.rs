@@ -90,6 +90,14 @@ pub fn number(v: Option<f64>, dp: u32) -> String {
     }
 }
 
+/// A plain number as written, rounded to at most four decimals: `252`, `5.5`.
+pub fn plain(v: f64) -> String {
+    match float_decimal(v) {
+        Some(d) => price(d),
+        None => NA.to_string(),
+    }
+}
+
 /// A percentage with two decimals and its unit: `-15.65 %`; `n/a` when missing.
 pub fn percent(v: Option<f64>) -> String {
     match v.and_then(float_decimal) {
@@ -284,6 +292,8 @@ mod tests {
         assert_eq!(percent(None), "n/a");
         assert_eq!(percent(Some(f64::INFINITY)), "n/a");
         assert_eq!(number(Some(-0.319590918337985), 4), "-0.3196");
+        assert_eq!(plain(252.0), "252");
+        assert_eq!(plain(5.123456), "5.1235");
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub fn report_table(r: &Report, outcome: &RunOutcome, initial_cash: Money) -> St
     row("Commission", r.commission.clone());
     row(
         "Slippage",
-        format!("{} bps", number(Some(r.slippage_bps), 2)),
+        format!("{} bps", display::plain(r.slippage_bps)),
     );
     row(
         "Shorting",
@@ -51,7 +51,7 @@ pub fn report_table(r: &Report, outcome: &RunOutcome, initial_cash: Money) -> St
         },
     );
     row("Status", r.status.clone());
-    row("Periods per year", number(Some(r.periods_per_year), 2));
+    row("Periods per year", display::plain(r.periods_per_year));
     row("", String::new());
     row("Initial cash", amount(initial_cash.get()));
     row("Final equity", amount(outcome.final_equity.get()));
