@@ -371,7 +371,7 @@ fn metric(key: &str) -> (String, fn(&Value) -> String) {
         "commissions" => "Commissions",
         "buy_and_hold_return_pct" => "Buy & hold return",
         "fills" => "Fills",
-        other => return (display::label(other), json_text_owned),
+        other => return (display::label(other), json_text),
     };
     let f: fn(&Value) -> String = if key.ends_with("_pct") {
         pct
@@ -383,10 +383,6 @@ fn metric(key: &str) -> (String, fn(&Value) -> String) {
         ratio
     };
     (label.to_string(), f)
-}
-
-fn json_text_owned(v: &Value) -> String {
-    json_text(v)
 }
 
 /// A snapshot field's path as a label: `decider.params.fast` → `strategy parameter
