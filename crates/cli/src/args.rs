@@ -214,7 +214,7 @@ pub enum DataCommand {
     /// Import a bar file into the store (idempotent: the same bars again change nothing).
     Import(crate::store_args::ImportArgs),
     /// List the stored bar series.
-    List,
+    List(crate::store_args::DataListArgs),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -98,7 +98,10 @@ pub fn run(a: BacktestArgs) -> Result<()> {
     }
     match a.output {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        OutputFormat::Table => print!("{}", output::report_table(&report, &outcome)),
+        OutputFormat::Table => print!(
+            "{}",
+            output::report_table(&report, &outcome, config.initial_cash)
+        ),
     }
     Ok(())
 }
@@ -134,15 +137,46 @@ pub fn list_strategies() {
 }
 
 /// A non-negative decimal flag value; the error names the flag.
+///
+/// Plain (`1000000.50`) and scientific (`1e6`, `2.5E-3`) notation are accepted; a
+/// number past the exact decimal range is refused naming the limit.
 pub fn decimal(flag: &str, text: &str) -> Result<Decimal> {
-    let d: Decimal = text
-        .trim()
-        .parse()
-        .with_context(|| format!("--{flag} {text:?} is not a number"))?;
+    let t = text.trim();
+    let parsed = if t.contains(['e', 'E']) {
+        Decimal::from_scientific(t)
+    } else {
+        t.parse::<Decimal>()
+    };
+    let d = match parsed {
+        Ok(d) => d,
+        Err(_) if looks_numeric(t) => bail!(
+            "--{flag} {t} is outside the exact range: numbers go up to {} and have at most 28 \
+             decimal places",
+            crate::display::decimal(Decimal::MAX, None)
+        ),
+        Err(_) => bail!("--{flag} {text:?} is not a number (e.g. 10000, 2500.50 or 1e6)"),
+    };
     if d.is_sign_negative() {
         bail!("--{flag} {text} must not be negative");
     }
     Ok(d)
+}
+
+/// True for text shaped like a decimal number (sign, digits, one point, exponent),
+/// to tell a number out of range from text that is not a number at all.
+fn looks_numeric(t: &str) -> bool {
+    let (mantissa, exponent) = match t.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
+        None => (t, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let m = mantissa.strip_prefix(['+', '-']).unwrap_or(mantissa);
+    let m_ok = match m.split_once('.') {
+        Some((i, f)) => (digits(i) || i.is_empty()) && (digits(f) || f.is_empty()) && m != ".",
+        None => digits(m),
+    };
+    let e_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
+    m_ok && e_ok
 }
 
 fn run_config(a: &BacktestArgs) -> Result<RunConfig> {

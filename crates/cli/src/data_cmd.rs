@@ -1,7 +1,8 @@
 //! `tradelab data …`: tick aggregation and file inspection.
 
-use crate::args::{AggregateArgs, DataCommand, InspectArgs, SessionArg};
+use crate::args::{AggregateArgs, DataCommand, InspectArgs, OutputFormat, SessionArg};
 use crate::backtest::{csv_options, parse_tz};
+use crate::display;
 use crate::store_args::StoreArgs;
 use crate::store_ctx;
 use anyhow::{Context, Result};
@@ -42,21 +43,44 @@ pub fn run(cmd: DataCommand, store: &StoreArgs) -> Result<()> {
             .await
             .map(drop)
         }),
-        DataCommand::List => store_ctx::runtime()?.block_on(async {
+        DataCommand::List(a) => store_ctx::runtime()?.block_on(async {
             let ctx = store_ctx::open(store).await?;
             let all = ctx.store.bars().series().await?;
-            if all.is_empty() {
-                println!("no stored bars; import a file with `tradelab data import FILE`");
-            }
-            for s in all {
-                println!(
-                    "{:<10} {:>4} {:>9} bars  {} → {}",
-                    s.symbol.as_str(),
-                    s.timeframe,
-                    s.bars,
-                    s.first.display_auto(),
-                    s.last.display_auto()
-                );
+            match a.output {
+                OutputFormat::Json => {
+                    let items: Vec<serde_json::Value> = all
+                        .iter()
+                        .map(|s| {
+                            serde_json::json!({
+                                "symbol": s.symbol.as_str(),
+                                "timeframe": s.timeframe.to_string(),
+                                "bars": s.bars,
+                                "first": display::json_time(s.first),
+                                "last": display::json_time(s.last),
+                            })
+                        })
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&items)?);
+                }
+                OutputFormat::Table if all.is_empty() => {
+                    println!("no stored bars; import a file with `tradelab data import FILE`");
+                }
+                OutputFormat::Table => {
+                    println!(
+                        "{:<10} {:>9} {:>10}  {:<20}  last",
+                        "symbol", "timeframe", "bars", "first"
+                    );
+                    for s in all {
+                        println!(
+                            "{:<10} {:>9} {:>10}  {:<20}  {}",
+                            s.symbol.as_str(),
+                            s.timeframe.to_string(),
+                            display::count(s.bars),
+                            display::bar_time(s.first),
+                            display::bar_time(s.last)
+                        );
+                    }
+                }
             }
             Ok(())
         }),

@@ -1,12 +1,16 @@
 //! The `tradelab` command line: backtests, data import and aggregation.
 
 mod args;
+mod audit_view;
 mod backtest;
 mod data_cmd;
+mod display;
 mod models_cmd;
 mod output;
 mod rules_cmd;
+mod run_view;
 mod runs_cmd;
+mod settings_view;
 mod store_args;
 mod store_ctx;
 

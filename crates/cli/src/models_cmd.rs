@@ -1,17 +1,21 @@
 //! `tradelab models …`: create, list, show, edit and delete models and their rules.
 
-use crate::args::Fill;
+use crate::args::{Fill, OutputFormat};
 use crate::backtest::decimal;
+use crate::display;
 use crate::rules_cmd::load_rules;
+use crate::settings_view::{
+    execution_json, execution_text, rule_json, strategy_json, strategy_text,
+};
 use crate::store_args::{ModelRulesCommand, ModelSettings, ModelsCommand, StoreArgs};
 use crate::store_ctx::{self, Ctx};
 use anyhow::{Context, Result, anyhow, bail};
 use rust_decimal::Decimal;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use tradelab_core::{Money, Symbol};
 use tradelab_engine::{FillModel, strategies};
 use tradelab_runner::{ExecutionSettings, decider_params, rules_from_specs, rules_to_specs};
-use tradelab_store::{DeciderConfig, ModelSpec};
+use tradelab_store::{DeciderConfig, ModelSpec, RuleSpec};
 
 /// Runs a models subcommand.
 pub fn run(cmd: ModelsCommand, args: &StoreArgs) -> Result<()> {
@@ -24,8 +28,8 @@ pub fn run(cmd: ModelsCommand, args: &StoreArgs) -> Result<()> {
                 rules,
                 template,
             } => create(&ctx, name, settings, rules.as_deref(), template.as_deref()).await,
-            ModelsCommand::List => list(&ctx).await,
-            ModelsCommand::Show { model } => show(&ctx, &model).await,
+            ModelsCommand::List { output } => list(&ctx, output).await,
+            ModelsCommand::Show { model, output } => show(&ctx, &model, output).await,
             ModelsCommand::Edit {
                 model,
                 rename,
@@ -175,87 +179,149 @@ async fn edit(
     Ok(())
 }
 
-async fn list(ctx: &Ctx) -> Result<()> {
+fn print_json(v: &Value) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+async fn list(ctx: &Ctx, output: OutputFormat) -> Result<()> {
     let models = ctx.store.models().list_by_owner(ctx.user.id).await?;
-    if models.is_empty() {
+    let mut rows = Vec::new();
+    for m in models {
+        let runs = ctx.store.runs().list_by_model(m.id).await?.len();
+        rows.push((m, runs));
+    }
+    if output == OutputFormat::Json {
+        let items: Vec<Value> = rows
+            .iter()
+            .map(|(m, runs)| {
+                json!({
+                    "id": m.id.0,
+                    "name": m.spec.name,
+                    "strategy": strategy_json(&m.spec.decider),
+                    "initial_cash": m.spec.initial_cash.get().to_string(),
+                    "symbols": m.spec.allowed_symbols.iter().map(Symbol::as_str).collect::<Vec<_>>(),
+                    "runs": runs,
+                })
+            })
+            .collect();
+        return print_json(&Value::Array(items));
+    }
+    if rows.is_empty() {
         println!(
             "no models yet; create one with `tradelab models create NAME --strategy sma_cross`"
         );
+        return Ok(());
     }
-    if !models.is_empty() {
+    let texts: Vec<String> = rows
+        .iter()
+        .map(|(m, _)| strategy_text(&m.spec.decider))
+        .collect();
+    let name_w = rows
+        .iter()
+        .map(|(m, _)| m.spec.name.chars().count())
+        .chain([5])
+        .max()
+        .unwrap_or(5);
+    let strat_w = texts
+        .iter()
+        .map(|t| t.chars().count())
+        .chain([8])
+        .max()
+        .unwrap_or(8);
+    println!(
+        "{:>4}  {:<name_w$}  {:<strat_w$}  {:>5}",
+        "id", "model", "strategy", "runs"
+    );
+    for ((m, runs), text) in rows.iter().zip(&texts) {
         println!(
-            "{:>4}  {:<24} {:<40} {:>4}",
-            "id", "model", "strategy", "runs"
-        );
-    }
-    for m in models {
-        let runs = ctx.store.runs().list_by_model(m.id).await?.len();
-        println!(
-            "{:>4}  {:<24} {:<40} {:>4}",
-            m.id.0,
-            m.spec.name,
-            format!("{} {}", m.spec.decider.kind, m.spec.decider.params),
-            runs
+            "{:>4}  {:<name_w$}  {:<strat_w$}  {:>5}",
+            m.id.0, m.spec.name, text, runs
         );
     }
     Ok(())
 }
 
-async fn show(ctx: &Ctx, model: &str) -> Result<()> {
+async fn show(ctx: &Ctx, model: &str, output: OutputFormat) -> Result<()> {
     let m = ctx.model(model).await?;
     let exec = ExecutionSettings::from_json(&m.spec.fill_model).map_err(|e| anyhow!(e))?;
-    println!("model        {} (id {})", m.spec.name, m.id);
-    if !m.spec.description.is_empty() {
-        println!("description  {}", m.spec.description);
-    }
-    println!(
-        "strategy     {} {}",
-        m.spec.decider.kind, m.spec.decider.params
-    );
-    println!("cash         {}", m.spec.initial_cash);
-    println!(
-        "execution    fill {}, commission {}, slippage {} bps, shorting {}{}",
-        exec.fill_model,
-        exec.commission,
-        exec.slippage_bps,
-        if exec.allow_short { "allowed" } else { "off" },
-        if exec.close_at_end {
-            ", positions closed at the end of data"
-        } else {
-            ""
-        }
-    );
+    let rules: Vec<RuleSpec> = ctx
+        .store
+        .rules()
+        .list(m.id)
+        .await?
+        .into_iter()
+        .map(|r| r.spec)
+        .collect();
     let symbols: Vec<&str> = m.spec.allowed_symbols.iter().map(Symbol::as_str).collect();
-    println!(
-        "symbols      {}",
+    if output == OutputFormat::Json {
+        return print_json(&json!({
+            "id": m.id.0,
+            "name": m.spec.name,
+            "description": m.spec.description,
+            "strategy": strategy_json(&m.spec.decider),
+            "initial_cash": m.spec.initial_cash.get().to_string(),
+            "execution": execution_json(&exec),
+            "symbols": symbols,
+            "instructions": m.spec.instructions,
+            "rules": rules.iter().map(rule_json).collect::<Vec<_>>(),
+        }));
+    }
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut row = |k: &str, v: String| rows.push((k.to_string(), v));
+    row("Model", format!("{} (id {})", m.spec.name, m.id));
+    if !m.spec.description.is_empty() {
+        row("Description", m.spec.description.clone());
+    }
+    row("Strategy", strategy_text(&m.spec.decider));
+    row("Initial cash", display::amount(m.spec.initial_cash.get()));
+    row("Execution", execution_text(&exec));
+    row(
+        "Symbols",
         if symbols.is_empty() {
             "any".into()
         } else {
             symbols.join(", ")
-        }
+        },
     );
     if !m.spec.instructions.is_empty() {
-        println!("instructions {}", m.spec.instructions);
+        row("Instructions", display::one_line(&m.spec.instructions, 100));
     }
-    print_rules(ctx, m.id).await
+    print!("{}", display::rows(&rows));
+    print_rules(&rules)
 }
 
-async fn print_rules(ctx: &Ctx, model: tradelab_store::ModelId) -> Result<()> {
-    let rows = ctx.store.rules().list(model).await?;
+/// The rules as rows: priority, name, state, what the rule does and what it acts on.
+fn print_rules(rows: &[RuleSpec]) -> Result<()> {
     if rows.is_empty() {
-        println!("rules        none");
+        println!("Rules         none");
         return Ok(());
     }
-    let specs: Vec<_> = rows.iter().map(|r| r.spec.clone()).collect();
-    let set = rules_from_specs(&specs, "").map_err(|e| anyhow!(e))?;
-    println!("rules");
+    let set = rules_from_specs(rows, "").map_err(|e| anyhow!(e))?;
+    let width = set
+        .rules
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let off = set.rules.iter().filter(|r| !r.active).count();
+    println!(
+        "Rules         {} ({} on, {} off; off rules are kept but not enforced)",
+        set.rules.len(),
+        set.rules.len() - off,
+        off
+    );
+    println!(
+        "  {:>4}  {:<width$}  {:<5}  what it does",
+        "prio", "rule", "state"
+    );
     for r in &set.rules {
         println!(
-            "  [{}] {:<22} {}{} — {}",
+            "  {:>4}  {:<width$}  {:<5}  {} — {}",
             r.priority,
             r.name,
+            if r.active { "on" } else { "off" },
             r.kind.summary(),
-            if r.active { "" } else { " (off)" },
             r.kind.scope()
         );
     }
@@ -294,7 +360,15 @@ async fn rules(ctx: &Ctx, cmd: ModelRulesCommand) -> Result<()> {
         }
         ModelRulesCommand::List { model } => {
             let m = ctx.model(&model).await?;
-            print_rules(ctx, m.id).await
+            let rows: Vec<RuleSpec> = ctx
+                .store
+                .rules()
+                .list(m.id)
+                .await?
+                .into_iter()
+                .map(|r| r.spec)
+                .collect();
+            print_rules(&rows)
         }
         ModelRulesCommand::Toggle {
             model,

@@ -1,6 +1,5 @@
 //! Human-readable report table and CSV exports of trades and equity.
 
-use std::fmt::Write as _;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use tradelab_core::BarSeries;
@@ -8,119 +7,115 @@ use tradelab_engine::ClosedTrade;
 use tradelab_engine::report::{Report, ReportSink, with_timeline};
 use tradelab_engine::run::RunOutcome;
 
-fn num(v: Option<f64>, decimals: usize) -> String {
-    match v {
-        Some(x) if x.is_finite() => format!("{x:.decimals$}"),
-        _ => "n/a".to_string(),
-    }
-}
+use crate::display::{self, amount, amount_f64, number, percent};
+use tradelab_core::Money;
 
-fn pct(v: Option<f64>) -> String {
-    match v {
-        Some(x) if x.is_finite() => format!("{x:.2} %"),
-        _ => "n/a".to_string(),
-    }
-}
-
-fn money(v: f64) -> String {
-    let neg = v < 0.0;
-    let cents = format!("{:.2}", v.abs());
-    let (int, frac) = cents.split_once('.').unwrap_or((&cents, "00"));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
+/// The report as an aligned two-column table with units. `initial_cash` is the exact
+/// cash the run started with (the report holds it as a float); the final equity and
+/// the commissions come exactly from the ledger (`outcome`).
+pub fn report_table(r: &Report, outcome: &RunOutcome, initial_cash: Money) -> String {
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut row = |k: &str, v: String| rows.push((k.to_string(), v));
+    row("Strategy", r.strategy.clone());
+    row("Symbols", r.symbols.join(", "));
+    row(
+        "Period",
+        format!(
+            "{} → {} ({} bars)",
+            r.start,
+            r.end,
+            display::count(r.bars as u64)
+        ),
+    );
+    row("Fill model", r.fill_model.clone());
+    row("Commission", r.commission.clone());
+    row(
+        "Slippage",
+        format!("{} bps", display::plain(r.slippage_bps)),
+    );
+    row(
+        "Shorting",
+        if r.allow_short {
+            "allowed"
+        } else {
+            "not allowed"
         }
-        grouped.push(c);
-    }
-    format!("{}{grouped}.{frac}", if neg { "-" } else { "" })
-}
-
-/// The report as an aligned two-column table with units.
-pub fn report_table(r: &Report, outcome: &RunOutcome) -> String {
-    let mut rows: Vec<(&str, String)> = vec![
-        ("Strategy", r.strategy.clone()),
-        ("Symbols", r.symbols.join(", ")),
-        (
-            "Period",
-            format!("{} → {} ({} bars)", r.start, r.end, r.bars),
-        ),
-        ("Fill model", r.fill_model.clone()),
-        ("Commission", r.commission.clone()),
-        ("Slippage", format!("{} bps", r.slippage_bps)),
-        (
-            "Shorting",
-            if r.allow_short {
-                "allowed"
-            } else {
-                "not allowed"
-            }
-            .into(),
-        ),
-        (
-            "Rules",
-            if r.rules.is_empty() {
-                "none".into()
-            } else {
-                r.rules.join(", ")
-            },
-        ),
-        ("Status", r.status.clone()),
-        ("Periods per year", format!("{}", r.periods_per_year)),
-        ("", String::new()),
-        ("Initial cash", money(r.initial_cash)),
-        ("Final equity", money(r.final_equity)),
-        ("Total return", pct(Some(r.total_return_pct))),
-        ("Buy & hold return", pct(Some(r.buy_and_hold_return_pct))),
-        ("CAGR", pct(r.cagr_pct)),
-        ("Volatility (ann.)", pct(r.volatility_ann_pct)),
-        ("Sharpe", num(r.sharpe, 4)),
-        ("Sortino", num(r.sortino, 4)),
-        ("Calmar", num(r.calmar, 4)),
-        ("Max drawdown", pct(Some(r.max_drawdown_pct))),
-        (
-            "Max drawdown period",
-            match (&r.max_drawdown_start, &r.max_drawdown_end) {
-                (Some(s), Some(e)) => format!(
-                    "{s} → {e}, recovered {}",
-                    r.max_drawdown_recovery.as_deref().unwrap_or("never")
-                ),
-                _ => "none".into(),
-            },
-        ),
-        ("Exposure", pct(Some(r.exposure_pct))),
-        ("Commissions", money(r.commissions)),
-        ("", String::new()),
-        ("Closed trades", r.closed_trades.to_string()),
-        ("Open trades", r.open_trades.to_string()),
-        ("Win rate", pct(r.win_rate_pct)),
-        ("Profit factor", num(r.profit_factor, 3)),
-        (
-            "Expectancy",
-            r.expectancy.map(money).unwrap_or_else(|| "n/a".into()),
-        ),
-        ("Avg trade", pct(r.avg_trade_pct)),
-        (
-            "Best / worst trade",
-            format!("{} / {}", pct(r.best_trade_pct), pct(r.worst_trade_pct)),
-        ),
-        (
-            "Avg / max duration",
-            format!(
-                "{} / {}",
-                r.avg_trade_duration.as_deref().unwrap_or("n/a"),
-                r.max_trade_duration.as_deref().unwrap_or("n/a")
+        .into(),
+    );
+    row(
+        "Rules",
+        if r.rules.is_empty() {
+            "none".into()
+        } else {
+            r.rules.join(", ")
+        },
+    );
+    row("Status", r.status.clone());
+    row("Periods per year", display::plain(r.periods_per_year));
+    row("", String::new());
+    row("Initial cash", amount(initial_cash.get()));
+    row("Final equity", amount(outcome.final_equity.get()));
+    row("Total return", percent(Some(r.total_return_pct)));
+    row(
+        "Buy & hold return",
+        percent(Some(r.buy_and_hold_return_pct)),
+    );
+    row("CAGR", percent(r.cagr_pct));
+    row("Volatility (ann.)", percent(r.volatility_ann_pct));
+    row("Sharpe", number(r.sharpe, 4));
+    row("Sortino", number(r.sortino, 4));
+    row("Calmar", number(r.calmar, 4));
+    row("Max drawdown", percent(Some(r.max_drawdown_pct)));
+    row(
+        "Max drawdown period",
+        match (&r.max_drawdown_start, &r.max_drawdown_end) {
+            (Some(s), Some(e)) => format!(
+                "{s} → {e}, recovered {}",
+                r.max_drawdown_recovery.as_deref().unwrap_or("never")
             ),
+            _ => "none".into(),
+        },
+    );
+    row("Exposure", percent(Some(r.exposure_pct)));
+    row("Commissions", amount(outcome.commissions.get()));
+    row("", String::new());
+    row("Closed trades", display::count(r.closed_trades as u64));
+    row("Open trades", display::count(r.open_trades as u64));
+    row("Win rate", percent(r.win_rate_pct));
+    row("Profit factor", number(r.profit_factor, 3));
+    row(
+        "Expectancy",
+        r.expectancy.map_or_else(|| display::NA.into(), amount_f64),
+    );
+    row("Avg trade", percent(r.avg_trade_pct));
+    row(
+        "Best / worst trade",
+        format!(
+            "{} / {}",
+            percent(r.best_trade_pct),
+            percent(r.worst_trade_pct)
         ),
-        (
-            "Max consec. wins / losses",
-            format!("{} / {}", r.max_consecutive_wins, r.max_consecutive_losses),
+    );
+    row(
+        "Avg / max duration",
+        format!(
+            "{} / {}",
+            r.avg_trade_duration.as_deref().unwrap_or(display::NA),
+            r.max_trade_duration.as_deref().unwrap_or(display::NA)
         ),
-        (
-            "Fills",
-            format!("{} (slippage paid {})", r.fills, money(r.slippage)),
+    );
+    row(
+        "Max consec. wins / losses",
+        format!("{} / {}", r.max_consecutive_wins, r.max_consecutive_losses),
+    );
+    row(
+        "Fills",
+        format!(
+            "{} (slippage paid {})",
+            display::count(r.fills as u64),
+            amount_f64(r.slippage)
         ),
-    ];
+    );
     let counts = |m: &std::collections::BTreeMap<String, usize>| {
         let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k}: {v}")).collect();
         parts.join(", ")
@@ -131,35 +126,22 @@ pub fn report_table(r: &Report, outcome: &RunOutcome) -> String {
         ("Risk events", &r.risk_events),
     ] {
         if !map.is_empty() {
-            rows.push((label, counts(map)));
+            row(label, counts(map));
         }
     }
     for p in &outcome.open_positions {
-        rows.push((
+        row(
             "Open position",
             format!(
                 "{} {} @ {} (mark {})",
                 p.symbol,
-                p.qty,
-                p.avg_price.get().round_dp(4),
-                p.mark
+                display::decimal(p.qty.get(), None),
+                display::price(p.avg_price.get()),
+                display::float_decimal(p.mark).map_or_else(|| display::NA.into(), display::price)
             ),
-        ));
+        );
     }
-    let width = rows
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0);
-    let mut out = String::new();
-    for (k, v) in rows {
-        if k.is_empty() {
-            out.push('\n');
-        } else {
-            let _ = writeln!(out, "{k:<width$}  {v}");
-        }
-    }
-    out
+    display::rows(&rows)
 }
 
 /// Writes closed trades as CSV.
@@ -209,67 +191,4 @@ pub fn write_equity_csv(
         Ok::<(), std::io::Error>(())
     })?;
     w.flush()
-}
-
-/// Runs side by side: metrics, then the snapshot fields that differ.
-pub fn comparison_table(c: &tradelab_runner::Comparison) -> String {
-    let cell = |v: &serde_json::Value| match v {
-        serde_json::Value::Number(n) => n
-            .as_f64()
-            .map(|x| {
-                if x.fract() == 0.0 && x.abs() < 1e15 {
-                    format!("{x:.0}")
-                } else {
-                    format!("{x:.4}")
-                }
-            })
-            .unwrap_or_else(|| n.to_string()),
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => "n/a".into(),
-        other => other.to_string(),
-    };
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut head = vec![String::new()];
-    head.extend(c.runs.iter().cloned());
-    rows.push(head);
-    let mut status = vec!["status".to_string()];
-    status.extend(c.statuses.iter().cloned());
-    rows.push(status);
-    for (name, values) in &c.metrics {
-        let mut r = vec![name.clone()];
-        r.extend(values.iter().map(cell));
-        rows.push(r);
-    }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|k| {
-            rows.iter()
-                .map(|r| r[k].chars().count())
-                .max()
-                .unwrap_or(0)
-                .min(48)
-        })
-        .collect();
-    let mut out = String::new();
-    for r in &rows {
-        for (k, v) in r.iter().enumerate() {
-            let w = widths[k];
-            let shown: String = v.chars().take(48).collect();
-            if k == 0 {
-                let _ = write!(out, "{shown:<w$}");
-            } else {
-                let _ = write!(out, "  {shown:>w$}");
-            }
-        }
-        out.push('\n');
-    }
-    if c.differences.is_empty() {
-        out.push_str("\nsnapshots: identical\n");
-    } else {
-        out.push_str("\nsnapshot differences:\n");
-        for (field, values) in &c.differences {
-            let vals: Vec<String> = values.iter().map(cell).collect();
-            let _ = writeln!(out, "  {field}: {}", vals.join("  |  "));
-        }
-    }
-    out
 }

@@ -6,6 +6,7 @@ use crate::output;
 use crate::rules_cmd::load_rules;
 use crate::store_args::{RunsCommand, StoreArgs};
 use crate::store_ctx::{self, Ctx};
+use crate::{audit_view, run_view};
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -99,22 +100,47 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs) -> Result<()> {
                 }
                 print_finished(&finished, output)
             }
-            RunsCommand::List { model } => list(&ctx, model.as_deref()).await,
+            RunsCommand::List { model, output } => list(&ctx, model.as_deref(), output).await,
             RunsCommand::Show { run, output } => show(&ctx, &run, output).await,
-            RunsCommand::Events { run, kind, limit } => {
-                events(&ctx, &run, kind.as_deref(), limit).await
+            RunsCommand::Events {
+                run,
+                kind,
+                after,
+                limit,
+                all,
+                output,
+            } => {
+                let page = audit_view::Page {
+                    kind: kind.as_deref(),
+                    after,
+                    limit: if all {
+                        None
+                    } else {
+                        Some(limit.unwrap_or(DEFAULT_EVENTS))
+                    },
+                };
+                events(&ctx, &run, &page, output).await
             }
-            RunsCommand::Trades { run } => trades(&ctx, &run).await,
+            RunsCommand::Trades { run, output } => trades(&ctx, &run, output).await,
             RunsCommand::Compare { runs, output } => {
-                let mut list = Vec::new();
-                for r in &runs {
-                    list.push(ctx.run(r).await?);
+                let mut list: Vec<Run> = Vec::new();
+                for (k, text) in runs.iter().enumerate() {
+                    let r = ctx.run(text).await?;
+                    if let Some(j) = list.iter().position(|o| o.id == r.id) {
+                        bail!(
+                            "{} and {} are the same run ({}); compare different runs",
+                            runs[j],
+                            runs[k],
+                            Ctx::label(&r)
+                        );
+                    }
+                    list.push(r);
                 }
                 let labels = list.iter().map(Ctx::label).collect();
                 let c = compare(&list, labels);
                 match output {
-                    OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&c)?),
-                    OutputFormat::Table => print!("{}", output::comparison_table(&c)),
+                    OutputFormat::Json => print_json(&run_view::compare_json(&c, &list))?,
+                    OutputFormat::Table => print!("{}", run_view::compare_table(&c, &list)),
                 }
                 Ok(())
             }
@@ -182,228 +208,87 @@ fn print_finished(f: &Finished, output: OutputFormat) -> Result<()> {
                 f.run.id,
                 f.run.status
             );
-            print!("{}", output::report_table(&f.report, &f.outcome));
+            print!(
+                "{}",
+                output::report_table(&f.report, &f.outcome, f.run.snapshot.initial_cash)
+            );
         }
     }
     Ok(())
 }
 
-async fn list(ctx: &Ctx, model: Option<&str>) -> Result<()> {
+/// Entries `runs events` shows without --limit or --all.
+const DEFAULT_EVENTS: usize = 200;
+
+fn print_json(v: &serde_json::Value) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+async fn list(ctx: &Ctx, model: Option<&str>, output: OutputFormat) -> Result<()> {
     let models = match model {
         Some(m) => vec![ctx.model(m).await?],
         None => ctx.store.models().list_by_owner(ctx.user.id).await?,
     };
-    let mut any = false;
+    let mut runs = Vec::new();
     for m in models {
-        for r in ctx.store.runs().list_by_model(m.id).await? {
-            if !any {
-                println!(
-                    "{:>5}  {:<20} {:<11} {:<22} {:>10}",
-                    "id", "run", "status", "symbols", "return"
-                );
-            }
-            any = true;
-            let ret = r
-                .summary
-                .as_ref()
-                .and_then(|s| s.get("total_return_pct"))
-                .and_then(serde_json::Value::as_f64)
-                .map_or("".into(), |v| format!("{v:>8.2} %"));
-            let parent = r
-                .parent
-                .map_or(String::new(), |p| format!(" (replay of run {p})"));
-            println!(
-                "{:>5}  {:<20} {:<11} {:<22} {}{}",
-                r.id.0,
-                Ctx::label(&r),
-                r.status.to_string(),
-                symbols(&r),
-                ret,
-                parent
-            );
+        runs.extend(ctx.store.runs().list_by_model(m.id).await?);
+    }
+    match output {
+        OutputFormat::Json => print_json(&run_view::list_json(&runs)),
+        OutputFormat::Table => {
+            print!("{}", run_view::list_table(&runs));
+            Ok(())
         }
     }
-    if !any {
-        println!("no runs yet; start one with `tradelab runs start MODEL --data FILE`");
-    }
-    Ok(())
-}
-
-fn symbols(r: &Run) -> String {
-    r.symbols
-        .iter()
-        .map(Symbol::as_str)
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 async fn show(ctx: &Ctx, run: &str, output: OutputFormat) -> Result<()> {
     let r = ctx.run(run).await?;
-    if output == OutputFormat::Json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
-        return Ok(());
-    }
     let counts = ctx.store.audit().counts(r.id).await?;
-    println!("run          {} (id {})", Ctx::label(&r), r.id);
-    println!(
-        "status       {}{}",
-        r.status,
-        r.status_reason
-            .as_deref()
-            .map_or(String::new(), |s| format!(" — {s}"))
-    );
-    if let Some(p) = r.parent {
-        println!("replay of    run {p}");
-    }
-    println!("symbols      {}", symbols(&r));
-    println!(
-        "strategy     {} {}",
-        r.snapshot.decider.kind, r.snapshot.decider.params
-    );
-    println!(
-        "rules        {}",
-        r.snapshot
-            .rules
-            .iter()
-            .map(|x| x.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    println!("execution    {}", r.snapshot.fill_model);
-    println!(
-        "data         {}",
-        r.snapshot.data_fingerprint.as_deref().unwrap_or("-")
-    );
-    println!("audit        {counts:?}");
-    if let Some(s) = &r.summary {
-        for key in [
-            "final_equity",
-            "total_return_pct",
-            "sharpe",
-            "max_drawdown_pct",
-            "closed_trades",
-            "open_trades",
-        ] {
-            if let Some(v) = s.get(key) {
-                println!("{key:<12} {v}");
-            }
+    match output {
+        OutputFormat::Json => print_json(&run_view::show_json(&r, &counts)),
+        OutputFormat::Table => {
+            print!("{}", run_view::show_table(&r, &counts));
+            Ok(())
         }
     }
-    Ok(())
 }
 
-async fn events(ctx: &Ctx, run: &str, kind: Option<&str>, limit: usize) -> Result<()> {
+async fn events(
+    ctx: &Ctx,
+    run: &str,
+    page: &audit_view::Page<'_>,
+    output: OutputFormat,
+) -> Result<()> {
     let r = ctx.run(run).await?;
-    let audit = ctx.store.audit();
-    let mut lines: Vec<(i64, String, String)> = Vec::new();
-    let want = |k: &str| kind.is_none_or(|w| w == k);
-    if want("decision") {
-        for d in audit.decisions(r.id).await? {
-            let sym = d.symbol.as_ref().map_or("", Symbol::as_str);
-            lines.push((
-                d.ts.nanos(),
-                "decision".into(),
-                format!("{sym} {} — {}", d.action, d.reasoning),
-            ));
+    let trail = audit_view::trail(&ctx.store.audit(), r.id).await?;
+    let shown = audit_view::page(trail, page);
+    let label = Ctx::label(&r);
+    match output {
+        OutputFormat::Json => print_json(&audit_view::json(&shown, &label)),
+        OutputFormat::Table => {
+            print!("{}", audit_view::table(&shown, &label));
+            Ok(())
         }
     }
-    if want("order") {
-        for o in audit.orders(r.id).await? {
-            let why = o
-                .reject_reason
-                .map(|x| format!(": {x}"))
-                .unwrap_or_default();
-            lines.push((
-                o.ts.nanos(),
-                "order".into(),
-                format!(
-                    "#{} {} {} {} {}{why}",
-                    o.order_id.unwrap_or(0),
-                    o.status,
-                    o.side,
-                    o.symbol,
-                    o.sizing
-                ),
-            ));
-        }
-    }
-    if want("fill") {
-        for f in audit.fills(r.id).await? {
-            lines.push((
-                f.ts.nanos(),
-                "fill".into(),
-                format!(
-                    "#{} {} {} {} @ {} (commission {})",
-                    f.order_id.0, f.side, f.qty, f.symbol, f.price, f.commission
-                ),
-            ));
-        }
-    }
-    for e in audit.events(r.id).await? {
-        if want(&e.kind) {
-            lines.push((e.ts.nanos(), e.kind.clone(), e.detail.to_string()));
-        }
-    }
-    lines.sort_by_key(|l| l.0);
-    let total = lines.len();
-    for (ts, kind, text) in lines.into_iter().take(limit) {
-        println!(
-            "{}  {:<12} {}",
-            tradelab_core::Timestamp::from_nanos(ts).display_auto(),
-            kind,
-            text
-        );
-    }
-    if total > limit {
-        println!("… {} more (use --limit)", total - limit);
-    }
-    Ok(())
 }
 
-async fn trades(ctx: &Ctx, run: &str) -> Result<()> {
+async fn trades(ctx: &Ctx, run: &str, output: OutputFormat) -> Result<()> {
     let r = ctx.run(run).await?;
     let events = ctx.store.audit().events(r.id).await?;
-    println!(
-        "{:<8} {:<5} {:>10} {:<22} {:<22} {:>12} {:>12} {:>12} {:>9}",
-        "symbol", "side", "qty", "entry", "exit", "entry px", "exit px", "pnl", "return"
-    );
-    let mut n = 0;
-    for e in events.iter().filter(|e| e.kind == "trade_closed") {
-        let d = &e.detail;
-        let get = |k: &str| d.get(k).cloned().unwrap_or_default();
-        let text = |k: &str| {
-            get(k)
-                .as_str()
-                .map_or_else(|| get(k).to_string(), str::to_string)
-        };
-        let qty: f64 = text("qty").parse().unwrap_or(0.0);
-        let ts = |k: &str| {
-            get(k)
-                .as_i64()
-                .map(|n| tradelab_core::Timestamp::from_nanos(n).display_auto())
-                .unwrap_or_default()
-        };
-        println!(
-            "{:<8} {:<5} {:>10} {:<22} {:<22} {:>12} {:>12} {:>12} {:>8.2}%",
-            text("symbol"),
-            if qty >= 0.0 { "long" } else { "short" },
-            qty.abs(),
-            ts("entry_ts"),
-            ts("exit_ts"),
-            trim(&text("entry_price")),
-            trim(&text("exit_price")),
-            trim(&text("pnl")),
-            get("return_pct").as_f64().unwrap_or(0.0)
-        );
-        n += 1;
+    let trades: Vec<run_view::TradeView> = events
+        .iter()
+        .filter(|e| e.kind == "trade_closed")
+        .map(|e| run_view::TradeView::from_detail(&e.detail))
+        .collect();
+    match output {
+        OutputFormat::Json => print_json(&serde_json::Value::Array(
+            trades.iter().map(run_view::TradeView::json).collect(),
+        )),
+        OutputFormat::Table => {
+            print!("{}", run_view::trades_table(&trades));
+            Ok(())
+        }
     }
-    println!("{n} closed trade(s)");
-    Ok(())
-}
-
-/// Decimal text shortened to 4 decimals for the table.
-fn trim(s: &str) -> String {
-    s.parse::<rust_decimal::Decimal>()
-        .map(|d| d.round_dp(4).normalize().to_string())
-        .unwrap_or_else(|_| s.to_string())
 }

@@ -85,9 +85,16 @@ pub enum ModelsCommand {
         template: Option<String>,
     },
     /// List your models.
-    List,
+    List {
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
     /// Show a model with its rules.
-    Show { model: String },
+    Show {
+        model: String,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
     /// Change a model's settings (runs keep the snapshot they ran with).
     Edit {
         model: String,
@@ -156,6 +163,8 @@ pub enum RunsCommand {
     List {
         #[arg(long)]
         model: Option<String>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
     },
     /// Show a run: status, snapshot and report.
     Show {
@@ -164,17 +173,33 @@ pub enum RunsCommand {
         output: OutputFormat,
     },
     /// The run's audit trail: decisions, orders, fills and risk events in time order.
+    ///
+    /// Each entry is numbered (first column, `seq` in JSON) by its place in the whole
+    /// trail; shows 200 entries unless --limit or --all says otherwise, and
+    /// `--after SEQ` continues after a page.
     Events {
         run: String,
         /// Only this kind.
         #[arg(long, value_parser = ["decision", "order", "fill", "risk", "trade_closed", "run_finished"])]
         kind: Option<String>,
-        /// At most this many lines.
-        #[arg(long, default_value_t = 200)]
-        limit: usize,
+        /// Only entries numbered after SEQ (the last number of the previous page).
+        #[arg(long, value_name = "SEQ", default_value_t = 0)]
+        after: usize,
+        /// At most N entries [default: 200].
+        #[arg(long, value_name = "N", conflicts_with = "all")]
+        limit: Option<usize>,
+        /// Every entry, without a limit.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
     },
     /// The run's closed trades.
-    Trades { run: String },
+    Trades {
+        run: String,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
     /// Metrics of several runs side by side, with the differences of their snapshots.
     Compare {
         #[arg(required = true, num_args = 2..)]
@@ -212,4 +237,11 @@ pub struct ImportArgs {
     pub replace: bool,
     #[command(flatten)]
     pub csv: CsvArgs,
+}
+
+/// Options of `data list`.
+#[derive(Args, Debug)]
+pub struct DataListArgs {
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
 }

@@ -84,26 +84,62 @@ impl Ctx {
     }
 
     /// A run by id (`12`) or by model and number (`trend#3`), of the user's models.
+    /// A RUN that is neither, or names no run of the user, is refused once, saying
+    /// what RUN accepts.
     pub async fn run(&self, text: &str) -> Result<Run> {
+        const ACCEPTS: &str = "RUN is a run id (12) or MODEL#NUMBER (trend#3); \
+                               `tradelab runs list` shows yours";
+        let shown = crate::display::one_line(text, 60);
         let run = if let Some((model, number)) = text.rsplit_once('#') {
             let model = self.model(model).await?;
-            let n: i64 = number
-                .parse()
-                .with_context(|| format!("run {text:?}: {number:?} is not a run number"))?;
-            self.store
-                .runs()
-                .get_by_number(model.id, n)
-                .await
-                .with_context(|| format!("model {} has no run #{n}", model.spec.name))?
+            let Ok(n) = number.trim().parse::<i64>() else {
+                bail!("no run {shown:?}: {number:?} is not a run number; {ACCEPTS}");
+            };
+            match self.store.runs().get_by_number(model.id, n).await {
+                Ok(r) => r,
+                Err(StoreError::NotFound { .. }) => {
+                    let mut runs: Vec<i64> = self
+                        .store
+                        .runs()
+                        .list_by_model(model.id)
+                        .await?
+                        .iter()
+                        .map(|r| r.number)
+                        .collect();
+                    runs.sort_unstable();
+                    let numbers: Vec<String> = runs.iter().map(|n| format!("#{n}")).collect();
+                    bail!(
+                        "model {} has no run #{n}; its runs: {}",
+                        model.spec.name,
+                        if numbers.is_empty() {
+                            "none yet".to_string()
+                        } else {
+                            numbers.join(", ")
+                        }
+                    );
+                }
+                Err(e) => return Err(e.into()),
+            }
         } else {
-            let id: i64 = text.parse().with_context(|| {
-                format!("run {text:?} is neither an id (12) nor model#number (trend#3)")
-            })?;
-            self.store.runs().get(RunId(id)).await?
+            let Ok(id) = text.trim().parse::<i64>() else {
+                let hint = match self.store.models().find_by_name(self.user.id, text).await? {
+                    Some(m) => format!(
+                        " (for a run of model {}, add its number: {}#1)",
+                        m.spec.name, m.spec.name
+                    ),
+                    None => String::new(),
+                };
+                bail!("no run {shown:?}: {ACCEPTS}{hint}");
+            };
+            match self.store.runs().get(RunId(id)).await {
+                Ok(r) => r,
+                Err(StoreError::NotFound { .. }) => bail!("no run {id} among your runs; {ACCEPTS}"),
+                Err(e) => return Err(e.into()),
+            }
         };
         let model = self.store.models().get(run.model).await?;
         if model.owner != self.user.id {
-            bail!("no run {text} among your runs");
+            bail!("no run {shown} among your runs; {ACCEPTS}");
         }
         Ok(run)
     }

@@ -95,8 +95,12 @@ fn workflow(db: Option<&str>) {
     let replay = ok(tl(d, db, &["runs", "replay", "trend#1", "--rules", &loose]));
     assert!(replay.contains("replay of trend#1 → trend#2"), "{replay}");
     let cmp = ok(tl(d, db, &["runs", "compare", "trend#1", "trend#2"]));
-    assert!(cmp.contains("final_equity"), "{cmp}");
-    assert!(cmp.contains("rules[max_position]: max 25 %"), "{cmp}");
+    assert!(cmp.contains("Final equity"), "{cmp}");
+    assert!(
+        cmp.lines()
+            .any(|l| l.contains("rule max_position") && l.contains("max 25 %")),
+        "{cmp}"
+    );
     let list = ok(tl(d, db, &["runs", "list"]));
     assert!(
         list.contains("trend#2") && list.contains("replay of run"),
@@ -127,7 +131,7 @@ fn workflow(db: Option<&str>) {
         "{events}"
     );
     let trades = ok(tl(d, db, &["runs", "trades", "trend#2"]));
-    assert!(trades.contains("closed trade(s)"), "{trades}");
+    assert!(trades.contains("closed trade"), "{trades}");
     // editing the model does not change what run 1 ran with
     ok(tl(d, db, &["models", "edit", "trend", "--param", "fast=3"]));
     let shown = ok(tl(d, db, &["runs", "show", "trend#1", "--output", "json"]));
@@ -140,7 +144,11 @@ fn workflow(db: Option<&str>) {
     ));
     let rules = ok(tl(d, db, &["models", "rules", "list", "trend"]));
     assert!(
-        rules.contains("stop_loss") && rules.contains("(off)"),
+        rules.lines().any(|l| l
+            .split_whitespace()
+            .skip(1)
+            .take(2)
+            .eq(["stop_loss", "off"])),
         "{rules}"
     );
     ok(tl(
@@ -246,7 +254,10 @@ fn model_switches_alone_mean_true_and_take_an_explicit_false() {
         &["models", "edit", "m", "--close-at-end=false"],
     ));
     let shown = ok(tl(d, None, &["models", "show", "m"]));
-    assert!(shown.contains("shorting off\n"), "{shown}");
+    assert!(
+        shown.contains("shorting not allowed, positions left open at the end of data"),
+        "{shown}"
+    );
     let bad = fail(tl(
         d,
         None,
@@ -436,7 +447,8 @@ fn a_run_killed_mid_way_keeps_whole_batches_and_is_marked_interrupted() {
     let shown: serde_json::Value = serde_json::from_str(&ok(out)).unwrap();
     assert_eq!(shown["status"], "interrupted");
     assert_eq!(shown["ended_at"], shown["last_event_at"]);
-    let last = shown["last_event_at"].as_i64().unwrap();
+    let last: jiff::Timestamp = shown["last_event_at"].as_str().unwrap().parse().unwrap();
+    let last = i64::try_from(last.as_nanosecond()).unwrap();
     // Whole batches only: the equity curve has exactly one point per bar up to the last
     // committed event, with no gap and nothing after it.
     let equity = rt.block_on(store.audit().equity(run)).unwrap();
@@ -452,7 +464,7 @@ fn a_run_killed_mid_way_keeps_whole_batches_and_is_marked_interrupted() {
     assert!(fills.iter().all(|f| f.ts.nanos() <= last));
     // Nothing else was touched: the model and the bars are intact.
     let bars = ok(tl(d, None, &["data", "list"]));
-    assert!(bars.contains("300000 bars"), "{bars}");
+    assert!(bars.contains(" 300,000 "), "{bars}");
 }
 
 /// `n` one-minute bars of RW in `dir/rw_1m.csv`; returns the path as text.

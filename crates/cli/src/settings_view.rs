@@ -1,0 +1,134 @@
+//! A model's or run's settings as people read them (tables) and as programs read them
+//! (`--output json`): the strategy with the parameter values it uses, defaults marked;
+//! the execution settings; the rules with their state.
+
+use crate::display;
+use serde_json::{Map, Value, json};
+use tradelab_runner::ExecutionSettings;
+use tradelab_store::{DeciderConfig, RuleSpec};
+
+/// A strategy's parameters as used: given ones, then the catalog's defaults for the
+/// rest. Each entry is `(name, value, is_default)`, in the catalog's order.
+pub fn effective_params(decider: &DeciderConfig) -> Vec<(String, String, bool)> {
+    let given = decider.params.as_object().cloned().unwrap_or_default();
+    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    let mut out = Vec::new();
+    let info = tradelab_engine::strategies::catalog()
+        .iter()
+        .find(|s| s.name == decider.kind);
+    if let Some(info) = info {
+        for p in info.params {
+            match given.get(p.name) {
+                Some(v) => out.push((p.name.to_string(), text(v), false)),
+                None => out.push((p.name.to_string(), p.default.to_string(), true)),
+            }
+        }
+    }
+    for (k, v) in &given {
+        if !out.iter().any(|(name, _, _)| name == k) {
+            out.push((k.clone(), text(v), false));
+        }
+    }
+    out
+}
+
+/// `sma_cross: fast = 10, slow = 20 (default)` — every value the strategy runs with.
+pub fn strategy_text(decider: &DeciderConfig) -> String {
+    let params = effective_params(decider);
+    if params.is_empty() {
+        return decider.kind.clone();
+    }
+    let parts: Vec<String> = params
+        .iter()
+        .map(|(k, v, default)| {
+            if *default {
+                format!("{k} = {v} (default)")
+            } else {
+                format!("{k} = {v}")
+            }
+        })
+        .collect();
+    format!("{}: {}", decider.kind, parts.join(", "))
+}
+
+/// The strategy as JSON: `{"name", "params": {…values used…}, "defaults": [names]}`.
+pub fn strategy_json(decider: &DeciderConfig) -> Value {
+    let params = effective_params(decider);
+    let values: Map<String, Value> = params
+        .iter()
+        .map(|(k, v, _)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let defaults: Vec<&String> = params.iter().filter(|p| p.2).map(|p| &p.0).collect();
+    json!({ "name": decider.kind, "params": values, "defaults": defaults })
+}
+
+/// Execution settings in one line: fill, costs, shorting, end of data.
+pub fn execution_text(exec: &ExecutionSettings) -> String {
+    format!(
+        "fill {}, commission {}, slippage {} bps, shorting {}, {}",
+        exec.fill_model,
+        exec.commission,
+        display::decimal(exec.slippage_bps, None),
+        if exec.allow_short {
+            "allowed"
+        } else {
+            "not allowed"
+        },
+        if exec.close_at_end {
+            "positions closed at the end of data"
+        } else {
+            "positions left open at the end of data"
+        }
+    )
+}
+
+/// Execution settings as a JSON object (decimals as exact strings).
+pub fn execution_json(exec: &ExecutionSettings) -> Value {
+    json!({
+        "fill_model": exec.fill_model.to_string(),
+        "commission_rate": exec.commission.rate.to_string(),
+        "commission_per_share": exec.commission.per_share.to_string(),
+        "commission_minimum": exec.commission.minimum.to_string(),
+        "slippage_bps": exec.slippage_bps.to_string(),
+        "allow_short": exec.allow_short,
+        "close_at_end": exec.close_at_end,
+        "timeframe": exec.timeframe,
+    })
+}
+
+/// Rule rows of a table: `name  on  what it does`, aligned, indented by two.
+pub fn rule_lines(rules: &[RuleSpec]) -> Vec<String> {
+    let width = rules
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    rules
+        .iter()
+        .map(|r| {
+            let what = if r.description.is_empty() {
+                display::json_text(&r.params)
+            } else {
+                r.description.clone()
+            };
+            format!(
+                "  {:<width$}  {:<3}  {}",
+                r.name,
+                if r.active { "on" } else { "off" },
+                what
+            )
+        })
+        .collect()
+}
+
+/// A rule as JSON: name, state, priority, category, what it does and its parameters.
+pub fn rule_json(r: &RuleSpec) -> Value {
+    json!({
+        "name": r.name,
+        "active": r.active,
+        "priority": r.priority,
+        "category": r.category,
+        "description": r.description,
+        "params": r.params,
+    })
+}
