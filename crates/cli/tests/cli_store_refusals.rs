@@ -126,3 +126,51 @@ fn models_create_without_symbols_is_refused() {
         ],
     ));
 }
+
+#[test]
+fn data_import_replace_rewrites_a_damaged_chunk_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = d.join("rw.csv");
+    std::fs::write(
+        &file,
+        "date,open,high,low,close,volume\n2019-01-02,10,11,9,10,100\n2019-01-03,10,12,9,11,100\n",
+    )
+    .unwrap();
+    let file = file.display().to_string();
+    let import = ["data", "import", file.as_str(), "--symbol", "RW"];
+    ok(tl(d, &import));
+    // Damage the stored chunk behind tradelab's back.
+    let db = d.join("tradelab.db").display().to_string();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            use sqlx::Connection;
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{db}"))
+                .await
+                .unwrap();
+            sqlx::raw_sql("UPDATE bar_chunks SET data = X'0900'")
+                .execute(&mut c)
+                .await
+                .unwrap();
+            c.close().await.unwrap();
+        });
+    let err = fail(tl(d, &import));
+    assert!(
+        err.contains("RW 1d chunk") && err.contains("--replace"),
+        "{err}"
+    );
+    let mut replace = import.to_vec();
+    replace.push("--replace");
+    let out = tl(d, &replace);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let stdout = ok(out);
+    assert!(stdout.contains("2 replaced"), "{stdout}");
+    assert!(
+        stderr.contains("1 stored chunk(s) of RW could not be read (damaged)"),
+        "{stderr}"
+    );
+    assert!(ok(tl(d, &["data", "list"])).contains("RW"));
+}
