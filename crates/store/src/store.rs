@@ -111,7 +111,9 @@ impl Store {
             },
         };
         let schema_version = match crate::migrate::migrate(&pool).await {
-            Err(StoreError::Database(e)) if is_corrupt_database(&e) => {
+            Err(StoreError::Database(e))
+                if matches!(pool, Pool::Sqlite(_)) && is_corrupt_database(&e) =>
+            {
                 return Err(corrupt(config, &e));
             }
             other => other?,
@@ -223,7 +225,7 @@ fn probe_writable(dir: &Path) -> std::io::Result<()> {
     std::fs::remove_file(&probe)
 }
 
-/// True when SQLite says the file is damaged (`SQLITE_CORRUPT`) or is not a database
+/// True when SQLite (only: the codes are SQLite's) says the file is damaged (`SQLITE_CORRUPT`) or is not a database
 /// at all (`SQLITE_NOTADB`): a broken file, not a permission problem.
 fn is_corrupt_database(e: &sqlx::Error) -> bool {
     const SQLITE_CORRUPT: i64 = 11;
