@@ -397,7 +397,8 @@ impl Runs<'_> {
 
     /// Marks runs left `running` by a process that ended as `interrupted`, ending each
     /// at its last committed event (or its start). A run belongs to a process that
-    /// ended when its worker is on this host and no longer alive, when it has no worker
+    /// ended when its worker is on this host and no longer alive (no process has its
+    /// PID, or the one that has it started at another time), when it has no worker
     /// recorded, or when its worker is on another host and it wrote nothing for
     /// [`STALE_AFTER_SECS`]. Call once at startup; runs of live processes are left alone.
     pub async fn mark_interrupted_runs(&self) -> Result<Vec<RunId>> {

@@ -17,7 +17,8 @@ pub const SQLITE_FILE: &str = "tradelab.db";
 pub struct StoreConfig {
     /// Data directory (`--data-dir`, default `./tradelab-data/`); holds the SQLite file.
     pub data_dir: PathBuf,
-    /// A `postgres://` URL (`--database-url` or `DATABASE_URL`); `None` means SQLite.
+    /// A `postgres://` or `postgresql://` URL (`--database-url` or `DATABASE_URL`);
+    /// `None` means SQLite. [`Store::open`] refuses any other scheme.
     pub database_url: Option<String>,
     /// Most connections the pool opens.
     pub max_connections: u32,
