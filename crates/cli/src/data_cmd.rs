@@ -176,6 +176,13 @@ pub async fn import_file(
             r.conflicting,
             r.replaced
         );
+        if r.damaged_chunks > 0 {
+            eprintln!(
+                "  note: {} stored chunk(s) of {} could not be read (damaged) and were rewritten from this file; their other bars are gone",
+                r.damaged_chunks,
+                s.symbol()
+            );
+        }
         for c in r.conflicts.iter().take(5) {
             eprintln!(
                 "  conflict at {}: stored close {} vs file close {} (kept the stored bar; --replace to overwrite)",

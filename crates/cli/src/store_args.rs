@@ -58,7 +58,7 @@ pub struct ModelSettings {
     /// Close open positions at the last bar (alone means true).
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub close_at_end: Option<bool>,
-    /// Symbols the model may trade (comma-separated; default any).
+    /// Symbols the model trades (comma-separated; required to create a model).
     #[arg(long, value_delimiter = ',', value_name = "A,B")]
     pub symbols: Option<Vec<String>>,
     /// What the model is for.

@@ -1,6 +1,7 @@
 //! End-to-end specifications of the record-keeping commands: import, models, runs,
 //! replay and compare, against the embedded SQLite store (and PostgreSQL when
-//! `TRADELAB_TEST_POSTGRES_URL` is set, for the workflow test).
+//! `TRADELAB_TEST_POSTGRES_URL` is set, for the workflow test; without it that test is
+//! reported as ignored).
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -77,7 +78,15 @@ fn workflow(db: Option<&str>) {
     let dup = fail(tl(
         d,
         db,
-        &["models", "create", "trend", "--strategy", "buy_and_hold"],
+        &[
+            "models",
+            "create",
+            "trend",
+            "--strategy",
+            "buy_and_hold",
+            "--symbols",
+            "AAPL",
+        ],
     ));
     assert!(
         dup.contains("trend") && dup.to_lowercase().contains("already"),
@@ -162,6 +171,14 @@ fn workflow(db: Option<&str>) {
         &["models", "rules", "remove", "trend", "stop_loss"],
     ));
     assert!(bad.contains("no rule \"stop_loss\""), "{bad}");
+    // A model with runs stays: the store's own reason, on either database.
+    let kept = fail(tl(d, db, &["models", "delete", "trend"]));
+    assert!(
+        kept.contains("model trend has 2 run(s)") && kept.contains("cannot be deleted"),
+        "{kept}"
+    );
+    assert!(!kept.contains("FOREIGN KEY"), "{kept}");
+    assert!(ok(tl(d, db, &["models", "list"])).contains("trend"));
 }
 
 #[test]
@@ -170,32 +187,74 @@ fn import_create_run_replay_compare_on_sqlite() {
 }
 
 #[test]
+#[cfg_attr(
+    tradelab_no_pg,
+    ignore = "set TRADELAB_TEST_POSTGRES_URL to run the PostgreSQL tests"
+)]
 fn import_create_run_replay_compare_on_postgres() {
-    let Ok(url) = std::env::var("TRADELAB_TEST_POSTGRES_URL") else {
-        eprintln!("skipped: TRADELAB_TEST_POSTGRES_URL is not set");
-        return;
-    };
-    // A database of its own, so the test does not see other tests' rows.
-    let name = format!("tl_cli_{}", std::process::id());
-    let admin = |sql: &str| {
-        Command::new("psql")
-            .args([url.as_str(), "-q", "-c", sql])
-            .output()
-    };
-    if admin(&format!("DROP DATABASE IF EXISTS {name}")).is_err() {
-        eprintln!("skipped: psql is not installed");
-        return;
+    let db = PgDatabase::create("tl_cli_workflow");
+    workflow(Some(&db.url));
+}
+
+/// A PostgreSQL database of a test's own (so it sees no other test's rows) on the
+/// server `TRADELAB_TEST_POSTGRES_URL` names; dropped with the value.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    fn create(prefix: &str) -> PgDatabase {
+        let admin_url = std::env::var("TRADELAB_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .expect("TRADELAB_TEST_POSTGRES_URL is not set: this PostgreSQL test has no server");
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!("{prefix}_{}_{nanos}", std::process::id());
+        pg_exec(&admin_url, &format!("CREATE DATABASE {name}"));
+        let base = admin_url
+            .split('?')
+            .next()
+            .and_then(|u| u.rsplit_once('/'))
+            .map_or(admin_url.as_str(), |(b, _)| b);
+        let url = format!("{base}/{name}");
+        PgDatabase {
+            admin_url,
+            name,
+            url,
+        }
     }
-    assert!(
-        admin(&format!("CREATE DATABASE {name}"))
-            .unwrap()
-            .status
-            .success()
-    );
-    let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
-    let db_url = format!("{base}/{name}");
-    workflow(Some(&db_url));
-    let _ = admin(&format!("DROP DATABASE IF EXISTS {name}"));
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        pg_exec(
+            &self.admin_url,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
+}
+
+/// Runs one SQL statement on the server at `url`.
+fn pg_exec(url: &str, sql: &str) {
+    use sqlx::Connection;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let mut c = sqlx::PgConnection::connect(url)
+            .await
+            .unwrap_or_else(|e| panic!("{url} does not answer: {e}"));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(&mut c)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let _ = c.close().await;
+    });
 }
 
 #[test]
@@ -236,6 +295,8 @@ fn model_switches_alone_mean_true_and_take_an_explicit_false() {
         "sma_cross",
         "--allow-short",
         "--close-at-end",
+        "--symbols",
+        "SPY",
     ];
     ok(tl(d, None, &create));
     let shown = ok(tl(d, None, &["models", "show", "m"]));
@@ -398,6 +459,8 @@ fn a_run_killed_mid_way_keeps_whole_batches_and_is_marked_interrupted() {
             "sma_cross",
             "--allow-short",
             "true",
+            "--symbols",
+            "RW",
         ],
     ));
     let mut child = Command::new(env!("CARGO_BIN_EXE_tradelab"))

@@ -1,7 +1,7 @@
 //! Starting and replaying runs.
 
 use crate::config::{ExecutionSettings, rules_from_specs, rules_to_specs};
-use crate::sink::{DEFAULT_BATCH_ROWS, StoreSink, symbols_text};
+use crate::sink::{DEFAULT_BATCH_ROWS, RawBatch, StoreSink, symbols_text};
 use std::sync::Arc;
 use tradelab_core::{BarSeries, Symbol, Timeframe, Timestamp};
 use tradelab_engine::report::{Report, ReportOptions};
@@ -319,7 +319,7 @@ impl<'a> Runner<'a> {
             .execute(&run, config, series, rules, req.batch_rows, progress)
             .await
         {
-            Ok((report, outcome)) => {
+            Ok((report, outcome, last)) => {
                 let (status, reason) = match &outcome.status {
                     RunStatus::Completed => (StoredStatus::Completed, None),
                     RunStatus::Halted { reason } => (StoredStatus::Halted, Some(reason.clone())),
@@ -328,10 +328,11 @@ impl<'a> Runner<'a> {
                     }
                 };
                 let summary = serde_json::to_value(&report).unwrap_or_default();
+                // The last events (`run_finished` among them) and the status commit together.
                 let run = self
                     .store
                     .runs()
-                    .finish(run.id, status, reason.as_deref(), Some(&summary))
+                    .finish_with(run.id, status, reason.as_deref(), Some(&summary), &last)
                     .await?;
                 Ok(Finished {
                     run,
@@ -359,7 +360,7 @@ impl<'a> Runner<'a> {
         rules: RuleSet,
         batch_rows: usize,
         progress: Option<Progress>,
-    ) -> Result<(Report, RunOutcome), RunnerError> {
+    ) -> Result<(Report, RunOutcome, RawBatch), RunnerError> {
         let engine_err = |message: String| RunnerError::Engine {
             run: run.id,
             message,
@@ -404,16 +405,16 @@ impl<'a> Runner<'a> {
                     control: Some(&control),
                 },
             );
-            sink.flush();
+            let last = sink.take_last();
             let name = decider.name();
-            (engine, sink.report, outcome, name)
+            (engine, sink.report, outcome, name, last)
         });
         let (written, joined) = tokio::join!(writer, worker);
         written.map_err(|source| RunnerError::Writer {
             run: run.id,
             source,
         })?;
-        let (engine, report_sink, outcome, name) =
+        let (engine, report_sink, outcome, name, last) =
             joined.map_err(|e| engine_err(format!("the engine thread failed: {e}")))?;
         let rule_names = engine
             .rules()
@@ -435,7 +436,7 @@ impl<'a> Runner<'a> {
             },
         )
         .map_err(|e| engine_err(e.to_string()))?;
-        Ok((report, outcome))
+        Ok((report, outcome, last))
     }
 
     /// Re-runs `parent` on exactly the same snapshot, data and period, with `rules`

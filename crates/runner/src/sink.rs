@@ -81,6 +81,12 @@ impl StoreSink {
         }
     }
 
+    /// Takes what is buffered instead of sending it: the run's last batch, which the
+    /// runner writes in one transaction with the run's final status.
+    pub fn take_last(&mut self) -> RawBatch {
+        std::mem::take(&mut self.batch)
+    }
+
     fn next_seq(&mut self) -> i64 {
         self.seq += 1;
         self.seq

@@ -11,7 +11,7 @@ use tradelab_runner::{
     ExecutionSettings, Runner, RunnerError, StartRun, compare, rules_from_specs, rules_to_specs,
 };
 use tradelab_store::{
-    DeciderConfig, ImportMode, ModelId, ModelSpec, NewUser, Role, RunStatus, Store,
+    Backend, DeciderConfig, ImportMode, ModelId, ModelSpec, NewUser, Role, RunStatus, Store,
 };
 
 fn walk(symbol: &str, n: usize, seed: u64) -> BarSeries {
@@ -68,7 +68,7 @@ async fn model(store: &Store, name: &str, rules: &str) -> ModelId {
             params: json!({"fast": "5", "slow": "20"}),
         },
         initial_cash: Money::from(10_000),
-        allowed_symbols: vec![],
+        allowed_symbols: vec![Symbol::new("RW").unwrap(), Symbol::new("NOPE").unwrap()],
         rules_text: String::new(),
         instructions: String::new(),
         fill_model: settings.to_json(),
@@ -269,3 +269,45 @@ store_test!(unknown_model_is_not_found, |db| {
         .unwrap();
     assert!(err.to_string().contains("999"), "{err}");
 });
+
+/// Makes the database refuse to mark a run completed, as if the process died just
+/// before that write.
+const REFUSE_COMPLETION_SQLITE: &str = "CREATE TRIGGER refuse_completion BEFORE UPDATE OF status \
+     ON runs WHEN NEW.status = 'completed' \
+     BEGIN SELECT RAISE(ABORT, 'the process died here'); END;";
+const REFUSE_COMPLETION_POSTGRES: &str = "CREATE FUNCTION refuse_completion() RETURNS trigger \
+     LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the process died here'; END $$; \
+     CREATE TRIGGER refuse_completion BEFORE UPDATE ON runs FOR EACH ROW \
+     WHEN (NEW.status = 'completed') EXECUTE FUNCTION refuse_completion();";
+
+store_test!(
+    a_run_that_cannot_record_its_end_keeps_no_run_finished_event,
+    |db| {
+        let s = walk("RW", 300, 5);
+        import(&db.store, &s).await;
+        let m = model(&db.store, "trend", STOP).await;
+        let refuse = match db.store.backend() {
+            Backend::Sqlite => REFUSE_COMPLETION_SQLITE,
+            Backend::Postgres => REFUSE_COMPLETION_POSTGRES,
+        };
+        common::exec_raw(db, refuse).await;
+        let mut req = StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY);
+        req.batch_rows = 100; // earlier batches commit on their own
+        let err = Runner::new(&db.store).start(req, None).await.err();
+        assert!(err.is_some(), "the completion was refused");
+        let runs = db.store.runs().list_by_model(m).await.unwrap();
+        let run = &runs[0];
+        // Its end was never recorded: still running, until the next start after this
+        // process ends marks it interrupted.
+        assert_eq!(run.status, RunStatus::Running);
+        let events = db.store.audit().events(run.id).await.unwrap();
+        assert!(
+            events.iter().all(|e| e.kind != "run_finished"),
+            "the trail says the run finished while its status says {}: {events:?}",
+            run.status
+        );
+        // The batches before the last one are kept, as for any interrupted run.
+        let equity = db.store.audit().equity(run.id).await.unwrap();
+        assert!(!equity.is_empty() && equity.len() < 300, "{}", equity.len());
+    }
+);

@@ -15,6 +15,12 @@ pub enum StoreError {
     /// The data directory (or the database file in it) cannot be written.
     #[error("data directory {path} is not writable: {message}")]
     NotWritable { path: String, message: String },
+    /// The SQLite database file is damaged, or is not a database at all.
+    #[error(
+        "database file {path} is damaged or is not a SQLite database ({message}); \
+         restore it from a backup, or move it away to start with an empty store"
+    )]
+    Corrupt { path: String, message: String },
     /// The database was migrated by a newer tradelab than this one.
     #[error(
         "database schema version {found} is newer than this build supports ({supported}); \

@@ -1,6 +1,6 @@
 //! Models: named trading-strategy definitions owned by a user.
 
-use crate::db::{RowExt, now, to_json, with_pool};
+use crate::db::{BeginWrite, RowExt, now, to_json, with_pool};
 use crate::error::{Result, StoreError, duplicate_or, is_foreign_key_violation};
 use crate::{ModelId, Store, UserId};
 use serde::{Deserialize, Serialize};
@@ -106,6 +106,15 @@ fn validate(spec: &ModelSpec) -> Result<()> {
         return Err(StoreError::invalid(
             "model name",
             format!("{name:?} must be at most 100 printable characters"),
+        ));
+    }
+    if spec.allowed_symbols.is_empty() {
+        return Err(StoreError::invalid(
+            "model symbols",
+            format!(
+                "model {name} names no symbols: a model trades the symbols it is created \
+                 with (e.g. --symbols AAPL,MSFT)"
+            ),
         ));
     }
     if spec.decider.kind.trim().is_empty() {
@@ -239,28 +248,51 @@ impl Models<'_> {
     }
 
     /// Deletes a model and its rules. A model with runs cannot be deleted
-    /// ([`StoreError::Conflict`]): its runs' audit trail refers to it.
+    /// ([`StoreError::Conflict`], naming the model and how many runs it has): its runs'
+    /// audit trail refers to it.
     pub async fn delete(&self, id: ModelId) -> Result<()> {
-        let n = with_pool!(self.store, p => {
+        with_pool!(self.store, p => {
+            let mut tx = p.begin_write().await?;
+            // Touching the row locks it (on PostgreSQL) against a run being created
+            // meanwhile, as creating a run bumps the same counter.
+            let name: String = sqlx::query_scalar(
+                "UPDATE models SET runs_created = runs_created WHERE id = $1 RETURNING name",
+            )
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::not_found("model", id))?;
+            let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE model_id = $1")
+                .bind(id.0)
+                .fetch_one(&mut *tx)
+                .await?;
+            if runs > 0 {
+                return Err(has_runs(&name, runs));
+            }
             sqlx::query("DELETE FROM models WHERE id = $1")
                 .bind(id.0)
-                .execute(p)
+                .execute(&mut *tx)
                 .await
                 .map_err(|e| {
                     if is_foreign_key_violation(&e) {
-                        StoreError::Conflict {
-                            what: "model",
-                            message: format!("model {id} has runs; it cannot be deleted"),
-                        }
+                        has_runs(&name, 1)
                     } else {
                         StoreError::Database(e)
                     }
-                })?
-                .rows_affected()
-        });
-        if n == 0 {
-            return Err(StoreError::not_found("model", id));
-        }
-        Ok(())
+                })?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+}
+
+/// Why a model with runs is not deleted.
+fn has_runs(name: &str, runs: i64) -> StoreError {
+    StoreError::Conflict {
+        what: "model",
+        message: format!(
+            "model {name} has {runs} run(s), and runs are kept as the record of what was \
+             traded; a model with runs cannot be deleted (rename it instead)"
+        ),
     }
 }

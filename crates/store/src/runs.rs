@@ -359,9 +359,46 @@ impl Runs<'_> {
         }
     }
 
+    /// Appends the last batch of a run's audit trail and ends the run in `status`
+    /// (with a reason and the summary metrics) in one transaction: either the trail
+    /// ends with the batch and the run is finished, or neither happened. So a process
+    /// that dies at the end never leaves a run whose trail says it finished while its
+    /// status says it did not.
+    pub async fn finish_with<J: serde::Serialize + Sync>(
+        &self,
+        id: RunId,
+        status: RunStatus,
+        reason: Option<&str>,
+        summary: Option<&Value>,
+        last: &crate::AuditBatchOf<J>,
+    ) -> Result<Run> {
+        if !status.is_terminal() {
+            return Err(StoreError::invalid(
+                "run status",
+                format!("{status} is not an end state"),
+            ));
+        }
+        let finish = Finish {
+            status,
+            reason,
+            summary,
+        };
+        match self
+            .store
+            .audit()
+            .append_then(id, last, Some(&finish))
+            .await
+        {
+            Ok(()) => self.get(id).await,
+            Err(StoreError::Conflict { .. }) => Err(self.transition_error(id, "finish").await),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Marks runs left `running` by a process that ended as `interrupted`, ending each
     /// at its last committed event (or its start). A run belongs to a process that
-    /// ended when its worker is on this host and no longer alive, when it has no worker
+    /// ended when its worker is on this host and no longer alive (no process has its
+    /// PID, or the one that has it started at another time), when it has no worker
     /// recorded, or when its worker is on another host and it wrote nothing for
     /// [`STALE_AFTER_SECS`]. Call once at startup; runs of live processes are left alone.
     pub async fn mark_interrupted_runs(&self) -> Result<Vec<RunId>> {
@@ -375,11 +412,9 @@ impl Runs<'_> {
         let dead: Vec<i64> = running
             .into_iter()
             .filter(
-                |(_, worker, seen)| match worker.as_deref().and_then(|w| w.rsplit_once(':')) {
+                |(_, worker, seen)| match worker.as_deref().and_then(parse_worker) {
                     None => true,
-                    Some((h, pid)) if h == host => {
-                        pid.parse::<u32>().map_or(true, |p| !pid_alive(p))
-                    }
+                    Some((h, pid, start)) if h == host => !worker_alive(pid, start),
                     Some(_) => *seen < stale_before,
                 },
             )
@@ -414,6 +449,17 @@ impl Runs<'_> {
     }
 }
 
+/// Ends run `$1` in status `$2` with reason `$3`, summary `$4` at time `$5`.
+pub(crate) const FINISH_SQL: &str = "UPDATE runs SET status = $2, status_reason = $3, summary = $4, ended_at_ns = $5 \
+     WHERE id = $1 AND status IN ('queued', 'running')";
+
+/// How [`Runs::finish_with`] ends a run, in the transaction of its last batch.
+pub(crate) struct Finish<'a> {
+    pub(crate) status: RunStatus,
+    pub(crate) reason: Option<&'a str>,
+    pub(crate) summary: Option<&'a Value>,
+}
+
 /// A run on another host that wrote nothing for this long is taken as crashed.
 pub const STALE_AFTER_SECS: i64 = 600;
 
@@ -427,20 +473,78 @@ fn host_name() -> String {
         .unwrap_or_else(|| "localhost".to_string())
 }
 
-/// `host:pid` of process `pid` on this machine: who runs a run.
+/// `host:pid@start` of process `pid` on this machine: who runs a run. `start` says
+/// when the process started (see [`process_start`]), so a later process that is given
+/// the same PID is not taken for it; it is left out (`host:pid`) where the start time
+/// cannot be read.
 pub fn worker_id(pid: u32) -> String {
-    format!("{}:{pid}", host_name())
+    match process_start(pid) {
+        Some(start) => format!("{}:{pid}@{start}", host_name()),
+        None => format!("{}:{pid}", host_name()),
+    }
 }
 
-/// Whether process `pid` exists on this machine.
-fn pid_alive(pid: u32) -> bool {
-    if pid == std::process::id() {
+/// Host, PID and (when recorded) start of a worker id; `None` when it is not one.
+fn parse_worker(worker: &str) -> Option<(&str, u32, Option<&str>)> {
+    let (base, start) = match worker.rsplit_once('@') {
+        Some((base, start)) => (base, Some(start)),
+        None => (worker, None),
+    };
+    let (host, pid) = base.rsplit_once(':')?;
+    Some((host, pid.parse().ok()?, start))
+}
+
+/// When process `pid` started, as `TICKS-BOOT`: its start time in clock ticks since
+/// boot (field 22 of `/proc/PID/stat`) and the first 8 characters of this boot's id,
+/// which no process started later (in this boot or the next) has. `None` without
+/// `/proc` or when the process does not exist.
+fn process_start(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Field 2 (the command name) is in parentheses and may hold spaces and ')':
+    // the fields after the last ')' start with field 3.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let ticks: u64 = rest.split_whitespace().nth(22 - 3)?.parse().ok()?;
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap_or_default();
+    let boot: String = boot.trim().chars().take(8).collect();
+    Some(format!("{ticks}-{boot}"))
+}
+
+/// Whether the worker that recorded `pid` (started at `start`, when recorded) still
+/// runs on this machine. A process with the same PID but another start is a new one:
+/// the worker is gone.
+fn worker_alive(pid: u32, start: Option<&str>) -> bool {
+    if !cfg!(target_os = "linux") {
+        // Without /proc, assume alive: a stale run is then caught by its age instead.
         return true;
     }
-    if cfg!(target_os = "linux") {
-        std::path::Path::new(&format!("/proc/{pid}")).exists()
-    } else {
-        // Without /proc, assume alive: a stale run is then caught by its age instead.
-        true
+    match start {
+        Some(recorded) => process_start(pid).is_some_and(|now| now == recorded),
+        None => pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worker_ids_parse_with_and_without_a_start() {
+        assert_eq!(parse_worker("box:42"), Some(("box", 42, None)));
+        assert_eq!(
+            parse_worker("box:42@1234-abcdef01"),
+            Some(("box", 42, Some("1234-abcdef01")))
+        );
+        assert_eq!(parse_worker("box:x"), None);
+        assert_eq!(parse_worker("nohost"), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn this_process_has_a_start_and_is_alive_only_with_it() {
+        let me = std::process::id();
+        let start = process_start(me).expect("a start time from /proc");
+        assert!(worker_alive(me, Some(&start)));
+        assert!(!worker_alive(me, Some("1-00000000")));
+        assert!(worker_id(me).ends_with(&format!(":{me}@{start}")));
     }
 }

@@ -6,6 +6,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// File name of the SQLite database inside the data directory.
@@ -16,7 +17,8 @@ pub const SQLITE_FILE: &str = "tradelab.db";
 pub struct StoreConfig {
     /// Data directory (`--data-dir`, default `./tradelab-data/`); holds the SQLite file.
     pub data_dir: PathBuf,
-    /// A `postgres://` URL (`--database-url` or `DATABASE_URL`); `None` means SQLite.
+    /// A `postgres://` or `postgresql://` URL (`--database-url` or `DATABASE_URL`);
+    /// `None` means SQLite. [`Store::open`] refuses any other scheme.
     pub database_url: Option<String>,
     /// Most connections the pool opens.
     pub max_connections: u32,
@@ -78,17 +80,45 @@ impl Store {
     /// Opens (creating if needed) the database the config names, applies migrations
     /// and checks the schema version.
     pub async fn open(config: &StoreConfig) -> Result<Store> {
-        let pool = match config.database_url.as_deref() {
+        let pool = match config.database_url.as_deref().map(str::trim) {
             None | Some("") => Pool::Sqlite(open_sqlite(config).await?),
-            Some(url) if url.starts_with("sqlite:") => {
-                return Err(StoreError::invalid(
-                    "database url",
-                    "SQLite is chosen with --data-dir, not a sqlite: URL",
-                ));
-            }
-            Some(url) => Pool::Postgres(open_postgres(url, config).await?),
+            Some(url) => match url_scheme(url) {
+                Some(s)
+                    if s.eq_ignore_ascii_case("postgres")
+                        || s.eq_ignore_ascii_case("postgresql") =>
+                {
+                    Pool::Postgres(open_postgres(url, config).await?)
+                }
+                Some(s) if s.eq_ignore_ascii_case("sqlite") => {
+                    return Err(StoreError::invalid(
+                        "database url",
+                        "SQLite is chosen with --data-dir, not a sqlite: URL; leave \
+                         --database-url (and DATABASE_URL) unset to use the SQLite file \
+                         under the data directory",
+                    ));
+                }
+                _ => {
+                    return Err(StoreError::invalid(
+                        "database url",
+                        format!(
+                            "{} is not a database this build can use: the URL must start \
+                             with postgres:// or postgresql:// (PostgreSQL); leave \
+                             --database-url (and DATABASE_URL) unset for the SQLite file \
+                             under the data directory",
+                            shown_scheme(url)
+                        ),
+                    ));
+                }
+            },
         };
-        let schema_version = crate::migrate::migrate(&pool).await?;
+        let schema_version = match crate::migrate::migrate(&pool).await {
+            Err(StoreError::Database(e))
+                if matches!(pool, Pool::Sqlite(_)) && is_corrupt_database(&e) =>
+            {
+                return Err(corrupt(config, &e));
+            }
+            other => other?,
+        };
         Ok(Store {
             pool,
             schema_version,
@@ -121,6 +151,25 @@ impl Store {
     }
 }
 
+/// The scheme of a URL (`postgres` of `postgres://…`, `sqlite` of `sqlite:x.db`), if
+/// it has one.
+fn url_scheme(url: &str) -> Option<&str> {
+    let (scheme, _) = url.split_once(':')?;
+    let valid = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then_some(scheme)
+}
+
+/// What to echo of a refused URL: its scheme only (a URL may hold a password).
+fn shown_scheme(url: &str) -> String {
+    match url_scheme(url) {
+        Some(s) if s.len() <= 20 => format!("a {s}: URL"),
+        _ => "a URL without a scheme".to_string(),
+    }
+}
+
 async fn open_sqlite(config: &StoreConfig) -> Result<sqlx::SqlitePool> {
     let dir = &config.data_dir;
     let not_writable = |message: String| StoreError::NotWritable {
@@ -147,6 +196,7 @@ async fn open_sqlite(config: &StoreConfig) -> Result<sqlx::SqlitePool> {
         .connect_with(options)
         .await
         .map_err(|e| match e {
+            e if is_corrupt_database(&e) => corrupt(config, &e),
             sqlx::Error::Database(_) | sqlx::Error::Io(_) => not_writable(format!(
                 "cannot open {}: {e}",
                 dir.join(SQLITE_FILE).display()
@@ -156,11 +206,43 @@ async fn open_sqlite(config: &StoreConfig) -> Result<sqlx::SqlitePool> {
 }
 
 /// Creates and removes a file, so a read-only directory fails here with a clear error
-/// instead of deep inside SQLite.
+/// instead of deep inside SQLite. The file's name is unique to this call (process id,
+/// a per-process counter and the time), so commands opening the same directory at
+/// once never touch each other's probe.
 fn probe_writable(dir: &Path) -> std::io::Result<()> {
-    let probe = dir.join(".tradelab-write-probe");
-    std::fs::write(&probe, b"")?;
+    static PROBES: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let probe = dir.join(format!(
+        ".tradelab-write-probe-{}-{}-{nanos}",
+        std::process::id(),
+        PROBES.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)?;
     std::fs::remove_file(&probe)
+}
+
+/// True when SQLite (only: the codes are SQLite's) says the file is damaged (`SQLITE_CORRUPT`) or is not a database
+/// at all (`SQLITE_NOTADB`): a broken file, not a permission problem.
+fn is_corrupt_database(e: &sqlx::Error) -> bool {
+    const SQLITE_CORRUPT: i64 = 11;
+    const SQLITE_NOTADB: i64 = 26;
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .and_then(|c| c.parse::<i64>().ok())
+        .is_some_and(|c| matches!(c & 0xff, SQLITE_CORRUPT | SQLITE_NOTADB))
+}
+
+/// [`StoreError::Corrupt`] naming the SQLite file of `config`.
+fn corrupt(config: &StoreConfig, e: &sqlx::Error) -> StoreError {
+    StoreError::Corrupt {
+        path: config.data_dir.join(SQLITE_FILE).display().to_string(),
+        message: one_line(&e.to_string()),
+    }
 }
 
 async fn open_postgres(url: &str, config: &StoreConfig) -> Result<sqlx::PgPool> {

@@ -19,7 +19,7 @@ store_test!(creates_reads_updates_and_deletes_a_model, |db| {
 
     let mut edited = model_spec("sma-v2");
     edited.initial_cash = "2500.50".parse().unwrap();
-    edited.allowed_symbols.clear();
+    edited.allowed_symbols = vec![tradelab_core::Symbol::new("SPY").unwrap()];
     let u = models.update(m.id, &edited).await.unwrap();
     assert_eq!(u.spec, edited);
     assert_eq!(u.spec.initial_cash.to_string(), "2500.5");
@@ -190,3 +190,71 @@ store_test!(rule_names_are_unique_per_model_and_rules_toggle, |db| {
         Err(StoreError::NotFound { .. })
     ));
 });
+
+store_test!(refuses_a_model_without_symbols_on_create_and_edit, |db| {
+    let alice = owner(&db.store, "alice@example.com").await;
+    let mut bare = model_spec("bare");
+    bare.allowed_symbols.clear();
+    let err = db.store.models().create(alice.id, &bare).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::InvalidData { what: "model symbols", message }
+            if message.contains("model bare names no symbols") && message.contains("--symbols")),
+        "{err}"
+    );
+    assert!(db.store.models().list().await.unwrap().is_empty());
+    let m = db
+        .store
+        .models()
+        .create(alice.id, &model_spec("m"))
+        .await
+        .unwrap();
+    let mut cleared = model_spec("m");
+    cleared.allowed_symbols.clear();
+    assert!(matches!(
+        db.store.models().update(m.id, &cleared).await,
+        Err(StoreError::InvalidData {
+            what: "model symbols",
+            ..
+        })
+    ));
+    assert_eq!(db.store.models().get(m.id).await.unwrap(), m);
+});
+
+store_test!(
+    deleting_a_model_with_runs_is_refused_naming_the_model_and_its_runs,
+    |db| {
+        let alice = owner(&db.store, "alice@example.com").await;
+        let m = db
+            .store
+            .models()
+            .create(alice.id, &model_spec("trend"))
+            .await
+            .unwrap();
+        db.store
+            .rules()
+            .create(m.id, &rule_spec("cap", 1))
+            .await
+            .unwrap();
+        for _ in 0..2 {
+            db.store
+                .runs()
+                .create(&common::new_run(m.id))
+                .await
+                .unwrap();
+        }
+        let err = db.store.models().delete(m.id).await.unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(err, StoreError::Conflict { what: "model", .. }),
+            "{text}"
+        );
+        assert!(
+            text.contains("model trend has 2 run(s)") && text.contains("cannot be deleted"),
+            "{text}"
+        );
+        assert!(!text.contains("FOREIGN KEY"), "{text}");
+        // Nothing changed: the model and its rule are still there.
+        assert_eq!(db.store.models().get(m.id).await.unwrap(), m);
+        assert_eq!(db.store.rules().list(m.id).await.unwrap().len(), 1);
+    }
+);

@@ -95,3 +95,112 @@ async fn postgres_schema_url_sets_the_search_path() {
         "postgres://u@h/db?sslmode=disable&options=-c%20search_path%3Dt_1"
     );
 }
+
+#[test]
+fn many_concurrent_opens_of_one_data_dir_never_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_path_buf();
+    // 12 threads each open the same directory 20 times, as parallel commands do.
+    let threads: Vec<_> = (0..12)
+        .map(|_| {
+            let data_dir = data_dir.clone();
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                let mut failures = Vec::new();
+                for _ in 0..20 {
+                    match rt.block_on(Store::open(&StoreConfig::sqlite(&data_dir))) {
+                        Ok(store) => rt.block_on(store.close()),
+                        Err(e) => failures.push(e.to_string()),
+                    }
+                }
+                failures
+            })
+        })
+        .collect();
+    let failures: Vec<String> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} failed: {failures:?}",
+        failures.len()
+    );
+    let left: Vec<_> = std::fs::read_dir(&data_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("probe"))
+        .collect();
+    assert!(left.is_empty(), "probes left behind: {left:?}");
+}
+
+#[tokio::test]
+async fn a_database_url_of_an_unknown_scheme_is_refused_naming_the_accepted_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in [
+        "postgress://postgres@127.0.0.1:5432/test",
+        "mysql://root:secret@127.0.0.1/db",
+        "127.0.0.1:5432/test",
+    ] {
+        let err = Store::open(&StoreConfig::postgres(dir.path(), url))
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(
+                err,
+                StoreError::InvalidData {
+                    what: "database url",
+                    ..
+                }
+            ),
+            "{url}: {text}"
+        );
+        assert!(
+            text.contains("postgres://") && text.contains("postgresql://"),
+            "{url}: {text}"
+        );
+        assert!(!text.contains("secret"), "{text}");
+    }
+    let text = Store::open(&StoreConfig::postgres(dir.path(), "mysql://h/db"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("a mysql: URL"), "{text}");
+    let err = Store::open(&StoreConfig::postgres(dir.path(), "sqlite:x.db"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("--data-dir"), "{err}");
+    assert!(
+        !dir.path().join(tradelab_store::SQLITE_FILE).exists(),
+        "nothing was opened"
+    );
+}
+
+#[tokio::test]
+async fn a_corrupted_database_header_is_reported_as_damaged_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&StoreConfig::sqlite(dir.path())).await.unwrap();
+    common::owner(&store, "a@example.com").await;
+    store.close().await;
+    let file = dir.path().join(tradelab_store::SQLITE_FILE);
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes[..16].copy_from_slice(b"garbage garbage!");
+    std::fs::write(&file, bytes).unwrap();
+    let err = Store::open(&StoreConfig::sqlite(dir.path()))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    match &err {
+        StoreError::Corrupt { path, .. } => assert!(path.ends_with("tradelab.db"), "{text}"),
+        other => panic!("expected Corrupt, got {other}"),
+    }
+    assert!(!text.contains("not writable"), "{text}");
+    assert!(
+        text.contains("damaged or is not a SQLite database"),
+        "{text}"
+    );
+}

@@ -262,3 +262,131 @@ store_test!(
         );
     }
 );
+
+/// A run of a new model of a new owner, started by `worker`.
+async fn started_run(db: &common::TestDb, worker: &str) -> tradelab_store::Run {
+    let alice = match db
+        .store
+        .users()
+        .find_by_email("a@example.com")
+        .await
+        .unwrap()
+    {
+        Some(u) => u,
+        None => owner(&db.store, "a@example.com").await,
+    };
+    let name = format!("m{}", db.store.models().list().await.unwrap().len());
+    let m = db
+        .store
+        .models()
+        .create(alice.id, &model_spec(&name))
+        .await
+        .unwrap();
+    let run = db.store.runs().create(&new_run(m.id)).await.unwrap();
+    db.store.runs().start_by(run.id, worker).await.unwrap()
+}
+
+/// A child process that lives until killed.
+fn live_child() -> std::process::Child {
+    std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .expect("spawn sleep")
+}
+
+#[cfg(target_os = "linux")]
+store_test!(
+    a_run_whose_worker_pid_now_belongs_to_another_process_is_recognised_dead,
+    |db| {
+        let mut child = live_child();
+        let child_worker = tradelab_store::worker_id(child.id());
+        let my_worker = tradelab_store::worker_id(std::process::id());
+        let (child_base, _) = child_worker.rsplit_once('@').expect("a start time");
+        let (_, my_start) = my_worker.rsplit_once('@').expect("a start time");
+        // The child's PID, recorded with another process's start: the process that
+        // ran the run ended and the child got its PID.
+        let reused = started_run(db, &format!("{child_base}@{my_start}")).await;
+        // The child itself, as it is.
+        let alive = started_run(db, &child_worker).await;
+        let marked = db.store.runs().mark_interrupted_runs().await.unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(marked, vec![reused.id]);
+        assert_eq!(
+            db.store.runs().get(reused.id).await.unwrap().status,
+            RunStatus::Interrupted
+        );
+        assert_eq!(
+            db.store.runs().get(alive.id).await.unwrap().status,
+            RunStatus::Running
+        );
+    }
+);
+
+fn finished_event(seq: i64) -> tradelab_store::AuditBatch {
+    tradelab_store::AuditBatch {
+        events: vec![tradelab_store::EventRow {
+            seq,
+            ts: tradelab_core::Timestamp::from_secs(1_650_000_000),
+            kind: "run_finished".into(),
+            detail: serde_json::json!({"status": "completed"}),
+        }],
+        ..Default::default()
+    }
+}
+
+store_test!(
+    the_last_batch_and_the_final_status_commit_together_or_not_at_all,
+    |db| {
+        let runs = db.store.runs();
+        let me = tradelab_store::worker_id(std::process::id());
+        let run = started_run(db, &me).await;
+        let done = runs
+            .finish_with(
+                run.id,
+                RunStatus::Completed,
+                None,
+                Some(&serde_json::json!({"trades": 0})),
+                &finished_event(1),
+            )
+            .await
+            .unwrap();
+        assert_eq!(done.status, RunStatus::Completed);
+        assert!(done.ended_at.is_some());
+        assert_eq!(done.summary, Some(serde_json::json!({"trades": 0})));
+        assert_eq!(db.store.audit().events(run.id).await.unwrap().len(), 1);
+
+        // The batch fails (a seq already stored): the status does not change.
+        let other = started_run(db, &me).await;
+        db.store
+            .audit()
+            .append(other.id, &finished_event(1))
+            .await
+            .unwrap();
+        let err = runs
+            .finish_with(
+                other.id,
+                RunStatus::Completed,
+                None,
+                None,
+                &finished_event(1),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Duplicate { .. }), "{err}");
+        assert_eq!(runs.get(other.id).await.unwrap().status, RunStatus::Running);
+
+        // The run cannot finish (it has): the batch is not written.
+        let err = runs
+            .finish_with(run.id, RunStatus::Failed, None, None, &finished_event(2))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("is completed"), "{err}");
+        assert_eq!(db.store.audit().events(run.id).await.unwrap().len(), 1);
+        assert!(matches!(
+            runs.finish_with(other.id, RunStatus::Running, None, None, &finished_event(3))
+                .await,
+            Err(StoreError::InvalidData { .. })
+        ));
+    }
+);

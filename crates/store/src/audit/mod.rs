@@ -280,6 +280,17 @@ impl Audit<'_> {
         run: RunId,
         batch: &AuditBatchOf<J>,
     ) -> Result<()> {
+        self.append_then(run, batch, None).await
+    }
+
+    /// [`Audit::append`], and in the same transaction, when `finish` is given, ends
+    /// the run (see [`crate::Runs::finish_with`]).
+    pub(crate) async fn append_then<J: Serialize + Sync>(
+        &self,
+        run: RunId,
+        batch: &AuditBatchOf<J>,
+        finish: Option<&crate::runs::Finish<'_>>,
+    ) -> Result<()> {
         let prepared = Prepared::new(batch)?;
         let mut prepared = prepared;
         let last = batch.last_ts().map(Timestamp::nanos);
@@ -393,6 +404,17 @@ impl Audit<'_> {
                     .bind(last)
                     .bind(points.len() as i64)
                     .bind(encode_equity(points))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if let Some(f) = finish {
+                // The run is open: the first statement of this transaction found it so.
+                sqlx::query(crate::runs::FINISH_SQL)
+                    .bind(run.0)
+                    .bind(f.status.as_str())
+                    .bind(f.reason)
+                    .bind(f.summary.map(sqlx::types::Json))
+                    .bind(crate::db::now().nanos())
                     .execute(&mut *tx)
                     .await?;
             }

@@ -60,6 +60,10 @@ pub struct ImportReport {
     pub replaced: u64,
     /// The first [`MAX_REPORTED_CONFLICTS`] conflicts, oldest first.
     pub conflicts: Vec<BarConflict>,
+    /// Stored chunks that could not be read (damaged) and were rewritten from the
+    /// imported bars (only in [`ImportMode::Replace`]; their incoming bars count as
+    /// `replaced`). Stored bars of such a chunk that the import does not hold are gone.
+    pub damaged_chunks: u64,
 }
 
 /// How many conflicts an [`ImportReport`] lists in full.
@@ -116,6 +120,13 @@ pub(super) struct SeriesKey<'s> {
 
 /// Chunk reads and writes on one backend's connection (inside a transaction).
 trait ChunkIo {
+    /// Holds the series against concurrent importers until the transaction ends, so
+    /// two imports of the same new bars do not both insert them (PostgreSQL; SQLite's
+    /// `BEGIN IMMEDIATE` already admits one writer at a time).
+    fn lock_series(
+        &mut self,
+        key: &SeriesKey<'_>,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
     /// Chunks of a series with `lo <= chunk_start <= hi`, locked for update where the
     /// backend locks rows.
     fn fetch_chunks(
@@ -157,6 +168,10 @@ macro_rules! update_each {
 }
 
 impl ChunkIo for sqlx::SqliteConnection {
+    async fn lock_series(&mut self, _key: &SeriesKey<'_>) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+
     async fn fetch_chunks(&mut self, key: &SeriesKey<'_>, lo: i64, hi: i64) -> Result<Vec<Chunk>> {
         // The transaction holds SQLite's write lock (BEGIN IMMEDIATE).
         let rows = sqlx::query(SELECT_CHUNKS)
@@ -202,6 +217,18 @@ impl ChunkIo for sqlx::SqliteConnection {
 }
 
 impl ChunkIo for sqlx::PgConnection {
+    async fn lock_series(&mut self, key: &SeriesKey<'_>) -> Result<(), sqlx::Error> {
+        // Two-key advisory locks live apart from the one-key migration locks.
+        sqlx::query(
+            "SELECT pg_advisory_xact_lock(hashtext('tradelab bars'), hashtext($1 || ' ' || $2))",
+        )
+        .bind(key.symbol)
+        .bind(key.timeframe)
+        .execute(&mut *self)
+        .await?;
+        Ok(())
+    }
+
     async fn fetch_chunks(&mut self, key: &SeriesKey<'_>, lo: i64, hi: i64) -> Result<Vec<Chunk>> {
         let rows = sqlx::query(SELECT_CHUNKS_FOR_UPDATE)
             .bind(key.symbol)
@@ -309,6 +336,7 @@ async fn import_on<C: ChunkIo + Send>(
     mode: ImportMode,
 ) -> Result<ImportReport> {
     let mut report = ImportReport::default();
+    conn.lock_series(key).await?;
     // Bars are in time order, so each chunk's bars are one contiguous run.
     let mut groups: Vec<(i64, &[StoredBar])> = Vec::new();
     let mut rest = bars;
@@ -341,12 +369,30 @@ async fn import_on<C: ChunkIo + Send>(
                     report.inserted += incoming.len() as u64;
                     inserts.push(Chunk::encode(*start, incoming));
                 }
-                Some(chunk) => {
-                    let old = chunk.decode(key)?;
-                    if let Some(merged) = merge(&old, incoming, mode, &mut report) {
-                        updates.push(Chunk::encode(*start, &merged));
+                Some(chunk) => match (chunk.decode(key), mode) {
+                    (Ok(old), _) => {
+                        if let Some(merged) = merge(&old, incoming, mode, &mut report) {
+                            updates.push(Chunk::encode(*start, &merged));
+                        }
                     }
-                }
+                    // Replacing does not need the old bars: a damaged chunk is
+                    // rewritten from the incoming ones.
+                    (Err(_), ImportMode::Replace) => {
+                        report.damaged_chunks += 1;
+                        report.replaced += incoming.len() as u64;
+                        updates.push(Chunk::encode(*start, incoming));
+                    }
+                    (Err(StoreError::InvalidData { what, message }), _) => {
+                        return Err(StoreError::InvalidData {
+                            what,
+                            message: format!(
+                                "{message}; importing these bars in replace mode \
+                                 (--replace) rewrites the damaged chunk"
+                            ),
+                        });
+                    }
+                    (Err(e), _) => return Err(e),
+                },
             }
         }
         conn.insert_chunks(key, &inserts).await?;

@@ -1,5 +1,6 @@
 //! Test harness: the same test body runs against SQLite (always) and PostgreSQL (when
-//! `TRADELAB_TEST_POSTGRES_URL` is set), each test in a fresh database or schema.
+//! `TRADELAB_TEST_POSTGRES_URL` is set; otherwise the PostgreSQL variants are reported
+//! as ignored), each test in a fresh database or schema.
 #![allow(dead_code)]
 
 use sqlx::Connection;
@@ -63,9 +64,19 @@ pub async fn sqlite() -> TestDb {
     }
 }
 
-/// A fresh PostgreSQL store in a new schema, or `None` when no server is configured.
-pub async fn postgres() -> Option<TestDb> {
-    let url = std::env::var(PG_ENV).ok().filter(|u| !u.is_empty())?;
+/// The PostgreSQL server tests use. Panics when none is configured: a PostgreSQL
+/// test that runs without one must fail, not pass having tested nothing (the tests are
+/// marked ignored at build time when the variable is unset, see build.rs).
+pub fn postgres_url() -> String {
+    std::env::var(PG_ENV)
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| panic!("{PG_ENV} is not set: this PostgreSQL test has no server"))
+}
+
+/// A fresh PostgreSQL store in a new schema of the server [`postgres_url`] names.
+pub async fn postgres() -> TestDb {
+    let url = postgres_url();
     let schema = unique_schema_name();
     let mut admin = sqlx::PgConnection::connect(&url)
         .await
@@ -83,11 +94,11 @@ pub async fn postgres() -> Option<TestDb> {
     ))
     .await
     .expect("open postgres store");
-    Some(TestDb {
+    TestDb {
         store,
         dir,
         pg: Some((url, schema)),
-    })
+    }
 }
 
 /// `url` with `search_path` set to `schema` for every connection.
@@ -115,6 +126,8 @@ fn unique_schema_name() -> String {
 #[macro_export]
 macro_rules! store_test {
     ($(#[$attr:meta])* $name:ident, |$db:ident| $body:block) => {
+        // A test marked `#[ignore]` already is ignored twice without a server.
+        #[allow(unused_attributes)]
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -129,11 +142,9 @@ macro_rules! store_test {
 
             $(#[$attr])*
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(tradelab_no_pg, ignore = "set TRADELAB_TEST_POSTGRES_URL to run the PostgreSQL tests")]
             async fn postgres() {
-                let Some(owned) = $crate::common::postgres().await else {
-                    eprintln!("skipped: {} is not set", $crate::common::PG_ENV);
-                    return;
-                };
+                let owned = $crate::common::postgres().await;
                 let $db = &owned;
                 $body
             }
