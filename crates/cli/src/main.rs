@@ -10,7 +10,7 @@ mod runs_cmd;
 mod store_args;
 mod store_ctx;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use std::process::ExitCode;
 
 /// Lets a closed output pipe end the process quietly, as it does other Unix tools
@@ -38,6 +38,15 @@ fn main() -> ExitCode {
         args::Command::Rules(r) => rules_cmd::run(r),
         args::Command::Strategies => {
             backtest::list_strategies();
+            Ok(())
+        }
+        args::Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut args::Cli::command(),
+                "tradelab",
+                &mut std::io::stdout(),
+            );
             Ok(())
         }
     };

@@ -60,6 +60,7 @@
 
 mod aggregate;
 mod bars_csv;
+mod delimiter;
 mod detect;
 mod error;
 mod fastline;
@@ -75,6 +76,7 @@ mod write;
 
 pub use aggregate::{AggBar, aggregate_ticks};
 pub use bars_csv::{load_bars, parse_bars};
+pub use delimiter::Delimiter;
 pub use error::ImportError;
 pub use session::Session;
 pub use ticks::{
@@ -105,6 +107,9 @@ pub struct CsvOptions {
     pub symbol: Option<Symbol>,
     /// What to do with invalid rows.
     pub on_bad_row: BadRowPolicy,
+    /// `--delimiter`: the field separator (default: detected from the header line,
+    /// see [`Delimiter::detect`]).
+    pub delimiter: Option<Delimiter>,
 }
 
 impl Default for CsvOptions {
@@ -117,6 +122,7 @@ impl Default for CsvOptions {
             tz: jiff::tz::TimeZone::UTC,
             symbol: None,
             on_bad_row: BadRowPolicy::Error,
+            delimiter: None,
         }
     }
 }
@@ -155,6 +161,11 @@ pub struct ImportReport {
     pub daily: bool,
     /// Human description of the detected column mapping and date layout.
     pub columns: String,
+    /// The field separator used (detected or forced).
+    pub delimiter: Delimiter,
+    /// The file name the symbol was taken from, when the file has no symbol column
+    /// and no symbol was given (`my_prices.csv` → `MY`): worth telling the user.
+    pub symbol_from_file_name: Option<(String, Symbol)>,
 }
 
 /// Bars read from one file.

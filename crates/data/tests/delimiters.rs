@@ -1,0 +1,133 @@
+//! Field separators other than the comma (detected or forced with `--delimiter`), the
+//! symbol taken from a file name, and bar files handed to the tick reader.
+
+use tradelab_data::{
+    CsvOptions, Delimiter, ImportError, LoadedBars, TickOptions, parse_bars, parse_ticks,
+    parse_ticks_with_report,
+};
+
+const COMMA: &str = "Date,Open,High,Low,Close,Volume\n\
+2020-01-02,10.5,11,10,10.75,100\n\
+2020-01-03,10.75,12,10.5,11.5,200\n\
+2020-01-06,11.5,11.5,9.25,9.5,300\n";
+
+fn with(sep: &str, text: &str) -> String {
+    text.replace(',', sep)
+}
+
+fn parse(name: &str, text: &str, delimiter: Option<Delimiter>) -> Result<LoadedBars, ImportError> {
+    let opts = CsvOptions {
+        delimiter,
+        ..CsvOptions::default()
+    };
+    parse_bars(name, text.as_bytes(), &opts)
+}
+
+#[test]
+fn detects_semicolon_tab_and_pipe_separated_bar_files_on_the_fast_path() {
+    let want = parse("x.csv", COMMA, None).unwrap();
+    assert_eq!(want.report.delimiter, Delimiter::Comma);
+    for (sep, d) in [
+        (";", Delimiter::Semicolon),
+        ("\t", Delimiter::Tab),
+        ("|", Delimiter::Pipe),
+    ] {
+        let got = parse("x.csv", &with(sep, COMMA), None).unwrap_or_else(|e| panic!("{d:?}: {e}"));
+        assert_eq!(got.series, want.series, "{d:?}");
+        assert_eq!(got.report.delimiter, d);
+        assert_eq!(got.report.columns, want.report.columns);
+    }
+}
+
+#[test]
+fn reads_quoted_semicolon_files_on_the_csv_crate_path_like_the_fast_path() {
+    let want = parse("x.csv", COMMA, None).unwrap();
+    // A quote anywhere sends the file to the csv-crate path.
+    let quoted = with(";", COMMA).replace("2020-01-03", "\"2020-01-03\"");
+    let got = parse("x.csv", &quoted, None).unwrap();
+    assert_eq!(got.series, want.series);
+    assert_eq!(got.report.delimiter, Delimiter::Semicolon);
+    // And a bad row is reported on the same line by both paths.
+    let bad = with(";", COMMA).replace("11.5;200", "abc;200");
+    let fast = parse("x.csv", &bad, None).unwrap_err().to_string();
+    let slow = parse("x.csv", &bad.replace("2020-01-02", "\"2020-01-02\""), None)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(fast, "x.csv:3: close is \"abc\", not a number");
+    assert_eq!(slow, fast);
+}
+
+#[test]
+fn forced_delimiter_overrides_detection() {
+    // Forcing the separator the file does use reads it; forcing another one reads
+    // the header as one column.
+    let text = "Date;Open;High;Low;Close;Volume\n2020-01-02;1;2;0.5;1.5;10\n";
+    let got = parse("x.csv", text, Some(Delimiter::Semicolon)).unwrap();
+    assert_eq!(got.report.delimiter, Delimiter::Semicolon);
+    assert_eq!(got.series[0].len(), 1);
+    let e = parse("x.csv", text, Some(Delimiter::Comma))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("cannot find a date column"), "{e}");
+}
+
+#[test]
+fn semicolon_file_with_a_date_column_no_longer_dead_ends() {
+    // The issue's file: `--date-column Date` used to be "not a column".
+    let text = "Date;Open;High;Low;Close\n2020-01-02;1;2;0.5;1.5\n";
+    let opts = CsvOptions {
+        date_column: Some("Date".into()),
+        ..CsvOptions::default()
+    };
+    let got = parse_bars("semi.csv", text.as_bytes(), &opts).unwrap();
+    assert_eq!(got.series[0].len(), 1);
+}
+
+#[test]
+fn reports_the_symbol_taken_from_the_file_name() {
+    let got = parse("data/my_prices.csv", COMMA, None).unwrap();
+    let (file, sym) = got.report.symbol_from_file_name.clone().unwrap();
+    assert_eq!(file, "my_prices.csv");
+    assert_eq!(sym.as_str(), "MY");
+    let named = parse_bars(
+        "data/my_prices.csv",
+        COMMA.as_bytes(),
+        &CsvOptions {
+            symbol: Some(tradelab_core::Symbol::new("AAPL").unwrap()),
+            ..CsvOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(named.report.symbol_from_file_name, None);
+    let long = "Date,Ticker,Open,High,Low,Close\n2020-01-02,AAPL,1,2,0.5,1.5\n";
+    assert_eq!(
+        parse("my_prices.csv", long, None)
+            .unwrap()
+            .report
+            .symbol_from_file_name,
+        None
+    );
+}
+
+#[test]
+fn reads_semicolon_separated_ticks() {
+    let text =
+        "DateTime;Price;Volume\n2013-09-01 17:00:00;1640.25;8\n2013-09-01 17:00:01;1640.5;2\n";
+    let l = parse_ticks_with_report("t.csv", text.as_bytes(), &TickOptions::default()).unwrap();
+    assert_eq!(l.ticks.len(), 2);
+    assert_eq!(l.ticks[1].price, 1640.5);
+    assert_eq!(l.report.delimiter, Delimiter::Semicolon);
+}
+
+#[test]
+fn refuses_a_bar_file_given_as_ticks_and_points_to_import_and_backtest() {
+    let e = parse_ticks("bars.csv", COMMA.as_bytes(), &TickOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("bars.csv: this looks like a file of OHLC bars"),
+        "{e}"
+    );
+    assert!(e.contains("tradelab data import bars.csv"), "{e}");
+    assert!(e.contains("tradelab backtest --data bars.csv"), "{e}");
+}
