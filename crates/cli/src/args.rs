@@ -317,12 +317,12 @@ fn risk_free_rate(text: &str) -> Result<f64, String> {
         .trim()
         .parse()
         .map_err(|_| format!("{text:?} is not a number; give a fraction such as 0.02 (2 %)"))?;
-    if !rate.is_finite() || !(-1.0..=1.0).contains(&rate) {
-        return Err(format!(
-            "{text} would be {} % a year; give the annual rate as a fraction between -1 and 1 \
-             (0.02 = 2 %)",
-            rate * 100.0
-        ));
+    let hint = "give the annual rate as a fraction between -1 and 1 (0.02 = 2 %)";
+    if !rate.is_finite() {
+        return Err(format!("{text} is not a finite number; {hint}"));
+    }
+    if !(-1.0..=1.0).contains(&rate) {
+        return Err(format!("{text} would be {} % a year; {hint}", rate * 100.0));
     }
     Ok(rate)
 }
