@@ -2,7 +2,9 @@
 //! files → [`Tick`]s, and tick aggregation into bars of any [`Timeframe`].
 //!
 //! # Bar files
-//! Headers are matched case-insensitively after trimming, in any column order;
+//! Fields are separated by `,`, `;`, tab or `|`: the separator is detected from the
+//! header line ([`Delimiter::detect`]) unless [`CsvOptions::delimiter`] forces one,
+//! and reported in [`ImportReport::delimiter`]. Headers are matched case-insensitively after trimming, in any column order;
 //! extra columns are ignored. Recognised names:
 //! - date: `datetime`, `timestamp`, `date_time`, `date`, `time` (in that priority), or
 //!   an unnamed first column; a separate `time` column next to `date` is combined

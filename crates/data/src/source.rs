@@ -53,10 +53,7 @@ impl<'a> Source<'a> {
                 "the first line is not UTF-8 text: is this a CSV file?",
             ));
         }
-        if raw_header
-            .iter()
-            .any(|&b| b < b' ' && b != b'\t' && b != delimiter.byte())
-        {
+        if raw_header.iter().any(|&b| b < b' ' && b != b'\t') {
             return Err(ImportError::layout(
                 name,
                 "the first line holds control characters: is this a CSV file?",

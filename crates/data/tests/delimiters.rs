@@ -131,3 +131,26 @@ fn refuses_a_bar_file_given_as_ticks_and_points_to_import_and_backtest() {
     assert!(e.contains("tradelab data import bars.csv"), "{e}");
     assert!(e.contains("tradelab backtest --data bars.csv"), "{e}");
 }
+
+#[test]
+fn splits_large_semicolon_files_in_parallel_chunks_like_comma_files() {
+    // Over 1 MiB, the fast path parses newline-aligned chunks on several threads.
+    let mut comma = String::from("Date,Time,Open,High,Low,Close,Volume\n");
+    for i in 0..40_000u32 {
+        let (h, m) = (i / 60 % 24, i % 60);
+        let day = 1 + i / 1440;
+        let c = 100.0 + f64::from(i % 17) / 4.0;
+        comma += &format!(
+            "2020-01-{day:02},{h:02}:{m:02}:00,{c},{},{},{c},{}\n",
+            c + 1.0,
+            c - 1.0,
+            i % 1000
+        );
+    }
+    assert!(comma.len() > 1 << 20);
+    let want = parse("big.csv", &comma, None).unwrap();
+    let got = parse("big.csv", &with(";", &comma), None).unwrap();
+    assert_eq!(got.report.delimiter, Delimiter::Semicolon);
+    assert_eq!(got.series, want.series);
+    assert_eq!(got.report.bars, 40_000);
+}
