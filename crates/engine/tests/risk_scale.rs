@@ -104,4 +104,9 @@ fn a_huge_rule_name_is_cut_in_error_messages() {
         .unwrap_err()
         .to_string();
     assert!(e.len() < 2_000, "parse message of {} bytes", e.len());
+    let e = tradelab_engine::risk::template(&name)
+        .unwrap_err()
+        .to_string();
+    assert!(e.len() < 300, "template message of {} bytes", e.len());
+    assert!(e.starts_with("unknown rule template \"xxx"), "{e}");
 }

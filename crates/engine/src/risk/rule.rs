@@ -213,7 +213,7 @@ pub enum RuleSetError {
         issues: Vec<RuleIssue>,
     },
     /// No built-in template has this name.
-    #[error("unknown rule template {name:?}; known templates: {}", known.join(", "))]
+    #[error("unknown rule template {:?}; known templates: {}", echo(name), known.join(", "))]
     UnknownTemplate {
         /// The name asked for.
         name: String,
