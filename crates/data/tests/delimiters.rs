@@ -154,3 +154,73 @@ fn splits_large_semicolon_files_in_parallel_chunks_like_comma_files() {
     assert_eq!(got.series, want.series);
     assert_eq!(got.report.bars, 40_000);
 }
+
+/// What an import gave, with the separator set aside, to compare across separators.
+fn outcome(text: &str, policy: tradelab_data::BadRowPolicy) -> String {
+    let opts = CsvOptions {
+        on_bad_row: policy,
+        ..CsvOptions::default()
+    };
+    match parse_bars("p.csv", text.as_bytes(), &opts) {
+        Ok(mut l) => {
+            l.report.delimiter = Delimiter::Comma;
+            format!("{l:?}")
+        }
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+/// Every field quoted (forces the csv-crate path), fields joined by `sep`.
+fn quoted_with(sep: &str, comma_text: &str) -> String {
+    comma_text
+        .split('\n')
+        .map(|line| {
+            if line.is_empty() {
+                String::new()
+            } else {
+                line.split(',')
+                    .map(|f| format!("\"{f}\""))
+                    .collect::<Vec<_>>()
+                    .join(sep)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn generated_row() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let price = prop::sample::select(vec!["10", "10.5", "11", "9.25", "abc", "", "-1", "1e1"]);
+    (
+        prop::sample::select(vec!["AAPL", "MSFT"]),
+        1..28u32,
+        prop::sample::select(vec!["", " 09:30", "T10:00:00.5"]),
+        price.clone(),
+        price.clone(),
+        price.clone(),
+        price,
+        0..12u8,
+    )
+        .prop_map(|(s, d, m, o, h, l, c, shape)| match shape {
+            0 => String::new(),
+            1 => format!("{s},2020-01-{d:02}{m},{o},{h}"),
+            _ => format!("{s},2020-01-{d:02}{m},{o},{h},{l},{c},100"),
+        })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(100))]
+    #[test]
+    fn every_separator_gives_what_the_comma_gives_on_both_paths(
+        rows in proptest::collection::vec(generated_row(), 1..30),
+    ) {
+        let text = format!("symbol,date,open,high,low,close,volume\n{}\n", rows.join("\n"));
+        for policy in [tradelab_data::BadRowPolicy::Error, tradelab_data::BadRowPolicy::Skip] {
+            let want = outcome(&text, policy);
+            for sep in [";", "\t", "|"] {
+                proptest::prop_assert_eq!(&outcome(&with(sep, &text), policy), &want, "fast path, {:?}", sep);
+                proptest::prop_assert_eq!(&outcome(&quoted_with(sep, &text), policy), &want, "csv path, {:?}", sep);
+            }
+        }
+    }
+}
