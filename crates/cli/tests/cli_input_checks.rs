@@ -109,7 +109,7 @@ fn backtests_and_inspects_a_semicolon_separated_file() {
             "comma",
         ],
     ));
-    assert!(e.contains("cannot find"), "{e}");
+    assert!(e.contains("pass --delimiter semicolon"), "{e}");
 }
 
 #[test]

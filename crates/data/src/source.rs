@@ -59,10 +59,25 @@ impl<'a> Source<'a> {
                 "the first line holds control characters: is this a CSV file?",
             ));
         }
-        let header = rec
+        let header: Vec<String> = rec
             .iter()
             .map(|f| String::from_utf8_lossy(f).trim().to_string())
             .collect();
+        // One column that holds another separator: the forced one is wrong.
+        if let [only] = header.as_slice()
+            && let seen = Delimiter::detect(only.as_bytes())
+            && seen != delimiter
+            && only.as_bytes().contains(&seen.byte())
+        {
+            return Err(ImportError::layout(
+                name,
+                format!(
+                    "split at {delimiter} the header is one column, but it looks separated by \
+                     {seen}: pass --delimiter {}, or leave --delimiter out to detect it",
+                    seen.name()
+                ),
+            ));
+        }
         // The csv crate may leave the `\n` of a CRLF header unread: start after it.
         let mut start = usize::try_from(rd.position().byte())
             .unwrap_or(usize::MAX)
