@@ -10,7 +10,7 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Global options")]
     pub store: crate::store_args::StoreArgs,
 }
 
@@ -35,6 +35,14 @@ pub enum Command {
     /// Structured risk rules: check a rules file, list the templates.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Print a shell completion script to standard output.
+    ///
+    /// Example (bash): tradelab completions bash > ~/.local/share/bash-completion/completions/tradelab
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -72,12 +80,45 @@ pub struct CsvArgs {
     /// What to do with a malformed row: stop with an error, or skip it and report.
     #[arg(long, value_enum, default_value_t = BadRow::Error)]
     pub on_bad_row: BadRow,
+    /// Field separator (default: detected from the header line).
+    #[arg(long, value_enum, value_name = "SEP")]
+    pub delimiter: Option<DelimiterArg>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BadRow {
+    /// Stop at the first bad row, naming file and line.
     Error,
+    /// Leave bad rows out and say how many and why.
     Skip,
+}
+
+/// `--delimiter`: the field separators the importer reads.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DelimiterArg {
+    /// `,`
+    #[value(alias = ",")]
+    Comma,
+    /// `;`
+    #[value(alias = ";")]
+    Semicolon,
+    /// A tab character.
+    #[value(alias = "\t")]
+    Tab,
+    /// `|`
+    #[value(alias = "|")]
+    Pipe,
+}
+
+impl From<DelimiterArg> for tradelab_data::Delimiter {
+    fn from(d: DelimiterArg) -> Self {
+        match d {
+            DelimiterArg::Comma => tradelab_data::Delimiter::Comma,
+            DelimiterArg::Semicolon => tradelab_data::Delimiter::Semicolon,
+            DelimiterArg::Tab => tradelab_data::Delimiter::Tab,
+            DelimiterArg::Pipe => tradelab_data::Delimiter::Pipe,
+        }
+    }
 }
 
 impl From<BadRow> for tradelab_data::BadRowPolicy {
@@ -91,7 +132,9 @@ impl From<BadRow> for tradelab_data::BadRowPolicy {
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputFormat {
+    /// Aligned text for people.
     Table,
+    /// JSON for programs.
     Json,
 }
 
@@ -195,10 +238,17 @@ pub struct BacktestArgs {
     /// Annualization factor (default: 252 for daily bars, 252 × median bars per day).
     #[arg(long, value_name = "P")]
     pub periods_per_year: Option<f64>,
-    /// Annual risk-free rate as a fraction (0.02 = 2 %), for sharpe and sortino.
-    #[arg(long, default_value_t = 0.0, value_name = "RATE")]
+    /// Annual risk-free rate as a fraction (0.02 = 2 %), for sharpe and sortino;
+    /// between -1 and 1.
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "RATE",
+        allow_hyphen_values = true,
+        value_parser = risk_free_rate
+    )]
     pub risk_free: f64,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "CSV options")]
     pub csv: CsvArgs,
 }
 
@@ -245,7 +295,7 @@ pub struct AggregateArgs {
     /// Output CSV file.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "CSV options")]
     pub csv: CsvArgs,
 }
 
@@ -253,9 +303,26 @@ pub struct AggregateArgs {
 pub struct InspectArgs {
     /// Bar CSV file.
     pub file: PathBuf,
-    /// Symbol for a file without a ticker column.
-    #[arg(long)]
+    /// Symbol for a file without a ticker column (default: the file name up to the
+    /// first `_` or `.`, uppercased).
+    #[arg(long, value_name = "SYM")]
     pub symbol: Option<String>,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "CSV options")]
     pub csv: CsvArgs,
+}
+
+/// The annual risk-free rate of `--risk-free`: a fraction within ±100 %.
+fn risk_free_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number; give a fraction such as 0.02 (2 %)"))?;
+    let hint = "give the annual rate as a fraction between -1 and 1 (0.02 = 2 %)";
+    if !rate.is_finite() {
+        return Err(format!("{text} is not a finite number; {hint}"));
+    }
+    if !(-1.0..=1.0).contains(&rate) {
+        return Err(format!("{text} would be {} % a year; {hint}", rate * 100.0));
+    }
+    Ok(rate)
 }

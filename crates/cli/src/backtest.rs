@@ -231,6 +231,7 @@ pub fn csv_options(c: &CsvArgs, tz: &jiff::tz::TimeZone, symbol: Option<Symbol>)
         tz: tz.clone(),
         symbol,
         on_bad_row: c.on_bad_row.into(),
+        delimiter: c.delimiter.map(Into::into),
     }
 }
 
@@ -327,6 +328,7 @@ pub fn warm_up_note(strategy: &str, min_bars: usize, bars: &[(&str, usize)]) -> 
 }
 
 pub fn report_import(path: &std::path::Path, r: &tradelab_data::ImportReport) {
+    symbol_note(r);
     if r.was_unsorted {
         eprintln!(
             "note: {} was not in time order; rows were sorted",
@@ -345,6 +347,17 @@ pub fn report_import(path: &std::path::Path, r: &tradelab_data::ImportReport) {
         if r.skipped.len() > 10 {
             eprintln!("  … and {} more", r.skipped.len() - 10);
         }
+    }
+}
+
+/// A note when a file's symbol was taken from its name (`my_prices.csv` → `MY`), which
+/// is easy to miss and wrong as often as not.
+pub fn symbol_note(r: &tradelab_data::ImportReport) {
+    if let Some((file, symbol)) = &r.symbol_from_file_name {
+        eprintln!(
+            "note: {file} has no ticker/symbol column; its bars are filed under symbol {symbol}, \
+             taken from the file name; pass --symbol NAME to name them"
+        );
     }
 }
 

@@ -206,6 +206,7 @@ fn aggregate(a: AggregateArgs) -> Result<()> {
         date_format: a.csv.date_format.clone(),
         tz,
         on_bad_row: a.csv.on_bad_row.into(),
+        delimiter: a.csv.delimiter.map(Into::into),
     };
     let loaded = tradelab_data::load_ticks_with_report(&a.ticks, &opts)?;
     crate::backtest::report_import(&a.ticks, &loaded.report);
@@ -242,7 +243,9 @@ fn inspect(a: InspectArgs) -> Result<()> {
         .context("--symbol")?;
     let loaded = tradelab_data::load_bars(&a.file, &csv_options(&a.csv, &tz, symbol))?;
     let r = &loaded.report;
+    crate::backtest::symbol_note(r);
     println!("file      {}", a.file.display());
+    println!("delimiter {}", r.delimiter);
     println!("columns   {}", r.columns);
     println!(
         "rows      {} read, {} bars, {} skipped{}",

@@ -14,7 +14,7 @@ mod settings_view;
 mod store_args;
 mod store_ctx;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use std::process::ExitCode;
 
 /// Lets a closed output pipe end the process quietly, as it does other Unix tools
@@ -42,6 +42,15 @@ fn main() -> ExitCode {
         args::Command::Rules(r) => rules_cmd::run(r),
         args::Command::Strategies => {
             backtest::list_strategies();
+            Ok(())
+        }
+        args::Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut args::Cli::command(),
+                "tradelab",
+                &mut std::io::stdout(),
+            );
             Ok(())
         }
     };

@@ -86,17 +86,21 @@ pub enum ModelsCommand {
     },
     /// List your models.
     List {
+        /// Report format: a table for people, or JSON for programs.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
     /// Show a model with its rules.
     Show {
+        /// The model: its name or its numeric id.
         model: String,
+        /// Report format: a table for people, or JSON for programs.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
     /// Change a model's settings (runs keep the snapshot they ran with).
     Edit {
+        /// The model: its name or its numeric id.
         model: String,
         /// New name.
         #[arg(long)]
@@ -105,7 +109,10 @@ pub enum ModelsCommand {
         settings: ModelSettings,
     },
     /// Delete a model that has no runs.
-    Delete { model: String },
+    Delete {
+        /// The model: its name or its numeric id.
+        model: String,
+    },
     /// Manage a model's structured rules.
     #[command(subcommand)]
     Rules(ModelRulesCommand),
@@ -115,30 +122,44 @@ pub enum ModelsCommand {
 pub enum ModelRulesCommand {
     /// Add the rules of a file or template to a model.
     Add {
+        /// The model: its name or its numeric id.
         model: String,
+        /// Rules file to add (TOML or JSON).
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
+        /// Built-in rule template to add (see `tradelab rules templates`).
         #[arg(long, value_name = "NAME")]
         template: Option<String>,
     },
     /// List a model's rules.
-    List { model: String },
+    List {
+        /// The model: its name or its numeric id.
+        model: String,
+    },
     /// Switch a rule on or off.
     Toggle {
+        /// The model: its name or its numeric id.
         model: String,
+        /// The rule's name (see `tradelab models rules list MODEL`).
         rule: String,
         /// The new state (default: the opposite of the current one).
         #[arg(long)]
         active: Option<bool>,
     },
     /// Remove a rule.
-    Remove { model: String, rule: String },
+    Remove {
+        /// The model: its name or its numeric id.
+        model: String,
+        /// The rule's name (see `tradelab models rules list MODEL`).
+        rule: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum RunsCommand {
     /// Run a model over stored bars to completion and print its report.
     Start {
+        /// The model: its name or its numeric id.
         model: String,
         /// Symbols (default: the model's symbols).
         #[arg(long, value_delimiter = ',', value_name = "A,B")]
@@ -147,28 +168,36 @@ pub enum RunsCommand {
         /// one timeframe stored for the symbols).
         #[arg(long)]
         timeframe: Option<String>,
+        /// First bar to use (date or timestamp, inclusive; default: the first stored).
         #[arg(long, value_name = "DATE")]
         from: Option<String>,
+        /// Last bar to use (date or timestamp, inclusive; a date includes the whole day;
+        /// default: the last stored).
         #[arg(long, value_name = "DATE")]
         to: Option<String>,
         /// Import this bar file first (idempotent), then run on it.
         #[arg(long, value_name = "FILE")]
         data: Vec<PathBuf>,
+        /// Report format: a table for people, or JSON for programs.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
-        #[command(flatten)]
+        #[command(flatten, next_help_heading = "CSV options")]
         csv: CsvArgs,
     },
     /// List runs (of one model, or all of yours).
     List {
-        #[arg(long)]
+        /// Only the runs of this model (name or id).
+        #[arg(long, value_name = "MODEL")]
         model: Option<String>,
+        /// Report format: a table for people, or JSON for programs.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
     /// Show a run: status, snapshot and report.
     Show {
+        /// The run: MODEL#N (e.g. trend#2, the model's Nth run) or its global id.
         run: String,
+        /// Report format: a table for people, or JSON for programs.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
@@ -178,6 +207,7 @@ pub enum RunsCommand {
     /// trail; shows 200 entries unless --limit or --all says otherwise, and
     /// `--after SEQ` continues after a page.
     Events {
+        /// The run: MODEL#N (e.g. trend#2, the model's Nth run) or its global id.
         run: String,
         /// Only this kind.
         #[arg(long, value_parser = ["decision", "order", "fill", "risk", "trade_closed", "run_finished"])]
@@ -191,19 +221,24 @@ pub enum RunsCommand {
         /// Every entry, without a limit.
         #[arg(long)]
         all: bool,
+        /// Report format: a table for people, or JSON for programs.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
     /// The run's closed trades.
     Trades {
+        /// The run: MODEL#N (e.g. trend#2, the model's Nth run) or its global id.
         run: String,
+        /// Report format: a table for people, or JSON for programs.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
     /// Metrics of several runs side by side, with the differences of their snapshots.
     Compare {
-        #[arg(required = true, num_args = 2..)]
+        /// Two or more runs: MODEL#N (e.g. trend#1 trend#2) or global ids.
+        #[arg(required = true, num_args = 2.., value_name = "RUN")]
         runs: Vec<String>,
+        /// Report format: a table for people, or JSON for programs.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
@@ -212,11 +247,15 @@ pub enum RunsCommand {
     /// Rules in --rules/--template replace the parent's rules of the same name (switch
     /// one off with `active = false`); the parent's other rules stay.
     Replay {
+        /// The run: MODEL#N (e.g. trend#2, the model's Nth run) or its global id.
         run: String,
+        /// Rules file (TOML or JSON) whose rules replace the parent's of the same name.
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
+        /// Built-in rule template whose rules replace the parent's of the same name.
         #[arg(long, value_name = "NAME")]
         template: Option<String>,
+        /// Report format: a table for people, or JSON for programs.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
@@ -235,13 +274,14 @@ pub struct ImportArgs {
     /// Overwrite stored bars that differ (default: keep them and report the conflict).
     #[arg(long)]
     pub replace: bool,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "CSV options")]
     pub csv: CsvArgs,
 }
 
 /// Options of `data list`.
 #[derive(Args, Debug)]
 pub struct DataListArgs {
+    /// Report format: a table for people, or JSON for programs.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
 }

@@ -353,7 +353,11 @@ fn mixing_daily_and_intraday_bars_asks_for_periods_per_year() {
         stderr(&out)
     );
     let out = tradelab(&[&args[..], &["--periods-per-year", "98280"]].concat());
-    assert!(!stderr(&out).contains("note:"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("note: the data mixes"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

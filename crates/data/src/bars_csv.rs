@@ -4,7 +4,7 @@
 use crate::detect::{BarCols, bar_columns};
 use crate::fastline::{DayCache, Roles, Scanned, roles, scan};
 use crate::numbers::number;
-use crate::source::{Source, first_error, stem_symbol, with_file};
+use crate::source::{Source, file_name, first_error, stem_symbol, with_file};
 use crate::split::{Chunks, Fields, Lines, Parsed, RowParser, show, trim};
 use crate::stamp::{StampSpec, describe_layout, fixed_stamp, row_stamp, stamp_of};
 use crate::tzconv::TzConv;
@@ -139,7 +139,7 @@ impl RowParser for BarParser<'_> {
 
 /// Parses bars from memory; see [`crate::load_bars`].
 pub fn parse_bars(name: &str, bytes: &[u8], opts: &CsvOptions) -> Result<LoadedBars, ImportError> {
-    let src = Source::new(name, bytes)?;
+    let src = Source::new(name, bytes, opts.delimiter)?;
     let layout = |m: String| ImportError::layout(name, m);
     let cols = bar_columns(
         &src.header,
@@ -148,16 +148,19 @@ pub fn parse_bars(name: &str, bytes: &[u8], opts: &CsvOptions) -> Result<LoadedB
         opts.time_column.as_deref(),
     )
     .map_err(layout)?;
+    let mut symbol_from_name = None;
     let default_symbol = match (&cols.symbol, &opts.symbol) {
         (Some(_), _) => None,
         (None, Some(s)) => Some(s.clone()),
         (None, None) => {
             let stem = stem_symbol(name);
-            Some(Symbol::new(&stem).map_err(|e| {
+            let sym = Symbol::new(&stem).map_err(|e| {
                 layout(format!(
                     "no ticker/symbol column, and the file name gives no symbol ({e}); pass --symbol"
                 ))
-            })?)
+            })?;
+            symbol_from_name = Some((file_name(name).to_string(), sym.clone()));
+            Some(sym)
         }
     };
     let fmt = opts.date_format.as_deref();
@@ -193,7 +196,10 @@ pub fn parse_bars(name: &str, bytes: &[u8], opts: &CsvOptions) -> Result<LoadedB
     };
     let chunks = src.rows(name, parser.cols.dates.expected, &parser, opts.on_bad_row)?;
     first_error(name, &chunks.chunks)?;
-    assemble(name, chunks, default_symbol, opts.on_bad_row, columns)
+    let mut loaded = assemble(name, chunks, default_symbol, opts.on_bad_row, columns)?;
+    loaded.report.delimiter = src.delimiter;
+    loaded.report.symbol_from_file_name = symbol_from_name;
+    Ok(loaded)
 }
 
 /// Reads a bar CSV file; see the crate docs for the recognised layouts.

@@ -2,7 +2,9 @@
 //! files → [`Tick`]s, and tick aggregation into bars of any [`Timeframe`].
 //!
 //! # Bar files
-//! Headers are matched case-insensitively after trimming, in any column order;
+//! Fields are separated by `,`, `;`, tab or `|`: the separator is detected from the
+//! header line ([`Delimiter::detect`]) unless [`CsvOptions::delimiter`] forces one,
+//! and reported in [`ImportReport::delimiter`]. Headers are matched case-insensitively after trimming, in any column order;
 //! extra columns are ignored. Recognised names:
 //! - date: `datetime`, `timestamp`, `date_time`, `date`, `time` (in that priority), or
 //!   an unnamed first column; a separate `time` column next to `date` is combined
@@ -60,6 +62,7 @@
 
 mod aggregate;
 mod bars_csv;
+mod delimiter;
 mod detect;
 mod error;
 mod fastline;
@@ -75,6 +78,7 @@ mod write;
 
 pub use aggregate::{AggBar, aggregate_ticks};
 pub use bars_csv::{load_bars, parse_bars};
+pub use delimiter::Delimiter;
 pub use error::ImportError;
 pub use session::Session;
 pub use ticks::{
@@ -105,6 +109,9 @@ pub struct CsvOptions {
     pub symbol: Option<Symbol>,
     /// What to do with invalid rows.
     pub on_bad_row: BadRowPolicy,
+    /// `--delimiter`: the field separator (default: detected from the header line,
+    /// see [`Delimiter::detect`]).
+    pub delimiter: Option<Delimiter>,
 }
 
 impl Default for CsvOptions {
@@ -117,6 +124,7 @@ impl Default for CsvOptions {
             tz: jiff::tz::TimeZone::UTC,
             symbol: None,
             on_bad_row: BadRowPolicy::Error,
+            delimiter: None,
         }
     }
 }
@@ -155,6 +163,11 @@ pub struct ImportReport {
     pub daily: bool,
     /// Human description of the detected column mapping and date layout.
     pub columns: String,
+    /// The field separator used (detected or forced).
+    pub delimiter: Delimiter,
+    /// The file name the symbol was taken from, when the file has no symbol column
+    /// and no symbol was given (`my_prices.csv` → `MY`): worth telling the user.
+    pub symbol_from_file_name: Option<(String, Symbol)>,
 }
 
 /// Bars read from one file.

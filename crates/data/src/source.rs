@@ -2,7 +2,7 @@
 //! fast path (no quote characters anywhere) and the `csv`-crate path.
 
 use crate::split::{Chunk, Chunks, RowParser, parse_csv, parse_fast};
-use crate::{BadRowPolicy, ImportError};
+use crate::{BadRowPolicy, Delimiter, ImportError};
 use std::path::Path;
 
 /// The header and first data row of a CSV text.
@@ -13,22 +13,31 @@ pub(crate) struct Source<'a> {
     pub header: Vec<String>,
     /// The first data row's fields (for layout detection), if any.
     pub first_row: Option<Vec<Vec<u8>>>,
+    /// The field separator (forced, or detected from the header line).
+    pub delimiter: Delimiter,
     /// Byte offset and line number of the first data row.
     data_start: (usize, usize),
 }
 
-fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
+fn reader(bytes: &[u8], delimiter: Delimiter) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
+        .delimiter(delimiter.byte())
         .has_headers(false)
         .flexible(true)
         .from_reader(bytes)
 }
 
 impl<'a> Source<'a> {
-    /// Reads the header; errors when the text is empty.
-    pub(crate) fn new(name: &str, bytes: &'a [u8]) -> Result<Self, ImportError> {
+    /// Reads the header, split at `delimiter` (detected when `None`); errors when the
+    /// text is empty.
+    pub(crate) fn new(
+        name: &str,
+        bytes: &'a [u8],
+        delimiter: Option<Delimiter>,
+    ) -> Result<Self, ImportError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let mut rd = reader(bytes);
+        let delimiter = delimiter.unwrap_or_else(|| Delimiter::detect(bytes));
+        let mut rd = reader(bytes, delimiter);
         let mut rec = csv::ByteRecord::new();
         let io = |e: csv::Error| ImportError::layout(name, format!("cannot read the header: {e}"));
         if !rd.read_byte_record(&mut rec).map_err(io)? {
@@ -50,10 +59,25 @@ impl<'a> Source<'a> {
                 "the first line holds control characters: is this a CSV file?",
             ));
         }
-        let header = rec
+        let header: Vec<String> = rec
             .iter()
             .map(|f| String::from_utf8_lossy(f).trim().to_string())
             .collect();
+        // One column that holds another separator: the forced one is wrong.
+        if let [only] = header.as_slice()
+            && let seen = Delimiter::detect(only.as_bytes())
+            && seen != delimiter
+            && only.as_bytes().contains(&seen.byte())
+        {
+            return Err(ImportError::layout(
+                name,
+                format!(
+                    "split at {delimiter} the header is one column, but it looks separated by \
+                     {seen}: pass --delimiter {}, or leave --delimiter out to detect it",
+                    seen.name()
+                ),
+            ));
+        }
         // The csv crate may leave the `\n` of a CRLF header unread: start after it.
         let mut start = usize::try_from(rd.position().byte())
             .unwrap_or(usize::MAX)
@@ -71,6 +95,7 @@ impl<'a> Source<'a> {
             bytes,
             header,
             first_row,
+            delimiter,
             data_start,
         })
     }
@@ -88,10 +113,10 @@ impl<'a> Source<'a> {
     {
         let (start, line) = self.data_start;
         let data = self.bytes.get(start..).unwrap_or_default();
-        if let Some(parsed) = parse_fast(data, line, expected, parser, policy) {
+        if let Some(parsed) = parse_fast(data, line, expected, parser, policy, self.delimiter) {
             return Ok(parsed);
         }
-        let mut rd = reader(self.bytes);
+        let mut rd = reader(self.bytes, self.delimiter);
         let mut rec = csv::ByteRecord::new();
         rd.read_byte_record(&mut rec)
             .map_err(|e| ImportError::layout(name, format!("cannot read the header: {e}")))?;
@@ -142,8 +167,13 @@ pub(crate) fn with_file<T>(
     f(&name, &map)
 }
 
+/// The last component of a path as given (`data/my_prices.csv` → `my_prices.csv`).
+pub(crate) fn file_name(name: &str) -> &str {
+    name.rsplit(['/', '\\']).next().unwrap_or(name)
+}
+
 /// The default symbol of a file: its name up to the first `_` or `.`, uppercased.
 pub(crate) fn stem_symbol(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let base = file_name(name);
     base.split(['_', '.']).next().unwrap_or(base).to_uppercase()
 }

@@ -3,7 +3,7 @@
 //! for everything else. Both feed the same [`RowParser`], so they give identical
 //! rows, errors and line numbers.
 
-use crate::{BadRowPolicy, SkippedRow};
+use crate::{BadRowPolicy, Delimiter, SkippedRow};
 use std::mem::MaybeUninit;
 use std::thread;
 
@@ -197,13 +197,16 @@ fn census(part: &[u8]) -> (usize, bool) {
 /// `first_line`. Splits into newline-aligned parts parsed on scoped threads, each
 /// straight into its share of one output buffer; the chunks come back in file
 /// order with correct line numbers. `None` when `data` holds a quote character
-/// (the caller then takes the `csv` path).
+/// (the caller then takes the `csv` path). Fields are split at `delimiter`; the
+/// line scanner ([`RowParser::parse_head`]) reads comma-separated rows only, so
+/// other separators go straight to [`RowParser::parse`].
 pub(crate) fn parse_fast<P: RowParser>(
     data: &[u8],
     first_line: usize,
     expected_fields: usize,
     parser: &P,
     policy: BadRowPolicy,
+    delimiter: Delimiter,
 ) -> Option<Chunks<P>>
 where
     P::Out: Copy,
@@ -236,7 +239,7 @@ where
     }
     let mut chunks: Vec<Chunk<P::State>> = on_threads_mut(shares, |(p, share)| {
         let mut slots = Slots { slots: share, n: 0 };
-        parse_part(p, expected_fields, parser, policy, &mut slots)
+        parse_part(p, expected_fields, parser, policy, delimiter, &mut slots)
     });
     // Close the gaps left by blank and bad lines, then expose the rows.
     let spare = out.spare_capacity_mut();
@@ -292,8 +295,9 @@ fn on_threads_mut<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) ->
 
 /// Parses one newline-aligned part; line numbers are relative (0 = first line).
 ///
-/// Each line is first offered to [`RowParser::parse_head`] (a specialised scanner
-/// for plain rows); when it declines, the line is split at commas and given to
+/// Each line of a comma-separated file is first offered to
+/// [`RowParser::parse_head`] (a specialised scanner for plain rows); when it
+/// declines, or the separator is not a comma, the line is split at `delimiter` and given to
 /// [`RowParser::parse`], which is the reference behaviour (and the one the `csv`
 /// path uses), so results and messages do not depend on the path taken.
 fn parse_part<'a, P: RowParser>(
@@ -301,15 +305,19 @@ fn parse_part<'a, P: RowParser>(
     expected: usize,
     parser: &P,
     policy: BadRowPolicy,
+    delimiter: Delimiter,
     sink: &mut impl Sink<P::Out>,
 ) -> Chunk<P::State> {
     let mut c = Chunk::new(parser.new_state());
+    let sep = delimiter.byte();
+    let scanner = delimiter == Delimiter::Comma;
     let mut fields: Vec<&'a [u8]> = Vec::with_capacity(expected + 1);
     let mut pos = 0;
     let mut line = 0;
     while pos < part.len() {
         let rest = &part[pos..];
-        if !matches!(rest[0], b'\n' | b'\r')
+        if scanner
+            && !matches!(rest[0], b'\n' | b'\r')
             && let Some((out, used)) = parser.parse_head(&mut c.state, rest)
         {
             let end = pos + used;
@@ -335,7 +343,7 @@ fn parse_part<'a, P: RowParser>(
             continue;
         }
         fields.clear();
-        fields.extend(row.split(|&b| b == b','));
+        fields.extend(row.split(|&b| b == sep));
         let r = if fields.len() == expected {
             parser.parse(&mut c.state, fields.as_slice())
         } else {

@@ -7,7 +7,7 @@ use crate::source::{Source, first_error, with_file};
 use crate::split::{Fields, RowParser};
 use crate::stamp::{StampSpec, describe_layout, fixed_stamp, row_stamp, stamp_of};
 use crate::tzconv::TzConv;
-use crate::{BadRowPolicy, ImportError, ImportReport};
+use crate::{BadRowPolicy, Delimiter, ImportError, ImportReport};
 use std::path::Path;
 use tradelab_core::{MAX_PRICE, MIN_PRICE, Timestamp, check_price};
 
@@ -33,6 +33,8 @@ pub struct TickOptions {
     pub tz: jiff::tz::TimeZone,
     /// What to do with invalid rows.
     pub on_bad_row: BadRowPolicy,
+    /// `--delimiter`: the field separator (default: detected from the header line).
+    pub delimiter: Option<Delimiter>,
 }
 
 impl Default for TickOptions {
@@ -43,6 +45,7 @@ impl Default for TickOptions {
             date_format: None,
             tz: jiff::tz::TimeZone::UTC,
             on_bad_row: BadRowPolicy::Error,
+            delimiter: None,
         }
     }
 }
@@ -141,7 +144,7 @@ pub fn parse_ticks_with_report(
     bytes: &[u8],
     opts: &TickOptions,
 ) -> Result<LoadedTicks, ImportError> {
-    let src = Source::new(name, bytes)?;
+    let src = Source::new(name, bytes, opts.delimiter)?;
     let layout = |m: String| ImportError::layout(name, m);
     let names = &src.header;
     let dates = date_columns(
@@ -151,6 +154,15 @@ pub fn parse_ticks_with_report(
         None,
     )
     .map_err(layout)?;
+    let has = |aliases: &[&str]| find(names, aliases).ok().flatten().is_some();
+    if has(&["open", "o"]) && has(&["high", "h"]) && has(&["low", "l"]) {
+        return Err(layout(format!(
+            "this looks like a file of OHLC bars (it has open, high and low columns; the header \
+             is {}), not ticks; import it with `tradelab data import {name}` or test a strategy \
+             on it with `tradelab backtest --data {name}`",
+            names.join(",")
+        )));
+    }
     let size = find(names, &SIZE_NAMES).map_err(layout)?;
     let price = match find(names, &PRICE_NAMES).map_err(layout)? {
         Some(p) => p,
@@ -204,6 +216,7 @@ pub fn parse_ticks_with_report(
     first_error(name, &chunks.chunks)?;
     let mut report = ImportReport {
         columns,
+        delimiter: src.delimiter,
         ..ImportReport::default()
     };
     let mut ticks = chunks.out;

@@ -90,20 +90,22 @@ fn load_value(value: Value, source: &str) -> Result<RuleSet, RuleSetError> {
     if issues.is_empty() {
         return Ok(set);
     }
-    let mut unique = Vec::with_capacity(issues.len());
-    for issue in issues {
-        if !unique.contains(&issue) {
-            unique.push(issue);
-        }
+    // Identical issues once (first kept), in time linear in their number.
+    let mut seen = std::collections::HashSet::with_capacity(issues.len());
+    let mut issues: Vec<RuleIssue> = issues
+        .into_iter()
+        .filter(|i| seen.insert((i.rule.clone(), i.field.clone(), i.problem.clone())))
+        .collect();
+    // Top-level problems first, then rule by rule in file order (stable); a label's
+    // position is its first occurrence, looked up in a map.
+    let mut first_at: std::collections::HashMap<&str, usize> =
+        std::collections::HashMap::with_capacity(labels.len());
+    for (p, l) in labels.iter().enumerate() {
+        first_at.entry(l.as_str()).or_insert(p + 1);
     }
-    let mut issues = unique;
-    // Top-level problems first, then rule by rule in file order (stable).
     issues.sort_by_key(|i| match i.rule.as_str() {
         "" => 0,
-        name => labels
-            .iter()
-            .position(|l| l == name)
-            .map_or(usize::MAX, |p| p + 1),
+        name => first_at.get(name).copied().unwrap_or(usize::MAX),
     });
     Err(RuleSetError::Invalid {
         source_name: source.to_string(),

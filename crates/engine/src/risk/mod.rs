@@ -62,6 +62,7 @@
 //! showing every kind.
 
 mod describe;
+mod echo;
 mod fields;
 mod file;
 mod kind;
@@ -70,6 +71,7 @@ mod templates;
 mod time;
 mod validate;
 
+pub use echo::{ECHO_CHARS, echo, echo_at};
 pub use kind::{Breach, Category, DEFAULT_TZ, KIND_NAMES, Origin, RuleKind, Scope, TradingWindow};
 pub use rule::{Rule, RuleIssue, RuleSet, RuleSetError};
 pub use templates::{Template, template, templates};

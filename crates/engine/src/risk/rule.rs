@@ -1,6 +1,7 @@
 //! A named, prioritized rule and the rule set a run is configured with, plus the
 //! errors that loading one can produce.
 
+use super::echo::{echo, echo_at};
 use super::kind::{Category, Origin, RuleKind};
 use serde::Serialize;
 use std::fmt;
@@ -84,12 +85,22 @@ impl RuleSet {
     /// This set with `other` layered on top: a rule of `other` replaces the rule of the
     /// same name in place, new names are appended; `other`'s instructions replace
     /// these unless blank. Used for a template plus a user's overrides.
+    ///
+    /// Linear in the number of rules: names are looked up in a map, not searched.
     pub fn merged(&self, other: &RuleSet) -> RuleSet {
         let mut rules = self.rules.clone();
+        let mut at: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::with_capacity(rules.len() + other.rules.len());
+        for (i, r) in rules.iter().enumerate() {
+            at.entry(r.name.clone()).or_insert(i);
+        }
         for rule in &other.rules {
-            match rules.iter_mut().find(|r| r.name == rule.name) {
-                Some(slot) => *slot = rule.clone(),
-                None => rules.push(rule.clone()),
+            match at.get(rule.name.as_str()) {
+                Some(&i) => rules[i] = rule.clone(),
+                None => {
+                    at.insert(rule.name.clone(), rules.len());
+                    rules.push(rule.clone());
+                }
             }
         }
         let instructions = if other.instructions.trim().is_empty() {
@@ -151,16 +162,18 @@ impl RuleIssue {
     }
 }
 
+/// Characters of a problem text shown before it is cut (it may quote a value).
+const PROBLEM_CHARS: usize = 300;
+
 impl fmt::Display for RuleIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Names, keys and problems quote the file: cut what is too long to repeat.
+        let field = echo(&self.field);
+        let problem = echo_at(&self.problem, PROBLEM_CHARS);
         if self.rule.is_empty() {
-            write!(f, "top-level field {}: {}", self.field, self.problem)
+            write!(f, "top-level field {field}: {problem}")
         } else {
-            write!(
-                f,
-                "rule {:?} field {}: {}",
-                self.rule, self.field, self.problem
-            )
+            write!(f, "rule {:?} field {field}: {problem}", echo(&self.rule))
         }
     }
 }
@@ -182,8 +195,9 @@ pub enum RuleSetError {
         /// The file.
         path: PathBuf,
     },
-    /// The text is not valid TOML or JSON; the message has the line and column.
-    #[error("{source_name}: {message}")]
+    /// The text is not valid TOML or JSON; the message has the line and column (each
+    /// of its lines cut to a few hundred characters: parsers quote the input).
+    #[error("{source_name}: {}", echo_lines(message))]
     Parse {
         /// The file name or other label of the text.
         source_name: String,
@@ -199,13 +213,22 @@ pub enum RuleSetError {
         issues: Vec<RuleIssue>,
     },
     /// No built-in template has this name.
-    #[error("unknown rule template {name:?}; known templates: {}", known.join(", "))]
+    #[error("unknown rule template {:?}; known templates: {}", echo(name), known.join(", "))]
     UnknownTemplate {
         /// The name asked for.
         name: String,
         /// The names that exist.
         known: Vec<&'static str>,
     },
+}
+
+/// A parser message with each line cut by [`echo_at`].
+fn echo_lines(message: &str) -> String {
+    message
+        .lines()
+        .map(|l| echo_at(l, PROBLEM_CHARS))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Each issue on its own indented line.

@@ -1,6 +1,7 @@
 //! Semantic checks of a rule set: ranges, names, time windows and conflicts between
 //! rules. Every problem is collected so a user fixes a file in one pass.
 
+use super::echo::echo;
 use super::kind::{RuleKind, TradingWindow};
 use super::rule::{Rule, RuleIssue, RuleSet};
 use rust_decimal::Decimal;
@@ -170,8 +171,9 @@ fn check_conflicts(set: &RuleSet, out: &mut Vec<RuleIssue>) {
                 &rule.name,
                 "kind",
                 format!(
-                    "only one active {kind} rule is allowed and rule {first:?} already is one; \
-                     give this rule the same name to override it, or set active = false on one"
+                    "only one active {kind} rule is allowed and rule {:?} already is one; \
+                     give this rule the same name to override it, or set active = false on one",
+                    echo(first)
                 ),
             )),
             None => {
@@ -187,7 +189,7 @@ fn check_conflicts(set: &RuleSet, out: &mut Vec<RuleIssue>) {
                 "symbols",
                 format!(
                     "{sym} is blocked here but allowed by rule {:?}",
-                    allower.name
+                    echo(&allower.name)
                 ),
             ));
         }
@@ -200,7 +202,10 @@ pub(crate) fn duplicate_name(name: &str) -> RuleIssue {
     RuleIssue::new(
         name,
         "name",
-        format!("duplicate name: an earlier rule is also called {name:?}; names must be unique"),
+        format!(
+            "duplicate name: an earlier rule is also called {:?}; names must be unique",
+            echo(name)
+        ),
     )
 }
 
