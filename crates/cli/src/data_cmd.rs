@@ -42,20 +42,25 @@ pub fn run(cmd: DataCommand, store: &StoreArgs) -> Result<()> {
             .await
             .map(drop)
         }),
+        DataCommand::Delete(a) => store_ctx::runtime()?.block_on(async {
+            let ctx = store_ctx::open(store).await?;
+            delete(&ctx, &a).await
+        }),
         DataCommand::List => store_ctx::runtime()?.block_on(async {
             let ctx = store_ctx::open(store).await?;
-            let all = ctx.store.bars().series().await?;
+            let all = ctx.store.bars().series_for(ctx.user.id).await?;
             if all.is_empty() {
                 println!("no stored bars; import a file with `tradelab data import FILE`");
             }
             for s in all {
                 println!(
-                    "{:<10} {:>4} {:>9} bars  {} → {}",
+                    "{:<10} {:>4} {:>9} bars  {} → {}{}",
                     s.symbol.as_str(),
                     s.timeframe,
                     s.bars,
                     s.first.display_auto(),
-                    s.last.display_auto()
+                    s.last.display_auto(),
+                    if s.owner.is_some() { "  (private)" } else { "" }
                 );
             }
             Ok(())
@@ -84,7 +89,9 @@ fn detect_timeframe(series: &[tradelab_core::BarSeries]) -> Result<Timeframe> {
 }
 
 /// An explicit `--timeframe` must fit the file: bars of one symbol at least one bar
-/// apart, else the file holds shorter bars and would be filed under the wrong length.
+/// apart, else the file holds shorter bars and would be filed under the wrong length;
+/// and not all much farther apart, else they are longer bars (daily bars declared as
+/// `1m`; the rule is [`tradelab_store::spacing_mismatch`]).
 fn check_timeframe(
     file: &std::path::Path,
     series: &[tradelab_core::BarSeries],
@@ -107,6 +114,14 @@ fn check_timeframe(
                 s.symbol(),
                 w[0].ts(),
                 w[1].ts()
+            );
+        }
+        if let Some(m) = tradelab_store::spacing_mismatch(s.bars().iter().map(|b| b.ts()), tf) {
+            anyhow::bail!(
+                "--timeframe {tf} does not fit {}: {} {m}; pass --timeframe {} or leave it out",
+                file.display(),
+                s.symbol(),
+                m.inferred()
             );
         }
     }
@@ -137,7 +152,11 @@ pub async fn import_file(
         ImportMode::KeepExisting
     };
     for s in &loaded.series {
-        let r = ctx.store.bars().import_series(s, tf, mode).await?;
+        let r = ctx
+            .store
+            .bars()
+            .import_series_as(&ctx.user, s, tf, mode)
+            .await?;
         let what = if r.inserted == 0 && r.conflicting == 0 && r.replaced == 0 {
             "nothing new".to_string()
         } else {
@@ -162,6 +181,81 @@ pub async fn import_file(
         }
     }
     Ok(tf)
+}
+
+/// `tradelab data delete`: removes a series, or its bars in `--from ..= --to`; refused
+/// while runs read them unless `--force`, and for shared bars unless an admin asks.
+async fn delete(ctx: &store_ctx::Ctx, a: &crate::store_args::DeleteArgs) -> Result<()> {
+    let symbol = Symbol::new(&a.symbol).context("--symbol")?;
+    let tf = a
+        .timeframe
+        .parse::<Timeframe>()
+        .with_context(|| format!("--timeframe {:?}", a.timeframe))?;
+    let from = a
+        .from
+        .as_deref()
+        .map(|t| crate::backtest::parse_bound("from", t, false))
+        .transpose()?;
+    let to =
+        a.to.as_deref()
+            .map(|t| crate::backtest::parse_bound("to", t, true))
+            .transpose()?;
+    let r = match ctx
+        .store
+        .bars()
+        .delete_as(&ctx.user, &symbol, tf, from, to, a.force)
+        .await
+    {
+        Ok(r) => r,
+        Err(tradelab_store::StoreError::Conflict { what, message })
+            if what == tradelab_store::BARS_IN_USE =>
+        {
+            anyhow::bail!("{message}: pass --force to delete them anyway")
+        }
+        Err(tradelab_store::StoreError::NotFound { .. }) => anyhow::bail!(
+            "no stored {tf} bars of {symbol} to delete; `tradelab data list` shows what is stored"
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let scope = if r.owner.is_some() {
+        "private"
+    } else {
+        "shared"
+    };
+    match a.output {
+        crate::args::OutputFormat::Json => {
+            let runs: Vec<serde_json::Value> = r
+                .runs
+                .iter()
+                .map(|u| serde_json::json!({"run": u.run, "label": u.label}))
+                .collect();
+            let doc = serde_json::json!({
+                "symbol": r.symbol,
+                "timeframe": r.timeframe.to_string(),
+                "scope": scope,
+                "from": from.map(|t| t.to_string()),
+                "to": to.map(|t| t.to_string()),
+                "deleted_bars": r.deleted,
+                "remaining_bars": r.remaining,
+                "runs_reading_deleted_bars": runs,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        crate::args::OutputFormat::Table => {
+            println!(
+                "deleted {} {} {tf} bars ({scope}); {} left",
+                r.deleted, r.symbol, r.remaining
+            );
+            if !r.runs.is_empty() {
+                let labels: Vec<&str> = r.runs.iter().map(|u| u.label.as_str()).collect();
+                println!(
+                    "runs that read them (their replays now refuse): {}",
+                    labels.join(", ")
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn aggregate(a: AggregateArgs) -> Result<()> {

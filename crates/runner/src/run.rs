@@ -8,8 +8,8 @@ use tradelab_engine::report::{Report, ReportOptions};
 use tradelab_engine::risk::RuleSet;
 use tradelab_engine::{Engine, RunControl, RunHooks, RunOutcome, RunStatus, strategies};
 use tradelab_store::{
-    ModelId, NewRun, Run, RunId, RunMode, RunSource, RunStatus as StoredStatus, Store, StoreError,
-    StrategySnapshot,
+    AuditBatch, EventRow, ModelId, NewRun, Run, RunId, RunMode, RunSource,
+    RunStatus as StoredStatus, Store, StoreError, StrategySnapshot, UserId,
 };
 
 /// Why a run could not be started or finished.
@@ -38,6 +38,36 @@ pub enum RunnerError {
     Engine { run: RunId, message: String },
     #[error("run {run}: the audit writer failed: {source}")]
     Writer { run: RunId, source: StoreError },
+    /// A replay's bars are not those its parent ran on.
+    #[error(
+        "cannot replay run {run}: the stored bars of {symbols} ({timeframe}) changed since it \
+         ran: {what}; the replay would not reproduce it. Re-import the original bars, or \
+         replay anyway with --allow-changed-data (the new run records both fingerprints)"
+    )]
+    DataChanged {
+        /// `model#number` of the parent run.
+        run: String,
+        symbols: String,
+        timeframe: Timeframe,
+        /// What differs: bar counts, or the values behind the same count.
+        what: String,
+    },
+}
+
+/// How a replay treats bars that changed since its parent ran.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReplayOptions {
+    /// Run anyway and record the parent's and the new fingerprints (the default
+    /// refuses with [`RunnerError::DataChanged`]).
+    pub allow_changed_data: bool,
+}
+
+/// The data a replay must find: the parent run's fingerprint.
+struct DataCheck {
+    parent: RunId,
+    label: String,
+    fingerprint: String,
+    allow_changed: bool,
 }
 
 /// What to run.
@@ -113,6 +143,22 @@ pub struct Runner<'a> {
 /// price and volume), eight times fewer dependent multiplications than byte-wise FNV.
 /// Labelled `fnv1a64w`; runs made before it carry byte-wise `fnv1a64` fingerprints.
 fn fingerprint(series: &[BarSeries], timeframe: Timeframe) -> String {
+    fingerprint_as(series, timeframe, false)
+}
+
+/// The fingerprint in the scheme of `like` (a stored fingerprint): byte-wise
+/// `fnv1a64` for runs made before `fnv1a64w`, so old runs can be checked too.
+fn fingerprint_like(series: &[BarSeries], timeframe: Timeframe, like: &str) -> String {
+    fingerprint_as(series, timeframe, like.starts_with("fnv1a64:"))
+}
+
+/// `n` in a fingerprint's `:{n}bars` suffix.
+fn fingerprint_bars(fp: &str) -> Option<u64> {
+    fp.rsplit(':').next()?.strip_suffix("bars")?.parse().ok()
+}
+
+/// Word-wise (`fnv1a64w`) or, for `bytewise`, the legacy byte-wise `fnv1a64`.
+fn fingerprint_as(series: &[BarSeries], timeframe: Timeframe, bytewise: bool) -> String {
     const PRIME: u64 = 0x0100_0000_01b3;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let eat_bytes = |h: &mut u64, bytes: &[u8]| {
@@ -124,6 +170,16 @@ fn fingerprint(series: &[BarSeries], timeframe: Timeframe) -> String {
     let mut bars = 0usize;
     for s in series {
         eat_bytes(&mut h, s.symbol().as_str().as_bytes());
+        if bytewise {
+            for b in s.bars() {
+                eat_bytes(&mut h, &b.ts().nanos().to_le_bytes());
+                for v in [b.open(), b.high(), b.low(), b.close(), b.volume()] {
+                    eat_bytes(&mut h, &v.to_bits().to_le_bytes());
+                }
+            }
+            bars += s.len();
+            continue;
+        }
         for b in s.bars() {
             for word in [
                 b.ts().nanos() as u64,
@@ -138,7 +194,63 @@ fn fingerprint(series: &[BarSeries], timeframe: Timeframe) -> String {
         }
         bars += s.len();
     }
-    format!("fnv1a64w:{h:016x}:{bars}bars")
+    if bytewise {
+        format!("fnv1a64:{h:016x}:{bars}bars")
+    } else {
+        format!("fnv1a64w:{h:016x}:{bars}bars")
+    }
+}
+
+/// A replay's bars against its parent's fingerprint: `Ok(None)` when they match,
+/// `Ok(Some(check))` when they differ and the replay may go ahead, else
+/// [`RunnerError::DataChanged`] saying what changed.
+fn verify_data<'c>(
+    check: &'c DataCheck,
+    series: &[BarSeries],
+    timeframe: Timeframe,
+    symbols: &[Symbol],
+) -> Result<Option<&'c DataCheck>, RunnerError> {
+    let now = fingerprint_like(series, timeframe, &check.fingerprint);
+    if now == check.fingerprint {
+        return Ok(None);
+    }
+    if check.allow_changed {
+        return Ok(Some(check));
+    }
+    let bars_now: u64 = series.iter().map(|s| s.len() as u64).sum();
+    let per_symbol: Vec<String> = series
+        .iter()
+        .map(|s| match (s.bars().first(), s.bars().last()) {
+            (Some(a), Some(b)) => format!(
+                "{} {} bars {} → {}",
+                s.symbol(),
+                s.len(),
+                a.ts().display_auto(),
+                b.ts().display_auto()
+            ),
+            _ => format!("{} no bars", s.symbol()),
+        })
+        .collect();
+    let what = match fingerprint_bars(&check.fingerprint) {
+        Some(then) if then != bars_now => format!(
+            "it read {then} bars, {bars_now} are stored now ({})",
+            per_symbol.join("; ")
+        ),
+        Some(then) => format!(
+            "the same {then} bars in count, with other values ({})",
+            per_symbol.join("; ")
+        ),
+        None => format!("the bars differ ({})", per_symbol.join("; ")),
+    };
+    Err(RunnerError::DataChanged {
+        run: check.label.clone(),
+        symbols: symbols_text(symbols),
+        timeframe,
+        what: format!(
+            "{what}; data fingerprint {} then, {now} now",
+            check.fingerprint
+        ),
+    })
 }
 
 impl<'a> Runner<'a> {
@@ -147,14 +259,16 @@ impl<'a> Runner<'a> {
         Runner { store }
     }
 
-    /// The timeframe a run over `symbols` uses when none is named: the one stored for
-    /// them; `None` when nothing is stored; an error naming the choices when several are.
+    /// The timeframe a run of `owner`'s over `symbols` uses when none is named: the one
+    /// stored for them (among the bars `owner` sees); `None` when nothing is stored; an
+    /// error naming the choices when several are.
     pub async fn stored_timeframe(
         &self,
+        owner: UserId,
         symbols: &[Symbol],
     ) -> Result<Option<Timeframe>, RunnerError> {
         let mut found: Vec<Timeframe> = Vec::new();
-        for s in self.store.bars().series().await? {
+        for s in self.store.bars().series_for(owner).await? {
             if symbols.contains(&s.symbol) && !found.contains(&s.timeframe) {
                 found.push(s.timeframe);
             }
@@ -174,13 +288,14 @@ impl<'a> Runner<'a> {
     /// import command when nothing is.
     async fn stored_instead(
         &self,
+        owner: UserId,
         symbol: &Symbol,
         timeframe: Timeframe,
     ) -> Result<String, RunnerError> {
         let stored: Vec<_> = self
             .store
             .bars()
-            .series()
+            .series_for(owner)
             .await?
             .into_iter()
             .filter(|s| &s.symbol == symbol)
@@ -232,17 +347,22 @@ impl<'a> Runner<'a> {
             instructions: model.spec.instructions.clone(),
             fill_model: model.spec.fill_model.clone(),
             data_fingerprint: None,
+            data_changed_from: None,
         };
-        self.launch(snapshot, req, progress).await
+        self.launch(snapshot, req, None, progress).await
     }
 
-    /// Creates and runs a run from a snapshot (the model's now, or a parent run's).
+    /// Creates and runs a run from a snapshot (the model's now, or a parent run's) on
+    /// the bars the model's owner sees; a replay's `check` compares them with the
+    /// parent's.
     async fn launch(
         &self,
         mut snapshot: StrategySnapshot,
         req: StartRun,
+        check: Option<DataCheck>,
         progress: Option<Progress>,
     ) -> Result<Finished, RunnerError> {
+        let owner = self.store.models().get(snapshot.model).await?.owner;
         let model_name = snapshot.model_name.clone();
         let invalid = |message: String| RunnerError::InvalidModel {
             model: model_name.clone(),
@@ -276,19 +396,33 @@ impl<'a> Runner<'a> {
             let loaded = self
                 .store
                 .bars()
-                .load_series(s, req.timeframe, req.from, req.to)
+                .load_series_for(owner, s, req.timeframe, req.from, req.to)
                 .await?;
-            if loaded.is_empty() {
+            if loaded.is_empty() && check.is_none() {
                 return Err(RunnerError::NoBars {
                     symbol: s.clone(),
                     timeframe: req.timeframe,
-                    hint: self.stored_instead(s, req.timeframe).await?,
+                    hint: self.stored_instead(owner, s, req.timeframe).await?,
                 });
             }
             series.push(loaded);
         }
         series.sort_by(|a, b| a.symbol().cmp(b.symbol()));
         let data_fingerprint = fingerprint(&series, req.timeframe);
+        let changed = match &check {
+            Some(c) => verify_data(c, &series, req.timeframe, &symbols)?,
+            None => None,
+        };
+        if let Some(s) = series.iter().find(|s| s.is_empty()) {
+            return Err(RunnerError::NoBars {
+                symbol: s.symbol().clone(),
+                timeframe: req.timeframe,
+                hint: self
+                    .stored_instead(owner, s.symbol(), req.timeframe)
+                    .await?,
+            });
+        }
+        snapshot.data_changed_from = changed.as_ref().map(|c| c.fingerprint.clone());
         let mut config = settings.run_config(snapshot.initial_cash);
         config.allow_short |= rules.shorts_allowed();
         snapshot.fill_model = settings.to_json();
@@ -315,6 +449,9 @@ impl<'a> Runner<'a> {
             })
             .await?;
         let run = self.store.runs().start(run.id).await?;
+        if let Some(c) = &changed {
+            self.record_data_change(&run, c, &series, &symbols).await?;
+        }
         match self
             .execute(&run, config, series, rules, req.batch_rows, progress)
             .await
@@ -348,6 +485,46 @@ impl<'a> Runner<'a> {
                 Err(e)
             }
         }
+    }
+
+    /// The `data_changed` event (seq 0, before the engine's events) of a replay that
+    /// ran on bars other than its parent's: both fingerprints and the symbols.
+    async fn record_data_change(
+        &self,
+        run: &Run,
+        check: &DataCheck,
+        series: &[BarSeries],
+        symbols: &[Symbol],
+    ) -> Result<(), RunnerError> {
+        let ts = series
+            .iter()
+            .filter_map(|s| s.bars().first().map(|b| b.ts()))
+            .min()
+            .unwrap_or(run.created_at);
+        let detail = serde_json::json!({
+            "parent_run": check.parent,
+            "parent": check.label,
+            "symbols": symbols,
+            "parent_fingerprint": check.fingerprint,
+            "fingerprint": run.snapshot.data_fingerprint,
+        });
+        let batch = AuditBatch {
+            events: vec![EventRow {
+                seq: 0,
+                ts,
+                kind: "data_changed".into(),
+                detail,
+            }],
+            ..AuditBatch::default()
+        };
+        self.store
+            .audit()
+            .append(run.id, &batch)
+            .await
+            .map_err(|source| RunnerError::Writer {
+                run: run.id,
+                source,
+            })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -439,11 +616,27 @@ impl<'a> Runner<'a> {
     }
 
     /// Re-runs `parent` on exactly the same snapshot, data and period, with `rules`
-    /// replacing its rules of the same name; the new run links to its parent.
+    /// replacing its rules of the same name; the new run links to its parent. Refuses
+    /// with [`RunnerError::DataChanged`] when the bars are not those the parent ran on
+    /// (see [`Runner::replay_with`]).
     pub async fn replay(
         &self,
         parent: RunId,
         rules: RuleSet,
+        progress: Option<Progress>,
+    ) -> Result<Finished, RunnerError> {
+        self.replay_with(parent, rules, ReplayOptions::default(), progress)
+            .await
+    }
+
+    /// [`Runner::replay`] with options: `allow_changed_data` runs on bars that changed
+    /// since the parent ran, recording the parent's fingerprint in the new run's
+    /// snapshot (`data_changed_from`) and a `data_changed` event.
+    pub async fn replay_with(
+        &self,
+        parent: RunId,
+        rules: RuleSet,
+        options: ReplayOptions,
         progress: Option<Progress>,
     ) -> Result<Finished, RunnerError> {
         let p = self.store.runs().get(parent).await?;
@@ -486,7 +679,18 @@ impl<'a> Runner<'a> {
             parent: Some(parent),
             batch_rows: DEFAULT_BATCH_ROWS,
         };
-        self.launch(snapshot, req, progress).await
+        snapshot.data_changed_from = None;
+        let check = p
+            .snapshot
+            .data_fingerprint
+            .clone()
+            .map(|fingerprint| DataCheck {
+                parent,
+                label: format!("{}#{}", p.snapshot.model_name, p.number),
+                fingerprint,
+                allow_changed: options.allow_changed_data,
+            });
+        self.launch(snapshot, req, check, progress).await
     }
 }
 
@@ -526,5 +730,18 @@ mod tests {
         ] {
             assert_ne!(base, other);
         }
+    }
+
+    #[test]
+    fn a_legacy_fingerprint_is_checked_in_its_own_byte_wise_scheme() {
+        let bars = series(113.0, 99 * 60);
+        let legacy = fingerprint_as(&bars, Timeframe::MINUTE, true);
+        assert!(legacy.starts_with("fnv1a64:") && legacy.ends_with(":100bars"));
+        assert_ne!(legacy, fingerprint(&bars, Timeframe::MINUTE));
+        assert_eq!(fingerprint_like(&bars, Timeframe::MINUTE, &legacy), legacy);
+        let nudged = fingerprint_as(&series(113.5, 99 * 60), Timeframe::MINUTE, true);
+        assert_ne!(fingerprint_like(&bars, Timeframe::MINUTE, &nudged), nudged);
+        assert_eq!(fingerprint_bars(&legacy), Some(100));
+        assert_eq!(fingerprint_bars("sha256:abc"), None);
     }
 }

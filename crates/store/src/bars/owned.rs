@@ -256,9 +256,8 @@ impl Bars<'_> {
                 .into_iter()
                 .filter(|s| !private.contains(&(s.symbol.clone(), s.timeframe))),
         );
-        all.sort_by(|a, b| {
-            (a.symbol.as_str(), a.timeframe.nanos()).cmp(&(b.symbol.as_str(), b.timeframe.nanos()))
-        });
+        // As the store lists them: by symbol, then timeframe text.
+        all.sort_by_cached_key(|s| (s.symbol.as_str().to_string(), s.timeframe.to_string()));
         Ok(all)
     }
 
