@@ -118,7 +118,7 @@ fn check_timeframe(
         }
         if let Some(m) = tradelab_store::spacing_mismatch(s.bars().iter().map(|b| b.ts()), tf) {
             anyhow::bail!(
-                "--timeframe {tf} does not fit {}: {} {m}; pass --timeframe {} or leave it out",
+                "--timeframe {tf} does not fit {}: its {} {m}; pass --timeframe {} or leave it out",
                 file.display(),
                 s.symbol(),
                 m.inferred()

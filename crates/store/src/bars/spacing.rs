@@ -37,12 +37,12 @@ impl std::fmt::Display for SpacingMismatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "the bars are not {} bars: they are {} apart (median; no two are closer than \
-             {}), so they look like {} bars",
-            self.declared,
+            "bars {} apart (the median gap; none closer than {}) look like {} bars, not {} \
+             bars",
             duration_text(self.median_gap_ns),
             duration_text(self.smallest_gap_ns),
-            self.inferred()
+            self.inferred(),
+            self.declared
         )
     }
 }
