@@ -167,7 +167,7 @@ pub enum RunsCommand {
     Events {
         run: String,
         /// Only this kind.
-        #[arg(long, value_parser = ["decision", "order", "fill", "risk", "trade_closed", "run_finished"])]
+        #[arg(long, value_parser = ["decision", "order", "fill", "risk", "trade_closed", "run_finished", "data_changed"])]
         kind: Option<String>,
         /// At most this many lines.
         #[arg(long, default_value_t = 200)]

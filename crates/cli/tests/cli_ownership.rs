@@ -185,6 +185,15 @@ fn rejects_replay_when_bars_changed_since_the_run_unless_allowed() {
         keys.contains(&"data_fingerprint") && keys.contains(&"data_changed_from"),
         "{compared}"
     );
+    let events = ok(tl(
+        d,
+        None,
+        &["runs", "events", "m#3", "--kind", "data_changed"],
+    ));
+    assert!(
+        events.contains("data_changed") && events.contains("m#1"),
+        "{events}"
+    );
     let table = ok(tl(d, None, &["runs", "compare", "m#1", "m#3"]));
     assert!(
         table.contains("data_changed_from") || table.contains("data changed"),

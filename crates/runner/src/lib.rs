@@ -7,6 +7,7 @@
 
 mod compare;
 mod config;
+mod fingerprint;
 mod run;
 mod sink;
 

@@ -2,9 +2,9 @@
 //! again change nothing, and a bar whose key exists with other values is reported as a
 //! conflict and kept as stored unless the import asks to replace.
 
-use crate::db::{BeginWrite, Pool, RowExt, parse_text, with_pool};
+use crate::db::{BeginWrite, RowExt, with_pool};
 use crate::error::{Result, StoreError};
-use crate::{Backend, Store, UserId};
+use crate::{Store, UserId};
 use futures_util::TryStreamExt;
 use serde::Serialize;
 use tradelab_core::{Bar, BarSeries, Symbol, Timeframe, Timestamp};
@@ -105,11 +105,15 @@ const PG_INSERT_CHUNKS: &str = "INSERT INTO bar_chunks \
 const UPDATE_CHUNK: &str = "UPDATE bar_chunks SET n_bars = $4, first_ts_ns = $5, last_ts_ns = $6, \
      data = $7 WHERE symbol = $1 AND timeframe = $2 AND chunk_start_ns = $3 AND owner_id = $8";
 
+mod checks;
 mod chunk;
+mod legacy;
 mod owned;
 mod spacing;
 
+use checks::validate;
 use chunk::{Chunk, chunk_start};
+pub(crate) use legacy::convert_legacy_bars;
 pub use owned::{BARS_IN_USE, DeleteReport, RunUsingBars, SHARED_BARS};
 pub use spacing::{SpacingMismatch, spacing_mismatch};
 
@@ -369,119 +373,6 @@ async fn import_on<C: ChunkIo + Send>(
         conn.update_chunks(key, &updates).await?;
     }
     Ok(report)
-}
-
-/// Converts rows of the row-per-bar `bars` table (schema versions 1–2, or written by
-/// raw SQL) into chunks and deletes them, in one transaction. Bars already stored in
-/// chunks win over a legacy row with the same time and other values. Does nothing
-/// (and takes no write lock) when the table is empty.
-pub(crate) async fn convert_legacy_bars(pool: &Pool) -> Result<()> {
-    let backend = pool.backend();
-    with_pool!(pool, p => {
-        let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM bars)")
-            .fetch_one(p)
-            .await?;
-        if !any {
-            return Ok(());
-        }
-        let mut tx = p.begin_write().await?;
-        if backend == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(LEGACY_CONVERSION_LOCK)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let series = sqlx::query("SELECT DISTINCT symbol, timeframe FROM bars ORDER BY symbol, timeframe")
-            .fetch_all(&mut *tx)
-            .await?;
-        for s in &series {
-            let symbol = s.text("symbol")?;
-            let timeframe = s.text("timeframe")?;
-            let tf: Timeframe = parse_text("timeframe", &timeframe)?;
-            let rows = sqlx::query(LEGACY_RANGE_SQL)
-                .bind(&symbol)
-                .bind(&timeframe)
-                .fetch_all(&mut *tx)
-                .await?;
-            let bars = rows.iter().map(legacy_from_row).collect::<Result<Vec<_>>>()?;
-            let key = SeriesKey { symbol: &symbol, tf, timeframe: &timeframe, owner: SHARED_OWNER };
-            import_on(&mut *tx, &key, &bars, ImportMode::KeepExisting).await?;
-        }
-        sqlx::query("DELETE FROM bars").execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(())
-    })
-}
-
-/// Arbitrary constant key of the PostgreSQL advisory lock that serializes the legacy
-/// conversion of concurrently starting processes.
-const LEGACY_CONVERSION_LOCK: i64 = 0x7472_6164_6263_6876; // "tradbchv"
-
-const LEGACY_RANGE_SQL: &str = "SELECT ts_ns, open, high, low, close, volume, trades, vwap \
-     FROM bars WHERE symbol = $1 AND timeframe = $2 ORDER BY ts_ns";
-
-/// A row of the legacy `bars` table.
-fn legacy_from_row(row: &impl RowExt) -> Result<StoredBar> {
-    let ts = row.ts("ts_ns")?;
-    let bar = Bar::new(
-        ts,
-        row.f64("open")?,
-        row.f64("high")?,
-        row.f64("low")?,
-        row.f64("close")?,
-        row.f64("volume")?,
-    )
-    .map_err(|e| StoreError::invalid("stored bar", format!("at {ts}: {e}")))?;
-    Ok(StoredBar {
-        bar,
-        trades: row.opt_i64("trades")?,
-        vwap: row.opt_f64("vwap")?,
-    })
-}
-
-/// Checks bars before they are stored: strictly increasing, and at least one
-/// `timeframe` apart (a bar covers `[start, start + timeframe)`, so a closer one means
-/// the bars are of a shorter timeframe than the one they would be filed under).
-fn validate(bars: &[StoredBar], timeframe: Timeframe) -> Result<()> {
-    for (i, b) in bars.iter().enumerate() {
-        if i > 0 && b.bar.ts() <= bars[i - 1].bar.ts() {
-            return Err(StoreError::invalid(
-                "bars",
-                format!(
-                    "bar {i} at {} is not after the previous bar at {}",
-                    b.bar.ts(),
-                    bars[i - 1].bar.ts()
-                ),
-            ));
-        }
-        if i > 0 && b.bar.ts().nanos() - bars[i - 1].bar.ts().nanos() < timeframe.nanos() {
-            return Err(StoreError::invalid(
-                "bars",
-                format!(
-                    "bar {i} at {} starts less than one {timeframe} bar after the previous \
-                     bar at {}: these are not {timeframe} bars",
-                    b.bar.ts(),
-                    bars[i - 1].bar.ts()
-                ),
-            ));
-        }
-        if b.trades.is_some_and(|t| t < 0) {
-            return Err(StoreError::invalid(
-                "bars",
-                format!("bar {i}: trade count is negative"),
-            ));
-        }
-        if b.vwap.is_some_and(|v| !v.is_finite() || v <= 0.0) {
-            return Err(StoreError::invalid(
-                "bars",
-                format!("bar {i}: vwap must be a positive number"),
-            ));
-        }
-    }
-    if let Some(m) = spacing_mismatch(bars.iter().map(|b| b.bar.ts()), timeframe) {
-        return Err(StoreError::invalid("bars", m.to_string()));
-    }
-    Ok(())
 }
 
 impl Bars<'_> {
