@@ -459,3 +459,28 @@ fn data_delete_removes_a_series_and_refuses_while_runs_read_it_unless_forced() {
     ));
     assert!(err.contains("no stored 1d bars of RW to delete"), "{err}");
 }
+
+#[test]
+fn accounts_created_by_the_user_flag_are_users_and_the_default_account_is_the_admin() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    ok(tl(d, Some("Alice@Example.com"), &["data", "list"]));
+    ok(tl(d, None, &["data", "list"]));
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let store = rt
+        .block_on(tradelab_store::Store::open(
+            &tradelab_store::StoreConfig::sqlite(d),
+        ))
+        .expect("open store");
+    let users = rt.block_on(store.users().list()).expect("users");
+    let roles: Vec<(&str, tradelab_store::Role)> =
+        users.iter().map(|u| (u.email.as_str(), u.role)).collect();
+    assert_eq!(
+        roles,
+        vec![
+            ("alice@example.com", tradelab_store::Role::User),
+            ("local@tradelab", tradelab_store::Role::Admin),
+        ]
+    );
+    rt.block_on(store.close());
+}
