@@ -327,8 +327,15 @@ impl<'a> Runner<'a> {
             })
             .await?;
         let run = self.store.runs().start(run.id).await?;
-        if let Some(c) = &changed {
-            self.record_data_change(&run, c, &series, &symbols).await?;
+        if let Some(c) = &changed
+            && let Err(e) = self.record_data_change(&run, c, &series, &symbols).await
+        {
+            let _ = self
+                .store
+                .runs()
+                .finish(run.id, StoredStatus::Failed, Some(&e.to_string()), None)
+                .await;
+            return Err(e);
         }
         match self
             .execute(&run, config, series, rules, req.batch_rows, progress)

@@ -1,6 +1,7 @@
-//! Imported market data. Bars persist forever; importing is idempotent: the same bars
-//! again change nothing, and a bar whose key exists with other values is reported as a
-//! conflict and kept as stored unless the import asks to replace.
+//! Imported market data. Bars persist until deleted; importing is idempotent: the same
+//! bars again change nothing, and a bar whose key exists with other values is reported
+//! as a conflict and kept as stored unless the import asks to replace. Bars are shared
+//! (an admin's imports) or private to the user who uploaded them: see [`owned`].
 
 use crate::db::{BeginWrite, RowExt, with_pool};
 use crate::error::{Result, StoreError};
