@@ -200,6 +200,15 @@ async fn delete(ctx: &store_ctx::Ctx, a: &crate::store_args::DeleteArgs) -> Resu
         a.to.as_deref()
             .map(|t| crate::backtest::parse_bound("to", t, true))
             .transpose()?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        anyhow::bail!(
+            "--from {} is after --to {}: nothing to delete",
+            a.from.as_deref().unwrap_or_default(),
+            a.to.as_deref().unwrap_or_default()
+        );
+    }
     let r = match ctx
         .store
         .bars()
@@ -210,7 +219,7 @@ async fn delete(ctx: &store_ctx::Ctx, a: &crate::store_args::DeleteArgs) -> Resu
         Err(tradelab_store::StoreError::Conflict { what, message })
             if what == tradelab_store::BARS_IN_USE =>
         {
-            anyhow::bail!("{message}: pass --force to delete them anyway")
+            anyhow::bail!("{message}; pass --force to delete them anyway")
         }
         Err(tradelab_store::StoreError::NotFound { .. }) => anyhow::bail!(
             "no stored {tf} bars of {symbol} to delete; `tradelab data list` shows what is stored"

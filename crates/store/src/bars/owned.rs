@@ -349,7 +349,8 @@ impl Bars<'_> {
             return Err(StoreError::Conflict {
                 what: SHARED_BARS,
                 message: format!(
-                    "{symbol} {timeframe} bars are shared data: replacing or deleting them is                      an admin's act"
+                    "{symbol} {timeframe} bars are shared data: replacing or deleting them is \
+                     an admin's act"
                 ),
             });
         }
@@ -376,7 +377,8 @@ impl Bars<'_> {
             return Err(StoreError::Conflict {
                 what: BARS_IN_USE,
                 message: format!(
-                    "{} run(s) read these {symbol} {timeframe} bars ({}); deleting them means                      those runs can no longer be replayed on their data; force the delete to                      go ahead anyway",
+                    "{} run(s) read these {symbol} {timeframe} bars ({}); deleting them means \
+                     those runs can no longer be replayed on their data",
                     runs.len(),
                     runs_text(&runs)
                 ),
