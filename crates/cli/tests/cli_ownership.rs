@@ -402,6 +402,26 @@ fn data_delete_removes_a_series_and_refuses_while_runs_read_it_unless_forced() {
     assert_eq!(doc["deleted_bars"], 360);
     assert_eq!(doc["remaining_bars"], 360);
     assert_eq!(doc["from"], "2019-01-03T00:00:00Z");
+    let err = fail(tl(
+        d,
+        None,
+        &[
+            "data",
+            "delete",
+            "--symbol",
+            "ES",
+            "--timeframe",
+            "1m",
+            "--from",
+            "2019-03-01",
+            "--to",
+            "2019-01-01",
+        ],
+    ));
+    assert!(
+        err.contains("--from 2019-03-01 is after --to 2019-01-01"),
+        "{err}"
+    );
     create_model(d, None);
     ok(tl(d, None, &["runs", "start", "m", "--timeframe", "1d"]));
     let err = fail(tl(
