@@ -54,7 +54,7 @@ async fn model(store: &Store, owner: &User, name: &str) -> ModelId {
             params: json!({"fast": "3", "slow": "8"}),
         },
         initial_cash: Money::from(10_000),
-        allowed_symbols: vec![],
+        allowed_symbols: vec![rw(), Symbol::new("MINE").expect("symbol")],
         rules_text: String::new(),
         instructions: String::new(),
         fill_model: tradelab_runner::ExecutionSettings::default().to_json(),
