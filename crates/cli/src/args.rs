@@ -265,6 +265,11 @@ pub enum DataCommand {
     Import(crate::store_args::ImportArgs),
     /// List the stored bar series.
     List(crate::store_args::DataListArgs),
+    /// Delete a stored series, or its bars within --from/--to.
+    ///
+    /// Deletes your private series of the symbol if you have one, else the shared one
+    /// (admins only). Refused while runs read the bars, unless --force.
+    Delete(crate::store_args::DeleteArgs),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -43,9 +43,14 @@ pub fn run(cmd: DataCommand, store: &StoreArgs) -> Result<()> {
             .await
             .map(drop)
         }),
+        DataCommand::Delete(a) => store_ctx::runtime()?.block_on(async {
+            let ctx = store_ctx::open(store).await?;
+            delete(&ctx, &a).await
+        }),
         DataCommand::List(a) => store_ctx::runtime()?.block_on(async {
             let ctx = store_ctx::open(store).await?;
-            let all = ctx.store.bars().series().await?;
+            let all = ctx.store.bars().series_for(ctx.user.id).await?;
+            let access = |private: bool| if private { "private" } else { "shared" };
             match a.output {
                 OutputFormat::Json => {
                     let items: Vec<serde_json::Value> = all
@@ -57,6 +62,7 @@ pub fn run(cmd: DataCommand, store: &StoreArgs) -> Result<()> {
                                 "bars": s.bars,
                                 "first": display::json_time(s.first),
                                 "last": display::json_time(s.last),
+                                "access": access(s.owner.is_some()),
                             })
                         })
                         .collect();
@@ -67,17 +73,18 @@ pub fn run(cmd: DataCommand, store: &StoreArgs) -> Result<()> {
                 }
                 OutputFormat::Table => {
                     println!(
-                        "{:<10} {:>9} {:>10}  {:<20}  last",
-                        "symbol", "timeframe", "bars", "first"
+                        "{:<10} {:>9} {:>10}  {:<20}  {:<20}  access",
+                        "symbol", "timeframe", "bars", "first", "last"
                     );
                     for s in all {
                         println!(
-                            "{:<10} {:>9} {:>10}  {:<20}  {}",
+                            "{:<10} {:>9} {:>10}  {:<20}  {:<20}  {}",
                             s.symbol.as_str(),
                             s.timeframe.to_string(),
                             display::count(s.bars),
                             display::bar_time(s.first),
-                            display::bar_time(s.last)
+                            display::bar_time(s.last),
+                            access(s.owner.is_some())
                         );
                     }
                 }
@@ -108,7 +115,9 @@ fn detect_timeframe(series: &[tradelab_core::BarSeries]) -> Result<Timeframe> {
 }
 
 /// An explicit `--timeframe` must fit the file: bars of one symbol at least one bar
-/// apart, else the file holds shorter bars and would be filed under the wrong length.
+/// apart, else the file holds shorter bars and would be filed under the wrong length;
+/// and not all much farther apart, else they are longer bars (daily bars declared as
+/// `1m`; the rule is [`tradelab_store::spacing_mismatch`]).
 fn check_timeframe(
     file: &std::path::Path,
     series: &[tradelab_core::BarSeries],
@@ -131,6 +140,14 @@ fn check_timeframe(
                 s.symbol(),
                 w[0].ts(),
                 w[1].ts()
+            );
+        }
+        if let Some(m) = tradelab_store::spacing_mismatch(s.bars().iter().map(|b| b.ts()), tf) {
+            anyhow::bail!(
+                "--timeframe {tf} does not fit {}: its {} {m}; pass --timeframe {} or leave it out",
+                file.display(),
+                s.symbol(),
+                m.inferred()
             );
         }
     }
@@ -161,7 +178,11 @@ pub async fn import_file(
         ImportMode::KeepExisting
     };
     for s in &loaded.series {
-        let r = ctx.store.bars().import_series(s, tf, mode).await?;
+        let r = ctx
+            .store
+            .bars()
+            .import_series_as(&ctx.user, s, tf, mode)
+            .await?;
         let what = if r.inserted == 0 && r.conflicting == 0 && r.replaced == 0 {
             "nothing new".to_string()
         } else {
@@ -193,6 +214,90 @@ pub async fn import_file(
         }
     }
     Ok(tf)
+}
+
+/// `tradelab data delete`: removes a series, or its bars in `--from ..= --to`; refused
+/// while runs read them unless `--force`, and for shared bars unless an admin asks.
+async fn delete(ctx: &store_ctx::Ctx, a: &crate::store_args::DeleteArgs) -> Result<()> {
+    let symbol = Symbol::new(&a.symbol).context("--symbol")?;
+    let tf = a
+        .timeframe
+        .parse::<Timeframe>()
+        .with_context(|| format!("--timeframe {:?}", a.timeframe))?;
+    let from = a
+        .from
+        .as_deref()
+        .map(|t| crate::backtest::parse_bound("from", t, false))
+        .transpose()?;
+    let to =
+        a.to.as_deref()
+            .map(|t| crate::backtest::parse_bound("to", t, true))
+            .transpose()?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        anyhow::bail!(
+            "--from {} is after --to {}: nothing to delete",
+            a.from.as_deref().unwrap_or_default(),
+            a.to.as_deref().unwrap_or_default()
+        );
+    }
+    let r = match ctx
+        .store
+        .bars()
+        .delete_as(&ctx.user, &symbol, tf, from, to, a.force)
+        .await
+    {
+        Ok(r) => r,
+        Err(tradelab_store::StoreError::Conflict { what, message })
+            if what == tradelab_store::BARS_IN_USE =>
+        {
+            anyhow::bail!("{message}; pass --force to delete them anyway")
+        }
+        Err(tradelab_store::StoreError::NotFound { .. }) => anyhow::bail!(
+            "no stored {tf} bars of {symbol} to delete; `tradelab data list` shows what is stored"
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let scope = if r.owner.is_some() {
+        "private"
+    } else {
+        "shared"
+    };
+    match a.output {
+        crate::args::OutputFormat::Json => {
+            let runs: Vec<serde_json::Value> = r
+                .runs
+                .iter()
+                .map(|u| serde_json::json!({"run": u.run, "label": u.label}))
+                .collect();
+            let doc = serde_json::json!({
+                "symbol": r.symbol,
+                "timeframe": r.timeframe.to_string(),
+                "scope": scope,
+                "from": from.map(|t| t.to_string()),
+                "to": to.map(|t| t.to_string()),
+                "deleted_bars": r.deleted,
+                "remaining_bars": r.remaining,
+                "runs_reading_deleted_bars": runs,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        crate::args::OutputFormat::Table => {
+            println!(
+                "deleted {} {} {tf} bars ({scope}); {} left",
+                r.deleted, r.symbol, r.remaining
+            );
+            if !r.runs.is_empty() {
+                let labels: Vec<&str> = r.runs.iter().map(|u| u.label.as_str()).collect();
+                println!(
+                    "runs that read them (their replays now refuse): {}",
+                    labels.join(", ")
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn aggregate(a: AggregateArgs) -> Result<()> {

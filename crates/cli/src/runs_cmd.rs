@@ -66,7 +66,7 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs) -> Result<()> {
                             &symbols
                         };
                         Runner::new(&ctx.store)
-                            .stored_timeframe(wanted)
+                            .stored_timeframe(ctx.user.id, wanted)
                             .await?
                             .unwrap_or(Timeframe::DAY)
                     }
@@ -149,6 +149,7 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs) -> Result<()> {
                 rules,
                 template,
                 output,
+                allow_changed_data,
             } => {
                 let parent = ctx.run(&run).await?;
                 if rules.is_none() && template.is_none() {
@@ -157,9 +158,22 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs) -> Result<()> {
                     );
                 }
                 let set = load_rules(rules.as_deref(), template.as_deref())?;
+                let options = tradelab_runner::ReplayOptions { allow_changed_data };
                 let finished = Runner::new(&ctx.store)
-                    .replay(parent.id, set, Some(progress()))
+                    .replay_with(parent.id, set, options, Some(progress()))
                     .await?;
+                if let Some(then) = &finished.run.snapshot.data_changed_from {
+                    eprintln!(
+                        "note: the bars changed since {} ran: data fingerprint {then} then, {} now",
+                        Ctx::label(&parent),
+                        finished
+                            .run
+                            .snapshot
+                            .data_fingerprint
+                            .as_deref()
+                            .unwrap_or("-")
+                    );
+                }
                 println!(
                     "replay of {} → {}",
                     Ctx::label(&parent),

@@ -210,7 +210,7 @@ pub enum RunsCommand {
         /// The run: MODEL#N (e.g. trend#2, the model's Nth run) or its global id.
         run: String,
         /// Only this kind.
-        #[arg(long, value_parser = ["decision", "order", "fill", "risk", "trade_closed", "run_finished"])]
+        #[arg(long, value_parser = ["decision", "order", "fill", "risk", "trade_closed", "run_finished", "data_changed"])]
         kind: Option<String>,
         /// Only entries numbered after SEQ (the last number of the previous page).
         #[arg(long, value_name = "SEQ", default_value_t = 0)]
@@ -258,7 +258,33 @@ pub enum RunsCommand {
         /// Report format: a table for people, or JSON for programs.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
+        /// Replay even when the stored bars changed since the run (the default refuses);
+        /// the new run records the run's and the new data fingerprints.
+        #[arg(long)]
+        allow_changed_data: bool,
     },
+}
+
+/// `tradelab data delete`.
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    /// Symbol of the series.
+    #[arg(long)]
+    pub symbol: String,
+    /// Timeframe of the series (1m, 1d, …).
+    #[arg(long, value_name = "TF")]
+    pub timeframe: String,
+    /// Delete only bars at or after this date or time (default: from the first).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Delete only bars at or before this date (inclusive) or time (default: to the last).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Delete even when runs read the bars (their replays then refuse).
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
 }
 
 #[derive(Args, Debug)]

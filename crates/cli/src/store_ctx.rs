@@ -3,7 +3,9 @@
 
 use crate::store_args::StoreArgs;
 use anyhow::{Context, Result, anyhow, bail};
-use tradelab_store::{Model, NewUser, Role, Run, RunId, Store, StoreConfig, StoreError, User};
+use tradelab_store::{
+    LOCAL_ADMIN_EMAIL, Model, NewUser, Role, Run, RunId, Store, StoreConfig, StoreError, User,
+};
 
 /// An open store with the user a command acts for.
 pub struct Ctx {
@@ -21,31 +23,37 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 /// Opens the store (applying migrations), marks runs a dead process left `running` as
-/// `interrupted`, and finds or creates the acting user.
+/// `interrupted`, and finds or creates the acting user: a new account has the role
+/// `user`; the local default account (`local@tradelab`) is the one admin.
 pub async fn open(args: &StoreArgs) -> Result<Ctx> {
+    let email = tradelab_store::normalize_email(&args.user).map_err(|e| anyhow!("--user: {e}"))?;
     let config = StoreConfig::from_flags(args.data_dir.clone(), args.database_url.clone());
     let store = Store::open(&config).await?;
     let interrupted = store.runs().mark_interrupted_runs().await?;
     for id in &interrupted {
         eprintln!("note: run {id} was left running by a process that ended; marked interrupted");
     }
-    let user = match store.users().find_by_email(&args.user).await? {
+    let user = match store.users().find_by_email(&email).await? {
         Some(u) => u,
         None => {
             let new = NewUser {
-                email: args.user.clone(),
+                email: email.clone(),
                 // "!" = no password: the local CLI account cannot log in to the API.
                 password_hash: "!".to_string(),
-                role: Role::Admin,
-                display_name: args.user.split('@').next().unwrap_or("local").to_string(),
+                role: if email == LOCAL_ADMIN_EMAIL {
+                    Role::Admin
+                } else {
+                    Role::User
+                },
+                display_name: email.split('@').next().unwrap_or("local").to_string(),
             };
             match store.users().create(&new).await {
                 Ok(u) => u,
                 Err(StoreError::Duplicate { .. }) => store
                     .users()
-                    .find_by_email(&args.user)
+                    .find_by_email(&email)
                     .await?
-                    .ok_or_else(|| anyhow!("user {} vanished", args.user))?,
+                    .ok_or_else(|| anyhow!("user {email} vanished"))?,
                 Err(e) => return Err(e.into()),
             }
         }

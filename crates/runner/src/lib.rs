@@ -7,10 +7,11 @@
 
 mod compare;
 mod config;
+mod fingerprint;
 mod run;
 mod sink;
 
 pub use compare::{Comparison, compare};
 pub use config::{ExecutionSettings, rules_from_specs, rules_to_specs};
-pub use run::{Finished, Progress, Runner, RunnerError, StartRun, decider_params};
+pub use run::{Finished, Progress, ReplayOptions, Runner, RunnerError, StartRun, decider_params};
 pub use sink::StoreSink;

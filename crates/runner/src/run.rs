@@ -1,6 +1,7 @@
 //! Starting and replaying runs.
 
 use crate::config::{ExecutionSettings, rules_from_specs, rules_to_specs};
+use crate::fingerprint::{DataCheck, fingerprint, verify_data};
 use crate::sink::{DEFAULT_BATCH_ROWS, RawBatch, StoreSink, symbols_text};
 use std::sync::Arc;
 use tradelab_core::{BarSeries, Symbol, Timeframe, Timestamp};
@@ -8,8 +9,8 @@ use tradelab_engine::report::{Report, ReportOptions};
 use tradelab_engine::risk::RuleSet;
 use tradelab_engine::{Engine, RunControl, RunHooks, RunOutcome, RunStatus, strategies};
 use tradelab_store::{
-    ModelId, NewRun, Run, RunId, RunMode, RunSource, RunStatus as StoredStatus, Store, StoreError,
-    StrategySnapshot,
+    AuditBatch, EventRow, ModelId, NewRun, Run, RunId, RunMode, RunSource,
+    RunStatus as StoredStatus, Store, StoreError, StrategySnapshot, UserId,
 };
 
 /// Why a run could not be started or finished.
@@ -38,6 +39,28 @@ pub enum RunnerError {
     Engine { run: RunId, message: String },
     #[error("run {run}: the audit writer failed: {source}")]
     Writer { run: RunId, source: StoreError },
+    /// A replay's bars are not those its parent ran on.
+    #[error(
+        "cannot replay run {run}: the stored bars of {symbols} ({timeframe}) changed since it \
+         ran: {what}; the replay would not reproduce it. Re-import the original bars, or \
+         replay anyway with --allow-changed-data (the new run records both fingerprints)"
+    )]
+    DataChanged {
+        /// `model#number` of the parent run.
+        run: String,
+        symbols: String,
+        timeframe: Timeframe,
+        /// What differs: bar counts, or the values behind the same count.
+        what: String,
+    },
+}
+
+/// How a replay treats bars that changed since its parent ran.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReplayOptions {
+    /// Run anyway and record the parent's and the new fingerprints (the default
+    /// refuses with [`RunnerError::DataChanged`]).
+    pub allow_changed_data: bool,
 }
 
 /// What to run.
@@ -108,53 +131,22 @@ pub struct Runner<'a> {
     store: &'a Store,
 }
 
-/// A 64-bit fingerprint of the bars a run replays, so a replay can show it ran on the
-/// same data: FNV-1a taken a 64-bit word at a time (timestamp and the bits of each
-/// price and volume), eight times fewer dependent multiplications than byte-wise FNV.
-/// Labelled `fnv1a64w`; runs made before it carry byte-wise `fnv1a64` fingerprints.
-fn fingerprint(series: &[BarSeries], timeframe: Timeframe) -> String {
-    const PRIME: u64 = 0x0100_0000_01b3;
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let eat_bytes = |h: &mut u64, bytes: &[u8]| {
-        for b in bytes {
-            *h = (*h ^ u64::from(*b)).wrapping_mul(PRIME);
-        }
-    };
-    eat_bytes(&mut h, timeframe.to_string().as_bytes());
-    let mut bars = 0usize;
-    for s in series {
-        eat_bytes(&mut h, s.symbol().as_str().as_bytes());
-        for b in s.bars() {
-            for word in [
-                b.ts().nanos() as u64,
-                b.open().to_bits(),
-                b.high().to_bits(),
-                b.low().to_bits(),
-                b.close().to_bits(),
-                b.volume().to_bits(),
-            ] {
-                h = (h ^ word).wrapping_mul(PRIME);
-            }
-        }
-        bars += s.len();
-    }
-    format!("fnv1a64w:{h:016x}:{bars}bars")
-}
-
 impl<'a> Runner<'a> {
     /// A runner on `store`.
     pub fn new(store: &'a Store) -> Self {
         Runner { store }
     }
 
-    /// The timeframe a run over `symbols` uses when none is named: the one stored for
-    /// them; `None` when nothing is stored; an error naming the choices when several are.
+    /// The timeframe a run of `owner`'s over `symbols` uses when none is named: the one
+    /// stored for them (among the bars `owner` sees); `None` when nothing is stored; an
+    /// error naming the choices when several are.
     pub async fn stored_timeframe(
         &self,
+        owner: UserId,
         symbols: &[Symbol],
     ) -> Result<Option<Timeframe>, RunnerError> {
         let mut found: Vec<Timeframe> = Vec::new();
-        for s in self.store.bars().series().await? {
+        for s in self.store.bars().series_for(owner).await? {
             if symbols.contains(&s.symbol) && !found.contains(&s.timeframe) {
                 found.push(s.timeframe);
             }
@@ -174,13 +166,14 @@ impl<'a> Runner<'a> {
     /// import command when nothing is.
     async fn stored_instead(
         &self,
+        owner: UserId,
         symbol: &Symbol,
         timeframe: Timeframe,
     ) -> Result<String, RunnerError> {
         let stored: Vec<_> = self
             .store
             .bars()
-            .series()
+            .series_for(owner)
             .await?
             .into_iter()
             .filter(|s| &s.symbol == symbol)
@@ -232,17 +225,22 @@ impl<'a> Runner<'a> {
             instructions: model.spec.instructions.clone(),
             fill_model: model.spec.fill_model.clone(),
             data_fingerprint: None,
+            data_changed_from: None,
         };
-        self.launch(snapshot, req, progress).await
+        self.launch(snapshot, req, None, progress).await
     }
 
-    /// Creates and runs a run from a snapshot (the model's now, or a parent run's).
+    /// Creates and runs a run from a snapshot (the model's now, or a parent run's) on
+    /// the bars the model's owner sees; a replay's `check` compares them with the
+    /// parent's.
     async fn launch(
         &self,
         mut snapshot: StrategySnapshot,
         req: StartRun,
+        check: Option<DataCheck>,
         progress: Option<Progress>,
     ) -> Result<Finished, RunnerError> {
+        let owner = self.store.models().get(snapshot.model).await?.owner;
         let model_name = snapshot.model_name.clone();
         let invalid = |message: String| RunnerError::InvalidModel {
             model: model_name.clone(),
@@ -276,19 +274,33 @@ impl<'a> Runner<'a> {
             let loaded = self
                 .store
                 .bars()
-                .load_series(s, req.timeframe, req.from, req.to)
+                .load_series_for(owner, s, req.timeframe, req.from, req.to)
                 .await?;
-            if loaded.is_empty() {
+            if loaded.is_empty() && check.is_none() {
                 return Err(RunnerError::NoBars {
                     symbol: s.clone(),
                     timeframe: req.timeframe,
-                    hint: self.stored_instead(s, req.timeframe).await?,
+                    hint: self.stored_instead(owner, s, req.timeframe).await?,
                 });
             }
             series.push(loaded);
         }
         series.sort_by(|a, b| a.symbol().cmp(b.symbol()));
         let data_fingerprint = fingerprint(&series, req.timeframe);
+        let changed = match &check {
+            Some(c) => verify_data(c, &series, req.timeframe, &symbols)?,
+            None => None,
+        };
+        if let Some(s) = series.iter().find(|s| s.is_empty()) {
+            return Err(RunnerError::NoBars {
+                symbol: s.symbol().clone(),
+                timeframe: req.timeframe,
+                hint: self
+                    .stored_instead(owner, s.symbol(), req.timeframe)
+                    .await?,
+            });
+        }
+        snapshot.data_changed_from = changed.as_ref().map(|c| c.fingerprint.clone());
         let mut config = settings.run_config(snapshot.initial_cash);
         config.allow_short |= rules.shorts_allowed();
         snapshot.fill_model = settings.to_json();
@@ -315,6 +327,16 @@ impl<'a> Runner<'a> {
             })
             .await?;
         let run = self.store.runs().start(run.id).await?;
+        if let Some(c) = &changed
+            && let Err(e) = self.record_data_change(&run, c, &series, &symbols).await
+        {
+            let _ = self
+                .store
+                .runs()
+                .finish(run.id, StoredStatus::Failed, Some(&e.to_string()), None)
+                .await;
+            return Err(e);
+        }
         match self
             .execute(&run, config, series, rules, req.batch_rows, progress)
             .await
@@ -349,6 +371,46 @@ impl<'a> Runner<'a> {
                 Err(e)
             }
         }
+    }
+
+    /// The `data_changed` event (seq 0, before the engine's events) of a replay that
+    /// ran on bars other than its parent's: both fingerprints and the symbols.
+    async fn record_data_change(
+        &self,
+        run: &Run,
+        check: &DataCheck,
+        series: &[BarSeries],
+        symbols: &[Symbol],
+    ) -> Result<(), RunnerError> {
+        let ts = series
+            .iter()
+            .filter_map(|s| s.bars().first().map(|b| b.ts()))
+            .min()
+            .unwrap_or(run.created_at);
+        let detail = serde_json::json!({
+            "parent_run": check.parent,
+            "parent": check.label,
+            "symbols": symbols,
+            "parent_fingerprint": check.fingerprint,
+            "fingerprint": run.snapshot.data_fingerprint,
+        });
+        let batch = AuditBatch {
+            events: vec![EventRow {
+                seq: 0,
+                ts,
+                kind: "data_changed".into(),
+                detail,
+            }],
+            ..AuditBatch::default()
+        };
+        self.store
+            .audit()
+            .append(run.id, &batch)
+            .await
+            .map_err(|source| RunnerError::Writer {
+                run: run.id,
+                source,
+            })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -440,11 +502,27 @@ impl<'a> Runner<'a> {
     }
 
     /// Re-runs `parent` on exactly the same snapshot, data and period, with `rules`
-    /// replacing its rules of the same name; the new run links to its parent.
+    /// replacing its rules of the same name; the new run links to its parent. Refuses
+    /// with [`RunnerError::DataChanged`] when the bars are not those the parent ran on
+    /// (see [`Runner::replay_with`]).
     pub async fn replay(
         &self,
         parent: RunId,
         rules: RuleSet,
+        progress: Option<Progress>,
+    ) -> Result<Finished, RunnerError> {
+        self.replay_with(parent, rules, ReplayOptions::default(), progress)
+            .await
+    }
+
+    /// [`Runner::replay`] with options: `allow_changed_data` runs on bars that changed
+    /// since the parent ran, recording the parent's fingerprint in the new run's
+    /// snapshot (`data_changed_from`) and a `data_changed` event.
+    pub async fn replay_with(
+        &self,
+        parent: RunId,
+        rules: RuleSet,
+        options: ReplayOptions,
         progress: Option<Progress>,
     ) -> Result<Finished, RunnerError> {
         let p = self.store.runs().get(parent).await?;
@@ -487,45 +565,17 @@ impl<'a> Runner<'a> {
             parent: Some(parent),
             batch_rows: DEFAULT_BATCH_ROWS,
         };
-        self.launch(snapshot, req, progress).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use tradelab_core::{Bar, Symbol};
-
-    fn series(close_of_last: f64, last_ts: i64) -> Vec<BarSeries> {
-        let bars = (0..100)
-            .map(|k| {
-                let (ts, close) = if k == 99 {
-                    (last_ts, close_of_last)
-                } else {
-                    (60 * k, 100.0 + k as f64 / 8.0)
-                };
-                Bar::new(Timestamp::from_secs(ts), close, close, close, close, 10.0).expect("bar")
-            })
-            .collect();
-        let symbol = Symbol::new("SPY").expect("symbol");
-        vec![BarSeries::new(symbol, bars).expect("series")]
-    }
-
-    #[test]
-    fn fingerprint_is_stable_and_sees_a_one_bit_change_in_any_bar() {
-        let base = fingerprint(&series(113.0, 99 * 60), Timeframe::MINUTE);
-        assert_eq!(
-            base,
-            fingerprint(&series(113.0, 99 * 60), Timeframe::MINUTE)
-        );
-        assert!(base.starts_with("fnv1a64w:") && base.ends_with(":100bars"));
-        let nudged = f64::from_bits(113.0f64.to_bits() + 1);
-        for other in [
-            fingerprint(&series(nudged, 99 * 60), Timeframe::MINUTE),
-            fingerprint(&series(113.0, 99 * 60 + 1), Timeframe::MINUTE),
-            fingerprint(&series(113.0, 99 * 60), Timeframe::DAY),
-        ] {
-            assert_ne!(base, other);
-        }
+        snapshot.data_changed_from = None;
+        let check = p
+            .snapshot
+            .data_fingerprint
+            .clone()
+            .map(|fingerprint| DataCheck {
+                parent,
+                label: format!("{}#{}", p.snapshot.model_name, p.number),
+                fingerprint,
+                allow_changed: options.allow_changed_data,
+            });
+        self.launch(snapshot, req, check, progress).await
     }
 }

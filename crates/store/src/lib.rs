@@ -28,7 +28,8 @@ pub use audit::{
     OrderStatus,
 };
 pub use bars::{
-    BarConflict, Bars, ImportMode, ImportReport, MAX_REPORTED_CONFLICTS, SeriesInfo, StoredBar,
+    BARS_IN_USE, BarConflict, Bars, DeleteReport, ImportMode, ImportReport, MAX_REPORTED_CONFLICTS,
+    RunUsingBars, SHARED_BARS, SeriesInfo, SpacingMismatch, StoredBar, spacing_mismatch,
 };
 pub use db::Backend;
 pub use error::{Result, StoreError};
@@ -41,7 +42,7 @@ pub use runs::{
 };
 pub use settings::Settings;
 pub use store::{SQLITE_FILE, Store, StoreConfig, redact_url};
-pub use users::{NewUser, Role, User, Users};
+pub use users::{LOCAL_ADMIN_EMAIL, MAX_EMAIL_LEN, NewUser, Role, User, Users, normalize_email};
 
 impl Store {
     /// User accounts.

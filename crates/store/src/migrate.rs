@@ -38,10 +38,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_audit_chunks.sql"),
         postgres: include_str!("../migrations/postgres/0004_audit_chunks.sql"),
     },
+    Migration {
+        version: 5,
+        description: "bar_chunks.owner_id: shared and private bars; CLI accounts become users",
+        sqlite: include_str!("../migrations/sqlite/0005_bar_owner.sql"),
+        postgres: include_str!("../migrations/postgres/0005_bar_owner.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
     version       BIGINT PRIMARY KEY,

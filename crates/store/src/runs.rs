@@ -72,6 +72,10 @@ pub struct StrategySnapshot {
     pub fill_model: Value,
     /// Identifies the exact market data the run reads (e.g. a hash of its bars).
     pub data_fingerprint: Option<String>,
+    /// A replay allowed to run on bars that changed since its parent ran: the
+    /// parent's data fingerprint (`data_fingerprint` is that of the bars it read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_changed_from: Option<String>,
 }
 
 /// What creating a run needs.
@@ -216,6 +220,7 @@ impl Runs<'_> {
                         instructions: model.spec.instructions,
                         fill_model: model.spec.fill_model,
                         data_fingerprint: new.data_fingerprint.clone(),
+                        data_changed_from: None,
                     }
                 }
             };

@@ -62,14 +62,69 @@ fn from_row(row: &impl RowExt) -> Result<User> {
     })
 }
 
-/// Trims and lower-cases an email; rejects text without `@`.
-fn normalize_email(email: &str) -> Result<String> {
+/// The account the CLI acts as when no `--user` is given: the one admin of a local
+/// database (until accounts can be made admins explicitly).
+pub const LOCAL_ADMIN_EMAIL: &str = "local@tradelab";
+
+/// Longest e-mail address accepted (RFC 5321's limit on a path).
+pub const MAX_EMAIL_LEN: usize = 254;
+
+/// How much of a bad address a message quotes.
+const ECHOED_CHARS: usize = 40;
+
+/// The start of `text` for a message: at most [`ECHOED_CHARS`] characters, quoted and
+/// escaped, with the full length when it was cut.
+fn echo(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= ECHOED_CHARS {
+        format!("{text:?}")
+    } else {
+        let head: String = text.chars().take(ECHOED_CHARS).collect();
+        format!("{head:?}… ({count} characters)")
+    }
+}
+
+/// Checks an e-mail address and returns it trimmed and lower-cased: at most
+/// [`MAX_EMAIL_LEN`] bytes, exactly one `@` with a non-empty local part before it and
+/// a domain after it, no whitespace or control characters. The error names the
+/// problem and quotes at most the first 40 characters of the input.
+pub fn normalize_email(email: &str) -> Result<String> {
     let e = email.trim().to_lowercase();
-    if e.len() < 3 || !e.contains('@') || e.contains(char::is_whitespace) {
-        return Err(StoreError::invalid(
+    let bad = |problem: String| {
+        StoreError::invalid(
             "email",
-            format!("{email:?} is not an email address"),
-        ));
+            format!("{} is not an e-mail address: {problem}", echo(email)),
+        )
+    };
+    if e.is_empty() {
+        return Err(bad("it is empty".into()));
+    }
+    if e.len() > MAX_EMAIL_LEN {
+        return Err(bad(format!(
+            "it is {} bytes long, more than the {MAX_EMAIL_LEN} an address may have",
+            e.len()
+        )));
+    }
+    if let Some(c) = e.chars().find(|c| c.is_control()) {
+        return Err(bad(format!(
+            "it contains the control character U+{:04X}",
+            u32::from(c)
+        )));
+    }
+    if e.contains(char::is_whitespace) {
+        return Err(bad("it contains whitespace".into()));
+    }
+    let Some((local, domain)) = e.split_once('@') else {
+        return Err(bad("it has no @".into()));
+    };
+    if domain.contains('@') {
+        return Err(bad("it has more than one @".into()));
+    }
+    if local.is_empty() {
+        return Err(bad("nothing before the @".into()));
+    }
+    if domain.is_empty() {
+        return Err(bad("no domain after the @".into()));
     }
     Ok(e)
 }

@@ -27,6 +27,11 @@ fn minute_bars(n: i64, base: f64) -> Vec<StoredBar> {
         .collect()
 }
 
+/// Bars every 7 minutes are 7m bars (a 1m series needs neighbours one minute apart).
+fn seven_minutes() -> Timeframe {
+    Timeframe::from_secs(420).expect("7m")
+}
+
 fn spy() -> Symbol {
     Symbol::new("SPY").unwrap()
 }
@@ -335,11 +340,11 @@ store_test!(
     a_partly_overlapping_reimport_merges_into_stored_chunks,
     |db| {
         let bars = db.store.bars();
-        // Minute bars every 7 minutes over about three days.
+        // 7-minute bars over about three days.
         let input = bars_at((0..900).map(|i| NEW_YEAR_2020 - 86_400 + i * 420), 80.0);
         bars.import(
             &spy(),
-            Timeframe::MINUTE,
+            seven_minutes(),
             &input[..500],
             ImportMode::KeepExisting,
         )
@@ -349,12 +354,7 @@ store_test!(
         let mut incoming = input[300..].to_vec();
         incoming[10].vwap = Some(1.0);
         let r = bars
-            .import(
-                &spy(),
-                Timeframe::MINUTE,
-                &incoming,
-                ImportMode::KeepExisting,
-            )
+            .import(&spy(), seven_minutes(), &incoming, ImportMode::KeepExisting)
             .await
             .unwrap();
         assert_eq!(
@@ -363,7 +363,7 @@ store_test!(
         );
         assert_eq!(r.conflicts[0].stored, input[310]);
         assert_eq!(
-            bars.load(&spy(), Timeframe::MINUTE, None, None)
+            bars.load(&spy(), seven_minutes(), None, None)
                 .await
                 .unwrap(),
             input
@@ -371,7 +371,7 @@ store_test!(
         // Bars between stored ones in the same chunk (every 7 minutes + 1 minute).
         let between = bars_at((0..50).map(|i| NEW_YEAR_2020 + 60 + i * 420), 90.0);
         let r = bars
-            .import(&spy(), Timeframe::MINUTE, &between, ImportMode::Replace)
+            .import(&spy(), seven_minutes(), &between, ImportMode::Replace)
             .await
             .unwrap();
         assert_eq!((r.inserted, r.unchanged, r.conflicting), (50, 0, 0));
@@ -379,7 +379,7 @@ store_test!(
         expected.extend_from_slice(&between);
         expected.sort_by_key(|b| b.bar.ts());
         assert_eq!(
-            bars.load(&spy(), Timeframe::MINUTE, None, None)
+            bars.load(&spy(), seven_minutes(), None, None)
                 .await
                 .unwrap(),
             expected

@@ -266,6 +266,7 @@ mod tests {
             symbol: "SPY",
             tf: Timeframe::MINUTE,
             timeframe: "1m",
+            owner: 0,
         };
         let mut chunk = Chunk::encode(1_546_300_800 * SEC, &bars);
         assert_eq!(chunk.decode(&key).unwrap(), bars);

@@ -1,10 +1,11 @@
-//! Imported market data. Bars persist forever; importing is idempotent: the same bars
-//! again change nothing, and a bar whose key exists with other values is reported as a
-//! conflict and kept as stored unless the import asks to replace.
+//! Imported market data. Bars persist until deleted; importing is idempotent: the same
+//! bars again change nothing, and a bar whose key exists with other values is reported
+//! as a conflict and kept as stored unless the import asks to replace. Bars are shared
+//! (an admin's imports) or private to the user who uploaded them: see [`owned`].
 
-use crate::db::{BeginWrite, Pool, RowExt, parse_text, with_pool};
+use crate::db::{BeginWrite, RowExt, with_pool};
 use crate::error::{Result, StoreError};
-use crate::{Backend, Store};
+use crate::{Store, UserId};
 use futures_util::TryStreamExt;
 use serde::Serialize;
 use tradelab_core::{Bar, BarSeries, Symbol, Timeframe, Timestamp};
@@ -77,6 +78,8 @@ pub struct SeriesInfo {
     pub bars: i64,
     pub first: Timestamp,
     pub last: Timestamp,
+    /// The user whose private upload the series is; `None` for shared bars.
+    pub owner: Option<UserId>,
 }
 
 /// The bar repository: `store.bars()`.
@@ -88,35 +91,48 @@ pub struct Bars<'a> {
 const CHUNKS_PER_STEP: usize = 64;
 
 const SELECT_CHUNKS: &str = "SELECT chunk_start_ns, n_bars, first_ts_ns, last_ts_ns, data \
-     FROM bar_chunks WHERE symbol = $1 AND timeframe = $2 \
+     FROM bar_chunks WHERE symbol = $1 AND timeframe = $2 AND owner_id = $5 \
      AND chunk_start_ns >= $3 AND chunk_start_ns <= $4 ORDER BY chunk_start_ns";
 const SELECT_CHUNKS_FOR_UPDATE: &str = "SELECT chunk_start_ns, n_bars, first_ts_ns, last_ts_ns, data \
-     FROM bar_chunks WHERE symbol = $1 AND timeframe = $2 \
+     FROM bar_chunks WHERE symbol = $1 AND timeframe = $2 AND owner_id = $5 \
      AND chunk_start_ns >= $3 AND chunk_start_ns <= $4 ORDER BY chunk_start_ns FOR UPDATE";
 const LOAD_CHUNKS: &str = "SELECT chunk_start_ns, n_bars, first_ts_ns, last_ts_ns, data \
-     FROM bar_chunks WHERE symbol = $1 AND timeframe = $2 \
+     FROM bar_chunks WHERE symbol = $1 AND timeframe = $2 AND owner_id = $6 \
      AND chunk_start_ns >= $3 AND chunk_start_ns <= $4 \
      AND last_ts_ns >= $5 AND first_ts_ns <= $4 ORDER BY chunk_start_ns";
 const INSERT_CHUNK: &str = "INSERT INTO bar_chunks \
-     (symbol, timeframe, chunk_start_ns, n_bars, first_ts_ns, last_ts_ns, data) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+     (symbol, timeframe, chunk_start_ns, n_bars, first_ts_ns, last_ts_ns, data, owner_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 /// PostgreSQL inserts a step's new chunks in one `INSERT … SELECT FROM UNNEST(arrays)`.
 const PG_INSERT_CHUNKS: &str = "INSERT INTO bar_chunks \
-     (symbol, timeframe, chunk_start_ns, n_bars, first_ts_ns, last_ts_ns, data) \
-     SELECT $1, $2, t.* FROM UNNEST($3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::bytea[]) AS t";
+     (symbol, timeframe, chunk_start_ns, n_bars, first_ts_ns, last_ts_ns, data, owner_id) \
+     SELECT $1, $2, t.*, $8 FROM UNNEST($3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::bytea[]) AS t";
 const UPDATE_CHUNK: &str = "UPDATE bar_chunks SET n_bars = $4, first_ts_ns = $5, last_ts_ns = $6, \
-     data = $7 WHERE symbol = $1 AND timeframe = $2 AND chunk_start_ns = $3";
+     data = $7 WHERE symbol = $1 AND timeframe = $2 AND chunk_start_ns = $3 AND owner_id = $8";
 
+mod checks;
 mod chunk;
+mod legacy;
+mod owned;
+mod spacing;
 
+use checks::validate;
 use chunk::{Chunk, chunk_start};
+pub(crate) use legacy::convert_legacy_bars;
+pub use owned::{BARS_IN_USE, DeleteReport, RunUsingBars, SHARED_BARS};
+pub use spacing::{SpacingMismatch, spacing_mismatch};
 
-/// A series as stored: symbol text, timeframe and its text.
+/// A series as stored: symbol text, timeframe and its text, and its owner
+/// ([`SHARED_OWNER`] for shared bars, else the id of the user whose upload it is).
 pub(super) struct SeriesKey<'s> {
     pub(super) symbol: &'s str,
     pub(super) tf: Timeframe,
     pub(super) timeframe: &'s str,
+    pub(super) owner: i64,
 }
+
+/// `bar_chunks.owner_id` of shared bars (imported by an admin, read by everyone).
+pub(super) const SHARED_OWNER: i64 = 0;
 
 /// Chunk reads and writes on one backend's connection (inside a transaction).
 trait ChunkIo {
@@ -161,6 +177,7 @@ macro_rules! update_each {
                 .bind(c.first)
                 .bind(c.last)
                 .bind(c.data.as_slice())
+                .bind($key.owner)
                 .execute(&mut *$conn)
                 .await?;
         }
@@ -179,6 +196,7 @@ impl ChunkIo for sqlx::SqliteConnection {
             .bind(key.timeframe)
             .bind(lo)
             .bind(hi)
+            .bind(key.owner)
             .fetch_all(&mut *self)
             .await?;
         rows.iter().map(Chunk::from_row).collect()
@@ -199,6 +217,7 @@ impl ChunkIo for sqlx::SqliteConnection {
                 .bind(c.first)
                 .bind(c.last)
                 .bind(c.data.as_slice())
+                .bind(key.owner)
                 .execute(&mut *self)
                 .await?;
         }
@@ -235,6 +254,7 @@ impl ChunkIo for sqlx::PgConnection {
             .bind(key.timeframe)
             .bind(lo)
             .bind(hi)
+            .bind(key.owner)
             .fetch_all(&mut *self)
             .await?;
         rows.iter().map(Chunk::from_row).collect()
@@ -262,6 +282,7 @@ impl ChunkIo for sqlx::PgConnection {
                     .map(|c| c.data.as_slice())
                     .collect::<Vec<&[u8]>>(),
             )
+            .bind(key.owner)
             .execute(&mut *self)
             .await?;
         Ok(())
@@ -401,121 +422,26 @@ async fn import_on<C: ChunkIo + Send>(
     Ok(report)
 }
 
-/// Converts rows of the row-per-bar `bars` table (schema versions 1–2, or written by
-/// raw SQL) into chunks and deletes them, in one transaction. Bars already stored in
-/// chunks win over a legacy row with the same time and other values. Does nothing
-/// (and takes no write lock) when the table is empty.
-pub(crate) async fn convert_legacy_bars(pool: &Pool) -> Result<()> {
-    let backend = pool.backend();
-    with_pool!(pool, p => {
-        let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM bars)")
-            .fetch_one(p)
-            .await?;
-        if !any {
-            return Ok(());
-        }
-        let mut tx = p.begin_write().await?;
-        if backend == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(LEGACY_CONVERSION_LOCK)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let series = sqlx::query("SELECT DISTINCT symbol, timeframe FROM bars ORDER BY symbol, timeframe")
-            .fetch_all(&mut *tx)
-            .await?;
-        for s in &series {
-            let symbol = s.text("symbol")?;
-            let timeframe = s.text("timeframe")?;
-            let tf: Timeframe = parse_text("timeframe", &timeframe)?;
-            let rows = sqlx::query(LEGACY_RANGE_SQL)
-                .bind(&symbol)
-                .bind(&timeframe)
-                .fetch_all(&mut *tx)
-                .await?;
-            let bars = rows.iter().map(legacy_from_row).collect::<Result<Vec<_>>>()?;
-            let key = SeriesKey { symbol: &symbol, tf, timeframe: &timeframe };
-            import_on(&mut *tx, &key, &bars, ImportMode::KeepExisting).await?;
-        }
-        sqlx::query("DELETE FROM bars").execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(())
-    })
-}
-
-/// Arbitrary constant key of the PostgreSQL advisory lock that serializes the legacy
-/// conversion of concurrently starting processes.
-const LEGACY_CONVERSION_LOCK: i64 = 0x7472_6164_6263_6876; // "tradbchv"
-
-const LEGACY_RANGE_SQL: &str = "SELECT ts_ns, open, high, low, close, volume, trades, vwap \
-     FROM bars WHERE symbol = $1 AND timeframe = $2 ORDER BY ts_ns";
-
-/// A row of the legacy `bars` table.
-fn legacy_from_row(row: &impl RowExt) -> Result<StoredBar> {
-    let ts = row.ts("ts_ns")?;
-    let bar = Bar::new(
-        ts,
-        row.f64("open")?,
-        row.f64("high")?,
-        row.f64("low")?,
-        row.f64("close")?,
-        row.f64("volume")?,
-    )
-    .map_err(|e| StoreError::invalid("stored bar", format!("at {ts}: {e}")))?;
-    Ok(StoredBar {
-        bar,
-        trades: row.opt_i64("trades")?,
-        vwap: row.opt_f64("vwap")?,
-    })
-}
-
-/// Checks bars before they are stored: strictly increasing, and at least one
-/// `timeframe` apart (a bar covers `[start, start + timeframe)`, so a closer one means
-/// the bars are of a shorter timeframe than the one they would be filed under).
-fn validate(bars: &[StoredBar], timeframe: Timeframe) -> Result<()> {
-    for (i, b) in bars.iter().enumerate() {
-        if i > 0 && b.bar.ts() <= bars[i - 1].bar.ts() {
-            return Err(StoreError::invalid(
-                "bars",
-                format!(
-                    "bar {i} at {} is not after the previous bar at {}",
-                    b.bar.ts(),
-                    bars[i - 1].bar.ts()
-                ),
-            ));
-        }
-        if i > 0 && b.bar.ts().nanos() - bars[i - 1].bar.ts().nanos() < timeframe.nanos() {
-            return Err(StoreError::invalid(
-                "bars",
-                format!(
-                    "bar {i} at {} starts less than one {timeframe} bar after the previous \
-                     bar at {}: these are not {timeframe} bars",
-                    b.bar.ts(),
-                    bars[i - 1].bar.ts()
-                ),
-            ));
-        }
-        if b.trades.is_some_and(|t| t < 0) {
-            return Err(StoreError::invalid(
-                "bars",
-                format!("bar {i}: trade count is negative"),
-            ));
-        }
-        if b.vwap.is_some_and(|v| !v.is_finite() || v <= 0.0) {
-            return Err(StoreError::invalid(
-                "bars",
-                format!("bar {i}: vwap must be a positive number"),
-            ));
-        }
-    }
-    Ok(())
-}
-
 impl Bars<'_> {
-    /// Imports bars of one symbol and timeframe (strictly increasing times) in one
-    /// transaction and reports inserted / unchanged / conflicting counts.
+    /// Imports **shared** bars (what an admin imports; every user reads them) of one
+    /// symbol and timeframe (strictly increasing times) in one transaction and reports
+    /// inserted / unchanged / conflicting counts. Commands acting for a user call
+    /// [`Bars::import_as`], which checks the user's role.
     pub async fn import(
         &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        bars: &[StoredBar],
+        mode: ImportMode,
+    ) -> Result<ImportReport> {
+        self.import_owned(SHARED_OWNER, symbol, timeframe, bars, mode)
+            .await
+    }
+
+    /// Imports bars into the series of `owner` ([`SHARED_OWNER`] or a user id).
+    pub(super) async fn import_owned(
+        &self,
+        owner: i64,
         symbol: &Symbol,
         timeframe: Timeframe,
         bars: &[StoredBar],
@@ -527,6 +453,7 @@ impl Bars<'_> {
             symbol: symbol.as_str(),
             tf: timeframe,
             timeframe: &tf,
+            owner,
         };
         with_pool!(self.store, p => {
             let mut tx = p.begin_write().await?;
@@ -536,7 +463,7 @@ impl Bars<'_> {
         })
     }
 
-    /// Imports a whole series (see [`Bars::import`]).
+    /// Imports a whole series of shared bars (see [`Bars::import`]).
     pub async fn import_series(
         &self,
         series: &BarSeries,
@@ -547,9 +474,23 @@ impl Bars<'_> {
         self.import(series.symbol(), timeframe, &bars, mode).await
     }
 
-    /// Stored bars of a series with `from <= ts <= to`, oldest first.
+    /// Stored shared bars of a series with `from <= ts <= to`, oldest first
+    /// ([`Bars::load_for`] reads what a user sees).
     pub async fn load(
         &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+    ) -> Result<Vec<StoredBar>> {
+        self.load_owned(SHARED_OWNER, symbol, timeframe, from, to)
+            .await
+    }
+
+    /// Stored bars of `owner`'s series with `from <= ts <= to`, oldest first.
+    pub(super) async fn load_owned(
+        &self,
+        owner: i64,
         symbol: &Symbol,
         timeframe: Timeframe,
         from: Option<Timestamp>,
@@ -560,6 +501,7 @@ impl Bars<'_> {
             symbol: symbol.as_str(),
             tf: timeframe,
             timeframe: &tf,
+            owner,
         };
         let (from, to) = nanos_span(from, to);
         if from > to {
@@ -572,6 +514,7 @@ impl Bars<'_> {
                 .bind(chunk_start(timeframe, from))
                 .bind(to)
                 .bind(from)
+                .bind(key.owner)
                 .fetch_all(p)
                 .await?;
             rows.iter().map(Chunk::from_row).collect::<Result<Vec<_>>>()?
@@ -584,12 +527,26 @@ impl Bars<'_> {
         Ok(out)
     }
 
-    /// Stored bars as a [`BarSeries`] (for the engine).
+    /// Stored shared bars as a [`BarSeries`] (for the engine); [`Bars::load_series_for`]
+    /// reads what a user sees.
+    pub async fn load_series(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+    ) -> Result<BarSeries> {
+        self.load_series_owned(SHARED_OWNER, symbol, timeframe, from, to)
+            .await
+    }
+
+    /// `owner`'s stored bars as a [`BarSeries`].
     ///
     /// Chunks are streamed and decoded one at a time straight into the engine's bars:
     /// a million bars never sit in memory twice.
-    pub async fn load_series(
+    pub(super) async fn load_series_owned(
         &self,
+        owner: i64,
         symbol: &Symbol,
         timeframe: Timeframe,
         from: Option<Timestamp>,
@@ -600,6 +557,7 @@ impl Bars<'_> {
             symbol: symbol.as_str(),
             tf: timeframe,
             timeframe: &tf,
+            owner,
         };
         let (from, to) = nanos_span(from, to);
         let mut bars = Vec::new();
@@ -611,6 +569,7 @@ impl Bars<'_> {
                     .bind(chunk_start(timeframe, from))
                     .bind(to)
                     .bind(from)
+                    .bind(key.owner)
                     .fetch(p);
                 while let Some(row) = rows.try_next().await? {
                     Chunk::from_row(&row)?.decode_with(&key, from, to, |b| bars.push(b.bar))?;
@@ -621,13 +580,20 @@ impl Bars<'_> {
             .map_err(|e| StoreError::invalid("stored bars", e.to_string()))
     }
 
-    /// Every stored series with its bar count and time range.
+    /// Every shared series with its bar count and time range ([`Bars::series_for`]
+    /// lists what a user sees).
     pub async fn series(&self) -> Result<Vec<SeriesInfo>> {
+        self.series_owned(SHARED_OWNER).await
+    }
+
+    /// Every series of `owner` with its bar count and time range.
+    pub(super) async fn series_owned(&self, owner: i64) -> Result<Vec<SeriesInfo>> {
         let sql = "SELECT symbol, timeframe, CAST(SUM(n_bars) AS BIGINT) AS n, \
                    MIN(first_ts_ns) AS first, MAX(last_ts_ns) AS last \
-                   FROM bar_chunks GROUP BY symbol, timeframe ORDER BY symbol, timeframe";
+                   FROM bar_chunks WHERE owner_id = $1 \
+                   GROUP BY symbol, timeframe ORDER BY symbol, timeframe";
         with_pool!(self.store, p => {
-            let rows = sqlx::query(sql).fetch_all(p).await?;
+            let rows = sqlx::query(sql).bind(owner).fetch_all(p).await?;
             rows.iter()
                 .map(|r| {
                     Ok(SeriesInfo {
@@ -640,6 +606,7 @@ impl Bars<'_> {
                         bars: r.i64("n")?,
                         first: r.ts("first")?,
                         last: r.ts("last")?,
+                        owner: (owner != SHARED_OWNER).then_some(UserId(owner)),
                     })
                 })
                 .collect()
