@@ -283,6 +283,7 @@ pub struct DeleteArgs {
     /// Delete even when runs read the bars (their replays then refuse).
     #[arg(long)]
     pub force: bool,
+    /// Report format: a table for people, or JSON for programs.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
 }
