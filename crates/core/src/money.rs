@@ -173,6 +173,70 @@ pub mod exact {
         a * b
     }
 
+    #[cold]
+    #[inline(never)]
+    fn slow_checked(
+        a: Decimal,
+        b: Decimal,
+        op: fn(Decimal, Decimal) -> Option<Decimal>,
+    ) -> Option<Decimal> {
+        op(a, b)
+    }
+
+    /// `a + b` as the `rust_decimal` operator computes it, or `None` where that
+    /// operator would panic (`Decimal::checked_add` is `None`).
+    #[inline(always)]
+    pub fn checked_add(a: Decimal, b: Decimal) -> Option<Decimal> {
+        if a.is_zero() {
+            return Some(b);
+        }
+        if b.is_zero() {
+            return Some(a);
+        }
+        sum_nonzero(a, b, false).or_else(|| slow_checked(a, b, Decimal::checked_add))
+    }
+
+    /// `a − b` as the `rust_decimal` operator computes it, or `None` where that
+    /// operator would panic.
+    #[inline(always)]
+    pub fn checked_sub(a: Decimal, b: Decimal) -> Option<Decimal> {
+        if a.is_zero() {
+            return Some(if b.is_zero() { b } else { -b });
+        }
+        if b.is_zero() {
+            return Some(a);
+        }
+        sum_nonzero(a, b, true).or_else(|| slow_checked(a, b, Decimal::checked_sub))
+    }
+
+    /// `a × b` as the `rust_decimal` operator computes it, or `None` where that
+    /// operator would panic.
+    #[inline(always)]
+    pub fn checked_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
+        if a.is_zero() || b.is_zero() {
+            return Some(Decimal::ZERO);
+        }
+        let scale = a.scale() + b.scale();
+        let (ma, mb) = (a.mantissa().unsigned_abs(), b.mantissa().unsigned_abs());
+        let product = match (u64::try_from(ma), u64::try_from(mb)) {
+            (Ok(x), Ok(y)) => Some(u128::from(x) * u128::from(y)),
+            _ => ma.checked_mul(mb),
+        };
+        if scale <= Decimal::MAX_SCALE
+            && let Some(p) = product
+            && p < LIMIT
+        {
+            return Some(Decimal::from_parts(
+                p as u32,
+                (p >> 32) as u32,
+                (p >> 64) as u32,
+                a.is_sign_negative() != b.is_sign_negative(),
+                scale,
+            ));
+        }
+        slow_checked(a, b, Decimal::checked_mul)
+    }
+
     /// `a + b`, identical to the `rust_decimal` operator.
     #[inline(always)]
     pub fn add(a: Decimal, b: Decimal) -> Decimal {
@@ -512,6 +576,18 @@ mod tests {
                 assert_eq!(exact::min(a, b).serialize(), a.min(b).serialize());
                 if let Some(want) = a.checked_mul(b) {
                     assert_eq!(exact::mul(a, b).serialize(), want.serialize(), "{a} * {b}");
+                }
+                let checked = [
+                    ("+", exact::checked_add(a, b), a.checked_add(b)),
+                    ("-", exact::checked_sub(a, b), a.checked_sub(b)),
+                    ("*", exact::checked_mul(a, b), a.checked_mul(b)),
+                ];
+                for (op, got, want) in checked {
+                    assert_eq!(
+                        got.map(|d| d.serialize()),
+                        want.map(|d| d.serialize()),
+                        "checked {a} {op} {b}"
+                    );
                 }
             }
         }
