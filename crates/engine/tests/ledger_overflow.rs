@@ -417,3 +417,76 @@ proptest! {
         }
     }
 }
+
+/// Runs `decider` on one symbol with these closes.
+fn run_one(
+    config: RunConfig,
+    closes: &[f64],
+    decider: &mut dyn Decider,
+) -> (Result<RunOutcome, RunFailure>, Vec<RunEvent>) {
+    let engine = Engine::new(config, vec![series("X", closes, 0.0)]).expect("a valid run");
+    let mut sink = Recorder::default();
+    let result = engine.run(decider, &mut sink, None);
+    (result, sink.events)
+}
+
+#[test]
+fn all_in_at_1e_minus_10_marked_at_1e15_fails_naming_the_equity_product() {
+    let mut d = decider("buy_and_hold", false, vec![], vec![]);
+    let (result, events) = run_one(RunConfig::default(), &[1e-10, 1e-10, 1e15], d.as_mut());
+    let failure = result.expect_err("1e14 units at 1e15 is beyond a decimal");
+    let want = LedgerOverflow::new(
+        "equity: position value (units × latest close)",
+        Arith::Mul,
+        Decimal::from(99_999_999_999_999i64),
+        Decimal::from(1_000_000_000_000_000i64),
+    );
+    assert_eq!(failure.error, want);
+    assert_eq!(
+        (failure.step, failure.ts),
+        (2, Timestamp::from_secs(1_600_000_000 + 2 * 86_400))
+    );
+    assert!(
+        matches!(events.last(), Some(RunEvent::RunFailed { error, step: 2, .. }) if *error == want),
+        "{:?}",
+        events.last()
+    );
+}
+
+#[test]
+fn a_short_sale_with_cash_near_the_decimal_limit_fails_naming_the_cash_sum() {
+    let config = RunConfig {
+        initial_cash: Money("79000000000000000000000000000".parse().expect("cash")),
+        allow_short: true,
+        ..RunConfig::default()
+    };
+    let sell_all_in = Ask {
+        symbol: 0,
+        buy: false,
+        sizing: 2,
+        units: Decimal::ONE,
+        amount: Decimal::ONE,
+        kind: 0,
+        offset: 0.0,
+    };
+    let mut d = Scripted {
+        plan: vec![vec![sell_all_in]],
+        step: 0,
+        symbols: vec![Symbol::new("X").expect("symbol")],
+    };
+    let (result, events) = run_one(config, &[100.0, 100.0, 100.0], &mut d);
+    let failure = result.expect_err("cash plus the short's proceeds is beyond a decimal");
+    assert_eq!(failure.error.operation, "cash after a sell");
+    assert_eq!(failure.error.op, Arith::Add);
+    assert_eq!(
+        failure.error.lhs.to_string(),
+        "79000000000000000000000000000"
+    );
+    assert!(failure.error.rhs > Decimal::from(10i64.pow(18)) * Decimal::from(10i64.pow(10)));
+    assert_eq!(failure.step, 1, "at the fill, the open after the decision");
+    assert!(matches!(events.last(), Some(RunEvent::RunFailed { .. })));
+    assert!(
+        !events.iter().any(|e| matches!(e, RunEvent::Fill { .. })),
+        "the fill that overflows is not reported as made"
+    );
+}
