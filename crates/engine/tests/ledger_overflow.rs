@@ -213,6 +213,8 @@ fn check_completed(
     let mut cash = config.initial_cash.get();
     let mut qty = vec![Decimal::ZERO; series.len()];
     let mut commissions = Decimal::ZERO;
+    // Σ |notional| of the fills, the size of the amounts the ledger summed.
+    let mut traded = Some(Decimal::ZERO);
     for e in events {
         if let RunEvent::Fill { fill } = e {
             let notional = fill
@@ -220,6 +222,7 @@ fn check_completed(
                 .get()
                 .checked_mul(fill.qty.get())
                 .expect("notional");
+            traded = traded.and_then(|t| t.checked_add(notional));
             let i = series
                 .iter()
                 .position(|s| *s.symbol() == fill.symbol)
@@ -255,11 +258,14 @@ fn check_completed(
         outcome.final_equity.get(),
         "equity = cash + units × close"
     );
-    // initial + realized − commissions + unrealized = equity. A decimal keeps 28
-    // significant digits, so where amounts need more (prices near 1e-10 with large
-    // quantities) each sum is rounded in its 29th digit: equal up to that rounding.
-    // (Skipped where the left side's partial sums do not fit a decimal, when realized
-    // and unrealized are huge and of opposite signs.)
+    // initial + realized − commissions + unrealized = equity. This one is rebuilt from
+    // other sums than the engine's (realized and cost basis instead of cash): where an
+    // amount needs more than a decimal's 96-bit mantissa (prices near 1e-10 with
+    // 10^12 units and more), `rust_decimal` rounds it at the scale that fits, so here
+    // the two sides agree up to that rounding: 1e-18 of the amounts traded. (Exact
+    // for ordinary prices: `ledger_props`. Skipped where the left side's partial sums
+    // do not fit a decimal, when realized and unrealized are huge and of opposite
+    // signs.)
     let terms = [
         config.initial_cash.get(),
         outcome.realized.get(),
@@ -273,12 +279,14 @@ fn check_completed(
         .and_then(|d| d.checked_add(terms[3]));
     let scale = terms
         .iter()
-        .try_fold(Decimal::ZERO, |sum, t| sum.checked_add(t.abs()));
+        .try_fold(Decimal::ZERO, |sum, t| sum.checked_add(t.abs()))
+        .zip(traded)
+        .and_then(|(terms, traded)| terms.checked_add(traded));
     if let (Some(rebuilt), Some(scale)) = (rebuilt, scale) {
         let off = rebuilt
             .checked_sub(outcome.final_equity.get())
             .map(|d| d.abs());
-        let tolerance = scale * Decimal::new(1, 22);
+        let tolerance = scale * Decimal::new(1, 18);
         prop_assert!(
             off.is_some_and(|off| off <= tolerance),
             "PnL identity: {} + {} - {} + {} = {} but equity is {}",
@@ -378,7 +386,7 @@ proptest! {
         allow_short in any::<bool>(),
         close_fill in any::<bool>(),
         close_at_end in any::<bool>(),
-        rules in any::<bool>(),
+        rules in 0usize..=risk::templates().len(),
         rate_bp in prop_oneof![Just(0i64), 0i64..100],
         per_share_cents in prop_oneof![Just(0i64), 0i64..100],
         minimum in prop_oneof![Just(0i64), 0i64..10],
@@ -402,10 +410,9 @@ proptest! {
             close_at_end,
         };
         let mut engine = Engine::new(config.clone(), series.clone()).expect("a valid run");
-        if rules {
-            engine = engine
-                .with_rules(risk::template("swing_trader").expect("template"))
-                .expect("valid rules");
+        // No rules, or one of the built-in templates (stops, targets, position limits).
+        if let Some(template) = rules.checked_sub(1).map(|k| &risk::templates()[k]) {
+            engine = engine.with_rules(template.rules()).expect("valid rules");
         }
         let name = STRATEGIES[strategy];
         let symbols = series.iter().map(|s| s.symbol().clone()).collect();
