@@ -13,6 +13,7 @@
 
 use crate::config::{Commission, RunConfig};
 use crate::event::RejectReason;
+use crate::portfolio::Ledger;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 use tradelab_core::FastDecimal as Fd;
@@ -97,12 +98,7 @@ pub(crate) fn trigger_at_close(order: &Order, close: f64) -> Option<Trigger> {
 }
 
 /// Applies adverse slippage: buys pay more, sells receive less.
-pub(crate) fn slipped(
-    base: Price,
-    side: Side,
-    slips: bool,
-    bps: Decimal,
-) -> Result<Price, LedgerOverflow> {
+pub(crate) fn slipped(base: Price, side: Side, slips: bool, bps: Decimal) -> Ledger<Price> {
     if !slips || bps.is_zero() {
         return Ok(base);
     }
@@ -112,20 +108,12 @@ pub(crate) fn slipped(
         Side::Buy => Decimal::ONE + f,
         Side::Sell => Decimal::ONE - f,
     };
-    overflow::mul(
-        "slipped price (price × slippage factor)",
-        base.get(),
-        factor,
-    )
-    .map(Price)
+    let op = "slipped price (price × slippage factor)";
+    Ok(Price(overflow::mul(op, base.get(), factor)?))
 }
 
 /// Commission for one fill.
-pub(crate) fn commission(
-    c: &Commission,
-    price: Price,
-    qty: Quantity,
-) -> Result<Money, LedgerOverflow> {
+pub(crate) fn commission(c: &Commission, price: Price, qty: Quantity) -> Ledger<Money> {
     if c.rate.is_zero() && c.per_share.is_zero() && c.minimum.is_zero() {
         // What the general rule gives, `max(0, 0)`, written as plain zero.
         return Ok(Money::ZERO);
@@ -135,7 +123,12 @@ pub(crate) fn commission(
     let units = Fd::from(qty.get()).abs();
     let price = Fd::from(price.get());
     let fail = |what: &'static str, op: Arith, a: Fd, b: Fd| {
-        LedgerOverflow::new(what, op, a.to_decimal(), b.to_decimal())
+        Box::new(LedgerOverflow::new(
+            what,
+            op,
+            a.to_decimal(),
+            b.to_decimal(),
+        ))
     };
     let on_price = rate
         .checked_mul(price)
@@ -187,11 +180,7 @@ pub(crate) fn all_in_units(budget: f64, price: Price, c: &Commission) -> Quantit
 /// decimals. All-in sizes follow backtesting.py's f64 rule; at magnitudes where its
 /// rounding sizes a few units more than the cash pays for (cash near 10^20), the
 /// order buys this many instead of being rejected.
-pub(crate) fn affordable_units(
-    cash: Money,
-    price: Price,
-    c: &Commission,
-) -> Result<Quantity, LedgerOverflow> {
+pub(crate) fn affordable_units(cash: Money, price: Price, c: &Commission) -> Ledger<Quantity> {
     let unit_cost = unit_cost(price, c)?;
     if unit_cost <= Decimal::ZERO || cash.get() <= Decimal::ZERO {
         return Ok(Quantity::ZERO);
@@ -214,11 +203,11 @@ pub(crate) fn affordable_units(
 }
 
 /// Cost of one unit at `price`, commission rate and per-share fee included.
-fn unit_cost(price: Price, c: &Commission) -> Result<Decimal, LedgerOverflow> {
+fn unit_cost(price: Price, c: &Commission) -> Ledger<Decimal> {
     let op = "cost of one unit (price × (1 + commission rate))";
     let with_rate = overflow::mul(op, price.get(), Decimal::ONE + c.rate)?;
     let op = "cost of one unit (plus the per-share fee)";
-    overflow::add(op, with_rate, c.per_share)
+    Ok(overflow::add(op, with_rate, c.per_share)?)
 }
 
 /// [`py_floordiv`] of positive numbers, by one division when the quotient is not within
@@ -258,11 +247,7 @@ fn py_floordiv(a: f64, b: f64) -> f64 {
 }
 
 /// Whole units a cash amount buys at `price`, commission included (exact).
-pub(crate) fn cash_units(
-    amount: Money,
-    price: Price,
-    c: &Commission,
-) -> Result<Quantity, LedgerOverflow> {
+pub(crate) fn cash_units(amount: Money, price: Price, c: &Commission) -> Ledger<Quantity> {
     let unit_cost = unit_cost(price, c)?;
     if unit_cost <= Decimal::ZERO || amount.get() <= Decimal::ZERO {
         return Ok(Quantity::ZERO);

@@ -14,8 +14,9 @@ use tradelab_core::FastDecimal as Fd;
 use tradelab_core::overflow::{self, Arith, LedgerOverflow};
 use tradelab_core::{Money, Price, Quantity, Side, Symbol, Timestamp};
 
-/// The result of a ledger operation.
-pub type Ledger<T> = Result<T, LedgerOverflow>;
+/// The result of a ledger operation. The error is boxed: the `Ok` path, taken by every
+/// fill, then moves no more than the value itself.
+pub type Ledger<T> = Result<T, Box<LedgerOverflow>>;
 
 /// `a + b`, or the overflow of `operation`.
 #[inline(always)]
@@ -46,8 +47,13 @@ fn mul(operation: &'static str, a: Fd, b: Fd) -> Ledger<Fd> {
 
 #[cold]
 #[inline(never)]
-fn overflowed(operation: &'static str, op: Arith, a: Fd, b: Fd) -> LedgerOverflow {
-    LedgerOverflow::new(operation, op, a.to_decimal(), b.to_decimal())
+fn overflowed(operation: &'static str, op: Arith, a: Fd, b: Fd) -> Box<LedgerOverflow> {
+    Box::new(LedgerOverflow::new(
+        operation,
+        op,
+        a.to_decimal(),
+        b.to_decimal(),
+    ))
 }
 
 /// Decimal places kept for amounts that come out of a division (a pro-rata share of a
@@ -165,7 +171,11 @@ impl Portfolio {
         }
         let divided = || {
             let op = "average entry price (cost ÷ units)";
-            overflow::div(op, p.cost.to_decimal(), p.qty.to_decimal()).map(Price)
+            Ok(Price(overflow::div(
+                op,
+                p.cost.to_decimal(),
+                p.qty.to_decimal(),
+            )?))
         };
         let t = &p.trade;
         // Not reduced yet and entered at one price: the cost is exactly that price times
@@ -444,10 +454,17 @@ impl OpenTrade {
         )?;
         // One price for all fills: the average is that price (the division would give
         // the same value at the same scale).
-        let average = |what: &'static str, price: Option<Fd>, notional: Fd, units: Fd| match price {
-            Some(p) => Ok(Price(p.to_decimal())),
-            None => overflow::div(what, notional.to_decimal(), units.to_decimal()).map(Price),
-        };
+        let average =
+            |what: &'static str, price: Option<Fd>, notional: Fd, units: Fd| -> Ledger<Price> {
+                match price {
+                    Some(p) => Ok(Price(p.to_decimal())),
+                    None => Ok(Price(overflow::div(
+                        what,
+                        notional.to_decimal(),
+                        units.to_decimal(),
+                    )?)),
+                }
+            };
         let op = "trade entry price (notional ÷ units)";
         let entry_price = average(op, t.entry_price, t.entry_notional, t.entry_units)?;
         let op = "trade exit price (notional ÷ units)";

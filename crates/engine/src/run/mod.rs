@@ -265,7 +265,7 @@ impl Engine {
                 let failure = RunFailure {
                     ts: at.now,
                     step: at.step,
-                    error,
+                    error: *error,
                 };
                 state.sink.on_event(&RunEvent::RunFailed {
                     ts: failure.ts,

@@ -544,7 +544,7 @@ fn cash_needed(price: Price, qty: Quantity, c: &crate::config::Commission) -> Le
     let notional = overflow::mul(op, price.get(), qty.get())?;
     let commission = broker::commission(c, price, qty)?;
     let op = "cash a buy needs (notional + commission)";
-    overflow::add(op, notional, commission.get()).map(Money)
+    Ok(Money(overflow::add(op, notional, commission.get())?))
 }
 
 /// The side of an order that closes a position of `position` units.
