@@ -452,23 +452,10 @@ impl OpenTrade {
             t.realized,
             t.commissions,
         )?;
-        // One price for all fills: the average is that price (the division would give
-        // the same value at the same scale).
-        let average =
-            |what: &'static str, price: Option<Fd>, notional: Fd, units: Fd| -> Ledger<Price> {
-                match price {
-                    Some(p) => Ok(Price(p.to_decimal())),
-                    None => Ok(Price(overflow::div(
-                        what,
-                        notional.to_decimal(),
-                        units.to_decimal(),
-                    )?)),
-                }
-            };
         let op = "trade entry price (notional ÷ units)";
-        let entry_price = average(op, t.entry_price, t.entry_notional, t.entry_units)?;
+        let entry_price = average_price(op, t.entry_price, t.entry_notional, t.entry_units)?;
         let op = "trade exit price (notional ÷ units)";
-        let exit_price = average(op, t.exit_price, t.exit_notional, t.exit_units)?;
+        let exit_price = average_price(op, t.exit_price, t.exit_notional, t.exit_units)?;
         let capital = t.entry_notional.to_f64();
         Ok(ClosedTrade {
             symbol,
@@ -494,6 +481,20 @@ impl OpenTrade {
             entry_step: t.entry_step,
             exit_step: f.step,
         })
+    }
+}
+
+/// Average price of fills worth `notional` for `units`: `price` when every fill had
+/// that one price (the division would give the same value at the same scale).
+#[inline(always)]
+fn average_price(what: &'static str, price: Option<Fd>, notional: Fd, units: Fd) -> Ledger<Price> {
+    match price {
+        Some(p) => Ok(Price(p.to_decimal())),
+        None => Ok(Price(overflow::div(
+            what,
+            notional.to_decimal(),
+            units.to_decimal(),
+        )?)),
     }
 }
 

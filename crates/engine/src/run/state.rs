@@ -429,14 +429,18 @@ impl RunState<'_> {
             Side::Buy => qty.get(),
             Side::Sell => -qty.get(),
         };
-        let op = "slippage of the fill (|price − unslipped price| × units)";
-        let slippage = overflow::mul(
-            op,
-            overflow::sub(op, price.get(), base.get())?.abs(),
-            qty.get(),
-        )?;
-        let op = "total slippage of the run";
-        self.slippage = overflow::add(op, self.slippage, slippage)?;
+        // An unslipped fill (the price is the trigger's, bit for bit) has zero slippage,
+        // `|price − base| × units` written as plain zero.
+        let slippage = if price.get().serialize() == base.get().serialize() {
+            Decimal::ZERO
+        } else {
+            let op = "slippage of the fill (|price − unslipped price| × units)";
+            let per_unit = overflow::sub(op, price.get(), base.get())?.abs();
+            let slippage = overflow::mul(op, per_unit, qty.get())?;
+            let op = "total slippage of the run";
+            self.slippage = overflow::add(op, self.slippage, slippage)?;
+            slippage
+        };
         let closed = self.portfolio.apply(LedgerFill {
             symbol: i,
             side,
