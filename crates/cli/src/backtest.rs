@@ -72,6 +72,8 @@ pub fn run(a: BacktestArgs) -> Result<()> {
     let mut tick = |done: usize| bar.set_position(done as u64);
     let outcome = engine.run(decider.as_mut(), &mut sink, Some(&mut tick));
     bar.finish_and_clear();
+    // A ledger overflow: the message names the step, the operation and its amounts.
+    let outcome = outcome?;
 
     let report = Report::build(
         &config,

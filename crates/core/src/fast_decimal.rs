@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
-use std::ops::{Add, Mul, Neg, Sub};
+use std::ops::Neg;
 
 use crate::money::exact::{LIMIT, POW10};
 
@@ -14,6 +14,10 @@ use crate::money::exact::{LIMIT, POW10};
 /// unpacked: the usual ledger operation is a few integer instructions. A result that
 /// would not be an exact mantissa below 2^96 at the operator's natural scale (`max` of
 /// the scales for `+`/`−`, their sum for `×`) is computed by `Decimal` itself.
+///
+/// The arithmetic is checked only (`checked_add`, `checked_sub`, `checked_mul`): a
+/// result beyond a decimal's range is `None`, never a panic, so the ledger can fail a
+/// run with an error that names the operation.
 ///
 /// Zero has no sign: negating zero gives zero.
 #[derive(Clone, Copy, Debug, Default)]
@@ -93,19 +97,19 @@ impl FastDecimal {
     /// `a + b` (`b` already negated for a subtraction) of two non-zero values at the
     /// larger scale: inline when the scales agree (the usual case).
     #[inline(always)]
-    fn sum_nonzero(self, other: Self) -> Self {
+    fn sum_nonzero(self, other: Self) -> Option<Self> {
         if self.scale == other.scale
             && let Some(m) = self.mantissa.checked_add(other.mantissa)
             && let Some(d) = Self::make(m, self.scale)
         {
-            return d;
+            return Some(d);
         }
         self.sum_rescaled(other)
     }
 
     /// `sum_nonzero` when the scales differ or the sum is not exact.
     #[inline(never)]
-    fn sum_rescaled(self, other: Self) -> Self {
+    fn sum_rescaled(self, other: Self) -> Option<Self> {
         let exact = || {
             let (mut ma, mut mb) = (self.mantissa, other.mantissa);
             let scale = match self.scale.cmp(&other.scale) {
@@ -121,20 +125,65 @@ impl FastDecimal {
             };
             Self::make(ma.checked_add(mb)?, scale)
         };
-        exact().unwrap_or_else(|| slow(self, other, |a, b| a + b))
+        exact().or_else(|| slow(self, other, Decimal::checked_add))
     }
 
     /// `mul` of wide mantissas or past the scale limit.
     #[inline(never)]
-    fn mul_wide(self, other: Self) -> Self {
+    fn mul_wide(self, other: Self) -> Option<Self> {
         let scale = self.scale + other.scale;
         if scale <= Decimal::MAX_SCALE
             && let Some(p) = self.mantissa.checked_mul(other.mantissa)
             && let Some(d) = Self::make(p, scale)
         {
-            return d;
+            return Some(d);
         }
-        slow(self, other, |a, b| a * b)
+        slow(self, other, Decimal::checked_mul)
+    }
+
+    /// `self + other` as `Decimal` adds it, or `None` where `Decimal::checked_add` is
+    /// `None` (the sum is beyond a decimal's range).
+    #[inline(always)]
+    pub fn checked_add(self, other: Self) -> Option<Self> {
+        if self.is_zero() {
+            return Some(other);
+        }
+        if other.is_zero() {
+            return Some(self);
+        }
+        self.sum_nonzero(other)
+    }
+
+    /// `self − other` as `Decimal` subtracts it, or `None` where
+    /// `Decimal::checked_sub` is `None`.
+    #[inline(always)]
+    pub fn checked_sub(self, other: Self) -> Option<Self> {
+        if self.is_zero() {
+            return Some(other.neg());
+        }
+        if other.is_zero() {
+            return Some(self);
+        }
+        self.sum_nonzero(other.neg())
+    }
+
+    /// `self × other` as `Decimal` multiplies it (zero times anything is `ZERO`), or
+    /// `None` where `Decimal::checked_mul` is `None`.
+    #[inline(always)]
+    pub fn checked_mul(self, other: Self) -> Option<Self> {
+        if self.is_zero() || other.is_zero() {
+            return Some(FastDecimal::ZERO);
+        }
+        let scale = self.scale + other.scale;
+        // Mantissas of up to 63 bits (every ledger amount in practice): one widening
+        // multiplication that cannot overflow.
+        if scale <= Decimal::MAX_SCALE
+            && let (Ok(a), Ok(b)) = (i64::try_from(self.mantissa), i64::try_from(other.mantissa))
+            && let Some(d) = Self::make(i128::from(a) * i128::from(b), scale)
+        {
+            return Some(d);
+        }
+        self.mul_wide(other)
     }
 
     /// The larger value (`self` on a tie, like `Decimal::max`).
@@ -178,60 +227,6 @@ impl Neg for FastDecimal {
             mantissa: -self.mantissa,
             scale: self.scale,
         }
-    }
-}
-
-impl Add for FastDecimal {
-    type Output = FastDecimal;
-
-    /// `self + other`, as `Decimal` adds.
-    #[inline(always)]
-    fn add(self, other: Self) -> Self {
-        if self.is_zero() {
-            return other;
-        }
-        if other.is_zero() {
-            return self;
-        }
-        self.sum_nonzero(other)
-    }
-}
-
-impl Sub for FastDecimal {
-    type Output = FastDecimal;
-
-    /// `self − other`, as `Decimal` subtracts.
-    #[inline(always)]
-    fn sub(self, other: Self) -> Self {
-        if self.is_zero() {
-            return other.neg();
-        }
-        if other.is_zero() {
-            return self;
-        }
-        self.sum_nonzero(other.neg())
-    }
-}
-
-impl Mul for FastDecimal {
-    type Output = FastDecimal;
-
-    /// `self × other`, as `Decimal` multiplies (zero times anything is `ZERO`).
-    #[inline(always)]
-    fn mul(self, other: Self) -> Self {
-        if self.is_zero() || other.is_zero() {
-            return FastDecimal::ZERO;
-        }
-        let scale = self.scale + other.scale;
-        // Mantissas of up to 63 bits (every ledger amount in practice): one widening
-        // multiplication that cannot overflow.
-        if scale <= Decimal::MAX_SCALE
-            && let (Ok(a), Ok(b)) = (i64::try_from(self.mantissa), i64::try_from(other.mantissa))
-            && let Some(d) = Self::make(i128::from(a) * i128::from(b), scale)
-        {
-            return d;
-        }
-        self.mul_wide(other)
     }
 }
 
@@ -294,11 +289,15 @@ fn cmp_rescaled(a: FastDecimal, b: FastDecimal) -> Ordering {
     rescaled.unwrap_or_else(|| a.to_decimal().cmp(&b.to_decimal()))
 }
 
-/// An operation outside the fast path, done by `Decimal`.
+/// An operation outside the fast path, done by `Decimal`'s checked operation.
 #[cold]
 #[inline(never)]
-fn slow(a: FastDecimal, b: FastDecimal, op: fn(Decimal, Decimal) -> Decimal) -> FastDecimal {
-    FastDecimal::from_decimal(op(a.to_decimal(), b.to_decimal()))
+fn slow(
+    a: FastDecimal,
+    b: FastDecimal,
+    op: fn(Decimal, Decimal) -> Option<Decimal>,
+) -> Option<FastDecimal> {
+    op(a.to_decimal(), b.to_decimal()).map(FastDecimal::from_decimal)
 }
 
 #[cfg(test)]
@@ -325,17 +324,19 @@ mod tests {
         for (k, a) in ds.iter().enumerate() {
             for b in ds.iter().skip(k % 7).step_by(37) {
                 let (a, b) = (*a, *b);
-                if let Some(want) = a.checked_add(b) {
-                    let got = f(a).add(f(b)).to_decimal();
-                    assert_same(got, want, &format!("{a} + {b}"));
-                }
-                if let Some(want) = a.checked_sub(b) {
-                    let got = f(a).sub(f(b)).to_decimal();
-                    assert_same(got, want, &format!("{a} - {b}"));
-                }
-                if let Some(want) = a.checked_mul(b) {
-                    let got = f(a).mul(f(b)).to_decimal();
-                    assert_same(got, want, &format!("{a} * {b}"));
+                let cases = [
+                    ("+", f(a).checked_add(f(b)), a.checked_add(b)),
+                    ("-", f(a).checked_sub(f(b)), a.checked_sub(b)),
+                    ("*", f(a).checked_mul(f(b)), a.checked_mul(b)),
+                ];
+                for (op, got, want) in cases {
+                    match (got, want) {
+                        (Some(got), Some(want)) => {
+                            assert_same(got.to_decimal(), want, &format!("{a} {op} {b}"))
+                        }
+                        (None, None) => {}
+                        (got, want) => panic!("{a} {op} {b}: {got:?}, Decimal says {want:?}"),
+                    }
                 }
                 assert_eq!(f(a).cmp(&f(b)), a.cmp(&b), "{a} cmp {b}");
                 assert_eq!(
@@ -370,7 +371,7 @@ mod tests {
         let z = FastDecimal::from_decimal(Decimal::new(0, 2));
         assert!(z.neg().is_zero() && !z.neg().is_negative());
         let three = FastDecimal::from_decimal(Decimal::new(3, 0));
-        assert!(FastDecimal::ZERO.sub(three).is_negative());
-        assert!(three.sub(three).is_zero());
+        assert!(FastDecimal::ZERO.checked_sub(three).unwrap().is_negative());
+        assert!(three.checked_sub(three).unwrap().is_zero());
     }
 }

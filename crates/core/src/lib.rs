@@ -9,6 +9,7 @@ pub mod bar;
 pub mod fast_decimal;
 pub mod money;
 pub mod order;
+pub mod overflow;
 pub mod reason;
 pub mod symbol;
 #[cfg(test)]
@@ -19,6 +20,7 @@ pub use bar::{Bar, BarError, BarSeries, MAX_PRICE, MIN_PRICE, SeriesError, check
 pub use fast_decimal::FastDecimal;
 pub use money::{Money, MoneyError, Price, Quantity};
 pub use order::{Fill, Order, OrderId, OrderIntent, OrderType, Side, Sizing};
+pub use overflow::{Arith, LedgerOverflow};
 pub use reason::{Phrase, Reason};
 pub use symbol::{Symbol, SymbolError};
 pub use time::{Timeframe, TimeframeError, Timestamp};

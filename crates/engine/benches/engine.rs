@@ -32,7 +32,7 @@ fn engine_core(c: &mut Criterion) {
         b.iter(|| {
             let mut decider = strategies::build("sma_cross", &params, true).expect("strategy");
             sink.clear();
-            let out = engine.run(decider.as_mut(), &mut sink, None);
+            let out = engine.run(decider.as_mut(), &mut sink, None).expect("run");
             black_box((out.final_equity, sink.fills))
         })
     });
@@ -42,7 +42,7 @@ fn engine_core(c: &mut Criterion) {
         b.iter(|| {
             let mut decider = strategies::build("sma_cross", &params, true).expect("strategy");
             let mut sink = ReportSink::with_capacity(N);
-            let out = engine.run(decider.as_mut(), &mut sink, None);
+            let out = engine.run(decider.as_mut(), &mut sink, None).expect("run");
             black_box((out.final_equity, sink.fills))
         })
     });
@@ -62,7 +62,7 @@ fn engine_core(c: &mut Criterion) {
         }
         b.iter(|| {
             sink.clear();
-            let out = engine.run(&mut Idle, &mut sink, None);
+            let out = engine.run(&mut Idle, &mut sink, None).expect("run");
             black_box(out.final_equity)
         })
     });

@@ -32,7 +32,7 @@ fn main() {
         let mut decider = strategies::build("sma_cross", &params, true).expect("strategy");
         sink.clear();
         let t = std::time::Instant::now();
-        let out = engine.run(decider.as_mut(), &mut sink, None);
+        let out = engine.run(decider.as_mut(), &mut sink, None).expect("run");
         let secs = t.elapsed().as_secs_f64();
         println!(
             "{n} bars in {:.1} ms ({:.1} M bars/s), {} fills, {} trades, final equity {}",

@@ -8,13 +8,17 @@
 //!   `close`, one that is already marketable at the decision bar's close fills there.
 //! - Slippage (basis points, adverse) applies to market and stop fills, not to limits.
 //! - Commission `max(rate · notional + per_share · units, minimum)` on every fill.
+//!
+//! Every decimal amount is checked: one a decimal cannot hold is a [`LedgerOverflow`].
 
 use crate::config::{Commission, RunConfig};
 use crate::event::RejectReason;
+use crate::portfolio::Ledger;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 use tradelab_core::FastDecimal as Fd;
 use tradelab_core::money::decimal_to_f64;
+use tradelab_core::overflow::{self, Arith, LedgerOverflow};
 use tradelab_core::{Bar, Money, Order, OrderType, Price, Quantity, Side, Sizing};
 
 /// Why a fill price was chosen, before slippage.
@@ -94,28 +98,66 @@ pub(crate) fn trigger_at_close(order: &Order, close: f64) -> Option<Trigger> {
 }
 
 /// Applies adverse slippage: buys pay more, sells receive less.
-pub(crate) fn slipped(base: Price, side: Side, slips: bool, bps: Decimal) -> Price {
+pub(crate) fn slipped(base: Price, side: Side, slips: bool, bps: Decimal) -> Ledger<Price> {
     if !slips || bps.is_zero() {
-        return base;
+        return Ok(base);
     }
+    // `bps` is at most 10 000 (checked when the engine is built): the factor is in 0..=2.
     let f = bps / Decimal::from(10_000);
-    match side {
-        Side::Buy => Price(base.get() * (Decimal::ONE + f)),
-        Side::Sell => Price(base.get() * (Decimal::ONE - f)),
-    }
+    let factor = match side {
+        Side::Buy => Decimal::ONE + f,
+        Side::Sell => Decimal::ONE - f,
+    };
+    let op = "slipped price (price × slippage factor)";
+    Ok(Price(overflow::mul(op, base.get(), factor)?))
 }
 
 /// Commission for one fill.
-pub(crate) fn commission(c: &Commission, price: Price, qty: Quantity) -> Money {
+pub(crate) fn commission(c: &Commission, price: Price, qty: Quantity) -> Ledger<Money> {
     if c.rate.is_zero() && c.per_share.is_zero() && c.minimum.is_zero() {
         // What the general rule gives, `max(0, 0)`, written as plain zero.
-        return Money::ZERO;
+        return Ok(Money::ZERO);
     }
     let (rate, per_share) = (Fd::from(c.rate), Fd::from(c.per_share));
     let minimum = Fd::from(c.minimum);
     let units = Fd::from(qty.get()).abs();
-    let fee = rate * Fd::from(price.get()) * units + per_share * units;
-    Money(fee.max(minimum).to_decimal())
+    let price = Fd::from(price.get());
+    let fail = |what: &'static str, op: Arith, a: Fd, b: Fd| {
+        Box::new(LedgerOverflow::new(
+            what,
+            op,
+            a.to_decimal(),
+            b.to_decimal(),
+        ))
+    };
+    let on_price = rate
+        .checked_mul(price)
+        .ok_or_else(|| fail("commission (rate × price)", Arith::Mul, rate, price))?;
+    let on_notional = on_price.checked_mul(units).ok_or_else(|| {
+        fail(
+            "commission (rate × price × units)",
+            Arith::Mul,
+            on_price,
+            units,
+        )
+    })?;
+    let on_units = per_share.checked_mul(units).ok_or_else(|| {
+        fail(
+            "commission (per-share fee × units)",
+            Arith::Mul,
+            per_share,
+            units,
+        )
+    })?;
+    let fee = on_notional.checked_add(on_units).ok_or_else(|| {
+        fail(
+            "commission (on notional + on units)",
+            Arith::Add,
+            on_notional,
+            on_units,
+        )
+    })?;
+    Ok(Money(fee.max(minimum).to_decimal()))
 }
 
 /// Whole units that `budget` buys at `price`, commission included (backtesting.py's
@@ -138,17 +180,34 @@ pub(crate) fn all_in_units(budget: f64, price: Price, c: &Commission) -> Quantit
 /// decimals. All-in sizes follow backtesting.py's f64 rule; at magnitudes where its
 /// rounding sizes a few units more than the cash pays for (cash near 10^20), the
 /// order buys this many instead of being rejected.
-pub(crate) fn affordable_units(cash: Money, price: Price, c: &Commission) -> Quantity {
-    let unit_cost = price.get() * (Decimal::ONE + c.rate) + c.per_share;
+pub(crate) fn affordable_units(cash: Money, price: Price, c: &Commission) -> Ledger<Quantity> {
+    let unit_cost = unit_cost(price, c)?;
     if unit_cost <= Decimal::ZERO || cash.get() <= Decimal::ZERO {
-        return Quantity::ZERO;
+        return Ok(Quantity::ZERO);
     }
-    let mut units = (cash.get() / unit_cost).floor();
-    if units * unit_cost - units * price.get() < c.minimum {
+    let op = "affordable units (cash ÷ cost of one unit)";
+    let mut units = overflow::div(op, cash.get(), unit_cost)?.floor();
+    let op = "affordable units: cost with commission (units × unit cost)";
+    let with_fees = overflow::mul(op, units, unit_cost)?;
+    let op = "affordable units: cost without commission (units × price)";
+    let bare = overflow::mul(op, units, price.get())?;
+    let op = "affordable units: commission part of the cost";
+    if overflow::sub(op, with_fees, bare)? < c.minimum {
         // The minimum commission applies: price · units + minimum must fit.
-        units = units.min(((cash.get() - c.minimum) / price.get()).floor());
+        let op = "affordable units: cash left for the minimum commission";
+        let left = overflow::sub(op, cash.get(), c.minimum)?;
+        let op = "affordable units (cash less minimum commission ÷ price)";
+        units = units.min(overflow::div(op, left, price.get())?.floor());
     }
-    Quantity(units.max(Decimal::ZERO))
+    Ok(Quantity(units.max(Decimal::ZERO)))
+}
+
+/// Cost of one unit at `price`, commission rate and per-share fee included.
+fn unit_cost(price: Price, c: &Commission) -> Ledger<Decimal> {
+    let op = "cost of one unit (price × (1 + commission rate))";
+    let with_rate = overflow::mul(op, price.get(), Decimal::ONE + c.rate)?;
+    let op = "cost of one unit (plus the per-share fee)";
+    Ok(overflow::add(op, with_rate, c.per_share)?)
 }
 
 /// [`py_floordiv`] of positive numbers, by one division when the quotient is not within
@@ -188,12 +247,15 @@ fn py_floordiv(a: f64, b: f64) -> f64 {
 }
 
 /// Whole units a cash amount buys at `price`, commission included (exact).
-pub(crate) fn cash_units(amount: Money, price: Price, c: &Commission) -> Quantity {
-    let unit_cost = price.get() * (Decimal::ONE + c.rate) + c.per_share;
+pub(crate) fn cash_units(amount: Money, price: Price, c: &Commission) -> Ledger<Quantity> {
+    let unit_cost = unit_cost(price, c)?;
     if unit_cost <= Decimal::ZERO || amount.get() <= Decimal::ZERO {
-        return Quantity::ZERO;
+        return Ok(Quantity::ZERO);
     }
-    Quantity((amount.get() / unit_cost).floor())
+    let op = "units a cash amount buys (amount ÷ cost of one unit)";
+    Ok(Quantity(
+        overflow::div(op, amount.get(), unit_cost)?.floor(),
+    ))
 }
 
 /// Checks an intent's own numbers before it is accepted.
@@ -237,17 +299,26 @@ mod tests {
             rate: Decimal::new(r, 3),
             ..Commission::default()
         };
-        assert_eq!(affordable_units(cash, price, &rate(0)), Quantity::from(10));
+        assert_eq!(
+            affordable_units(cash, price, &rate(0)).unwrap(),
+            Quantity::from(10)
+        );
         // 9 · 10 · 1.01 = 90.9 fits, 10 · 10.1 = 101 does not.
-        assert_eq!(affordable_units(cash, price, &rate(10)), Quantity::from(9));
+        assert_eq!(
+            affordable_units(cash, price, &rate(10)).unwrap(),
+            Quantity::from(9)
+        );
         let minimum = Commission {
             minimum: Decimal::from(5),
             ..Commission::default()
         };
         // 10 units leave nothing for the 5 minimum; 9 units cost 90 + 5.
-        assert_eq!(affordable_units(cash, price, &minimum), Quantity::from(9));
         assert_eq!(
-            affordable_units(Money::from(3), price, &minimum),
+            affordable_units(cash, price, &minimum).unwrap(),
+            Quantity::from(9)
+        );
+        assert_eq!(
+            affordable_units(Money::from(3), price, &minimum).unwrap(),
             Quantity::ZERO
         );
     }
@@ -302,7 +373,7 @@ mod tests {
         assert_eq!(t.base, px("90"));
         assert!(t.slips);
         assert_eq!(
-            slipped(t.base, Side::Sell, t.slips, Decimal::from(10)),
+            slipped(t.base, Side::Sell, t.slips, Decimal::from(10)).unwrap(),
             px("89.91")
         );
     }
@@ -329,11 +400,15 @@ mod tests {
             minimum: "1".parse().unwrap(),
         };
         assert_eq!(
-            commission(&c, px("10"), Quantity::from(10)).to_string(),
+            commission(&c, px("10"), Quantity::from(10))
+                .unwrap()
+                .to_string(),
             "1"
         );
         assert_eq!(
-            commission(&c, px("100"), Quantity::from(100)).to_string(),
+            commission(&c, px("100"), Quantity::from(100))
+                .unwrap()
+                .to_string(),
             "11"
         );
     }
@@ -366,7 +441,7 @@ mod tests {
     #[test]
     fn zero_commission_is_plain_zero_like_the_general_rule() {
         let free = Commission::default();
-        let c = commission(&free, px("101.25"), Quantity::from(7));
+        let c = commission(&free, px("101.25"), Quantity::from(7)).unwrap();
         assert!(c.is_zero());
         assert_eq!(c.get().scale(), 0);
         let zero_min = Commission {
@@ -375,6 +450,7 @@ mod tests {
         };
         assert_eq!(
             commission(&zero_min, px("101.25"), Quantity::from(7))
+                .unwrap()
                 .get()
                 .scale(),
             0
@@ -400,7 +476,7 @@ mod tests {
     fn cash_sizing_floors_to_whole_units() {
         let c = Commission::default();
         assert_eq!(
-            cash_units(Money::from(1000), px("33"), &c),
+            cash_units(Money::from(1000), px("33"), &c).unwrap(),
             Quantity::from(30)
         );
     }

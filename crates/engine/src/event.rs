@@ -136,6 +136,15 @@ pub enum RunEvent {
         cash: Money,
         open_positions: usize,
     },
+    /// The run ended early, failed: a ledger amount at step `step` (0-based) was beyond
+    /// what a decimal holds. `message` is the error as a person reads it.
+    RunFailed {
+        ts: Timestamp,
+        step: usize,
+        message: String,
+        #[serde(flatten)]
+        error: tradelab_core::LedgerOverflow,
+    },
 }
 
 /// Consumer of run events (report builder, database writer, live stream).

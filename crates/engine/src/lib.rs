@@ -22,6 +22,8 @@ pub use config::{Commission, FillModel, RunConfig};
 pub use decider::{Decider, DecisionContext};
 pub use event::{EventSink, RejectReason, RunEvent};
 pub use portfolio::Portfolio;
-pub use run::{Engine, OpenPosition, RunControl, RunError, RunHooks, RunOutcome, RunStatus};
+pub use run::{
+    Engine, OpenPosition, RunControl, RunError, RunFailure, RunHooks, RunOutcome, RunStatus,
+};
 pub use trades::ClosedTrade;
 pub use view::DataView;

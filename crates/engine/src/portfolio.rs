@@ -2,11 +2,59 @@
 //!
 //! Every amount is decimal. Mark-to-market for the equity curve is also kept as `f64`
 //! (analytics), updated on each fill and each close.
+//!
+//! Every decimal operation is checked: one whose result a decimal cannot hold returns
+//! [`LedgerOverflow`] naming the operation and its amounts. A fill that fails this way
+//! may leave the ledger half-updated; the run loop then ends the run as failed and
+//! reads nothing more from it.
 
 use crate::trades::ClosedTrade;
-use std::ops::{Add, Mul, Neg, Sub};
+use std::ops::Neg;
 use tradelab_core::FastDecimal as Fd;
+use tradelab_core::overflow::{self, Arith, LedgerOverflow};
 use tradelab_core::{Money, Price, Quantity, Side, Symbol, Timestamp};
+
+/// The result of a ledger operation. The error is boxed: the `Ok` path, taken by every
+/// fill, then moves no more than the value itself.
+pub type Ledger<T> = Result<T, Box<LedgerOverflow>>;
+
+/// `a + b`, or the overflow of `operation`.
+#[inline(always)]
+fn add(operation: &'static str, a: Fd, b: Fd) -> Ledger<Fd> {
+    match a.checked_add(b) {
+        Some(d) => Ok(d),
+        None => Err(overflowed(operation, Arith::Add, a, b)),
+    }
+}
+
+/// `a − b`, or the overflow of `operation`.
+#[inline(always)]
+fn sub(operation: &'static str, a: Fd, b: Fd) -> Ledger<Fd> {
+    match a.checked_sub(b) {
+        Some(d) => Ok(d),
+        None => Err(overflowed(operation, Arith::Sub, a, b)),
+    }
+}
+
+/// `a × b`, or the overflow of `operation`.
+#[inline(always)]
+fn mul(operation: &'static str, a: Fd, b: Fd) -> Ledger<Fd> {
+    match a.checked_mul(b) {
+        Some(d) => Ok(d),
+        None => Err(overflowed(operation, Arith::Mul, a, b)),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn overflowed(operation: &'static str, op: Arith, a: Fd, b: Fd) -> Box<LedgerOverflow> {
+    Box::new(LedgerOverflow::new(
+        operation,
+        op,
+        a.to_decimal(),
+        b.to_decimal(),
+    ))
+}
 
 /// Decimal places kept for amounts that come out of a division (a pro-rata share of a
 /// position's cost or of a fill's commission). Rounding them to a fixed scale keeps
@@ -116,19 +164,26 @@ impl Portfolio {
     }
 
     /// Average entry price of symbol `i`'s position (zero when flat).
-    pub fn avg_price(&self, i: usize) -> Price {
+    pub fn avg_price(&self, i: usize) -> Ledger<Price> {
         let p = &self.positions[i];
         if p.qty.is_zero() {
-            return Price::ZERO;
+            return Ok(Price::ZERO);
         }
-        let divided = || Price(p.cost.to_decimal() / p.qty.to_decimal());
+        let divided = || {
+            let op = "average entry price (cost ÷ units)";
+            Ok(Price(overflow::div(
+                op,
+                p.cost.to_decimal(),
+                p.qty.to_decimal(),
+            )?))
+        };
         let t = &p.trade;
         // Not reduced yet and entered at one price: the cost is exactly that price times
         // the units, so the division would return that price (as a value; the division
         // may write it with trailing zeros, e.g. `99.9900`).
         match t.entry_price {
             Some(price) if p.in_trade && t.exit_units.is_zero() && t.entry_units == p.qty.abs() => {
-                Price(price.to_decimal())
+                Ok(Price(price.to_decimal()))
             }
             _ => divided(),
         }
@@ -181,25 +236,31 @@ impl Portfolio {
 
     /// Exact equity: cash plus every position at its latest mark taken as the decimal
     /// the price was written as.
-    pub fn equity(&self) -> Money {
-        let mut e = self.cash();
+    pub fn equity(&self) -> Ledger<Money> {
+        let mut e = self.cash.to_decimal();
         for (i, p) in self.positions.iter().enumerate() {
             if !p.qty.is_zero() {
-                e += Quantity(p.qty.to_decimal()) * self.mark_price(i);
+                let op = "equity: position value (units × latest close)";
+                let value = overflow::mul(op, p.qty.to_decimal(), self.mark_price(i).get())?;
+                e = overflow::add("equity: cash plus position values", e, value)?;
             }
         }
-        e
+        Ok(Money(e))
     }
 
     /// Unrealized PnL at the latest marks (exact).
-    pub fn unrealized(&self) -> Money {
-        let mut u = Money::ZERO;
+    pub fn unrealized(&self) -> Ledger<Money> {
+        let mut u = rust_decimal::Decimal::ZERO;
         for (i, p) in self.positions.iter().enumerate() {
             if !p.qty.is_zero() {
-                u += Quantity(p.qty.to_decimal()) * self.mark_price(i) - Money(p.cost.to_decimal());
+                let op = "unrealized PnL: position value (units × latest close)";
+                let value = overflow::mul(op, p.qty.to_decimal(), self.mark_price(i).get())?;
+                let op = "unrealized PnL: position value minus cost";
+                let gain = overflow::sub(op, value, p.cost.to_decimal())?;
+                u = overflow::add("unrealized PnL: sum over positions", u, gain)?;
             }
         }
-        u
+        Ok(Money(u))
     }
 
     fn mark_price(&self, i: usize) -> Price {
@@ -215,7 +276,7 @@ impl Portfolio {
     /// Applies a fill to cash and position; returns the round trip it closed, if any.
     /// A fill that crosses zero closes the old trade and opens a new one with the rest;
     /// its commission is split between the two in proportion to units.
-    pub(crate) fn apply(&mut self, f: LedgerFill) -> Option<ClosedTrade> {
+    pub(crate) fn apply(&mut self, f: LedgerFill) -> Ledger<Option<ClosedTrade>> {
         let fill = Fill {
             symbol: f.symbol,
             qty: Fd::from(f.qty.get()),
@@ -230,13 +291,13 @@ impl Portfolio {
         } else {
             fill.qty.neg()
         };
-        let notional = fill.price.mul(fill.qty);
+        let notional = mul("fill notional (price × units)", fill.price, fill.qty)?;
         self.cash = match f.side {
-            Side::Buy => self.cash.sub(notional),
-            Side::Sell => self.cash.add(notional),
+            Side::Buy => sub("cash after a buy", self.cash, notional)?,
+            Side::Sell => add("cash after a sell", self.cash, notional)?,
         };
-        self.cash = self.cash.sub(fill.commission);
-        self.commissions = self.commissions.add(fill.commission);
+        self.cash = sub("cash after the commission", self.cash, fill.commission)?;
+        self.commissions = add("commissions paid", self.commissions, fill.commission)?;
         self.cash_f64 = self.cash.to_f64();
 
         let pos_qty = self.positions[f.symbol].qty;
@@ -246,21 +307,23 @@ impl Portfolio {
         if reducing {
             let units = signed.abs();
             let closing_units = units.min(pos_qty.abs());
-            let rest_units = units.sub(closing_units);
+            let rest_units = sub("units left after the close", units, closing_units)?;
             let close_commission = if rest_units.is_zero() {
                 fill.commission
             } else {
-                pro_rata(fill.commission, closing_units, units)
+                pro_rata(fill.commission, closing_units, units)?
             };
-            closed = self.reduce(&fill, closing_units, close_commission);
+            closed = self.reduce(&fill, closing_units, close_commission)?;
             if !rest_units.is_zero() {
-                let open_commission = fill.commission.sub(close_commission);
+                let op = "commission of the opening part";
+                let open_commission = sub(op, fill.commission, close_commission)?;
                 let rest = if buying { rest_units } else { rest_units.neg() };
-                let rest_notional = fill.price.mul(rest_units);
-                self.increase(&fill, rest, rest_notional, open_commission);
+                let op = "notional of the opening part (price × units)";
+                let rest_notional = mul(op, fill.price, rest_units)?;
+                self.increase(&fill, rest, rest_notional, open_commission)?;
             }
         } else {
-            self.increase(&fill, signed, notional, fill.commission);
+            self.increase(&fill, signed, notional, fill.commission)?;
         }
         let now_open = !self.positions[f.symbol].qty.is_zero();
         match (was_open, now_open) {
@@ -269,17 +332,17 @@ impl Portfolio {
             _ => {}
         }
         self.qty_f64[f.symbol] = self.positions[f.symbol].qty.to_f64();
-        closed
+        Ok(closed)
     }
 
     /// Adds `signed_units` to the position; `notional` is `price · |signed_units|`.
-    fn increase(&mut self, f: &Fill, signed_units: Fd, notional: Fd, commission: Fd) {
+    fn increase(&mut self, f: &Fill, signed_units: Fd, notional: Fd, commission: Fd) -> Ledger<()> {
         let pos = &mut self.positions[f.symbol];
         let long = signed_units.is_positive();
         // price · signed_units: the same product with the units' sign.
         let signed_notional = if long { notional } else { notional.neg() };
-        pos.qty = pos.qty.add(signed_units);
-        pos.cost = pos.cost.add(signed_notional);
+        pos.qty = add("position units", pos.qty, signed_units)?;
+        pos.cost = add("position cost", pos.cost, signed_notional)?;
         let trade = &mut pos.trade;
         if !pos.in_trade {
             pos.in_trade = true;
@@ -288,39 +351,44 @@ impl Portfolio {
         if trade.entry_price.is_some_and(|p| !p.same_repr(f.price)) {
             trade.entry_price = None;
         }
-        trade.entry_notional = trade.entry_notional.add(notional);
-        trade.entry_units = trade.entry_units.add(signed_units.abs());
-        trade.commissions = trade.commissions.add(commission);
+        trade.entry_notional = add("trade entry notional", trade.entry_notional, notional)?;
+        trade.entry_units = add("trade entry units", trade.entry_units, signed_units.abs())?;
+        trade.commissions = add("trade commissions", trade.commissions, commission)?;
         trade.max_abs_qty = trade.max_abs_qty.max(pos.qty.abs());
+        Ok(())
     }
 
-    fn reduce(&mut self, f: &Fill, units: Fd, commission: Fd) -> Option<ClosedTrade> {
+    fn reduce(&mut self, f: &Fill, units: Fd, commission: Fd) -> Ledger<Option<ClosedTrade>> {
         let pos = &mut self.positions[f.symbol];
         let old_abs = pos.qty.abs();
         let long = pos.qty.is_positive();
         let cost_removed = if units == old_abs {
             pos.cost
         } else {
-            pro_rata(pos.cost, units, old_abs)
+            pro_rata(pos.cost, units, old_abs)?
         };
         // Proceeds of the closing units, signed like the position they close.
-        let proceeds = f.price.mul(units);
+        let proceeds = mul(
+            "proceeds of the closing units (price × units)",
+            f.price,
+            units,
+        )?;
         let value = if long { proceeds } else { proceeds.neg() };
-        let realized = value.sub(cost_removed);
-        self.realized = self.realized.add(realized);
-        pos.cost = pos.cost.sub(cost_removed);
+        let realized = sub("realized PnL of the close", value, cost_removed)?;
+        self.realized = add("realized PnL", self.realized, realized)?;
+        pos.cost = sub("position cost", pos.cost, cost_removed)?;
         pos.qty = if long {
-            pos.qty.sub(units)
+            sub("position units", pos.qty, units)?
         } else {
-            pos.qty.add(units)
+            add("position units", pos.qty, units)?
         };
         if !pos.in_trade {
-            return None;
+            return Ok(None);
         }
         let trade = &mut pos.trade;
-        trade.realized = trade.realized.add(realized);
-        trade.commissions = trade.commissions.add(commission);
-        trade.exit_notional = trade.exit_notional.add(proceeds);
+        trade.realized = add("trade realized PnL", trade.realized, realized)?;
+        trade.commissions = add("trade commissions", trade.commissions, commission)?;
+        trade.exit_notional = add("trade exit notional", trade.exit_notional, proceeds)?;
         trade.exit_price = if trade.exit_units.is_zero()
             || trade.exit_price.is_some_and(|p| p.same_repr(f.price))
         {
@@ -328,13 +396,13 @@ impl Portfolio {
         } else {
             None
         };
-        trade.exit_units = trade.exit_units.add(units);
+        trade.exit_units = add("trade exit units", trade.exit_units, units)?;
         if !pos.qty.is_zero() {
-            return None;
+            return Ok(None);
         }
         pos.cost = Fd::ZERO;
         pos.in_trade = false;
-        Some(pos.trade.close(self.symbols[f.symbol].clone(), f))
+        pos.trade.close(self.symbols[f.symbol].clone(), f).map(Some)
     }
 }
 
@@ -377,19 +445,19 @@ impl OpenTrade {
 
     /// The finished round trip, closed by fill `f`.
     #[inline(never)]
-    fn close(&self, symbol: Symbol, f: &Fill) -> ClosedTrade {
+    fn close(&self, symbol: Symbol, f: &Fill) -> Ledger<ClosedTrade> {
         let t = self;
-        let pnl = t.realized.sub(t.commissions);
-        // One price for all fills: the average is that price (the division would give
-        // the same value at the same scale).
-        let average = |price: Option<Fd>, notional: Fd, units: Fd| match price {
-            Some(p) => Price(p.to_decimal()),
-            None => Price(notional.to_decimal() / units.to_decimal()),
-        };
-        let entry_price = average(t.entry_price, t.entry_notional, t.entry_units);
-        let exit_price = average(t.exit_price, t.exit_notional, t.exit_units);
+        let pnl = sub(
+            "trade PnL (realized minus commissions)",
+            t.realized,
+            t.commissions,
+        )?;
+        let op = "trade entry price (notional ÷ units)";
+        let entry_price = average_price(op, t.entry_price, t.entry_notional, t.entry_units)?;
+        let op = "trade exit price (notional ÷ units)";
+        let exit_price = average_price(op, t.exit_price, t.exit_notional, t.exit_units)?;
         let capital = t.entry_notional.to_f64();
-        ClosedTrade {
+        Ok(ClosedTrade {
             symbol,
             qty: Quantity(
                 if t.long {
@@ -412,7 +480,21 @@ impl OpenTrade {
             },
             entry_step: t.entry_step,
             exit_step: f.step,
-        }
+        })
+    }
+}
+
+/// Average price of fills worth `notional` for `units`: `price` when every fill had
+/// that one price (the division would give the same value at the same scale).
+#[inline(always)]
+fn average_price(what: &'static str, price: Option<Fd>, notional: Fd, units: Fd) -> Ledger<Price> {
+    match price {
+        Some(p) => Ok(Price(p.to_decimal())),
+        None => Ok(Price(overflow::div(
+            what,
+            notional.to_decimal(),
+            units.to_decimal(),
+        )?)),
     }
 }
 
@@ -420,9 +502,12 @@ impl OpenTrade {
 /// commission that goes with `part` of `whole` units.
 #[cold]
 #[inline(never)]
-fn pro_rata(amount: Fd, part: Fd, whole: Fd) -> Fd {
-    let share = amount.to_decimal() * part.to_decimal() / whole.to_decimal();
-    Fd::from(share.round_dp(LEDGER_DP))
+fn pro_rata(amount: Fd, part: Fd, whole: Fd) -> Ledger<Fd> {
+    let op = "pro-rata share (amount × part of the units)";
+    let scaled = overflow::mul(op, amount.to_decimal(), part.to_decimal())?;
+    let op = "pro-rata share (amount × part ÷ all units)";
+    let share = overflow::div(op, scaled, whole.to_decimal())?;
+    Ok(Fd::from(share.round_dp(LEDGER_DP)))
 }
 
 /// A fill in the ledger's own number type.

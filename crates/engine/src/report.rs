@@ -168,7 +168,18 @@ impl EventSink for ReportSink {
             }
             RunEvent::Fill { fill } => {
                 self.fills += 1;
-                self.slippage += fill.slippage;
+                // The engine fails a run whose total slippage a decimal cannot hold
+                // before it sends the fill, so the sum of an engine's fills is exact;
+                // other event sources saturate rather than panic.
+                let total = tradelab_core::money::exact::checked_add(
+                    self.slippage.get(),
+                    fill.slippage.get(),
+                );
+                self.slippage = Money(total.unwrap_or(if fill.slippage.get().is_sign_negative() {
+                    rust_decimal::Decimal::MIN
+                } else {
+                    rust_decimal::Decimal::MAX
+                }));
             }
             RunEvent::TradeClosed { trade } => self.trades.push(trade.clone()),
             RunEvent::Risk { risk, .. } => {
@@ -188,7 +199,9 @@ impl EventSink for ReportSink {
                 };
                 *self.risk_events.entry(key.to_string()).or_default() += 1;
             }
-            RunEvent::PositionChanged { .. } | RunEvent::RunFinished { .. } => {}
+            RunEvent::PositionChanged { .. }
+            | RunEvent::RunFinished { .. }
+            | RunEvent::RunFailed { .. } => {}
         }
     }
 }

@@ -423,7 +423,9 @@ fn position_events_go_only_to_sinks_that_want_them() {
             positions: 0,
             fills: 0,
         };
-        engine.run(&mut Script::new(plan()), &mut sink, None);
+        engine
+            .run(&mut Script::new(plan()), &mut sink, None)
+            .unwrap();
         // Buy, then the reversal's close and open.
         assert_eq!(sink.fills, 3);
         assert_eq!(sink.positions, if wants { 3 } else { 0 }, "wants {wants}");
@@ -447,7 +449,7 @@ fn a_cleared_report_sink_reports_the_next_run_like_a_fresh_one() {
     let params = [("fast", "3"), ("slow", "8")].map(|(k, v)| (k.to_string(), v.to_string()));
     let run_into = |sink: &mut ReportSink| {
         let mut d = tradelab_engine::strategies::build("sma_cross", &params, true).unwrap();
-        engine.run(d.as_mut(), sink, None)
+        engine.run(d.as_mut(), sink, None).unwrap()
     };
     let mut fresh = ReportSink::with_capacity(closes.len());
     let want = run_into(&mut fresh);

@@ -75,8 +75,8 @@ impl Decider for Checker {
     fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
         let p = ctx.portfolio;
         assert_eq!(
-            p.initial_cash() + p.realized() + p.unrealized() - p.commissions(),
-            p.equity(),
+            p.initial_cash() + p.realized() + p.unrealized().unwrap() - p.commissions(),
+            p.equity().unwrap(),
             "initial + realized + unrealized - commissions = equity at step {}",
             self.step
         );
@@ -87,12 +87,16 @@ impl Decider for Checker {
                 marked += p.position(i) * Price::from_f64(close).unwrap();
             }
         }
-        assert_eq!(marked, p.equity(), "equity = cash + sum qty * mark");
+        assert_eq!(
+            marked,
+            p.equity().unwrap(),
+            "equity = cash + sum qty * mark"
+        );
         for i in 0..ctx.view.len() {
             if !p.position(i).is_zero() {
                 let divided = p.cost_basis(i).get() / p.position(i).get();
                 assert_eq!(
-                    p.avg_price(i).get(),
+                    p.avg_price(i).unwrap().get(),
                     divided,
                     "average price = cost / units ({} / {})",
                     p.cost_basis(i),
@@ -210,7 +214,7 @@ proptest! {
             qty: symbols.iter().map(|s| (s.clone(), Decimal::ZERO)).collect(),
             final_equity: None,
         };
-        let outcome = engine.run(&mut checker, &mut replay, None);
+        let outcome = engine.run(&mut checker, &mut replay, None).unwrap();
         prop_assert_eq!(replay.cash, outcome.cash, "cash rebuilt from fills");
         let mut equity = replay.cash;
         for (k, (_, q)) in replay.qty.iter().enumerate() {

@@ -426,14 +426,16 @@ fn killed(flatten: bool) -> (Vec<RunEvent>, tradelab_engine::RunOutcome, usize) 
         step: 0,
     };
     let mut sink = VecSink::default();
-    let out = engine.run_with(
-        &mut d,
-        &mut sink,
-        RunHooks {
-            progress: None,
-            control: Some(&control),
-        },
-    );
+    let out = engine
+        .run_with(
+            &mut d,
+            &mut sink,
+            RunHooks {
+                progress: None,
+                control: Some(&control),
+            },
+        )
+        .unwrap();
     (sink.0, out, d.step)
 }
 

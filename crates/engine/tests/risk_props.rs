@@ -204,7 +204,7 @@ proptest! {
             engine_orders: BTreeSet::new(),
             violations: vec![],
         };
-        engine.run(&mut Random { plan, step: 0 }, &mut auditor, None);
+        engine.run(&mut Random { plan, step: 0 }, &mut auditor, None).unwrap();
         prop_assert!(auditor.violations.is_empty(), "{:?}", auditor.violations);
     }
 }

@@ -478,6 +478,9 @@ impl<'a> Runner<'a> {
         })?;
         let (engine, report_sink, outcome, name, last) =
             joined.map_err(|e| engine_err(format!("the engine thread failed: {e}")))?;
+        // A ledger overflow: its `run_failed` event is written (above); the caller
+        // records the run as failed with this message.
+        let outcome = outcome.map_err(|failure| engine_err(failure.to_string()))?;
         let rule_names = engine
             .rules()
             .active_by_priority()

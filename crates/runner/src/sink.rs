@@ -227,6 +227,9 @@ impl EventSink for StoreSink {
             RunEvent::RunFinished { ts, .. } => {
                 self.event(*ts, "run_finished", raw_json(event));
             }
+            RunEvent::RunFailed { ts, .. } => {
+                self.event(*ts, "run_failed", raw_json(event));
+            }
             RunEvent::PositionChanged { .. } | RunEvent::EquityPoint { .. } => {}
         }
     }

@@ -91,7 +91,10 @@ pub enum Verdict {
 /// True when a change of `signed` units on a position of `held` units opens or grows
 /// exposure (a flip through zero counts as an entry).
 pub fn is_entry(held: Decimal, signed: Decimal) -> bool {
-    let after = held + signed;
+    // A sum beyond a decimal's range adds units of the held sign: exposure grows.
+    let Some(after) = held.checked_add(signed) else {
+        return true;
+    };
     after.abs() > held.abs()
         || (!held.is_zero()
             && !after.is_zero()

@@ -3,15 +3,18 @@
 //! the risk engine act, asks the decider, places its orders and records equity.
 //! Deterministic: same input, same events.
 
+mod failure;
 mod state;
 
 use crate::config::RunConfig;
 use crate::decider::{Decider, DecisionContext};
 use crate::event::{EventSink, RunEvent};
-use crate::portfolio::Portfolio;
+use crate::portfolio::{Ledger, Portfolio};
 use crate::risk::RuleSet;
 use crate::risk_engine::{ExitKind, RiskEngine, RiskEvent, StepAction};
 use crate::view::DataView;
+use failure::Cursor;
+pub use failure::RunFailure;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use state::RunState;
@@ -202,12 +205,15 @@ impl Engine {
 
     /// Replays the data through `decider`, sending every event to `sink`.
     /// `progress` is called now and then with the number of steps done.
+    ///
+    /// Fails, after sending a [`RunEvent::RunFailed`], when an amount of the exact
+    /// ledger is beyond what a decimal holds (see [`RunFailure`]).
     pub fn run(
         &self,
         decider: &mut dyn Decider,
         sink: &mut dyn EventSink,
         progress: Option<&mut dyn FnMut(usize)>,
-    ) -> RunOutcome {
+    ) -> Result<RunOutcome, RunFailure> {
         self.run_with(
             decider,
             sink,
@@ -224,7 +230,7 @@ impl Engine {
         decider: &mut dyn Decider,
         sink: &mut dyn EventSink,
         mut hooks: RunHooks<'_>,
-    ) -> RunOutcome {
+    ) -> Result<RunOutcome, RunFailure> {
         let symbols: Vec<Symbol> = self.series.iter().map(|s| s.symbol().clone()).collect();
         let n = self.series.len();
         let daily = self.series.iter().all(BarSeries::is_daily);
@@ -237,8 +243,51 @@ impl Engine {
             risk_events: Vec::new(),
             next_id: 1,
             positions_wanted: sink.wants_positions(),
+            slippage: Decimal::ZERO,
             sink,
         };
+        let mut at = Cursor {
+            step: 0,
+            now: Timestamp::from_nanos(0),
+        };
+        match self.replay(&mut state, decider, &mut hooks, &mut at) {
+            Ok(outcome) => {
+                state.sink.on_event(&RunEvent::RunFinished {
+                    ts: at.now,
+                    status: outcome.status.clone(),
+                    final_equity: outcome.final_equity,
+                    cash: outcome.cash,
+                    open_positions: outcome.open_positions.len(),
+                });
+                Ok(outcome)
+            }
+            Err(error) => {
+                let failure = RunFailure {
+                    ts: at.now,
+                    step: at.step,
+                    error: *error,
+                };
+                state.sink.on_event(&RunEvent::RunFailed {
+                    ts: failure.ts,
+                    step: failure.step,
+                    message: failure.error.to_string(),
+                    error: failure.error.clone(),
+                });
+                Err(failure)
+            }
+        }
+    }
+
+    /// The run loop of [`Engine::run_with`]: every step, then the end of the data and
+    /// the exact end state. `at` follows the step in progress (the last one at the end).
+    fn replay(
+        &self,
+        state: &mut RunState<'_>,
+        decider: &mut dyn Decider,
+        hooks: &mut RunHooks<'_>,
+        at: &mut Cursor,
+    ) -> Ledger<RunOutcome> {
+        let n = self.series.len();
         let guarded = !state.risk.is_empty();
         let mut visible = vec![0usize; n];
         let mut updated: Vec<usize> = Vec::with_capacity(n);
@@ -250,9 +299,11 @@ impl Engine {
             if let Some(control) = hooks.control
                 && control.is_stopped()
             {
-                status = self.kill(&mut state, control.flattens(), last_ts, step);
+                status = self.kill(state, control.flattens(), last_ts, step)?;
                 break;
             }
+            at.now = now;
+            at.step = step;
             if guarded {
                 state.risk.begin_step(now, &mut state.risk_events);
                 state.flush_risk_events(now);
@@ -261,10 +312,10 @@ impl Engine {
                 }
             }
             if !state.working.is_empty() {
-                state.fill_working(&self.series, &visible, &updated, now, step);
+                state.fill_working(&self.series, &visible, &updated, now, step)?;
             }
             if guarded {
-                state.auto_exits(&self.series, &visible, &updated, now, step);
+                state.auto_exits(&self.series, &visible, &updated, now, step)?;
             }
             for &i in &updated {
                 let close = self.series[i].bars()[visible[i]].close();
@@ -284,7 +335,7 @@ impl Engine {
                             now,
                             step,
                             ExitKind::FlattenAt,
-                        );
+                        )?;
                     }
                     Some(StepAction::Halt { reason, .. }) => {
                         state.liquidate(
@@ -294,7 +345,7 @@ impl Engine {
                             now,
                             step,
                             ExitKind::DrawdownHalt,
-                        );
+                        )?;
                         status = RunStatus::Halted { reason };
                     }
                     None => {}
@@ -313,7 +364,7 @@ impl Engine {
             }
             if !intents.is_empty() {
                 for intent in intents.drain(..) {
-                    state.place(intent, &self.series, &visible, &updated, now, step);
+                    state.place(intent, &self.series, &visible, &updated, now, step)?;
                 }
             }
             let invested = state.portfolio.open_positions() > 0;
@@ -329,6 +380,8 @@ impl Engine {
             }
         }
         let end = last_ts.unwrap_or(Timestamp::from_nanos(0));
+        at.now = end;
+        at.step = step.saturating_sub(1);
         state.cancel_working(end, "still working when the data ended");
         if self.config.close_at_end && status == RunStatus::Completed {
             state.close_all_at_last_close(
@@ -336,38 +389,31 @@ impl Engine {
                 end,
                 step.saturating_sub(1),
                 "close at end of data (--close-at-end)",
-            );
+            )?;
         }
         if let Some(p) = hooks.progress.as_mut() {
             p(step);
         }
         let portfolio = &state.portfolio;
-        let outcome = RunOutcome {
+        let mut open_positions = Vec::with_capacity(portfolio.open_positions());
+        for i in (0..n).filter(|&i| !portfolio.position(i).is_zero()) {
+            open_positions.push(OpenPosition {
+                symbol: self.series[i].symbol().clone(),
+                qty: portfolio.position(i),
+                avg_price: portfolio.avg_price(i)?,
+                mark: portfolio.mark(i),
+            });
+        }
+        Ok(RunOutcome {
             status,
-            final_equity: portfolio.equity(),
+            final_equity: portfolio.equity()?,
             cash: portfolio.cash(),
             realized: portfolio.realized(),
-            unrealized: portfolio.unrealized(),
+            unrealized: portfolio.unrealized()?,
             commissions: portfolio.commissions(),
             steps: step,
-            open_positions: (0..n)
-                .filter(|&i| !portfolio.position(i).is_zero())
-                .map(|i| OpenPosition {
-                    symbol: self.series[i].symbol().clone(),
-                    qty: portfolio.position(i),
-                    avg_price: portfolio.avg_price(i),
-                    mark: portfolio.mark(i),
-                })
-                .collect(),
-        };
-        state.sink.on_event(&RunEvent::RunFinished {
-            ts: end,
-            status: outcome.status.clone(),
-            final_equity: outcome.final_equity,
-            cash: outcome.cash,
-            open_positions: outcome.open_positions.len(),
-        });
-        outcome
+            open_positions,
+        })
     }
 
     /// The kill switch fired before the step after `last_ts`.
@@ -377,7 +423,7 @@ impl Engine {
         flatten: bool,
         last_ts: Option<Timestamp>,
         step: usize,
-    ) -> RunStatus {
+    ) -> Ledger<RunStatus> {
         let ts = last_ts.unwrap_or(Timestamp::from_nanos(0));
         state.risk.halt("stopped by the kill switch");
         state.risk_events.push(RiskEvent::KillSwitch { flatten });
@@ -389,9 +435,9 @@ impl Engine {
                 ts,
                 step.saturating_sub(1),
                 "engine exit: kill_switch",
-            );
+            )?;
         }
-        RunStatus::Stopped { flattened: flatten }
+        Ok(RunStatus::Stopped { flattened: flatten })
     }
 
     /// The next step's timestamp, with the symbols that have a bar at it in `updated`;

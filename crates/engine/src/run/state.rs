@@ -1,13 +1,16 @@
 //! The mutable state of one run in progress: working orders, the ledger, the risk
 //! engine, and how an order becomes fills.
+//!
+//! Every step that can book a fill returns a [`Ledger`] result: an amount the exact
+//! ledger cannot hold ends the run (the run loop turns it into a failed run).
 
 use crate::broker::{self, Trigger};
 use crate::config::{FillModel, RunConfig};
 use crate::event::{EventSink, RejectReason, Rejection, RunEvent};
-use crate::portfolio::{LedgerFill, Portfolio};
+use crate::portfolio::{Ledger, LedgerFill, Portfolio};
 use crate::risk_engine::{self, AutoExit, ExitKind, Proposed, RiskEngine, RiskEvent, Verdict};
 use rust_decimal::Decimal;
-use tradelab_core::money::exact;
+use tradelab_core::overflow;
 use tradelab_core::{
     BarSeries, Fill, Money, Order, OrderId, OrderIntent, OrderType, Price, Quantity, Side, Sizing,
     Timestamp,
@@ -33,6 +36,9 @@ pub(super) struct RunState<'a> {
     pub sink: &'a mut dyn EventSink,
     /// Whether `sink` reads position events ([`EventSink::wants_positions`]).
     pub positions_wanted: bool,
+    /// Slippage of every fill so far: checked here, so that the report's sum of the
+    /// fills' slippage is exact.
+    pub slippage: Decimal,
 }
 
 impl RunState<'_> {
@@ -51,7 +57,7 @@ impl RunState<'_> {
         updated: &[usize],
         now: Timestamp,
         step: usize,
-    ) {
+    ) -> Ledger<()> {
         let mut k = 0;
         while k < self.working.len() {
             let i = self.working[k].symbol;
@@ -63,11 +69,12 @@ impl RunState<'_> {
             match broker::trigger_on_bar(&self.working[k].order, bar) {
                 Some(trigger) => {
                     let w = self.working.remove(k);
-                    self.execute(w, trigger, now, step);
+                    self.execute(w, trigger, now, step)?;
                 }
                 None => k += 1,
             }
         }
+        Ok(())
     }
 
     /// Checks the positions of the symbols with a new bar against their stops,
@@ -79,18 +86,19 @@ impl RunState<'_> {
         updated: &[usize],
         now: Timestamp,
         step: usize,
-    ) {
+    ) -> Ledger<()> {
         for &i in updated {
             let qty = self.portfolio.position(i);
             if qty.is_zero() {
                 continue;
             }
             let bar = series[i].bars()[visible[i]];
-            let avg = self.portfolio.avg_price(i).to_f64();
+            let avg = self.portfolio.avg_price(i)?.to_f64();
             if let Some(exit) = self.risk.auto_exit(i, &bar, qty, avg) {
-                self.exit_now(series, i, exit, now, step);
+                self.exit_now(series, i, exit, now, step)?;
             }
         }
+        Ok(())
     }
 
     fn exit_now(
@@ -100,7 +108,7 @@ impl RunState<'_> {
         exit: AutoExit,
         now: Timestamp,
         step: usize,
-    ) {
+    ) -> Ledger<()> {
         let symbol = series[i].symbol().clone();
         self.risk_events.push(RiskEvent::AutoExit {
             symbol,
@@ -111,7 +119,7 @@ impl RunState<'_> {
         self.flush_risk_events(now);
         let order = self.engine_order(series, i, now, exit.kind);
         let Ok(base) = Price::from_f64(exit.price) else {
-            return;
+            return Ok(());
         };
         self.sink.on_event(&RunEvent::OrderAccepted {
             order: order.clone(),
@@ -129,7 +137,7 @@ impl RunState<'_> {
             trigger,
             now,
             step,
-        );
+        )
     }
 
     /// A market order of the engine's own that closes symbol `i`'s position.
@@ -165,7 +173,7 @@ impl RunState<'_> {
         now: Timestamp,
         step: usize,
         why: ExitKind,
-    ) {
+    ) -> Ledger<()> {
         if why == ExitKind::DrawdownHalt {
             self.cancel_working(now, "cancelled by the drawdown halt");
         }
@@ -188,8 +196,9 @@ impl RunState<'_> {
                 updated,
                 now,
                 step,
-            );
+            )?;
         }
+        Ok(())
     }
 
     /// Withdraws every working order.
@@ -212,20 +221,20 @@ impl RunState<'_> {
         updated: &[usize],
         now: Timestamp,
         step: usize,
-    ) {
+    ) -> Ledger<()> {
         // The event borrows the intent for the call and hands it back (no clone of its
         // shared strings).
         let event = RunEvent::Decision { ts: now, intent };
         self.sink.on_event(&event);
         let RunEvent::Decision { intent, .. } = event else {
-            return;
+            return Ok(());
         };
         let Some(i) = series.iter().position(|s| *s.symbol() == intent.symbol) else {
             let reason = RejectReason::UnknownSymbol {
                 symbol: intent.symbol.clone(),
             };
             self.reject(now, None, intent, reason);
-            return;
+            return Ok(());
         };
         let order = Order {
             id: OrderId(self.next_id),
@@ -235,26 +244,26 @@ impl RunState<'_> {
         self.next_id += 1;
         if let Err(reason) = broker::validate_intent(&order, self.config) {
             self.reject(now, Some(order.id), order.intent, reason);
-            return;
+            return Ok(());
         }
         if !self.risk.is_empty()
             && let Err((rule, denial)) = self.risk.check_submission(now)
         {
             let reason = RejectReason::Risk { rule, denial };
             self.reject(now, Some(order.id), order.intent, reason);
-            return;
+            return Ok(());
         }
         let event = RunEvent::OrderAccepted { order };
         self.sink.on_event(&event);
         let RunEvent::OrderAccepted { order } = event else {
-            return;
+            return Ok(());
         };
         let working = Working {
             order,
             symbol: i,
             engine: false,
         };
-        self.queue_or_fill(working, series, visible, updated, now, step);
+        self.queue_or_fill(working, series, visible, updated, now, step)
     }
 
     /// Under `close`, fills a marketable order at the decision bar's close; otherwise
@@ -267,16 +276,16 @@ impl RunState<'_> {
         updated: &[usize],
         now: Timestamp,
         step: usize,
-    ) {
+    ) -> Ledger<()> {
         let i = working.symbol;
         if self.config.fill_model == FillModel::Close && updated.contains(&i) {
             let close = series[i].bars()[visible[i] - 1].close();
             if let Some(trigger) = broker::trigger_at_close(&working.order, close) {
-                self.execute(working, trigger, now, step);
-                return;
+                return self.execute(working, trigger, now, step);
             }
         }
         self.working.push(working);
+        Ok(())
     }
 
     fn reject(
@@ -297,7 +306,7 @@ impl RunState<'_> {
 
     /// Resolves the order's size at the trigger price, applies the risk rules and the
     /// broker's checks, and books the fill(s).
-    fn execute(&mut self, w: Working, trigger: Trigger, now: Timestamp, step: usize) {
+    fn execute(&mut self, w: Working, trigger: Trigger, now: Timestamp, step: usize) -> Ledger<()> {
         let Working {
             order,
             symbol: i,
@@ -305,12 +314,12 @@ impl RunState<'_> {
         } = w;
         let side = order.intent.side;
         let bps = self.config.slippage_bps;
-        let price = broker::slipped(trigger.base, side, trigger.slips, bps);
+        let price = broker::slipped(trigger.base, side, trigger.slips, bps)?;
         let commission = &self.config.commission;
         let position = self.portfolio.position(i).get();
         let mut qty = match order.intent.sizing {
             Sizing::Shares(q) => q,
-            Sizing::Cash(m) => broker::cash_units(m, price, commission),
+            Sizing::Cash(m) => broker::cash_units(m, price, commission)?,
             Sizing::ClosePosition => {
                 let closes = match side {
                     Side::Buy => position < Decimal::ZERO,
@@ -321,14 +330,15 @@ impl RunState<'_> {
                         symbol: order.intent.symbol.clone(),
                     };
                     self.reject(now, Some(order.id), order.intent, reason);
-                    return;
+                    return Ok(());
                 }
                 Quantity(position.abs())
             }
             Sizing::AllIn => {
                 if !position.is_zero() {
                     let close_side = closing_side(position);
-                    let close_price = broker::slipped(trigger.base, close_side, trigger.slips, bps);
+                    let close_price =
+                        broker::slipped(trigger.base, close_side, trigger.slips, bps)?;
                     let units = Quantity(position.abs());
                     self.book(
                         &order,
@@ -339,7 +349,7 @@ impl RunState<'_> {
                         trigger.base,
                         now,
                         step,
-                    );
+                    )?;
                 }
                 let budget = self.portfolio.equity_f64() - self.portfolio.gross_exposure_except(i);
                 broker::all_in_units(budget, price, commission)
@@ -350,7 +360,7 @@ impl RunState<'_> {
                 sizing: order.intent.sizing.to_string(),
             };
             self.reject(now, Some(order.id), order.intent, reason);
-            return;
+            return Ok(());
         }
         if !engine && !self.risk.is_empty() {
             let proposed = Proposed {
@@ -359,7 +369,7 @@ impl RunState<'_> {
                 side,
                 qty,
                 price: price.to_f64(),
-                commission: broker::commission(commission, price, qty).to_f64(),
+                commission: broker::commission(commission, price, qty)?.to_f64(),
                 now,
             };
             match self.risk.check_execution(&proposed, &self.portfolio) {
@@ -367,7 +377,7 @@ impl RunState<'_> {
                 Verdict::Reject { rule, denial } => {
                     let reason = RejectReason::Risk { rule, denial };
                     self.reject(now, Some(order.id), order.intent, reason);
-                    return;
+                    return Ok(());
                 }
             }
         }
@@ -378,14 +388,15 @@ impl RunState<'_> {
                 symbol: order.intent.symbol.clone(),
             };
             self.reject(now, Some(order.id), order.intent, reason);
-            return;
+            return Ok(());
         }
-        if side == Side::Buy && exact::add(position, qty.get()) > Decimal::ZERO {
+        let op = "position units after the buy";
+        if side == Side::Buy && overflow::add(op, position, qty.get())? > Decimal::ZERO {
             let cash = self.portfolio.cash();
-            let mut needed = price * qty + broker::commission(commission, price, qty);
+            let mut needed = cash_needed(price, qty, commission)?;
             if needed > cash && order.intent.sizing == Sizing::AllIn {
-                qty = qty.min(broker::affordable_units(cash, price, commission));
-                needed = price * qty + broker::commission(commission, price, qty);
+                qty = qty.min(broker::affordable_units(cash, price, commission)?);
+                needed = cash_needed(price, qty, commission)?;
             }
             if needed > cash || qty.is_zero() {
                 let reason = RejectReason::InsufficientCash {
@@ -393,10 +404,10 @@ impl RunState<'_> {
                     available: self.portfolio.cash(),
                 };
                 self.reject(now, Some(order.id), order.intent, reason);
-                return;
+                return Ok(());
             }
         }
-        self.book(&order, i, side, qty, price, trigger.base, now, step);
+        self.book(&order, i, side, qty, price, trigger.base, now, step)
     }
 
     /// Books one fill in the ledger and emits its events.
@@ -411,12 +422,24 @@ impl RunState<'_> {
         base: Price,
         now: Timestamp,
         step: usize,
-    ) {
-        let commission = broker::commission(&self.config.commission, price, qty);
+    ) -> Ledger<()> {
+        let commission = broker::commission(&self.config.commission, price, qty)?;
         let held = self.portfolio.position(i).get();
         let signed = match side {
             Side::Buy => qty.get(),
             Side::Sell => -qty.get(),
+        };
+        // An unslipped fill (the price is the trigger's, bit for bit) has zero slippage,
+        // `|price − base| × units` written as plain zero.
+        let slippage = if price.get().serialize() == base.get().serialize() {
+            Decimal::ZERO
+        } else {
+            let op = "slippage of the fill (|price − unslipped price| × units)";
+            let per_unit = overflow::sub(op, price.get(), base.get())?.abs();
+            let slippage = overflow::mul(op, per_unit, qty.get())?;
+            let op = "total slippage of the run";
+            self.slippage = overflow::add(op, self.slippage, slippage)?;
+            slippage
         };
         let closed = self.portfolio.apply(LedgerFill {
             symbol: i,
@@ -426,9 +449,9 @@ impl RunState<'_> {
             commission,
             ts: now,
             step,
-        });
+        })?;
         if !self.risk.is_empty() {
-            let after = held + signed;
+            let after = overflow::add("position units after the fill", held, signed)?;
             let new_position = !after.is_zero()
                 && (held.is_zero() || after.is_sign_positive() != held.is_sign_positive());
             let entry = risk_engine::is_entry(held, signed);
@@ -447,10 +470,7 @@ impl RunState<'_> {
                 qty,
                 price,
                 commission,
-                slippage: Money(exact::mul(
-                    exact::sub(price.get(), base.get()).abs(),
-                    qty.get(),
-                )),
+                slippage: Money(slippage),
             },
         };
         self.sink.on_event(&fill);
@@ -464,12 +484,13 @@ impl RunState<'_> {
                 ts: now,
                 symbol,
                 qty: self.portfolio.position(i),
-                avg_price: self.portfolio.avg_price(i),
+                avg_price: self.portfolio.avg_price(i)?,
             });
         }
         if let Some(trade) = closed {
             self.sink.on_trade_closed(trade);
         }
+        Ok(())
     }
 
     /// Closes every position at its last close now (end of data with `--close-at-end`,
@@ -480,7 +501,7 @@ impl RunState<'_> {
         end: Timestamp,
         step: usize,
         why: &str,
-    ) {
+    ) -> Ledger<()> {
         for (i, s) in series.iter().enumerate() {
             let position = self.portfolio.position(i).get();
             if position.is_zero() {
@@ -505,7 +526,7 @@ impl RunState<'_> {
             let Ok(base) = Price::from_f64(self.portfolio.mark(i)) else {
                 continue;
             };
-            let price = broker::slipped(base, side, true, self.config.slippage_bps);
+            let price = broker::slipped(base, side, true, self.config.slippage_bps)?;
             self.book(
                 &order,
                 i,
@@ -515,9 +536,19 @@ impl RunState<'_> {
                 base,
                 end,
                 step,
-            );
+            )?;
         }
+        Ok(())
     }
+}
+
+/// Cash a buy of `qty` at `price` needs: notional plus commission.
+fn cash_needed(price: Price, qty: Quantity, c: &crate::config::Commission) -> Ledger<Money> {
+    let op = "cash a buy needs (price × units)";
+    let notional = overflow::mul(op, price.get(), qty.get())?;
+    let commission = broker::commission(c, price, qty)?;
+    let op = "cash a buy needs (notional + commission)";
+    Ok(Money(overflow::add(op, notional, commission.get())?))
 }
 
 /// The side of an order that closes a position of `position` units.

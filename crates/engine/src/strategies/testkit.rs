@@ -134,7 +134,8 @@ fn fill(p: &mut Portfolio, i: usize, intent: &OrderIntent, ts: Timestamp, step: 
         commission: Money::ZERO,
         ts,
         step,
-    });
+    })
+    .expect("test amounts fit the ledger");
 }
 
 /// Columns of a fixture under `tests/fixtures/indicators/`: `(high, low, close)` per bar

@@ -129,7 +129,7 @@ pub fn run(
 ) -> (Vec<RunEvent>, tradelab_engine::RunOutcome) {
     let engine = Engine::new(config, series).unwrap();
     let mut sink = VecSink::default();
-    let outcome = engine.run(d, &mut sink, None);
+    let outcome = engine.run(d, &mut sink, None).expect("run");
     (sink.0, outcome)
 }
 
@@ -187,7 +187,7 @@ pub fn run_rules(
         .with_rules(rules)
         .unwrap();
     let mut sink = VecSink::default();
-    let outcome = engine.run(d, &mut sink, None);
+    let outcome = engine.run(d, &mut sink, None).expect("run");
     (sink.0, outcome)
 }
 
