@@ -126,6 +126,20 @@ pub fn decider_params(d: &tradelab_store::DeciderConfig) -> Vec<(String, String)
 /// Progress callback: steps done, steps in all.
 pub type Progress = Box<dyn FnMut(usize, usize) + Send>;
 
+/// What [`Runner::execute`] ended with: a finished run, or a run the engine failed
+/// (a ledger overflow), each with the audit batch still to be written with its status.
+enum Executed {
+    Done {
+        report: Report,
+        outcome: RunOutcome,
+        last: RawBatch,
+    },
+    Failed {
+        message: String,
+        last: RawBatch,
+    },
+}
+
 /// Drives runs against a store.
 pub struct Runner<'a> {
     store: &'a Store,
@@ -341,7 +355,22 @@ impl<'a> Runner<'a> {
             .execute(&run, config, series, rules, req.batch_rows, progress)
             .await
         {
-            Ok((report, outcome, last)) => {
+            Ok(Executed::Failed { message, last }) => {
+                // The `run_failed` event and the `failed` status commit together.
+                self.store
+                    .runs()
+                    .finish_with(run.id, StoredStatus::Failed, Some(&message), None, &last)
+                    .await?;
+                Err(RunnerError::Engine {
+                    run: run.id,
+                    message,
+                })
+            }
+            Ok(Executed::Done {
+                report,
+                outcome,
+                last,
+            }) => {
                 let (status, reason) = match &outcome.status {
                     RunStatus::Completed => (StoredStatus::Completed, None),
                     RunStatus::Halted { reason } => (StoredStatus::Halted, Some(reason.clone())),
@@ -422,7 +451,7 @@ impl<'a> Runner<'a> {
         rules: RuleSet,
         batch_rows: usize,
         progress: Option<Progress>,
-    ) -> Result<(Report, RunOutcome, RawBatch), RunnerError> {
+    ) -> Result<Executed, RunnerError> {
         let engine_err = |message: String| RunnerError::Engine {
             run: run.id,
             message,
@@ -478,9 +507,17 @@ impl<'a> Runner<'a> {
         })?;
         let (engine, report_sink, outcome, name, last) =
             joined.map_err(|e| engine_err(format!("the engine thread failed: {e}")))?;
-        // A ledger overflow: its `run_failed` event is written (above); the caller
-        // records the run as failed with this message.
-        let outcome = outcome.map_err(|failure| engine_err(failure.to_string()))?;
+        // A ledger overflow: its `run_failed` event is in the last batch, which the
+        // caller writes with the `failed` status in one transaction.
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(failure) => {
+                return Ok(Executed::Failed {
+                    message: failure.to_string(),
+                    last,
+                });
+            }
+        };
         let rule_names = engine
             .rules()
             .active_by_priority()
@@ -501,7 +538,11 @@ impl<'a> Runner<'a> {
             },
         )
         .map_err(|e| engine_err(e.to_string()))?;
-        Ok((report, outcome, last))
+        Ok(Executed::Done {
+            report,
+            outcome,
+            last,
+        })
     }
 
     /// Re-runs `parent` on exactly the same snapshot, data and period, with `rules`
