@@ -130,7 +130,7 @@ pub type Progress = Box<dyn FnMut(usize, usize) + Send>;
 /// (a ledger overflow), each with the audit batch still to be written with its status.
 enum Executed {
     Done {
-        report: Report,
+        report: Box<Report>,
         outcome: RunOutcome,
         last: RawBatch,
     },
@@ -387,7 +387,7 @@ impl<'a> Runner<'a> {
                     .await?;
                 Ok(Finished {
                     run,
-                    report,
+                    report: *report,
                     outcome,
                 })
             }
@@ -539,7 +539,7 @@ impl<'a> Runner<'a> {
         )
         .map_err(|e| engine_err(e.to_string()))?;
         Ok(Executed::Done {
-            report,
+            report: Box::new(report),
             outcome,
             last,
         })
