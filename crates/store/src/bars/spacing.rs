@@ -63,19 +63,28 @@ pub fn spacing_mismatch(
     times: impl IntoIterator<Item = Timestamp>,
     declared: Timeframe,
 ) -> Option<SpacingMismatch> {
-    let times: Vec<i64> = times.into_iter().map(Timestamp::nanos).collect();
-    let mut gaps: Vec<i64> = times
-        .windows(2)
-        .map(|w| w[1].saturating_sub(w[0]))
-        .collect();
+    let mut times = times.into_iter().map(Timestamp::nanos);
+    let first = times.next()?;
+    let tf = declared.nanos();
+    let mut gaps: Vec<i64> = Vec::new();
+    let mut previous = first;
+    for t in times {
+        let gap = t.saturating_sub(previous);
+        previous = t;
+        // Real bars of the timeframe have neighbours one bar apart: nothing to refuse,
+        // and no median to find (the common case costs one pass and no allocation).
+        if gap <= tf {
+            return None;
+        }
+        gaps.push(gap);
+    }
     if gaps.len() < 2 {
         return None;
     }
-    gaps.sort_unstable();
-    let smallest = gaps[0];
-    let median = gaps[gaps.len() / 2];
-    let tf = declared.nanos();
-    (smallest > tf && median >= tf.saturating_mul(2)).then_some(SpacingMismatch {
+    let smallest = gaps.iter().copied().min().unwrap_or(0);
+    let middle = gaps.len() / 2;
+    let median = *gaps.select_nth_unstable(middle).1;
+    (median >= tf.saturating_mul(2)).then_some(SpacingMismatch {
         declared,
         median_gap_ns: median,
         smallest_gap_ns: smallest,
