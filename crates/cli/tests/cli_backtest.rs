@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{command, fixture, goog_sma_cross, json, sample, stderr, tradelab};
+use common::{command, es_minute_bars, fixture, goog_sma_cross, json, sample, stderr, tradelab};
 use std::path::PathBuf;
 
 /// backtesting.py 0.6.6's README example: the numbers it prints must be ours.
@@ -195,21 +195,8 @@ fn from_and_to_restrict_the_period() {
 #[test]
 fn aggregates_bundled_ticks_into_minute_bars() {
     let dir = tempfile::tempdir().unwrap();
-    let out_path = dir.path().join("es_1m.csv");
-    let o = out_path.display().to_string();
-    let ticks = sample("es_trades_2013-09-01.csv");
-    let out = tradelab(&[
-        "data",
-        "aggregate",
-        "--ticks",
-        &ticks,
-        "--timeframe",
-        "1m",
-        "--out",
-        &o,
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = std::fs::read_to_string(&out_path).unwrap();
+    let o = es_minute_bars(dir.path());
+    let text = std::fs::read_to_string(&o).unwrap();
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{fixture, sample, stderr, tradelab};
+use common::{fail, fixture, sample, stderr, tradelab};
 use std::process::Output;
 
 /// `tradelab backtest` on the bundled daily stocks with `extra` arguments.
@@ -140,33 +140,19 @@ fn an_output_file_in_a_missing_directory_fails_before_the_run() {
 #[test]
 fn unknown_strategy_and_bad_params_are_clear_errors() {
     let goog = fixture("GOOG_2004-2013.csv");
-    let out = tradelab(&["backtest", "--data", &goog, "--strategy", "moon"]);
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("sma_cross"), "{}", stderr(&out));
-    let out = tradelab(&[
-        "backtest",
-        "--data",
-        &goog,
-        "--strategy",
+    let backtest = |strategy: &str, extra: &[&str]| {
+        let base = ["backtest", "--data", &goog, "--strategy", strategy];
+        tradelab(&[&base[..], extra].concat())
+    };
+    let err = fail(backtest("moon", &[]));
+    assert!(err.contains("sma_cross"), "{err}");
+    let err = fail(backtest(
         "sma_cross",
-        "--param",
-        "fast=30",
-        "--param",
-        "slow=20",
-    ]);
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("fast"), "{}", stderr(&out));
-    let out = tradelab(&[
-        "backtest",
-        "--data",
-        &goog,
-        "--strategy",
-        "sma_cross",
-        "--cash",
-        "-5",
-    ]);
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("--cash"), "{}", stderr(&out));
+        &["--param", "fast=30", "--param", "slow=20"],
+    ));
+    assert!(err.contains("fast"), "{err}");
+    let err = fail(backtest("sma_cross", &["--cash", "-5"]));
+    assert!(err.contains("--cash"), "{err}");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{fixture, goog_sma_cross, json, repo, sample, stderr, tradelab};
+use common::{es_minute_bars, fixture, goog_sma_cross, json, repo, stderr, tradelab};
 
 #[test]
 fn rules_file_is_enforced_and_reported_by_rule() {
@@ -114,20 +114,7 @@ fn lists_templates_and_prints_one_as_toml() {
 #[test]
 fn day_trader_template_runs_on_intraday_bars_from_ticks() {
     let dir = tempfile::tempdir().unwrap();
-    let bars = dir.path().join("es_1m.csv");
-    let b = bars.display().to_string();
-    let ticks = sample("es_trades_2013-09-01.csv");
-    let out = tradelab(&[
-        "data",
-        "aggregate",
-        "--ticks",
-        &ticks,
-        "--timeframe",
-        "1m",
-        "--out",
-        &b,
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let b = es_minute_bars(dir.path());
     let r = json(tradelab(&[
         "backtest",
         "--data",

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{fail, ok, ok_with_stderr, tl};
+use common::{fail, ok, ok_with_stderr, tl, write_file};
 use std::path::Path;
 
 /// 30 daily bars, fields separated by `sep`.
@@ -23,9 +23,7 @@ fn bars(dir: &Path, name: &str, sep: &str) -> String {
         ];
         s += &(row.join(sep) + "\n");
     }
-    let path = dir.join(name);
-    std::fs::write(&path, s).unwrap();
-    path.display().to_string()
+    write_file(dir, name, &s)
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{fail, ok, tl, tl_as};
+use common::{fail, ok, tl, tl_as, write_file};
 use std::path::Path;
 
 /// `n` daily bars (weekdays from 2019-01-01) in `dir/name`, closes around `base`;
@@ -30,9 +30,7 @@ fn daily_file(dir: &Path, name: &str, n: usize, base: f64) -> String {
         }
         day = day.tomorrow().expect("date");
     }
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write bars");
-    path.display().to_string()
+    write_file(dir, name, &text)
 }
 
 /// One-minute bars of a regular session (14:30–21:00 UTC) on `days` weekdays from
@@ -57,9 +55,7 @@ fn minute_file(dir: &Path, days: usize) -> String {
         }
         day = day.tomorrow().expect("date");
     }
-    let path = dir.join("es_1m.csv");
-    std::fs::write(&path, text).expect("write bars");
-    path.display().to_string()
+    write_file(dir, "es_1m.csv", &text)
 }
 
 /// The `data list` line of `symbol`, if listed.

@@ -10,57 +10,47 @@ use common::{PgDatabase, fail, ok, sample, tl, tl_db};
 fn workflow(db: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
+    // tradelab on this test's data dir and database.
+    let cmd = |args: &[&str]| tl_db(d, db, args);
     let data = sample("stocks_daily_2000-2013.csv");
-    let first = ok(tl_db(d, db, &["data", "import", &data]));
+    let first = ok(cmd(&["data", "import", &data]));
     assert!(first.contains("AAPL 1d: 3270 new"), "{first}");
-    let again = ok(tl_db(d, db, &["data", "import", &data]));
+    let again = ok(cmd(&["data", "import", &data]));
     assert!(
         again.contains("AAPL 1d: nothing new, 3270 unchanged"),
         "{again}"
     );
-    ok(tl_db(
-        d,
-        db,
-        &[
-            "models",
-            "create",
-            "trend",
-            "--strategy",
-            "sma_cross",
-            "--param",
-            "fast=10",
-            "--param",
-            "slow=30",
-            "--commission",
-            "0.001",
-            "--symbols",
-            "AAPL,MSFT",
-            "--template",
-            "swing_trader",
-        ],
-    ));
-    let dup = fail(tl_db(
-        d,
-        db,
-        &[
-            "models",
-            "create",
-            "trend",
-            "--strategy",
-            "buy_and_hold",
-            "--symbols",
-            "AAPL",
-        ],
-    ));
+    ok(cmd(&[
+        "models",
+        "create",
+        "trend",
+        "--strategy",
+        "sma_cross",
+        "--param",
+        "fast=10",
+        "--param",
+        "slow=30",
+        "--commission",
+        "0.001",
+        "--symbols",
+        "AAPL,MSFT",
+        "--template",
+        "swing_trader",
+    ]));
+    let dup = fail(cmd(&[
+        "models",
+        "create",
+        "trend",
+        "--strategy",
+        "buy_and_hold",
+        "--symbols",
+        "AAPL",
+    ]));
     assert!(
         dup.contains("trend") && dup.to_lowercase().contains("already"),
         "{dup}"
     );
-    let run1 = ok(tl_db(
-        d,
-        db,
-        &["runs", "start", "trend", "--output", "json"],
-    ));
+    let run1 = ok(cmd(&["runs", "start", "trend", "--output", "json"]));
     let r1: serde_json::Value = serde_json::from_str(&run1).unwrap();
     assert_eq!(r1["run_label"], "trend#1");
     std::fs::write(
@@ -69,20 +59,16 @@ fn workflow(db: Option<&str>) {
     )
     .unwrap();
     let loose = d.join("loose.toml").display().to_string();
-    let replay = ok(tl_db(
-        d,
-        db,
-        &["runs", "replay", "trend#1", "--rules", &loose],
-    ));
+    let replay = ok(cmd(&["runs", "replay", "trend#1", "--rules", &loose]));
     assert!(replay.contains("replay of trend#1 → trend#2"), "{replay}");
-    let cmp = ok(tl_db(d, db, &["runs", "compare", "trend#1", "trend#2"]));
+    let cmp = ok(cmd(&["runs", "compare", "trend#1", "trend#2"]));
     assert!(cmp.contains("Final equity"), "{cmp}");
     assert!(
         cmp.lines()
             .any(|l| l.contains("rule max_position") && l.contains("max 25 %")),
         "{cmp}"
     );
-    let list = ok(tl_db(d, db, &["runs", "list"]));
+    let list = ok(cmd(&["runs", "list"]));
     assert!(
         list.contains("trend#2") && list.contains("replay of run"),
         "{list}"
@@ -91,7 +77,7 @@ fn workflow(db: Option<&str>) {
         list.starts_with("   id  run "),
         "a header names the columns: {list}"
     );
-    let models = ok(tl_db(d, db, &["models", "list"]));
+    let models = ok(cmd(&["models", "list"]));
     let header = models.lines().next().unwrap_or_default();
     assert!(
         header
@@ -99,39 +85,23 @@ fn workflow(db: Option<&str>) {
             .eq(["id", "model", "strategy", "runs"]),
         "{models}"
     );
-    let events = ok(tl_db(
-        d,
-        db,
-        &[
-            "runs", "events", "trend#1", "--kind", "fill", "--limit", "3",
-        ],
-    ));
+    let events = ok(cmd(&[
+        "runs", "events", "trend#1", "--kind", "fill", "--limit", "3",
+    ]));
     assert_eq!(
         events.lines().filter(|l| l.contains("fill")).count(),
         3,
         "{events}"
     );
-    let trades = ok(tl_db(d, db, &["runs", "trades", "trend#2"]));
+    let trades = ok(cmd(&["runs", "trades", "trend#2"]));
     assert!(trades.contains("closed trade"), "{trades}");
     // editing the model does not change what run 1 ran with
-    ok(tl_db(
-        d,
-        db,
-        &["models", "edit", "trend", "--param", "fast=3"],
-    ));
-    let shown = ok(tl_db(
-        d,
-        db,
-        &["runs", "show", "trend#1", "--output", "json"],
-    ));
+    ok(cmd(&["models", "edit", "trend", "--param", "fast=3"]));
+    let shown = ok(cmd(&["runs", "show", "trend#1", "--output", "json"]));
     let run: serde_json::Value = serde_json::from_str(&shown).unwrap();
     assert_eq!(run["snapshot"]["decider"]["params"]["fast"], "10");
-    ok(tl_db(
-        d,
-        db,
-        &["models", "rules", "toggle", "trend", "stop_loss"],
-    ));
-    let rules = ok(tl_db(d, db, &["models", "rules", "list", "trend"]));
+    ok(cmd(&["models", "rules", "toggle", "trend", "stop_loss"]));
+    let rules = ok(cmd(&["models", "rules", "list", "trend"]));
     assert!(
         rules.lines().any(|l| l
             .split_whitespace()
@@ -140,25 +110,17 @@ fn workflow(db: Option<&str>) {
             .eq(["stop_loss", "off"])),
         "{rules}"
     );
-    ok(tl_db(
-        d,
-        db,
-        &["models", "rules", "remove", "trend", "stop_loss"],
-    ));
-    let bad = fail(tl_db(
-        d,
-        db,
-        &["models", "rules", "remove", "trend", "stop_loss"],
-    ));
+    ok(cmd(&["models", "rules", "remove", "trend", "stop_loss"]));
+    let bad = fail(cmd(&["models", "rules", "remove", "trend", "stop_loss"]));
     assert!(bad.contains("no rule \"stop_loss\""), "{bad}");
     // A model with runs stays: the store's own reason, on either database.
-    let kept = fail(tl_db(d, db, &["models", "delete", "trend"]));
+    let kept = fail(cmd(&["models", "delete", "trend"]));
     assert!(
         kept.contains("model trend has 2 run(s)") && kept.contains("cannot be deleted"),
         "{kept}"
     );
     assert!(!kept.contains("FOREIGN KEY"), "{kept}");
-    assert!(ok(tl_db(d, db, &["models", "list"])).contains("trend"));
+    assert!(ok(cmd(&["models", "list"])).contains("trend"));
 }
 
 #[test]

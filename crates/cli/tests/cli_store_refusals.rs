@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{command, fail, ok, tl};
+use common::{command, fail, ok, tl, write_file};
 
 #[test]
 fn parallel_commands_on_one_data_dir_all_succeed() {
@@ -102,13 +102,11 @@ fn models_create_without_symbols_is_refused() {
 fn data_import_replace_rewrites_a_damaged_chunk_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let file = d.join("rw.csv");
-    std::fs::write(
-        &file,
+    let file = write_file(
+        d,
+        "rw.csv",
         "date,open,high,low,close,volume\n2019-01-02,10,11,9,10,100\n2019-01-03,10,12,9,11,100\n",
-    )
-    .unwrap();
-    let file = file.display().to_string();
+    );
     let import = ["data", "import", file.as_str(), "--symbol", "RW"];
     ok(tl(d, &import));
     // Damage the stored chunk behind tradelab's back.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{command, fail, ok, tl};
+use common::{command, fail, ok, tl, write_file};
 use std::path::Path;
 
 /// Writes `n` one-minute bars of a random walk for symbol RW.
@@ -192,13 +192,11 @@ fn runs_start_takes_the_timeframe_of_its_data_file_or_the_one_stored() {
     let second = ok(tl(d, &["runs", "start", "m"]));
     assert!(second.contains("m#2 (id 2), completed"), "{second}");
     // Daily bars of RW as well: the run must be told which.
-    let daily = d.join("rw_1d.csv");
-    std::fs::write(
-        &daily,
+    let daily = write_file(
+        d,
+        "rw_1d.csv",
         "date,open,high,low,close,volume\n2019-01-02,10,11,9,10,100\n",
-    )
-    .unwrap();
-    let daily = daily.display().to_string();
+    );
     ok(tl(d, &["data", "import", &daily, "--symbol", "RW"]));
     let err = fail(tl(d, &["runs", "start", "m"]));
     assert!(

@@ -161,9 +161,32 @@ pub fn bar_file(dir: &Path, name: &str, closes: &[&str]) -> String {
             .expect("a date");
         text.push_str(&format!("{day},{c},{c},{c},{c},100\n"));
     }
+    write_file(dir, name, &text)
+}
+
+/// Writes `text` to `dir/name`; returns the path as text.
+pub fn write_file(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
-    std::fs::write(&path, text).expect("write the bar file");
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
     path.display().to_string()
+}
+
+/// The bundled ES ticks aggregated into one-minute bars in `dir/es_1m.csv`; returns
+/// the path as text.
+pub fn es_minute_bars(dir: &Path) -> String {
+    let out = dir.join("es_1m.csv").display().to_string();
+    let ticks = sample("es_trades_2013-09-01.csv");
+    ok(tradelab(&[
+        "data",
+        "aggregate",
+        "--ticks",
+        &ticks,
+        "--timeframe",
+        "1m",
+        "--out",
+        &out,
+    ]));
+    out
 }
 
 /// A data dir with the bundled stocks imported, two models and one run of each:
