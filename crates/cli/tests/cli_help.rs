@@ -2,23 +2,13 @@
 //! the store options sit under their own heading, and `tradelab completions` prints
 //! a script for the shell.
 
-use std::process::Command;
+mod common;
 
-fn tradelab(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_tradelab"))
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("TRADELAB_DATA_DIR")
-        .env_remove("TRADELAB_USER")
-        .output()
-        .expect("run tradelab");
-    assert!(
-        out.status.success(),
-        "tradelab {} failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("help is UTF-8")
+use common::{ok, tradelab};
+
+/// The help text `args` print.
+fn help(args: &[&str]) -> String {
+    ok(tradelab(args))
 }
 
 /// The lines of one section (`Arguments:`, `Options:`, `Commands:`, …) of a help text.
@@ -83,7 +73,7 @@ fn all_commands() -> Vec<Vec<String>> {
     while let Some(path) = todo.pop() {
         let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
         args.push("-h");
-        let help = tradelab(&args);
+        let help = help(&args);
         for sub in subcommands(&help) {
             let mut p = path.clone();
             p.push(sub);
@@ -102,7 +92,7 @@ fn every_argument_of_every_subcommand_has_help_text() {
     for path in &commands {
         let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
         args.push("-h");
-        let help = tradelab(&args);
+        let help = help(&args);
         for title in titles(&help) {
             for name in undocumented(&section(&help, title)) {
                 missing.push(format!("tradelab {} {title} {name}", path.join(" ")));
@@ -125,7 +115,7 @@ fn store_options_have_their_own_heading_in_every_subcommand() {
     ] {
         let mut args = path.clone();
         args.push("-h");
-        let help = tradelab(&args);
+        let help = help(&args);
         let global = section(&help, "Global options:").join("\n");
         for flag in ["--data-dir", "--database-url", "--user"] {
             assert!(
@@ -143,10 +133,10 @@ fn store_options_have_their_own_heading_in_every_subcommand() {
 
 #[test]
 fn run_and_model_arguments_and_periods_are_explained() {
-    let show = tradelab(&["runs", "show", "-h"]);
+    let show = help(&["runs", "show", "-h"]);
     let run = section(&show, "Arguments:").join("\n");
     assert!(run.contains("<RUN>") && run.contains("trend#2"), "{show}");
-    let start = tradelab(&["runs", "start", "-h"]);
+    let start = help(&["runs", "start", "-h"]);
     let opts = section(&start, "Options:");
     for (flag, help) in [("--from <DATE>", "First bar"), ("--to <DATE>", "Last bar")] {
         assert!(
@@ -159,7 +149,7 @@ fn run_and_model_arguments_and_periods_are_explained() {
 
 #[test]
 fn completions_print_a_bash_script_naming_the_subcommands() {
-    let script = tradelab(&["completions", "bash"]);
+    let script = help(&["completions", "bash"]);
     assert!(script.contains("complete"), "not a bash completion script");
     for sub in [
         "backtest",
@@ -174,7 +164,7 @@ fn completions_print_a_bash_script_naming_the_subcommands() {
     }
     for shell in ["zsh", "fish", "powershell", "elvish"] {
         assert!(
-            tradelab(&["completions", shell]).contains("tradelab"),
+            help(&["completions", shell]).contains("tradelab"),
             "{shell}"
         );
     }

@@ -1,37 +1,10 @@
 //! Specifications of the CLI's input handling: other CSV separators, the symbol taken
 //! from a file name said out loud, a sane risk-free rate, and bar files refused as ticks.
 
+mod common;
+
+use common::{fail, ok, ok_with_stderr, tl, write_file};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn tl(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tradelab"))
-        .arg("--data-dir")
-        .arg(dir.join("store"))
-        .env_remove("DATABASE_URL")
-        .args(args)
-        .output()
-        .expect("run tradelab")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn ok(out: &Output) -> (String, String) {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        text(&out.stderr),
-        text(&out.stdout)
-    );
-    (text(&out.stdout), text(&out.stderr))
-}
-
-fn fail(out: &Output) -> String {
-    assert!(!out.status.success(), "should fail: {}", text(&out.stdout));
-    text(&out.stderr)
-}
 
 /// 30 daily bars, fields separated by `sep`.
 fn bars(dir: &Path, name: &str, sep: &str) -> String {
@@ -50,9 +23,7 @@ fn bars(dir: &Path, name: &str, sep: &str) -> String {
         ];
         s += &(row.join(sep) + "\n");
     }
-    let path = dir.join(name);
-    std::fs::write(&path, s).unwrap();
-    path.display().to_string()
+    write_file(dir, name, &s)
 }
 
 #[test]
@@ -79,36 +50,20 @@ fn backtests_and_inspects_a_semicolon_separated_file() {
     let run = |f: &str| {
         let a = args(f);
         let a: Vec<&str> = a.iter().map(String::as_str).collect();
-        ok(&tl(d, &a)).0
+        ok(tl(d, &a))
     };
     assert_eq!(run(&semi), run(&comma));
-    let (inspect, _) = ok(&tl(d, &["data", "inspect", &semi, "--symbol", "ACME"]));
-    assert!(inspect.contains("delimiter semicolon (;)"), "{inspect}");
-    let (forced, _) = ok(&tl(
-        d,
-        &[
-            "data",
-            "inspect",
-            &semi,
-            "--symbol",
-            "ACME",
-            "--delimiter",
-            ";",
-        ],
-    ));
+    let inspect = |extra: &[&str]| {
+        tl(
+            d,
+            &[&["data", "inspect", &semi, "--symbol", "ACME"][..], extra].concat(),
+        )
+    };
+    let detected = ok(inspect(&[]));
+    assert!(detected.contains("delimiter semicolon (;)"), "{detected}");
+    let forced = ok(inspect(&["--delimiter", ";"]));
     assert!(forced.contains("delimiter semicolon (;)"), "{forced}");
-    let e = fail(&tl(
-        d,
-        &[
-            "data",
-            "inspect",
-            &semi,
-            "--symbol",
-            "ACME",
-            "--delimiter",
-            "comma",
-        ],
-    ));
+    let e = fail(inspect(&["--delimiter", "comma"]));
     assert!(e.contains("pass --delimiter semicolon"), "{e}");
 }
 
@@ -124,10 +79,10 @@ fn says_which_symbol_was_taken_from_the_file_name_and_how_to_name_it() {
         vec!["data", "inspect", &file],
         vec!["data", "import", &file],
     ] {
-        let (_, err) = ok(&tl(d, &args));
+        let (_, err) = ok_with_stderr(&tl(d, &args));
         assert!(err.contains(note), "{args:?}: {err}");
     }
-    let (_, err) = ok(&tl(
+    let (_, err) = ok_with_stderr(&tl(
         d,
         &[
             "backtest",
@@ -151,14 +106,14 @@ fn refuses_a_risk_free_rate_outside_plus_minus_100_percent() {
     for bad in ["2", "-1.5", "inf", "NaN"] {
         let mut a = base.to_vec();
         a.extend(["--risk-free", bad]);
-        let e = fail(&tl(d, &a));
+        let e = fail(tl(d, &a));
         assert!(e.contains("--risk-free"), "{bad}: {e}");
         assert!(e.contains("between -1 and 1"), "{bad}: {e}");
     }
     for good in ["0.02", "-0.01", "1"] {
         let mut a = base.to_vec();
         a.extend(["--risk-free", good]);
-        ok(&tl(d, &a));
+        ok(tl(d, &a));
     }
 }
 
@@ -168,7 +123,7 @@ fn refuses_a_bar_file_given_to_aggregate_as_ticks() {
     let d = dir.path();
     let file = bars(d, "acme.csv", ",");
     let out = d.join("out.csv").display().to_string();
-    let e = fail(&tl(
+    let e = fail(tl(
         d,
         &[
             "data",

@@ -3,97 +3,10 @@
 //! `--output json` on every list and show command, paging of the audit trail, exact
 //! large amounts, and clear refusals of RUN arguments.
 
+mod common;
+
+use common::{fail, json, lab, ok, sample, tl, tradelab};
 use serde_json::Value;
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn sample(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../data/sample")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn tl(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tradelab"))
-        .arg("--data-dir")
-        .arg(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("TRADELAB_USER")
-        .args(args)
-        .output()
-        .expect("run tradelab")
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
-
-fn fail(out: Output) -> String {
-    assert!(
-        !out.status.success(),
-        "should fail: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stderr).expect("utf-8 error")
-}
-
-fn json(out: Output) -> Value {
-    let text = ok(out);
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
-/// A data dir with the bundled stocks imported, two models and one run of each:
-/// `trend` (swing_trader rules, fast=10, commission, halted by its drawdown rule) and
-/// `plain` (sma_cross with default parameters, completed).
-fn lab() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let d = dir.path();
-    ok(tl(
-        d,
-        &["data", "import", &sample("stocks_daily_2000-2013.csv")],
-    ));
-    ok(tl(
-        d,
-        &[
-            "models",
-            "create",
-            "trend",
-            "--strategy",
-            "sma_cross",
-            "--param",
-            "fast=10",
-            "--commission",
-            "0.001",
-            "--symbols",
-            "AAPL",
-            "--template",
-            "swing_trader",
-        ],
-    ));
-    ok(tl(
-        d,
-        &[
-            "models",
-            "create",
-            "plain",
-            "--strategy",
-            "sma_cross",
-            "--symbols",
-            "AAPL",
-        ],
-    ));
-    ok(tl(d, &["runs", "start", "trend"]));
-    ok(tl(d, &["runs", "start", "plain"]));
-    dir
-}
 
 /// Text shapes a table must not show: Rust debug output, raw JSON, epoch nanoseconds.
 fn assert_for_people(what: &str, text: &str) {
@@ -416,20 +329,17 @@ fn runs_events_pages_with_after_and_limit_and_prints_all() {
 
 #[test]
 fn a_large_cash_amount_is_shown_exactly() {
-    let out = ok(Command::new(env!("CARGO_BIN_EXE_tradelab"))
-        .args([
-            "backtest",
-            "--data",
-            &sample("stocks_daily_2000-2013.csv"),
-            "--symbol",
-            "AAPL",
-            "--strategy",
-            "buy_and_hold",
-            "--cash",
-            "1000000000000000000000000000",
-        ])
-        .output()
-        .expect("run tradelab"));
+    let out = ok(tradelab(&[
+        "backtest",
+        "--data",
+        &sample("stocks_daily_2000-2013.csv"),
+        "--symbol",
+        "AAPL",
+        "--strategy",
+        "buy_and_hold",
+        "--cash",
+        "1000000000000000000000000000",
+    ]));
     assert!(
         out.contains("Initial cash               1,000,000,000,000,000,000,000,000,000.00"),
         "{out}"

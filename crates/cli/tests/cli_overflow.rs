@@ -3,56 +3,9 @@
 //! and its amounts, never a panic (exit code 101); a stored run is `failed`, with a
 //! `run_failed` event, not `interrupted`.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-/// Runs tradelab with `--data-dir dir` on the embedded SQLite store.
-fn tl(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tradelab"))
-        .arg("--data-dir")
-        .arg(dir)
-        .env_remove("DATABASE_URL")
-        .args(args)
-        .output()
-        .expect("run tradelab")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Asserts the command failed cleanly (exit code 1, no panic) and returns its stderr.
-fn fails_cleanly(out: &Output) -> String {
-    let err = stderr(out);
-    assert_eq!(out.status.code(), Some(1), "exit code 1: {err}");
-    assert!(!err.contains("panicked"), "{err}");
-    assert!(err.starts_with("error: "), "{err}");
-    err
-}
-
-fn ok(out: &Output) -> String {
-    assert!(out.status.success(), "failed: {}", stderr(out));
-    stdout(out)
-}
-
-/// Daily bars with these closes (open = high = low = close), from 2020-01-01.
-fn bar_file(dir: &Path, name: &str, closes: &[&str]) -> String {
-    let mut text = String::from("Date,Open,High,Low,Close,Volume\n");
-    let start = jiff::civil::date(2020, 1, 1);
-    for (k, c) in closes.iter().enumerate() {
-        let day = start
-            .checked_add(jiff::Span::new().days(k as i64))
-            .expect("a date");
-        text.push_str(&format!("{day},{c},{c},{c},{c},100\n"));
-    }
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write the bar file");
-    path.display().to_string()
-}
+use common::{bar_file, fails_cleanly, fixture, ok, stdout, tl};
 
 /// The file: all in at 1e-10, then marked at 1e15.
 const TINY_THEN_HUGE: [&str; 3] = ["0.0000000001", "0.0000000001", "1000000000000000"];
@@ -93,10 +46,7 @@ fn backtest_exits_1_naming_the_equity_product_when_closes_go_from_1e_minus_10_to
 #[test]
 fn backtest_with_cash_near_the_decimal_limit_and_shorts_exits_1_naming_the_cash_sum() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let goog = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/GOOG_2004-2013.csv")
-        .display()
-        .to_string();
+    let goog = fixture("GOOG_2004-2013.csv");
     let out = tl(
         dir.path(),
         &[
@@ -174,7 +124,7 @@ fn runs_start_and_replay_of_an_overflowing_run_record_it_failed_with_a_run_faile
     let dir = tempfile::tempdir().expect("temp dir");
     let d = dir.path();
     let file = bar_file(d, "x.csv", &TINY_THEN_HUGE);
-    ok(&tl(d, &["data", "import", &file, "--symbol", "X"]));
+    ok(tl(d, &["data", "import", &file, "--symbol", "X"]));
     let create = [
         "models",
         "create",
@@ -184,17 +134,17 @@ fn runs_start_and_replay_of_an_overflowing_run_record_it_failed_with_a_run_faile
         "--symbols",
         "X",
     ];
-    ok(&tl(d, &create));
+    ok(tl(d, &create));
     let err = fails_cleanly(&tl(d, &["runs", "start", "m"]));
     assert!(err.contains(EQUITY_OVERFLOW), "{err}");
 
-    let shown = ok(&tl(d, &["runs", "show", "m#1", "--output", "json"]));
+    let shown = ok(tl(d, &["runs", "show", "m#1", "--output", "json"]));
     let run: serde_json::Value = serde_json::from_str(&shown).expect("JSON");
     assert_eq!(run["status"], "failed", "not interrupted: {shown}");
     let reason = run["status_reason"].as_str().unwrap_or_default();
     assert!(reason.contains(EQUITY_OVERFLOW), "{shown}");
 
-    let events = ok(&tl(d, &["runs", "events", "m#1"]));
+    let events = ok(tl(d, &["runs", "events", "m#1"]));
     let failed = events
         .lines()
         .find(|l| l.contains("run_failed"))
@@ -218,9 +168,9 @@ fn runs_start_and_replay_of_an_overflowing_run_record_it_failed_with_a_run_faile
     let rules = rules.display().to_string();
     let err = fails_cleanly(&tl(d, &["runs", "replay", "m#1", "--rules", &rules]));
     assert!(err.contains(EQUITY_OVERFLOW), "{err}");
-    let shown = ok(&tl(d, &["runs", "show", "m#2", "--output", "json"]));
+    let shown = ok(tl(d, &["runs", "show", "m#2", "--output", "json"]));
     let run: serde_json::Value = serde_json::from_str(&shown).expect("JSON");
     assert_eq!(run["status"], "failed", "{shown}");
-    let list = ok(&tl(d, &["runs", "list"]));
+    let list = ok(tl(d, &["runs", "list"]));
     assert!(!list.contains("interrupted"), "{list}");
 }

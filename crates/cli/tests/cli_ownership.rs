@@ -3,40 +3,10 @@
 //! users, `--user` is validated, a declared timeframe must fit the bars, and
 //! `data delete` removes a series.
 
+mod common;
+
+use common::{fail, ok, tl, tl_as, write_file};
 use std::path::Path;
-use std::process::{Command, Output};
-
-/// Runs tradelab with `--data-dir dir`, as `user` when given.
-fn tl(dir: &Path, user: Option<&str>, args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tradelab"));
-    c.arg("--data-dir")
-        .arg(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("TRADELAB_USER");
-    if let Some(u) = user {
-        c.arg("--user").arg(u);
-    }
-    c.args(args).output().expect("run tradelab")
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
-fn fail(out: Output) -> String {
-    assert!(
-        !out.status.success(),
-        "should fail: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stderr).expect("utf-8")
-}
 
 /// `n` daily bars (weekdays from 2019-01-01) in `dir/name`, closes around `base`;
 /// returns the path as text.
@@ -60,9 +30,7 @@ fn daily_file(dir: &Path, name: &str, n: usize, base: f64) -> String {
         }
         day = day.tomorrow().expect("date");
     }
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write bars");
-    path.display().to_string()
+    write_file(dir, name, &text)
 }
 
 /// One-minute bars of a regular session (14:30–21:00 UTC) on `days` weekdays from
@@ -87,9 +55,7 @@ fn minute_file(dir: &Path, days: usize) -> String {
         }
         day = day.tomorrow().expect("date");
     }
-    let path = dir.join("es_1m.csv");
-    std::fs::write(&path, text).expect("write bars");
-    path.display().to_string()
+    write_file(dir, "es_1m.csv", &text)
 }
 
 /// The `data list` line of `symbol`, if listed.
@@ -99,7 +65,7 @@ fn listed<'a>(list: &'a str, symbol: &str) -> Option<&'a str> {
 }
 
 fn create_model(d: &Path, user: Option<&str>) {
-    ok(tl(
+    ok(tl_as(
         d,
         user,
         &[
@@ -129,22 +95,17 @@ fn rejects_replay_when_bars_changed_since_the_run_unless_allowed() {
     let rules = d.join("stop.toml");
     std::fs::write(&rules, NO_RULES).expect("rules");
     let rules = rules.display().to_string();
-    ok(tl(
-        d,
-        None,
-        &["data", "import", &original, "--symbol", "RW"],
-    ));
+    ok(tl(d, &["data", "import", &original, "--symbol", "RW"]));
     create_model(d, None);
-    ok(tl(d, None, &["runs", "start", "m"]));
+    ok(tl(d, &["runs", "start", "m"]));
     // The same bars: the replay runs.
-    ok(tl(d, None, &["runs", "replay", "m#1", "--rules", &rules]));
+    ok(tl(d, &["runs", "replay", "m#1", "--rules", &rules]));
     let replaced = ok(tl(
         d,
-        None,
         &["data", "import", &changed, "--symbol", "RW", "--replace"],
     ));
     assert!(replaced.contains("80 replaced"), "{replaced}");
-    let err = fail(tl(d, None, &["runs", "replay", "m#1", "--rules", &rules]));
+    let err = fail(tl(d, &["runs", "replay", "m#1", "--rules", &rules]));
     for part in [
         "cannot replay run m#1",
         "RW (1d)",
@@ -154,11 +115,10 @@ fn rejects_replay_when_bars_changed_since_the_run_unless_allowed() {
     ] {
         assert!(err.contains(part), "{part:?} missing from: {err}");
     }
-    let runs = ok(tl(d, None, &["runs", "list"]));
+    let runs = ok(tl(d, &["runs", "list"]));
     assert!(!runs.contains("m#3"), "a refused replay made a run: {runs}");
     let out = tl(
         d,
-        None,
         &[
             "runs",
             "replay",
@@ -174,7 +134,6 @@ fn rejects_replay_when_bars_changed_since_the_run_unless_allowed() {
     assert!(note.contains("the bars changed since m#1 ran"), "{note}");
     let compared = ok(tl(
         d,
-        None,
         &["runs", "compare", "m#1", "m#3", "--output", "json"],
     ));
     let doc: serde_json::Value = serde_json::from_str(&compared).expect("json");
@@ -192,16 +151,12 @@ fn rejects_replay_when_bars_changed_since_the_run_unless_allowed() {
         keys.contains(&"data_fingerprint") && keys.contains(&"data_changed_from"),
         "{compared}"
     );
-    let events = ok(tl(
-        d,
-        None,
-        &["runs", "events", "m#3", "--kind", "data_changed"],
-    ));
+    let events = ok(tl(d, &["runs", "events", "m#3", "--kind", "data_changed"]));
     assert!(
         events.contains("data_changed") && events.contains("m#1"),
         "{events}"
     );
-    let table = ok(tl(d, None, &["runs", "compare", "m#1", "m#3"]));
+    let table = ok(tl(d, &["runs", "compare", "m#1", "m#3"]));
     assert!(
         table.contains("data_changed_from") || table.contains("data changed"),
         "{table}"
@@ -217,12 +172,8 @@ fn new_accounts_are_users_whose_uploads_are_private_and_who_cannot_replace_share
     let alice = Some("alice@example.com");
     let bob = Some("bob@example.com");
     // The default account is the admin: its imports are shared.
-    ok(tl(
-        d,
-        None,
-        &["data", "import", &original, "--symbol", "RW"],
-    ));
-    let err = fail(tl(
+    ok(tl(d, &["data", "import", &original, "--symbol", "RW"]));
+    let err = fail(tl_as(
         d,
         alice,
         &["data", "import", &changed, "--symbol", "RW", "--replace"],
@@ -231,32 +182,32 @@ fn new_accounts_are_users_whose_uploads_are_private_and_who_cannot_replace_share
         err.contains("RW 1d bars are shared data: replacing or deleting them is an admin's act"),
         "{err}"
     );
-    let err = fail(tl(
+    let err = fail(tl_as(
         d,
         alice,
         &["data", "import", &changed, "--symbol", "RW"],
     ));
     assert!(err.contains("may not shadow shared bars"), "{err}");
     // The same bars again are fine.
-    let same = ok(tl(
+    let same = ok(tl_as(
         d,
         alice,
         &["data", "import", &original, "--symbol", "RW"],
     ));
     assert!(same.contains("nothing new, 40 unchanged"), "{same}");
-    let err = fail(tl(
+    let err = fail(tl_as(
         d,
         alice,
         &["data", "delete", "--symbol", "RW", "--timeframe", "1d"],
     ));
     assert!(err.contains("admin's act"), "{err}");
     // Alice's own upload is hers alone.
-    ok(tl(
+    ok(tl_as(
         d,
         alice,
         &["data", "import", &changed, "--symbol", "MINE"],
     ));
-    let hers = ok(tl(d, alice, &["data", "list"]));
+    let hers = ok(tl_as(d, alice, &["data", "list"]));
     assert!(
         listed(&hers, "MINE").is_some_and(|l| l.contains("private")),
         "{hers}"
@@ -265,18 +216,18 @@ fn new_accounts_are_users_whose_uploads_are_private_and_who_cannot_replace_share
         listed(&hers, "RW").is_some_and(|l| !l.contains("private")),
         "{hers}"
     );
-    let his = ok(tl(d, bob, &["data", "list"]));
+    let his = ok(tl_as(d, bob, &["data", "list"]));
     assert!(
         listed(&his, "MINE").is_none() && listed(&his, "RW").is_some(),
         "{his}"
     );
     // Bob cannot replace Alice's bars: his import is his own private series.
-    ok(tl(
+    ok(tl_as(
         d,
         bob,
         &["data", "import", &original, "--symbol", "MINE"],
     ));
-    let hers_again = ok(tl(
+    let hers_again = ok(tl_as(
         d,
         alice,
         &["data", "import", &changed, "--symbol", "MINE"],
@@ -288,7 +239,6 @@ fn new_accounts_are_users_whose_uploads_are_private_and_who_cannot_replace_share
     // The admin replaces the shared bars.
     let replaced = ok(tl(
         d,
-        None,
         &["data", "import", &changed, "--symbol", "RW", "--replace"],
     ));
     assert!(replaced.contains("40 replaced"), "{replaced}");
@@ -305,21 +255,21 @@ fn user_flag_rejects_malformed_addresses_naming_the_flag_and_the_problem() {
         ("@example.com", "nothing before the @"),
         ("alice@", "no domain after the @"),
     ] {
-        let err = fail(tl(d, Some(user), &["data", "list"]));
+        let err = fail(tl_as(d, Some(user), &["data", "list"]));
         assert!(
             err.contains("--user") && err.contains(problem),
             "{user:?}: {err}"
         );
     }
     let long = format!("{}@example.com", "x".repeat(100_000));
-    let err = fail(tl(d, Some(&long), &["models", "list"]));
+    let err = fail(tl_as(d, Some(&long), &["models", "list"]));
     assert!(
         err.contains("--user") && err.contains("more than the 254"),
         "{err}"
     );
     assert!(err.len() < 400, "echoed {} bytes of the address", err.len());
     // Nothing was created for them.
-    let users = ok(tl(d, Some("ok@example.com"), &["data", "list"]));
+    let users = ok(tl_as(d, Some("ok@example.com"), &["data", "list"]));
     assert!(users.contains("no stored bars"), "{users}");
 }
 
@@ -331,7 +281,6 @@ fn data_import_refuses_daily_bars_declared_as_minute_bars() {
     for tf in ["1m", "5m", "1h"] {
         let err = fail(tl(
             d,
-            None,
             &[
                 "data",
                 "import",
@@ -349,13 +298,12 @@ fn data_import_refuses_daily_bars_declared_as_minute_bars() {
             "{err}"
         );
     }
-    let list = ok(tl(d, None, &["data", "list"]));
+    let list = ok(tl(d, &["data", "list"]));
     assert!(list.contains("no stored bars"), "{list}");
     // Real minute bars with gaps, overnight breaks and a weekend are 1m bars.
     let minutes = minute_file(d, 6);
     let imported = ok(tl(
         d,
-        None,
         &[
             "data",
             "import",
@@ -369,7 +317,6 @@ fn data_import_refuses_daily_bars_declared_as_minute_bars() {
     assert!(imported.contains("ES 1m: 2160 new"), "{imported}");
     let imported = ok(tl(
         d,
-        None,
         &[
             "data",
             "import",
@@ -388,25 +335,26 @@ fn data_delete_removes_a_series_and_refuses_while_runs_read_it_unless_forced() {
     let dir = tempfile::tempdir().expect("temp dir");
     let d = dir.path();
     let daily = daily_file(d, "rw.csv", 60, 50.0);
-    ok(tl(d, None, &["data", "import", &daily, "--symbol", "RW"]));
+    ok(tl(d, &["data", "import", &daily, "--symbol", "RW"]));
     let minutes = minute_file(d, 2);
-    ok(tl(d, None, &["data", "import", &minutes, "--symbol", "ES"]));
-    // A period: only its bars go.
-    let part = ok(tl(
-        d,
-        None,
-        &[
+    ok(tl(d, &["data", "import", &minutes, "--symbol", "ES"]));
+    // `data delete` of one series, with `extra` arguments.
+    let delete = |symbol: &str, timeframe: &str, extra: &[&str]| {
+        let series = [
             "data",
             "delete",
             "--symbol",
-            "ES",
+            symbol,
             "--timeframe",
-            "1m",
-            "--from",
-            "2019-01-03",
-            "--output",
-            "json",
-        ],
+            timeframe,
+        ];
+        tl(d, &[&series[..], extra].concat())
+    };
+    // A period: only its bars go.
+    let part = ok(delete(
+        "ES",
+        "1m",
+        &["--from", "2019-01-03", "--output", "json"],
     ));
     let doc: serde_json::Value = serde_json::from_str(&part).expect("json");
     assert_eq!(doc["symbol"], "ES");
@@ -415,67 +363,39 @@ fn data_delete_removes_a_series_and_refuses_while_runs_read_it_unless_forced() {
     assert_eq!(doc["deleted_bars"], 360);
     assert_eq!(doc["remaining_bars"], 360);
     assert_eq!(doc["from"], "2019-01-03T00:00:00Z");
-    let err = fail(tl(
-        d,
-        None,
-        &[
-            "data",
-            "delete",
-            "--symbol",
-            "ES",
-            "--timeframe",
-            "1m",
-            "--from",
-            "2019-03-01",
-            "--to",
-            "2019-01-01",
-        ],
+    let err = fail(delete(
+        "ES",
+        "1m",
+        &["--from", "2019-03-01", "--to", "2019-01-01"],
     ));
     assert!(
         err.contains("--from 2019-03-01 is after --to 2019-01-01"),
         "{err}"
     );
     create_model(d, None);
-    ok(tl(d, None, &["runs", "start", "m", "--timeframe", "1d"]));
-    let err = fail(tl(
-        d,
-        None,
-        &["data", "delete", "--symbol", "RW", "--timeframe", "1d"],
-    ));
+    ok(tl(d, &["runs", "start", "m", "--timeframe", "1d"]));
+    let err = fail(delete("RW", "1d", &[]));
     assert!(
         err.contains("1 run(s) read these RW 1d bars (m#1)") && err.contains("pass --force"),
         "{err}"
     );
-    let list = ok(tl(d, None, &["data", "list"]));
+    let list = ok(tl(d, &["data", "list"]));
     assert!(
         listed(&list, "RW").is_some_and(|l| l.contains(" 60 ")),
         "{list}"
     );
-    let gone = ok(tl(
-        d,
-        None,
-        &[
-            "data",
-            "delete",
-            "--symbol",
-            "RW",
-            "--timeframe",
-            "1d",
-            "--force",
-        ],
-    ));
+    let gone = ok(delete("RW", "1d", &["--force"]));
     assert!(
         gone.contains("deleted 60 RW 1d bars (shared); 0 left") && gone.contains("m#1"),
         "{gone}"
     );
-    let list = ok(tl(d, None, &["data", "list"]));
+    let list = ok(tl(d, &["data", "list"]));
     assert!(listed(&list, "RW").is_none(), "{list}");
     // The run's replay now refuses: its bars are gone.
     let rules = d.join("stop.toml");
     std::fs::write(&rules, NO_RULES).expect("rules");
     let err = fail(tl(
         d,
-        None,
         &[
             "runs",
             "replay",
@@ -485,11 +405,7 @@ fn data_delete_removes_a_series_and_refuses_while_runs_read_it_unless_forced() {
         ],
     ));
     assert!(err.contains("it read 60 bars, 0 are stored now"), "{err}");
-    let err = fail(tl(
-        d,
-        None,
-        &["data", "delete", "--symbol", "RW", "--timeframe", "1d"],
-    ));
+    let err = fail(delete("RW", "1d", &[]));
     assert!(err.contains("no stored 1d bars of RW to delete"), "{err}");
 }
 
@@ -497,8 +413,8 @@ fn data_delete_removes_a_series_and_refuses_while_runs_read_it_unless_forced() {
 fn accounts_created_by_the_user_flag_are_users_and_the_default_account_is_the_admin() {
     let dir = tempfile::tempdir().expect("temp dir");
     let d = dir.path();
-    ok(tl(d, Some("Alice@Example.com"), &["data", "list"]));
-    ok(tl(d, None, &["data", "list"]));
+    ok(tl_as(d, Some("Alice@Example.com"), &["data", "list"]));
+    ok(tl(d, &["data", "list"]));
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let store = rt
         .block_on(tradelab_store::Store::open(

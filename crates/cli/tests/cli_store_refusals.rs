@@ -2,37 +2,9 @@
 //! commands on one data directory, database URLs of other databases, a damaged
 //! database file, a model without symbols.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-/// Runs tradelab with `--data-dir dir` and no `DATABASE_URL` from the environment.
-fn tl(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tradelab"))
-        .arg("--data-dir")
-        .arg(dir)
-        .env_remove("DATABASE_URL")
-        .args(args)
-        .output()
-        .expect("run tradelab")
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fail(out: Output) -> String {
-    assert!(
-        !out.status.success(),
-        "should fail: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
+use common::{command, fail, ok, tl, write_file};
 
 #[test]
 fn parallel_commands_on_one_data_dir_all_succeed() {
@@ -42,10 +14,9 @@ fn parallel_commands_on_one_data_dir_all_succeed() {
     for _ in 0..5 {
         let children: Vec<_> = (0..8)
             .map(|_| {
-                Command::new(env!("CARGO_BIN_EXE_tradelab"))
+                command()
                     .arg("--data-dir")
                     .arg(d)
-                    .env_remove("DATABASE_URL")
                     .args(["data", "list"])
                     .stdout(std::process::Stdio::piped())
                     .stderr(std::process::Stdio::piped())
@@ -77,7 +48,7 @@ fn a_database_url_of_another_database_is_refused_naming_the_accepted_schemes() {
         assert_eq!(err.trim().lines().count(), 1, "{err}");
     }
     // The same from the environment.
-    let out = Command::new(env!("CARGO_BIN_EXE_tradelab"))
+    let out = command()
         .arg("--data-dir")
         .arg(dir.path())
         .env("DATABASE_URL", "mysql://h/db")
@@ -131,13 +102,11 @@ fn models_create_without_symbols_is_refused() {
 fn data_import_replace_rewrites_a_damaged_chunk_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let file = d.join("rw.csv");
-    std::fs::write(
-        &file,
+    let file = write_file(
+        d,
+        "rw.csv",
         "date,open,high,low,close,volume\n2019-01-02,10,11,9,10,100\n2019-01-03,10,12,9,11,100\n",
-    )
-    .unwrap();
-    let file = file.display().to_string();
+    );
     let import = ["data", "import", file.as_str(), "--symbol", "RW"];
     ok(tl(d, &import));
     // Damage the stored chunk behind tradelab's back.

@@ -11,8 +11,10 @@
 //! `cargo` build, test and install commands are skipped by the allow-list below; any
 //! other command fails the test, naming it.
 
+mod common;
+
+use common::{PgDatabase, command};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// `cargo` commands of the README that build, test or install rather than run.
 const CARGO_SKIPPED: [&str; 2] = [
@@ -277,59 +279,6 @@ fn with_database(words: &[String], url: &str) -> Vec<String> {
         .collect()
 }
 
-/// A fresh PostgreSQL database for the README's commands, dropped on drop; `None`
-/// when `TRADELAB_TEST_POSTGRES_URL` is not set.
-struct TestDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl TestDatabase {
-    fn create() -> Option<TestDatabase> {
-        let admin_url = std::env::var("TRADELAB_TEST_POSTGRES_URL").ok()?;
-        let name = format!("tl_readme_{}", std::process::id());
-        let db = TestDatabase {
-            url: format!(
-                "{}/{name}",
-                admin_url
-                    .rsplit_once('/')
-                    .map_or(admin_url.as_str(), |(b, _)| b)
-            ),
-            admin_url,
-            name,
-        };
-        db.admin(&format!("DROP DATABASE IF EXISTS {}", db.name));
-        db.admin(&format!("CREATE DATABASE {}", db.name));
-        Some(db)
-    }
-
-    fn admin(&self, sql: &str) {
-        let out = Command::new("psql")
-            .args([self.admin_url.as_str(), "-q", "-c", sql])
-            .output()
-            .expect("TRADELAB_TEST_POSTGRES_URL is set, so psql must be installed");
-        assert!(
-            out.status.success(),
-            "psql {sql}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        let _ = Command::new("psql")
-            .args([
-                self.admin_url.as_str(),
-                "-q",
-                "-c",
-                &format!("DROP DATABASE IF EXISTS {}", self.name),
-            ])
-            .output();
-    }
-}
-
 /// A directory whose entries link to those of the repository root.
 fn mirror_of_repo_root() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -373,11 +322,12 @@ fn every_readme_command_runs_as_written() {
     );
     let cwd = mirror_of_repo_root();
     let data = tempfile::tempdir().expect("temp dir");
-    let mut database: Option<Option<TestDatabase>> = None;
+    let mut database: Option<Option<PgDatabase>> = None;
     let mut skipped = Vec::new();
     for (c, args) in runs {
         let (args, env) = if needs_postgres(c) {
-            let Some(db) = database.get_or_insert_with(TestDatabase::create) else {
+            let Some(db) = database.get_or_insert_with(|| PgDatabase::if_configured("tl_readme"))
+            else {
                 skipped.push(c.text.clone());
                 continue;
             };
@@ -395,12 +345,10 @@ fn every_readme_command_runs_as_written() {
         } else {
             (args, c.env.clone())
         };
-        let out = Command::new(env!("CARGO_BIN_EXE_tradelab"))
+        let out = command()
             .args(&args)
             .current_dir(cwd.path())
             .env("TRADELAB_DATA_DIR", data.path())
-            .env_remove("DATABASE_URL")
-            .env_remove("TRADELAB_USER")
             .envs(env)
             .output()
             .expect("run tradelab");
