@@ -6,9 +6,10 @@ mod common;
 
 use common::{account, create_model, exec_raw, new_run};
 use tradelab_core::{Bar, Symbol, Timeframe, Timestamp};
+use tradelab_store::ImportMode::{self, KeepExisting, Replace};
 use tradelab_store::{
-    BARS_IN_USE, ImportMode, ImportReport, NewUser, Role, SHARED_BARS, Store, StoreError,
-    StoredBar, User, UserId,
+    BARS_IN_USE, ImportReport, NewUser, Role, SHARED_BARS, Store, StoreError, StoredBar, User,
+    UserId,
 };
 
 /// 2020-01-01 00:00 UTC.
@@ -136,11 +137,11 @@ store_test!(a_user_may_not_replace_shared_bars, |db| {
     let alice = account(&db.store, "alice@example.com", Role::User).await;
     let bars = db.store.bars();
     let shared = daily(5, 100.0);
-    import_daily(&db.store, &admin, "SPY", &shared, ImportMode::KeepExisting)
+    import_daily(&db.store, &admin, "SPY", &shared, KeepExisting)
         .await
         .unwrap();
     let changed = daily(5, 900.0);
-    let err = import_daily(&db.store, &alice, "SPY", &changed, ImportMode::Replace)
+    let err = import_daily(&db.store, &alice, "SPY", &changed, Replace)
         .await
         .unwrap_err();
     assert!(
@@ -162,7 +163,7 @@ store_test!(a_user_may_not_replace_shared_bars, |db| {
         "{err}"
     );
     // The same bars again change nothing and are fine.
-    let r = import_daily(&db.store, &alice, "SPY", &shared, ImportMode::KeepExisting)
+    let r = import_daily(&db.store, &alice, "SPY", &shared, KeepExisting)
         .await
         .unwrap();
     assert_eq!((r.inserted, r.unchanged, r.conflicting), (0, 5, 0));
@@ -172,7 +173,7 @@ store_test!(a_user_may_not_replace_shared_bars, |db| {
     }
     assert_eq!(bars.series_for(alice.id).await.unwrap()[0].owner, None);
     // An admin may replace them.
-    let r = import_daily(&db.store, &admin, "SPY", &changed, ImportMode::Replace)
+    let r = import_daily(&db.store, &admin, "SPY", &changed, Replace)
         .await
         .unwrap();
     assert_eq!(r.replaced, 5);
@@ -187,12 +188,12 @@ store_test!(
         let alice = account(&db.store, "alice@example.com", Role::User).await;
         let bob = account(&db.store, "bob@example.com", Role::User).await;
         let hers = daily(5, 10.0);
-        import_daily(&db.store, &alice, "XYZ", &hers, ImportMode::KeepExisting)
+        import_daily(&db.store, &alice, "XYZ", &hers, KeepExisting)
             .await
             .unwrap();
         // Later an admin shares other XYZ bars: no conflict with Alice's, she keeps hers.
         let shared = daily(5, 500.0);
-        let r = import_daily(&db.store, &admin, "XYZ", &shared, ImportMode::KeepExisting)
+        let r = import_daily(&db.store, &admin, "XYZ", &shared, KeepExisting)
             .await
             .unwrap();
         assert_eq!((r.inserted, r.conflicting), (5, 0));
@@ -206,7 +207,7 @@ store_test!(
         );
         // Alice replaces her own bars; the shared ones stay.
         let mine = daily(5, 20.0);
-        import_daily(&db.store, &alice, "XYZ", &mine, ImportMode::Replace)
+        import_daily(&db.store, &alice, "XYZ", &mine, Replace)
             .await
             .unwrap();
         assert_eq!(
