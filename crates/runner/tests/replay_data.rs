@@ -5,13 +5,13 @@
 #[path = "../../store/tests/common/mod.rs"]
 mod common;
 
+use common::account;
 use serde_json::json;
 use tradelab_core::{Bar, BarSeries, Money, Symbol, Timeframe, Timestamp};
 use tradelab_engine::risk::RuleSet;
 use tradelab_runner::{ReplayOptions, Runner, RunnerError, StartRun, compare};
-use tradelab_store::{
-    DeciderConfig, ImportMode, ModelId, ModelSpec, NewUser, Role, RunStatus, Store, User,
-};
+use tradelab_store::ImportMode::{self, KeepExisting, Replace};
+use tradelab_store::{DeciderConfig, ModelId, ModelSpec, Role, RunId, RunStatus, Store, User};
 
 /// `n` daily bars of `symbol` from 2000-01-01, a zigzag around `base`.
 fn series(symbol: &str, n: usize, base: f64) -> BarSeries {
@@ -32,17 +32,21 @@ fn series(symbol: &str, n: usize, base: f64) -> BarSeries {
     BarSeries::new(Symbol::new(symbol).expect("symbol"), bars).expect("series")
 }
 
-async fn user(store: &Store, email: &str, role: Role) -> User {
+/// `actor` imports `bars` (1d) in `mode`.
+async fn import(store: &Store, actor: &User, bars: &BarSeries, mode: ImportMode) {
     store
-        .users()
-        .create(&NewUser {
-            email: email.into(),
-            password_hash: "!".into(),
-            role,
-            display_name: email.into(),
-        })
+        .bars()
+        .import_series_as(actor, bars, Timeframe::DAY, mode)
         .await
-        .expect("user")
+        .expect("import bars");
+}
+
+/// The error a replay of `run` that must be refused ends with.
+async fn refused_replay(runner: &Runner<'_>, run: RunId) -> RunnerError {
+    match runner.replay(run, no_rules(), None).await {
+        Err(e) => e,
+        Ok(f) => panic!("replayed on changed bars as run {}", f.run.id),
+    }
 }
 
 async fn model(store: &Store, owner: &User, name: &str) -> ModelId {
@@ -76,17 +80,9 @@ fn no_rules() -> RuleSet {
 }
 
 store_test!(rejects_replay_when_bars_changed_since_the_run, |db| {
-    let admin = user(&db.store, "admin@x.io", Role::Admin).await;
-    let alice = user(&db.store, "alice@x.io", Role::User).await;
-    let bars = db.store.bars();
-    bars.import_series_as(
-        &admin,
-        &series("RW", 120, 50.0),
-        Timeframe::DAY,
-        ImportMode::KeepExisting,
-    )
-    .await
-    .unwrap();
+    let admin = account(&db.store, "admin@x.io", Role::Admin).await;
+    let alice = account(&db.store, "alice@x.io", Role::User).await;
+    import(&db.store, &admin, &series("RW", 120, 50.0), KeepExisting).await;
     let m = model(&db.store, &alice, "trend").await;
     let runner = Runner::new(&db.store);
     let first = runner
@@ -96,18 +92,8 @@ store_test!(rejects_replay_when_bars_changed_since_the_run, |db| {
     // The same bars: the replay goes ahead.
     runner.replay(first.run.id, no_rules(), None).await.unwrap();
     // An admin replaces the bars behind the run.
-    bars.import_series_as(
-        &admin,
-        &series("RW", 120, 60.0),
-        Timeframe::DAY,
-        ImportMode::Replace,
-    )
-    .await
-    .unwrap();
-    let err = match runner.replay(first.run.id, no_rules(), None).await {
-        Err(e) => e,
-        Ok(f) => panic!("replayed on changed bars as run {}", f.run.id),
-    };
+    import(&db.store, &admin, &series("RW", 120, 60.0), Replace).await;
+    let err = refused_replay(&runner, first.run.id).await;
     let text = err.to_string();
     assert!(matches!(err, RunnerError::DataChanged { .. }), "{text}");
     for part in [
@@ -123,18 +109,8 @@ store_test!(rejects_replay_when_bars_changed_since_the_run, |db| {
         "{text}"
     );
     // Appended bars are a change too, and the message says how many.
-    bars.import_series_as(
-        &admin,
-        &series("RW", 130, 60.0),
-        Timeframe::DAY,
-        ImportMode::Replace,
-    )
-    .await
-    .unwrap();
-    let text = match runner.replay(first.run.id, no_rules(), None).await {
-        Err(e) => e.to_string(),
-        Ok(f) => panic!("replayed on changed bars as run {}", f.run.id),
-    };
+    import(&db.store, &admin, &series("RW", 130, 60.0), Replace).await;
+    let text = refused_replay(&runner, first.run.id).await.to_string();
     assert!(
         text.contains("it read 120 bars, 130 are stored now"),
         "{text}"
@@ -147,30 +123,15 @@ store_test!(rejects_replay_when_bars_changed_since_the_run, |db| {
 store_test!(
     replays_changed_bars_when_allowed_and_records_both_fingerprints,
     |db| {
-        let admin = user(&db.store, "admin@x.io", Role::Admin).await;
-        let bars = db.store.bars();
-        bars.import_series_as(
-            &admin,
-            &series("RW", 120, 50.0),
-            Timeframe::DAY,
-            ImportMode::KeepExisting,
-        )
-        .await
-        .unwrap();
+        let admin = account(&db.store, "admin@x.io", Role::Admin).await;
+        import(&db.store, &admin, &series("RW", 120, 50.0), KeepExisting).await;
         let m = model(&db.store, &admin, "trend").await;
         let runner = Runner::new(&db.store);
         let first = runner
             .start(StartRun::new(m, vec![rw()], Timeframe::DAY), None)
             .await
             .unwrap();
-        bars.import_series_as(
-            &admin,
-            &series("RW", 120, 70.0),
-            Timeframe::DAY,
-            ImportMode::Replace,
-        )
-        .await
-        .unwrap();
+        import(&db.store, &admin, &series("RW", 120, 70.0), Replace).await;
         let allow = ReplayOptions {
             allow_changed_data: true,
         };
@@ -226,27 +187,12 @@ store_test!(
 );
 
 store_test!(a_run_reads_the_bars_its_model_owner_sees, |db| {
-    let admin = user(&db.store, "admin@x.io", Role::Admin).await;
-    let alice = user(&db.store, "alice@x.io", Role::User).await;
-    let bob = user(&db.store, "bob@x.io", Role::User).await;
-    let bars = db.store.bars();
-    bars.import_series_as(
-        &admin,
-        &series("RW", 100, 50.0),
-        Timeframe::DAY,
-        ImportMode::KeepExisting,
-    )
-    .await
-    .unwrap();
+    let admin = account(&db.store, "admin@x.io", Role::Admin).await;
+    let alice = account(&db.store, "alice@x.io", Role::User).await;
+    let bob = account(&db.store, "bob@x.io", Role::User).await;
+    import(&db.store, &admin, &series("RW", 100, 50.0), KeepExisting).await;
     // Alice's private upload of another symbol.
-    bars.import_series_as(
-        &alice,
-        &series("MINE", 100, 20.0),
-        Timeframe::DAY,
-        ImportMode::KeepExisting,
-    )
-    .await
-    .unwrap();
+    import(&db.store, &alice, &series("MINE", 100, 20.0), KeepExisting).await;
     let runner = Runner::new(&db.store);
     let hers = model(&db.store, &alice, "hers").await;
     let his = model(&db.store, &bob, "his").await;

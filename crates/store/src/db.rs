@@ -38,14 +38,6 @@ impl Pool {
     pub(crate) fn pool(&self) -> &Pool {
         self
     }
-
-    /// Which backend the pool talks to.
-    pub(crate) fn backend(&self) -> Backend {
-        match self {
-            Pool::Sqlite(_) => Backend::Sqlite,
-            Pool::Postgres(_) => Backend::Postgres,
-        }
-    }
 }
 
 /// Runs `$body` with `$pool` bound to the concrete pool of `$store`. The body is
@@ -88,6 +80,54 @@ impl BeginWrite for PgPool {
     ) -> impl Future<Output = Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error>> + Send
     {
         self.begin()
+    }
+}
+
+/// Starts the write transaction that converts rows of a legacy table (schema versions
+/// 1–2) into chunks at open.
+pub(crate) trait BeginConversion: BeginWrite {
+    /// `None` (and no write lock taken) when `any_sql`, a `SELECT EXISTS …`, finds no
+    /// legacy rows. Else the write transaction, holding on PostgreSQL the advisory lock
+    /// `lock` so that concurrently starting processes convert the rows once.
+    fn begin_conversion(
+        &self,
+        any_sql: &'static str,
+        lock: i64,
+    ) -> impl Future<Output = Result<Option<sqlx::Transaction<'static, Self::Db>>>> + Send;
+}
+
+impl BeginConversion for SqlitePool {
+    async fn begin_conversion(
+        &self,
+        any_sql: &'static str,
+        _lock: i64,
+    ) -> Result<Option<sqlx::Transaction<'static, sqlx::Sqlite>>> {
+        let any: bool = sqlx::query_scalar(any_sql).fetch_one(self).await?;
+        // BEGIN IMMEDIATE already admits one writer at a time.
+        Ok(if any {
+            Some(self.begin_write().await?)
+        } else {
+            None
+        })
+    }
+}
+
+impl BeginConversion for PgPool {
+    async fn begin_conversion(
+        &self,
+        any_sql: &'static str,
+        lock: i64,
+    ) -> Result<Option<sqlx::Transaction<'static, sqlx::Postgres>>> {
+        let any: bool = sqlx::query_scalar(any_sql).fetch_one(self).await?;
+        if !any {
+            return Ok(None);
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(lock)
+            .execute(&mut *tx)
+            .await?;
+        Ok(Some(tx))
     }
 }
 

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{model_spec, owner, rule_spec};
+use common::{create_model, model_spec, owner, rule_spec};
 use tradelab_store::{ModelId, RuleId, StoreError, UserId};
 
 store_test!(creates_reads_updates_and_deletes_a_model, |db| {
@@ -136,18 +136,8 @@ store_test!(rejects_invalid_model_specs, |db| {
 
 store_test!(rule_names_are_unique_per_model_and_rules_toggle, |db| {
     let alice = owner(&db.store, "alice@example.com").await;
-    let a = db
-        .store
-        .models()
-        .create(alice.id, &model_spec("a"))
-        .await
-        .unwrap();
-    let b = db
-        .store
-        .models()
-        .create(alice.id, &model_spec("b"))
-        .await
-        .unwrap();
+    let a = create_model(&db.store, alice.id, "a").await;
+    let b = create_model(&db.store, alice.id, "b").await;
     let rules = db.store.rules();
     let cap = rules.create(a.id, &rule_spec("cap", 20)).await.unwrap();
     let stop = rules.create(a.id, &rule_spec("stop", 10)).await.unwrap();
@@ -202,12 +192,7 @@ store_test!(refuses_a_model_without_symbols_on_create_and_edit, |db| {
         "{err}"
     );
     assert!(db.store.models().list().await.unwrap().is_empty());
-    let m = db
-        .store
-        .models()
-        .create(alice.id, &model_spec("m"))
-        .await
-        .unwrap();
+    let m = create_model(&db.store, alice.id, "m").await;
     let mut cleared = model_spec("m");
     cleared.allowed_symbols.clear();
     assert!(matches!(
@@ -224,12 +209,7 @@ store_test!(
     deleting_a_model_with_runs_is_refused_naming_the_model_and_its_runs,
     |db| {
         let alice = owner(&db.store, "alice@example.com").await;
-        let m = db
-            .store
-            .models()
-            .create(alice.id, &model_spec("trend"))
-            .await
-            .unwrap();
+        let m = create_model(&db.store, alice.id, "trend").await;
         db.store
             .rules()
             .create(m.id, &rule_spec("cap", 1))

@@ -4,10 +4,12 @@
 
 mod common;
 
-use common::{exec_raw, model_spec, new_run};
+use common::{account, create_model, exec_raw, new_run};
 use tradelab_core::{Bar, Symbol, Timeframe, Timestamp};
+use tradelab_store::ImportMode::{self, KeepExisting, Replace};
 use tradelab_store::{
-    BARS_IN_USE, ImportMode, NewUser, Role, SHARED_BARS, Store, StoreError, StoredBar, User,
+    BARS_IN_USE, ImportReport, NewUser, Role, SHARED_BARS, Store, StoreError, StoredBar, User,
+    UserId,
 };
 
 /// 2020-01-01 00:00 UTC.
@@ -41,17 +43,27 @@ fn sym(s: &str) -> Symbol {
     Symbol::new(s).expect("symbol")
 }
 
-async fn account(store: &Store, email: &str, role: Role) -> User {
+/// `actor` imports `bars` of `symbol` at 1d.
+async fn import_daily(
+    store: &Store,
+    actor: &User,
+    symbol: &str,
+    bars: &[StoredBar],
+    mode: ImportMode,
+) -> Result<ImportReport, StoreError> {
     store
-        .users()
-        .create(&NewUser {
-            email: email.into(),
-            password_hash: "!".into(),
-            role,
-            display_name: email.into(),
-        })
+        .bars()
+        .import_as(actor, &sym(symbol), Timeframe::DAY, bars, mode)
         .await
-        .expect("create user")
+}
+
+/// The 1d bars of `symbol` that `viewer` sees.
+async fn load_daily(store: &Store, viewer: UserId, symbol: &str) -> Vec<StoredBar> {
+    store
+        .bars()
+        .load_for(viewer, &sym(symbol), Timeframe::DAY, None, None)
+        .await
+        .expect("load bars")
 }
 
 fn closes(bars: &[StoredBar]) -> Vec<f64> {
@@ -63,25 +75,24 @@ store_test!(a_users_upload_is_private_to_that_user, |db| {
     let alice = account(&db.store, "alice@example.com", Role::User).await;
     let bob = account(&db.store, "bob@example.com", Role::User).await;
     let bars = db.store.bars();
-    bars.import_as(
+    import_daily(
+        &db.store,
         &admin,
-        &sym("SPY"),
-        Timeframe::DAY,
+        "SPY",
         &daily(5, 100.0),
         ImportMode::KeepExisting,
     )
     .await
     .unwrap();
-    let r = bars
-        .import_as(
-            &alice,
-            &sym("QQQ"),
-            Timeframe::DAY,
-            &daily(4, 50.0),
-            ImportMode::KeepExisting,
-        )
-        .await
-        .unwrap();
+    let r = import_daily(
+        &db.store,
+        &alice,
+        "QQQ",
+        &daily(4, 50.0),
+        ImportMode::KeepExisting,
+    )
+    .await
+    .unwrap();
     assert_eq!(r.inserted, 4);
 
     let seen = |list: Vec<tradelab_store::SeriesInfo>| {
@@ -104,25 +115,14 @@ store_test!(a_users_upload_is_private_to_that_user, |db| {
         seen(bars.series().await.unwrap()),
         vec![("SPY".to_string(), None)]
     );
-    assert!(
-        bars.load_for(bob.id, &sym("QQQ"), Timeframe::DAY, None, None)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(load_daily(&db.store, bob.id, "QQQ").await.is_empty());
     assert!(
         bars.load_series_for(bob.id, &sym("QQQ"), Timeframe::DAY, None, None)
             .await
             .unwrap()
             .is_empty()
     );
-    assert_eq!(
-        bars.load_for(alice.id, &sym("QQQ"), Timeframe::DAY, None, None)
-            .await
-            .unwrap()
-            .len(),
-        4
-    );
+    assert_eq!(load_daily(&db.store, alice.id, "QQQ").await.len(), 4);
     assert_eq!(
         bars.load_series_for(bob.id, &sym("SPY"), Timeframe::DAY, None, None)
             .await
@@ -137,24 +137,11 @@ store_test!(a_user_may_not_replace_shared_bars, |db| {
     let alice = account(&db.store, "alice@example.com", Role::User).await;
     let bars = db.store.bars();
     let shared = daily(5, 100.0);
-    bars.import_as(
-        &admin,
-        &sym("SPY"),
-        Timeframe::DAY,
-        &shared,
-        ImportMode::KeepExisting,
-    )
-    .await
-    .unwrap();
+    import_daily(&db.store, &admin, "SPY", &shared, KeepExisting)
+        .await
+        .unwrap();
     let changed = daily(5, 900.0);
-    let err = bars
-        .import_as(
-            &alice,
-            &sym("SPY"),
-            Timeframe::DAY,
-            &changed,
-            ImportMode::Replace,
-        )
+    let err = import_daily(&db.store, &alice, "SPY", &changed, Replace)
         .await
         .unwrap_err();
     assert!(
@@ -162,56 +149,35 @@ store_test!(a_user_may_not_replace_shared_bars, |db| {
         "{err}"
     );
     // Without --replace a differing or extending upload may not shadow them either.
-    let err = bars
-        .import_as(
-            &alice,
-            &sym("SPY"),
-            Timeframe::DAY,
-            &daily(7, 100.0),
-            ImportMode::KeepExisting,
-        )
-        .await
-        .unwrap_err();
+    let err = import_daily(
+        &db.store,
+        &alice,
+        "SPY",
+        &daily(7, 100.0),
+        ImportMode::KeepExisting,
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&err, StoreError::Conflict { what, message } if *what == SHARED_BARS && message.contains("2 bars they do not hold")),
         "{err}"
     );
     // The same bars again change nothing and are fine.
-    let r = bars
-        .import_as(
-            &alice,
-            &sym("SPY"),
-            Timeframe::DAY,
-            &shared,
-            ImportMode::KeepExisting,
-        )
+    let r = import_daily(&db.store, &alice, "SPY", &shared, KeepExisting)
         .await
         .unwrap();
     assert_eq!((r.inserted, r.unchanged, r.conflicting), (0, 5, 0));
     for viewer in [admin.id, alice.id] {
-        let seen = bars
-            .load_for(viewer, &sym("SPY"), Timeframe::DAY, None, None)
-            .await
-            .unwrap();
+        let seen = load_daily(&db.store, viewer, "SPY").await;
         assert_eq!(closes(&seen), closes(&shared));
     }
     assert_eq!(bars.series_for(alice.id).await.unwrap()[0].owner, None);
     // An admin may replace them.
-    let r = bars
-        .import_as(
-            &admin,
-            &sym("SPY"),
-            Timeframe::DAY,
-            &changed,
-            ImportMode::Replace,
-        )
+    let r = import_daily(&db.store, &admin, "SPY", &changed, Replace)
         .await
         .unwrap();
     assert_eq!(r.replaced, 5);
-    let seen = bars
-        .load_for(alice.id, &sym("SPY"), Timeframe::DAY, None, None)
-        .await
-        .unwrap();
+    let seen = load_daily(&db.store, alice.id, "SPY").await;
     assert_eq!(closes(&seen), closes(&changed));
 });
 
@@ -221,47 +187,37 @@ store_test!(
         let admin = account(&db.store, "admin@example.com", Role::Admin).await;
         let alice = account(&db.store, "alice@example.com", Role::User).await;
         let bob = account(&db.store, "bob@example.com", Role::User).await;
-        let bars = db.store.bars();
         let hers = daily(5, 10.0);
-        bars.import_as(
-            &alice,
-            &sym("XYZ"),
-            Timeframe::DAY,
-            &hers,
-            ImportMode::KeepExisting,
-        )
-        .await
-        .unwrap();
+        import_daily(&db.store, &alice, "XYZ", &hers, KeepExisting)
+            .await
+            .unwrap();
         // Later an admin shares other XYZ bars: no conflict with Alice's, she keeps hers.
         let shared = daily(5, 500.0);
-        let r = bars
-            .import_as(
-                &admin,
-                &sym("XYZ"),
-                Timeframe::DAY,
-                &shared,
-                ImportMode::KeepExisting,
-            )
+        let r = import_daily(&db.store, &admin, "XYZ", &shared, KeepExisting)
             .await
             .unwrap();
         assert_eq!((r.inserted, r.conflicting), (5, 0));
-        let xyz = sym("XYZ");
-        let load = |who| bars.load_for(who, &xyz, Timeframe::DAY, None, None);
-        assert_eq!(closes(&load(alice.id).await.unwrap()), closes(&hers));
-        assert_eq!(closes(&load(bob.id).await.unwrap()), closes(&shared));
+        assert_eq!(
+            closes(&load_daily(&db.store, alice.id, "XYZ").await),
+            closes(&hers)
+        );
+        assert_eq!(
+            closes(&load_daily(&db.store, bob.id, "XYZ").await),
+            closes(&shared)
+        );
         // Alice replaces her own bars; the shared ones stay.
         let mine = daily(5, 20.0);
-        bars.import_as(
-            &alice,
-            &sym("XYZ"),
-            Timeframe::DAY,
-            &mine,
-            ImportMode::Replace,
-        )
-        .await
-        .unwrap();
-        assert_eq!(closes(&load(alice.id).await.unwrap()), closes(&mine));
-        assert_eq!(closes(&load(bob.id).await.unwrap()), closes(&shared));
+        import_daily(&db.store, &alice, "XYZ", &mine, Replace)
+            .await
+            .unwrap();
+        assert_eq!(
+            closes(&load_daily(&db.store, alice.id, "XYZ").await),
+            closes(&mine)
+        );
+        assert_eq!(
+            closes(&load_daily(&db.store, bob.id, "XYZ").await),
+            closes(&shared)
+        );
     }
 );
 
@@ -271,19 +227,19 @@ store_test!(
         let admin = account(&db.store, "admin@example.com", Role::Admin).await;
         let alice = account(&db.store, "alice@example.com", Role::User).await;
         let bars = db.store.bars();
-        bars.import_as(
+        import_daily(
+            &db.store,
             &admin,
-            &sym("SPY"),
-            Timeframe::DAY,
+            "SPY",
             &daily(5, 100.0),
             ImportMode::KeepExisting,
         )
         .await
         .unwrap();
-        bars.import_as(
+        import_daily(
+            &db.store,
             &alice,
-            &sym("QQQ"),
-            Timeframe::DAY,
+            "QQQ",
             &daily(5, 100.0),
             ImportMode::KeepExisting,
         )
@@ -393,21 +349,16 @@ store_test!(
         let bars = db.store.bars();
         // 2020-09-10 … 2020-09-14; Alice's daily run over AAPL reads from 2020-09-13 12:26.
         let sept_10 = 1_599_696_000;
-        bars.import_as(
+        import_daily(
+            &db.store,
             &admin,
-            &sym("AAPL"),
-            Timeframe::DAY,
+            "AAPL",
             &daily_from(sept_10, 5, 100.0),
             ImportMode::KeepExisting,
         )
         .await
         .unwrap();
-        let model = db
-            .store
-            .models()
-            .create(alice.id, &model_spec("trend"))
-            .await
-            .unwrap();
+        let model = create_model(&db.store, alice.id, "trend").await;
         let run = db.store.runs().create(&new_run(model.id)).await.unwrap();
         // Bars before the run's period are nobody's.
         let before = Some(Timestamp::from_secs(sept_10 + 2 * 86_400));

@@ -2,23 +2,13 @@
 
 mod common;
 
-use common::{model_spec, new_run, owner, rule_spec};
+use common::{create_model, model_spec, new_run, owner, rule_spec};
 use tradelab_store::{ModelId, RunId, RunStatus, StoreError};
 
 store_test!(run_numbers_count_per_model_from_one, |db| {
     let alice = owner(&db.store, "alice@example.com").await;
-    let a = db
-        .store
-        .models()
-        .create(alice.id, &model_spec("a"))
-        .await
-        .unwrap();
-    let b = db
-        .store
-        .models()
-        .create(alice.id, &model_spec("b"))
-        .await
-        .unwrap();
+    let a = create_model(&db.store, alice.id, "a").await;
+    let b = create_model(&db.store, alice.id, "b").await;
     let runs = db.store.runs();
     let numbers = [
         runs.create(&new_run(a.id)).await.unwrap().number,
@@ -44,12 +34,7 @@ store_test!(
     concurrent_run_creation_numbers_without_gaps_or_duplicates,
     |db| {
         let alice = owner(&db.store, "alice@example.com").await;
-        let m = db
-            .store
-            .models()
-            .create(alice.id, &model_spec("m"))
-            .await
-            .unwrap();
+        let m = create_model(&db.store, alice.id, "m").await;
         let tasks: Vec<_> = (0..12)
             .map(|_| {
                 let store = db.store.clone();
@@ -71,12 +56,7 @@ store_test!(
     a_runs_snapshot_does_not_change_when_the_model_is_edited,
     |db| {
         let alice = owner(&db.store, "alice@example.com").await;
-        let m = db
-            .store
-            .models()
-            .create(alice.id, &model_spec("m"))
-            .await
-            .unwrap();
+        let m = create_model(&db.store, alice.id, "m").await;
         let rules = db.store.rules();
         let cap = rules.create(m.id, &rule_spec("cap", 2)).await.unwrap();
         let mut off = rule_spec("dormant", 1);
@@ -113,12 +93,7 @@ store_test!(
     a_replay_keeps_its_parent_and_may_carry_changed_rules,
     |db| {
         let alice = owner(&db.store, "alice@example.com").await;
-        let m = db
-            .store
-            .models()
-            .create(alice.id, &model_spec("m"))
-            .await
-            .unwrap();
+        let m = create_model(&db.store, alice.id, "m").await;
         let parent = db.store.runs().create(&new_run(m.id)).await.unwrap();
         let mut strategy = parent.snapshot.clone();
         strategy.rules.push(rule_spec("tighter-stop", 1));
@@ -142,12 +117,7 @@ store_test!(
     a_run_goes_from_queued_to_running_to_an_end_state_once,
     |db| {
         let alice = owner(&db.store, "alice@example.com").await;
-        let m = db
-            .store
-            .models()
-            .create(alice.id, &model_spec("m"))
-            .await
-            .unwrap();
+        let m = create_model(&db.store, alice.id, "m").await;
         let runs = db.store.runs();
         let run = runs.create(&new_run(m.id)).await.unwrap();
         let started = runs.start(run.id).await.unwrap();
@@ -198,12 +168,7 @@ store_test!(
     runs_left_running_are_marked_interrupted_at_their_last_event,
     |db| {
         let alice = owner(&db.store, "alice@example.com").await;
-        let m = db
-            .store
-            .models()
-            .create(alice.id, &model_spec("m"))
-            .await
-            .unwrap();
+        let m = create_model(&db.store, alice.id, "m").await;
         let runs = db.store.runs();
         let queued = runs.create(&new_run(m.id)).await.unwrap();
         let with_events = runs.create(&new_run(m.id)).await.unwrap();

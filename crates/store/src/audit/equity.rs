@@ -2,8 +2,7 @@
 //! one-time conversion of the older row-per-point table.
 
 use super::EquityRow;
-use crate::Backend;
-use crate::db::{BeginWrite, Pool, RowExt, with_pool};
+use crate::db::{BeginConversion, Pool, RowExt, with_pool};
 use crate::error::{Result, StoreError};
 use tradelab_core::Timestamp;
 
@@ -105,21 +104,10 @@ pub(super) fn sorted_points(points: &[EquityRow]) -> Option<std::borrow::Cow<'_,
 /// by raw SQL) into chunks and deletes them, in one transaction. Does nothing (and
 /// takes no write lock) when the table is empty.
 pub(crate) async fn convert_legacy_equity(pool: &Pool) -> Result<()> {
-    let backend = pool.backend();
     with_pool!(pool, p => {
-        let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM equity)")
-            .fetch_one(p)
-            .await?;
-        if !any {
+        let Some(mut tx) = p.begin_conversion("SELECT EXISTS (SELECT 1 FROM equity)", LEGACY_EQUITY_LOCK).await? else {
             return Ok(());
-        }
-        let mut tx = p.begin_write().await?;
-        if backend == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(LEGACY_EQUITY_LOCK)
-                .execute(&mut *tx)
-                .await?;
-        }
+        };
         let runs: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT run_id FROM equity ORDER BY run_id")
             .fetch_all(&mut *tx)
             .await?;

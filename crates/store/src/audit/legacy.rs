@@ -5,8 +5,7 @@ use super::chunks::{self, NewChunk};
 use super::equity::LEGACY_EQUITY_LOCK;
 use super::insert_chunk;
 use super::rows::{decision_from_row, event_from_row, fill_from_row, order_from_row};
-use crate::Backend;
-use crate::db::{BeginWrite, Pool, with_pool};
+use crate::db::{BeginConversion, Pool, with_pool};
 use crate::error::Result;
 
 /// Most rows per chunk when converting legacy rows.
@@ -17,28 +16,19 @@ fn chunks_of<T>(rows: &[T], encode: fn(&[T]) -> Result<NewChunk>) -> Result<Vec<
     rows.chunks(LEGACY_ROWS_PER_CHUNK).map(encode).collect()
 }
 
+/// Whether any audit row table holds rows.
+const ANY_LEGACY_ROWS: &str = "SELECT EXISTS (SELECT 1 FROM decisions) \
+     OR EXISTS (SELECT 1 FROM orders) OR EXISTS (SELECT 1 FROM fills) \
+     OR EXISTS (SELECT 1 FROM run_events)";
+
 /// Converts the rows of the audit row tables into chunks (per run, in each table's
 /// read order) and deletes them, in one transaction. Does nothing (and takes no write
 /// lock) when the tables are empty.
 pub(crate) async fn convert_legacy_rows(pool: &Pool) -> Result<()> {
-    let backend = pool.backend();
     with_pool!(pool, p => {
-        let any: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM decisions) OR EXISTS (SELECT 1 FROM orders) \
-             OR EXISTS (SELECT 1 FROM fills) OR EXISTS (SELECT 1 FROM run_events)",
-        )
-        .fetch_one(p)
-        .await?;
-        if !any {
+        let Some(mut tx) = p.begin_conversion(ANY_LEGACY_ROWS, LEGACY_EQUITY_LOCK).await? else {
             return Ok(());
-        }
-        let mut tx = p.begin_write().await?;
-        if backend == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(LEGACY_EQUITY_LOCK)
-                .execute(&mut *tx)
-                .await?;
-        }
+        };
         let runs: Vec<i64> = sqlx::query_scalar(
             "SELECT run_id FROM decisions UNION SELECT run_id FROM orders \
              UNION SELECT run_id FROM fills UNION SELECT run_id FROM run_events ORDER BY 1",

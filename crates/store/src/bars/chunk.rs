@@ -265,7 +265,7 @@ mod tests {
         let key = SeriesKey {
             symbol: "SPY",
             tf: Timeframe::MINUTE,
-            timeframe: "1m",
+            timeframe: "1m".to_string(),
             owner: 0,
         };
         let mut chunk = Chunk::encode(1_546_300_800 * SEC, &bars);

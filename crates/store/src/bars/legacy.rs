@@ -2,8 +2,7 @@
 //! converted into shared chunks at open.
 
 use super::{ImportMode, SHARED_OWNER, SeriesKey, StoredBar, import_on};
-use crate::Backend;
-use crate::db::{BeginWrite, Pool, RowExt, parse_text, with_pool};
+use crate::db::{BeginConversion, Pool, RowExt, parse_text, with_pool};
 use crate::error::{Result, StoreError};
 use tradelab_core::{Bar, Timeframe};
 
@@ -12,21 +11,10 @@ use tradelab_core::{Bar, Timeframe};
 /// chunks win over a legacy row with the same time and other values. Does nothing
 /// (and takes no write lock) when the table is empty.
 pub(crate) async fn convert_legacy_bars(pool: &Pool) -> Result<()> {
-    let backend = pool.backend();
     with_pool!(pool, p => {
-        let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM bars)")
-            .fetch_one(p)
-            .await?;
-        if !any {
+        let Some(mut tx) = p.begin_conversion("SELECT EXISTS (SELECT 1 FROM bars)", LEGACY_CONVERSION_LOCK).await? else {
             return Ok(());
-        }
-        let mut tx = p.begin_write().await?;
-        if backend == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(LEGACY_CONVERSION_LOCK)
-                .execute(&mut *tx)
-                .await?;
-        }
+        };
         let series = sqlx::query("SELECT DISTINCT symbol, timeframe FROM bars ORDER BY symbol, timeframe")
             .fetch_all(&mut *tx)
             .await?;
@@ -40,7 +28,7 @@ pub(crate) async fn convert_legacy_bars(pool: &Pool) -> Result<()> {
                 .fetch_all(&mut *tx)
                 .await?;
             let bars = rows.iter().map(legacy_from_row).collect::<Result<Vec<_>>>()?;
-            let key = SeriesKey { symbol: &symbol, tf, timeframe: &timeframe, owner: SHARED_OWNER };
+            let key = SeriesKey { symbol: &symbol, tf, timeframe, owner: SHARED_OWNER };
             import_on(&mut *tx, &key, &bars, ImportMode::KeepExisting).await?;
         }
         sqlx::query("DELETE FROM bars").execute(&mut *tx).await?;

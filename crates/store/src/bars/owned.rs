@@ -87,9 +87,6 @@ fn run_timeframe(snapshot: &Value, mode: RunMode) -> Option<Timeframe> {
 
 const DELETE_CHUNK: &str = "DELETE FROM bar_chunks WHERE symbol = $1 AND timeframe = $2 \
      AND owner_id = $3 AND chunk_start_ns = $4";
-const UPDATE_CHUNK: &str = "UPDATE bar_chunks SET n_bars = $5, first_ts_ns = $6, \
-     last_ts_ns = $7, data = $8 \
-     WHERE symbol = $1 AND timeframe = $2 AND owner_id = $3 AND chunk_start_ns = $4";
 const COUNT_BARS: &str = "SELECT CAST(COALESCE(SUM(n_bars), 0) AS BIGINT) FROM bar_chunks \
      WHERE symbol = $1 AND timeframe = $2 AND owner_id = $3";
 const OWNERS: &str = "SELECT DISTINCT owner_id FROM bar_chunks \
@@ -168,13 +165,7 @@ impl Bars<'_> {
         }
         // Compare with the shared series without writing: unchanged bars are fine.
         validate(bars, timeframe)?;
-        let tf = timeframe.to_string();
-        let key = SeriesKey {
-            symbol: symbol.as_str(),
-            tf: timeframe,
-            timeframe: &tf,
-            owner: SHARED_OWNER,
-        };
+        let key = SeriesKey::new(symbol, timeframe, SHARED_OWNER);
         let report = with_pool!(self.store, p => {
             let mut tx = p.begin_write().await?;
             let report = import_on(&mut *tx, &key, bars, ImportMode::KeepExisting).await?;
@@ -384,13 +375,7 @@ impl Bars<'_> {
                 ),
             });
         }
-        let tf = timeframe.to_string();
-        let key = SeriesKey {
-            symbol: symbol.as_str(),
-            tf: timeframe,
-            timeframe: &tf,
-            owner,
-        };
+        let key = SeriesKey::new(symbol, timeframe, owner);
         let (lo, hi) = nanos_span(from, to);
         if lo > hi {
             return Err(StoreError::invalid(
@@ -421,29 +406,18 @@ impl Bars<'_> {
                 if kept.is_empty() {
                     sqlx::query(DELETE_CHUNK)
                         .bind(key.symbol)
-                        .bind(key.timeframe)
+                        .bind(key.timeframe.as_str())
                         .bind(key.owner)
                         .bind(c.start)
                         .execute(&mut *tx)
                         .await?;
                 } else if kept.len() as i64 != c.n {
-                    let new = Chunk::encode(c.start, &kept);
-                    sqlx::query(UPDATE_CHUNK)
-                        .bind(key.symbol)
-                        .bind(key.timeframe)
-                        .bind(key.owner)
-                        .bind(new.start)
-                        .bind(new.n)
-                        .bind(new.first)
-                        .bind(new.last)
-                        .bind(new.data.as_slice())
-                        .execute(&mut *tx)
-                        .await?;
+                    tx.update_chunks(&key, &[Chunk::encode(c.start, &kept)]).await?;
                 }
             }
             let remaining: i64 = sqlx::query_scalar(COUNT_BARS)
                 .bind(key.symbol)
-                .bind(key.timeframe)
+                .bind(key.timeframe.as_str())
                 .bind(key.owner)
                 .fetch_one(&mut *tx)
                 .await?;

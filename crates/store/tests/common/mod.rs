@@ -175,16 +175,38 @@ pub async fn exec_raw(db: &TestDb, sql: &str) {
 
 /// A user to own models.
 pub async fn owner(store: &Store, email: &str) -> tradelab_store::User {
+    account(store, email, tradelab_store::Role::User).await
+}
+
+/// A user with `role` (and an unusable password).
+pub async fn account(
+    store: &Store,
+    email: &str,
+    role: tradelab_store::Role,
+) -> tradelab_store::User {
     store
         .users()
         .create(&tradelab_store::NewUser {
             email: email.into(),
-            password_hash: "hash".into(),
-            role: tradelab_store::Role::User,
+            password_hash: "!".into(),
+            role,
             display_name: email.into(),
         })
         .await
         .expect("create user")
+}
+
+/// `owner`'s model from [`model_spec`] named `name`.
+pub async fn create_model(
+    store: &Store,
+    owner: tradelab_store::UserId,
+    name: &str,
+) -> tradelab_store::Model {
+    store
+        .models()
+        .create(owner, &model_spec(name))
+        .await
+        .expect("create model")
 }
 
 /// A valid model spec named `name`.

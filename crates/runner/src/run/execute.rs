@@ -1,0 +1,133 @@
+//! Executing a run: the engine on a blocking thread, its audit batches written by a
+//! task on the runtime, and the report built from what the engine did.
+
+use super::{Progress, Runner, RunnerError, decider_params};
+use crate::sink::{RawBatch, StoreSink};
+use std::sync::Arc;
+use tradelab_core::BarSeries;
+use tradelab_engine::report::{Report, ReportOptions};
+use tradelab_engine::risk::RuleSet;
+use tradelab_engine::{Engine, RunControl, RunHooks, RunOutcome, strategies};
+use tradelab_store::{Run, StoreError};
+
+/// What [`Runner::execute`] ended with: a finished run, or a run the engine failed
+/// (a ledger overflow), each with the audit batch still to be written with its status.
+pub(super) enum Executed {
+    Done {
+        report: Box<Report>,
+        outcome: RunOutcome,
+        last: RawBatch,
+    },
+    Failed {
+        message: String,
+        last: RawBatch,
+    },
+}
+
+impl Runner<'_> {
+    /// Runs the engine on its own thread over `series`, with the audit trail written
+    /// in batches by a writer task as it goes; the last batch is returned to be
+    /// written with the run's final status.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn execute(
+        &self,
+        run: &Run,
+        config: tradelab_engine::RunConfig,
+        series: Vec<BarSeries>,
+        rules: RuleSet,
+        batch_rows: usize,
+        progress: Option<Progress>,
+    ) -> Result<Executed, RunnerError> {
+        let engine_err = |message: String| RunnerError::Engine {
+            run: run.id,
+            message,
+        };
+        let decider_cfg = &run.snapshot.decider;
+        let params = decider_params(decider_cfg);
+        let decider = strategies::build(&decider_cfg.kind, &params, config.allow_short)
+            .map_err(|e| engine_err(e.to_string()))?;
+        let engine = Engine::new(config.clone(), series)
+            .and_then(|e| e.with_rules(rules))
+            .map_err(|e| engine_err(e.to_string()))?;
+        let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+        let (spare_tx, spare_rx) = std::sync::mpsc::channel();
+        let store = self.store;
+        let run_id = run.id;
+        let writer = async move {
+            while let Some(batch) = rx.recv().await {
+                store.audit().append(run_id, &batch).await?;
+                // Back to the sink, which empties it on its own thread (freeing rows
+                // on the thread that made them is the allocator's fast path). The sink
+                // may have finished already; then the batch is dropped here.
+                let _ = spare_tx.send(batch);
+            }
+            Ok::<(), StoreError>(())
+        };
+        let steps = engine.steps();
+        let control = Arc::new(RunControl::new());
+        let worker = tokio::task::spawn_blocking(move || {
+            let mut sink = StoreSink::new(tx, batch_rows, steps).reuse_batches(spare_rx);
+            let mut decider = decider;
+            let mut progress = progress;
+            let mut tick = |done: usize| {
+                if let Some(p) = progress.as_mut() {
+                    p(done, steps);
+                }
+            };
+            let outcome = engine.run_with(
+                decider.as_mut(),
+                &mut sink,
+                RunHooks {
+                    progress: Some(&mut tick),
+                    control: Some(&control),
+                },
+            );
+            let last = sink.take_last();
+            let name = decider.name();
+            (engine, sink.report, outcome, name, last)
+        });
+        let (written, joined) = tokio::join!(writer, worker);
+        written.map_err(|source| RunnerError::Writer {
+            run: run.id,
+            source,
+        })?;
+        let (engine, report_sink, outcome, name, last) =
+            joined.map_err(|e| engine_err(format!("the engine thread failed: {e}")))?;
+        // A ledger overflow: its `run_failed` event is in the last batch, which the
+        // caller writes with the `failed` status in one transaction.
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(failure) => {
+                return Ok(Executed::Failed {
+                    message: failure.to_string(),
+                    last,
+                });
+            }
+        };
+        let rule_names = engine
+            .rules()
+            .active_by_priority()
+            .iter()
+            .map(|r| r.name.clone())
+            .collect();
+        let report = Report::build(
+            engine.config(),
+            engine.series(),
+            &report_sink,
+            &outcome,
+            &ReportOptions {
+                strategy: name,
+                periods_per_year: None,
+                risk_free_annual: 0.0,
+                tz: jiff::tz::TimeZone::UTC,
+                rules: rule_names,
+            },
+        )
+        .map_err(|e| engine_err(e.to_string()))?;
+        Ok(Executed::Done {
+            report: Box::new(report),
+            outcome,
+            last,
+        })
+    }
+}
