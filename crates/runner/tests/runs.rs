@@ -311,3 +311,60 @@ store_test!(
         assert!(!equity.is_empty() && equity.len() < 300, "{}", equity.len());
     }
 );
+
+/// Daily bars closing at 1e-10 and then at 1e15: an all-in buy at the tiny price holds
+/// so many units that their value at the huge one is beyond the exact ledger.
+fn tiny_then_huge(symbol: &str) -> BarSeries {
+    let bars = [1e-10, 1e-10, 1e15]
+        .iter()
+        .enumerate()
+        .map(|(k, &price)| {
+            Bar::new(
+                Timestamp::from_secs(946_684_800 + 86_400 * k as i64),
+                price,
+                price,
+                price,
+                price,
+                1.0,
+            )
+            .unwrap()
+        })
+        .collect();
+    BarSeries::new(Symbol::new(symbol).unwrap(), bars).unwrap()
+}
+
+store_test!(
+    a_ledger_overflow_fails_the_run_and_stores_its_run_failed_event_with_the_status,
+    |db| {
+        import(&db.store, &tiny_then_huge("BIG")).await;
+        let m = model(&db.store, "overflow", "").await;
+        let mut spec = db.store.models().get(m).await.unwrap().spec;
+        spec.decider = DeciderConfig {
+            kind: "buy_and_hold".into(),
+            params: json!({}),
+        };
+        spec.allowed_symbols = vec![Symbol::new("BIG").unwrap()];
+        db.store.models().update(m, &spec).await.unwrap();
+
+        let req = StartRun::new(m, vec![Symbol::new("BIG").unwrap()], Timeframe::DAY);
+        let Err(err) = Runner::new(&db.store).start(req, None).await else {
+            panic!("the run completed");
+        };
+        assert!(matches!(err, RunnerError::Engine { .. }), "{err}");
+        let text = err.to_string();
+        assert!(text.contains("cannot be computed exactly"), "{text}");
+
+        let runs = db.store.runs().list_by_model(m).await.unwrap();
+        assert_eq!(runs.len(), 1);
+        let run = &runs[0];
+        assert_eq!(run.status, RunStatus::Failed, "not interrupted");
+        let reason = run.status_reason.as_deref().unwrap_or_default();
+        assert!(reason.contains("cannot be computed exactly"), "{reason}");
+        let events = db.store.audit().events(run.id).await.unwrap();
+        let last = events.last().expect("the run has events");
+        assert_eq!(last.kind, "run_failed", "the failure is the last event");
+        let detail = last.detail.to_string();
+        assert!(detail.contains("1000000000000000"), "{detail}");
+        assert!(events.iter().all(|e| e.kind != "run_finished"));
+    }
+);
