@@ -116,3 +116,39 @@ fn serde_deserialize_checks_structure_but_not_ranges() {
         }
     );
 }
+
+#[test]
+fn decodes_a_parsed_document_and_reports_every_problem_by_rule_and_field() {
+    let good = serde_json::json!({
+        "instructions": "be careful",
+        "rules": [{"name": "stop", "kind": "stop_loss_pct", "pct": 2}],
+    });
+    let set = RuleSet::from_document(good, "stored rules").expect("a valid document");
+    assert_eq!(set.instructions, "be careful");
+    assert_eq!(
+        set.rules,
+        vec![Rule::new("stop", RuleKind::StopLossPct { pct: 2.0 })]
+    );
+
+    let bad = serde_json::json!({
+        "rules": [
+            {"name": "stop", "kind": "stop_loss_pct", "pct": 150},
+            {"name": "odd", "kind": "no_such_kind"},
+        ],
+    });
+    let err = RuleSet::from_document(bad, "stored rules").unwrap_err();
+    assert!(matches!(err, RuleSetError::Invalid { ref issues, .. } if issues.len() == 2));
+    let message = err.to_string();
+    assert!(
+        message.starts_with("stored rules: 2 problem(s) in rules:"),
+        "{message}"
+    );
+    assert!(
+        message.contains("rule \"stop\" field pct: must be > 0 and < 100, got 150"),
+        "{message}"
+    );
+    assert!(
+        message.contains("rule \"odd\" field kind: unknown kind \"no_such_kind\""),
+        "{message}"
+    );
+}

@@ -524,3 +524,25 @@ fn a_huge_rule_name_is_cut_in_error_messages() {
     assert!(e.len() < 300, "template message of {} bytes", e.len());
     assert!(e.starts_with("unknown rule template \"xxx"), "{e}");
 }
+
+#[test]
+fn the_engine_does_not_depend_on_a_text_format_parser() {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../engine/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).expect("the engine's manifest");
+    let manifest: toml::Table = toml::from_str(&text).expect("a TOML manifest");
+    for section in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        let Some(deps) = manifest.get(section).and_then(toml::Value::as_table) else {
+            continue;
+        };
+        assert!(
+            !deps.contains_key("toml"),
+            "the engine's [{section}] lists toml; rules files are parsed in this crate"
+        );
+    }
+    assert!(
+        manifest
+            .get("dependencies")
+            .is_some_and(toml::Value::is_table),
+        "the engine has a [dependencies] table"
+    );
+}
