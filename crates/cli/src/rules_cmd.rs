@@ -4,19 +4,20 @@ use crate::args::RulesCommand;
 use anyhow::{Context, Result};
 use std::path::Path;
 use tradelab_engine::risk::{RuleSet, template, templates};
+use tradelab_rules_file as rules_file;
 
 /// Runs a rules subcommand.
 pub fn run(cmd: RulesCommand) -> Result<()> {
     match cmd {
         RulesCommand::Check { file } => {
-            let rules = RuleSet::load(&file).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let rules = rules_file::load(&file).map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}: {} rule(s), valid", file.display(), rules.rules.len());
             print_rules(&rules);
             Ok(())
         }
         RulesCommand::Templates { show: Some(name) } => {
             let rules = template(&name).map_err(|e| anyhow::anyhow!("{e}"))?;
-            print!("{}", rules.to_toml());
+            print!("{}", rules_file::to_toml(&rules));
             Ok(())
         }
         RulesCommand::Templates { show: None } => {
@@ -59,7 +60,7 @@ pub fn load_rules(file: Option<&Path>, template_name: Option<&str>) -> Result<Ru
     };
     match file {
         Some(path) => {
-            let own = RuleSet::load(path)
+            let own = rules_file::load(path)
                 .map_err(|e| anyhow::anyhow!("{e}"))
                 .with_context(|| format!("--rules {}", path.display()))?;
             Ok(base.merged(&own))

@@ -7,7 +7,6 @@ mod common;
 use common::*;
 use tradelab_core::{Money, OrderIntent, Quantity, Sizing};
 use tradelab_engine::event::VecSink;
-use tradelab_engine::risk::RuleSet;
 use tradelab_engine::{
     Decider, DecisionContext, Engine, RunControl, RunEvent, RunHooks, RunStatus,
 };
@@ -458,11 +457,7 @@ fn kill_switch_without_flatten_leaves_positions_open() {
 
 #[test]
 fn rule_set_with_errors_is_refused_by_the_engine() {
-    let rules = RuleSet::from_toml_str(
-        "[[rule]]\nname = \"x\"\nkind = \"max_order_qty\"\nqty = 1\n",
-        "t",
-    )
-    .unwrap();
+    let rules = rule_set("[[rule]]\nname = \"x\"\nkind = \"max_order_qty\"\nqty = 1\n");
     let mut broken = rules.clone();
     broken.rules.push(broken.rules[0].clone());
     let engine = Engine::new(cfg(), vec![flat("X", &[1.0])]).unwrap();

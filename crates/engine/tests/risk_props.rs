@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use tradelab_core::{
     Bar, BarSeries, Money, OrderIntent, Quantity, Side, Sizing, Symbol, Timestamp,
 };
-use tradelab_engine::risk::RuleSet;
 use tradelab_engine::{Decider, DecisionContext, Engine, EventSink, RunConfig, RunEvent};
 
 const RULES: &str = r#"
@@ -188,7 +187,7 @@ proptest! {
         allow_short in any::<bool>(),
     ) {
         let text = RULES.replace("ON_BREACH", if resize { "resize" } else { "reject" });
-        let rules = RuleSet::from_toml_str(&text, "prop.toml").unwrap();
+        let rules = common::rule_set(&text);
         let data = vec![series("A", &walk_a), series("B", &walk_b)];
         let config = RunConfig {
             allow_short,

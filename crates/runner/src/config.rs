@@ -104,5 +104,5 @@ pub fn rules_from_specs(specs: &[RuleSpec], instructions: &str) -> Result<RuleSe
         rules.push(serde_json::Value::Object(rule));
     }
     let doc = serde_json::json!({ "instructions": instructions, "rules": rules });
-    RuleSet::from_json_str(&doc.to_string(), "stored rules").map_err(|e| e.to_string())
+    RuleSet::from_document(doc, "stored rules").map_err(|e| e.to_string())
 }

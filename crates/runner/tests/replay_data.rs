@@ -76,7 +76,7 @@ fn rw() -> Symbol {
 }
 
 fn no_rules() -> RuleSet {
-    RuleSet::from_toml_str("", "none.toml").expect("rules")
+    tradelab_rules_file::from_toml_str("", "none.toml").expect("rules")
 }
 
 store_test!(rejects_replay_when_bars_changed_since_the_run, |db| {

@@ -6,7 +6,6 @@ mod common;
 
 use serde_json::json;
 use tradelab_core::{Bar, BarSeries, Money, Symbol, Timeframe, Timestamp};
-use tradelab_engine::risk::RuleSet;
 use tradelab_runner::{
     ExecutionSettings, Runner, RunnerError, StartRun, compare, rules_from_specs, rules_to_specs,
 };
@@ -74,7 +73,7 @@ async fn model(store: &Store, name: &str, rules: &str) -> ModelId {
         fill_model: settings.to_json(),
     };
     let m = store.models().create(user.id, &spec).await.unwrap();
-    let set = RuleSet::from_toml_str(rules, "t.toml").unwrap();
+    let set = tradelab_rules_file::from_toml_str(rules, "t.toml").unwrap();
     for r in rules_to_specs(&set) {
         store.rules().create(m.id, &r).await.unwrap();
     }
@@ -165,7 +164,7 @@ store_test!(
             )
             .await
             .unwrap();
-        let other = RuleSet::from_toml_str(
+        let other = tradelab_rules_file::from_toml_str(
         "[[rule]]\nname = \"stop\"\nkind = \"stop_loss_pct\"\npct = 2\n\n[[rule]]\nname = \"target\"\nkind = \"take_profit_pct\"\npct = 2\n",
         "o.toml",
     )

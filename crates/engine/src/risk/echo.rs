@@ -6,6 +6,10 @@ use std::borrow::Cow;
 /// Characters of user input an error message repeats before cutting it.
 pub const ECHO_CHARS: usize = 60;
 
+/// Characters of a longer text that may quote input (a problem, a line of a parser's
+/// message) shown before it is cut with [`echo_at`].
+pub const PROBLEM_CHARS: usize = 300;
+
 /// `text` for an error message: unchanged when at most [`ECHO_CHARS`] characters,
 /// else its first [`ECHO_CHARS`] characters, `…` and its length in bytes, e.g.
 /// `aaaa…aaaa… (10485760 bytes)`.

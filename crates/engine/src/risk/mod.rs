@@ -10,6 +10,9 @@
 //!
 //! # File format (TOML; JSON is the same shape with `"rules"` as the list key)
 //!
+//! Files are read and parsed by the `tradelab-rules-file` crate, which hands the
+//! parsed document to [`RuleSet::from_document`]; this module has no text parser.
+//!
 //! ```toml
 //! instructions = "Free text for an LLM decider."
 //!
@@ -25,7 +28,7 @@
 //! origin = "user"                # optional: user (default), template, ai_suggested
 //! ```
 //!
-//! Loading reports every problem at once, each naming the rule and the field:
+//! Decoding reports every problem at once, each naming the rule and the field:
 //! unknown keys and kinds, wrong types, out-of-range values, bad times or time zones,
 //! duplicate names, two active rules of a kind that allows only one, a symbol both
 //! allowed and blocked. Times are exchange-local `"HH:MM"`; ranges `"HH:MM-HH:MM"`.
@@ -61,17 +64,17 @@
 //! `long_term_investor`; `examples/rules/` has them as files, plus `custom.toml`
 //! showing every kind.
 
+mod decode;
 mod describe;
 mod echo;
 mod fields;
-mod file;
 mod kind;
 mod rule;
 mod templates;
 mod time;
 mod validate;
 
-pub use echo::{ECHO_CHARS, echo, echo_at};
+pub use echo::{ECHO_CHARS, PROBLEM_CHARS, echo, echo_at};
 pub use kind::{Breach, Category, DEFAULT_TZ, KIND_NAMES, Origin, RuleKind, Scope, TradingWindow};
 pub use rule::{Rule, RuleIssue, RuleSet, RuleSetError};
 pub use templates::{Template, template, templates};

@@ -1,11 +1,10 @@
 //! A named, prioritized rule and the rule set a run is configured with, plus the
-//! errors that loading one can produce.
+//! errors that decoding one can produce.
 
-use super::echo::{echo, echo_at};
+use super::echo::{PROBLEM_CHARS, echo, echo_at};
 use super::kind::{Category, Origin, RuleKind};
 use serde::Serialize;
 use std::fmt;
-use std::path::PathBuf;
 
 /// One structured rule: a typed [`RuleKind`] plus the name, priority and provenance
 /// that audit trails and listings show.
@@ -58,9 +57,10 @@ impl Rule {
 
 /// The structured rules and free-text instructions a run is configured with.
 ///
-/// Load with [`RuleSet::from_toml_str`], [`RuleSet::from_json_str`] or
-/// [`RuleSet::load`], which parse and validate; the serde `Deserialize` impl checks
-/// structure only (so old snapshots keep loading if validation tightens).
+/// Build from a parsed document with [`RuleSet::from_document`], which decodes and
+/// validates (rules files are read and parsed by the `tradelab-rules-file` crate); the
+/// serde `Deserialize` impl checks structure only (so old snapshots keep loading if
+/// validation tightens).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RuleSet {
     /// The rules, in file order.
@@ -162,9 +162,6 @@ impl RuleIssue {
     }
 }
 
-/// Characters of a problem text shown before it is cut (it may quote a value).
-const PROBLEM_CHARS: usize = 300;
-
 impl fmt::Display for RuleIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Names, keys and problems quote the file: cut what is too long to repeat.
@@ -181,30 +178,7 @@ impl fmt::Display for RuleIssue {
 /// Why a rule set could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum RuleSetError {
-    /// The file could not be read.
-    #[error("cannot read rules file {}: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file's extension is neither `.toml` nor `.json`.
-    #[error("rules file {} must end in .toml or .json", path.display())]
-    UnknownFormat {
-        /// The file.
-        path: PathBuf,
-    },
-    /// The text is not valid TOML or JSON; the message has the line and column (each
-    /// of its lines cut to a few hundred characters: parsers quote the input).
-    #[error("{source_name}: {}", echo_lines(message))]
-    Parse {
-        /// The file name or other label of the text.
-        source_name: String,
-        /// The parser's message.
-        message: String,
-    },
-    /// The text parsed but some rules are wrong; every problem is listed.
+    /// The document parsed but some rules are wrong; every problem is listed.
     #[error("{source_name}: {} problem(s) in rules:{}", issues.len(), list_issues(issues))]
     Invalid {
         /// The file name or other label of the text.
@@ -220,15 +194,6 @@ pub enum RuleSetError {
         /// The names that exist.
         known: Vec<&'static str>,
     },
-}
-
-/// A parser message with each line cut by [`echo_at`].
-fn echo_lines(message: &str) -> String {
-    message
-        .lines()
-        .map(|l| echo_at(l, PROBLEM_CHARS))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Each issue on its own indented line.

@@ -174,14 +174,46 @@ pub fn join(parts: Vec<BarSeries>) -> BarSeries {
     BarSeries::new(symbol, bars).unwrap()
 }
 
-/// Runs with structured rules.
+/// A rule set from test text: `[[rule]]` blocks of `key = value` lines whose values
+/// are JSON literals (the subset of TOML these tests write), turned into the document
+/// the engine decodes. The engine has no TOML parser; real files are read by
+/// `tradelab-rules-file`, whose tests cover the format.
+pub fn rule_set(text: &str) -> tradelab_engine::risk::RuleSet {
+    use serde_json::{Map, Value};
+    let mut top = Map::new();
+    let mut rules: Vec<Value> = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line == "[[rule]]" {
+            rules.push(Value::Object(Map::new()));
+            continue;
+        }
+        let (key, value) = line
+            .split_once('=')
+            .unwrap_or_else(|| panic!("test rule line is not `key = value`: {line}"));
+        let value: Value = serde_json::from_str(value.trim())
+            .unwrap_or_else(|e| panic!("test rule value is not a JSON literal: {line}: {e}"));
+        let table = match rules.last_mut() {
+            Some(Value::Object(rule)) => rule,
+            _ => &mut top,
+        };
+        table.insert(key.trim().to_string(), value);
+    }
+    top.insert("rules".into(), Value::Array(rules));
+    tradelab_engine::risk::RuleSet::from_document(Value::Object(top), "test rules")
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs with structured rules (written as for [`rule_set`]).
 pub fn run_rules(
     config: RunConfig,
     series: Vec<BarSeries>,
     rules: &str,
     d: &mut dyn Decider,
 ) -> (Vec<RunEvent>, tradelab_engine::RunOutcome) {
-    let rules = tradelab_engine::risk::RuleSet::from_toml_str(rules, "test.toml").unwrap();
+    let rules = rule_set(rules);
     let engine = Engine::new(config, series)
         .unwrap()
         .with_rules(rules)

@@ -1,9 +1,10 @@
-//! Reading and writing rule files (TOML and JSON).
+//! Decoding a rule document (a rules file once parsed, or a stored snapshot).
 //!
-//! Both formats are first parsed into a JSON value, then decoded field by field so that
-//! every structural mistake (missing or unknown key, wrong type, bad time, unknown
-//! kind) becomes a [`RuleIssue`] naming the rule and field, and all of them are
-//! reported together with the semantic problems found by validation.
+//! Text formats are parsed elsewhere (`tradelab-rules-file` reads TOML and JSON files)
+//! into a JSON value; here it is decoded field by field so that every structural
+//! mistake (missing or unknown key, wrong type, bad time, unknown kind) becomes a
+//! [`RuleIssue`] naming the rule and field, and all of them are reported together with
+//! the semantic problems found by validation.
 
 use super::fields::{Fields, kind_of};
 use super::kind::{Breach, Category, KIND_NAMES, Origin, RuleKind, TradingWindow};
@@ -11,65 +12,19 @@ use super::rule::{Rule, RuleIssue, RuleSet, RuleSetError};
 use super::time::{LocalTime, TimeRange};
 use super::validate::tz_problem;
 use serde::de::Error as _;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
-use std::path::Path;
 
 impl RuleSet {
-    /// Parses and validates a TOML rule file; `source` labels errors (e.g. the path).
-    pub fn from_toml_str(text: &str, source: &str) -> Result<RuleSet, RuleSetError> {
-        let table: toml::Table = toml::from_str(text).map_err(|e| RuleSetError::Parse {
-            source_name: source.to_string(),
-            message: e.to_string().trim_end().to_string(),
-        })?;
-        load_value(toml_to_json(toml::Value::Table(table)), source)
+    /// Decodes and validates a rule document already parsed into a JSON value (a rules
+    /// file read by `tradelab-rules-file`, or rules rebuilt from the store); `source`
+    /// labels errors (e.g. the path). Every problem is reported at once, each naming
+    /// the rule and the field.
+    pub fn from_document(document: Value, source: &str) -> Result<RuleSet, RuleSetError> {
+        load_value(document, source)
     }
 
-    /// Parses and validates a JSON rule file; `source` labels errors.
-    pub fn from_json_str(text: &str, source: &str) -> Result<RuleSet, RuleSetError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| RuleSetError::Parse {
-            source_name: source.to_string(),
-            message: e.to_string(),
-        })?;
-        load_value(value, source)
-    }
-
-    /// Reads, parses and validates a rule file, choosing the format by extension
-    /// (`.toml` or `.json`).
-    pub fn load(path: &Path) -> Result<RuleSet, RuleSetError> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        let parse = match ext.as_deref() {
-            Some("toml") => RuleSet::from_toml_str,
-            Some("json") => RuleSet::from_json_str,
-            _ => return Err(RuleSetError::UnknownFormat { path: path.into() }),
-        };
-        let text = std::fs::read_to_string(path).map_err(|source| RuleSetError::Io {
-            path: path.into(),
-            source,
-        })?;
-        parse(&text, &path.display().to_string())
-    }
-
-    /// The set as a TOML rule file (`instructions`, then one `[[rule]]` per rule, every
-    /// field written out); loading it gives back an equal set.
-    pub fn to_toml(&self) -> String {
-        #[derive(Serialize)]
-        struct TomlFile<'a> {
-            #[serde(skip_serializing_if = "str::is_empty")]
-            instructions: &'a str,
-            rule: &'a [Rule],
-        }
-        let file = TomlFile {
-            instructions: &self.instructions,
-            rule: &self.rules,
-        };
-        toml::to_string_pretty(&file).expect("rule sets contain only TOML-representable values")
-    }
-
-    /// The set as pretty JSON (`{"rules": [...], "instructions": "..."}`); loading it
+    /// The set as pretty JSON (`{"rules": [...], "instructions": "..."}`); decoding it
     /// gives back an equal set.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("rule sets always serialize to JSON")
@@ -111,23 +66,6 @@ fn load_value(value: Value, source: &str) -> Result<RuleSet, RuleSetError> {
         source_name: source.to_string(),
         issues,
     })
-}
-
-/// TOML value → JSON value. Datetimes (e.g. an unquoted `09:35:00`) become their text;
-/// non-finite floats become text so that decoding reports them by field.
-fn toml_to_json(value: toml::Value) -> Value {
-    match value {
-        toml::Value::String(s) => Value::String(s),
-        toml::Value::Integer(i) => Value::from(i),
-        toml::Value::Float(f) => serde_json::Number::from_f64(f)
-            .map_or_else(|| Value::String(f.to_string()), Value::Number),
-        toml::Value::Boolean(b) => Value::Bool(b),
-        toml::Value::Datetime(d) => Value::String(d.to_string()),
-        toml::Value::Array(items) => Value::Array(items.into_iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => {
-            Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
-        }
-    }
 }
 
 /// Decodes the file structure: the set of rules that decoded, the label of every rule

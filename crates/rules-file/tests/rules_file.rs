@@ -1,10 +1,11 @@
-//! Specification of the risk-rule model: file format, validation, templates, scopes.
+//! Specification of rules files: the TOML and JSON formats, every validation message
+//! a file can produce, the example files and templates round-tripping through both.
 
 use rstest::rstest;
 use rust_decimal::Decimal;
 use std::path::PathBuf;
-use tradelab_core::Symbol;
 use tradelab_engine::risk::*;
+use tradelab_rules_file::{RulesFileError, from_json_str, from_toml_str, load, to_toml};
 
 fn examples_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/rules")
@@ -21,13 +22,13 @@ fn example_files() -> Vec<PathBuf> {
 }
 
 fn load_example(name: &str) -> RuleSet {
-    RuleSet::load(&examples_dir().join(format!("{name}.toml"))).expect("example loads")
+    load(&examples_dir().join(format!("{name}.toml"))).expect("example loads")
 }
 
 /// The issues of an invalid TOML text (panics if it is valid or does not parse).
 fn issues_of(toml: &str) -> Vec<RuleIssue> {
-    match RuleSet::from_toml_str(toml, "test.toml") {
-        Err(RuleSetError::Invalid { issues, .. }) => issues,
+    match from_toml_str(toml, "test.toml") {
+        Err(RulesFileError::Rules(RuleSetError::Invalid { issues, .. })) => issues,
         other => panic!("expected validation issues, got {other:?}"),
     }
 }
@@ -45,7 +46,7 @@ fn every_example_file_loads_and_validates() {
     let files = example_files();
     assert!(files.len() >= 5, "one file per template plus custom.toml");
     for path in files {
-        let set = RuleSet::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let set = load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(!set.rules.is_empty(), "{}", path.display());
     }
 }
@@ -76,10 +77,10 @@ fn custom_example_shows_every_rule_kind() {
 #[test]
 fn toml_round_trip_preserves_every_rule() {
     let set = load_example("custom");
-    let text = set.to_toml();
-    let again = RuleSet::from_toml_str(&text, "round-trip").expect("own output loads");
+    let text = to_toml(&set);
+    let again = from_toml_str(&text, "round-trip").expect("own output loads");
     assert_eq!(again, set);
-    assert_eq!(again.to_toml(), text, "serialization is stable");
+    assert_eq!(to_toml(&again), text, "serialization is stable");
 }
 
 #[test]
@@ -87,7 +88,7 @@ fn json_round_trip_preserves_every_rule() {
     let set = load_example("custom");
     let json = set.to_json();
     assert!(json.contains("\"rules\""));
-    let again = RuleSet::from_json_str(&json, "round-trip").expect("own output loads");
+    let again = from_json_str(&json, "round-trip").expect("own output loads");
     assert_eq!(again, set);
 }
 
@@ -112,48 +113,11 @@ fn every_template_validates_and_round_trips() {
         );
         assert!(!t.summary.is_empty());
         assert!(set.rules.iter().all(|r| r.origin == Origin::Template));
-        let from_toml = RuleSet::from_toml_str(&set.to_toml(), t.name).expect("toml");
-        let from_json = RuleSet::from_json_str(&set.to_json(), t.name).expect("json");
+        let from_toml = from_toml_str(&to_toml(&set), t.name).expect("toml");
+        let from_json = from_json_str(&set.to_json(), t.name).expect("json");
         assert_eq!(from_toml, set);
         assert_eq!(from_json, set);
     }
-}
-
-#[test]
-fn day_trader_template_has_the_documented_limits() {
-    let set = template("day_trader").unwrap();
-    let kinds: Vec<&RuleKind> = set.rules.iter().map(|r| &r.kind).collect();
-    let expected = [
-        RuleKind::MaxPositionPct {
-            pct: 20.0,
-            on_breach: Breach::Resize,
-        },
-        RuleKind::MaxOpenPositions { max: 3 },
-        RuleKind::DailyLossLimitPct { pct: 3.0 },
-        RuleKind::StopLossPct { pct: 1.5 },
-        RuleKind::TakeProfitPct { pct: 2.5 },
-        RuleKind::MaxTradesPerDay { max: 10 },
-        RuleKind::AllowShort { allowed: false },
-    ];
-    for k in &expected {
-        assert!(kinds.contains(&k), "missing {k:?}");
-    }
-    let window = kinds.iter().find_map(|k| match k {
-        RuleKind::TradingWindow(w) => Some(w),
-        _ => None,
-    });
-    let w = window.expect("a trading window");
-    assert_eq!(w.tz, "America/New_York");
-    assert_eq!(w.start, Some("09:35".parse().unwrap()));
-    assert_eq!(w.flatten_at, Some("15:55".parse().unwrap()));
-    assert!(!set.shorts_allowed());
-}
-
-#[test]
-fn unknown_template_lists_the_known_names() {
-    let err = template("yolo").unwrap_err();
-    let text = err.to_string();
-    assert!(text.contains("yolo") && text.contains("day_trader") && text.contains("scalper"));
 }
 
 #[test]
@@ -190,9 +154,7 @@ priority = 11
         issues[0].to_string(),
         "rule \"tight_stop\" field pct: must be > 0 and < 100, got 150"
     );
-    let message = RuleSet::from_toml_str(text, "bad.toml")
-        .unwrap_err()
-        .to_string();
+    let message = from_toml_str(text, "bad.toml").unwrap_err().to_string();
     assert!(message.starts_with("bad.toml: 4 problem(s)"), "{message}");
     assert_eq!(message.lines().count(), 5, "one line per issue: {message}");
 }
@@ -243,7 +205,7 @@ fn rejects_bad_trading_windows(#[case] body: &str, #[case] field: &str) {
 
 #[test]
 fn accepts_unquoted_toml_local_times() {
-    let set = RuleSet::from_toml_str(
+    let set = from_toml_str(
         &one_rule("kind = \"trading_window\"\nstart = 09:35:00\nflatten_at = 15:55"),
         "t",
     )
@@ -315,7 +277,7 @@ fn accepts_boundary_percentages_where_they_make_sense() {
         one_rule("kind = \"max_position_pct\"\npct = 100"),
         "[[rule]]\nname = \"t\"\nkind = \"take_profit_pct\"\npct = 250\n"
     );
-    RuleSet::from_toml_str(&text, "t").expect("100 % position and 250 % target are fine");
+    from_toml_str(&text, "t").expect("100 % position and 250 % target are fine");
 }
 
 #[test]
@@ -359,7 +321,7 @@ fn rejects_a_second_active_rule_of_a_single_use_kind() {
     assert!(has_issue(&issues, "other_stop", "kind"));
     assert!(issues[0].problem.contains("only one active stop_loss_pct"));
     let inactive = format!("{text}active = false\n");
-    RuleSet::from_toml_str(&inactive, "t").expect("an inactive duplicate is fine");
+    from_toml_str(&inactive, "t").expect("an inactive duplicate is fine");
 }
 
 #[test]
@@ -376,8 +338,7 @@ fn blocked_symbol_lists_may_repeat() {
 
 #[test]
 fn optional_keys_take_defaults_per_kind() {
-    let set =
-        RuleSet::from_toml_str(&one_rule("kind = \"max_position_pct\"\npct = 20"), "t").unwrap();
+    let set = from_toml_str(&one_rule("kind = \"max_position_pct\"\npct = 20"), "t").unwrap();
     let r = &set.rules[0];
     assert_eq!(r.category, Category::PositionSizing);
     assert_eq!(r.priority, r.kind.default_priority());
@@ -391,7 +352,7 @@ fn optional_keys_take_defaults_per_kind() {
             on_breach: Breach::Reject
         }
     );
-    let set = RuleSet::from_toml_str(&one_rule("kind = \"allow_short\""), "t").unwrap();
+    let set = from_toml_str(&one_rule("kind = \"allow_short\""), "t").unwrap();
     assert!(set.shorts_allowed(), "allow_short without `allowed` allows");
     assert!(
         !RuleSet::default().shorts_allowed(),
@@ -402,7 +363,7 @@ fn optional_keys_take_defaults_per_kind() {
 #[test]
 fn order_limits_accept_decimal_as_string_or_number() {
     for value in ["\"2500.50\"", "2500.50", "2500"] {
-        let set = RuleSet::from_toml_str(
+        let set = from_toml_str(
             &one_rule(&format!("kind = \"max_order_value\"\nvalue = {value}")),
             "t",
         )
@@ -421,40 +382,6 @@ fn order_limits_accept_decimal_as_string_or_number() {
     }
     let issues = issues_of(&one_rule("kind = \"max_order_qty\"\nqty = 0"));
     assert!(has_issue(&issues, "r", "qty"));
-}
-
-#[rstest]
-#[case(RuleKind::MaxPositionPct { pct: 20.0, on_breach: Breach::Reject }, Scope::BlocksEntries)]
-#[case(RuleKind::MaxPositionPct { pct: 20.0, on_breach: Breach::Resize }, Scope::ResizesOrRejectsEntries)]
-#[case(RuleKind::MaxOpenPositions { max: 3 }, Scope::BlocksEntries)]
-#[case(RuleKind::MinCashReservePct { pct: 10.0 }, Scope::BlocksEntries)]
-#[case(RuleKind::MaxOrderValue { value: Decimal::ONE }, Scope::BlocksAllOrders)]
-#[case(RuleKind::MaxOrderQty { qty: Decimal::ONE }, Scope::BlocksAllOrders)]
-#[case(RuleKind::AllowedSymbols { symbols: vec![] }, Scope::BlocksEntries)]
-#[case(RuleKind::BlockedSymbols { symbols: vec![] }, Scope::BlocksEntries)]
-#[case(RuleKind::AllowShort { allowed: false }, Scope::BlocksEntries)]
-#[case(RuleKind::StopLossPct { pct: 1.0 }, Scope::ExitsPosition)]
-#[case(RuleKind::TakeProfitPct { pct: 1.0 }, Scope::ExitsPosition)]
-#[case(RuleKind::TrailingStopPct { pct: 1.0 }, Scope::ExitsPosition)]
-#[case(RuleKind::DailyLossLimitPct { pct: 3.0 }, Scope::BlocksEntries)]
-#[case(RuleKind::MaxDrawdownHaltPct { pct: 15.0 }, Scope::HaltsRun)]
-#[case(
-    RuleKind::TradingWindow(TradingWindow::default()),
-    Scope::BlocksEntries
-)]
-#[case(
-    RuleKind::TradingWindow(TradingWindow { flatten_at: Some(LocalTime { hour: 15, minute: 55 }), ..TradingWindow::default() }),
-    Scope::BlocksEntriesAndFlattens
-)]
-#[case(RuleKind::MaxTradesPerDay { max: 1 }, Scope::BlocksEntries)]
-#[case(RuleKind::MaxTradesPerSession { max: 1 }, Scope::BlocksEntries)]
-#[case(RuleKind::MaxOrdersPerMinute { max: 1 }, Scope::BlocksAllOrders)]
-#[case(RuleKind::CooldownAfterLoss { bars: 1 }, Scope::BlocksEntries)]
-fn scope_of_each_kind(#[case] kind: RuleKind, #[case] scope: Scope) {
-    assert_eq!(kind.scope(), scope);
-    assert!(!kind.scope().description().is_empty());
-    assert!((1..=10).contains(&kind.default_priority()));
-    assert!(KIND_NAMES.contains(&kind.kind_name()));
 }
 
 #[test]
@@ -485,7 +412,7 @@ fn active_rules_are_ordered_by_priority_then_name_whatever_the_file_order() {
 #[test]
 fn merged_replaces_rules_by_name_and_appends_new_ones() {
     let base = template("day_trader").unwrap();
-    let overrides = RuleSet::from_toml_str(
+    let overrides = from_toml_str(
         r#"
 [[rule]]
 name = "stop_loss"
@@ -545,32 +472,14 @@ fn trading_window_allows_entries_only_inside_the_window() {
 }
 
 #[test]
-fn times_parse_strictly_and_print_as_hh_mm() {
-    assert_eq!("9:05".parse::<LocalTime>().unwrap().to_string(), "09:05");
-    assert_eq!(
-        "23:59"
-            .parse::<LocalTime>()
-            .unwrap()
-            .minutes_since_midnight(),
-        1439
-    );
-    for bad in ["24:00", "12:60", "12", "12:5", "ab:cd", "12:00:01", ""] {
-        assert!(bad.parse::<LocalTime>().is_err(), "{bad:?}");
-    }
-    let r: TimeRange = "12:00-13:00".parse().unwrap();
-    assert_eq!(r.to_string(), "12:00-13:00");
-    assert!("13:00-12:00".parse::<TimeRange>().is_err());
-}
-
-#[test]
 fn syntax_errors_name_the_line() {
-    let err = RuleSet::from_toml_str("[[rule]]\nname = \n", "broken.toml").unwrap_err();
-    assert!(matches!(err, RuleSetError::Parse { .. }));
+    let err = from_toml_str("[[rule]]\nname = \n", "broken.toml").unwrap_err();
+    assert!(matches!(err, RulesFileError::Parse { .. }));
     assert!(
         err.to_string().contains("broken.toml") && err.to_string().contains("line 2"),
         "{err}"
     );
-    let err = RuleSet::from_json_str("{\"rules\": [}", "broken.json").unwrap_err();
+    let err = from_json_str("{\"rules\": [}", "broken.json").unwrap_err();
     assert!(err.to_string().contains("line 1"), "{err}");
 }
 
@@ -580,37 +489,60 @@ fn load_picks_the_format_by_extension() {
     std::fs::create_dir_all(&dir).unwrap();
     let set = template("scalper").unwrap();
     std::fs::write(dir.join("s.json"), set.to_json()).unwrap();
-    std::fs::write(dir.join("s.toml"), set.to_toml()).unwrap();
-    assert_eq!(RuleSet::load(&dir.join("s.json")).unwrap(), set);
-    assert_eq!(RuleSet::load(&dir.join("s.toml")).unwrap(), set);
+    std::fs::write(dir.join("s.toml"), to_toml(&set)).unwrap();
+    assert_eq!(load(&dir.join("s.json")).unwrap(), set);
+    assert_eq!(load(&dir.join("s.toml")).unwrap(), set);
     assert!(matches!(
-        RuleSet::load(&dir.join("s.yaml")),
-        Err(RuleSetError::UnknownFormat { .. })
+        load(&dir.join("s.yaml")),
+        Err(RulesFileError::UnknownFormat { .. })
     ));
     assert!(matches!(
-        RuleSet::load(&dir.join("missing.toml")),
-        Err(RuleSetError::Io { .. })
+        load(&dir.join("missing.toml")),
+        Err(RulesFileError::Io { .. })
     ));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
-fn serde_deserialize_checks_structure_but_not_ranges() {
-    let json = r#"{"rules": [{"name": "s", "kind": "stop_loss_pct", "pct": 150}]}"#;
-    let set: RuleSet = serde_json::from_str(json).expect("structure is fine");
+fn a_huge_rule_name_is_cut_in_error_messages() {
+    let name = "x".repeat(10 << 20);
+    let text = format!("[[rule]]\nname = \"{name}\"\nkind = \"max_order_qty\"\nqty = 5\n");
+    let e = from_toml_str(&text, "big.toml").unwrap_err().to_string();
+    assert!(e.len() < 400, "message of {} bytes", e.len());
     assert!(
-        set.validate().is_err(),
-        "the range problem is still found by validate()"
+        e.contains(&format!("{}… ({} bytes)", "x".repeat(60), 10 << 20)),
+        "{e}"
     );
-    let bad = r#"{"rules": [{"name": "s", "kind": "stop_loss_pct", "pct": 2, "x": 1}]}"#;
-    assert!(serde_json::from_str::<RuleSet>(bad).is_err());
-    let rule: Rule =
-        serde_json::from_str(r#"{"name": "u", "kind": "allowed_symbols", "symbols": ["SPY"]}"#)
-            .unwrap();
-    assert_eq!(
-        rule.kind,
-        RuleKind::AllowedSymbols {
-            symbols: vec![Symbol::new("SPY").unwrap()]
-        }
+    assert!(e.contains("must be at most 64 characters"), "{e}");
+    // A parser error quoting a huge line is cut too.
+    let bad = format!("[[rule]]\nname = \"r\"\nkind = {name}\n");
+    let e = from_toml_str(&bad, "bad.toml").unwrap_err().to_string();
+    assert!(e.len() < 2_000, "parse message of {} bytes", e.len());
+    let e = tradelab_engine::risk::template(&name)
+        .unwrap_err()
+        .to_string();
+    assert!(e.len() < 300, "template message of {} bytes", e.len());
+    assert!(e.starts_with("unknown rule template \"xxx"), "{e}");
+}
+
+#[test]
+fn the_engine_does_not_depend_on_a_text_format_parser() {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../engine/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).expect("the engine's manifest");
+    let manifest: toml::Table = toml::from_str(&text).expect("a TOML manifest");
+    for section in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        let Some(deps) = manifest.get(section).and_then(toml::Value::as_table) else {
+            continue;
+        };
+        assert!(
+            !deps.contains_key("toml"),
+            "the engine's [{section}] lists toml; rules files are parsed in this crate"
+        );
+    }
+    assert!(
+        manifest
+            .get("dependencies")
+            .is_some_and(toml::Value::is_table),
+        "the engine has a [dependencies] table"
     );
 }
