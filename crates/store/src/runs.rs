@@ -479,7 +479,7 @@ fn host_name() -> String {
 }
 
 /// `host:pid@start` of process `pid` on this machine: who runs a run. `start` says
-/// when the process started (see [`process_start`]), so a later process that is given
+/// when the process started (see `process_start`), so a later process that is given
 /// the same PID is not taken for it; it is left out (`host:pid`) where the start time
 /// cannot be read.
 pub fn worker_id(pid: u32) -> String {

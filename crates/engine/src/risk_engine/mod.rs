@@ -1,4 +1,4 @@
-//! The risk engine: enforces a [`RuleSet`](crate::risk::RuleSet) on every order of a
+//! The risk engine: enforces a [`RuleSet`] on every order of a
 //! run, whatever the decider, and exits positions itself (stops, targets, trailing
 //! stops, flatten time, drawdown halt).
 //!
