@@ -26,7 +26,7 @@ impl Decider for Alternator {
     fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
         self.seen += 1;
         let symbol = ctx.view.symbol(0).clone();
-        if self.seen % self.every == 0 {
+        if self.seen.is_multiple_of(self.every) {
             orders.push(OrderIntent::market(
                 symbol,
                 Side::Buy,
