@@ -71,6 +71,16 @@ pub enum TestkitError {
         /// Comma-separated symbols of the series.
         known: String,
     },
+    /// A scene position was asked for in a symbol with no bar visible yet.
+    #[error(
+        "{symbol} has no bar at or before {now}, so no price to hold it at; move the scene later with `at`"
+    )]
+    NoPrice {
+        /// The symbol.
+        symbol: Symbol,
+        /// The scene's time.
+        now: Timestamp,
+    },
     /// An instant fill did not fit the exact ledger.
     #[error("step {step}: the simulated fill does not fit the ledger: {source}")]
     Ledger {
@@ -167,6 +177,52 @@ impl Scene {
         self.portfolio = portfolio_for(&self.series, cash);
         self.mark();
         self
+    }
+
+    /// The portfolio holds `units` of `symbol` (negative: short), bought at its latest
+    /// visible close. Call after [`Scene::at`] and [`Scene::cash`], which reset it.
+    pub fn holding(mut self, symbol: &str, units: i64) -> Result<Self, TestkitError> {
+        let wanted = Symbol::new(symbol)?;
+        let Some(i) = self.series.iter().position(|s| *s.symbol() == wanted) else {
+            let known: Vec<&str> = self.series.iter().map(|s| s.symbol().as_str()).collect();
+            return Err(TestkitError::UnknownSymbol {
+                step: 0,
+                symbol: wanted,
+                known: known.join(", "),
+            });
+        };
+        if self.visible[i] == 0 {
+            return Err(TestkitError::NoPrice {
+                symbol: wanted,
+                now: self.now,
+            });
+        }
+        let target = Quantity::from(units).get();
+        let delta = target - self.portfolio.position(i).get();
+        if !delta.is_zero() {
+            let ledger = |source| TestkitError::Ledger { step: 0, source };
+            let price =
+                Price::from_f64(self.portfolio.mark(i)).map_err(|_| TestkitError::NoPrice {
+                    symbol: wanted.clone(),
+                    now: self.now,
+                })?;
+            self.portfolio
+                .apply(LedgerFill {
+                    symbol: i,
+                    side: if delta.is_sign_positive() {
+                        Side::Buy
+                    } else {
+                        Side::Sell
+                    },
+                    qty: Quantity(delta.abs()),
+                    price,
+                    commission: Money::ZERO,
+                    ts: self.now,
+                    step: 0,
+                })
+                .map_err(ledger)?;
+        }
+        Ok(self)
     }
 
     /// Orders the engine rejected since the previous step, as the decider sees them.
@@ -386,6 +442,21 @@ mod tests {
         assert_eq!(scene.view().bars(1).len(), 1);
         assert_eq!(scene.updated(), &[0, 1]);
         assert_eq!(scene.context().portfolio.mark(1), 5.0);
+    }
+
+    #[test]
+    fn scene_holds_a_position_at_the_visible_close() {
+        let a = daily_bars("A", 0, &[10.0, 20.0]).unwrap();
+        let b = daily_bars("B", 1, &[5.0]).unwrap();
+        let scene = Scene::new(vec![a, b])
+            .at(Timestamp::from_secs(0))
+            .holding("A", -3)
+            .unwrap();
+        let p = scene.context().portfolio;
+        assert_eq!(p.position(0), Quantity::from(-3));
+        assert_eq!(p.cash(), Money::from(10_030));
+        let e = scene.holding("B", 1).err().unwrap();
+        assert!(matches!(e, TestkitError::NoPrice { .. }), "{e}");
     }
 
     #[test]

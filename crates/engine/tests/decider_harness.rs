@@ -162,6 +162,19 @@ fn scene_shows_a_decider_one_point_in_time_and_its_rejections() -> Result<(), Te
     let orders = scene.decide(d.as_mut());
     let bought: Vec<&str> = orders.iter().map(|o| o.symbol.as_str()).collect();
     assert_eq!(bought, ["BETA"]);
+
+    // At day 3 ACME fell once: with a one-close run and a position held, it sells.
+    let scene =
+        Scene::new(vec![daily_bars("ACME", 0, &[10.0, 11.0, 12.0, 9.0])?]).holding("ACME", 100)?;
+    let mut d = r
+        .build("streak", &params(&[("run", "1")]), false)
+        .expect("registered");
+    let orders = scene.decide(d.as_mut());
+    assert_eq!(orders.len(), 1);
+    assert_eq!(
+        (orders[0].side, orders[0].sizing),
+        (Side::Sell, Sizing::ClosePosition)
+    );
     Ok(())
 }
 
