@@ -9,10 +9,11 @@ use std::io::IsTerminal;
 use tradelab_core::{BarSeries, Money, Symbol, Timestamp};
 use tradelab_data::CsvOptions;
 use tradelab_engine::report::{Report, ReportOptions, ReportSink};
-use tradelab_engine::{Commission, Engine, FillModel, RunConfig, strategies};
+use tradelab_engine::{Commission, DeciderRegistry, Engine, FillModel, RunConfig};
 
-/// Runs a backtest from the command line and prints its report.
-pub fn run(a: BacktestArgs) -> Result<()> {
+/// Runs a backtest from the command line and prints its report; `--strategy` names a
+/// decider in `deciders`.
+pub fn run(a: BacktestArgs, deciders: &DeciderRegistry) -> Result<()> {
     let rules = crate::rules_cmd::load_rules(a.rules.as_deref(), a.template.as_deref())?;
     let mut config = run_config(&a)?;
     config.allow_short |= rules.shorts_allowed();
@@ -20,7 +21,8 @@ pub fn run(a: BacktestArgs) -> Result<()> {
     let requested = requested_symbols(&a)?;
     let series = load_series(&a, &requested, &tz)?;
     let params = parse_params(&a.params)?;
-    let mut decider = strategies::build(&a.strategy, &params, config.allow_short)
+    let mut decider = deciders
+        .build(&a.strategy, &params, config.allow_short)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let rule_names: Vec<String> = rules
         .active_by_priority()
@@ -128,9 +130,9 @@ fn check_output_dir(flag: &str, path: Option<&std::path::Path>) -> Result<()> {
     Ok(())
 }
 
-/// Prints the strategy catalog.
-pub fn list_strategies() {
-    for s in strategies::catalog() {
+/// Prints the deciders of `deciders` with their parameters (`tradelab strategies`).
+pub fn list_strategies(deciders: &DeciderRegistry) {
+    for s in deciders.catalog() {
         println!("{:<16} {}", s.name, s.summary);
         for p in s.params {
             println!("    {:<10} default {:<6} {}", p.name, p.default, p.help);

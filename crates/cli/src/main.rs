@@ -34,14 +34,15 @@ fn die_quietly_on_closed_pipe() {}
 fn main() -> ExitCode {
     die_quietly_on_closed_pipe();
     let cli = args::Cli::parse();
+    let deciders = tradelab_engine::DeciderRegistry::builtin();
     let result = match cli.command {
-        args::Command::Backtest(a) => backtest::run(*a),
+        args::Command::Backtest(a) => backtest::run(*a, &deciders),
         args::Command::Data(d) => data_cmd::run(d, &cli.store),
-        args::Command::Models(m) => models_cmd::run(m, &cli.store),
+        args::Command::Models(m) => models_cmd::run(m, &cli.store, &deciders),
         args::Command::Runs(r) => runs_cmd::run(r, &cli.store),
         args::Command::Rules(r) => rules_cmd::run(r),
         args::Command::Strategies => {
-            backtest::list_strategies();
+            backtest::list_strategies(&deciders);
             Ok(())
         }
         args::Command::Completions { shell } => {

@@ -13,12 +13,12 @@ use anyhow::{Context, Result, anyhow, bail};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 use tradelab_core::{Money, Symbol};
-use tradelab_engine::{FillModel, strategies};
+use tradelab_engine::{DeciderRegistry, FillModel};
 use tradelab_runner::{ExecutionSettings, decider_params, rules_from_specs, rules_to_specs};
 use tradelab_store::{DeciderConfig, ModelSpec, RuleSpec};
 
-/// Runs a models subcommand.
-pub fn run(cmd: ModelsCommand, args: &StoreArgs) -> Result<()> {
+/// Runs a models subcommand; `--strategy` must name a decider in `deciders`.
+pub fn run(cmd: ModelsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Result<()> {
     store_ctx::runtime()?.block_on(async {
         let ctx = store_ctx::open(args).await?;
         match cmd {
@@ -27,14 +27,17 @@ pub fn run(cmd: ModelsCommand, args: &StoreArgs) -> Result<()> {
                 settings,
                 rules,
                 template,
-            } => create(&ctx, name, settings, rules.as_deref(), template.as_deref()).await,
+            } => {
+                let (rules, template) = (rules.as_deref(), template.as_deref());
+                create(&ctx, deciders, name, settings, rules, template).await
+            }
             ModelsCommand::List { output } => list(&ctx, output).await,
             ModelsCommand::Show { model, output } => show(&ctx, &model, output).await,
             ModelsCommand::Edit {
                 model,
                 rename,
                 settings,
-            } => edit(&ctx, &model, rename, settings).await,
+            } => edit(&ctx, deciders, &model, rename, settings).await,
             ModelsCommand::Delete { model } => {
                 let m = ctx.model(&model).await?;
                 ctx.store.models().delete(m.id).await?;
@@ -46,8 +49,9 @@ pub fn run(cmd: ModelsCommand, args: &StoreArgs) -> Result<()> {
     })
 }
 
-/// Applies the given flags onto `spec` (creation starts from defaults).
-fn apply(spec: &mut ModelSpec, s: ModelSettings) -> Result<()> {
+/// Applies the given flags onto `spec` (creation starts from defaults); the strategy
+/// must build from `deciders`.
+fn apply(spec: &mut ModelSpec, s: ModelSettings, deciders: &DeciderRegistry) -> Result<()> {
     let mut exec = ExecutionSettings::from_json(&spec.fill_model).map_err(|e| anyhow!(e))?;
     if let Some(strategy) = s.strategy {
         spec.decider.kind = strategy;
@@ -114,12 +118,15 @@ fn apply(spec: &mut ModelSpec, s: ModelSettings) -> Result<()> {
     // The strategy and its parameters must build, so a bad model is refused now,
     // not at its first run.
     let params = decider_params(&spec.decider);
-    strategies::build(&spec.decider.kind, &params, exec.allow_short).map_err(|e| anyhow!("{e}"))?;
+    deciders
+        .build(&spec.decider.kind, &params, exec.allow_short)
+        .map_err(|e| anyhow!("{e}"))?;
     Ok(())
 }
 
 async fn create(
     ctx: &Ctx,
+    deciders: &DeciderRegistry,
     name: String,
     settings: ModelSettings,
     rules: Option<&std::path::Path>,
@@ -145,7 +152,7 @@ async fn create(
     if spec.name.is_empty() {
         bail!("the model name must not be empty");
     }
-    apply(&mut spec, settings)?;
+    apply(&mut spec, settings, deciders)?;
     let model = ctx.store.models().create(ctx.user.id, &spec).await?;
     for r in rules_to_specs(&rule_set) {
         ctx.store.rules().create(model.id, &r).await?;
@@ -161,6 +168,7 @@ async fn create(
 
 async fn edit(
     ctx: &Ctx,
+    deciders: &DeciderRegistry,
     model: &str,
     rename: Option<String>,
     settings: ModelSettings,
@@ -170,7 +178,7 @@ async fn edit(
     if let Some(n) = rename {
         spec.name = n;
     }
-    apply(&mut spec, settings)?;
+    apply(&mut spec, settings, deciders)?;
     let updated = ctx.store.models().update(m.id, &spec).await?;
     println!(
         "updated model {} (runs keep the snapshot they ran with)",

@@ -10,11 +10,13 @@ pub mod event;
 pub mod indicators;
 pub mod metrics;
 pub mod portfolio;
+pub mod registry;
 pub mod report;
 pub mod risk;
 pub mod risk_engine;
 pub mod run;
 pub mod strategies;
+pub mod testkit;
 pub mod trades;
 pub mod view;
 
@@ -22,8 +24,9 @@ pub use config::{Commission, FillModel, RunConfig};
 pub use decider::{Decider, DecisionContext};
 pub use event::{EventSink, RejectReason, RunEvent};
 pub use portfolio::Portfolio;
+pub use registry::{DeciderArgs, DeciderRegistry, RegistryError};
 pub use run::{
     Engine, OpenPosition, RunControl, RunError, RunFailure, RunHooks, RunOutcome, RunStatus,
 };
 pub use trades::ClosedTrade;
-pub use view::DataView;
+pub use view::{DataView, ViewError};

@@ -2,6 +2,29 @@
 
 use tradelab_core::{Bar, BarSeries, Symbol};
 
+/// Why a [`DataView`] cannot be made from the given counts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ViewError {
+    /// One visible count is needed per series.
+    #[error("{counts} visible bar counts given for {series} series; give one per series")]
+    Counts {
+        /// Number of series.
+        series: usize,
+        /// Number of counts given.
+        counts: usize,
+    },
+    /// A count is larger than the series.
+    #[error("{symbol}: {visible} bars visible, but the series has {bars}")]
+    PastTheEnd {
+        /// The series' symbol.
+        symbol: Symbol,
+        /// The count given.
+        visible: usize,
+        /// Bars in the series.
+        bars: usize,
+    },
+}
+
 /// Read-only window on the run's bars, cut at the current step.
 ///
 /// The slices it hands out end at the last visible bar, so there is no index, iterator
@@ -13,7 +36,28 @@ pub struct DataView<'a> {
 }
 
 impl<'a> DataView<'a> {
-    /// A view where symbol `i` shows its first `visible[i]` bars.
+    /// A view where symbol `i` shows its first `visible[i]` bars, for drivers and tests
+    /// outside the engine (see also [`crate::testkit`]). Refuses counts that do not
+    /// match the series.
+    pub fn checked(series: &'a [BarSeries], visible: &'a [usize]) -> Result<Self, ViewError> {
+        if series.len() != visible.len() {
+            return Err(ViewError::Counts {
+                series: series.len(),
+                counts: visible.len(),
+            });
+        }
+        if let Some((s, &n)) = series.iter().zip(visible).find(|(s, n)| **n > s.len()) {
+            return Err(ViewError::PastTheEnd {
+                symbol: s.symbol().clone(),
+                visible: n,
+                bars: s.len(),
+            });
+        }
+        Ok(DataView { series, visible })
+    }
+
+    /// A view where symbol `i` shows its first `visible[i]` bars (the engine's own,
+    /// unchecked in release builds).
     pub(crate) fn new(series: &'a [BarSeries], visible: &'a [usize]) -> Self {
         debug_assert_eq!(series.len(), visible.len());
         DataView { series, visible }
@@ -49,5 +93,26 @@ impl<'a> DataView<'a> {
     #[inline]
     pub fn last(&self, i: usize) -> Option<&'a Bar> {
         self.bars(i).last()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::daily_bars;
+
+    #[test]
+    fn checked_view_refuses_counts_that_do_not_fit_the_series() {
+        let series = [daily_bars("A", 0, &[1.0, 2.0]).unwrap()];
+        assert_eq!(DataView::checked(&series, &[2]).unwrap().bars(0).len(), 2);
+        assert!(matches!(
+            DataView::checked(&series, &[1, 1]),
+            Err(ViewError::Counts {
+                series: 1,
+                counts: 2
+            })
+        ));
+        let e = DataView::checked(&series, &[3]).err().unwrap();
+        assert_eq!(e.to_string(), "A: 3 bars visible, but the series has 2");
     }
 }

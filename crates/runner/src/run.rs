@@ -7,7 +7,7 @@ use execute::Executed;
 use tradelab_core::{BarSeries, Symbol, Timeframe, Timestamp};
 use tradelab_engine::report::Report;
 use tradelab_engine::risk::RuleSet;
-use tradelab_engine::{RunOutcome, RunStatus};
+use tradelab_engine::{DeciderRegistry, RunOutcome, RunStatus};
 use tradelab_store::{
     AuditBatch, EventRow, ModelId, NewRun, Run, RunId, RunMode, RunSource,
     RunStatus as StoredStatus, Store, StoreError, StrategySnapshot, UserId,
@@ -128,15 +128,28 @@ pub fn decider_params(d: &tradelab_store::DeciderConfig) -> Vec<(String, String)
 /// Progress callback: steps done, steps in all.
 pub type Progress = Box<dyn FnMut(usize, usize) + Send>;
 
-/// Drives runs against a store.
+/// Drives runs against a store, building each run's decider by strategy name through
+/// its [`DeciderRegistry`] (so a crate bringing a new decider plugs in without the
+/// runner depending on it).
 pub struct Runner<'a> {
     store: &'a Store,
+    deciders: DeciderRegistry,
 }
 
 impl<'a> Runner<'a> {
-    /// A runner on `store`.
+    /// A runner on `store` with the built-in strategies.
     pub fn new(store: &'a Store) -> Self {
-        Runner { store }
+        Runner::with_deciders(store, DeciderRegistry::builtin())
+    }
+
+    /// A runner on `store` that builds deciders from `deciders`.
+    pub fn with_deciders(store: &'a Store, deciders: DeciderRegistry) -> Self {
+        Runner { store, deciders }
+    }
+
+    /// The deciders this runner can build, by strategy name.
+    pub fn deciders(&self) -> &DeciderRegistry {
+        &self.deciders
     }
 
     /// The timeframe a run of `owner`'s over `symbols` uses when none is named: the one

@@ -1,4 +1,4 @@
-//! Built-in rule-based strategies and their registry.
+//! Built-in rule-based strategies; [`DeciderRegistry::builtin`] registers them by name.
 //!
 //! Every strategy is a [`Decider`] that handles any number of symbols: it keeps one
 //! state per symbol index (sized at its first step from `ctx.view.len()`), looks only
@@ -26,6 +26,7 @@ pub use rsi_reversion::RsiReversion;
 pub use sma_cross::SmaCross;
 
 use crate::decider::Decider;
+use crate::registry::{DeciderArgs, DeciderRegistry};
 use crate::view::DataView;
 use tradelab_core::Bar;
 use tradelab_core::reason::number as num;
@@ -56,12 +57,12 @@ pub struct ParamInfo {
 /// the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StrategyError {
-    /// No built-in strategy has this name.
+    /// No registered strategy has this name.
     #[error("unknown strategy {name:?}; known strategies: {known}")]
     UnknownStrategy {
         /// The name asked for.
         name: String,
-        /// Comma-separated names of the built-in strategies.
+        /// Comma-separated names of the registered strategies, or `none`.
         known: String,
     },
     /// The strategy has no parameter of this name.
@@ -107,6 +108,15 @@ pub enum StrategyError {
         /// The rule it breaks, e.g. `smaller than slow (20)`.
         rule: String,
     },
+    /// A plug-in decider (registered outside this crate) cannot be built from what
+    /// was given; the message names the parameter and says what to give instead.
+    #[error("{strategy}: {message}")]
+    Invalid {
+        /// Strategy name.
+        strategy: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
 }
 
 static CATALOG: [StrategyInfo; 4] = [
@@ -121,26 +131,41 @@ pub fn catalog() -> &'static [StrategyInfo] {
     &CATALOG
 }
 
-/// Builds the strategy `name` from `key=value` parameters (missing ones take their
-/// defaults). `allow_short` is the run's shorting permission: it decides whether sell
-/// signals open short positions.
+/// Builds the built-in strategy `name` from `key=value` parameters (missing ones take
+/// their defaults). `allow_short` is the run's shorting permission: it decides whether
+/// sell signals open short positions. Drivers that should accept plug-in deciders build
+/// through a [`DeciderRegistry`] instead; this is [`DeciderRegistry::builtin`]'s.
 pub fn build(
     name: &str,
     params: &[(String, String)],
     allow_short: bool,
 ) -> Result<Box<dyn Decider>, StrategyError> {
-    Ok(match name {
-        "buy_and_hold" => Box::new(BuyAndHold::from_params(params)?),
-        "sma_cross" => Box::new(SmaCross::from_params(params, allow_short)?),
-        "rsi_reversion" => Box::new(RsiReversion::from_params(params, allow_short)?),
-        "breakout" => Box::new(Breakout::from_params(params, allow_short)?),
-        _ => {
-            return Err(StrategyError::UnknownStrategy {
-                name: name.to_string(),
-                known: CATALOG.map(|s| s.name).join(", "),
-            });
-        }
-    })
+    DeciderRegistry::builtin().build(name, params, allow_short)
+}
+
+/// A built-in strategy's constructor, as the registry calls it.
+type BuiltinConstructor = fn(DeciderArgs<'_>) -> Result<Box<dyn Decider>, StrategyError>;
+
+/// The built-in strategies with their constructors, in catalog order, for
+/// [`DeciderRegistry::builtin`].
+pub(crate) fn builtin_constructors() -> [(StrategyInfo, BuiltinConstructor); 4] {
+    [
+        (buy_and_hold::INFO, |a| {
+            Ok(Box::new(BuyAndHold::from_params(a.params)?))
+        }),
+        (sma_cross::INFO, |a| {
+            Ok(Box::new(SmaCross::from_params(a.params, a.allow_short)?))
+        }),
+        (rsi_reversion::INFO, |a| {
+            Ok(Box::new(RsiReversion::from_params(
+                a.params,
+                a.allow_short,
+            )?))
+        }),
+        (breakout::INFO, |a| {
+            Ok(Box::new(Breakout::from_params(a.params, a.allow_short)?))
+        }),
+    ]
 }
 
 /// Direction of the position a strategy holds in one symbol.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tradelab_core::BarSeries;
 use tradelab_engine::report::{Report, ReportOptions};
 use tradelab_engine::risk::RuleSet;
-use tradelab_engine::{Engine, RunControl, RunHooks, RunOutcome, strategies};
+use tradelab_engine::{Engine, RunControl, RunHooks, RunOutcome};
 use tradelab_store::{Run, StoreError};
 
 /// What [`Runner::execute`] ended with: a finished run, or a run the engine failed
@@ -44,7 +44,9 @@ impl Runner<'_> {
         };
         let decider_cfg = &run.snapshot.decider;
         let params = decider_params(decider_cfg);
-        let decider = strategies::build(&decider_cfg.kind, &params, config.allow_short)
+        let decider = self
+            .deciders
+            .build(&decider_cfg.kind, &params, config.allow_short)
             .map_err(|e| engine_err(e.to_string()))?;
         let engine = Engine::new(config.clone(), series)
             .and_then(|e| e.with_rules(rules))

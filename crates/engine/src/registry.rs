@@ -1,0 +1,284 @@
+//! The decider registry: builds a [`Decider`] from a strategy name and its parameters.
+//!
+//! Whoever drives runs (the CLI's `backtest`, the runner, a server) holds a
+//! [`DeciderRegistry`] value and builds every decider through it, so a crate that
+//! brings a new kind of decider (an LLM agent, a learner) registers it by name and is
+//! run without the driver depending on it. [`DeciderRegistry::builtin`] holds the
+//! rule-based strategies of [`crate::strategies`].
+//!
+//! Building happens once per run; nothing here is on the engine's per-bar path.
+
+use crate::decider::Decider;
+use crate::strategies::{self, StrategyError, StrategyInfo};
+use std::fmt;
+use std::sync::Arc;
+
+/// What a constructor gets: the run's `key=value` parameters (missing ones take the
+/// decider's defaults) and its shorting permission.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct DeciderArgs<'a> {
+    /// Parameters as given (`fast=10` → `("fast", "10")`), in the order given.
+    pub params: &'a [(String, String)],
+    /// The run's `allow_short`: whether sell signals may open short positions.
+    pub allow_short: bool,
+}
+
+/// Builds one kind of decider from its arguments; the error names the parameter and
+/// the value at fault (see [`StrategyError`]).
+pub type DeciderConstructor =
+    Arc<dyn Fn(DeciderArgs<'_>) -> Result<Box<dyn Decider>, StrategyError> + Send + Sync>;
+
+/// Why a decider cannot be registered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    /// A decider of that name is registered already.
+    #[error(
+        "a decider named {name:?} is registered already; give the new one another name \
+         (registered: {known})"
+    )]
+    DuplicateName {
+        /// The name asked for.
+        name: String,
+        /// Comma-separated names already registered.
+        known: String,
+    },
+    /// The name cannot be typed on a command line or stored as a model's strategy.
+    #[error(
+        "{name:?} is not a usable decider name: use lower-case letters, digits and `_`, \
+         starting with a letter"
+    )]
+    BadName {
+        /// The name asked for.
+        name: String,
+    },
+}
+
+struct Entry {
+    info: StrategyInfo,
+    build: DeciderConstructor,
+}
+
+/// Deciders by strategy name, in registration order (the order `tradelab strategies`
+/// lists them in). Cloning is cheap: constructors are shared.
+#[derive(Clone, Default)]
+pub struct DeciderRegistry {
+    entries: Vec<Arc<Entry>>,
+}
+
+impl fmt::Debug for DeciderRegistry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.names()).finish()
+    }
+}
+
+impl DeciderRegistry {
+    /// A registry with nothing in it.
+    pub fn empty() -> Self {
+        DeciderRegistry::default()
+    }
+
+    /// The built-in rule-based strategies: `buy_and_hold`, `sma_cross`,
+    /// `rsi_reversion`, `breakout`.
+    pub fn builtin() -> Self {
+        let mut r = DeciderRegistry::empty();
+        for (info, build) in strategies::builtin_constructors() {
+            r.entries.push(Arc::new(Entry {
+                info,
+                build: Arc::new(build),
+            }));
+        }
+        r
+    }
+
+    /// Adds a decider under `info.name`, described by `info` (summary and parameters
+    /// with defaults, as listed to people), built by `build`.
+    pub fn register<F>(&mut self, info: StrategyInfo, build: F) -> Result<(), RegistryError>
+    where
+        F: Fn(DeciderArgs<'_>) -> Result<Box<dyn Decider>, StrategyError> + Send + Sync + 'static,
+    {
+        let name = info.name;
+        let usable = name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !usable {
+            return Err(RegistryError::BadName { name: name.into() });
+        }
+        if self.info(name).is_some() {
+            return Err(RegistryError::DuplicateName {
+                name: name.into(),
+                known: self.known(),
+            });
+        }
+        self.entries.push(Arc::new(Entry {
+            info,
+            build: Arc::new(build),
+        }));
+        Ok(())
+    }
+
+    /// [`DeciderRegistry::register`], chained: `DeciderRegistry::builtin().with(…)?`.
+    pub fn with<F>(mut self, info: StrategyInfo, build: F) -> Result<Self, RegistryError>
+    where
+        F: Fn(DeciderArgs<'_>) -> Result<Box<dyn Decider>, StrategyError> + Send + Sync + 'static,
+    {
+        self.register(info, build)?;
+        Ok(self)
+    }
+
+    /// Builds the decider registered as `name` from `key=value` parameters. An unknown
+    /// name is refused listing the registered ones.
+    pub fn build(
+        &self,
+        name: &str,
+        params: &[(String, String)],
+        allow_short: bool,
+    ) -> Result<Box<dyn Decider>, StrategyError> {
+        let entry = self
+            .entries
+            .iter()
+            .find(|e| e.info.name == name)
+            .ok_or_else(|| StrategyError::UnknownStrategy {
+                name: name.to_string(),
+                known: self.known(),
+            })?;
+        (entry.build)(DeciderArgs {
+            params,
+            allow_short,
+        })
+    }
+
+    /// The description of the decider registered as `name`.
+    pub fn info(&self, name: &str) -> Option<&StrategyInfo> {
+        self.entries
+            .iter()
+            .map(|e| &e.info)
+            .find(|info| info.name == name)
+    }
+
+    /// Every registered decider's description, in registration order.
+    pub fn catalog(&self) -> impl Iterator<Item = &StrategyInfo> {
+        self.entries.iter().map(|e| &e.info)
+    }
+
+    /// Registered names, in registration order.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.entries.iter().map(|e| e.info.name)
+    }
+
+    /// `buy_and_hold, sma_cross, …`: the registered names for a message.
+    fn known(&self) -> String {
+        let names: Vec<&str> = self.names().collect();
+        if names.is_empty() {
+            "none".into()
+        } else {
+            names.join(", ")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decider::DecisionContext;
+    use tradelab_core::OrderIntent;
+
+    struct Idle;
+
+    impl Decider for Idle {
+        fn name(&self) -> String {
+            "idle".into()
+        }
+        fn on_step(&mut self, _: &DecisionContext<'_>, _: &mut Vec<OrderIntent>) {}
+    }
+
+    const IDLE: StrategyInfo = StrategyInfo {
+        name: "idle",
+        summary: "never orders",
+        params: &[],
+    };
+
+    #[test]
+    fn builtin_registry_lists_the_catalog_in_order() {
+        let r = DeciderRegistry::builtin();
+        let names: Vec<_> = r.names().collect();
+        let catalog: Vec<_> = strategies::catalog().iter().map(|s| s.name).collect();
+        assert_eq!(names, catalog);
+        assert_eq!(
+            r.catalog().copied().collect::<Vec<_>>(),
+            strategies::catalog()
+        );
+    }
+
+    #[test]
+    fn registered_decider_is_built_by_name_and_listed_after_the_builtins() {
+        let r = DeciderRegistry::builtin()
+            .with(IDLE, |_| Ok(Box::new(Idle)))
+            .unwrap();
+        assert_eq!(r.build("idle", &[], false).unwrap().name(), "idle");
+        assert_eq!(r.names().last(), Some("idle"));
+        let e = r.build("golden_goose", &[], false).err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "unknown strategy \"golden_goose\"; known strategies: \
+             buy_and_hold, sma_cross, rsi_reversion, breakout, idle"
+        );
+    }
+
+    #[test]
+    fn refuses_a_second_decider_under_a_registered_name() {
+        let mut r = DeciderRegistry::builtin();
+        let info = StrategyInfo {
+            name: "sma_cross",
+            ..IDLE
+        };
+        let e = r.register(info, |_| Ok(Box::new(Idle))).unwrap_err();
+        assert!(
+            matches!(&e, RegistryError::DuplicateName { name, .. } if name == "sma_cross"),
+            "{e}"
+        );
+        assert_eq!(r.names().count(), 4);
+    }
+
+    #[test]
+    fn refuses_a_name_that_cannot_be_typed_as_a_strategy() {
+        let mut r = DeciderRegistry::empty();
+        for bad in ["", "Idle", "my agent", "9lives"] {
+            let info = StrategyInfo { name: bad, ..IDLE };
+            assert!(r.register(info, |_| Ok(Box::new(Idle))).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn empty_registry_says_nothing_is_registered() {
+        let e = DeciderRegistry::empty()
+            .build("sma_cross", &[], false)
+            .err()
+            .unwrap();
+        assert_eq!(
+            e.to_string(),
+            "unknown strategy \"sma_cross\"; known strategies: none"
+        );
+    }
+
+    #[test]
+    fn constructor_gets_the_parameters_and_the_shorting_permission() {
+        let r = DeciderRegistry::empty()
+            .with(IDLE, |args| {
+                if args.allow_short && args.params.len() == 1 {
+                    Ok(Box::new(Idle))
+                } else {
+                    Err(StrategyError::Invalid {
+                        strategy: "idle".into(),
+                        message: format!("{} parameters", args.params.len()),
+                    })
+                }
+            })
+            .unwrap();
+        let p = vec![("x".to_string(), "1".to_string())];
+        assert!(r.build("idle", &p, true).is_ok());
+        let e = r.build("idle", &[], true).err().unwrap();
+        assert_eq!(e.to_string(), "idle: 0 parameters");
+    }
+}
