@@ -17,6 +17,7 @@ mod error;
 mod ids;
 mod migrate;
 mod models;
+mod page;
 mod rules;
 mod runs;
 mod settings;
@@ -36,6 +37,7 @@ pub use error::{Result, StoreError};
 pub use ids::{ModelId, RuleId, RunId, UserId};
 pub use migrate::SCHEMA_VERSION;
 pub use models::{DeciderConfig, Model, ModelSpec, Models};
+pub use page::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
 pub use rules::{Rule, RuleOrigin, RuleSpec, Rules};
 pub use runs::{
     NewRun, Run, RunMode, RunSource, RunStatus, Runs, STALE_AFTER_SECS, StrategySnapshot, worker_id,
