@@ -359,7 +359,9 @@ store_test!(
         .await
         .unwrap();
         let model = create_model(&db.store, alice.id, "trend").await;
-        let run = db.store.runs().create(&new_run(model.id)).await.unwrap();
+        let run = common::create_run(&db.store, &new_run(model.id))
+            .await
+            .unwrap();
         // Bars before the run's period are nobody's.
         let before = Some(Timestamp::from_secs(sept_10 + 2 * 86_400));
         let r = bars
