@@ -352,6 +352,7 @@ impl<'a> Runner<'a> {
             .await?;
         tracing::Span::current().record("run", run.id.0);
         let run = self.store.runs().start(run.id).await?;
+        tracing::info!(number = run.number, "run started");
         if let Some(c) = &changed
             && let Err(e) = self.record_data_change(&run, c, &series, &symbols).await
         {
@@ -372,6 +373,7 @@ impl<'a> Runner<'a> {
                     .runs()
                     .finish_with(run.id, StoredStatus::Failed, Some(&message), None, &last)
                     .await?;
+                tracing::info!(%message, "run failed");
                 Err(RunnerError::Engine {
                     run: run.id,
                     message,
@@ -396,6 +398,7 @@ impl<'a> Runner<'a> {
                     .runs()
                     .finish_with(run.id, status, reason.as_deref(), Some(&summary), &last)
                     .await?;
+                tracing::info!(status = %run.status, "run finished");
                 Ok(Finished {
                     run,
                     report: *report,

@@ -76,11 +76,7 @@ async fn model(store: &Store, name: &str, rules: &str) -> ModelId {
     let m = store.models().create(user.id, &spec).await.unwrap();
     let set = RuleSet::from_toml_str(rules, "t.toml").unwrap();
     for r in rules_to_specs(&set) {
-        store
-            .rules()
-            .create(common::model_owner(&store, m.id).await, m.id, &r)
-            .await
-            .unwrap();
+        store.rules().create(user.id, m.id, &r).await.unwrap();
     }
     m.id
 }

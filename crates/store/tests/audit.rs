@@ -17,7 +17,7 @@ async fn running_run(store: &Store) -> RunId {
         .create(alice.id, &model_spec("m"))
         .await
         .unwrap();
-    let run = common::create_run(&store, &new_run(m.id)).await.unwrap();
+    let run = common::create_run(store, &new_run(m.id)).await.unwrap();
     store.runs().start(run.id).await.unwrap();
     run.id
 }

@@ -85,7 +85,7 @@ async fn started_run(store: &tradelab_store::Store) -> tradelab_store::Run {
         .create(alice.id, &common::model_spec("perf"))
         .await
         .unwrap();
-    let run = common::create_run(&store, &common::new_run(m.id))
+    let run = common::create_run(store, &common::new_run(m.id))
         .await
         .unwrap();
     store.runs().start(run.id).await.unwrap()
