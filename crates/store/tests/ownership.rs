@@ -534,7 +534,14 @@ store_test!(rejects_malformed_email_addresses_naming_the_problem, |db| {
         assert!(text.contains(problem), "{email:?}: {text}");
         assert!(text.len() < 300, "echoes too much: {} bytes", text.len());
     }
-    assert!(users.list().await.unwrap().is_empty());
+    assert!(
+        users
+            .list(tradelab_store::PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     let ok = account(&db.store, " Alice.Smith+tag@Example.COM ", Role::User).await;
     assert_eq!(ok.email, "alice.smith+tag@example.com");
 });
