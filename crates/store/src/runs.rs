@@ -440,7 +440,7 @@ impl Runs<'_> {
         self.start_by(id, &worker_id(std::process::id())).await
     }
 
-    /// [`Runs::start`] on behalf of another worker (`host:pid`).
+    /// [`Runs::start`] on behalf of another worker (`host:pid`). System only.
     pub async fn start_by(&self, id: RunId, worker: &str) -> Result<Run> {
         let sql = concat!(
             "UPDATE runs SET status = 'running', started_at_ns = $2, worker = $3 \
@@ -500,7 +500,8 @@ impl Runs<'_> {
         }
     }
 
-    /// Appends the last batch of a run's audit trail and ends the run in `status`
+    /// System only (the runner's writer; it takes no owner): appends the last batch of
+    /// a run's audit trail and ends the run in `status`
     /// (with a reason and the summary metrics) in one transaction: either the trail
     /// ends with the batch and the run is finished, or neither happened. So a process
     /// that dies at the end never leaves a run whose trail says it finished while its
@@ -536,7 +537,8 @@ impl Runs<'_> {
         }
     }
 
-    /// Marks runs left `running` by a process that ended as `interrupted`, ending each
+    /// System only, across every owner: marks runs left `running` by a process that
+    /// ended as `interrupted`, ending each
     /// at its last committed event (or its start). A run belongs to a process that
     /// ended when its worker is on this host and no longer alive (no process has its
     /// PID, or the one that has it started at another time), when it has no worker

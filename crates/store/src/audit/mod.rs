@@ -272,7 +272,8 @@ fn order_id_i64(id: OrderId) -> Result<i64> {
 }
 
 impl Audit<'_> {
-    /// Appends a batch to a queued or running run in one transaction: every row is
+    /// System only (the runner's writer, for a run it created; it takes no owner):
+    /// appends a batch to a queued or running run in one transaction: every row is
     /// written, or (on any error, e.g. a repeated `seq`) none is. Also advances the
     /// run's `last_event_at`.
     pub async fn append<J: Serialize + Sync>(
