@@ -12,6 +12,15 @@ pub struct Cli {
     pub command: Command,
     #[command(flatten, next_help_heading = "Global options")]
     pub store: crate::store_args::StoreArgs,
+    /// Logs to print on stderr, as a tracing filter: `info`, `tradelab_store=debug`,
+    /// … (default: the RUST_LOG environment variable, else warnings only).
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILTER",
+        help_heading = "Global options"
+    )]
+    pub log: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -9,7 +9,7 @@ use crate::run_view::TradeView;
 use anyhow::Result;
 use serde_json::{Map, Value, json};
 use tradelab_core::{Symbol, Timestamp};
-use tradelab_store::{Audit, RunId};
+use tradelab_store::{Audit, RunId, UserId};
 
 /// One entry of the merged trail.
 pub struct Entry {
@@ -178,9 +178,9 @@ fn event_text(kind: &str, d: &Value) -> String {
 
 /// The whole trail of `run`, merged by time (stable: decisions, orders, fills, events
 /// at one instant keep that order) and numbered.
-pub async fn trail(audit: &Audit<'_>, run: RunId) -> Result<Vec<Entry>> {
+pub async fn trail(audit: &Audit<'_>, owner: UserId, run: RunId) -> Result<Vec<Entry>> {
     let mut all: Vec<(Timestamp, String, String, Value)> = Vec::new();
-    for d in audit.decisions(run).await? {
+    for d in audit.decisions(owner, run).await? {
         let sym = d.symbol.as_ref().map_or("", Symbol::as_str);
         let text = format!("{sym} {} — {}", d.action, d.reasoning);
         let detail = json!({
@@ -192,7 +192,7 @@ pub async fn trail(audit: &Audit<'_>, run: RunId) -> Result<Vec<Entry>> {
         });
         all.push((d.ts, "decision".into(), text, detail));
     }
-    for o in audit.orders(run).await? {
+    for o in audit.orders(owner, run).await? {
         let why = o
             .reject_reason
             .as_ref()
@@ -210,7 +210,7 @@ pub async fn trail(audit: &Audit<'_>, run: RunId) -> Result<Vec<Entry>> {
         strip_ts(&mut detail);
         all.push((o.ts, "order".into(), text, detail));
     }
-    for f in audit.fills(run).await? {
+    for f in audit.fills(owner, run).await? {
         let text = format!(
             "#{} {} {} {} @ {} (commission {})",
             f.order_id.0,
@@ -224,7 +224,7 @@ pub async fn trail(audit: &Audit<'_>, run: RunId) -> Result<Vec<Entry>> {
         strip_ts(&mut detail);
         all.push((f.ts, "fill".into(), text, detail));
     }
-    for e in audit.events(run).await? {
+    for e in audit.events(owner, run).await? {
         let text = event_text(&e.kind, &e.detail);
         let mut detail = e.detail.clone();
         strip_ts(&mut detail);

@@ -34,6 +34,10 @@ fn die_quietly_on_closed_pipe() {}
 fn main() -> ExitCode {
     die_quietly_on_closed_pipe();
     let cli = args::Cli::parse();
+    if let Err(e) = init_logs(cli.log.as_deref()) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     let deciders = tradelab_engine::DeciderRegistry::builtin();
     let result = match cli.command {
         args::Command::Backtest(a) => backtest::run(*a, &deciders),
@@ -62,6 +66,31 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Warnings only; sqlx's slow-statement warnings (a big import) are not news to a
+/// CLI user, so it reports errors only.
+const DEFAULT_LOG: &str = "warn,sqlx=error";
+
+/// Sends `tracing` spans and events to stderr, filtered by `--log` (else `RUST_LOG`,
+/// else warnings only). A filter that does not parse is refused with its text.
+fn init_logs(flag: Option<&str>) -> anyhow::Result<()> {
+    use tracing_subscriber::EnvFilter;
+    let filter = match flag {
+        Some(text) => EnvFilter::try_new(text).map_err(|e| {
+            anyhow::anyhow!(
+                "--log {text:?} is not a log filter ({e}); use a level (`info`) or \
+                 `target=level` pairs (`tradelab_runner=info,tradelab_store=debug`)"
+            )
+        })?,
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG)),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init()
+        .map_err(|e| anyhow::anyhow!("cannot start logging: {e}"))
 }
 
 /// The error with its causes, `outer: cause: …`, leaving out a cause the message

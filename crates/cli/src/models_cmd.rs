@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use tradelab_core::{Money, Symbol};
 use tradelab_engine::{DeciderRegistry, FillModel};
 use tradelab_runner::{ExecutionSettings, decider_params, rules_from_specs, rules_to_specs};
-use tradelab_store::{DeciderConfig, ModelSpec, RuleSpec};
+use tradelab_store::{DeciderConfig, ModelId, ModelSpec, PageRequest, RuleSpec};
 
 /// Runs a models subcommand; `--strategy` must name a decider in `deciders`.
 pub fn run(cmd: ModelsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Result<()> {
@@ -31,7 +31,11 @@ pub fn run(cmd: ModelsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> 
                 let (rules, template) = (rules.as_deref(), template.as_deref());
                 create(&ctx, deciders, name, settings, rules, template).await
             }
-            ModelsCommand::List { output } => list(&ctx, output).await,
+            ModelsCommand::List {
+                limit,
+                after,
+                output,
+            } => list(&ctx, limit, after, output).await,
             ModelsCommand::Show { model, output } => show(&ctx, &model, output).await,
             ModelsCommand::Edit {
                 model,
@@ -40,7 +44,7 @@ pub fn run(cmd: ModelsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> 
             } => edit(&ctx, deciders, &model, rename, settings).await,
             ModelsCommand::Delete { model } => {
                 let m = ctx.model(&model).await?;
-                ctx.store.models().delete(m.id).await?;
+                ctx.store.models().delete(ctx.user.id, m.id).await?;
                 println!("deleted model {}", m.spec.name);
                 Ok(())
             }
@@ -155,7 +159,7 @@ async fn create(
     apply(&mut spec, settings, deciders)?;
     let model = ctx.store.models().create(ctx.user.id, &spec).await?;
     for r in rules_to_specs(&rule_set) {
-        ctx.store.rules().create(model.id, &r).await?;
+        ctx.store.rules().create(ctx.user.id, model.id, &r).await?;
     }
     println!(
         "created model {} (id {}) with {} rule(s)",
@@ -179,7 +183,7 @@ async fn edit(
         spec.name = n;
     }
     apply(&mut spec, settings, deciders)?;
-    let updated = ctx.store.models().update(m.id, &spec).await?;
+    let updated = ctx.store.models().update(ctx.user.id, m.id, &spec).await?;
     println!(
         "updated model {} (runs keep the snapshot they ran with)",
         updated.spec.name
@@ -192,11 +196,16 @@ fn print_json(v: &Value) -> Result<()> {
     Ok(())
 }
 
-async fn list(ctx: &Ctx, output: OutputFormat) -> Result<()> {
-    let models = ctx.store.models().list_by_owner(ctx.user.id).await?;
+async fn list(ctx: &Ctx, limit: u32, after: Option<i64>, output: OutputFormat) -> Result<()> {
+    let page = PageRequest {
+        limit,
+        after: after.map(ModelId),
+    };
+    let models = ctx.store.models().list_by_owner(ctx.user.id, page).await?;
+    let next_after = models.next_after.map(|m| m.0);
     let mut rows = Vec::new();
-    for m in models {
-        let runs = ctx.store.runs().list_by_model(m.id).await?.len();
+    for m in models.items {
+        let runs = ctx.store.runs().count_by_model(ctx.user.id, m.id).await?;
         rows.push((m, runs));
     }
     if output == OutputFormat::Json {
@@ -213,7 +222,11 @@ async fn list(ctx: &Ctx, output: OutputFormat) -> Result<()> {
                 })
             })
             .collect();
-        return print_json(&Value::Array(items));
+        return print_json(&json!({ "items": items, "next_after": next_after }));
+    }
+    if rows.is_empty() && after.is_some() {
+        println!("no more models");
+        return Ok(());
     }
     if rows.is_empty() {
         println!(
@@ -247,6 +260,9 @@ async fn list(ctx: &Ctx, output: OutputFormat) -> Result<()> {
             m.id.0, m.spec.name, text, runs
         );
     }
+    if let Some(next) = next_after {
+        println!("more models: tradelab models list --limit {limit} --after {next}");
+    }
     Ok(())
 }
 
@@ -254,9 +270,7 @@ async fn show(ctx: &Ctx, model: &str, output: OutputFormat) -> Result<()> {
     let m = ctx.model(model).await?;
     let exec = ExecutionSettings::from_json(&m.spec.fill_model).map_err(|e| anyhow!(e))?;
     let rules: Vec<RuleSpec> = ctx
-        .store
-        .rules()
-        .list(m.id)
+        .all_rules(m.id)
         .await?
         .into_iter()
         .map(|r| r.spec)
@@ -350,9 +364,7 @@ async fn rules(ctx: &Ctx, cmd: ModelRulesCommand) -> Result<()> {
             let set = load_rules(rules.as_deref(), template.as_deref())?;
             // Check the model's rules with the new ones as a whole before storing any.
             let mut all: Vec<_> = ctx
-                .store
-                .rules()
-                .list(m.id)
+                .all_rules(m.id)
                 .await?
                 .into_iter()
                 .map(|r| r.spec)
@@ -361,7 +373,7 @@ async fn rules(ctx: &Ctx, cmd: ModelRulesCommand) -> Result<()> {
             all.extend(new.iter().cloned());
             rules_from_specs(&all, "").map_err(|e| anyhow!("model {}: {e}", m.spec.name))?;
             for r in &new {
-                ctx.store.rules().create(m.id, r).await?;
+                ctx.store.rules().create(ctx.user.id, m.id, r).await?;
             }
             println!("added {} rule(s) to {}", new.len(), m.spec.name);
             Ok(())
@@ -369,9 +381,7 @@ async fn rules(ctx: &Ctx, cmd: ModelRulesCommand) -> Result<()> {
         ModelRulesCommand::List { model } => {
             let m = ctx.model(&model).await?;
             let rows: Vec<RuleSpec> = ctx
-                .store
-                .rules()
-                .list(m.id)
+                .all_rules(m.id)
                 .await?
                 .into_iter()
                 .map(|r| r.spec)
@@ -386,14 +396,14 @@ async fn rules(ctx: &Ctx, cmd: ModelRulesCommand) -> Result<()> {
             let m = ctx.model(&model).await?;
             let r = find_rule(ctx, m.id, &rule).await?;
             let to = active.unwrap_or(!r.spec.active);
-            ctx.store.rules().set_active(r.id, to).await?;
+            ctx.store.rules().set_active(ctx.user.id, r.id, to).await?;
             println!("rule {} is now {}", rule, if to { "on" } else { "off" });
             Ok(())
         }
         ModelRulesCommand::Remove { model, rule } => {
             let m = ctx.model(&model).await?;
             let r = find_rule(ctx, m.id, &rule).await?;
-            ctx.store.rules().delete(r.id).await?;
+            ctx.store.rules().delete(ctx.user.id, r.id).await?;
             println!("removed rule {rule} from {}", m.spec.name);
             Ok(())
         }
@@ -405,7 +415,7 @@ async fn find_rule(
     model: tradelab_store::ModelId,
     name: &str,
 ) -> Result<tradelab_store::Rule> {
-    let rules = ctx.store.rules().list(model).await?;
+    let rules = ctx.all_rules(model).await?;
     let names: Vec<String> = rules.iter().map(|r| r.spec.name.clone()).collect();
     rules
         .into_iter()

@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use tradelab_core::{Symbol, Timeframe};
 use tradelab_runner::{Finished, Runner, StartRun, compare};
-use tradelab_store::Run;
+use tradelab_store::{PageRequest, Run, RunId};
 
 /// Runs a runs subcommand.
 pub fn run(cmd: RunsCommand, args: &StoreArgs) -> Result<()> {
@@ -100,7 +100,12 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs) -> Result<()> {
                 }
                 print_finished(&finished, output)
             }
-            RunsCommand::List { model, output } => list(&ctx, model.as_deref(), output).await,
+            RunsCommand::List {
+                model,
+                limit,
+                after,
+                output,
+            } => list(&ctx, model.as_deref(), limit, after, output).await,
             RunsCommand::Show { run, output } => show(&ctx, &run, output).await,
             RunsCommand::Events {
                 run,
@@ -239,19 +244,43 @@ fn print_json(v: &serde_json::Value) -> Result<()> {
     Ok(())
 }
 
-async fn list(ctx: &Ctx, model: Option<&str>, output: OutputFormat) -> Result<()> {
-    let models = match model {
-        Some(m) => vec![ctx.model(m).await?],
-        None => ctx.store.models().list_by_owner(ctx.user.id).await?,
+async fn list(
+    ctx: &Ctx,
+    model: Option<&str>,
+    limit: u32,
+    after: Option<i64>,
+    output: OutputFormat,
+) -> Result<()> {
+    let request = PageRequest {
+        limit,
+        after: after.map(RunId),
     };
-    let mut runs = Vec::new();
-    for m in models {
-        runs.extend(ctx.store.runs().list_by_model(m.id).await?);
-    }
+    let page = match model {
+        Some(m) => {
+            let m = ctx.model(m).await?;
+            ctx.store
+                .runs()
+                .list_by_model(ctx.user.id, m.id, request)
+                .await?
+        }
+        None => ctx.store.runs().list_by_owner(ctx.user.id, request).await?,
+    };
+    let next_after = page.next_after.map(|r| r.0);
     match output {
-        OutputFormat::Json => print_json(&run_view::list_json(&runs)),
+        OutputFormat::Json => print_json(&serde_json::json!({
+            "items": run_view::list_json(&page.items),
+            "next_after": next_after,
+        })),
         OutputFormat::Table => {
-            print!("{}", run_view::list_table(&runs));
+            if page.items.is_empty() && after.is_some() {
+                println!("no more runs");
+                return Ok(());
+            }
+            print!("{}", run_view::list_table(&page.items));
+            if let Some(next) = next_after {
+                let model = model.map_or(String::new(), |m| format!(" --model {m}"));
+                println!("more runs: tradelab runs list{model} --limit {limit} --after {next}");
+            }
             Ok(())
         }
     }
@@ -259,7 +288,7 @@ async fn list(ctx: &Ctx, model: Option<&str>, output: OutputFormat) -> Result<()
 
 async fn show(ctx: &Ctx, run: &str, output: OutputFormat) -> Result<()> {
     let r = ctx.run(run).await?;
-    let counts = ctx.store.audit().counts(r.id).await?;
+    let counts = ctx.store.audit().counts(ctx.user.id, r.id).await?;
     match output {
         OutputFormat::Json => print_json(&run_view::show_json(&r, &counts)),
         OutputFormat::Table => {
@@ -276,7 +305,7 @@ async fn events(
     output: OutputFormat,
 ) -> Result<()> {
     let r = ctx.run(run).await?;
-    let trail = audit_view::trail(&ctx.store.audit(), r.id).await?;
+    let trail = audit_view::trail(&ctx.store.audit(), ctx.user.id, r.id).await?;
     let shown = audit_view::page(trail, page);
     let label = Ctx::label(&r);
     match output {
@@ -290,7 +319,7 @@ async fn events(
 
 async fn trades(ctx: &Ctx, run: &str, output: OutputFormat) -> Result<()> {
     let r = ctx.run(run).await?;
-    let events = ctx.store.audit().events(r.id).await?;
+    let events = ctx.store.audit().events(ctx.user.id, r.id).await?;
     let trades: Vec<run_view::TradeView> = events
         .iter()
         .filter(|e| e.kind == "trade_closed")

@@ -84,8 +84,14 @@ pub enum ModelsCommand {
         #[arg(long, value_name = "NAME")]
         template: Option<String>,
     },
-    /// List your models.
+    /// List your models, a page at a time (by name).
     List {
+        /// Most models to show (1 to 1000).
+        #[arg(long, default_value_t = tradelab_store::DEFAULT_PAGE_LIMIT, value_name = "N")]
+        limit: u32,
+        /// Continue after this model id (the `next_after` of the previous page).
+        #[arg(long, value_name = "ID")]
+        after: Option<i64>,
         /// Report format: a table for people, or JSON for programs.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
@@ -189,6 +195,12 @@ pub enum RunsCommand {
         /// Only the runs of this model (name or id).
         #[arg(long, value_name = "MODEL")]
         model: Option<String>,
+        /// Most runs to show (1 to 1000).
+        #[arg(long, default_value_t = tradelab_store::DEFAULT_PAGE_LIMIT, value_name = "N")]
+        limit: u32,
+        /// Continue after this run id (the `next_after` of the previous page).
+        #[arg(long, value_name = "ID")]
+        after: Option<i64>,
         /// Report format: a table for people, or JSON for programs.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,

@@ -4,7 +4,8 @@
 use crate::store_args::StoreArgs;
 use anyhow::{Context, Result, anyhow, bail};
 use tradelab_store::{
-    LOCAL_ADMIN_EMAIL, Model, NewUser, Role, Run, RunId, Store, StoreConfig, StoreError, User,
+    LOCAL_ADMIN_EMAIL, Model, ModelId, NewUser, PageRequest, Role, Rule, Run, RunId, Store,
+    StoreConfig, StoreError, User,
 };
 
 /// An open store with the user a command acts for.
@@ -68,19 +69,21 @@ impl Ctx {
             return Ok(m);
         }
         if let Ok(id) = text.parse::<i64>() {
-            let m = self.store.models().get(tradelab_store::ModelId(id)).await?;
-            if m.owner == self.user.id {
-                return Ok(m);
+            match self.store.models().get(self.user.id, ModelId(id)).await {
+                Ok(m) => return Ok(m),
+                Err(StoreError::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
             }
         }
-        let names: Vec<String> = self
+        let models = self
             .store
             .models()
-            .list_by_owner(self.user.id)
-            .await?
-            .into_iter()
-            .map(|m| m.spec.name)
-            .collect();
+            .list_by_owner(self.user.id, PageRequest::max())
+            .await?;
+        let mut names: Vec<String> = models.items.into_iter().map(|m| m.spec.name).collect();
+        if models.next_after.is_some() {
+            names.push("… (see `tradelab models list`)".into());
+        }
         bail!(
             "no model {text:?}; your models: {}",
             if names.is_empty() {
@@ -103,14 +106,20 @@ impl Ctx {
             let Ok(n) = number.trim().parse::<i64>() else {
                 bail!("no run {shown:?}: {number:?} is not a run number; {ACCEPTS}");
             };
-            match self.store.runs().get_by_number(model.id, n).await {
+            match self
+                .store
+                .runs()
+                .get_by_number(self.user.id, model.id, n)
+                .await
+            {
                 Ok(r) => r,
                 Err(StoreError::NotFound { .. }) => {
                     let mut runs: Vec<i64> = self
                         .store
                         .runs()
-                        .list_by_model(model.id)
+                        .list_by_model(self.user.id, model.id, PageRequest::max())
                         .await?
+                        .items
                         .iter()
                         .map(|r| r.number)
                         .collect();
@@ -139,17 +148,27 @@ impl Ctx {
                 };
                 bail!("no run {shown:?}: {ACCEPTS}{hint}");
             };
-            match self.store.runs().get(RunId(id)).await {
+            match self.store.runs().get(self.user.id, RunId(id)).await {
                 Ok(r) => r,
                 Err(StoreError::NotFound { .. }) => bail!("no run {id} among your runs; {ACCEPTS}"),
                 Err(e) => return Err(e.into()),
             }
         };
-        let model = self.store.models().get(run.model).await?;
-        if model.owner != self.user.id {
-            bail!("no run {shown} among your runs; {ACCEPTS}");
-        }
         Ok(run)
+    }
+
+    /// Every rule of one of the user's models, in enforcement order (read page by page).
+    pub async fn all_rules(&self, model: ModelId) -> Result<Vec<Rule>> {
+        let mut all = Vec::new();
+        let mut page = PageRequest::max();
+        loop {
+            let rules = self.store.rules().list(self.user.id, model, page).await?;
+            all.extend(rules.items);
+            match rules.next_after {
+                Some(after) => page.after = Some(after),
+                None => return Ok(all),
+            }
+        }
     }
 
     /// `model#number` of a run.

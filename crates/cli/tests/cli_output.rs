@@ -450,3 +450,104 @@ fn a_run_argument_that_names_no_run_says_once_what_run_accepts() {
         "{err}"
     );
 }
+
+/// The id the "more …" line of a paged list names after `--after`.
+fn next_after_hint(text: &str, command: &str) -> String {
+    let line = text
+        .lines()
+        .find(|l| l.contains(command))
+        .unwrap_or_else(|| panic!("no `{command}` hint for the next page:\n{text}"));
+    line.rsplit("--after ").next().unwrap().trim().to_string()
+}
+
+#[test]
+fn models_and_runs_list_a_page_at_a_time_with_limit_and_after() {
+    let lab = lab();
+    let d = lab.path();
+    // Models by name: plain, then trend.
+    let first = ok(tl(d, &["models", "list", "--limit", "1"]));
+    assert!(
+        first.contains("plain") && !first.contains("trend"),
+        "{first}"
+    );
+    let after = next_after_hint(&first, "tradelab models list --limit 1 --after");
+    let last = ok(tl(
+        d,
+        &["models", "list", "--limit", "1", "--after", &after],
+    ));
+    assert!(last.contains("trend") && !last.contains("plain"), "{last}");
+    assert!(!last.contains("more models"), "{last}");
+    let page = json(tl(
+        d,
+        &["models", "list", "--limit", "1", "--output", "json"],
+    ));
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    assert_eq!(page["items"][0]["name"], "plain");
+    assert_eq!(page["next_after"].to_string(), after);
+    let end = json(tl(
+        d,
+        &[
+            "models", "list", "--limit", "1", "--after", &after, "--output", "json",
+        ],
+    ));
+    assert_eq!(end["items"][0]["name"], "trend");
+    assert_eq!(end["next_after"], Value::Null);
+
+    // Runs by model name, newest first within a model.
+    let first = ok(tl(d, &["runs", "list", "--limit", "1"]));
+    assert!(
+        first.contains("plain#1") && !first.contains("trend#1"),
+        "{first}"
+    );
+    let after = next_after_hint(&first, "tradelab runs list --limit 1 --after");
+    let last = ok(tl(d, &["runs", "list", "--limit", "1", "--after", &after]));
+    assert!(
+        last.contains("trend#1") && !last.contains("plain#1"),
+        "{last}"
+    );
+    assert!(!last.contains("more runs"), "{last}");
+    let page = json(tl(d, &["runs", "list", "--limit", "1", "--output", "json"]));
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    assert_eq!(page["next_after"].to_string(), after);
+    let all = json(tl(d, &["runs", "list", "--output", "json"]));
+    assert_eq!(all["items"].as_array().unwrap().len(), 2);
+    assert_eq!(all["next_after"], Value::Null);
+
+    // A limit out of range is refused, naming the range.
+    let err = fail(tl(d, &["runs", "list", "--limit", "0"]));
+    assert!(
+        err.contains("page limit") && err.contains("1..=1000"),
+        "{err}"
+    );
+    // Another account's cursor is an unknown one.
+    let err = fail(common::tl_as(
+        d,
+        Some("bob@example.com"),
+        &["runs", "list", "--after", &after],
+    ));
+    assert!(err.contains("not found"), "{err}");
+}
+
+#[test]
+fn log_flag_prints_run_spans_on_stderr_and_nothing_by_default() {
+    let lab = lab();
+    let d = lab.path();
+    let quiet = tl(d, &["runs", "start", "plain"]);
+    let quiet_err = common::stderr(&quiet);
+    assert!(quiet.status.success(), "{quiet_err}");
+    assert!(!quiet_err.contains("run started"), "{quiet_err}");
+    let logged = tl(
+        d,
+        &["--log", "tradelab_runner=info", "runs", "start", "plain"],
+    );
+    let text = common::stderr(&logged);
+    assert!(logged.status.success(), "{text}");
+    assert!(
+        text.contains("run started") && text.contains("run finished"),
+        "{text}"
+    );
+    // The lab made runs 1 and 2, the quiet start run 3.
+    assert!(text.contains("run=4") && text.contains("user=1"), "{text}");
+    let err = fail(tl(d, &["--log", "tradelab_runner=loud", "runs", "list"]));
+    assert!(err.contains("is not a log filter"), "{err}");
+}

@@ -421,7 +421,10 @@ fn accounts_created_by_the_user_flag_are_users_and_the_default_account_is_the_ad
             &tradelab_store::StoreConfig::sqlite(d),
         ))
         .expect("open store");
-    let users = rt.block_on(store.users().list()).expect("users");
+    let users = rt
+        .block_on(store.users().list(tradelab_store::PageRequest::default()))
+        .expect("users")
+        .items;
     let roles: Vec<(&str, tradelab_store::Role)> =
         users.iter().map(|u| (u.email.as_str(), u.role)).collect();
     assert_eq!(

@@ -87,6 +87,8 @@ fn a_run_killed_mid_way_keeps_whole_batches_and_is_marked_interrupted() {
         ))
         .unwrap();
     let run = tradelab_store::RunId(1);
+    // The local user: the first account of this fresh data directory.
+    let owner = tradelab_store::UserId(1);
     // Wait until some batches are committed, then kill the process without warning.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     loop {
@@ -95,7 +97,7 @@ fn a_run_killed_mid_way_keeps_whole_batches_and_is_marked_interrupted() {
             "the run finished before it could be killed"
         );
         let committed = rt
-            .block_on(store.audit().equity(run))
+            .block_on(store.audit().equity(owner, run))
             .map(|e| e.len())
             .unwrap_or(0);
         if committed >= 4_000 {
@@ -121,7 +123,7 @@ fn a_run_killed_mid_way_keeps_whole_batches_and_is_marked_interrupted() {
     let last = i64::try_from(last.as_nanosecond()).unwrap();
     // Whole batches only: the equity curve has exactly one point per bar up to the last
     // committed event, with no gap and nothing after it.
-    let equity = rt.block_on(store.audit().equity(run)).unwrap();
+    let equity = rt.block_on(store.audit().equity(owner, run)).unwrap();
     assert!(!equity.is_empty() && equity.len() < 300_000);
     assert_eq!(equity.last().unwrap().ts.nanos(), last);
     let expected = (last - 1_546_300_800_000_000_000) / 60_000_000_000 + 1;
@@ -130,7 +132,7 @@ fn a_run_killed_mid_way_keeps_whole_batches_and_is_marked_interrupted() {
         expected,
         "one equity point per bar, none missing"
     );
-    let fills = rt.block_on(store.audit().fills(run)).unwrap();
+    let fills = rt.block_on(store.audit().fills(owner, run)).unwrap();
     assert!(fills.iter().all(|f| f.ts.nanos() <= last));
     // Nothing else was touched: the model and the bars are intact.
     let bars = ok(tl(d, &["data", "list"]));

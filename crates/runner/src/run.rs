@@ -212,22 +212,35 @@ impl<'a> Runner<'a> {
 
     /// Snapshots the model, loads the bars, creates the run and replays it to the end,
     /// writing the audit trail as it goes. `progress` gets the steps done and the total.
+    ///
+    /// The runner acts for the model's owner: it trusts the model id it is given (a
+    /// caller acting for a user resolves it through the owner-scoped store first) and
+    /// reads everything else scoped to that owner.
+    #[tracing::instrument(name = "runner.start", skip_all, fields(model = req.model.0))]
     pub async fn start(
         &self,
         req: StartRun,
         progress: Option<Progress>,
     ) -> Result<Finished, RunnerError> {
-        let model = self.store.models().get(req.model).await?;
+        let model = self.store.models().get_any(req.model).await?;
         let rule_specs = match &req.rules {
             Some(r) => rules_to_specs(r),
-            None => self
-                .store
-                .rules()
-                .list(req.model)
-                .await?
-                .into_iter()
-                .map(|r| r.spec)
-                .collect(),
+            None => {
+                let mut specs = Vec::new();
+                let mut page = tradelab_store::PageRequest::max();
+                loop {
+                    let rules = self
+                        .store
+                        .rules()
+                        .list(model.owner, req.model, page)
+                        .await?;
+                    specs.extend(rules.items.into_iter().map(|r| r.spec));
+                    match rules.next_after {
+                        Some(after) => page.after = Some(after),
+                        None => break specs,
+                    }
+                }
+            }
         };
         let snapshot = StrategySnapshot {
             model: model.id,
@@ -248,6 +261,11 @@ impl<'a> Runner<'a> {
     /// Creates and runs a run from a snapshot (the model's now, or a parent run's) on
     /// the bars the model's owner sees; a replay's `check` compares them with the
     /// parent's.
+    #[tracing::instrument(
+        name = "runner.launch",
+        skip_all,
+        fields(model = snapshot.model.0, user = tracing::field::Empty, run = tracing::field::Empty)
+    )]
     async fn launch(
         &self,
         mut snapshot: StrategySnapshot,
@@ -255,7 +273,8 @@ impl<'a> Runner<'a> {
         check: Option<DataCheck>,
         progress: Option<Progress>,
     ) -> Result<Finished, RunnerError> {
-        let owner = self.store.models().get(snapshot.model).await?.owner;
+        let owner = self.store.models().get_any(snapshot.model).await?.owner;
+        tracing::Span::current().record("user", owner.0);
         let model_name = snapshot.model_name.clone();
         let invalid = |message: String| RunnerError::InvalidModel {
             model: model_name.clone(),
@@ -324,24 +343,29 @@ impl<'a> Runner<'a> {
         let run = self
             .store
             .runs()
-            .create(&NewRun {
-                model: snapshot.model,
-                mode: if daily {
-                    RunMode::Daily
-                } else {
-                    RunMode::Intraday
+            .create(
+                owner,
+                &NewRun {
+                    model: snapshot.model,
+                    mode: if daily {
+                        RunMode::Daily
+                    } else {
+                        RunMode::Intraday
+                    },
+                    source: RunSource::Replay,
+                    symbols: symbols.clone(),
+                    period_start: req.from,
+                    period_end: req.to,
+                    session: None,
+                    parent: req.parent,
+                    data_fingerprint: Some(data_fingerprint),
+                    strategy: Some(snapshot),
                 },
-                source: RunSource::Replay,
-                symbols: symbols.clone(),
-                period_start: req.from,
-                period_end: req.to,
-                session: None,
-                parent: req.parent,
-                data_fingerprint: Some(data_fingerprint),
-                strategy: Some(snapshot),
-            })
+            )
             .await?;
+        tracing::Span::current().record("run", run.id.0);
         let run = self.store.runs().start(run.id).await?;
+        tracing::info!(number = run.number, "run started");
         if let Some(c) = &changed
             && let Err(e) = self.record_data_change(&run, c, &series, &symbols).await
         {
@@ -362,6 +386,7 @@ impl<'a> Runner<'a> {
                     .runs()
                     .finish_with(run.id, StoredStatus::Failed, Some(&message), None, &last)
                     .await?;
+                tracing::info!(%message, "run failed");
                 Err(RunnerError::Engine {
                     run: run.id,
                     message,
@@ -386,6 +411,7 @@ impl<'a> Runner<'a> {
                     .runs()
                     .finish_with(run.id, status, reason.as_deref(), Some(&summary), &last)
                     .await?;
+                tracing::info!(status = %run.status, "run finished");
                 Ok(Finished {
                     run,
                     report: *report,
@@ -460,6 +486,7 @@ impl<'a> Runner<'a> {
     /// [`Runner::replay`] with options: `allow_changed_data` runs on bars that changed
     /// since the parent ran, recording the parent's fingerprint in the new run's
     /// snapshot (`data_changed_from`) and a `data_changed` event.
+    #[tracing::instrument(name = "runner.replay", skip_all, fields(parent = parent.0))]
     pub async fn replay_with(
         &self,
         parent: RunId,
@@ -467,7 +494,7 @@ impl<'a> Runner<'a> {
         options: ReplayOptions,
         progress: Option<Progress>,
     ) -> Result<Finished, RunnerError> {
-        let p = self.store.runs().get(parent).await?;
+        let p = self.store.runs().get_any(parent).await?;
         let settings = ExecutionSettings::from_json(&p.snapshot.fill_model).map_err(|message| {
             RunnerError::InvalidModel {
                 model: p.snapshot.model_name.clone(),

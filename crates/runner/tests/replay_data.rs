@@ -116,7 +116,17 @@ store_test!(rejects_replay_when_bars_changed_since_the_run, |db| {
         "{text}"
     );
     // No run was created by the refusals.
-    let runs = db.store.runs().list_by_model(m).await.unwrap();
+    let runs = db
+        .store
+        .runs()
+        .list_by_model(
+            common::model_owner(&db.store, m).await,
+            m,
+            tradelab_store::PageRequest::max(),
+        )
+        .await
+        .unwrap()
+        .items;
     assert_eq!(runs.len(), 2);
 });
 
@@ -147,12 +157,20 @@ store_test!(
             second.run.snapshot.data_changed_from.as_deref(),
             Some(then.as_str())
         );
-        let stored = db.store.runs().get(second.run.id).await.unwrap();
+        let stored = db.store.runs().get_any(second.run.id).await.unwrap();
         assert_eq!(
             stored.snapshot.data_changed_from.as_deref(),
             Some(then.as_str())
         );
-        let events = db.store.audit().events(second.run.id).await.unwrap();
+        let events = db
+            .store
+            .audit()
+            .events(
+                common::owner_of(&db.store, second.run.id).await,
+                second.run.id,
+            )
+            .await
+            .unwrap();
         let first_event = &events[0];
         assert_eq!(first_event.kind, "data_changed");
         assert_eq!(first_event.detail["parent_fingerprint"], json!(then));
@@ -181,7 +199,15 @@ store_test!(
             .await
             .unwrap();
         assert_eq!(third.run.snapshot.data_changed_from, None);
-        let events = db.store.audit().events(third.run.id).await.unwrap();
+        let events = db
+            .store
+            .audit()
+            .events(
+                common::owner_of(&db.store, third.run.id).await,
+                third.run.id,
+            )
+            .await
+            .unwrap();
         assert!(events.iter().all(|e| e.kind != "data_changed"));
     }
 );

@@ -75,7 +75,7 @@ async fn model(store: &Store, name: &str, rules: &str) -> ModelId {
     let m = store.models().create(user.id, &spec).await.unwrap();
     let set = tradelab_rules_file::from_toml_str(rules, "t.toml").unwrap();
     for r in rules_to_specs(&set) {
-        store.rules().create(m.id, &r).await.unwrap();
+        store.rules().create(user.id, m.id, &r).await.unwrap();
     }
     m.id
 }
@@ -99,13 +99,28 @@ store_test!(run_persists_its_audit_trail_and_report, |db| {
     let f = Runner::new(&db.store).start(req, None).await.unwrap();
     assert_eq!(f.run.status, RunStatus::Completed);
     assert_eq!(f.run.number, 1);
-    let counts = db.store.audit().counts(f.run.id).await.unwrap();
+    let counts = db
+        .store
+        .audit()
+        .counts(common::owner_of(&db.store, f.run.id).await, f.run.id)
+        .await
+        .unwrap();
     let text = format!("{counts:?}");
     assert!(text.contains("equity: 600"), "{text}");
-    let fills = db.store.audit().fills(f.run.id).await.unwrap();
+    let fills = db
+        .store
+        .audit()
+        .fills(common::owner_of(&db.store, f.run.id).await, f.run.id)
+        .await
+        .unwrap();
     assert_eq!(fills.len(), f.report.fills);
     assert!(f.report.fills > 10);
-    let equity = db.store.audit().equity(f.run.id).await.unwrap();
+    let equity = db
+        .store
+        .audit()
+        .equity(common::owner_of(&db.store, f.run.id).await, f.run.id)
+        .await
+        .unwrap();
     assert_eq!(equity.len(), 600);
     let last = equity.last().unwrap().equity;
     assert!((last - f.report.final_equity).abs() < 0.01);
@@ -115,7 +130,7 @@ store_test!(run_persists_its_audit_trail_and_report, |db| {
     let risk_rows = db
         .store
         .audit()
-        .events(f.run.id)
+        .events(common::owner_of(&db.store, f.run.id).await, f.run.id)
         .await
         .unwrap()
         .iter()
@@ -136,13 +151,29 @@ store_test!(snapshot_does_not_change_when_the_model_is_edited, |db| {
         )
         .await
         .unwrap();
-    let mut spec = db.store.models().get(m).await.unwrap().spec;
+    let mut spec = db.store.models().get_any(m).await.unwrap().spec;
     spec.decider.params = json!({"fast": "2", "slow": "3"});
-    db.store.models().update(m, &spec).await.unwrap();
-    for r in db.store.rules().list(m).await.unwrap() {
-        db.store.rules().delete(r.id).await.unwrap();
+    db.store
+        .models()
+        .update(common::model_owner(&db.store, m).await, m, &spec)
+        .await
+        .unwrap();
+    for r in db
+        .store
+        .rules()
+        .list(
+            common::model_owner(&db.store, m).await,
+            m,
+            tradelab_store::PageRequest::max(),
+        )
+        .await
+        .unwrap()
+        .items
+    {
+        let owner = common::model_owner(&db.store, m).await;
+        db.store.rules().delete(owner, r.id).await.unwrap();
     }
-    let again = db.store.runs().get(f.run.id).await.unwrap();
+    let again = db.store.runs().get_any(f.run.id).await.unwrap();
     assert_eq!(
         again.snapshot.decider.params,
         json!({"fast": "5", "slow": "20"})
@@ -214,8 +245,16 @@ store_test!(identical_runs_give_identical_results, |db| {
         .unwrap();
     assert_eq!(a.run.summary, b.run.summary);
     assert_eq!(
-        db.store.audit().fills(a.run.id).await.unwrap(),
-        db.store.audit().fills(b.run.id).await.unwrap()
+        db.store
+            .audit()
+            .fills(common::owner_of(&db.store, a.run.id).await, a.run.id)
+            .await
+            .unwrap(),
+        db.store
+            .audit()
+            .fills(common::owner_of(&db.store, b.run.id).await, b.run.id)
+            .await
+            .unwrap()
     );
 });
 
@@ -231,7 +270,19 @@ store_test!(missing_bars_fail_clearly_and_store_no_run, |db| {
         .unwrap();
     assert!(matches!(err, RunnerError::NoBars { .. }), "{err}");
     assert!(err.to_string().contains("tradelab data import"));
-    assert!(db.store.runs().list_by_model(m).await.unwrap().is_empty());
+    assert!(
+        db.store
+            .runs()
+            .list_by_model(
+                common::model_owner(&db.store, m).await,
+                m,
+                tradelab_store::PageRequest::max()
+            )
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
 });
 
 store_test!(
@@ -256,7 +307,19 @@ store_test!(
             "no stored 1d bars for RW in the requested period; its 1d bars run from \
          2000-01-01T00:00:00Z to 2000-01-30T00:00:00Z: change --from/--to"
         );
-        assert!(db.store.runs().list_by_model(m).await.unwrap().is_empty());
+        assert!(
+            db.store
+                .runs()
+                .list_by_model(
+                    common::model_owner(&db.store, m).await,
+                    m,
+                    tradelab_store::PageRequest::max()
+                )
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
     }
 );
 
@@ -294,19 +357,39 @@ store_test!(
         req.batch_rows = 100; // earlier batches commit on their own
         let err = Runner::new(&db.store).start(req, None).await.err();
         assert!(err.is_some(), "the completion was refused");
-        let runs = db.store.runs().list_by_model(m).await.unwrap();
+        let runs = db
+            .store
+            .runs()
+            .list_by_model(
+                common::model_owner(&db.store, m).await,
+                m,
+                tradelab_store::PageRequest::max(),
+            )
+            .await
+            .unwrap()
+            .items;
         let run = &runs[0];
         // Its end was never recorded: still running, until the next start after this
         // process ends marks it interrupted.
         assert_eq!(run.status, RunStatus::Running);
-        let events = db.store.audit().events(run.id).await.unwrap();
+        let events = db
+            .store
+            .audit()
+            .events(common::owner_of(&db.store, run.id).await, run.id)
+            .await
+            .unwrap();
         assert!(
             events.iter().all(|e| e.kind != "run_finished"),
             "the trail says the run finished while its status says {}: {events:?}",
             run.status
         );
         // The batches before the last one are kept, as for any interrupted run.
-        let equity = db.store.audit().equity(run.id).await.unwrap();
+        let equity = db
+            .store
+            .audit()
+            .equity(common::owner_of(&db.store, run.id).await, run.id)
+            .await
+            .unwrap();
         assert!(!equity.is_empty() && equity.len() < 300, "{}", equity.len());
     }
 );
@@ -337,13 +420,17 @@ store_test!(
     |db| {
         import(&db.store, &tiny_then_huge("BIG")).await;
         let m = model(&db.store, "overflow", "").await;
-        let mut spec = db.store.models().get(m).await.unwrap().spec;
+        let mut spec = db.store.models().get_any(m).await.unwrap().spec;
         spec.decider = DeciderConfig {
             kind: "buy_and_hold".into(),
             params: json!({}),
         };
         spec.allowed_symbols = vec![Symbol::new("BIG").unwrap()];
-        db.store.models().update(m, &spec).await.unwrap();
+        db.store
+            .models()
+            .update(common::model_owner(&db.store, m).await, m, &spec)
+            .await
+            .unwrap();
 
         let req = StartRun::new(m, vec![Symbol::new("BIG").unwrap()], Timeframe::DAY);
         let Err(err) = Runner::new(&db.store).start(req, None).await else {
@@ -353,13 +440,28 @@ store_test!(
         let text = err.to_string();
         assert!(text.contains("cannot be computed exactly"), "{text}");
 
-        let runs = db.store.runs().list_by_model(m).await.unwrap();
+        let runs = db
+            .store
+            .runs()
+            .list_by_model(
+                common::model_owner(&db.store, m).await,
+                m,
+                tradelab_store::PageRequest::max(),
+            )
+            .await
+            .unwrap()
+            .items;
         assert_eq!(runs.len(), 1);
         let run = &runs[0];
         assert_eq!(run.status, RunStatus::Failed, "not interrupted");
         let reason = run.status_reason.as_deref().unwrap_or_default();
         assert!(reason.contains("cannot be computed exactly"), "{reason}");
-        let events = db.store.audit().events(run.id).await.unwrap();
+        let events = db
+            .store
+            .audit()
+            .events(common::owner_of(&db.store, run.id).await, run.id)
+            .await
+            .unwrap();
         let last = events.last().expect("the run has events");
         assert_eq!(last.kind, "run_failed", "the failure is the last event");
         let detail = last.detail.to_string();

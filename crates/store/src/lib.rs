@@ -6,6 +6,13 @@
 //! `store.models()`, `store.rules()`, `store.runs()`, `store.audit()`, `store.bars()`,
 //! `store.settings()`. Every call is atomic: a failed call changes nothing stored.
 //!
+//! Tenancy: every method reading or changing a user's model, rule, run or audit trail
+//! takes the owner and scopes its query by it; another owner's id is
+//! [`StoreError::NotFound`], as a missing one. Methods without an owner (`get_any`,
+//! `list_all_owners`, `list_by_status_all_owners`, the runner's `start`, `finish`,
+//! `append`, `mark_interrupted_runs`) are for admin and system paths only. Lists are
+//! paged: a [`PageRequest`] (limit and keyset cursor) in, a [`Page`] out.
+//!
 //! Storage conventions, the same on both backends: times are UTC nanoseconds
 //! (`BIGINT`), ledger values (money, prices, quantities) exact decimal text, market
 //! data (bar prices) floating point, documents JSON (`JSONB` on PostgreSQL).
@@ -17,6 +24,7 @@ mod error;
 mod ids;
 mod migrate;
 mod models;
+mod page;
 mod rules;
 mod runs;
 mod settings;
@@ -36,6 +44,7 @@ pub use error::{Result, StoreError};
 pub use ids::{ModelId, RuleId, RunId, UserId};
 pub use migrate::SCHEMA_VERSION;
 pub use models::{DeciderConfig, Model, ModelSpec, Models};
+pub use page::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
 pub use rules::{Rule, RuleOrigin, RuleSpec, Rules};
 pub use runs::{
     NewRun, Run, RunMode, RunSource, RunStatus, Runs, STALE_AFTER_SECS, StrategySnapshot, worker_id,

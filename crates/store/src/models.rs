@@ -2,6 +2,7 @@
 
 use crate::db::{BeginWrite, RowExt, now, to_json, with_pool};
 use crate::error::{Result, StoreError, duplicate_or, is_foreign_key_violation};
+use crate::page::{Page, PageRequest};
 use crate::{ModelId, Store, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -170,8 +171,24 @@ impl Models<'_> {
         })
     }
 
-    /// The model with this id.
-    pub async fn get(&self, id: ModelId) -> Result<Model> {
+    /// The owner's model with this id. Another owner's model is [`StoreError::NotFound`],
+    /// exactly as an id that does not exist: ids of other users' models leak nothing.
+    #[tracing::instrument(name = "store.models.get", skip(self), fields(user = owner.0, model = id.0))]
+    pub async fn get(&self, owner: UserId, id: ModelId) -> Result<Model> {
+        let sql = concat!(
+            "SELECT ",
+            cols!(),
+            " FROM models WHERE id = $1 AND owner_id = $2"
+        );
+        with_pool!(self.store, p => {
+            let row = sqlx::query(sql).bind(id.0).bind(owner.0).fetch_optional(p).await?;
+            row.as_ref().map(from_row).transpose()?.ok_or_else(|| StoreError::not_found("model", id))
+        })
+    }
+
+    /// The model with this id, whoever owns it. Admin/system only (e.g. an operator's
+    /// tool): a path acting for a user must use [`Models::get`].
+    pub async fn get_any(&self, id: ModelId) -> Result<Model> {
         let sql = concat!("SELECT ", cols!(), " FROM models WHERE id = $1");
         with_pool!(self.store, p => {
             let row = sqlx::query(sql).bind(id.0).fetch_optional(p).await?;
@@ -192,35 +209,60 @@ impl Models<'_> {
         })
     }
 
-    /// The owner's models, by name.
-    pub async fn list_by_owner(&self, owner: UserId) -> Result<Vec<Model>> {
+    /// A page of the owner's models, by name; `page.after` is the id of the last model
+    /// of the previous page (one of the owner's, else [`StoreError::NotFound`]).
+    #[tracing::instrument(name = "store.models.list_by_owner", skip(self, page), fields(user = owner.0))]
+    pub async fn list_by_owner(
+        &self,
+        owner: UserId,
+        page: PageRequest<ModelId>,
+    ) -> Result<Page<Model, ModelId>> {
+        let limit = page.fetch_limit()?;
+        let after_name = match page.after {
+            Some(after) => Some(self.get(owner, after).await?.spec.name),
+            None => None,
+        };
         let sql = concat!(
             "SELECT ",
             cols!(),
-            " FROM models WHERE owner_id = $1 ORDER BY name"
+            " FROM models WHERE owner_id = $1 AND ($2 IS NULL OR name > $2) ORDER BY name LIMIT $3"
         );
-        with_pool!(self.store, p => {
-            let rows = sqlx::query(sql).bind(owner.0).fetch_all(p).await?;
-            rows.iter().map(from_row).collect()
-        })
+        let models: Vec<Model> = with_pool!(self.store, p => {
+            let rows = sqlx::query(sql).bind(owner.0).bind(after_name).bind(limit).fetch_all(p).await?;
+            rows.iter().map(from_row).collect::<Result<_>>()?
+        });
+        Ok(Page::from_fetched(models, page.limit, |m| m.id))
     }
 
-    /// Every model, by id.
-    pub async fn list(&self) -> Result<Vec<Model>> {
-        let sql = concat!("SELECT ", cols!(), " FROM models ORDER BY id");
-        with_pool!(self.store, p => {
-            let rows = sqlx::query(sql).fetch_all(p).await?;
-            rows.iter().map(from_row).collect()
-        })
+    /// A page of every user's models, by id. Admin/system only: a path acting for a
+    /// user must use [`Models::list_by_owner`].
+    pub async fn list_all_owners(
+        &self,
+        page: PageRequest<ModelId>,
+    ) -> Result<Page<Model, ModelId>> {
+        let limit = page.fetch_limit()?;
+        let sql = concat!(
+            "SELECT ",
+            cols!(),
+            " FROM models WHERE id > $1 ORDER BY id LIMIT $2"
+        );
+        let after = page.after.map_or(i64::MIN, |m| m.0);
+        let models: Vec<Model> = with_pool!(self.store, p => {
+            let rows = sqlx::query(sql).bind(after).bind(limit).fetch_all(p).await?;
+            rows.iter().map(from_row).collect::<Result<_>>()?
+        });
+        Ok(Page::from_fetched(models, page.limit, |m| m.id))
     }
 
-    /// Replaces the editable fields. Runs already created keep their snapshot.
-    pub async fn update(&self, id: ModelId, spec: &ModelSpec) -> Result<Model> {
+    /// Replaces the editable fields of the owner's model (another owner's is
+    /// [`StoreError::NotFound`]). Runs already created keep their snapshot.
+    #[tracing::instrument(name = "store.models.update", skip(self, spec), fields(user = owner.0, model = id.0))]
+    pub async fn update(&self, owner: UserId, id: ModelId, spec: &ModelSpec) -> Result<Model> {
         validate(spec)?;
         let sql = concat!(
             "UPDATE models SET name = $2, description = $3, decider = $4, initial_cash = $5, \
              allowed_symbols = $6, rules_text = $7, instructions = $8, fill_model = $9, \
-             updated_at_ns = $10 WHERE id = $1 RETURNING ",
+             updated_at_ns = $10 WHERE id = $1 AND owner_id = $11 RETURNING ",
             cols!()
         );
         let (decider, symbols) = (
@@ -240,6 +282,7 @@ impl Models<'_> {
                 .bind(&spec.instructions)
                 .bind(fill_model)
                 .bind(now().nanos())
+                .bind(owner.0)
                 .fetch_optional(p)
                 .await
                 .map_err(|e| duplicate_or(e, "model", &spec.name))?;
@@ -249,16 +292,19 @@ impl Models<'_> {
 
     /// Deletes a model and its rules. A model with runs cannot be deleted
     /// ([`StoreError::Conflict`], naming the model and how many runs it has): its runs'
-    /// audit trail refers to it.
-    pub async fn delete(&self, id: ModelId) -> Result<()> {
+    /// audit trail refers to it. Another owner's model is [`StoreError::NotFound`].
+    #[tracing::instrument(name = "store.models.delete", skip(self), fields(user = owner.0, model = id.0))]
+    pub async fn delete(&self, owner: UserId, id: ModelId) -> Result<()> {
         with_pool!(self.store, p => {
             let mut tx = p.begin_write().await?;
             // Touching the row locks it (on PostgreSQL) against a run being created
             // meanwhile, as creating a run bumps the same counter.
             let name: String = sqlx::query_scalar(
-                "UPDATE models SET runs_created = runs_created WHERE id = $1 RETURNING name",
+                "UPDATE models SET runs_created = runs_created WHERE id = $1 AND owner_id = $2 \
+                 RETURNING name",
             )
             .bind(id.0)
+            .bind(owner.0)
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| StoreError::not_found("model", id))?;

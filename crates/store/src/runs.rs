@@ -4,8 +4,9 @@
 use crate::db::{BeginWrite, RowExt, now, text_enum, to_json, with_pool};
 use crate::error::{Result, StoreError, is_foreign_key_violation};
 use crate::models::DeciderConfig;
+use crate::page::{Page, PageRequest};
 use crate::rules::RuleSpec;
-use crate::{ModelId, RunId, Store};
+use crate::{ModelId, RunId, Store, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tradelab_core::{Money, Symbol, Timestamp};
@@ -160,9 +161,23 @@ fn from_row(row: &impl RowExt) -> Result<Run> {
     })
 }
 
+/// The condition that a `runs` row belongs to a model of owner `$n`.
+macro_rules! OWNED {
+    (1) => {
+        "model_id IN (SELECT id FROM models WHERE owner_id = $1)"
+    };
+    (2) => {
+        "model_id IN (SELECT id FROM models WHERE owner_id = $2)"
+    };
+    (3) => {
+        "model_id IN (SELECT id FROM models WHERE owner_id = $3)"
+    };
+}
+
 /// Bumps the model's run counter (locking the model row until commit) and returns
 /// the model with the new run number.
-const NEXT_NUMBER_SQL: &str = "UPDATE models SET runs_created = runs_created + 1 WHERE id = $1 \
+const NEXT_NUMBER_SQL: &str = "UPDATE models SET runs_created = runs_created + 1 \
+     WHERE id = $1 AND owner_id = $2 \
      RETURNING id, owner_id, name, description, decider, initial_cash, allowed_symbols, \
      rules_text, instructions, fill_model, created_at_ns, updated_at_ns, runs_created";
 
@@ -174,9 +189,12 @@ const INSERT_SQL: &str = concat!(
 );
 
 impl Runs<'_> {
-    /// Creates a queued run with the next number of its model and a snapshot of the
-    /// model and its active rules, all in one transaction.
-    pub async fn create(&self, new: &NewRun) -> Result<Run> {
+    /// Creates a queued run of one of the owner's models with the next number of its
+    /// model and a snapshot of the model and its active rules, all in one transaction.
+    /// Another owner's model, or a parent run of another owner, is
+    /// [`StoreError::NotFound`].
+    #[tracing::instrument(name = "store.runs.create", skip(self, new), fields(user = owner.0, model = new.model.0))]
+    pub async fn create(&self, owner: UserId, new: &NewRun) -> Result<Run> {
         if let (Some(a), Some(b)) = (new.period_start, new.period_end)
             && b < a
         {
@@ -190,9 +208,20 @@ impl Runs<'_> {
             let mut tx = p.begin_write().await?;
             let row = sqlx::query(NEXT_NUMBER_SQL)
                 .bind(new.model.0)
+                .bind(owner.0)
                 .fetch_optional(&mut *tx)
                 .await?
                 .ok_or_else(|| StoreError::not_found("model", new.model))?;
+            if let Some(parent) = new.parent {
+                let owned: Option<i64> = sqlx::query_scalar(OWNED_RUN_SQL)
+                    .bind(parent.0)
+                    .bind(owner.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if owned.is_none() {
+                    return Err(StoreError::not_found("run", parent));
+                }
+            }
             let number = row.i64("runs_created")?;
             let snapshot = match &new.strategy {
                 Some(s) => StrategySnapshot { data_fingerprint: new.data_fingerprint.clone().or_else(|| s.data_fingerprint.clone()), ..s.clone() },
@@ -248,8 +277,25 @@ impl Runs<'_> {
         })
     }
 
-    /// The run with this id.
-    pub async fn get(&self, id: RunId) -> Result<Run> {
+    /// The owner's run with this id. Another owner's run is [`StoreError::NotFound`],
+    /// exactly as an id that does not exist.
+    #[tracing::instrument(name = "store.runs.get", skip(self), fields(user = owner.0, run = id.0))]
+    pub async fn get(&self, owner: UserId, id: RunId) -> Result<Run> {
+        let sql = concat!(
+            "SELECT ",
+            cols!(),
+            " FROM runs WHERE id = $1 AND ",
+            OWNED!(2)
+        );
+        with_pool!(self.store, p => {
+            let row = sqlx::query(sql).bind(id.0).bind(owner.0).fetch_optional(p).await?;
+            row.as_ref().map(from_row).transpose()?.ok_or_else(|| StoreError::not_found("run", id))
+        })
+    }
+
+    /// The run with this id, whoever owns it. Admin/system only (the runner's own
+    /// bookkeeping of runs it created): a path acting for a user must use [`Runs::get`].
+    pub async fn get_any(&self, id: RunId) -> Result<Run> {
         let sql = concat!("SELECT ", cols!(), " FROM runs WHERE id = $1");
         with_pool!(self.store, p => {
             let row = sqlx::query(sql).bind(id.0).fetch_optional(p).await?;
@@ -257,15 +303,17 @@ impl Runs<'_> {
         })
     }
 
-    /// A model's run by its number.
-    pub async fn get_by_number(&self, model: ModelId, number: i64) -> Result<Run> {
+    /// The run numbered `number` of one of the owner's models.
+    #[tracing::instrument(name = "store.runs.get_by_number", skip(self), fields(user = owner.0, model = model.0))]
+    pub async fn get_by_number(&self, owner: UserId, model: ModelId, number: i64) -> Result<Run> {
         let sql = concat!(
             "SELECT ",
             cols!(),
-            " FROM runs WHERE model_id = $1 AND run_number = $2"
+            " FROM runs WHERE model_id = $1 AND run_number = $2 AND ",
+            OWNED!(3)
         );
         with_pool!(self.store, p => {
-            let row = sqlx::query(sql).bind(model.0).bind(number).fetch_optional(p).await?;
+            let row = sqlx::query(sql).bind(model.0).bind(number).bind(owner.0).fetch_optional(p).await?;
             row.as_ref()
                 .map(from_row)
                 .transpose()?
@@ -273,39 +321,126 @@ impl Runs<'_> {
         })
     }
 
-    /// A model's runs, newest first.
-    pub async fn list_by_model(&self, model: ModelId) -> Result<Vec<Run>> {
+    /// A page of the runs of one of the owner's models, newest (highest number) first;
+    /// `page.after` is the id of the last run of the previous page. Another owner's
+    /// model (or cursor) is [`StoreError::NotFound`].
+    #[tracing::instrument(name = "store.runs.list_by_model", skip(self, page), fields(user = owner.0, model = model.0))]
+    pub async fn list_by_model(
+        &self,
+        owner: UserId,
+        model: ModelId,
+        page: PageRequest<RunId>,
+    ) -> Result<Page<Run, RunId>> {
+        let limit = page.fetch_limit()?;
+        self.store.models().get(owner, model).await?;
+        let before = match page.after {
+            Some(after) => {
+                let run = self.get(owner, after).await?;
+                if run.model != model {
+                    return Err(StoreError::not_found("run", after));
+                }
+                run.number
+            }
+            None => i64::MAX,
+        };
         let sql = concat!(
             "SELECT ",
             cols!(),
-            " FROM runs WHERE model_id = $1 ORDER BY run_number DESC"
+            " FROM runs WHERE model_id = $1 AND run_number < $2 ORDER BY run_number DESC LIMIT $3"
         );
-        with_pool!(self.store, p => {
-            let rows = sqlx::query(sql).bind(model.0).fetch_all(p).await?;
-            rows.iter().map(from_row).collect()
-        })
+        let runs: Vec<Run> = with_pool!(self.store, p => {
+            let rows = sqlx::query(sql).bind(model.0).bind(before).bind(limit).fetch_all(p).await?;
+            rows.iter().map(from_row).collect::<Result<_>>()?
+        });
+        Ok(Page::from_fetched(runs, page.limit, |r| r.id))
     }
 
-    /// Runs in a status, oldest first (e.g. the queue).
-    pub async fn list_by_status(&self, status: RunStatus) -> Result<Vec<Run>> {
+    /// A page of all the owner's runs: by model name, then newest first within a
+    /// model (the order `tradelab runs list` shows); `page.after` is the id of the last
+    /// run of the previous page (one of the owner's, else [`StoreError::NotFound`]).
+    #[tracing::instrument(name = "store.runs.list_by_owner", skip(self, page), fields(user = owner.0))]
+    pub async fn list_by_owner(
+        &self,
+        owner: UserId,
+        page: PageRequest<RunId>,
+    ) -> Result<Page<Run, RunId>> {
+        let limit = page.fetch_limit()?;
+        let after = match page.after {
+            Some(after) => {
+                let run = self.get(owner, after).await?;
+                let model = self.store.models().get(owner, run.model).await?;
+                Some((model.spec.name, run.number))
+            }
+            None => None,
+        };
+        let (after_name, after_number) = after.unzip();
         let sql = concat!(
             "SELECT ",
             cols!(),
-            " FROM runs WHERE status = $1 ORDER BY id"
+            ", (SELECT name FROM models WHERE models.id = runs.model_id) AS model_name \
+             FROM runs WHERE ",
+            OWNED!(1),
+            " AND ($2 IS NULL \
+               OR (SELECT name FROM models WHERE models.id = runs.model_id) > $2 \
+               OR ((SELECT name FROM models WHERE models.id = runs.model_id) = $2 \
+                   AND run_number < $3)) \
+             ORDER BY model_name, run_number DESC LIMIT $4"
         );
-        with_pool!(self.store, p => {
-            let rows = sqlx::query(sql).bind(status.as_str()).fetch_all(p).await?;
-            rows.iter().map(from_row).collect()
-        })
+        let runs: Vec<Run> = with_pool!(self.store, p => {
+            let rows = sqlx::query(sql)
+                .bind(owner.0)
+                .bind(after_name)
+                .bind(after_number)
+                .bind(limit)
+                .fetch_all(p)
+                .await?;
+            rows.iter().map(from_row).collect::<Result<_>>()?
+        });
+        Ok(Page::from_fetched(runs, page.limit, |r| r.id))
+    }
+
+    /// How many runs one of the owner's models has (0 for another owner's model).
+    #[tracing::instrument(name = "store.runs.count_by_model", skip(self), fields(user = owner.0, model = model.0))]
+    pub async fn count_by_model(&self, owner: UserId, model: ModelId) -> Result<i64> {
+        let sql = concat!(
+            "SELECT COUNT(*) FROM runs WHERE model_id = $1 AND ",
+            OWNED!(2)
+        );
+        Ok(with_pool!(self.store, p => {
+            sqlx::query_scalar(sql).bind(model.0).bind(owner.0).fetch_one(p).await?
+        }))
+    }
+
+    /// A page of the runs in a status, of every user, oldest first (e.g. the queue).
+    /// Admin/system only (a worker picking up queued runs): a path acting for a user
+    /// must use [`Runs::list_by_owner`].
+    pub async fn list_by_status_all_owners(
+        &self,
+        status: RunStatus,
+        page: PageRequest<RunId>,
+    ) -> Result<Page<Run, RunId>> {
+        let limit = page.fetch_limit()?;
+        let sql = concat!(
+            "SELECT ",
+            cols!(),
+            " FROM runs WHERE status = $1 AND id > $2 ORDER BY id LIMIT $3"
+        );
+        let after = page.after.map_or(i64::MIN, |r| r.0);
+        let runs: Vec<Run> = with_pool!(self.store, p => {
+            let rows = sqlx::query(sql).bind(status.as_str()).bind(after).bind(limit).fetch_all(p).await?;
+            rows.iter().map(from_row).collect::<Result<_>>()?
+        });
+        Ok(Page::from_fetched(runs, page.limit, |r| r.id))
     }
 
     /// Moves a queued run to `running`, stamps its start and records this process as
-    /// the one running it.
+    /// the one running it. System only (the runner starting a run it created for a
+    /// user): it takes no owner.
     pub async fn start(&self, id: RunId) -> Result<Run> {
         self.start_by(id, &worker_id(std::process::id())).await
     }
 
-    /// [`Runs::start`] on behalf of another worker (`host:pid`).
+    /// [`Runs::start`] on behalf of another worker (`host:pid`). System only.
     pub async fn start_by(&self, id: RunId, worker: &str) -> Result<Run> {
         let sql = concat!(
             "UPDATE runs SET status = 'running', started_at_ns = $2, worker = $3 \
@@ -328,7 +463,8 @@ impl Runs<'_> {
     }
 
     /// Ends a queued or running run in a terminal `status`, with a reason and the
-    /// summary metrics.
+    /// summary metrics. System only (the runner ending a run it executes): it takes no
+    /// owner.
     pub async fn finish(
         &self,
         id: RunId,
@@ -364,7 +500,8 @@ impl Runs<'_> {
         }
     }
 
-    /// Appends the last batch of a run's audit trail and ends the run in `status`
+    /// System only (the runner's writer; it takes no owner): appends the last batch of
+    /// a run's audit trail and ends the run in `status`
     /// (with a reason and the summary metrics) in one transaction: either the trail
     /// ends with the batch and the run is finished, or neither happened. So a process
     /// that dies at the end never leaves a run whose trail says it finished while its
@@ -394,13 +531,14 @@ impl Runs<'_> {
             .append_then(id, last, Some(&finish))
             .await
         {
-            Ok(()) => self.get(id).await,
+            Ok(()) => self.get_any(id).await,
             Err(StoreError::Conflict { .. }) => Err(self.transition_error(id, "finish").await),
             Err(e) => Err(e),
         }
     }
 
-    /// Marks runs left `running` by a process that ended as `interrupted`, ending each
+    /// System only, across every owner: marks runs left `running` by a process that
+    /// ended as `interrupted`, ending each
     /// at its last committed event (or its start). A run belongs to a process that
     /// ended when its worker is on this host and no longer alive (no process has its
     /// PID, or the one that has it started at another time), when it has no worker
@@ -444,7 +582,7 @@ impl Runs<'_> {
 
     /// NotFound for an unknown run, else Conflict naming its current status.
     async fn transition_error(&self, id: RunId, action: &str) -> StoreError {
-        match self.get(id).await {
+        match self.get_any(id).await {
             Ok(run) => StoreError::Conflict {
                 what: "run",
                 message: format!("run {id} is {}; it cannot {action}", run.status),
@@ -453,6 +591,10 @@ impl Runs<'_> {
         }
     }
 }
+
+/// A run (`$1`) of a model of owner `$2`: its id, or no row.
+pub(crate) const OWNED_RUN_SQL: &str =
+    "SELECT id FROM runs WHERE id = $1 AND model_id IN (SELECT id FROM models WHERE owner_id = $2)";
 
 /// Ends run `$1` in status `$2` with reason `$3`, summary `$4` at time `$5`.
 pub(crate) const FINISH_SQL: &str = "UPDATE runs SET status = $2, status_reason = $3, summary = $4, ended_at_ns = $5 \

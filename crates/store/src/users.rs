@@ -2,6 +2,7 @@
 
 use crate::db::{RowExt, now, text_enum, with_pool};
 use crate::error::{Result, StoreError, duplicate_or};
+use crate::page::{Page, PageRequest};
 use crate::{Store, UserId};
 use tradelab_core::Timestamp;
 
@@ -175,13 +176,21 @@ impl Users<'_> {
         })
     }
 
-    /// Every account, oldest first.
-    pub async fn list(&self) -> Result<Vec<User>> {
-        let sql = concat!("SELECT ", cols!(), " FROM users ORDER BY id");
-        with_pool!(self.store, p => {
-            let rows = sqlx::query(sql).fetch_all(p).await?;
-            rows.iter().map(from_row).collect()
-        })
+    /// A page of every account, oldest first; `page.after` is the id of the last account
+    /// of the previous page. Admin only: accounts are not a user's data.
+    pub async fn list(&self, page: PageRequest<UserId>) -> Result<Page<User, UserId>> {
+        let limit = page.fetch_limit()?;
+        let sql = concat!(
+            "SELECT ",
+            cols!(),
+            " FROM users WHERE id > $1 ORDER BY id LIMIT $2"
+        );
+        let after = page.after.map_or(i64::MIN, |u| u.0);
+        let users: Vec<User> = with_pool!(self.store, p => {
+            let rows = sqlx::query(sql).bind(after).bind(limit).fetch_all(p).await?;
+            rows.iter().map(from_row).collect::<Result<_>>()?
+        });
+        Ok(Page::from_fetched(users, page.limit, |u| u.id))
     }
 
     /// Changes the role and display name.

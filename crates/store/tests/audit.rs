@@ -17,7 +17,7 @@ async fn running_run(store: &Store) -> RunId {
         .create(alice.id, &model_spec("m"))
         .await
         .unwrap();
-    let run = store.runs().create(&new_run(m.id)).await.unwrap();
+    let run = common::create_run(store, &new_run(m.id)).await.unwrap();
     store.runs().start(run.id).await.unwrap();
     run.id
 }
@@ -107,15 +107,47 @@ store_test!(a_batch_round_trips_exactly, |db| {
     let batch = sample_batch();
     db.store.audit().append(run, &batch).await.unwrap();
     let audit = db.store.audit();
-    assert_eq!(audit.decisions(run).await.unwrap(), batch.decisions);
-    assert_eq!(audit.fills(run).await.unwrap(), batch.fills);
     assert_eq!(
-        audit.fills(run).await.unwrap()[0].price.to_string(),
+        audit
+            .decisions(common::owner_of(&db.store, run).await, run)
+            .await
+            .unwrap(),
+        batch.decisions
+    );
+    assert_eq!(
+        audit
+            .fills(common::owner_of(&db.store, run).await, run)
+            .await
+            .unwrap(),
+        batch.fills
+    );
+    assert_eq!(
+        audit
+            .fills(common::owner_of(&db.store, run).await, run)
+            .await
+            .unwrap()[0]
+            .price
+            .to_string(),
         "100.3400000001"
     );
-    assert_eq!(audit.equity(run).await.unwrap(), batch.equity);
-    assert_eq!(audit.events(run).await.unwrap(), batch.events);
-    let orders = audit.orders(run).await.unwrap();
+    assert_eq!(
+        audit
+            .equity(common::owner_of(&db.store, run).await, run)
+            .await
+            .unwrap(),
+        batch.equity
+    );
+    assert_eq!(
+        audit
+            .events(common::owner_of(&db.store, run).await, run)
+            .await
+            .unwrap(),
+        batch.events
+    );
+    let orders = audit
+        .orders(common::owner_of(&db.store, run).await, run)
+        .await
+        .unwrap();
     assert_eq!(
         orders.len(),
         2,
@@ -124,7 +156,7 @@ store_test!(a_batch_round_trips_exactly, |db| {
     assert_eq!(orders[0], batch.orders[1]);
     assert_eq!(orders[1], batch.orders[2]);
     assert_eq!(
-        db.store.runs().get(run).await.unwrap().last_event_at,
+        db.store.runs().get_any(run).await.unwrap().last_event_at,
         Some(ts(1))
     );
 });
@@ -142,7 +174,14 @@ store_test!(a_later_batch_updates_an_orders_status, |db| {
         ..Default::default()
     };
     db.store.audit().append(run, &second).await.unwrap();
-    assert_eq!(db.store.audit().orders(run).await.unwrap(), vec![cancel]);
+    assert_eq!(
+        db.store
+            .audit()
+            .orders(common::owner_of(&db.store, run).await, run)
+            .await
+            .unwrap(),
+        vec![cancel]
+    );
 });
 
 store_test!(a_batch_with_an_invalid_row_writes_nothing, |db| {
@@ -162,9 +201,15 @@ store_test!(a_batch_with_an_invalid_row_writes_nothing, |db| {
         ),
         "{err}"
     );
-    let counts = audit.counts(run).await.unwrap();
+    let counts = audit
+        .counts(common::owner_of(&db.store, run).await, run)
+        .await
+        .unwrap();
     assert_eq!(counts, Default::default());
-    assert_eq!(db.store.runs().get(run).await.unwrap().last_event_at, None);
+    assert_eq!(
+        db.store.runs().get_any(run).await.unwrap().last_event_at,
+        None
+    );
 
     // A good batch, then one repeating a decision seq: the second leaves the first intact.
     audit.append(run, &sample_batch()).await.unwrap();
@@ -178,10 +223,13 @@ store_test!(a_batch_with_an_invalid_row_writes_nothing, |db| {
         invested: false,
     });
     assert!(audit.append(run, &again).await.is_err());
-    let counts = audit.counts(run).await.unwrap();
+    let counts = audit
+        .counts(common::owner_of(&db.store, run).await, run)
+        .await
+        .unwrap();
     assert_eq!((counts.decisions, counts.equity, counts.orders), (1, 2, 2));
     assert_eq!(
-        db.store.runs().get(run).await.unwrap().last_event_at,
+        db.store.runs().get_any(run).await.unwrap().last_event_at,
         Some(ts(1))
     );
 });
@@ -219,7 +267,14 @@ store_test!(large_batches_split_into_statements_and_stay_ordered, |db| {
         ..Default::default()
     };
     db.store.audit().append(run, &batch).await.unwrap();
-    assert_eq!(db.store.audit().equity(run).await.unwrap(), batch.equity);
+    assert_eq!(
+        db.store
+            .audit()
+            .equity(common::owner_of(&db.store, run).await, run)
+            .await
+            .unwrap(),
+        batch.equity
+    );
 });
 
 store_test!(equity_batches_out_of_order_read_back_in_time_order, |db| {
@@ -238,8 +293,21 @@ store_test!(equity_batches_out_of_order_read_back_in_time_order, |db| {
         audit.append(run, &batch).await.unwrap();
     }
     let expected: Vec<EquityRow> = [1, 2, 3, 4, 5, 7, 9].into_iter().map(point).collect();
-    assert_eq!(audit.equity(run).await.unwrap(), expected);
-    assert_eq!(audit.counts(run).await.unwrap().equity, 7);
+    assert_eq!(
+        audit
+            .equity(common::owner_of(&db.store, run).await, run)
+            .await
+            .unwrap(),
+        expected
+    );
+    assert_eq!(
+        audit
+            .counts(common::owner_of(&db.store, run).await, run)
+            .await
+            .unwrap()
+            .equity,
+        7
+    );
     // A time stored by an earlier batch is a duplicate; nothing of the batch is kept.
     let again = AuditBatch {
         equity: vec![point(8), point(3)],
@@ -247,7 +315,14 @@ store_test!(equity_batches_out_of_order_read_back_in_time_order, |db| {
     };
     let err = audit.append(run, &again).await.unwrap_err();
     assert!(matches!(err, StoreError::Duplicate { .. }), "{err}");
-    assert_eq!(audit.counts(run).await.unwrap().equity, 7);
+    assert_eq!(
+        audit
+            .counts(common::owner_of(&db.store, run).await, run)
+            .await
+            .unwrap()
+            .equity,
+        7
+    );
 });
 
 store_test!(rows_of_the_old_equity_table_are_converted_at_open, |db| {
@@ -271,7 +346,11 @@ store_test!(rows_of_the_old_equity_table_are_converted_at_open, |db| {
     )
     .await;
     let store = Store::open(&db.config()).await.unwrap();
-    let points = store.audit().equity(run).await.unwrap();
+    let points = store
+        .audit()
+        .equity(common::owner_of(&store, run).await, run)
+        .await
+        .unwrap();
     assert_eq!(
         points,
         vec![
@@ -287,7 +366,15 @@ store_test!(rows_of_the_old_equity_table_are_converted_at_open, |db| {
             },
         ]
     );
-    assert_eq!(store.audit().counts(run).await.unwrap().equity, 2);
+    assert_eq!(
+        store
+            .audit()
+            .counts(common::owner_of(&store, run).await, run)
+            .await
+            .unwrap()
+            .equity,
+        2
+    );
     store.close().await;
 });
 
@@ -297,7 +384,12 @@ store_test!(
         let run = running_run(&db.store).await;
         db.store.audit().append(run, &sample_batch()).await.unwrap();
         common::exec_raw(db, "UPDATE equity_chunks SET n = 5").await;
-        let err = db.store.audit().equity(run).await.unwrap_err();
+        let err = db
+            .store
+            .audit()
+            .equity(common::owner_of(&db.store, run).await, run)
+            .await
+            .unwrap_err();
         assert!(
             matches!(&err, StoreError::InvalidData { what: "equity chunk", message } if message.contains(&format!("run {run}"))),
             "{err}"
@@ -317,7 +409,10 @@ store_test!(
             "UPDATE audit_chunks SET data = substr(data, 1, 6) WHERE kind = 'fill'",
         )
         .await;
-        let err = audit.fills(run).await.unwrap_err();
+        let err = audit
+            .fills(common::owner_of(&db.store, run).await, run)
+            .await
+            .unwrap_err();
         assert!(
             matches!(&err, StoreError::InvalidData { what: "fill chunk", message }
                 if message.contains(&format!("run {run}, chunk "))),
@@ -329,14 +424,20 @@ store_test!(
             "UPDATE audit_chunks SET data = '\\x07'::bytea WHERE kind = 'decision'"
         };
         common::exec_raw(db, version).await;
-        let err = audit.decisions(run).await.unwrap_err();
+        let err = audit
+            .decisions(common::owner_of(&db.store, run).await, run)
+            .await
+            .unwrap_err();
         assert!(
             matches!(&err, StoreError::InvalidData { what: "decision chunk", message }
                 if message.contains("unknown format version 7")),
             "{err}"
         );
         common::exec_raw(db, "UPDATE audit_chunks SET n = 2 WHERE kind = 'event'").await;
-        let err = audit.events(run).await.unwrap_err();
+        let err = audit
+            .events(common::owner_of(&db.store, run).await, run)
+            .await
+            .unwrap_err();
         assert!(
             matches!(
                 &err,
@@ -348,7 +449,14 @@ store_test!(
             "{err}"
         );
         // The untouched kinds still read back.
-        assert_eq!(audit.orders(run).await.unwrap().len(), 2);
+        assert_eq!(
+            audit
+                .orders(common::owner_of(&db.store, run).await, run)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
     }
 );
 
@@ -386,8 +494,20 @@ store_test!(json_text_batches_read_back_as_values, |db| {
     };
     db.store.audit().append(run, &text).await.unwrap();
     let audit = db.store.audit();
-    assert_eq!(audit.decisions(run).await.unwrap(), batch.decisions);
-    assert_eq!(audit.events(run).await.unwrap(), batch.events);
+    assert_eq!(
+        audit
+            .decisions(common::owner_of(&db.store, run).await, run)
+            .await
+            .unwrap(),
+        batch.decisions
+    );
+    assert_eq!(
+        audit
+            .events(common::owner_of(&db.store, run).await, run)
+            .await
+            .unwrap(),
+        batch.events
+    );
 });
 
 store_test!(an_order_updated_by_a_later_batch_is_counted_once, |db| {
@@ -407,8 +527,18 @@ store_test!(an_order_updated_by_a_later_batch_is_counted_once, |db| {
         ..Default::default()
     };
     audit.append(run, &second).await.unwrap();
-    assert_eq!(audit.counts(run).await.unwrap().orders, 2);
-    let orders = audit.orders(run).await.unwrap();
+    assert_eq!(
+        audit
+            .counts(common::owner_of(&db.store, run).await, run)
+            .await
+            .unwrap()
+            .orders,
+        2
+    );
+    let orders = audit
+        .orders(common::owner_of(&db.store, run).await, run)
+        .await
+        .unwrap();
     // The update keeps the order's first time and place; the refusal follows it.
     filled.ts = ts(0);
     assert_eq!(orders, vec![filled, refused]);
@@ -425,7 +555,10 @@ store_test!(a_repeated_seq_in_a_later_batch_writes_nothing, |db| {
     };
     let err = audit.append(run, &again).await.unwrap_err();
     assert!(matches!(err, StoreError::Duplicate { .. }), "{err}");
-    let counts = audit.counts(run).await.unwrap();
+    let counts = audit
+        .counts(common::owner_of(&db.store, run).await, run)
+        .await
+        .unwrap();
     assert_eq!((counts.events, counts.fills), (1, 1));
 });
 
@@ -458,25 +591,40 @@ store_test!(rows_of_the_old_audit_tables_are_converted_at_open, |db| {
     }
     let store = Store::open(&db.config()).await.unwrap();
     let audit = store.audit();
-    let decisions = audit.decisions(run).await.unwrap();
+    let decisions = audit
+        .decisions(common::owner_of(&store, run).await, run)
+        .await
+        .unwrap();
     assert_eq!(
         decisions.iter().map(|d| d.seq).collect::<Vec<_>>(),
         vec![1, 2]
     );
     assert_eq!(decisions[0].inputs, json!({"sma": 1.5}));
     assert_eq!(decisions[0].symbol, Some(aapl()));
-    let orders = audit.orders(run).await.unwrap();
+    let orders = audit
+        .orders(common::owner_of(&store, run).await, run)
+        .await
+        .unwrap();
     assert_eq!(orders.len(), 1);
     assert_eq!(orders[0].sizing, Sizing::AllIn);
     assert_eq!(
         orders[0].order_type,
         OrderType::Limit("100.34".parse().unwrap())
     );
-    let fills = audit.fills(run).await.unwrap();
+    let fills = audit
+        .fills(common::owner_of(&store, run).await, run)
+        .await
+        .unwrap();
     assert_eq!(fills[0].price.to_string(), "100.3400000001");
-    let events = audit.events(run).await.unwrap();
+    let events = audit
+        .events(common::owner_of(&store, run).await, run)
+        .await
+        .unwrap();
     assert_eq!(events[0].detail, json!({"rule": "daily_loss"}));
-    let counts = audit.counts(run).await.unwrap();
+    let counts = audit
+        .counts(common::owner_of(&store, run).await, run)
+        .await
+        .unwrap();
     assert_eq!(
         (counts.decisions, counts.orders, counts.fills, counts.events),
         (2, 1, 1, 1)
@@ -484,6 +632,13 @@ store_test!(rows_of_the_old_audit_tables_are_converted_at_open, |db| {
     store.close().await;
     // Converted once: the row tables are empty now, a second open changes nothing.
     let store = Store::open(&db.config()).await.unwrap();
-    assert_eq!(store.audit().decisions(run).await.unwrap(), decisions);
+    assert_eq!(
+        store
+            .audit()
+            .decisions(common::owner_of(&store, run).await, run)
+            .await
+            .unwrap(),
+        decisions
+    );
     store.close().await;
 });

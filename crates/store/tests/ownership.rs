@@ -359,7 +359,9 @@ store_test!(
         .await
         .unwrap();
         let model = create_model(&db.store, alice.id, "trend").await;
-        let run = db.store.runs().create(&new_run(model.id)).await.unwrap();
+        let run = common::create_run(&db.store, &new_run(model.id))
+            .await
+            .unwrap();
         // Bars before the run's period are nobody's.
         let before = Some(Timestamp::from_secs(sept_10 + 2 * 86_400));
         let r = bars
@@ -532,7 +534,14 @@ store_test!(rejects_malformed_email_addresses_naming_the_problem, |db| {
         assert!(text.contains(problem), "{email:?}: {text}");
         assert!(text.len() < 300, "echoes too much: {} bytes", text.len());
     }
-    assert!(users.list().await.unwrap().is_empty());
+    assert!(
+        users
+            .list(tradelab_store::PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     let ok = account(&db.store, " Alice.Smith+tag@Example.COM ", Role::User).await;
     assert_eq!(ok.email, "alice.smith+tag@example.com");
 });

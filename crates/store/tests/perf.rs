@@ -85,7 +85,9 @@ async fn started_run(store: &tradelab_store::Store) -> tradelab_store::Run {
         .create(alice.id, &common::model_spec("perf"))
         .await
         .unwrap();
-    let run = store.runs().create(&common::new_run(m.id)).await.unwrap();
+    let run = common::create_run(store, &common::new_run(m.id))
+        .await
+        .unwrap();
     store.runs().start(run.id).await.unwrap()
 }
 
@@ -126,10 +128,20 @@ store_test!(
             }
         }
         let elapsed = t.elapsed();
-        let counts = db.store.audit().counts(run.id).await.unwrap();
+        let counts = db
+            .store
+            .audit()
+            .counts(common::owner_of(&db.store, run.id).await, run.id)
+            .await
+            .unwrap();
         assert_eq!((counts.equity, counts.fills), (BARS, BARS / 20));
         let t = Instant::now();
-        let curve = db.store.audit().equity(run.id).await.unwrap();
+        let curve = db
+            .store
+            .audit()
+            .equity(common::owner_of(&db.store, run.id).await, run.id)
+            .await
+            .unwrap();
         let read = t.elapsed();
         assert_eq!(curve.len(), BARS as usize);
         assert!(curve.windows(2).all(|w| w[0].ts < w[1].ts));
@@ -226,12 +238,27 @@ store_test!(
         }
         db.store.audit().append(run.id, &batch).await.unwrap();
         let elapsed = t.elapsed();
-        let counts = db.store.audit().counts(run.id).await.unwrap();
+        let counts = db
+            .store
+            .audit()
+            .counts(common::owner_of(&db.store, run.id).await, run.id)
+            .await
+            .unwrap();
         assert_eq!(counts.equity, BARS);
         assert_eq!(counts.orders, counts.decisions);
         let t = Instant::now();
-        let fills = db.store.audit().fills(run.id).await.unwrap();
-        let events = db.store.audit().events(run.id).await.unwrap();
+        let fills = db
+            .store
+            .audit()
+            .fills(common::owner_of(&db.store, run.id).await, run.id)
+            .await
+            .unwrap();
+        let events = db
+            .store
+            .audit()
+            .events(common::owner_of(&db.store, run.id).await, run.id)
+            .await
+            .unwrap();
         let read = t.elapsed();
         assert_eq!(fills.len() as i64, counts.fills);
         assert_eq!(events.len() as i64, counts.events);

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{create_model, model_spec, new_run, owner, rule_spec};
-use tradelab_store::{ModelId, RunId, RunStatus, StoreError};
+use tradelab_store::{ModelId, PageRequest, RunId, RunStatus, StoreError};
 
 store_test!(run_numbers_count_per_model_from_one, |db| {
     let alice = owner(&db.store, "alice@example.com").await;
@@ -11,18 +11,19 @@ store_test!(run_numbers_count_per_model_from_one, |db| {
     let b = create_model(&db.store, alice.id, "b").await;
     let runs = db.store.runs();
     let numbers = [
-        runs.create(&new_run(a.id)).await.unwrap().number,
-        runs.create(&new_run(a.id)).await.unwrap().number,
-        runs.create(&new_run(b.id)).await.unwrap().number,
-        runs.create(&new_run(a.id)).await.unwrap().number,
+        runs.create(alice.id, &new_run(a.id)).await.unwrap().number,
+        runs.create(alice.id, &new_run(a.id)).await.unwrap().number,
+        runs.create(alice.id, &new_run(b.id)).await.unwrap().number,
+        runs.create(alice.id, &new_run(a.id)).await.unwrap().number,
     ];
     assert_eq!(numbers, [1, 2, 1, 3]);
-    let third = runs.get_by_number(a.id, 3).await.unwrap();
+    let third = runs.get_by_number(alice.id, a.id, 3).await.unwrap();
     assert_eq!(third.status, RunStatus::Queued);
     assert_eq!(
-        runs.list_by_model(a.id)
+        runs.list_by_model(alice.id, a.id, PageRequest::default())
             .await
             .unwrap()
+            .items
             .iter()
             .map(|r| r.number)
             .collect::<Vec<_>>(),
@@ -38,9 +39,11 @@ store_test!(
         let tasks: Vec<_> = (0..12)
             .map(|_| {
                 let store = db.store.clone();
-                tokio::spawn(
-                    async move { store.runs().create(&new_run(m.id)).await.map(|r| r.number) },
-                )
+                tokio::spawn(async move {
+                    common::create_run(&store, &new_run(m.id))
+                        .await
+                        .map(|r| r.number)
+                })
             })
             .collect();
         let mut numbers = Vec::new();
@@ -58,11 +61,14 @@ store_test!(
         let alice = owner(&db.store, "alice@example.com").await;
         let m = create_model(&db.store, alice.id, "m").await;
         let rules = db.store.rules();
-        let cap = rules.create(m.id, &rule_spec("cap", 2)).await.unwrap();
+        let cap = rules
+            .create(alice.id, m.id, &rule_spec("cap", 2))
+            .await
+            .unwrap();
         let mut off = rule_spec("dormant", 1);
         off.active = false;
-        rules.create(m.id, &off).await.unwrap();
-        let run = db.store.runs().create(&new_run(m.id)).await.unwrap();
+        rules.create(alice.id, m.id, &off).await.unwrap();
+        let run = common::create_run(&db.store, &new_run(m.id)).await.unwrap();
 
         let snap = &run.snapshot;
         assert_eq!((snap.model, snap.model_name.as_str()), (m.id, "m"));
@@ -75,15 +81,22 @@ store_test!(
         let mut edited = model_spec("m2");
         edited.decider.params = serde_json::json!({"fast": 5});
         edited.rules_text = "changed".into();
-        db.store.models().update(m.id, &edited).await.unwrap();
+        db.store
+            .models()
+            .update(common::model_owner(&db.store, m.id).await, m.id, &edited)
+            .await
+            .unwrap();
         let mut cap2 = cap.spec.clone();
         cap2.params = serde_json::json!({"max_fraction": "0.5"});
-        rules.update(cap.id, &cap2).await.unwrap();
-        rules.create(m.id, &rule_spec("new", 0)).await.unwrap();
+        rules.update(alice.id, cap.id, &cap2).await.unwrap();
+        rules
+            .create(alice.id, m.id, &rule_spec("new", 0))
+            .await
+            .unwrap();
 
-        let again = db.store.runs().get(run.id).await.unwrap();
+        let again = db.store.runs().get_any(run.id).await.unwrap();
         assert_eq!(again.snapshot, run.snapshot);
-        let next = db.store.runs().create(&new_run(m.id)).await.unwrap();
+        let next = common::create_run(&db.store, &new_run(m.id)).await.unwrap();
         assert_eq!(next.snapshot.rules.len(), 2);
         assert_eq!(next.snapshot.rules_text, "changed");
     }
@@ -94,22 +107,35 @@ store_test!(
     |db| {
         let alice = owner(&db.store, "alice@example.com").await;
         let m = create_model(&db.store, alice.id, "m").await;
-        let parent = db.store.runs().create(&new_run(m.id)).await.unwrap();
+        let parent = common::create_run(&db.store, &new_run(m.id)).await.unwrap();
         let mut strategy = parent.snapshot.clone();
         strategy.rules.push(rule_spec("tighter-stop", 1));
         let mut replay = new_run(m.id);
         replay.parent = Some(parent.id);
         replay.strategy = Some(strategy.clone());
-        let child = db.store.runs().create(&replay).await.unwrap();
+        let child = common::create_run(&db.store, &replay).await.unwrap();
         assert_eq!(child.parent, Some(parent.id));
         assert_eq!(child.snapshot, strategy);
 
         replay.parent = Some(RunId(9999));
         assert!(matches!(
-            db.store.runs().create(&replay).await,
+            common::create_run(&db.store, &replay).await,
             Err(StoreError::NotFound { what: "run", .. })
         ));
-        assert_eq!(db.store.runs().list_by_model(m.id).await.unwrap().len(), 2);
+        assert_eq!(
+            db.store
+                .runs()
+                .list_by_model(
+                    common::model_owner(&db.store, m.id).await,
+                    m.id,
+                    tradelab_store::PageRequest::max()
+                )
+                .await
+                .unwrap()
+                .items
+                .len(),
+            2
+        );
     }
 );
 
@@ -119,7 +145,7 @@ store_test!(
         let alice = owner(&db.store, "alice@example.com").await;
         let m = create_model(&db.store, alice.id, "m").await;
         let runs = db.store.runs();
-        let run = runs.create(&new_run(m.id)).await.unwrap();
+        let run = runs.create(alice.id, &new_run(m.id)).await.unwrap();
         let started = runs.start(run.id).await.unwrap();
         assert_eq!(started.status, RunStatus::Running);
         assert!(started.started_at.is_some());
@@ -158,7 +184,7 @@ store_test!(
             Err(StoreError::NotFound { .. })
         ));
         assert!(matches!(
-            runs.create(&new_run(ModelId(9999))).await,
+            runs.create(alice.id, &new_run(ModelId(9999))).await,
             Err(StoreError::NotFound { what: "model", .. })
         ));
     }
@@ -170,10 +196,10 @@ store_test!(
         let alice = owner(&db.store, "alice@example.com").await;
         let m = create_model(&db.store, alice.id, "m").await;
         let runs = db.store.runs();
-        let queued = runs.create(&new_run(m.id)).await.unwrap();
-        let with_events = runs.create(&new_run(m.id)).await.unwrap();
-        let silent = runs.create(&new_run(m.id)).await.unwrap();
-        let finished = runs.create(&new_run(m.id)).await.unwrap();
+        let queued = runs.create(alice.id, &new_run(m.id)).await.unwrap();
+        let with_events = runs.create(alice.id, &new_run(m.id)).await.unwrap();
+        let silent = runs.create(alice.id, &new_run(m.id)).await.unwrap();
+        let finished = runs.create(alice.id, &new_run(m.id)).await.unwrap();
         // Started by a process of this host that no longer exists (pids never reach
         // u32::MAX), as after a crash.
         let gone = tradelab_store::worker_id(u32::MAX - 1);
@@ -181,7 +207,7 @@ store_test!(
             runs.start_by(r.id, &gone).await.unwrap();
         }
         // A run of this (live) process is not touched.
-        let alive = runs.create(&new_run(m.id)).await.unwrap();
+        let alive = runs.create(alice.id, &new_run(m.id)).await.unwrap();
         runs.start(alive.id).await.unwrap();
         runs.finish(finished.id, RunStatus::Completed, None, None)
             .await
@@ -203,25 +229,32 @@ store_test!(
 
         let marked = runs.mark_interrupted_runs().await.unwrap();
         assert_eq!(marked, vec![with_events.id, silent.id]);
-        let r = runs.get(with_events.id).await.unwrap();
+        let r = runs.get_any(with_events.id).await.unwrap();
         assert_eq!(
             (r.status, r.ended_at, r.last_event_at),
             (RunStatus::Interrupted, Some(last), Some(last))
         );
-        let s = runs.get(silent.id).await.unwrap();
+        let s = runs.get_any(silent.id).await.unwrap();
         assert_eq!(s.status, RunStatus::Interrupted);
         assert_eq!(s.ended_at, s.started_at);
-        assert_eq!(runs.get(queued.id).await.unwrap().status, RunStatus::Queued);
         assert_eq!(
-            runs.get(finished.id).await.unwrap().status,
+            runs.get_any(queued.id).await.unwrap().status,
+            RunStatus::Queued
+        );
+        assert_eq!(
+            runs.get_any(finished.id).await.unwrap().status,
             RunStatus::Completed
         );
         assert!(runs.mark_interrupted_runs().await.unwrap().is_empty());
-        assert_eq!(runs.get(alive.id).await.unwrap().status, RunStatus::Running);
         assert_eq!(
-            runs.list_by_status(RunStatus::Interrupted)
+            runs.get_any(alive.id).await.unwrap().status,
+            RunStatus::Running
+        );
+        assert_eq!(
+            runs.list_by_status_all_owners(RunStatus::Interrupted, PageRequest::default())
                 .await
                 .unwrap()
+                .items
                 .len(),
             2
         );
@@ -240,14 +273,23 @@ async fn started_run(db: &common::TestDb, worker: &str) -> tradelab_store::Run {
         Some(u) => u,
         None => owner(&db.store, "a@example.com").await,
     };
-    let name = format!("m{}", db.store.models().list().await.unwrap().len());
+    let name = format!(
+        "m{}",
+        db.store
+            .models()
+            .list_all_owners(tradelab_store::PageRequest::max())
+            .await
+            .unwrap()
+            .items
+            .len()
+    );
     let m = db
         .store
         .models()
         .create(alice.id, &model_spec(&name))
         .await
         .unwrap();
-    let run = db.store.runs().create(&new_run(m.id)).await.unwrap();
+    let run = common::create_run(&db.store, &new_run(m.id)).await.unwrap();
     db.store.runs().start_by(run.id, worker).await.unwrap()
 }
 
@@ -278,11 +320,11 @@ store_test!(
         let _ = child.wait();
         assert_eq!(marked, vec![reused.id]);
         assert_eq!(
-            db.store.runs().get(reused.id).await.unwrap().status,
+            db.store.runs().get_any(reused.id).await.unwrap().status,
             RunStatus::Interrupted
         );
         assert_eq!(
-            db.store.runs().get(alive.id).await.unwrap().status,
+            db.store.runs().get_any(alive.id).await.unwrap().status,
             RunStatus::Running
         );
     }
@@ -319,7 +361,15 @@ store_test!(
         assert_eq!(done.status, RunStatus::Completed);
         assert!(done.ended_at.is_some());
         assert_eq!(done.summary, Some(serde_json::json!({"trades": 0})));
-        assert_eq!(db.store.audit().events(run.id).await.unwrap().len(), 1);
+        assert_eq!(
+            db.store
+                .audit()
+                .events(common::owner_of(&db.store, run.id).await, run.id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
 
         // The batch fails (a seq already stored): the status does not change.
         let other = started_run(db, &me).await;
@@ -339,7 +389,10 @@ store_test!(
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Duplicate { .. }), "{err}");
-        assert_eq!(runs.get(other.id).await.unwrap().status, RunStatus::Running);
+        assert_eq!(
+            runs.get_any(other.id).await.unwrap().status,
+            RunStatus::Running
+        );
 
         // The run cannot finish (it has): the batch is not written.
         let err = runs
@@ -347,7 +400,15 @@ store_test!(
             .await
             .unwrap_err();
         assert!(err.to_string().contains("is completed"), "{err}");
-        assert_eq!(db.store.audit().events(run.id).await.unwrap().len(), 1);
+        assert_eq!(
+            db.store
+                .audit()
+                .events(common::owner_of(&db.store, run.id).await, run.id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         assert!(matches!(
             runs.finish_with(other.id, RunStatus::Running, None, None, &finished_event(3))
                 .await,

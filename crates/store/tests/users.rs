@@ -34,7 +34,15 @@ store_test!(rejects_a_second_user_with_the_same_email, |db| {
         matches!(&err, StoreError::Duplicate { what: "user", name } if name == "alice@example.com"),
         "{err}"
     );
-    assert_eq!(users.list().await.unwrap().len(), 1);
+    assert_eq!(
+        users
+            .list(tradelab_store::PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
 });
 
 store_test!(updates_role_name_and_password_hash, |db| {
@@ -70,4 +78,27 @@ store_test!(rejects_an_email_without_at_sign, |db| {
         db.store.users().create(&bad).await,
         Err(StoreError::InvalidData { what: "email", .. })
     ));
+});
+
+store_test!(accounts_page_oldest_first_with_a_cursor, |db| {
+    for i in 0..3 {
+        common::owner(&db.store, &format!("u{i}@example.com")).await;
+    }
+    let users = db.store.users();
+    let first = users
+        .list(tradelab_store::PageRequest::first(2))
+        .await
+        .unwrap();
+    let emails: Vec<_> = first.items.iter().map(|u| u.email.as_str()).collect();
+    assert_eq!(emails, ["u0@example.com", "u1@example.com"]);
+    let last = users
+        .list(tradelab_store::PageRequest::after(
+            2,
+            first.next_after.unwrap(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(last.items.len(), 1);
+    assert_eq!(last.items[0].email, "u2@example.com");
+    assert_eq!(last.next_after, None);
 });

@@ -3,7 +3,7 @@
 
 use crate::db::{BeginWrite, RowExt, text_enum, with_pool};
 use crate::error::{Result, StoreError, is_unique_violation};
-use crate::{RunId, Store};
+use crate::{RunId, Store, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -272,7 +272,8 @@ fn order_id_i64(id: OrderId) -> Result<i64> {
 }
 
 impl Audit<'_> {
-    /// Appends a batch to a queued or running run in one transaction: every row is
+    /// System only (the runner's writer, for a run it created; it takes no owner):
+    /// appends a batch to a queued or running run in one transaction: every row is
     /// written, or (on any error, e.g. a repeated `seq`) none is. Also advances the
     /// run's `last_event_at`.
     pub async fn append<J: Serialize + Sync>(
@@ -432,7 +433,7 @@ impl Audit<'_> {
             Err(StoreError::Database(e)) if is_unique_violation(&e) => return Err(duplicate()),
             Err(e) => return Err(e),
         }
-        let status = self.store.runs().get(run).await?.status;
+        let status = self.store.runs().get_any(run).await?.status;
         Err(StoreError::Conflict {
             what: "run",
             message: format!("run {run} is {status}; its audit trail is closed"),
@@ -476,8 +477,26 @@ fn sort_by<T, K: Ord>(rows: &mut [T], key: impl Fn(&T) -> K) {
 }
 
 impl Audit<'_> {
-    /// A run's decisions, by `seq`.
-    pub async fn decisions(&self, run: RunId) -> Result<Vec<DecisionRow>> {
+    /// [`StoreError::NotFound`] unless `run` is a run of one of `owner`'s models: the
+    /// readers below return another owner's run's trail as if the run did not exist.
+    async fn check_owner(&self, owner: UserId, run: RunId) -> Result<()> {
+        let owned: Option<i64> = with_pool!(self.store, p => {
+            sqlx::query_scalar(crate::runs::OWNED_RUN_SQL)
+                .bind(run.0)
+                .bind(owner.0)
+                .fetch_optional(p)
+                .await?
+        });
+        owned
+            .map(|_| ())
+            .ok_or_else(|| StoreError::not_found("run", run))
+    }
+
+    /// A run's decisions, by `seq`. The readers take the run's owner: another
+    /// owner's run is [`StoreError::NotFound`], as a missing one.
+    #[tracing::instrument(name = "store.audit.decisions", skip(self), fields(user = owner.0, run = run.0))]
+    pub async fn decisions(&self, owner: UserId, run: RunId) -> Result<Vec<DecisionRow>> {
+        self.check_owner(owner, run).await?;
         let mut rows = read_chunks!(self, run, Kind::Decision, decode_decisions);
         sort_by(&mut rows, |r| r.seq);
         Ok(rows)
@@ -485,7 +504,9 @@ impl Audit<'_> {
 
     /// A run's orders, in placement order (an order appended again is merged into
     /// its first row).
-    pub async fn orders(&self, run: RunId) -> Result<Vec<OrderRow>> {
+    #[tracing::instrument(name = "store.audit.orders", skip(self), fields(user = owner.0, run = run.0))]
+    pub async fn orders(&self, owner: UserId, run: RunId) -> Result<Vec<OrderRow>> {
+        self.check_owner(owner, run).await?;
         let stored: Vec<OrderRow> = read_chunks!(self, run, Kind::Order, decode_orders);
         let mut rows = merge_orders(&stored);
         sort_by(&mut rows, |r| r.ts);
@@ -493,14 +514,18 @@ impl Audit<'_> {
     }
 
     /// A run's fills, in execution order.
-    pub async fn fills(&self, run: RunId) -> Result<Vec<Fill>> {
+    #[tracing::instrument(name = "store.audit.fills", skip(self), fields(user = owner.0, run = run.0))]
+    pub async fn fills(&self, owner: UserId, run: RunId) -> Result<Vec<Fill>> {
+        self.check_owner(owner, run).await?;
         let mut rows = read_chunks!(self, run, Kind::Fill, decode_fills);
         sort_by(&mut rows, |r| r.ts);
         Ok(rows)
     }
 
     /// A run's equity curve, by time.
-    pub async fn equity(&self, run: RunId) -> Result<Vec<EquityRow>> {
+    #[tracing::instrument(name = "store.audit.equity", skip(self), fields(user = owner.0, run = run.0))]
+    pub async fn equity(&self, owner: UserId, run: RunId) -> Result<Vec<EquityRow>> {
+        self.check_owner(owner, run).await?;
         let mut points = Vec::new();
         with_pool!(self.store, p => {
             let rows = sqlx::query(
@@ -522,14 +547,18 @@ impl Audit<'_> {
     }
 
     /// A run's events, by `seq`.
-    pub async fn events(&self, run: RunId) -> Result<Vec<EventRow>> {
+    #[tracing::instrument(name = "store.audit.events", skip(self), fields(user = owner.0, run = run.0))]
+    pub async fn events(&self, owner: UserId, run: RunId) -> Result<Vec<EventRow>> {
+        self.check_owner(owner, run).await?;
         let mut rows = read_chunks!(self, run, Kind::Event, decode_events);
         sort_by(&mut rows, |r| r.seq);
         Ok(rows)
     }
 
     /// How many rows of each kind a run has.
-    pub async fn counts(&self, run: RunId) -> Result<AuditCounts> {
+    #[tracing::instrument(name = "store.audit.counts", skip(self), fields(user = owner.0, run = run.0))]
+    pub async fn counts(&self, owner: UserId, run: RunId) -> Result<AuditCounts> {
+        self.check_owner(owner, run).await?;
         let sql = "SELECT \
             (SELECT CAST(COALESCE(SUM(n_rows), 0) AS BIGINT) FROM audit_chunks WHERE run_id = $1 AND kind = 'decision') AS decisions, \
             (SELECT CAST(COALESCE(SUM(n_rows), 0) AS BIGINT) FROM audit_chunks WHERE run_id = $1 AND kind = 'order') AS orders, \

@@ -257,3 +257,29 @@ pub fn new_run(model: tradelab_store::ModelId) -> tradelab_store::NewRun {
         strategy: None,
     }
 }
+
+/// The owner of a run (through its model), for tests reading a run's audit trail the
+/// owner-scoped way without threading the owner through.
+pub async fn owner_of(store: &Store, run: tradelab_store::RunId) -> tradelab_store::UserId {
+    let run = store.runs().get_any(run).await.expect("run");
+    store
+        .models()
+        .get_any(run.model)
+        .await
+        .expect("model")
+        .owner
+}
+
+/// The owner of a model, for tests acting on a model the owner-scoped way.
+pub async fn model_owner(store: &Store, model: tradelab_store::ModelId) -> tradelab_store::UserId {
+    store.models().get_any(model).await.expect("model").owner
+}
+
+/// Creates a run as its model's owner.
+pub async fn create_run(
+    store: &Store,
+    new: &tradelab_store::NewRun,
+) -> tradelab_store::Result<tradelab_store::Run> {
+    let owner = model_owner(store, new.model).await;
+    store.runs().create(owner, new).await
+}
