@@ -133,10 +133,11 @@ store_test!(
         // 40 bars: buys on bars 4, 8, …, 40 and closes on the bar after each (the
         // last buy, at the final bar, never fills).
         assert_eq!(f.report.closed_trades, 9);
+        let owner = common::owner_of(&db.store, f.run.id).await;
         let reasons: Vec<String> = db
             .store
             .audit()
-            .decisions(f.run.id)
+            .decisions(owner, f.run.id)
             .await
             .expect("decisions")
             .into_iter()
