@@ -43,7 +43,7 @@ fn main() -> ExitCode {
         args::Command::Backtest(a) => backtest::run(*a, &deciders),
         args::Command::Data(d) => data_cmd::run(d, &cli.store),
         args::Command::Models(m) => models_cmd::run(m, &cli.store, &deciders),
-        args::Command::Runs(r) => runs_cmd::run(r, &cli.store),
+        args::Command::Runs(r) => runs_cmd::run(r, &cli.store, &deciders),
         args::Command::Rules(r) => rules_cmd::run(r),
         args::Command::Strategies => {
             backtest::list_strategies(&deciders);

@@ -11,11 +11,12 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use tradelab_core::{Symbol, Timeframe};
+use tradelab_engine::DeciderRegistry;
 use tradelab_runner::{Finished, Runner, StartRun, compare};
 use tradelab_store::{PageRequest, Run, RunId};
 
 /// Runs a runs subcommand.
-pub fn run(cmd: RunsCommand, args: &StoreArgs) -> Result<()> {
+pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Result<()> {
     store_ctx::runtime()?.block_on(async {
         let ctx = store_ctx::open(args).await?;
         match cmd {
@@ -65,7 +66,7 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs) -> Result<()> {
                         } else {
                             &symbols
                         };
-                        Runner::new(&ctx.store)
+                        Runner::with_deciders(&ctx.store, deciders.clone())
                             .stored_timeframe(ctx.user.id, wanted)
                             .await?
                             .unwrap_or(Timeframe::DAY)
@@ -87,11 +88,11 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs) -> Result<()> {
                     .as_deref()
                     .map(|t| parse_bound("to", t, true))
                     .transpose()?;
-                let finished = Runner::new(&ctx.store).start(req, Some(progress())).await?;
+                let finished = Runner::with_deciders(&ctx.store, deciders.clone())
+                    .start(req, Some(progress()))
+                    .await?;
                 let params = tradelab_runner::decider_params(&m.spec.decider);
-                if let Ok(d) =
-                    tradelab_engine::strategies::build(&m.spec.decider.kind, &params, true)
-                {
+                if let Ok(d) = deciders.build(&m.spec.decider.kind, &params, true) {
                     let r = &finished.report;
                     let steps = [("the run", r.bars)];
                     if let Some(note) = warm_up_note(&r.strategy, d.min_bars(), &steps) {
@@ -164,7 +165,7 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs) -> Result<()> {
                 }
                 let set = load_rules(rules.as_deref(), template.as_deref())?;
                 let options = tradelab_runner::ReplayOptions { allow_changed_data };
-                let finished = Runner::new(&ctx.store)
+                let finished = Runner::with_deciders(&ctx.store, deciders.clone())
                     .replay_with(parent.id, set, options, Some(progress()))
                     .await?;
                 if let Some(then) = &finished.run.snapshot.data_changed_from {
