@@ -107,47 +107,16 @@ store_test!(a_batch_round_trips_exactly, |db| {
     let batch = sample_batch();
     db.store.audit().append(run, &batch).await.unwrap();
     let audit = db.store.audit();
+    let owner = common::owner_of(&db.store, run).await;
+    assert_eq!(audit.decisions(owner, run).await.unwrap(), batch.decisions);
+    assert_eq!(audit.fills(owner, run).await.unwrap(), batch.fills);
     assert_eq!(
-        audit
-            .decisions(common::owner_of(&db.store, run).await, run)
-            .await
-            .unwrap(),
-        batch.decisions
-    );
-    assert_eq!(
-        audit
-            .fills(common::owner_of(&db.store, run).await, run)
-            .await
-            .unwrap(),
-        batch.fills
-    );
-    assert_eq!(
-        audit
-            .fills(common::owner_of(&db.store, run).await, run)
-            .await
-            .unwrap()[0]
-            .price
-            .to_string(),
+        audit.fills(owner, run).await.unwrap()[0].price.to_string(),
         "100.3400000001"
     );
-    assert_eq!(
-        audit
-            .equity(common::owner_of(&db.store, run).await, run)
-            .await
-            .unwrap(),
-        batch.equity
-    );
-    assert_eq!(
-        audit
-            .events(common::owner_of(&db.store, run).await, run)
-            .await
-            .unwrap(),
-        batch.events
-    );
-    let orders = audit
-        .orders(common::owner_of(&db.store, run).await, run)
-        .await
-        .unwrap();
+    assert_eq!(audit.equity(owner, run).await.unwrap(), batch.equity);
+    assert_eq!(audit.events(owner, run).await.unwrap(), batch.events);
+    let orders = audit.orders(owner, run).await.unwrap();
     assert_eq!(
         orders.len(),
         2,
@@ -201,10 +170,8 @@ store_test!(a_batch_with_an_invalid_row_writes_nothing, |db| {
         ),
         "{err}"
     );
-    let counts = audit
-        .counts(common::owner_of(&db.store, run).await, run)
-        .await
-        .unwrap();
+    let owner = common::owner_of(&db.store, run).await;
+    let counts = audit.counts(owner, run).await.unwrap();
     assert_eq!(counts, Default::default());
     assert_eq!(
         db.store.runs().get_any(run).await.unwrap().last_event_at,
@@ -223,10 +190,7 @@ store_test!(a_batch_with_an_invalid_row_writes_nothing, |db| {
         invested: false,
     });
     assert!(audit.append(run, &again).await.is_err());
-    let counts = audit
-        .counts(common::owner_of(&db.store, run).await, run)
-        .await
-        .unwrap();
+    let counts = audit.counts(owner, run).await.unwrap();
     assert_eq!((counts.decisions, counts.equity, counts.orders), (1, 2, 2));
     assert_eq!(
         db.store.runs().get_any(run).await.unwrap().last_event_at,
@@ -293,21 +257,9 @@ store_test!(equity_batches_out_of_order_read_back_in_time_order, |db| {
         audit.append(run, &batch).await.unwrap();
     }
     let expected: Vec<EquityRow> = [1, 2, 3, 4, 5, 7, 9].into_iter().map(point).collect();
-    assert_eq!(
-        audit
-            .equity(common::owner_of(&db.store, run).await, run)
-            .await
-            .unwrap(),
-        expected
-    );
-    assert_eq!(
-        audit
-            .counts(common::owner_of(&db.store, run).await, run)
-            .await
-            .unwrap()
-            .equity,
-        7
-    );
+    let owner = common::owner_of(&db.store, run).await;
+    assert_eq!(audit.equity(owner, run).await.unwrap(), expected);
+    assert_eq!(audit.counts(owner, run).await.unwrap().equity, 7);
     // A time stored by an earlier batch is a duplicate; nothing of the batch is kept.
     let again = AuditBatch {
         equity: vec![point(8), point(3)],
@@ -315,14 +267,7 @@ store_test!(equity_batches_out_of_order_read_back_in_time_order, |db| {
     };
     let err = audit.append(run, &again).await.unwrap_err();
     assert!(matches!(err, StoreError::Duplicate { .. }), "{err}");
-    assert_eq!(
-        audit
-            .counts(common::owner_of(&db.store, run).await, run)
-            .await
-            .unwrap()
-            .equity,
-        7
-    );
+    assert_eq!(audit.counts(owner, run).await.unwrap().equity, 7);
 });
 
 store_test!(rows_of_the_old_equity_table_are_converted_at_open, |db| {
@@ -409,10 +354,8 @@ store_test!(
             "UPDATE audit_chunks SET data = substr(data, 1, 6) WHERE kind = 'fill'",
         )
         .await;
-        let err = audit
-            .fills(common::owner_of(&db.store, run).await, run)
-            .await
-            .unwrap_err();
+        let owner = common::owner_of(&db.store, run).await;
+        let err = audit.fills(owner, run).await.unwrap_err();
         assert!(
             matches!(&err, StoreError::InvalidData { what: "fill chunk", message }
                 if message.contains(&format!("run {run}, chunk "))),
@@ -424,20 +367,14 @@ store_test!(
             "UPDATE audit_chunks SET data = '\\x07'::bytea WHERE kind = 'decision'"
         };
         common::exec_raw(db, version).await;
-        let err = audit
-            .decisions(common::owner_of(&db.store, run).await, run)
-            .await
-            .unwrap_err();
+        let err = audit.decisions(owner, run).await.unwrap_err();
         assert!(
             matches!(&err, StoreError::InvalidData { what: "decision chunk", message }
                 if message.contains("unknown format version 7")),
             "{err}"
         );
         common::exec_raw(db, "UPDATE audit_chunks SET n = 2 WHERE kind = 'event'").await;
-        let err = audit
-            .events(common::owner_of(&db.store, run).await, run)
-            .await
-            .unwrap_err();
+        let err = audit.events(owner, run).await.unwrap_err();
         assert!(
             matches!(
                 &err,
@@ -449,14 +386,7 @@ store_test!(
             "{err}"
         );
         // The untouched kinds still read back.
-        assert_eq!(
-            audit
-                .orders(common::owner_of(&db.store, run).await, run)
-                .await
-                .unwrap()
-                .len(),
-            2
-        );
+        assert_eq!(audit.orders(owner, run).await.unwrap().len(), 2);
     }
 );
 
@@ -494,20 +424,9 @@ store_test!(json_text_batches_read_back_as_values, |db| {
     };
     db.store.audit().append(run, &text).await.unwrap();
     let audit = db.store.audit();
-    assert_eq!(
-        audit
-            .decisions(common::owner_of(&db.store, run).await, run)
-            .await
-            .unwrap(),
-        batch.decisions
-    );
-    assert_eq!(
-        audit
-            .events(common::owner_of(&db.store, run).await, run)
-            .await
-            .unwrap(),
-        batch.events
-    );
+    let owner = common::owner_of(&db.store, run).await;
+    assert_eq!(audit.decisions(owner, run).await.unwrap(), batch.decisions);
+    assert_eq!(audit.events(owner, run).await.unwrap(), batch.events);
 });
 
 store_test!(an_order_updated_by_a_later_batch_is_counted_once, |db| {
@@ -527,18 +446,9 @@ store_test!(an_order_updated_by_a_later_batch_is_counted_once, |db| {
         ..Default::default()
     };
     audit.append(run, &second).await.unwrap();
-    assert_eq!(
-        audit
-            .counts(common::owner_of(&db.store, run).await, run)
-            .await
-            .unwrap()
-            .orders,
-        2
-    );
-    let orders = audit
-        .orders(common::owner_of(&db.store, run).await, run)
-        .await
-        .unwrap();
+    let owner = common::owner_of(&db.store, run).await;
+    assert_eq!(audit.counts(owner, run).await.unwrap().orders, 2);
+    let orders = audit.orders(owner, run).await.unwrap();
     // The update keeps the order's first time and place; the refusal follows it.
     filled.ts = ts(0);
     assert_eq!(orders, vec![filled, refused]);
