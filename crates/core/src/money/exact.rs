@@ -156,34 +156,16 @@ pub fn checked_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
     slow_checked(a, b, Decimal::checked_mul)
 }
 
-/// `a + b`, identical to the `rust_decimal` operator.
+/// `a + b`, identical to the `rust_decimal` operator (which panics past the range).
 #[inline(always)]
 pub fn add(a: Decimal, b: Decimal) -> Decimal {
-    if a.is_zero() {
-        return b;
-    }
-    if b.is_zero() {
-        return a;
-    }
-    match sum_nonzero(a, b, false) {
-        Some(d) => d,
-        None => slow_add(a, b),
-    }
+    checked_add(a, b).unwrap_or_else(|| slow_add(a, b))
 }
 
-/// `a − b`, identical to the `rust_decimal` operator.
+/// `a − b`, identical to the `rust_decimal` operator (which panics past the range).
 #[inline(always)]
 pub fn sub(a: Decimal, b: Decimal) -> Decimal {
-    if a.is_zero() {
-        return if b.is_zero() { b } else { -b };
-    }
-    if b.is_zero() {
-        return a;
-    }
-    match sum_nonzero(a, b, true) {
-        Some(d) => d,
-        None => slow_sub(a, b),
-    }
+    checked_sub(a, b).unwrap_or_else(|| slow_sub(a, b))
 }
 
 /// `a.cmp(&b)`: a mantissa comparison when the scales agree.
@@ -211,28 +193,5 @@ pub fn min(a: Decimal, b: Decimal) -> Decimal {
 /// `a × b`, identical to the `rust_decimal` operator.
 #[inline(always)]
 pub fn mul(a: Decimal, b: Decimal) -> Decimal {
-    if a.is_zero() || b.is_zero() {
-        return Decimal::ZERO;
-    }
-    let scale = a.scale() + b.scale();
-    // Mantissas that fit 64 bits (every ledger amount in practice) take one widening
-    // multiplication that cannot overflow; wider ones a checked one.
-    let (ma, mb) = (a.mantissa().unsigned_abs(), b.mantissa().unsigned_abs());
-    let product = match (u64::try_from(ma), u64::try_from(mb)) {
-        (Ok(x), Ok(y)) => Some(u128::from(x) * u128::from(y)),
-        _ => ma.checked_mul(mb),
-    };
-    if scale <= Decimal::MAX_SCALE
-        && let Some(p) = product
-        && p < LIMIT
-    {
-        return Decimal::from_parts(
-            p as u32,
-            (p >> 32) as u32,
-            (p >> 64) as u32,
-            a.is_sign_negative() != b.is_sign_negative(),
-            scale,
-        );
-    }
-    slow_mul(a, b)
+    checked_mul(a, b).unwrap_or_else(|| slow_mul(a, b))
 }
