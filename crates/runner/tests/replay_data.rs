@@ -116,17 +116,7 @@ store_test!(rejects_replay_when_bars_changed_since_the_run, |db| {
         "{text}"
     );
     // No run was created by the refusals.
-    let runs = db
-        .store
-        .runs()
-        .list_by_model(
-            common::model_owner(&db.store, m).await,
-            m,
-            tradelab_store::PageRequest::max(),
-        )
-        .await
-        .unwrap()
-        .items;
+    let runs = common::runs_of(&db.store, m).await;
     assert_eq!(runs.len(), 2);
 });
 

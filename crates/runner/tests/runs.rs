@@ -270,19 +270,7 @@ store_test!(missing_bars_fail_clearly_and_store_no_run, |db| {
         .unwrap();
     assert!(matches!(err, RunnerError::NoBars { .. }), "{err}");
     assert!(err.to_string().contains("tradelab data import"));
-    assert!(
-        db.store
-            .runs()
-            .list_by_model(
-                common::model_owner(&db.store, m).await,
-                m,
-                tradelab_store::PageRequest::max()
-            )
-            .await
-            .unwrap()
-            .items
-            .is_empty()
-    );
+    assert!(common::runs_of(&db.store, m).await.is_empty());
 });
 
 store_test!(
@@ -307,19 +295,7 @@ store_test!(
             "no stored 1d bars for RW in the requested period; its 1d bars run from \
          2000-01-01T00:00:00Z to 2000-01-30T00:00:00Z: change --from/--to"
         );
-        assert!(
-            db.store
-                .runs()
-                .list_by_model(
-                    common::model_owner(&db.store, m).await,
-                    m,
-                    tradelab_store::PageRequest::max()
-                )
-                .await
-                .unwrap()
-                .items
-                .is_empty()
-        );
+        assert!(common::runs_of(&db.store, m).await.is_empty());
     }
 );
 
@@ -357,17 +333,7 @@ store_test!(
         req.batch_rows = 100; // earlier batches commit on their own
         let err = Runner::new(&db.store).start(req, None).await.err();
         assert!(err.is_some(), "the completion was refused");
-        let runs = db
-            .store
-            .runs()
-            .list_by_model(
-                common::model_owner(&db.store, m).await,
-                m,
-                tradelab_store::PageRequest::max(),
-            )
-            .await
-            .unwrap()
-            .items;
+        let runs = common::runs_of(&db.store, m).await;
         let run = &runs[0];
         // Its end was never recorded: still running, until the next start after this
         // process ends marks it interrupted.
@@ -440,17 +406,7 @@ store_test!(
         let text = err.to_string();
         assert!(text.contains("cannot be computed exactly"), "{text}");
 
-        let runs = db
-            .store
-            .runs()
-            .list_by_model(
-                common::model_owner(&db.store, m).await,
-                m,
-                tradelab_store::PageRequest::max(),
-            )
-            .await
-            .unwrap()
-            .items;
+        let runs = common::runs_of(&db.store, m).await;
         assert_eq!(runs.len(), 1);
         let run = &runs[0];
         assert_eq!(run.status, RunStatus::Failed, "not interrupted");

@@ -275,6 +275,17 @@ pub async fn model_owner(store: &Store, model: tradelab_store::ModelId) -> trade
     store.models().get_any(model).await.expect("model").owner
 }
 
+/// Every run of `model`, read as its owner.
+pub async fn runs_of(store: &Store, model: tradelab_store::ModelId) -> Vec<tradelab_store::Run> {
+    let owner = model_owner(store, model).await;
+    store
+        .runs()
+        .list_by_model(owner, model, tradelab_store::PageRequest::max())
+        .await
+        .expect("runs of the model")
+        .items
+}
+
 /// Creates a run as its model's owner.
 pub async fn create_run(
     store: &Store,
