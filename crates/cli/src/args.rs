@@ -40,7 +40,11 @@ pub enum Command {
     #[command(subcommand)]
     Runs(crate::store_args::RunsCommand),
     /// List the built-in strategies and their parameters.
-    Strategies,
+    Strategies {
+        /// Report format: a table for people, or JSON for programs.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
     /// Structured risk rules: check a rules file, list the templates.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -62,12 +66,18 @@ pub enum RulesCommand {
     Check {
         /// Rules file (.toml or .json).
         file: PathBuf,
+        /// Report format: a table for people, or JSON for programs.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
     },
     /// List the built-in rule templates, or print one as TOML.
     Templates {
         /// Print this template as a TOML rules file to start from.
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", conflicts_with = "output")]
         show: Option<String>,
+        /// Report format: a table for people, or JSON for programs.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
     },
 }
 
@@ -321,6 +331,9 @@ pub struct InspectArgs {
     /// first `_` or `.`, uppercased).
     #[arg(long, value_name = "SYM")]
     pub symbol: Option<String>,
+    /// Report format: a table for people, or JSON for programs.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
     #[command(flatten, next_help_heading = "CSV options")]
     pub csv: CsvArgs,
 }

@@ -131,13 +131,42 @@ fn check_output_dir(flag: &str, path: Option<&std::path::Path>) -> Result<()> {
 }
 
 /// Prints the deciders of `deciders` with their parameters (`tradelab strategies`).
-pub fn list_strategies(deciders: &DeciderRegistry) {
+pub fn list_strategies(deciders: &DeciderRegistry, output: OutputFormat) -> Result<()> {
+    if output == OutputFormat::Json {
+        let items: Vec<serde_json::Value> = deciders
+            .catalog()
+            .map(|s| {
+                let params: Vec<serde_json::Value> = s
+                    .params
+                    .iter()
+                    .map(|p| {
+                        serde_json::json!({
+                            "name": p.name,
+                            "default": p.default,
+                            "help": p.help,
+                        })
+                    })
+                    .collect();
+                serde_json::json!({
+                    "name": s.name,
+                    "summary": s.summary,
+                    "params": params,
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "strategies": items }))?
+        );
+        return Ok(());
+    }
     for s in deciders.catalog() {
         println!("{:<16} {}", s.name, s.summary);
         for p in s.params {
             println!("    {:<10} default {:<6} {}", p.name, p.default, p.help);
         }
     }
+    Ok(())
 }
 
 /// A non-negative decimal flag value; the error names the flag.

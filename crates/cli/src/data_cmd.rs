@@ -349,6 +349,39 @@ fn inspect(a: InspectArgs) -> Result<()> {
     let loaded = tradelab_data::load_bars(&a.file, &csv_options(&a.csv, &tz, symbol))?;
     let r = &loaded.report;
     crate::backtest::symbol_note(r);
+    if a.output == OutputFormat::Json {
+        let skipped: Vec<serde_json::Value> = r
+            .skipped
+            .iter()
+            .map(|k| serde_json::json!({"line": k.line, "reason": k.reason}))
+            .collect();
+        let series: Vec<serde_json::Value> = loaded
+            .series
+            .iter()
+            .filter_map(|s| {
+                let (first, last) = (s.bars().first()?, s.bars().last()?);
+                Some(serde_json::json!({
+                    "symbol": s.symbol().as_str(),
+                    "bars": s.len(),
+                    "first": display::json_time(first.ts()),
+                    "last": display::json_time(last.ts()),
+                }))
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "file": a.file.display().to_string(),
+            "delimiter": r.delimiter.to_string(),
+            "columns": r.columns,
+            "rows_read": r.rows_read,
+            "bars": r.bars,
+            "skipped": skipped,
+            "was_unsorted": r.was_unsorted,
+            "kind": if r.daily { "daily" } else { "intraday" },
+            "series": series,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(());
+    }
     println!("file      {}", a.file.display());
     println!("delimiter {}", r.delimiter);
     println!("columns   {}", r.columns);

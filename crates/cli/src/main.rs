@@ -45,10 +45,7 @@ fn main() -> ExitCode {
         args::Command::Models(m) => models_cmd::run(m, &cli.store, &deciders),
         args::Command::Runs(r) => runs_cmd::run(r, &cli.store, &deciders),
         args::Command::Rules(r) => rules_cmd::run(r),
-        args::Command::Strategies => {
-            backtest::list_strategies(&deciders);
-            Ok(())
-        }
+        args::Command::Strategies { output } => backtest::list_strategies(&deciders, output),
         args::Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
