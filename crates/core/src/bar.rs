@@ -188,6 +188,23 @@ impl BarSeries {
         &self.symbol
     }
 
+    /// Appends a bar that arrived after the others (a live feed); refuses one that is
+    /// not after the last bar.
+    pub fn push(&mut self, bar: Bar) -> Result<(), SeriesError> {
+        if let Some(prev) = self.bars.last()
+            && bar.ts <= prev.ts
+        {
+            return Err(SeriesError::NotIncreasing {
+                symbol: self.symbol.clone(),
+                index: self.bars.len(),
+                ts: bar.ts,
+                prev: prev.ts,
+            });
+        }
+        self.bars.push(bar);
+        Ok(())
+    }
+
     /// All bars, oldest first.
     pub fn bars(&self) -> &[Bar] {
         &self.bars

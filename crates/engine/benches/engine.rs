@@ -55,9 +55,10 @@ fn engine_core(c: &mut Criterion) {
             fn on_step(
                 &mut self,
                 ctx: &tradelab_engine::DecisionContext<'_>,
-                _: &mut Vec<tradelab_core::OrderIntent>,
-            ) {
+                _: &mut tradelab_engine::Decision,
+            ) -> Result<(), tradelab_engine::DecideError> {
                 black_box(ctx.view.last(0));
+                Ok(())
             }
         }
         b.iter(|| {

@@ -1,13 +1,24 @@
-//! The decider: whatever turns point-in-time data into order intents (rule-based
-//! strategy, ML learner, LLM agent).
+//! The decider: whatever turns point-in-time data into orders (rule-based strategy,
+//! ML learner, LLM agent), and what it answers with.
+//!
+//! A call returns a [`Decision`]: orders, cancels of its own working orders and, when
+//! the decider has something to say, its reasoning and a trace of how it got there. A
+//! call may fail ([`DecideError`]); the engine records the failure and goes on or stops
+//! as the run says ([`DeciderErrors`]). Plain deciders are called on the engine's
+//! thread ([`Decider`]); a decider that awaits something (an HTTP call with a timeout)
+//! implements [`AsyncDecider`] and runs under the async driver.
 
 use crate::event::Rejection;
 use crate::portfolio::Portfolio;
+use crate::run::Working;
 use crate::view::DataView;
-use tradelab_core::{OrderIntent, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::pin::Pin;
+use tradelab_core::{Order, OrderId, OrderIntent, Timestamp};
 
-/// What a decider sees at one step: data up to now, the portfolio, and the orders the
-/// engine rejected since the previous step (so it can adapt).
+/// What a decider sees at one step: data up to now, the portfolio, its working orders
+/// and the orders the engine rejected since the previous step (so it can adapt).
 pub struct DecisionContext<'a> {
     /// Timestamp of the step (the close of the bars in `updated`).
     pub now: Timestamp,
@@ -19,20 +30,201 @@ pub struct DecisionContext<'a> {
     pub portfolio: &'a Portfolio,
     /// Orders rejected since the previous step, with the reason.
     pub rejections: &'a [Rejection],
+    /// The decider's own orders still working at the broker (limit and stop orders
+    /// waiting for their price, market orders waiting for the next open).
+    pub working: WorkingOrders<'a>,
+}
+
+/// The decider's orders working at the broker, oldest first (the engine's own exit
+/// orders are not shown: a decider cannot cancel them).
+#[derive(Clone, Copy)]
+pub struct WorkingOrders<'a>(&'a [Working]);
+
+impl<'a> WorkingOrders<'a> {
+    /// No working orders (a context built outside a run).
+    pub fn none() -> Self {
+        WorkingOrders(&[])
+    }
+
+    pub(crate) fn new(working: &'a [Working]) -> Self {
+        WorkingOrders(working)
+    }
+
+    /// The decider's working orders, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &'a Order> + 'a {
+        self.0.iter().filter(|w| !w.engine).map(|w| &w.order)
+    }
+
+    /// Whether the decider has no order working.
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+}
+
+/// What a decider answers at one step. The engine hands the same value to every call,
+/// emptied, so a decider that orders nothing allocates nothing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Decision {
+    /// Orders to place, in this order.
+    pub orders: Vec<OrderIntent>,
+    /// Working orders of the decider's to withdraw before the new orders are placed.
+    pub cancels: Vec<OrderId>,
+    /// Why, in the decider's words. A hold with reasoning is recorded too.
+    pub reasoning: Option<String>,
+    /// What the decider looked at and did to decide (inputs, tool calls, usage).
+    pub trace: Option<DecisionTrace>,
+}
+
+impl Decision {
+    /// Adds an order.
+    #[inline]
+    pub fn order(&mut self, intent: OrderIntent) {
+        self.orders.push(intent);
+    }
+
+    /// Whether the decider said something beyond its orders: such a call is recorded
+    /// as one [`crate::RunEvent::Decided`] event, holds included.
+    #[inline]
+    pub fn says_something(&self) -> bool {
+        self.reasoning.is_some() || self.trace.is_some()
+    }
+
+    /// Empties the decision for the next call, keeping its buffers.
+    #[inline]
+    pub fn clear(&mut self) {
+        self.orders.clear();
+        self.cancels.clear();
+        self.reasoning = None;
+        self.trace = None;
+    }
+}
+
+/// How a decision was reached: what went in, which tools were called, what it cost.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DecisionTrace {
+    /// The inputs the decider looked at (indicator values, a prompt excerpt, …).
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub inputs: serde_json::Value,
+    /// Tools the decider called, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// Tokens and cost of the model calls behind the decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+}
+
+/// One tool call of a decider (an LLM agent's function call) and what it returned.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    /// The tool's name.
+    pub name: String,
+    /// The arguments it was called with.
+    pub arguments: serde_json::Value,
+    /// What it returned.
+    pub result: serde_json::Value,
+}
+
+/// Tokens used and what they cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    /// Cost in US dollars, when the price of the model is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<f64>,
+}
+
+/// Why a decider could not decide at a step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct DecideError {
+    /// What went wrong, as a person reads it (e.g. `model call timed out after 60 s`).
+    pub message: String,
+}
+
+impl DecideError {
+    /// An error with its message.
+    pub fn new(message: impl Into<String>) -> Self {
+        DecideError {
+            message: message.into(),
+        }
+    }
+}
+
+/// What a run does when its decider fails at a step. The failure is recorded either
+/// way (a [`crate::RunEvent::DeciderFailed`] event).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeciderErrors {
+    /// The step counts as a hold; the run goes on.
+    Continue,
+    /// The run stops, failed, with the error as its reason.
+    #[default]
+    Stop,
 }
 
 /// A trading strategy in the widest sense. Called once per step, after the step's bars
-/// close; pushes zero or more order intents into `orders`.
+/// close, on the engine's thread.
 pub trait Decider: Send {
     /// Short name for reports, e.g. `sma_cross(10,20)`.
     fn name(&self) -> String;
 
-    /// Decide at one step.
-    fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>);
+    /// Decide at one step: put orders (and, when there is something to say, reasoning
+    /// and a trace) into `decision`, which arrives empty.
+    fn on_step(
+        &mut self,
+        ctx: &DecisionContext<'_>,
+        decision: &mut Decision,
+    ) -> Result<(), DecideError>;
 
     /// Bars of a symbol the decider must see before it can first order in it (its
     /// indicators' warm-up), so a run over fewer bars can say it will not trade.
     fn min_bars(&self) -> usize {
         1
+    }
+}
+
+/// The future an [`AsyncDecider`] returns.
+pub type DecideFuture<'a> = Pin<Box<dyn Future<Output = Result<(), DecideError>> + Send + 'a>>;
+
+/// A decider that awaits something to decide (a model behind HTTP, a remote service).
+/// Run by the async driver ([`crate::Engine::run_stream`]); the engine waits for each
+/// answer before it goes on, so replays stay deterministic.
+pub trait AsyncDecider: Send {
+    /// Short name for reports.
+    fn name(&self) -> String;
+
+    /// Decide at one step, as [`Decider::on_step`].
+    fn decide<'a>(
+        &'a mut self,
+        ctx: &'a DecisionContext<'a>,
+        decision: &'a mut Decision,
+    ) -> DecideFuture<'a>;
+
+    /// As [`Decider::min_bars`].
+    fn min_bars(&self) -> usize {
+        1
+    }
+}
+
+/// A plain [`Decider`] run by the async driver: it answers at once.
+pub struct Immediate<D: ?Sized>(pub Box<D>);
+
+impl<D: Decider + ?Sized> AsyncDecider for Immediate<D> {
+    fn name(&self) -> String {
+        self.0.name()
+    }
+
+    fn decide<'a>(
+        &'a mut self,
+        ctx: &'a DecisionContext<'a>,
+        decision: &'a mut Decision,
+    ) -> DecideFuture<'a> {
+        let answer = self.0.on_step(ctx, decision);
+        Box::pin(std::future::ready(answer))
+    }
+
+    fn min_bars(&self) -> usize {
+        self.0.min_bars()
     }
 }

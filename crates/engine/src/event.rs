@@ -6,6 +6,11 @@ use serde::Serialize;
 use std::fmt;
 use tradelab_core::{Fill, Money, Order, OrderIntent, Price, Quantity, Symbol, Timestamp};
 
+/// An event's number in its run: 1 for the first, one more for each event after
+/// (equity points included). Assigned by the engine, so a live stream, the store and a
+/// subscriber agree on "event 1234" of a run.
+pub type Seq = u64;
+
 /// Why an order intent was refused. Carries the numbers behind the decision.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -89,6 +94,32 @@ pub struct Rejection {
 pub enum RunEvent {
     /// The decider asked for an order, with its reasoning.
     Decision { ts: Timestamp, intent: OrderIntent },
+    /// A decider call that said something (reasoning or a trace), holds included: one
+    /// event per such call, before the orders it placed.
+    Decided {
+        ts: Timestamp,
+        /// Orders the call placed (each also has its own `decision` event).
+        orders: usize,
+        /// Working orders the call withdrew.
+        cancels: usize,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reasoning: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        trace: Option<crate::decider::DecisionTrace>,
+    },
+    /// The decider could not decide at this step; the run went on (the step counts as
+    /// a hold) or stopped, as it was configured.
+    DeciderFailed {
+        ts: Timestamp,
+        message: String,
+        /// Whether the run goes on after the failure.
+        continued: bool,
+    },
+    /// A command from outside (API, admin, CLI) reached the run and was applied.
+    Command {
+        ts: Timestamp,
+        command: crate::run::Command,
+    },
     /// The order passed validation and is working at the broker.
     OrderAccepted { order: Order },
     /// The order was refused, at decision or at fill time.
@@ -136,27 +167,50 @@ pub enum RunEvent {
         cash: Money,
         open_positions: usize,
     },
-    /// The run ended early, failed: a ledger amount at step `step` (0-based) was beyond
-    /// what a decimal holds. `message` is the error as a person reads it.
+    /// The run ended early, failed at step `step` (0-based): a ledger amount beyond
+    /// what a decimal holds, a decider that failed, a sink that could not record.
+    /// `message` is the error as a person reads it.
     RunFailed {
         ts: Timestamp,
         step: usize,
         message: String,
         #[serde(flatten)]
-        error: tradelab_core::LedgerOverflow,
+        error: crate::run::FailureCause,
     },
 }
 
-/// Consumer of run events (report builder, database writer, live stream).
-pub trait EventSink {
+/// A sink could not take an event (its writer is gone, its disk is full): the run
+/// stops, failed, instead of going on unrecorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct SinkError {
+    /// What went wrong, naming the sink.
+    pub message: String,
+}
+
+impl SinkError {
+    /// An error with its message.
+    pub fn new(message: impl Into<String>) -> Self {
+        SinkError {
+            message: message.into(),
+        }
+    }
+}
+
+/// What a sink call returns.
+pub type SinkResult = Result<(), Box<SinkError>>;
+
+/// Consumer of run events (report builder, database writer, live stream). Every call
+/// carries the event's [`Seq`]. A sink that fails stops the run (see [`SinkError`]).
+pub trait EventSink: Send {
     /// Receives one event. Called in run order.
-    fn on_event(&mut self, event: &RunEvent);
+    fn on_event(&mut self, seq: Seq, event: &RunEvent) -> SinkResult;
 
     /// Receives a closed round trip by value ([`RunEvent::TradeClosed`]), so a sink that
     /// keeps trades (the report) takes it without a copy.
     #[inline]
-    fn on_trade_closed(&mut self, trade: ClosedTrade) {
-        self.on_event(&RunEvent::TradeClosed { trade });
+    fn on_trade_closed(&mut self, seq: Seq, trade: ClosedTrade) -> SinkResult {
+        self.on_event(seq, &RunEvent::TradeClosed { trade })
     }
 
     /// Whether the sink reads [`RunEvent::PositionChanged`]. The engine does not build
@@ -168,21 +222,80 @@ pub trait EventSink {
     /// Receives the step's equity point. The engine calls this once per step instead of
     /// building a [`RunEvent::EquityPoint`]; sinks on a hot path may override it.
     #[inline]
-    fn on_equity(&mut self, ts: Timestamp, equity: f64, invested: bool) {
-        self.on_event(&RunEvent::EquityPoint {
-            ts,
-            equity,
-            invested,
-        });
+    fn on_equity(&mut self, seq: Seq, ts: Timestamp, equity: f64, invested: bool) -> SinkResult {
+        self.on_event(
+            seq,
+            &RunEvent::EquityPoint {
+                ts,
+                equity,
+                invested,
+            },
+        )
     }
 }
 
-/// A sink that keeps every event, for tests and small runs.
+impl<S: EventSink + ?Sized> EventSink for &mut S {
+    #[inline]
+    fn on_event(&mut self, seq: Seq, event: &RunEvent) -> SinkResult {
+        (**self).on_event(seq, event)
+    }
+    #[inline]
+    fn on_trade_closed(&mut self, seq: Seq, trade: ClosedTrade) -> SinkResult {
+        (**self).on_trade_closed(seq, trade)
+    }
+    fn wants_positions(&self) -> bool {
+        (**self).wants_positions()
+    }
+    #[inline]
+    fn on_equity(&mut self, seq: Seq, ts: Timestamp, equity: f64, invested: bool) -> SinkResult {
+        (**self).on_equity(seq, ts, equity, invested)
+    }
+}
+
+/// Two sinks fed the same events with the same numbers, `first` first (e.g. the store
+/// and a live broadcast). Nest tees for more. The run fails when either fails.
+pub struct Tee<A, B> {
+    pub first: A,
+    pub second: B,
+}
+
+impl<A: EventSink, B: EventSink> EventSink for Tee<A, B> {
+    fn on_event(&mut self, seq: Seq, event: &RunEvent) -> SinkResult {
+        self.first.on_event(seq, event)?;
+        self.second.on_event(seq, event)
+    }
+    fn on_trade_closed(&mut self, seq: Seq, trade: ClosedTrade) -> SinkResult {
+        self.first.on_event(
+            seq,
+            &RunEvent::TradeClosed {
+                trade: trade.clone(),
+            },
+        )?;
+        self.second.on_trade_closed(seq, trade)
+    }
+    fn wants_positions(&self) -> bool {
+        self.first.wants_positions() || self.second.wants_positions()
+    }
+    fn on_equity(&mut self, seq: Seq, ts: Timestamp, equity: f64, invested: bool) -> SinkResult {
+        self.first.on_equity(seq, ts, equity, invested)?;
+        self.second.on_equity(seq, ts, equity, invested)
+    }
+}
+
+/// A sink that keeps every event with its number, for tests and small runs.
 #[derive(Default, Debug)]
-pub struct VecSink(pub Vec<RunEvent>);
+pub struct VecSink(pub Vec<(Seq, RunEvent)>);
+
+impl VecSink {
+    /// The events without their numbers.
+    pub fn events(&self) -> impl Iterator<Item = &RunEvent> {
+        self.0.iter().map(|(_, e)| e)
+    }
+}
 
 impl EventSink for VecSink {
-    fn on_event(&mut self, event: &RunEvent) {
-        self.0.push(event.clone());
+    fn on_event(&mut self, seq: Seq, event: &RunEvent) -> SinkResult {
+        self.0.push((seq, event.clone()));
+        Ok(())
     }
 }

@@ -21,12 +21,16 @@ pub mod trades;
 pub mod view;
 
 pub use config::{Commission, FillModel, RunConfig};
-pub use decider::{Decider, DecisionContext};
-pub use event::{EventSink, RejectReason, RunEvent};
+pub use decider::{
+    AsyncDecider, DecideError, Decider, DeciderErrors, Decision, DecisionContext, DecisionTrace,
+    Immediate, ToolCall, Usage, WorkingOrders,
+};
+pub use event::{EventSink, RejectReason, RunEvent, Seq, SinkError, SinkResult, Tee};
 pub use portfolio::Portfolio;
 pub use registry::{DeciderArgs, DeciderRegistry, RegistryError};
 pub use run::{
-    Engine, OpenPosition, RunControl, RunError, RunFailure, RunHooks, RunOutcome, RunStatus,
+    Command, Engine, FailureCause, Input, MergedTimeline, OpenPosition, RunControl, RunError,
+    RunFailure, RunHooks, RunOutcome, RunStatus,
 };
 pub use trades::ClosedTrade;
 pub use view::{DataView, ViewError};

@@ -182,7 +182,7 @@ impl DeciderRegistry {
 mod tests {
     use super::*;
     use crate::decider::DecisionContext;
-    use tradelab_core::OrderIntent;
+    use crate::{DecideError, Decision};
 
     struct Idle;
 
@@ -190,7 +190,13 @@ mod tests {
         fn name(&self) -> String {
             "idle".into()
         }
-        fn on_step(&mut self, _: &DecisionContext<'_>, _: &mut Vec<OrderIntent>) {}
+        fn on_step(
+            &mut self,
+            _: &DecisionContext<'_>,
+            _: &mut Decision,
+        ) -> Result<(), DecideError> {
+            Ok(())
+        }
     }
 
     const IDLE: StrategyInfo = StrategyInfo {

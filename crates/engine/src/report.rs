@@ -2,7 +2,7 @@
 //! and the summary a person (table) or a program (JSON) reads after a run.
 
 use crate::config::RunConfig;
-use crate::event::{EventSink, RejectReason, RunEvent};
+use crate::event::{EventSink, RejectReason, RunEvent, Seq, SinkResult};
 use crate::metrics::{self, Metrics, MetricsError, MetricsInput, Timeline};
 use crate::risk_engine::RiskEvent;
 use crate::run::RunOutcome;
@@ -141,17 +141,27 @@ impl EventSink for ReportSink {
         false
     }
 
-    fn on_trade_closed(&mut self, trade: ClosedTrade) {
+    fn on_trade_closed(&mut self, _: Seq, trade: ClosedTrade) -> SinkResult {
         self.trades.push(trade);
+        Ok(())
     }
 
     #[inline]
-    fn on_equity(&mut self, _ts: Timestamp, equity: f64, invested: bool) {
+    fn on_equity(&mut self, _: Seq, _ts: Timestamp, equity: f64, invested: bool) -> SinkResult {
         self.record(equity, invested);
+        Ok(())
     }
 
     #[inline]
-    fn on_event(&mut self, event: &RunEvent) {
+    fn on_event(&mut self, _: Seq, event: &RunEvent) -> SinkResult {
+        self.count(event);
+        Ok(())
+    }
+}
+
+impl ReportSink {
+    /// Counts what the report counts of `event`.
+    fn count(&mut self, event: &RunEvent) {
         match event {
             RunEvent::EquityPoint {
                 equity, invested, ..
@@ -200,6 +210,9 @@ impl EventSink for ReportSink {
                 *self.risk_events.entry(key.to_string()).or_default() += 1;
             }
             RunEvent::PositionChanged { .. }
+            | RunEvent::Decided { .. }
+            | RunEvent::DeciderFailed { .. }
+            | RunEvent::Command { .. }
             | RunEvent::RunFinished { .. }
             | RunEvent::RunFailed { .. } => {}
         }
@@ -395,7 +408,7 @@ mod tests {
         let ts = Timestamp::from_secs(0);
         let invested = |k: usize| k % 3 == 1 || k == 130;
         for k in 0..200 {
-            sink.on_equity(ts, 1_000.0 + k as f64, invested(k));
+            sink.on_equity(k as u64 + 1, ts, 1_000.0 + k as f64, invested(k)).unwrap();
         }
         assert_eq!(sink.equity.len(), 200);
         assert_eq!(sink.equity[199], 1_199.0);

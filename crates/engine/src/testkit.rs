@@ -24,7 +24,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::decider::{Decider, DecisionContext};
+use crate::decider::{DecideError, Decider, Decision, DecisionContext, WorkingOrders};
 use crate::event::Rejection;
 use crate::portfolio::{LedgerFill, Portfolio};
 use crate::view::DataView;
@@ -58,6 +58,14 @@ pub enum TestkitError {
     /// The bars do not form a series.
     #[error("test bars: {0}")]
     Series(#[from] SeriesError),
+    /// The decider failed.
+    #[error("step {step}: the decider failed: {error}")]
+    Decider {
+        /// Step it failed at.
+        step: usize,
+        /// Its error.
+        error: DecideError,
+    },
     /// The decider ordered a symbol that is not among the series.
     #[error(
         "step {step}: the decider ordered {symbol}, which is not among the test series \
@@ -254,14 +262,16 @@ impl Scene {
             updated: &self.updated,
             portfolio: &self.portfolio,
             rejections: &self.rejections,
+            working: WorkingOrders::none(),
         }
     }
 
-    /// Asks `decider` once; returns the orders it emits.
-    pub fn decide(&self, decider: &mut dyn Decider) -> Vec<OrderIntent> {
-        let mut orders = Vec::new();
-        decider.on_step(&self.context(), &mut orders);
-        orders
+    /// Asks `decider` once; returns what it decided (orders, reasoning, trace), or
+    /// its error.
+    pub fn decide(&self, decider: &mut dyn Decider) -> Result<Decision, DecideError> {
+        let mut decision = Decision::default();
+        decider.on_step(&self.context(), &mut decision)?;
+        Ok(decision)
     }
 
     fn cut(&mut self, now: Timestamp) {
@@ -342,7 +352,7 @@ impl Replay {
         times.sort();
         times.dedup();
         let mut visible = vec![0usize; self.series.len()];
-        let (mut updated, mut buf, mut out) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut updated, mut buf, mut out) = (Vec::new(), Decision::default(), Vec::new());
         for (step, &now) in times.iter().enumerate() {
             updated.clear();
             for (i, s) in self.series.iter().enumerate() {
@@ -358,12 +368,14 @@ impl Replay {
                 updated: &updated,
                 portfolio: &portfolio,
                 rejections: &[],
+                working: WorkingOrders::none(),
             };
-            decider.on_step(&ctx, &mut buf);
+            let failed = |error| TestkitError::Decider { step, error };
+            decider.on_step(&ctx, &mut buf).map_err(failed)?;
             if self.ask_twice {
-                decider.on_step(&ctx, &mut buf);
+                decider.on_step(&ctx, &mut buf).map_err(failed)?;
             }
-            for intent in buf.drain(..) {
+            for intent in buf.orders.drain(..) {
                 let Some(i) = self
                     .series
                     .iter()
@@ -466,13 +478,19 @@ mod tests {
             fn name(&self) -> String {
                 "stray".into()
             }
-            fn on_step(&mut self, _: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
+            fn on_step(
+                &mut self,
+                _: &DecisionContext<'_>,
+                decision: &mut Decision,
+            ) -> Result<(), DecideError> {
+                let orders = &mut decision.orders;
                 orders.push(OrderIntent::market(
                     Symbol::new("ZZZ").unwrap(),
                     Side::Buy,
                     Sizing::AllIn,
                     "test",
                 ));
+                Ok(())
             }
         }
         let s = daily_bars("A", 0, &[1.0]).unwrap();

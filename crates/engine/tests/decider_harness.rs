@@ -2,6 +2,7 @@
 //! decider written here is registered by name, built through the registry, and
 //! checked with `tradelab_engine::testkit` — no store, runner or private API.
 
+use tradelab_engine::{DecideError, Decision};
 use tradelab_core::{Money, OrderIntent, Side, Sizing, Symbol, Timestamp};
 use tradelab_engine::event::{RejectReason, Rejection};
 use tradelab_engine::strategies::{ParamInfo, StrategyError, StrategyInfo};
@@ -20,7 +21,12 @@ impl Decider for Streak {
         format!("streak(run={})", self.run)
     }
 
-    fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
+    fn on_step(
+        &mut self,
+        ctx: &DecisionContext<'_>,
+        decision: &mut Decision,
+    ) -> Result<(), DecideError> {
+        let orders = &mut decision.orders;
         for r in ctx.rejections {
             self.shy.push(r.intent.symbol.clone());
         }
@@ -50,6 +56,7 @@ impl Decider for Streak {
                 ));
             }
         }
+        Ok(())
     }
 
     fn min_bars(&self) -> usize {
@@ -142,7 +149,7 @@ fn scene_shows_a_decider_one_point_in_time_and_its_rejections() -> Result<(), Te
     let scene = Scene::new(vec![acme.clone(), beta.clone()]).at(at_day_2);
     assert_eq!(scene.view().bars(0).len(), 3);
     let mut d = r.build("streak", &[], false).expect("registered");
-    let orders = scene.decide(d.as_mut());
+    let orders = scene.decide(d.as_mut()).expect("a decision").orders;
     let bought: Vec<&str> = orders.iter().map(|o| o.symbol.as_str()).collect();
     assert_eq!(bought, ["ACME", "BETA"]);
 
@@ -159,7 +166,7 @@ fn scene_shows_a_decider_one_point_in_time_and_its_rejections() -> Result<(), Te
         .at(at_day_2)
         .rejections(vec![rejected]);
     let mut d = r.build("streak", &[], false).expect("registered");
-    let orders = scene.decide(d.as_mut());
+    let orders = scene.decide(d.as_mut()).expect("a decision").orders;
     let bought: Vec<&str> = orders.iter().map(|o| o.symbol.as_str()).collect();
     assert_eq!(bought, ["BETA"]);
 
@@ -169,7 +176,7 @@ fn scene_shows_a_decider_one_point_in_time_and_its_rejections() -> Result<(), Te
     let mut d = r
         .build("streak", &params(&[("run", "1")]), false)
         .expect("registered");
-    let orders = scene.decide(d.as_mut());
+    let orders = scene.decide(d.as_mut()).expect("a decision").orders;
     assert_eq!(orders.len(), 1);
     assert_eq!(
         (orders[0].side, orders[0].sizing),

@@ -2,9 +2,10 @@
 
 mod common;
 
+use tradelab_engine::{DecideError, Decision};
 use common::{Script, buy, cfg, daily, fills, flat, rejections, run, sell, shares, sym};
 use rust_decimal::Decimal;
-use tradelab_core::{Money, OrderIntent, OrderType, Price, Quantity, Side, Sizing};
+use tradelab_core::{Money, OrderType, Price, Quantity, Side, Sizing};
 use tradelab_engine::{
     Commission, Decider, DecisionContext, Engine, FillModel, RejectReason, RunConfig, RunEvent,
 };
@@ -18,7 +19,11 @@ fn decider_cannot_see_a_bar_after_now() {
         fn name(&self) -> String {
             "peek".into()
         }
-        fn on_step(&mut self, ctx: &DecisionContext<'_>, _: &mut Vec<OrderIntent>) {
+        fn on_step(
+            &mut self,
+            ctx: &DecisionContext<'_>,
+            _: &mut Decision,
+        ) -> Result<(), DecideError> {
             let bars = ctx.view.bars(0);
             assert_eq!(
                 bars.last().unwrap().ts(),
@@ -31,6 +36,7 @@ fn decider_cannot_see_a_bar_after_now() {
             );
             assert!(bars.iter().all(|b| b.ts() <= ctx.now));
             self.checked += 1;
+            Ok(())
         }
     }
     let mut d = Peek { checked: 0 };
@@ -319,11 +325,16 @@ fn merges_symbols_in_timestamp_order() {
         fn name(&self) -> String {
             "log".into()
         }
-        fn on_step(&mut self, ctx: &DecisionContext<'_>, _: &mut Vec<OrderIntent>) {
+        fn on_step(
+            &mut self,
+            ctx: &DecisionContext<'_>,
+            _: &mut Decision,
+        ) -> Result<(), DecideError> {
             self.0.push((
                 ctx.now.nanos() / 1_000_000_000 / 86_400,
                 ctx.updated.to_vec(),
             ));
+            Ok(())
         }
     }
     let a = flat("A", &[1.0, 2.0, 3.0]);
@@ -397,12 +408,13 @@ fn position_events_go_only_to_sinks_that_want_them() {
         fills: usize,
     }
     impl tradelab_engine::EventSink for Counting {
-        fn on_event(&mut self, event: &RunEvent) {
+        fn on_event(&mut self, _: u64, event: &RunEvent) -> tradelab_engine::SinkResult {
             match event {
                 RunEvent::PositionChanged { .. } => self.positions += 1,
                 RunEvent::Fill { .. } => self.fills += 1,
                 _ => {}
             }
+            Ok(())
         }
         fn wants_positions(&self) -> bool {
             self.wants

@@ -4,6 +4,7 @@
 //! exact ledger identities, or fails with a `LedgerOverflow` whose operation really is
 //! beyond what a decimal holds.
 
+use tradelab_engine::{DecideError, Decision};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use tradelab_core::{
@@ -146,7 +147,12 @@ impl Decider for Scripted {
         "scripted".into()
     }
 
-    fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
+    fn on_step(
+        &mut self,
+        ctx: &DecisionContext<'_>,
+        decision: &mut Decision,
+    ) -> Result<(), DecideError> {
+        let orders = &mut decision.orders;
         for a in self.plan.get(self.step).cloned().unwrap_or_default() {
             let i = a.symbol % self.symbols.len();
             let Some(last) = ctx.view.last(i) else {
@@ -174,6 +180,7 @@ impl Decider for Scripted {
             });
         }
         self.step += 1;
+        Ok(())
     }
 }
 
@@ -185,9 +192,10 @@ struct Recorder {
 }
 
 impl EventSink for Recorder {
-    fn on_event(&mut self, event: &RunEvent) {
-        self.report.on_event(event);
+    fn on_event(&mut self, seq: u64, event: &RunEvent) -> tradelab_engine::SinkResult {
+        self.report.on_event(seq, event)?;
         self.events.push(event.clone());
+        Ok(())
     }
 }
 
@@ -312,12 +320,16 @@ fn check_completed(
 
 /// A failed run: a real overflow, reported as the stream's last event.
 fn check_failed(events: &[RunEvent], failure: &RunFailure) -> Result<(), TestCaseError> {
+    let Some(overflow) = failure.error.ledger_overflow() else {
+        prop_assert!(false, "the run failed for {}, not an overflow", failure.error);
+        return Ok(());
+    };
     prop_assert!(
-        truly_overflows(&failure.error),
+        truly_overflows(overflow),
         "{} is not beyond a decimal",
         failure.error
     );
-    prop_assert!(!failure.error.operation.is_empty());
+    prop_assert!(!overflow.operation.is_empty());
     let finished = events
         .iter()
         .any(|e| matches!(e, RunEvent::RunFinished { .. }));
@@ -448,6 +460,7 @@ fn all_in_at_1e_minus_10_marked_at_1e15_fails_naming_the_equity_product() {
         Decimal::from(99_999_999_999_999i64),
         Decimal::from(1_000_000_000_000_000i64),
     );
+    let want = tradelab_engine::FailureCause::LedgerOverflow(want);
     assert_eq!(failure.error, want);
     assert_eq!(
         (failure.step, failure.ts),
@@ -483,13 +496,11 @@ fn a_short_sale_with_cash_near_the_decimal_limit_fails_naming_the_cash_sum() {
     };
     let (result, events) = run_one(config, &[100.0, 100.0, 100.0], &mut d);
     let failure = result.expect_err("cash plus the short's proceeds is beyond a decimal");
-    assert_eq!(failure.error.operation, "cash after a sell");
-    assert_eq!(failure.error.op, Arith::Add);
-    assert_eq!(
-        failure.error.lhs.to_string(),
-        "79000000000000000000000000000"
-    );
-    assert!(failure.error.rhs > Decimal::from(10i64.pow(18)) * Decimal::from(10i64.pow(10)));
+    let overflow = failure.error.ledger_overflow().expect("an overflow");
+    assert_eq!(overflow.operation, "cash after a sell");
+    assert_eq!(overflow.op, Arith::Add);
+    assert_eq!(overflow.lhs.to_string(), "79000000000000000000000000000");
+    assert!(overflow.rhs > Decimal::from(10i64.pow(18)) * Decimal::from(10i64.pow(10)));
     assert_eq!(failure.step, 1, "at the fill, the open after the decision");
     assert!(matches!(events.last(), Some(RunEvent::RunFailed { .. })));
     assert!(

@@ -2,6 +2,7 @@
 
 mod common;
 
+use tradelab_engine::{DecideError, Decision};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use tradelab_core::{
@@ -72,7 +73,12 @@ impl Decider for Checker {
     fn name(&self) -> String {
         "checker".into()
     }
-    fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
+    fn on_step(
+        &mut self,
+        ctx: &DecisionContext<'_>,
+        decision: &mut Decision,
+    ) -> Result<(), DecideError> {
+        let orders = &mut decision.orders;
         let p = ctx.portfolio;
         assert_eq!(
             p.initial_cash() + p.realized() + p.unrealized().unwrap() - p.commissions(),
@@ -142,6 +148,7 @@ impl Decider for Checker {
             });
         }
         self.step += 1;
+        Ok(())
     }
 }
 
@@ -153,7 +160,7 @@ struct Replay {
 }
 
 impl EventSink for Replay {
-    fn on_event(&mut self, e: &RunEvent) {
+    fn on_event(&mut self, _: u64, e: &RunEvent) -> tradelab_engine::SinkResult {
         match e {
             RunEvent::Fill { fill } => {
                 let notional = fill.price * fill.qty;
@@ -178,6 +185,7 @@ impl EventSink for Replay {
             RunEvent::RunFinished { final_equity, .. } => self.final_equity = Some(*final_equity),
             _ => {}
         }
+        Ok(())
     }
 }
 

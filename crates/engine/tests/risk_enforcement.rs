@@ -4,8 +4,9 @@
 
 mod common;
 
+use tradelab_engine::{DecideError, Decision};
 use common::*;
-use tradelab_core::{Money, OrderIntent, Quantity, Sizing};
+use tradelab_core::{Money, Quantity, Sizing};
 use tradelab_engine::event::VecSink;
 use tradelab_engine::{
     Decider, DecisionContext, Engine, RunControl, RunEvent, RunHooks, RunStatus,
@@ -404,7 +405,12 @@ impl Decider for KillAt<'_> {
     fn name(&self) -> String {
         "kill".into()
     }
-    fn on_step(&mut self, _: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
+    fn on_step(
+        &mut self,
+        _: &DecisionContext<'_>,
+        decision: &mut Decision,
+    ) -> Result<(), DecideError> {
+        let orders = &mut decision.orders;
         if self.step == 0 {
             orders.push(buy("X", shares(10)));
         }
@@ -412,6 +418,7 @@ impl Decider for KillAt<'_> {
             self.control.stop(self.flatten);
         }
         self.step += 1;
+        Ok(())
     }
 }
 
@@ -435,7 +442,7 @@ fn killed(flatten: bool) -> (Vec<RunEvent>, tradelab_engine::RunOutcome, usize) 
             },
         )
         .unwrap();
-    (sink.0, out, d.step)
+    (numbered_in_order(sink), out, d.step)
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 mod common;
 
+use tradelab_engine::{DecideError, Decision};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -77,7 +78,12 @@ impl Decider for Random {
     fn name(&self) -> String {
         "random".into()
     }
-    fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
+    fn on_step(
+        &mut self,
+        ctx: &DecisionContext<'_>,
+        decision: &mut Decision,
+    ) -> Result<(), DecideError> {
+        let orders = &mut decision.orders;
         for &(i, buy, sizing, n) in self.plan.get(self.step).map(Vec::as_slice).unwrap_or(&[]) {
             let sizing = match sizing {
                 0 => Sizing::Shares(Quantity::from(n)),
@@ -94,6 +100,7 @@ impl Decider for Random {
             ));
         }
         self.step += 1;
+        Ok(())
     }
 }
 
@@ -120,14 +127,15 @@ impl Auditor {
 }
 
 impl EventSink for Auditor {
-    fn on_equity(&mut self, ts: Timestamp, _: f64, _: bool) {
+    fn on_equity(&mut self, _: u64, ts: Timestamp, _: f64, _: bool) -> tradelab_engine::SinkResult {
         for (i, s) in self.series.iter().enumerate() {
             if let Some(b) = s.bars().iter().find(|b| b.ts() == ts) {
                 self.marks[i] = b.close();
             }
         }
+        Ok(())
     }
-    fn on_event(&mut self, e: &RunEvent) {
+    fn on_event(&mut self, _: u64, e: &RunEvent) -> tradelab_engine::SinkResult {
         match e {
             RunEvent::OrderAccepted { order }
                 if order.intent.reason.as_text().starts_with("engine exit") =>
@@ -172,6 +180,7 @@ impl EventSink for Auditor {
             }
             _ => {}
         }
+        Ok(())
     }
 }
 

@@ -5,6 +5,7 @@
 #[path = "../../store/tests/common/mod.rs"]
 mod common;
 
+use tradelab_engine::{DecideError, Decision};
 use serde_json::json;
 use tradelab_core::{Bar, BarSeries, OrderIntent, Side, Sizing, Symbol, Timeframe, Timestamp};
 use tradelab_engine::strategies::{ParamInfo, StrategyError, StrategyInfo};
@@ -23,7 +24,8 @@ impl Decider for Alternator {
         format!("alternator(every={})", self.every)
     }
 
-    fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
+    fn on_step(&mut self, ctx: &DecisionContext<'_>, decision: &mut Decision) -> Result<(), DecideError> {
+        let orders = &mut decision.orders;
         self.seen += 1;
         let symbol = ctx.view.symbol(0).clone();
         if self.seen.is_multiple_of(self.every) {
@@ -41,6 +43,7 @@ impl Decider for Alternator {
                 "alternator: close",
             ));
         }
+        Ok(())
     }
 }
 

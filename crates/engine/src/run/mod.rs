@@ -1,25 +1,27 @@
-//! The run loop: merges the symbols' bars into one timeline and, at each step, fills
-//! working orders on the new bars, applies automatic exits, marks the portfolio, lets
-//! the risk engine act, asks the decider, places its orders and records equity.
-//! Deterministic: same input, same events.
+//! Runs: the [`Engine`] (a configuration, its rules and its data), the step processor
+//! that turns inputs into events, and the drivers that feed it — synchronous over
+//! loaded bars, async over loaded bars with a decider that awaits, async over a live
+//! stream. Deterministic: same input, same events.
 
+mod control;
+mod drive;
 mod failure;
+mod processor;
 mod state;
+mod timeline;
 
 use crate::config::RunConfig;
-use crate::decider::{Decider, DecisionContext};
-use crate::event::{EventSink, RunEvent};
-use crate::portfolio::{Ledger, Portfolio};
+use crate::decider::DeciderErrors;
 use crate::risk::RuleSet;
-use crate::risk_engine::{ExitKind, RiskEngine, RiskEvent, StepAction};
-use crate::view::DataView;
-use failure::Cursor;
-pub use failure::RunFailure;
+pub use control::{Command, RunControl};
+pub use drive::Input;
+pub use failure::{FailureCause, RunFailure};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use state::RunState;
-use std::sync::atomic::{AtomicBool, Ordering};
-use tradelab_core::{BarSeries, Money, OrderIntent, Price, Quantity, Symbol, Timestamp};
+pub(crate) use state::Working;
+pub use timeline::MergedTimeline;
+pub(crate) use timeline::step_timestamps;
+use tradelab_core::{BarSeries, Money, Price, Quantity, Symbol};
 
 /// Why a run cannot start.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -65,37 +67,6 @@ impl std::fmt::Display for RunStatus {
     }
 }
 
-/// The kill switch of a run: shared with whoever may stop it (API, admin, a test). The
-/// engine checks it between steps.
-#[derive(Debug, Default)]
-pub struct RunControl {
-    stop: AtomicBool,
-    flatten: AtomicBool,
-}
-
-impl RunControl {
-    /// A switch that is off.
-    pub fn new() -> Self {
-        RunControl::default()
-    }
-
-    /// Orders the run to stop before its next step; `flatten` closes every position at
-    /// its last close first, otherwise positions stay open.
-    pub fn stop(&self, flatten: bool) {
-        self.flatten.store(flatten, Ordering::SeqCst);
-        self.stop.store(true, Ordering::SeqCst);
-    }
-
-    /// Whether a stop was ordered.
-    pub fn is_stopped(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
-    }
-
-    fn flattens(&self) -> bool {
-        self.flatten.load(Ordering::SeqCst)
-    }
-}
-
 /// The exact end state of a run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunOutcome {
@@ -119,21 +90,26 @@ pub struct OpenPosition {
     pub mark: f64,
 }
 
-/// Optional hooks of a run: progress reports and the kill switch.
+/// Optional hooks of a run: progress reports and the command channel.
 #[derive(Default)]
 pub struct RunHooks<'a> {
-    /// Called now and then with the number of steps done.
-    pub progress: Option<&'a mut dyn FnMut(usize)>,
-    /// Checked between steps.
+    /// Called with the number of steps done: every 8,192 steps, a few times a second
+    /// whatever the pace (a slow decider's run reports too), and at the end.
+    pub progress: Option<&'a mut (dyn FnMut(usize) + Send)>,
+    /// Commands (stop, flatten, pause, resume), applied between steps.
     pub control: Option<&'a RunControl>,
 }
 
-/// A configured backtest over fixed data. Reusable: each [`Engine::run`] starts flat.
+/// A configured run: over fixed data (a replay), or over symbols whose bars arrive as
+/// the run goes (a live feed). Reusable: each run starts flat.
 pub struct Engine {
     config: RunConfig,
     series: Vec<BarSeries>,
     rules: RuleSet,
     steps: usize,
+    /// Whether every symbol has daily bars (the risk engine's day boundaries).
+    daily: bool,
+    decider_errors: DeciderErrors,
 }
 
 impl Engine {
@@ -143,11 +119,38 @@ impl Engine {
         if series.iter().all(|s| s.is_empty()) {
             return Err(RunError::NoData);
         }
+        let daily = series.iter().all(BarSeries::is_daily);
+        let mut engine = Engine::configured(config, daily)?;
         for (k, s) in series.iter().enumerate() {
             if series[..k].iter().any(|o| o.symbol() == s.symbol()) {
                 return Err(RunError::DuplicateSymbol(s.symbol().clone()));
             }
         }
+        engine.steps = MergedTimeline::count(&series);
+        engine.series = series;
+        Ok(engine)
+    }
+
+    /// A run over `symbols` whose bars arrive as it goes ([`Engine::run_stream`]);
+    /// `daily` says whether they will be daily bars.
+    pub fn live(config: RunConfig, symbols: Vec<Symbol>, daily: bool) -> Result<Self, RunError> {
+        if symbols.is_empty() {
+            return Err(RunError::NoData);
+        }
+        let mut engine = Engine::configured(config, daily)?;
+        for symbol in symbols {
+            if engine.series.iter().any(|s| *s.symbol() == symbol) {
+                return Err(RunError::DuplicateSymbol(symbol));
+            }
+            engine
+                .series
+                .push(BarSeries::new(symbol, Vec::new()).map_err(|_| RunError::NoData)?);
+        }
+        Ok(engine)
+    }
+
+    /// An engine with a checked configuration and no data yet.
+    fn configured(config: RunConfig, daily: bool) -> Result<Self, RunError> {
         if config.initial_cash.get() <= Decimal::ZERO {
             return Err(RunError::InvalidCash(config.initial_cash));
         }
@@ -164,12 +167,13 @@ impl Engine {
         if config.slippage_bps < Decimal::ZERO || config.slippage_bps > Decimal::from(10_000) {
             return Err(RunError::InvalidSlippage(config.slippage_bps));
         }
-        let steps = count_steps(&series);
         Ok(Engine {
             config,
-            series,
+            series: Vec::new(),
             rules: RuleSet::default(),
-            steps,
+            steps: 0,
+            daily,
+            decider_errors: DeciderErrors::default(),
         })
     }
 
@@ -183,12 +187,18 @@ impl Engine {
         Ok(self)
     }
 
+    /// What a run does when its decider fails at a step (default: stop, failed).
+    pub fn with_decider_errors(mut self, policy: DeciderErrors) -> Self {
+        self.decider_errors = policy;
+        self
+    }
+
     /// The run's configuration.
     pub fn config(&self) -> &RunConfig {
         &self.config
     }
 
-    /// The data the run replays.
+    /// The data the run replays (empty series for a live run).
     pub fn series(&self) -> &[BarSeries] {
         &self.series
     }
@@ -202,292 +212,4 @@ impl Engine {
     pub fn steps(&self) -> usize {
         self.steps
     }
-
-    /// Replays the data through `decider`, sending every event to `sink`.
-    /// `progress` is called now and then with the number of steps done.
-    ///
-    /// Fails, after sending a [`RunEvent::RunFailed`], when an amount of the exact
-    /// ledger is beyond what a decimal holds (see [`RunFailure`]).
-    pub fn run(
-        &self,
-        decider: &mut dyn Decider,
-        sink: &mut dyn EventSink,
-        progress: Option<&mut dyn FnMut(usize)>,
-    ) -> Result<RunOutcome, RunFailure> {
-        self.run_with(
-            decider,
-            sink,
-            RunHooks {
-                progress,
-                control: None,
-            },
-        )
-    }
-
-    /// [`Engine::run`] with a kill switch.
-    pub fn run_with(
-        &self,
-        decider: &mut dyn Decider,
-        sink: &mut dyn EventSink,
-        mut hooks: RunHooks<'_>,
-    ) -> Result<RunOutcome, RunFailure> {
-        let symbols: Vec<Symbol> = self.series.iter().map(|s| s.symbol().clone()).collect();
-        let n = self.series.len();
-        let daily = self.series.iter().all(BarSeries::is_daily);
-        let mut state = RunState {
-            config: &self.config,
-            portfolio: Portfolio::new(self.config.initial_cash, symbols),
-            risk: RiskEngine::new(&self.rules, n, self.config.initial_cash.to_f64(), daily),
-            working: Vec::new(),
-            rejections: Vec::new(),
-            risk_events: Vec::new(),
-            next_id: 1,
-            positions_wanted: sink.wants_positions(),
-            slippage: Decimal::ZERO,
-            sink,
-        };
-        let mut at = Cursor {
-            step: 0,
-            now: Timestamp::from_nanos(0),
-        };
-        match self.replay(&mut state, decider, &mut hooks, &mut at) {
-            Ok(outcome) => {
-                state.sink.on_event(&RunEvent::RunFinished {
-                    ts: at.now,
-                    status: outcome.status.clone(),
-                    final_equity: outcome.final_equity,
-                    cash: outcome.cash,
-                    open_positions: outcome.open_positions.len(),
-                });
-                Ok(outcome)
-            }
-            Err(error) => {
-                let failure = RunFailure {
-                    ts: at.now,
-                    step: at.step,
-                    error: *error,
-                };
-                state.sink.on_event(&RunEvent::RunFailed {
-                    ts: failure.ts,
-                    step: failure.step,
-                    message: failure.error.to_string(),
-                    error: failure.error.clone(),
-                });
-                Err(failure)
-            }
-        }
-    }
-
-    /// The run loop of [`Engine::run_with`]: every step, then the end of the data and
-    /// the exact end state. `at` follows the step in progress (the last one at the end).
-    fn replay(
-        &self,
-        state: &mut RunState<'_>,
-        decider: &mut dyn Decider,
-        hooks: &mut RunHooks<'_>,
-        at: &mut Cursor,
-    ) -> Ledger<RunOutcome> {
-        let n = self.series.len();
-        let guarded = !state.risk.is_empty();
-        let mut visible = vec![0usize; n];
-        let mut updated: Vec<usize> = Vec::with_capacity(n);
-        let mut intents: Vec<OrderIntent> = Vec::new();
-        let mut step = 0usize;
-        let mut last_ts = None;
-        let mut status = RunStatus::Completed;
-        while let Some(now) = self.advance(&visible, &mut updated) {
-            if let Some(control) = hooks.control
-                && control.is_stopped()
-            {
-                status = self.kill(state, control.flattens(), last_ts, step)?;
-                break;
-            }
-            at.now = now;
-            at.step = step;
-            if guarded {
-                state.risk.begin_step(now, &mut state.risk_events);
-                state.flush_risk_events(now);
-                for &i in &updated {
-                    state.risk.on_bar(i);
-                }
-            }
-            if !state.working.is_empty() {
-                state.fill_working(&self.series, &visible, &updated, now, step)?;
-            }
-            if guarded {
-                state.auto_exits(&self.series, &visible, &updated, now, step)?;
-            }
-            for &i in &updated {
-                let close = self.series[i].bars()[visible[i]].close();
-                visible[i] += 1;
-                state.portfolio.set_mark(i, close);
-            }
-            if guarded {
-                let equity = state.portfolio.equity_f64();
-                let action = state.risk.end_step(now, equity, &mut state.risk_events);
-                state.flush_risk_events(now);
-                match action {
-                    Some(StepAction::Flatten { .. }) => {
-                        state.liquidate(
-                            &self.series,
-                            &visible,
-                            &updated,
-                            now,
-                            step,
-                            ExitKind::FlattenAt,
-                        )?;
-                    }
-                    Some(StepAction::Halt { reason, .. }) => {
-                        state.liquidate(
-                            &self.series,
-                            &visible,
-                            &updated,
-                            now,
-                            step,
-                            ExitKind::DrawdownHalt,
-                        )?;
-                        status = RunStatus::Halted { reason };
-                    }
-                    None => {}
-                }
-            }
-            if state.risk.halted().is_none() {
-                let ctx = DecisionContext {
-                    now,
-                    view: DataView::new(&self.series, &visible),
-                    updated: &updated,
-                    portfolio: &state.portfolio,
-                    rejections: &state.rejections,
-                };
-                decider.on_step(&ctx, &mut intents);
-                state.rejections.clear();
-            }
-            if !intents.is_empty() {
-                for intent in intents.drain(..) {
-                    state.place(intent, &self.series, &visible, &updated, now, step)?;
-                }
-            }
-            let invested = state.portfolio.open_positions() > 0;
-            state
-                .sink
-                .on_equity(now, state.portfolio.equity_f64(), invested);
-            last_ts = Some(now);
-            step += 1;
-            if step.is_multiple_of(8192)
-                && let Some(p) = hooks.progress.as_mut()
-            {
-                p(step);
-            }
-        }
-        let end = last_ts.unwrap_or(Timestamp::from_nanos(0));
-        at.now = end;
-        at.step = step.saturating_sub(1);
-        state.cancel_working(end, "still working when the data ended");
-        if self.config.close_at_end && status == RunStatus::Completed {
-            state.close_all_at_last_close(
-                &self.series,
-                end,
-                step.saturating_sub(1),
-                "close at end of data (--close-at-end)",
-            )?;
-        }
-        if let Some(p) = hooks.progress.as_mut() {
-            p(step);
-        }
-        let portfolio = &state.portfolio;
-        let mut open_positions = Vec::with_capacity(portfolio.open_positions());
-        for i in (0..n).filter(|&i| !portfolio.position(i).is_zero()) {
-            open_positions.push(OpenPosition {
-                symbol: self.series[i].symbol().clone(),
-                qty: portfolio.position(i),
-                avg_price: portfolio.avg_price(i)?,
-                mark: portfolio.mark(i),
-            });
-        }
-        Ok(RunOutcome {
-            status,
-            final_equity: portfolio.equity()?,
-            cash: portfolio.cash(),
-            realized: portfolio.realized(),
-            unrealized: portfolio.unrealized()?,
-            commissions: portfolio.commissions(),
-            steps: step,
-            open_positions,
-        })
-    }
-
-    /// The kill switch fired before the step after `last_ts`.
-    fn kill(
-        &self,
-        state: &mut RunState<'_>,
-        flatten: bool,
-        last_ts: Option<Timestamp>,
-        step: usize,
-    ) -> Ledger<RunStatus> {
-        let ts = last_ts.unwrap_or(Timestamp::from_nanos(0));
-        state.risk.halt("stopped by the kill switch");
-        state.risk_events.push(RiskEvent::KillSwitch { flatten });
-        state.flush_risk_events(ts);
-        state.cancel_working(ts, "cancelled by the kill switch");
-        if flatten {
-            state.close_all_at_last_close(
-                &self.series,
-                ts,
-                step.saturating_sub(1),
-                "engine exit: kill_switch",
-            )?;
-        }
-        Ok(RunStatus::Stopped { flattened: flatten })
-    }
-
-    /// The next step's timestamp, with the symbols that have a bar at it in `updated`;
-    /// `None` when every series is exhausted.
-    #[inline]
-    fn advance(&self, visible: &[usize], updated: &mut Vec<usize>) -> Option<Timestamp> {
-        if let [only] = self.series.as_slice() {
-            let ts = only.bars().get(visible[0])?.ts();
-            only.prefetch(visible[0] + PREFETCH_AHEAD);
-            if updated.is_empty() {
-                updated.push(0);
-            }
-            return Some(ts);
-        }
-        let now = self
-            .series
-            .iter()
-            .zip(visible)
-            .filter_map(|(s, &v)| s.bars().get(v).map(|b| b.ts()))
-            .min()?;
-        updated.clear();
-        for (i, s) in self.series.iter().enumerate() {
-            if s.bars().get(visible[i]).is_some_and(|b| b.ts() == now) {
-                updated.push(i);
-                s.prefetch(visible[i] + PREFETCH_AHEAD);
-            }
-        }
-        Some(now)
-    }
-}
-
-/// How many bars ahead of the current one a replay asks the CPU to load: far enough to
-/// hide a memory access, near enough to stay in cache (measured best between 32 and 128).
-const PREFETCH_AHEAD: usize = 32;
-
-/// Number of steps: distinct timestamps across all series.
-fn count_steps(series: &[BarSeries]) -> usize {
-    if let [one] = series {
-        return one.len();
-    }
-    step_timestamps(series).len()
-}
-
-/// The merged timeline of a run: the distinct timestamps of all series, ascending.
-pub(crate) fn step_timestamps(series: &[BarSeries]) -> Vec<Timestamp> {
-    let mut all: Vec<Timestamp> = series
-        .iter()
-        .flat_map(|s| s.bars().iter().map(|b| b.ts()))
-        .collect();
-    all.sort_unstable();
-    all.dedup();
-    all
 }

@@ -4,9 +4,11 @@
 //! Every step that can book a fill returns a [`Ledger`] result: an amount the exact
 //! ledger cannot hold ends the run (the run loop turns it into a failed run).
 
+use super::failure::Stepped;
 use crate::broker::{self, Trigger};
 use crate::config::{FillModel, RunConfig};
 use crate::event::{EventSink, RejectReason, Rejection, RunEvent};
+use crate::event::{Seq, SinkResult};
 use crate::portfolio::{Ledger, LedgerFill, Portfolio};
 use crate::risk_engine::{self, AutoExit, ExitKind, Proposed, RiskEngine, RiskEvent, Verdict};
 use rust_decimal::Decimal;
@@ -18,7 +20,7 @@ use tradelab_core::{
 
 /// An accepted order waiting for its fill. Engine orders (automatic exits) bypass the
 /// risk rules.
-pub(super) struct Working {
+pub(crate) struct Working {
     pub order: Order,
     pub symbol: usize,
     pub engine: bool,
@@ -39,14 +41,33 @@ pub(super) struct RunState<'a> {
     /// Slippage of every fill so far: checked here, so that the report's sum of the
     /// fills' slippage is exact.
     pub slippage: Decimal,
+    /// Number of the last event sent.
+    pub seq: Seq,
 }
 
 impl RunState<'_> {
+    /// Sends one event to the sink with the next number.
+    #[inline]
+    pub fn emit(&mut self, event: &RunEvent) -> SinkResult {
+        self.seq += 1;
+        self.sink.on_event(self.seq, event)
+    }
+
+    /// Sends the step's equity point with the next number.
+    #[inline]
+    pub fn emit_equity(&mut self, ts: Timestamp, equity: f64, invested: bool) -> SinkResult {
+        self.seq += 1;
+        self.sink.on_equity(self.seq, ts, equity, invested)
+    }
+
     /// Sends the risk engine's pending events to the sink.
-    pub fn flush_risk_events(&mut self, ts: Timestamp) {
-        for event in self.risk_events.drain(..) {
-            self.sink.on_event(&RunEvent::Risk { ts, risk: event });
-        }
+    pub fn flush_risk_events(&mut self, ts: Timestamp) -> Stepped<()> {
+        let mut events = std::mem::take(&mut self.risk_events);
+        let sent = events
+            .drain(..)
+            .try_for_each(|risk| self.emit(&RunEvent::Risk { ts, risk }));
+        self.risk_events = events;
+        Ok(sent?)
     }
 
     /// Fills working orders whose symbol has a new bar at `now` (bar index `visible[i]`).
@@ -57,7 +78,7 @@ impl RunState<'_> {
         updated: &[usize],
         now: Timestamp,
         step: usize,
-    ) -> Ledger<()> {
+    ) -> Stepped<()> {
         let mut k = 0;
         while k < self.working.len() {
             let i = self.working[k].symbol;
@@ -86,7 +107,7 @@ impl RunState<'_> {
         updated: &[usize],
         now: Timestamp,
         step: usize,
-    ) -> Ledger<()> {
+    ) -> Stepped<()> {
         for &i in updated {
             let qty = self.portfolio.position(i);
             if qty.is_zero() {
@@ -108,7 +129,7 @@ impl RunState<'_> {
         exit: AutoExit,
         now: Timestamp,
         step: usize,
-    ) -> Ledger<()> {
+    ) -> Stepped<()> {
         let symbol = series[i].symbol().clone();
         self.risk_events.push(RiskEvent::AutoExit {
             symbol,
@@ -116,14 +137,14 @@ impl RunState<'_> {
             exit: exit.kind,
             level: exit.level,
         });
-        self.flush_risk_events(now);
+        self.flush_risk_events(now)?;
         let order = self.engine_order(series, i, now, exit.kind);
         let Ok(base) = Price::from_f64(exit.price) else {
             return Ok(());
         };
-        self.sink.on_event(&RunEvent::OrderAccepted {
+        self.emit(&RunEvent::OrderAccepted {
             order: order.clone(),
-        });
+        })?;
         let trigger = Trigger {
             base,
             slips: exit.slips,
@@ -173,18 +194,18 @@ impl RunState<'_> {
         now: Timestamp,
         step: usize,
         why: ExitKind,
-    ) -> Ledger<()> {
+    ) -> Stepped<()> {
         if why == ExitKind::DrawdownHalt {
-            self.cancel_working(now, "cancelled by the drawdown halt");
+            self.cancel_working(now, "cancelled by the drawdown halt")?;
         }
         for i in 0..series.len() {
             if self.portfolio.position(i).is_zero() {
                 continue;
             }
             let order = self.engine_order(series, i, now, why);
-            self.sink.on_event(&RunEvent::OrderAccepted {
+            self.emit(&RunEvent::OrderAccepted {
                 order: order.clone(),
-            });
+            })?;
             self.queue_or_fill(
                 Working {
                     order,
@@ -202,14 +223,34 @@ impl RunState<'_> {
     }
 
     /// Withdraws every working order.
-    pub fn cancel_working(&mut self, ts: Timestamp, reason: &str) {
+    pub fn cancel_working(&mut self, ts: Timestamp, reason: &str) -> Stepped<()> {
         for w in std::mem::take(&mut self.working) {
-            self.sink.on_event(&RunEvent::OrderCancelled {
+            self.emit(&RunEvent::OrderCancelled {
                 ts,
                 order_id: w.order.id,
                 reason: reason.to_string(),
-            });
+            })?;
         }
+        Ok(())
+    }
+
+    /// Withdraws the decider's working order `id`, if it is still working; an id that
+    /// is not (filled, never the decider's) is ignored.
+    pub fn cancel_one(&mut self, ts: Timestamp, id: OrderId) -> Stepped<()> {
+        let Some(k) = self
+            .working
+            .iter()
+            .position(|w| !w.engine && w.order.id == id)
+        else {
+            return Ok(());
+        };
+        let w = self.working.remove(k);
+        self.emit(&RunEvent::OrderCancelled {
+            ts,
+            order_id: w.order.id,
+            reason: "cancelled by the decider".to_string(),
+        })?;
+        Ok(())
     }
 
     /// Validates and accepts a decider's intent; fills it now under the `close` model.
@@ -221,11 +262,11 @@ impl RunState<'_> {
         updated: &[usize],
         now: Timestamp,
         step: usize,
-    ) -> Ledger<()> {
+    ) -> Stepped<()> {
         // The event borrows the intent for the call and hands it back (no clone of its
         // shared strings).
         let event = RunEvent::Decision { ts: now, intent };
-        self.sink.on_event(&event);
+        self.emit(&event)?;
         let RunEvent::Decision { intent, .. } = event else {
             return Ok(());
         };
@@ -233,8 +274,7 @@ impl RunState<'_> {
             let reason = RejectReason::UnknownSymbol {
                 symbol: intent.symbol.clone(),
             };
-            self.reject(now, None, intent, reason);
-            return Ok(());
+            return self.reject(now, None, intent, reason);
         };
         let order = Order {
             id: OrderId(self.next_id),
@@ -243,18 +283,16 @@ impl RunState<'_> {
         };
         self.next_id += 1;
         if let Err(reason) = broker::validate_intent(&order, self.config) {
-            self.reject(now, Some(order.id), order.intent, reason);
-            return Ok(());
+            return self.reject(now, Some(order.id), order.intent, reason);
         }
         if !self.risk.is_empty()
             && let Err((rule, denial)) = self.risk.check_submission(now)
         {
             let reason = RejectReason::Risk { rule, denial };
-            self.reject(now, Some(order.id), order.intent, reason);
-            return Ok(());
+            return self.reject(now, Some(order.id), order.intent, reason);
         }
         let event = RunEvent::OrderAccepted { order };
-        self.sink.on_event(&event);
+        self.emit(&event)?;
         let RunEvent::OrderAccepted { order } = event else {
             return Ok(());
         };
@@ -276,7 +314,7 @@ impl RunState<'_> {
         updated: &[usize],
         now: Timestamp,
         step: usize,
-    ) -> Ledger<()> {
+    ) -> Stepped<()> {
         let i = working.symbol;
         if self.config.fill_model == FillModel::Close && updated.contains(&i) {
             let close = series[i].bars()[visible[i] - 1].close();
@@ -294,19 +332,26 @@ impl RunState<'_> {
         order_id: Option<OrderId>,
         intent: OrderIntent,
         reason: RejectReason,
-    ) {
-        self.sink.on_event(&RunEvent::OrderRejected {
+    ) -> Stepped<()> {
+        self.emit(&RunEvent::OrderRejected {
             ts,
             order_id,
             intent: intent.clone(),
             reason: reason.clone(),
-        });
+        })?;
         self.rejections.push(Rejection { ts, intent, reason });
+        Ok(())
     }
 
     /// Resolves the order's size at the trigger price, applies the risk rules and the
     /// broker's checks, and books the fill(s).
-    fn execute(&mut self, w: Working, trigger: Trigger, now: Timestamp, step: usize) -> Ledger<()> {
+    fn execute(
+        &mut self,
+        w: Working,
+        trigger: Trigger,
+        now: Timestamp,
+        step: usize,
+    ) -> Stepped<()> {
         let Working {
             order,
             symbol: i,
@@ -329,8 +374,7 @@ impl RunState<'_> {
                     let reason = RejectReason::NoPosition {
                         symbol: order.intent.symbol.clone(),
                     };
-                    self.reject(now, Some(order.id), order.intent, reason);
-                    return Ok(());
+                    return self.reject(now, Some(order.id), order.intent, reason);
                 }
                 Quantity(position.abs())
             }
@@ -359,8 +403,7 @@ impl RunState<'_> {
             let reason = RejectReason::ZeroQuantity {
                 sizing: order.intent.sizing.to_string(),
             };
-            self.reject(now, Some(order.id), order.intent, reason);
-            return Ok(());
+            return self.reject(now, Some(order.id), order.intent, reason);
         }
         if !engine && !self.risk.is_empty() {
             let proposed = Proposed {
@@ -376,8 +419,7 @@ impl RunState<'_> {
                 Verdict::Approve(q) => qty = q,
                 Verdict::Reject { rule, denial } => {
                     let reason = RejectReason::Risk { rule, denial };
-                    self.reject(now, Some(order.id), order.intent, reason);
-                    return Ok(());
+                    return self.reject(now, Some(order.id), order.intent, reason);
                 }
             }
         }
@@ -387,8 +429,7 @@ impl RunState<'_> {
             let reason = RejectReason::ShortingNotAllowed {
                 symbol: order.intent.symbol.clone(),
             };
-            self.reject(now, Some(order.id), order.intent, reason);
-            return Ok(());
+            return self.reject(now, Some(order.id), order.intent, reason);
         }
         let op = "position units after the buy";
         if side == Side::Buy && overflow::add(op, position, qty.get())? > Decimal::ZERO {
@@ -403,8 +444,7 @@ impl RunState<'_> {
                     needed,
                     available: self.portfolio.cash(),
                 };
-                self.reject(now, Some(order.id), order.intent, reason);
-                return Ok(());
+                return self.reject(now, Some(order.id), order.intent, reason);
             }
         }
         self.book(&order, i, side, qty, price, trigger.base, now, step)
@@ -422,7 +462,7 @@ impl RunState<'_> {
         base: Price,
         now: Timestamp,
         step: usize,
-    ) -> Ledger<()> {
+    ) -> Stepped<()> {
         let commission = broker::commission(&self.config.commission, price, qty)?;
         let held = self.portfolio.position(i).get();
         let signed = match side {
@@ -473,22 +513,24 @@ impl RunState<'_> {
                 slippage: Money(slippage),
             },
         };
-        self.sink.on_event(&fill);
+        self.emit(&fill)?;
         // The fill's symbol moves on to the position event.
         if self.positions_wanted
             && let RunEvent::Fill {
                 fill: Fill { symbol, .. },
             } = fill
         {
-            self.sink.on_event(&RunEvent::PositionChanged {
+            let event = RunEvent::PositionChanged {
                 ts: now,
                 symbol,
                 qty: self.portfolio.position(i),
                 avg_price: self.portfolio.avg_price(i)?,
-            });
+            };
+            self.emit(&event)?;
         }
         if let Some(trade) = closed {
-            self.sink.on_trade_closed(trade);
+            self.seq += 1;
+            self.sink.on_trade_closed(self.seq, trade)?;
         }
         Ok(())
     }
@@ -501,7 +543,7 @@ impl RunState<'_> {
         end: Timestamp,
         step: usize,
         why: &str,
-    ) -> Ledger<()> {
+    ) -> Stepped<()> {
         for (i, s) in series.iter().enumerate() {
             let position = self.portfolio.position(i).get();
             if position.is_zero() {
@@ -520,9 +562,9 @@ impl RunState<'_> {
                 },
             };
             self.next_id += 1;
-            self.sink.on_event(&RunEvent::OrderAccepted {
+            self.emit(&RunEvent::OrderAccepted {
                 order: order.clone(),
-            });
+            })?;
             let Ok(base) = Price::from_f64(self.portfolio.mark(i)) else {
                 continue;
             };

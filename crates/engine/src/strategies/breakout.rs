@@ -2,7 +2,7 @@
 
 use super::params::{Params, out_of_range};
 use super::{Holding, ParamInfo, StrategyError, StrategyInfo, num, unseen_bars};
-use crate::decider::{Decider, DecisionContext};
+use crate::decider::{DecideError, Decider, Decision, DecisionContext};
 use crate::indicators::{RollingMax, RollingMin};
 use tradelab_core::{OrderIntent, Side, Sizing};
 
@@ -79,7 +79,12 @@ impl Decider for Breakout {
         self.lookback + 1
     }
 
-    fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
+    fn on_step(
+        &mut self,
+        ctx: &DecisionContext<'_>,
+        decision: &mut Decision,
+    ) -> Result<(), DecideError> {
+        let orders = &mut decision.orders;
         if self.states.len() != ctx.view.len() {
             self.states = vec![self.proto.clone(); ctx.view.len()];
         }
@@ -131,6 +136,7 @@ impl Decider for Breakout {
                 reason,
             ));
         }
+        Ok(())
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::params::Params;
 use super::{StrategyError, StrategyInfo};
-use crate::decider::{Decider, DecisionContext};
+use crate::decider::{DecideError, Decider, Decision, DecisionContext};
 use rust_decimal::{Decimal, RoundingStrategy};
 use tradelab_core::{Money, OrderIntent, Side, Sizing};
 
@@ -43,7 +43,12 @@ impl Decider for BuyAndHold {
         INFO.name.to_string()
     }
 
-    fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
+    fn on_step(
+        &mut self,
+        ctx: &DecisionContext<'_>,
+        decision: &mut Decision,
+    ) -> Result<(), DecideError> {
+        let orders = &mut decision.orders;
         let n = ctx.view.len();
         if self.bought.len() != n {
             self.bought = vec![false; n];
@@ -73,6 +78,7 @@ impl Decider for BuyAndHold {
                 reason,
             ));
         }
+        Ok(())
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::params::{Params, out_of_range};
 use super::{Holding, ParamInfo, StrategyError, StrategyInfo, num, unseen_bars};
-use crate::decider::{Decider, DecisionContext};
+use crate::decider::{DecideError, Decider, Decision, DecisionContext};
 use crate::indicators::Rsi;
 use tradelab_core::{OrderIntent, Side, Sizing};
 
@@ -112,7 +112,12 @@ impl Decider for RsiReversion {
         self.period + 1
     }
 
-    fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
+    fn on_step(
+        &mut self,
+        ctx: &DecisionContext<'_>,
+        decision: &mut Decision,
+    ) -> Result<(), DecideError> {
+        let orders = &mut decision.orders;
         if self.states.len() != ctx.view.len() {
             self.states = vec![self.proto.clone(); ctx.view.len()];
         }
@@ -146,6 +151,7 @@ impl Decider for RsiReversion {
                 reason,
             ));
         }
+        Ok(())
     }
 }
 

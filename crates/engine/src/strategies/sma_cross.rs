@@ -2,7 +2,7 @@
 
 use super::params::{Params, out_of_range};
 use super::{Holding, ParamInfo, StrategyError, StrategyInfo, unseen_bars};
-use crate::decider::{Decider, DecisionContext};
+use crate::decider::{DecideError, Decider, Decision, DecisionContext};
 use crate::indicators::Sma;
 use std::sync::Arc;
 use tradelab_core::{OrderIntent, Phrase, Reason, Side, Sizing};
@@ -150,7 +150,12 @@ impl Decider for SmaCross {
         self.slow + 1
     }
 
-    fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
+    fn on_step(
+        &mut self,
+        ctx: &DecisionContext<'_>,
+        decision: &mut Decision,
+    ) -> Result<(), DecideError> {
+        let orders = &mut decision.orders;
         // The usual step: one symbol with exactly one new bar and both averages full.
         // Kept free of calls but the final one, so it saves no registers.
         if let [i] = *ctx.updated
@@ -169,10 +174,11 @@ impl Decider for SmaCross {
                 if let Some((side, f, s)) = st.cross_to(f, s) {
                     self.signal(ctx, i, side, f, s, orders);
                 }
-                return;
+                return Ok(());
             }
         }
         self.step_general(ctx, orders);
+        Ok(())
     }
 }
 

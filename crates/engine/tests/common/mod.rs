@@ -1,6 +1,7 @@
 //! Helpers shared by the engine's integration tests.
 #![allow(dead_code)]
 
+use tradelab_engine::{DecideError, Decision};
 use std::collections::BTreeMap;
 use tradelab_core::{Bar, BarSeries, OrderIntent, Quantity, Side, Sizing, Symbol, Timestamp};
 use tradelab_engine::event::VecSink;
@@ -77,7 +78,12 @@ impl Decider for Script {
     fn name(&self) -> String {
         "script".into()
     }
-    fn on_step(&mut self, ctx: &DecisionContext<'_>, orders: &mut Vec<OrderIntent>) {
+    fn on_step(
+        &mut self,
+        ctx: &DecisionContext<'_>,
+        decision: &mut Decision,
+    ) -> Result<(), DecideError> {
+        let orders = &mut decision.orders;
         for r in ctx.rejections {
             self.seen_rejections.push((self.step, r.reason.to_string()));
         }
@@ -85,6 +91,7 @@ impl Decider for Script {
             orders.extend(list);
         }
         self.step += 1;
+        Ok(())
     }
 }
 
@@ -130,7 +137,7 @@ pub fn run(
     let engine = Engine::new(config, series).unwrap();
     let mut sink = VecSink::default();
     let outcome = engine.run(d, &mut sink, None).expect("run");
-    (sink.0, outcome)
+    (numbered_in_order(sink), outcome)
 }
 
 /// One-minute bars starting at `hh:mm` New York time on `date` (`YYYY-MM-DD`).
@@ -220,7 +227,7 @@ pub fn run_rules(
         .unwrap();
     let mut sink = VecSink::default();
     let outcome = engine.run(d, &mut sink, None).expect("run");
-    (sink.0, outcome)
+    (numbered_in_order(sink), outcome)
 }
 
 /// The rule names of risk rejections, in order.
@@ -253,4 +260,12 @@ pub fn auto_exits(events: &[RunEvent]) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// The events of `sink`, after checking the engine numbered them 1, 2, 3, … in order.
+pub fn numbered_in_order(sink: VecSink) -> Vec<RunEvent> {
+    for (k, (seq, event)) in sink.0.iter().enumerate() {
+        assert_eq!(*seq, k as u64 + 1, "event {k} ({event:?}) has seq {seq}");
+    }
+    sink.0.into_iter().map(|(_, e)| e).collect()
 }
