@@ -12,7 +12,7 @@ use std::sync::mpsc::Receiver;
 use tokio::sync::mpsc::Sender;
 use tradelab_core::{OrderIntent, Sizing, Symbol, Timestamp};
 use tradelab_engine::report::ReportSink;
-use tradelab_engine::{EventSink, RejectReason, RunEvent};
+use tradelab_engine::{EventSink, RejectReason, RunEvent, Seq, SinkError, SinkResult};
 use tradelab_store::{AuditBatchOf, DecisionRow, EquityRow, EventRow, OrderRow, OrderStatus};
 
 /// Rows per batch (one transaction each).
@@ -87,9 +87,20 @@ impl StoreSink {
         std::mem::take(&mut self.batch)
     }
 
+    /// The number of the event being recorded: the engine's.
     fn next_seq(&mut self) -> i64 {
-        self.seq += 1;
         self.seq
+    }
+
+    /// Fails once the writer has gone away: the run stops instead of going on
+    /// unrecorded.
+    fn alive(&self) -> SinkResult {
+        if self.closed {
+            return Err(Box::new(SinkError::new(
+                "the store's audit writer stopped; the run's events can no longer be saved",
+            )));
+        }
+        Ok(())
     }
 
     fn event(&mut self, ts: Timestamp, kind: &str, detail: Box<RawValue>) {
@@ -138,8 +149,8 @@ fn action(intent: &OrderIntent) -> String {
 }
 
 impl EventSink for StoreSink {
-    fn on_equity(&mut self, ts: Timestamp, equity: f64, invested: bool) {
-        self.report.on_equity(ts, equity, invested);
+    fn on_equity(&mut self, seq: Seq, ts: Timestamp, equity: f64, invested: bool) -> SinkResult {
+        self.report.on_equity(seq, ts, equity, invested)?;
         self.batch.equity.push(EquityRow {
             ts,
             equity,
@@ -148,10 +159,12 @@ impl EventSink for StoreSink {
         // A step ends with its equity point: batches hold whole steps only, so the
         // last committed event of a crashed run is the close of a complete step.
         self.maybe_flush();
+        self.alive()
     }
 
-    fn on_event(&mut self, event: &RunEvent) {
-        self.report.on_event(event);
+    fn on_event(&mut self, seq: Seq, event: &RunEvent) -> SinkResult {
+        self.seq = seq as i64;
+        self.report.on_event(seq, event)?;
         match event {
             RunEvent::Decision { ts, intent } => {
                 let seq = self.next_seq();
@@ -230,8 +243,18 @@ impl EventSink for StoreSink {
             RunEvent::RunFailed { ts, .. } => {
                 self.event(*ts, "run_failed", raw_json(event));
             }
+            RunEvent::Decided { ts, .. } => {
+                self.event(*ts, "decided", raw_json(event));
+            }
+            RunEvent::DeciderFailed { ts, .. } => {
+                self.event(*ts, "decider_failed", raw_json(event));
+            }
+            RunEvent::Command { ts, command } => {
+                self.event(*ts, "command", raw_json(command));
+            }
             RunEvent::PositionChanged { .. } | RunEvent::EquityPoint { .. } => {}
         }
+        self.alive()
     }
 }
 
