@@ -408,7 +408,8 @@ mod tests {
         let ts = Timestamp::from_secs(0);
         let invested = |k: usize| k % 3 == 1 || k == 130;
         for k in 0..200 {
-            sink.on_equity(k as u64 + 1, ts, 1_000.0 + k as f64, invested(k)).unwrap();
+            sink.on_equity(k as u64 + 1, ts, 1_000.0 + k as f64, invested(k))
+                .unwrap();
         }
         assert_eq!(sink.equity.len(), 200);
         assert_eq!(sink.equity[199], 1_199.0);

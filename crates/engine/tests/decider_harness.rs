@@ -2,11 +2,11 @@
 //! decider written here is registered by name, built through the registry, and
 //! checked with `tradelab_engine::testkit` — no store, runner or private API.
 
-use tradelab_engine::{DecideError, Decision};
 use tradelab_core::{Money, OrderIntent, Side, Sizing, Symbol, Timestamp};
 use tradelab_engine::event::{RejectReason, Rejection};
 use tradelab_engine::strategies::{ParamInfo, StrategyError, StrategyInfo};
 use tradelab_engine::testkit::{Emitted, Replay, Scene, TestkitError, daily_bars};
+use tradelab_engine::{DecideError, Decision};
 use tradelab_engine::{Decider, DeciderRegistry, DecisionContext};
 
 /// Buys after `run` higher closes in a row, sells the position after `run` lower ones;

@@ -2,13 +2,13 @@
 
 mod common;
 
-use tradelab_engine::{DecideError, Decision};
 use common::{Script, buy, cfg, daily, fills, flat, rejections, run, sell, shares, sym};
 use rust_decimal::Decimal;
 use tradelab_core::{Money, OrderType, Price, Quantity, Side, Sizing};
 use tradelab_engine::{
     Commission, Decider, DecisionContext, Engine, FillModel, RejectReason, RunConfig, RunEvent,
 };
+use tradelab_engine::{DecideError, Decision};
 
 #[test]
 fn decider_cannot_see_a_bar_after_now() {

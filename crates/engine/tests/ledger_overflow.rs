@@ -4,7 +4,6 @@
 //! exact ledger identities, or fails with a `LedgerOverflow` whose operation really is
 //! beyond what a decimal holds.
 
-use tradelab_engine::{DecideError, Decision};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use tradelab_core::{
@@ -16,6 +15,7 @@ use tradelab_engine::{
     Commission, Decider, DecisionContext, Engine, EventSink, FillModel, RunConfig, RunEvent,
     RunFailure, RunOutcome, risk, strategies,
 };
+use tradelab_engine::{DecideError, Decision};
 
 /// A price of the accepted range, log-uniform, written with 1 to 15 significant digits
 /// (as market data is), or one of the range's ends.
@@ -321,7 +321,11 @@ fn check_completed(
 /// A failed run: a real overflow, reported as the stream's last event.
 fn check_failed(events: &[RunEvent], failure: &RunFailure) -> Result<(), TestCaseError> {
     let Some(overflow) = failure.error.ledger_overflow() else {
-        prop_assert!(false, "the run failed for {}, not an overflow", failure.error);
+        prop_assert!(
+            false,
+            "the run failed for {}, not an overflow",
+            failure.error
+        );
         return Ok(());
     };
     prop_assert!(

@@ -2,7 +2,6 @@
 
 mod common;
 
-use tradelab_engine::{DecideError, Decision};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use tradelab_core::{
@@ -11,6 +10,7 @@ use tradelab_core::{
 use tradelab_engine::{
     Commission, Decider, DecisionContext, Engine, EventSink, RunConfig, RunEvent,
 };
+use tradelab_engine::{DecideError, Decision};
 
 #[derive(Clone, Debug)]
 struct Ask {

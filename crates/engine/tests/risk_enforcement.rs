@@ -4,10 +4,10 @@
 
 mod common;
 
-use tradelab_engine::{DecideError, Decision};
 use common::*;
 use tradelab_core::{Money, Quantity, Sizing};
 use tradelab_engine::event::VecSink;
+use tradelab_engine::{DecideError, Decision};
 use tradelab_engine::{
     Decider, DecisionContext, Engine, RunControl, RunEvent, RunHooks, RunStatus,
 };

@@ -3,7 +3,6 @@
 
 mod common;
 
-use tradelab_engine::{DecideError, Decision};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -11,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use tradelab_core::{
     Bar, BarSeries, Money, OrderIntent, Quantity, Side, Sizing, Symbol, Timestamp,
 };
+use tradelab_engine::{DecideError, Decision};
 use tradelab_engine::{Decider, DecisionContext, Engine, EventSink, RunConfig, RunEvent};
 
 const RULES: &str = r#"

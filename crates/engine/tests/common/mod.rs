@@ -1,10 +1,10 @@
 //! Helpers shared by the engine's integration tests.
 #![allow(dead_code)]
 
-use tradelab_engine::{DecideError, Decision};
 use std::collections::BTreeMap;
 use tradelab_core::{Bar, BarSeries, OrderIntent, Quantity, Side, Sizing, Symbol, Timestamp};
 use tradelab_engine::event::VecSink;
+use tradelab_engine::{DecideError, Decision};
 use tradelab_engine::{Decider, DecisionContext, Engine, RejectReason, RunConfig, RunEvent};
 
 pub const DAY: i64 = 86_400;
