@@ -66,13 +66,13 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Re
                         } else {
                             &symbols
                         };
-                        Runner::with_deciders(&ctx.store, deciders.clone())
+                        Runner::with_deciders(ctx.store.clone(), deciders.clone())
                             .stored_timeframe(ctx.user.id, wanted)
                             .await?
                             .unwrap_or(Timeframe::DAY)
                     }
                 };
-                let mut req = StartRun::new(m.id, symbols, tf);
+                let mut req = StartRun::new(ctx.user.id, m.id, symbols, tf);
                 // Tuning knob (and used by the crash test): audit rows per transaction.
                 if let Some(n) = std::env::var("TRADELAB_BATCH_ROWS")
                     .ok()
@@ -88,7 +88,7 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Re
                     .as_deref()
                     .map(|t| parse_bound("to", t, true))
                     .transpose()?;
-                let finished = Runner::with_deciders(&ctx.store, deciders.clone())
+                let finished = Runner::with_deciders(ctx.store.clone(), deciders.clone())
                     .start(req, Some(progress()))
                     .await?;
                 let params = tradelab_runner::decider_params(&m.spec.decider);
@@ -165,8 +165,8 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Re
                 }
                 let set = load_rules(rules.as_deref(), template.as_deref())?;
                 let options = tradelab_runner::ReplayOptions { allow_changed_data };
-                let finished = Runner::with_deciders(&ctx.store, deciders.clone())
-                    .replay_with(parent.id, set, options, Some(progress()))
+                let finished = Runner::with_deciders(ctx.store.clone(), deciders.clone())
+                    .replay_with(ctx.user.id, parent.id, set, options, Some(progress()))
                     .await?;
                 if let Some(then) = &finished.run.snapshot.data_changed_from {
                     eprintln!(

@@ -5,13 +5,17 @@
 //! Dependencies point one way: runner → store and engine; the engine knows nothing of
 //! the database — it emits events, and [`sink::StoreSink`] turns them into rows.
 
+pub mod broadcast;
 mod compare;
 mod config;
 mod fingerprint;
 mod run;
 mod sink;
 
+pub use broadcast::{Broadcast, Numbered};
 pub use compare::{Comparison, compare};
 pub use config::{ExecutionSettings, rules_from_specs, rules_to_specs};
-pub use run::{Finished, Progress, ReplayOptions, Runner, RunnerError, StartRun, decider_params};
+pub use run::{
+    Finished, Progress, ReplayOptions, RunHandle, Runner, RunnerError, StartRun, decider_params,
+};
 pub use sink::StoreSink;

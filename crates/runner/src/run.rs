@@ -1,13 +1,15 @@
 //! Starting and replaying runs.
 
+use crate::broadcast::{Broadcast, Numbered};
 use crate::config::{ExecutionSettings, rules_from_specs, rules_to_specs};
 use crate::fingerprint::{DataCheck, fingerprint, verify_data};
 use crate::sink::{DEFAULT_BATCH_ROWS, symbols_text};
 use execute::Executed;
+use std::sync::Arc;
 use tradelab_core::{BarSeries, Symbol, Timeframe, Timestamp};
 use tradelab_engine::report::Report;
 use tradelab_engine::risk::RuleSet;
-use tradelab_engine::{DeciderRegistry, RunOutcome, RunStatus};
+use tradelab_engine::{Command, DeciderRegistry, RunControl, RunOutcome, RunStatus};
 use tradelab_store::{
     AuditBatch, EventRow, ModelId, NewRun, Run, RunId, RunMode, RunSource,
     RunStatus as StoredStatus, Store, StoreError, StrategySnapshot, UserId,
@@ -65,9 +67,12 @@ pub struct ReplayOptions {
     pub allow_changed_data: bool,
 }
 
-/// What to run.
+/// What to run, for whom.
 #[derive(Clone, Debug)]
 pub struct StartRun {
+    /// The user the run is for: the model must be theirs, and the run reads only the
+    /// bars they see.
+    pub owner: UserId,
     pub model: ModelId,
     /// Symbols to trade (default: the model's allowed symbols).
     pub symbols: Vec<Symbol>,
@@ -82,9 +87,10 @@ pub struct StartRun {
 }
 
 impl StartRun {
-    /// A run of `model` over `symbols` at `timeframe`, whole stored history.
-    pub fn new(model: ModelId, symbols: Vec<Symbol>, timeframe: Timeframe) -> Self {
+    /// A run of `owner`'s `model` over `symbols` at `timeframe`, whole stored history.
+    pub fn new(owner: UserId, model: ModelId, symbols: Vec<Symbol>, timeframe: Timeframe) -> Self {
         StartRun {
+            owner,
             model,
             symbols,
             timeframe,
@@ -130,21 +136,31 @@ pub type Progress = Box<dyn FnMut(usize, usize) + Send>;
 
 /// Drives runs against a store, building each run's decider by strategy name through
 /// its [`DeciderRegistry`] (so a crate bringing a new decider plugs in without the
-/// runner depending on it).
-pub struct Runner<'a> {
-    store: &'a Store,
-    deciders: DeciderRegistry,
+/// runner depending on it). Owns what it needs and is cheap to clone, so a server can
+/// [`Runner::spawn`] runs on tasks and keep a [`RunHandle`] to steer and watch each.
+#[derive(Clone)]
+pub struct Runner {
+    store: Store,
+    deciders: Arc<DeciderRegistry>,
 }
 
-impl<'a> Runner<'a> {
+impl Runner {
     /// A runner on `store` with the built-in strategies.
-    pub fn new(store: &'a Store) -> Self {
+    pub fn new(store: Store) -> Self {
         Runner::with_deciders(store, DeciderRegistry::builtin())
     }
 
     /// A runner on `store` that builds deciders from `deciders`.
-    pub fn with_deciders(store: &'a Store, deciders: DeciderRegistry) -> Self {
-        Runner { store, deciders }
+    pub fn with_deciders(store: Store, deciders: DeciderRegistry) -> Self {
+        Runner {
+            store,
+            deciders: Arc::new(deciders),
+        }
+    }
+
+    /// The store this runner records runs in.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// The deciders this runner can build, by strategy name.
@@ -216,24 +232,77 @@ impl<'a> Runner<'a> {
     /// The runner acts for the model's owner: it trusts the model id it is given (a
     /// caller acting for a user resolves it through the owner-scoped store first) and
     /// reads everything else scoped to that owner.
-    #[tracing::instrument(name = "runner.start", skip_all, fields(model = req.model.0))]
+    #[tracing::instrument(name = "runner.start", skip_all, fields(model = req.model.0, user = req.owner.0))]
     pub async fn start(
         &self,
         req: StartRun,
         progress: Option<Progress>,
     ) -> Result<Finished, RunnerError> {
-        let model = self.store.models().get_any(req.model).await?;
+        let launch = self.prepare_start(&req).await?;
+        self.finish_launch(launch, req, Watch::progress(progress))
+            .await
+    }
+
+    /// [`Runner::start`] on a task of its own: returns once the run is created and
+    /// running, with a handle to steer it (stop, flatten, pause, resume), watch its
+    /// events live and await its end.
+    pub async fn spawn(
+        &self,
+        req: StartRun,
+        progress: Option<Progress>,
+    ) -> Result<RunHandle, RunnerError> {
+        let launch = self.prepare_start(&req).await?;
+        self.spawn_launch(launch, req, progress).await
+    }
+
+    /// [`Runner::replay_with`] on a task of its own (see [`Runner::spawn`]).
+    pub async fn spawn_replay(
+        &self,
+        owner: UserId,
+        parent: RunId,
+        rules: RuleSet,
+        options: ReplayOptions,
+        progress: Option<Progress>,
+    ) -> Result<RunHandle, RunnerError> {
+        let (launch, req) = self.prepare_replay(owner, parent, rules, options).await?;
+        self.spawn_launch(launch, req, progress).await
+    }
+
+    async fn spawn_launch(
+        &self,
+        launch: Launch,
+        req: StartRun,
+        progress: Option<Progress>,
+    ) -> Result<RunHandle, RunnerError> {
+        let prepared = self.prepare(launch, &req).await?;
+        let control = Arc::new(RunControl::new());
+        let events = Broadcast::new(crate::broadcast::DEFAULT_CAPACITY).sender();
+        let watch = Watch {
+            progress,
+            control: Some(Arc::clone(&control)),
+            broadcast: Some(events.clone()),
+        };
+        let runner = self.clone();
+        let run = prepared.run.clone();
+        let task = tokio::spawn(async move { runner.run_prepared(prepared, req, watch).await });
+        Ok(RunHandle {
+            run,
+            control,
+            events,
+            task,
+        })
+    }
+
+    /// The snapshot of `req`'s model now, checked to be the owner's.
+    async fn prepare_start(&self, req: &StartRun) -> Result<Launch, RunnerError> {
+        let model = self.store.models().get(req.owner, req.model).await?;
         let rule_specs = match &req.rules {
             Some(r) => rules_to_specs(r),
             None => {
                 let mut specs = Vec::new();
                 let mut page = tradelab_store::PageRequest::max();
                 loop {
-                    let rules = self
-                        .store
-                        .rules()
-                        .list(model.owner, req.model, page)
-                        .await?;
+                    let rules = self.store.rules().list(req.owner, req.model, page).await?;
                     specs.extend(rules.items.into_iter().map(|r| r.spec));
                     match rules.next_after {
                         Some(after) => page.after = Some(after),
@@ -255,26 +324,37 @@ impl<'a> Runner<'a> {
             data_fingerprint: None,
             data_changed_from: None,
         };
-        self.launch(snapshot, req, None, progress).await
+        Ok(Launch {
+            snapshot,
+            check: None,
+        })
     }
 
-    /// Creates and runs a run from a snapshot (the model's now, or a parent run's) on
-    /// the bars the model's owner sees; a replay's `check` compares them with the
+    /// Runs a prepared launch to its end on this task.
+    async fn finish_launch(
+        &self,
+        launch: Launch,
+        req: StartRun,
+        watch: Watch,
+    ) -> Result<Finished, RunnerError> {
+        let prepared = self.prepare(launch, &req).await?;
+        self.run_prepared(prepared, req, watch).await
+    }
+
+    /// Creates a run from a snapshot (the model's now, or a parent run's) on the bars
+    /// the owner sees and marks it running; a replay's `check` compares them with the
     /// parent's.
     #[tracing::instrument(
-        name = "runner.launch",
+        name = "runner.prepare",
         skip_all,
-        fields(model = snapshot.model.0, user = tracing::field::Empty, run = tracing::field::Empty)
+        fields(model = launch.snapshot.model.0, user = req.owner.0, run = tracing::field::Empty)
     )]
-    async fn launch(
-        &self,
-        mut snapshot: StrategySnapshot,
-        req: StartRun,
-        check: Option<DataCheck>,
-        progress: Option<Progress>,
-    ) -> Result<Finished, RunnerError> {
-        let owner = self.store.models().get_any(snapshot.model).await?.owner;
-        tracing::Span::current().record("user", owner.0);
+    async fn prepare(&self, launch: Launch, req: &StartRun) -> Result<Prepared, RunnerError> {
+        let Launch {
+            mut snapshot,
+            check,
+        } = launch;
+        let owner = req.owner;
         let model_name = snapshot.model_name.clone();
         let invalid = |message: String| RunnerError::InvalidModel {
             model: model_name.clone(),
@@ -367,7 +447,9 @@ impl<'a> Runner<'a> {
         let run = self.store.runs().start(run.id).await?;
         tracing::info!(number = run.number, "run started");
         if let Some(c) = &changed
-            && let Err(e) = self.record_data_change(&run, c, &series, &symbols).await
+            && let Err(e) = self
+                .record_data_change(owner, &run, c, &series, &symbols)
+                .await
         {
             let _ = self
                 .store
@@ -376,8 +458,30 @@ impl<'a> Runner<'a> {
                 .await;
             return Err(e);
         }
+        Ok(Prepared {
+            run,
+            config,
+            series,
+            rules,
+        })
+    }
+
+    /// Runs a created run to its end and records how it ended.
+    #[tracing::instrument(name = "runner.run", skip_all, fields(run = prepared.run.id.0, user = req.owner.0))]
+    async fn run_prepared(
+        &self,
+        prepared: Prepared,
+        req: StartRun,
+        watch: Watch,
+    ) -> Result<Finished, RunnerError> {
+        let Prepared {
+            run,
+            config,
+            series,
+            rules,
+        } = prepared;
         match self
-            .execute(&run, config, series, rules, req.batch_rows, progress)
+            .execute(&run, config, series, rules, req.batch_rows, watch)
             .await
         {
             Ok(Executed::Failed { message, last }) => {
@@ -433,6 +537,7 @@ impl<'a> Runner<'a> {
     /// ran on bars other than its parent's: both fingerprints and the symbols.
     async fn record_data_change(
         &self,
+        _owner: UserId,
         run: &Run,
         check: &DataCheck,
         series: &[BarSeries],
@@ -469,32 +574,47 @@ impl<'a> Runner<'a> {
             })
     }
 
-    /// Re-runs `parent` on exactly the same snapshot, data and period, with `rules`
-    /// replacing its rules of the same name; the new run links to its parent. Refuses
-    /// with [`RunnerError::DataChanged`] when the bars are not those the parent ran on
-    /// (see [`Runner::replay_with`]).
+    /// Re-runs `owner`'s run `parent` on exactly the same snapshot, data and period,
+    /// with `rules` replacing its rules of the same name; the new run links to its
+    /// parent. Refuses with [`RunnerError::DataChanged`] when the bars are not those the
+    /// parent ran on (see [`Runner::replay_with`]).
     pub async fn replay(
         &self,
+        owner: UserId,
         parent: RunId,
         rules: RuleSet,
         progress: Option<Progress>,
     ) -> Result<Finished, RunnerError> {
-        self.replay_with(parent, rules, ReplayOptions::default(), progress)
+        self.replay_with(owner, parent, rules, ReplayOptions::default(), progress)
             .await
     }
 
     /// [`Runner::replay`] with options: `allow_changed_data` runs on bars that changed
     /// since the parent ran, recording the parent's fingerprint in the new run's
     /// snapshot (`data_changed_from`) and a `data_changed` event.
-    #[tracing::instrument(name = "runner.replay", skip_all, fields(parent = parent.0))]
+    #[tracing::instrument(name = "runner.replay", skip_all, fields(parent = parent.0, user = owner.0))]
     pub async fn replay_with(
         &self,
+        owner: UserId,
         parent: RunId,
         rules: RuleSet,
         options: ReplayOptions,
         progress: Option<Progress>,
     ) -> Result<Finished, RunnerError> {
-        let p = self.store.runs().get_any(parent).await?;
+        let (launch, req) = self.prepare_replay(owner, parent, rules, options).await?;
+        self.finish_launch(launch, req, Watch::progress(progress))
+            .await
+    }
+
+    /// The snapshot and request of a replay of `owner`'s run `parent`.
+    async fn prepare_replay(
+        &self,
+        owner: UserId,
+        parent: RunId,
+        rules: RuleSet,
+        options: ReplayOptions,
+    ) -> Result<(Launch, StartRun), RunnerError> {
+        let p = self.store.runs().get(owner, parent).await?;
         let settings = ExecutionSettings::from_json(&p.snapshot.fill_model).map_err(|message| {
             RunnerError::InvalidModel {
                 model: p.snapshot.model_name.clone(),
@@ -525,6 +645,7 @@ impl<'a> Runner<'a> {
             snapshot.instructions = rules.instructions.clone();
         }
         let req = StartRun {
+            owner,
             model: p.model,
             symbols: p.symbols.clone(),
             timeframe,
@@ -545,6 +666,76 @@ impl<'a> Runner<'a> {
                 fingerprint,
                 allow_changed: options.allow_changed_data,
             });
-        self.launch(snapshot, req, check, progress).await
+        Ok((Launch { snapshot, check }, req))
+    }
+}
+
+/// A run's snapshot before it is created, with a replay's data check.
+struct Launch {
+    snapshot: StrategySnapshot,
+    check: Option<DataCheck>,
+}
+
+/// A created, running run with what the engine needs.
+struct Prepared {
+    run: Run,
+    config: tradelab_engine::RunConfig,
+    series: Vec<BarSeries>,
+    rules: RuleSet,
+}
+
+/// Who watches and steers a run: progress, the command channel, the live broadcast.
+#[derive(Default)]
+pub(crate) struct Watch {
+    pub progress: Option<Progress>,
+    pub control: Option<Arc<RunControl>>,
+    pub broadcast: Option<tokio::sync::broadcast::Sender<Arc<Numbered>>>,
+}
+
+impl Watch {
+    fn progress(progress: Option<Progress>) -> Self {
+        Watch {
+            progress,
+            ..Watch::default()
+        }
+    }
+}
+
+/// A run going on in a task of its own: steer it, watch it, await its end.
+pub struct RunHandle {
+    /// The run as created (status `running`).
+    pub run: Run,
+    control: Arc<RunControl>,
+    events: tokio::sync::broadcast::Sender<Arc<Numbered>>,
+    task: tokio::task::JoinHandle<Result<Finished, RunnerError>>,
+}
+
+impl RunHandle {
+    /// Sends a command (stop, flatten, pause, resume); the run applies it before its
+    /// next step and records it.
+    pub fn send(&self, command: Command) {
+        self.control.send(command);
+    }
+
+    /// The run's command channel, to keep after the handle is awaited.
+    pub fn control(&self) -> Arc<RunControl> {
+        Arc::clone(&self.control)
+    }
+
+    /// The run's events from now on, each with the engine's number (the same number
+    /// the store keeps), for a live view.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<Numbered>> {
+        self.events.subscribe()
+    }
+
+    /// Waits for the run to end.
+    pub async fn finished(self) -> Result<Finished, RunnerError> {
+        match self.task.await {
+            Ok(result) => result,
+            Err(e) => Err(RunnerError::Engine {
+                run: self.run.id,
+                message: format!("the run's task failed: {e}"),
+            }),
+        }
     }
 }

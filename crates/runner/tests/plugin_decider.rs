@@ -5,10 +5,10 @@
 #[path = "../../store/tests/common/mod.rs"]
 mod common;
 
-use tradelab_engine::{DecideError, Decision};
 use serde_json::json;
 use tradelab_core::{Bar, BarSeries, OrderIntent, Side, Sizing, Symbol, Timeframe, Timestamp};
 use tradelab_engine::strategies::{ParamInfo, StrategyError, StrategyInfo};
+use tradelab_engine::{DecideError, Decision};
 use tradelab_engine::{Decider, DeciderRegistry, DecisionContext};
 use tradelab_runner::{ExecutionSettings, Runner, RunnerError, StartRun};
 use tradelab_store::{DeciderConfig, ImportMode, ModelId, RunStatus, Store};
@@ -24,7 +24,11 @@ impl Decider for Alternator {
         format!("alternator(every={})", self.every)
     }
 
-    fn on_step(&mut self, ctx: &DecisionContext<'_>, decision: &mut Decision) -> Result<(), DecideError> {
+    fn on_step(
+        &mut self,
+        ctx: &DecisionContext<'_>,
+        decision: &mut Decision,
+    ) -> Result<(), DecideError> {
         let orders = &mut decision.orders;
         self.seen += 1;
         let symbol = ctx.view.symbol(0).clone();
@@ -117,8 +121,9 @@ async fn alternator_model(store: &Store) -> ModelId {
         .id
 }
 
-fn start(model: ModelId) -> StartRun {
+async fn start(store: &Store, model: ModelId) -> StartRun {
     StartRun::new(
+        common::model_owner(store, model).await,
         model,
         vec![Symbol::new("ALT").expect("symbol")],
         Timeframe::DAY,
@@ -129,8 +134,11 @@ store_test!(
     runner_builds_and_runs_a_decider_registered_from_outside_the_engine,
     |db| {
         let m = alternator_model(&db.store).await;
-        let runner = Runner::with_deciders(&db.store, with_alternator());
-        let f = runner.start(start(m), None).await.expect("run");
+        let runner = Runner::with_deciders(db.store.clone(), with_alternator());
+        let f = runner
+            .start(start(&db.store, m).await, None)
+            .await
+            .expect("run");
         assert_eq!(f.run.status, RunStatus::Completed);
         assert_eq!(f.report.strategy, "alternator(every=4)");
         // 40 bars: buys on bars 4, 8, …, 40 and closes on the bar after each (the
@@ -156,8 +164,8 @@ store_test!(
     runner_without_the_decider_refuses_it_naming_the_registered_ones,
     |db| {
         let m = alternator_model(&db.store).await;
-        let e = Runner::new(&db.store)
-            .start(start(m), None)
+        let e = Runner::new(db.store.clone())
+            .start(start(&db.store, m).await, None)
             .await
             .err()
             .expect("alternator is not built in");
@@ -169,7 +177,7 @@ store_test!(
             ),
             "{e}"
         );
-        let names: Vec<&str> = Runner::with_deciders(&db.store, with_alternator())
+        let names: Vec<&str> = Runner::with_deciders(db.store.clone(), with_alternator())
             .deciders()
             .names()
             .collect();

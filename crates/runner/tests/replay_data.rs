@@ -42,8 +42,16 @@ async fn import(store: &Store, actor: &User, bars: &BarSeries, mode: ImportMode)
 }
 
 /// The error a replay of `run` that must be refused ends with.
-async fn refused_replay(runner: &Runner<'_>, run: RunId) -> RunnerError {
-    match runner.replay(run, no_rules(), None).await {
+async fn refused_replay(runner: &Runner, run: RunId) -> RunnerError {
+    match runner
+        .replay(
+            common::owner_of(runner.store(), run).await,
+            run,
+            no_rules(),
+            None,
+        )
+        .await
+    {
         Err(e) => e,
         Ok(f) => panic!("replayed on changed bars as run {}", f.run.id),
     }
@@ -84,13 +92,29 @@ store_test!(rejects_replay_when_bars_changed_since_the_run, |db| {
     let alice = account(&db.store, "alice@x.io", Role::User).await;
     import(&db.store, &admin, &series("RW", 120, 50.0), KeepExisting).await;
     let m = model(&db.store, &alice, "trend").await;
-    let runner = Runner::new(&db.store);
+    let runner = Runner::new(db.store.clone());
     let first = runner
-        .start(StartRun::new(m, vec![rw()], Timeframe::DAY), None)
+        .start(
+            StartRun::new(
+                common::model_owner(&db.store, m).await,
+                m,
+                vec![rw()],
+                Timeframe::DAY,
+            ),
+            None,
+        )
         .await
         .unwrap();
     // The same bars: the replay goes ahead.
-    runner.replay(first.run.id, no_rules(), None).await.unwrap();
+    runner
+        .replay(
+            common::owner_of(&db.store, first.run.id).await,
+            first.run.id,
+            no_rules(),
+            None,
+        )
+        .await
+        .unwrap();
     // An admin replaces the bars behind the run.
     import(&db.store, &admin, &series("RW", 120, 60.0), Replace).await;
     let err = refused_replay(&runner, first.run.id).await;
@@ -126,9 +150,17 @@ store_test!(
         let admin = account(&db.store, "admin@x.io", Role::Admin).await;
         import(&db.store, &admin, &series("RW", 120, 50.0), KeepExisting).await;
         let m = model(&db.store, &admin, "trend").await;
-        let runner = Runner::new(&db.store);
+        let runner = Runner::new(db.store.clone());
         let first = runner
-            .start(StartRun::new(m, vec![rw()], Timeframe::DAY), None)
+            .start(
+                StartRun::new(
+                    common::model_owner(&db.store, m).await,
+                    m,
+                    vec![rw()],
+                    Timeframe::DAY,
+                ),
+                None,
+            )
             .await
             .unwrap();
         import(&db.store, &admin, &series("RW", 120, 70.0), Replace).await;
@@ -136,7 +168,13 @@ store_test!(
             allow_changed_data: true,
         };
         let second = runner
-            .replay_with(first.run.id, no_rules(), allow, None)
+            .replay_with(
+                common::owner_of(&db.store, first.run.id).await,
+                first.run.id,
+                no_rules(),
+                allow,
+                None,
+            )
             .await
             .unwrap();
         assert_eq!(second.run.status, RunStatus::Completed);
@@ -185,7 +223,12 @@ store_test!(
         );
         // A replay on unchanged data records nothing.
         let third = runner
-            .replay(second.run.id, no_rules(), None)
+            .replay(
+                common::owner_of(&db.store, second.run.id).await,
+                second.run.id,
+                no_rules(),
+                None,
+            )
             .await
             .unwrap();
         assert_eq!(third.run.snapshot.data_changed_from, None);
@@ -209,13 +252,18 @@ store_test!(a_run_reads_the_bars_its_model_owner_sees, |db| {
     import(&db.store, &admin, &series("RW", 100, 50.0), KeepExisting).await;
     // Alice's private upload of another symbol.
     import(&db.store, &alice, &series("MINE", 100, 20.0), KeepExisting).await;
-    let runner = Runner::new(&db.store);
+    let runner = Runner::new(db.store.clone());
     let hers = model(&db.store, &alice, "hers").await;
     let his = model(&db.store, &bob, "his").await;
     let mine = Symbol::new("MINE").unwrap();
     let f = runner
         .start(
-            StartRun::new(hers, vec![mine.clone(), rw()], Timeframe::DAY),
+            StartRun::new(
+                common::model_owner(&db.store, hers).await,
+                hers,
+                vec![mine.clone(), rw()],
+                Timeframe::DAY,
+            ),
             None,
         )
         .await
@@ -236,7 +284,15 @@ store_test!(a_run_reads_the_bars_its_model_owner_sees, |db| {
         None
     );
     let err = match runner
-        .start(StartRun::new(his, vec![mine], Timeframe::DAY), None)
+        .start(
+            StartRun::new(
+                common::model_owner(&db.store, his).await,
+                his,
+                vec![mine],
+                Timeframe::DAY,
+            ),
+            None,
+        )
         .await
     {
         Err(e) => e,

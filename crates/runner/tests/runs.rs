@@ -94,9 +94,17 @@ store_test!(run_persists_its_audit_trail_and_report, |db| {
     let s = walk("RW", 600, 7);
     import(&db.store, &s).await;
     let m = model(&db.store, "trend", STOP).await;
-    let mut req = StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY);
+    let mut req = StartRun::new(
+        common::model_owner(&db.store, m).await,
+        m,
+        vec![Symbol::new("RW").unwrap()],
+        Timeframe::DAY,
+    );
     req.batch_rows = 100; // many small transactions
-    let f = Runner::new(&db.store).start(req, None).await.unwrap();
+    let f = Runner::new(db.store.clone())
+        .start(req, None)
+        .await
+        .unwrap();
     assert_eq!(f.run.status, RunStatus::Completed);
     assert_eq!(f.run.number, 1);
     let counts = db
@@ -144,9 +152,14 @@ store_test!(snapshot_does_not_change_when_the_model_is_edited, |db| {
     let s = walk("RW", 200, 3);
     import(&db.store, &s).await;
     let m = model(&db.store, "snap", STOP).await;
-    let f = Runner::new(&db.store)
+    let f = Runner::new(db.store.clone())
         .start(
-            StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY),
+            StartRun::new(
+                common::model_owner(&db.store, m).await,
+                m,
+                vec![Symbol::new("RW").unwrap()],
+                Timeframe::DAY,
+            ),
             None,
         )
         .await
@@ -187,10 +200,15 @@ store_test!(
         let s = walk("RW", 400, 11);
         import(&db.store, &s).await;
         let m = model(&db.store, "replayed", STOP).await;
-        let runner = Runner::new(&db.store);
+        let runner = Runner::new(db.store.clone());
         let first = runner
             .start(
-                StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY),
+                StartRun::new(
+                    common::model_owner(&db.store, m).await,
+                    m,
+                    vec![Symbol::new("RW").unwrap()],
+                    Timeframe::DAY,
+                ),
                 None,
             )
             .await
@@ -200,7 +218,15 @@ store_test!(
         "o.toml",
     )
     .unwrap();
-        let second = runner.replay(first.run.id, other, None).await.unwrap();
+        let second = runner
+            .replay(
+                common::owner_of(&db.store, first.run.id).await,
+                first.run.id,
+                other,
+                None,
+            )
+            .await
+            .unwrap();
         assert_eq!(second.run.parent, Some(first.run.id));
         assert_eq!(second.run.number, 2);
         assert_eq!(
@@ -228,17 +254,27 @@ store_test!(identical_runs_give_identical_results, |db| {
     let s = walk("RW", 300, 5);
     import(&db.store, &s).await;
     let m = model(&db.store, "det", STOP).await;
-    let runner = Runner::new(&db.store);
+    let runner = Runner::new(db.store.clone());
     let a = runner
         .start(
-            StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY),
+            StartRun::new(
+                common::model_owner(&db.store, m).await,
+                m,
+                vec![Symbol::new("RW").unwrap()],
+                Timeframe::DAY,
+            ),
             None,
         )
         .await
         .unwrap();
     let b = runner
         .start(
-            StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY),
+            StartRun::new(
+                common::model_owner(&db.store, m).await,
+                m,
+                vec![Symbol::new("RW").unwrap()],
+                Timeframe::DAY,
+            ),
             None,
         )
         .await
@@ -260,9 +296,14 @@ store_test!(identical_runs_give_identical_results, |db| {
 
 store_test!(missing_bars_fail_clearly_and_store_no_run, |db| {
     let m = model(&db.store, "empty", STOP).await;
-    let err = Runner::new(&db.store)
+    let err = Runner::new(db.store.clone())
         .start(
-            StartRun::new(m, vec![Symbol::new("NOPE").unwrap()], Timeframe::DAY),
+            StartRun::new(
+                common::model_owner(&db.store, m).await,
+                m,
+                vec![Symbol::new("NOPE").unwrap()],
+                Timeframe::DAY,
+            ),
             None,
         )
         .await
@@ -279,15 +320,25 @@ store_test!(
         let m = model(&db.store, "hint", STOP).await;
         let s = walk("RW", 30, 3);
         import(&db.store, &s).await;
-        let runner = Runner::new(&db.store);
-        let minutes = StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::MINUTE);
+        let runner = Runner::new(db.store.clone());
+        let minutes = StartRun::new(
+            common::model_owner(&db.store, m).await,
+            m,
+            vec![Symbol::new("RW").unwrap()],
+            Timeframe::MINUTE,
+        );
         let err = runner.start(minutes, None).await.err().unwrap();
         assert_eq!(
             err.to_string(),
             "no stored 1m bars for RW in the requested period; RW is stored as 1d bars: \
          pass --timeframe 1d"
         );
-        let mut later = StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY);
+        let mut later = StartRun::new(
+            common::model_owner(&db.store, m).await,
+            m,
+            vec![Symbol::new("RW").unwrap()],
+            Timeframe::DAY,
+        );
         later.from = Some(Timestamp::from_secs(4_102_444_800));
         let err = runner.start(later, None).await.err().unwrap();
         assert_eq!(
@@ -299,14 +350,24 @@ store_test!(
     }
 );
 
-store_test!(unknown_model_is_not_found, |db| {
-    let err = Runner::new(&db.store)
-        .start(StartRun::new(ModelId(999), vec![], Timeframe::DAY), None)
-        .await
-        .err()
-        .unwrap();
-    assert!(err.to_string().contains("999"), "{err}");
-});
+store_test!(
+    an_unknown_model_or_another_owners_model_is_not_found,
+    |db| {
+        let m = model(&db.store, "mine", "").await;
+        let me = common::model_owner(&db.store, m).await;
+        let stranger = common::owner(&db.store, "stranger@x.io").await.id;
+        let runner = Runner::new(db.store.clone());
+        for (owner, id) in [(me, ModelId(999)), (stranger, m)] {
+            let err = runner
+                .start(StartRun::new(owner, id, vec![], Timeframe::DAY), None)
+                .await
+                .err()
+                .unwrap();
+            assert!(err.to_string().contains(&id.0.to_string()), "{err}");
+        }
+        assert!(common::runs_of(&db.store, m).await.is_empty());
+    }
+);
 
 /// Makes the database refuse to mark a run completed, as if the process died just
 /// before that write.
@@ -329,9 +390,14 @@ store_test!(
             Backend::Postgres => REFUSE_COMPLETION_POSTGRES,
         };
         common::exec_raw(db, refuse).await;
-        let mut req = StartRun::new(m, vec![Symbol::new("RW").unwrap()], Timeframe::DAY);
+        let mut req = StartRun::new(
+            common::model_owner(&db.store, m).await,
+            m,
+            vec![Symbol::new("RW").unwrap()],
+            Timeframe::DAY,
+        );
         req.batch_rows = 100; // earlier batches commit on their own
-        let err = Runner::new(&db.store).start(req, None).await.err();
+        let err = Runner::new(db.store.clone()).start(req, None).await.err();
         assert!(err.is_some(), "the completion was refused");
         let runs = common::runs_of(&db.store, m).await;
         let run = &runs[0];
@@ -398,8 +464,13 @@ store_test!(
             .await
             .unwrap();
 
-        let req = StartRun::new(m, vec![Symbol::new("BIG").unwrap()], Timeframe::DAY);
-        let Err(err) = Runner::new(&db.store).start(req, None).await else {
+        let req = StartRun::new(
+            common::model_owner(&db.store, m).await,
+            m,
+            vec![Symbol::new("BIG").unwrap()],
+            Timeframe::DAY,
+        );
+        let Err(err) = Runner::new(db.store.clone()).start(req, None).await else {
             panic!("the run completed");
         };
         assert!(matches!(err, RunnerError::Engine { .. }), "{err}");

@@ -527,6 +527,10 @@ impl RunState<'_> {
                 avg_price: self.portfolio.avg_price(i)?,
             };
             self.emit(&event)?;
+        } else {
+            // The position event keeps its number for sinks that do not read it, so a
+            // run's numbers do not depend on which sinks record it.
+            self.seq += 1;
         }
         if let Some(trade) = closed {
             self.seq += 1;

@@ -1,13 +1,13 @@
 //! Executing a run: the engine on a blocking thread, its audit batches written by a
 //! task on the runtime, and the report built from what the engine did.
 
-use super::{Progress, Runner, RunnerError, decider_params};
+use super::{Runner, RunnerError, Watch, decider_params};
+use crate::broadcast::Broadcast;
 use crate::sink::{RawBatch, StoreSink};
-use std::sync::Arc;
 use tradelab_core::BarSeries;
 use tradelab_engine::report::{Report, ReportOptions};
 use tradelab_engine::risk::RuleSet;
-use tradelab_engine::{Engine, RunControl, RunHooks, RunOutcome};
+use tradelab_engine::{Engine, EventSink, RunHooks, RunOutcome, Tee};
 use tradelab_store::{Run, StoreError};
 
 /// What [`Runner::execute`] ended with: a finished run, or a run the engine failed
@@ -24,7 +24,7 @@ pub(super) enum Executed {
     },
 }
 
-impl Runner<'_> {
+impl Runner {
     /// Runs the engine on its own thread over `series`, with the audit trail written
     /// in batches by a writer task as it goes; the last batch is returned to be
     /// written with the run's final status.
@@ -36,7 +36,7 @@ impl Runner<'_> {
         series: Vec<BarSeries>,
         rules: RuleSet,
         batch_rows: usize,
-        progress: Option<Progress>,
+        watch: Watch,
     ) -> Result<Executed, RunnerError> {
         let engine_err = |message: String| RunnerError::Engine {
             run: run.id,
@@ -53,7 +53,7 @@ impl Runner<'_> {
             .map_err(|e| engine_err(e.to_string()))?;
         let (tx, mut rx) = tokio::sync::mpsc::channel(4);
         let (spare_tx, spare_rx) = std::sync::mpsc::channel();
-        let store = self.store;
+        let store = self.store.clone();
         let run_id = run.id;
         let writer = async move {
             while let Some(batch) = rx.recv().await {
@@ -66,7 +66,11 @@ impl Runner<'_> {
             Ok::<(), StoreError>(())
         };
         let steps = engine.steps();
-        let control = Arc::new(RunControl::new());
+        let Watch {
+            progress,
+            control,
+            broadcast,
+        } = watch;
         let worker = tokio::task::spawn_blocking(move || {
             let mut sink = StoreSink::new(tx, batch_rows, steps).reuse_batches(spare_rx);
             let mut decider = decider;
@@ -76,14 +80,24 @@ impl Runner<'_> {
                     p(done, steps);
                 }
             };
-            let outcome = engine.run_with(
-                decider.as_mut(),
-                &mut sink,
-                RunHooks {
-                    progress: Some(&mut tick),
-                    control: Some(&control),
-                },
-            );
+            let hooks = RunHooks {
+                progress: Some(&mut tick),
+                control: control.as_deref(),
+            };
+            // The store and the live broadcast get the same events with the same
+            // numbers.
+            let mut live;
+            let sink_used: &mut dyn EventSink = match broadcast {
+                Some(tx) => {
+                    live = Tee {
+                        first: &mut sink,
+                        second: Broadcast::from_sender(tx),
+                    };
+                    &mut live
+                }
+                None => &mut sink,
+            };
+            let outcome = engine.run_with(decider.as_mut(), sink_used, hooks);
             let last = sink.take_last();
             let name = decider.name();
             (engine, sink.report, outcome, name, last)
