@@ -38,7 +38,8 @@ pub use audit::{
 };
 pub use bars::{
     BARS_IN_USE, BarConflict, Bars, DeleteReport, ImportMode, ImportReport, MAX_REPORTED_CONFLICTS,
-    RunUsingBars, SHARED_BARS, SeriesInfo, SpacingMismatch, StoredBar, spacing_mismatch,
+    RunUsingBars, SHARED_BARS, SeriesCursor, SeriesCursorError, SeriesInfo, SpacingMismatch,
+    StoredBar, spacing_mismatch,
 };
 pub use db::Backend;
 pub use error::{Result, StoreError};

@@ -233,8 +233,10 @@ impl Bars<'_> {
             .await
     }
 
-    /// Every series `viewer` sees: their private ones and the shared ones they have no
-    /// private copy of, by symbol and timeframe.
+    /// Every series `viewer` sees, whole: their private ones and the shared ones they
+    /// have no private copy of, by symbol and timeframe. For lookups that need every
+    /// timeframe of a few symbols (the runner choosing a run's timeframe); a listing
+    /// pages with [`Bars::list_series_for`].
     pub async fn series_for(&self, viewer: UserId) -> Result<Vec<SeriesInfo>> {
         let mut all = self.series_owned(viewer.0).await?;
         let shared = self.series_owned(SHARED_OWNER).await?;
@@ -346,11 +348,7 @@ impl Bars<'_> {
             });
         }
         // Runs read the bars actually stored in the span, not the span itself.
-        let stored = self
-            .series_owned(owner)
-            .await?
-            .into_iter()
-            .find(|s| &s.symbol == symbol && s.timeframe == timeframe);
+        let stored = self.series_owned_of(owner, symbol, timeframe).await?;
         let runs = match stored {
             Some(s) => {
                 let lo = from.map_or(s.first, |f| f.max(s.first));
