@@ -92,21 +92,22 @@ impl FromStr for SeriesCursor {
     }
 }
 
-/// The series `$1` sees after the cursor (`$2` symbol, `$3` timeframe text; `NULL`
-/// for the first page), at most `$4`: its own (`owner_id = $1`) and the shared ones
-/// (`owner_id = 0`) it has no private copy of. With `$1 = 0` that is the shared
-/// series. Grouping in the primary key's order (symbol, timeframe, owner) lets the
-/// database stop after the page.
-const LIST_VISIBLE: &str = "SELECT symbol, timeframe, owner_id, n, first, last FROM ( \
-       SELECT symbol, timeframe, owner_id, CAST(SUM(n_bars) AS BIGINT) AS n, \
-              MIN(first_ts_ns) AS first, MAX(last_ts_ns) AS last \
-       FROM bar_chunks \
-       WHERE (owner_id = $1 OR owner_id = 0) \
-         AND ($2 IS NULL OR symbol > $2 OR (symbol = $2 AND timeframe > $3)) \
-       GROUP BY symbol, timeframe, owner_id) s \
-     WHERE s.owner_id = $1 OR NOT EXISTS (SELECT 1 FROM bar_chunks p \
-       WHERE p.owner_id = $1 AND p.symbol = s.symbol AND p.timeframe = s.timeframe) \
-     ORDER BY s.symbol, s.timeframe LIMIT $4";
+/// The series `$1` sees after the cursor (`$2` symbol, `$3` timeframe text; both empty
+/// for the first page, as no symbol is), at most `$4`: its own (`owner_id = $1`) and
+/// the shared ones (`owner_id = 0`) it has no private copy of. With `$1 = 0` that is
+/// the shared series. The cursor is a range on the primary key (symbol, timeframe,
+/// owner, chunk) and the grouping and order follow it, so the database seeks to the
+/// cursor and stops after the page: no sort, no scan of the series before or after.
+/// At most one owner of a symbol and timeframe survives the filter, so the order by
+/// symbol and timeframe is total.
+const LIST_VISIBLE: &str = "SELECT symbol, timeframe, owner_id, \
+       CAST(SUM(n_bars) AS BIGINT) AS n, MIN(first_ts_ns) AS first, MAX(last_ts_ns) AS last \
+     FROM bar_chunks c \
+     WHERE symbol >= $2 AND (symbol > $2 OR timeframe > $3) \
+       AND (owner_id = $1 OR (owner_id = 0 AND NOT EXISTS (SELECT 1 FROM bar_chunks p \
+         WHERE p.owner_id = $1 AND p.symbol = c.symbol AND p.timeframe = c.timeframe))) \
+     GROUP BY symbol, timeframe, owner_id \
+     ORDER BY symbol, timeframe, owner_id LIMIT $4";
 
 impl Bars<'_> {
     /// A page of the shared series (an admin's imports), by symbol then timeframe,
@@ -144,7 +145,7 @@ impl Bars<'_> {
             .after
             .as_ref()
             .map(|c| (c.symbol.as_str().to_string(), c.timeframe.to_string()))
-            .unzip();
+            .unwrap_or_default();
         let series: Vec<SeriesInfo> = with_pool!(self.store, p => {
             let rows = sqlx::query(LIST_VISIBLE)
                 .bind(viewer)
