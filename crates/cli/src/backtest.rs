@@ -162,7 +162,7 @@ pub fn list_strategies(deciders: &DeciderRegistry, output: OutputFormat) -> Resu
     }
     for s in deciders.catalog() {
         println!("{:<16} {}", s.name, s.summary);
-        for p in s.params {
+        for p in s.params.iter() {
             println!("    {:<10} default {:<6} {}", p.name, p.default, p.help);
         }
     }

@@ -3,13 +3,13 @@
 use crate::args::{AggregateArgs, DataCommand, InspectArgs, OutputFormat, SessionArg};
 use crate::backtest::{csv_options, parse_tz};
 use crate::display;
-use crate::store_args::StoreArgs;
-use crate::store_ctx;
+use crate::store_args::{DataListArgs, StoreArgs};
+use crate::store_ctx::{self, Ctx};
 use anyhow::{Context, Result};
 use std::io::BufWriter;
 use tradelab_core::{Symbol, Timeframe};
 use tradelab_data::{Session, TickOptions};
-use tradelab_store::ImportMode;
+use tradelab_store::{ImportMode, PageRequest};
 
 /// Runs a data subcommand.
 pub fn run(cmd: DataCommand, store: &StoreArgs) -> Result<()> {
@@ -49,49 +49,75 @@ pub fn run(cmd: DataCommand, store: &StoreArgs) -> Result<()> {
         }),
         DataCommand::List(a) => store_ctx::runtime()?.block_on(async {
             let ctx = store_ctx::open(store).await?;
-            let all = ctx.store.bars().series_for(ctx.user.id).await?;
-            let access = |private: bool| if private { "private" } else { "shared" };
-            match a.output {
-                OutputFormat::Json => {
-                    let items: Vec<serde_json::Value> = all
-                        .iter()
-                        .map(|s| {
-                            serde_json::json!({
-                                "symbol": s.symbol.as_str(),
-                                "timeframe": s.timeframe.to_string(),
-                                "bars": s.bars,
-                                "first": display::json_time(s.first),
-                                "last": display::json_time(s.last),
-                                "access": access(s.owner.is_some()),
-                            })
-                        })
-                        .collect();
-                    println!("{}", serde_json::to_string_pretty(&items)?);
-                }
-                OutputFormat::Table if all.is_empty() => {
-                    println!("no stored bars; import a file with `tradelab data import FILE`");
-                }
-                OutputFormat::Table => {
-                    println!(
-                        "{:<10} {:>9} {:>10}  {:<20}  {:<20}  access",
-                        "symbol", "timeframe", "bars", "first", "last"
-                    );
-                    for s in all {
-                        println!(
-                            "{:<10} {:>9} {:>10}  {:<20}  {:<20}  {}",
-                            s.symbol.as_str(),
-                            s.timeframe.to_string(),
-                            display::count(s.bars),
-                            display::bar_time(s.first),
-                            display::bar_time(s.last),
-                            access(s.owner.is_some())
-                        );
-                    }
-                }
-            }
-            Ok(())
+            list(&ctx, a).await
         }),
     }
+}
+
+/// `data list`: one page of the series the user sees, by symbol then timeframe; the
+/// table ends with the command for the next page.
+async fn list(ctx: &Ctx, a: DataListArgs) -> Result<()> {
+    let request = PageRequest {
+        limit: a.limit,
+        after: a.after.clone(),
+    };
+    let page = ctx
+        .store
+        .bars()
+        .list_series_for(ctx.user.id, request)
+        .await?;
+    let next_after = page.next_after.as_ref().map(ToString::to_string);
+    let access = |private: bool| if private { "private" } else { "shared" };
+    match a.output {
+        OutputFormat::Json => {
+            let items: Vec<serde_json::Value> = page
+                .items
+                .iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "symbol": s.symbol.as_str(),
+                        "timeframe": s.timeframe.to_string(),
+                        "bars": s.bars,
+                        "first": display::json_time(s.first),
+                        "last": display::json_time(s.last),
+                        "access": access(s.owner.is_some()),
+                    })
+                })
+                .collect();
+            let v = serde_json::json!({ "items": items, "next_after": next_after });
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
+        OutputFormat::Table if page.items.is_empty() && a.after.is_some() => {
+            println!("no more series");
+        }
+        OutputFormat::Table if page.items.is_empty() => {
+            println!("no stored bars; import a file with `tradelab data import FILE`");
+        }
+        OutputFormat::Table => {
+            println!(
+                "{:<10} {:>9} {:>10}  {:<20}  {:<20}  access",
+                "symbol", "timeframe", "bars", "first", "last"
+            );
+            for s in &page.items {
+                println!(
+                    "{:<10} {:>9} {:>10}  {:<20}  {:<20}  {}",
+                    s.symbol.as_str(),
+                    s.timeframe.to_string(),
+                    display::count(s.bars),
+                    display::bar_time(s.first),
+                    display::bar_time(s.last),
+                    access(s.owner.is_some())
+                );
+            }
+            if let Some(next) = next_after {
+                println!(
+                    "more series: tradelab data list --limit {} --after {next}",
+                    a.limit
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The bar length of a series: 1d for dates, else the median spacing of its bars.

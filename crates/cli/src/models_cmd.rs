@@ -35,8 +35,8 @@ pub fn run(cmd: ModelsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> 
                 limit,
                 after,
                 output,
-            } => list(&ctx, limit, after, output).await,
-            ModelsCommand::Show { model, output } => show(&ctx, &model, output).await,
+            } => list(&ctx, deciders, limit, after, output).await,
+            ModelsCommand::Show { model, output } => show(&ctx, deciders, &model, output).await,
             ModelsCommand::Edit {
                 model,
                 rename,
@@ -196,7 +196,14 @@ fn print_json(v: &Value) -> Result<()> {
     Ok(())
 }
 
-async fn list(ctx: &Ctx, limit: u32, after: Option<i64>, output: OutputFormat) -> Result<()> {
+/// `models list`: one page of the user's models; strategy defaults from `deciders`.
+async fn list(
+    ctx: &Ctx,
+    deciders: &DeciderRegistry,
+    limit: u32,
+    after: Option<i64>,
+    output: OutputFormat,
+) -> Result<()> {
     let page = PageRequest {
         limit,
         after: after.map(ModelId),
@@ -215,7 +222,7 @@ async fn list(ctx: &Ctx, limit: u32, after: Option<i64>, output: OutputFormat) -
                 json!({
                     "id": m.id.0,
                     "name": m.spec.name,
-                    "strategy": strategy_json(&m.spec.decider),
+                    "strategy": strategy_json(&m.spec.decider, deciders),
                     "initial_cash": m.spec.initial_cash.get().to_string(),
                     "symbols": m.spec.allowed_symbols.iter().map(Symbol::as_str).collect::<Vec<_>>(),
                     "runs": runs,
@@ -236,7 +243,7 @@ async fn list(ctx: &Ctx, limit: u32, after: Option<i64>, output: OutputFormat) -
     }
     let texts: Vec<String> = rows
         .iter()
-        .map(|(m, _)| strategy_text(&m.spec.decider))
+        .map(|(m, _)| strategy_text(&m.spec.decider, deciders))
         .collect();
     let name_w = rows
         .iter()
@@ -266,7 +273,13 @@ async fn list(ctx: &Ctx, limit: u32, after: Option<i64>, output: OutputFormat) -
     Ok(())
 }
 
-async fn show(ctx: &Ctx, model: &str, output: OutputFormat) -> Result<()> {
+/// `models show`: settings and rules of one model; strategy defaults from `deciders`.
+async fn show(
+    ctx: &Ctx,
+    deciders: &DeciderRegistry,
+    model: &str,
+    output: OutputFormat,
+) -> Result<()> {
     let m = ctx.model(model).await?;
     let exec = ExecutionSettings::from_json(&m.spec.fill_model).map_err(|e| anyhow!(e))?;
     let rules: Vec<RuleSpec> = ctx
@@ -281,7 +294,7 @@ async fn show(ctx: &Ctx, model: &str, output: OutputFormat) -> Result<()> {
             "id": m.id.0,
             "name": m.spec.name,
             "description": m.spec.description,
-            "strategy": strategy_json(&m.spec.decider),
+            "strategy": strategy_json(&m.spec.decider, deciders),
             "initial_cash": m.spec.initial_cash.get().to_string(),
             "execution": execution_json(&exec),
             "symbols": symbols,
@@ -295,7 +308,7 @@ async fn show(ctx: &Ctx, model: &str, output: OutputFormat) -> Result<()> {
     if !m.spec.description.is_empty() {
         row("Description", m.spec.description.clone());
     }
-    row("Strategy", strategy_text(&m.spec.decider));
+    row("Strategy", strategy_text(&m.spec.decider, deciders));
     row("Initial cash", display::amount(m.spec.initial_cash.get()));
     row("Execution", execution_text(&exec));
     row(

@@ -9,6 +9,7 @@ use crate::store_ctx::Ctx;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 use tradelab_core::{Symbol, Timestamp};
+use tradelab_engine::DeciderRegistry;
 use tradelab_runner::{Comparison, ExecutionSettings};
 use tradelab_store::{AuditCounts, Run};
 
@@ -42,7 +43,7 @@ fn final_equity(r: &Run) -> Option<Decimal> {
 }
 
 /// One run as JSON: identity, status, times (RFC 3339), snapshot, summary.
-pub fn run_json(r: &Run) -> Value {
+pub fn run_json(r: &Run, deciders: &DeciderRegistry) -> Value {
     let exec = ExecutionSettings::from_json(&r.snapshot.fill_model).unwrap_or_default();
     json!({
         "id": r.id.0,
@@ -65,7 +66,7 @@ pub fn run_json(r: &Run) -> Value {
         "last_event_at": opt_time(r.last_event_at),
         "snapshot": {
             "model": r.snapshot.model_name,
-            "strategy": strategy_json(&r.snapshot.decider),
+            "strategy": strategy_json(&r.snapshot.decider, deciders),
             "decider": r.snapshot.decider,
             "initial_cash": r.snapshot.initial_cash.get().to_string(),
             "allowed_symbols": r.snapshot.allowed_symbols.iter().map(Symbol::as_str).collect::<Vec<_>>(),
@@ -142,7 +143,7 @@ pub fn counts_text(c: &AuditCounts) -> String {
 }
 
 /// `runs show`: status, snapshot and headline metrics of one run.
-pub fn show_table(r: &Run, counts: &AuditCounts) -> String {
+pub fn show_table(r: &Run, counts: &AuditCounts, deciders: &DeciderRegistry) -> String {
     let exec = ExecutionSettings::from_json(&r.snapshot.fill_model).unwrap_or_default();
     let mut rows: Vec<(String, String)> = Vec::new();
     let mut row = |k: &str, v: String| rows.push((k.to_string(), v));
@@ -183,7 +184,7 @@ pub fn show_table(r: &Run, counts: &AuditCounts) -> String {
         row("Ended", format!("{}{took}", display::instant(t)));
     }
     row("", String::new());
-    row("Strategy", strategy_text(&r.snapshot.decider));
+    row("Strategy", strategy_text(&r.snapshot.decider, deciders));
     row("Initial cash", amount(r.snapshot.initial_cash.get()));
     row("Execution", execution_text(&exec));
     row(
@@ -231,8 +232,8 @@ pub fn show_table(r: &Run, counts: &AuditCounts) -> String {
 }
 
 /// `runs show --output json`: the run with its audit counts.
-pub fn show_json(r: &Run, counts: &AuditCounts) -> Value {
-    let mut v = run_json(r);
+pub fn show_json(r: &Run, counts: &AuditCounts, deciders: &DeciderRegistry) -> Value {
+    let mut v = run_json(r, deciders);
     if let Some(o) = v.as_object_mut() {
         o.insert(
             "audit".into(),

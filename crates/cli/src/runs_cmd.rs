@@ -107,7 +107,7 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Re
                 after,
                 output,
             } => list(&ctx, model.as_deref(), limit, after, output).await,
-            RunsCommand::Show { run, output } => show(&ctx, &run, output).await,
+            RunsCommand::Show { run, output } => show(&ctx, &run, output, deciders).await,
             RunsCommand::Events {
                 run,
                 kind,
@@ -287,13 +287,19 @@ async fn list(
     }
 }
 
-async fn show(ctx: &Ctx, run: &str, output: OutputFormat) -> Result<()> {
+/// `runs show`: the strategy's defaults come from `deciders`, the registry runs use.
+async fn show(
+    ctx: &Ctx,
+    run: &str,
+    output: OutputFormat,
+    deciders: &DeciderRegistry,
+) -> Result<()> {
     let r = ctx.run(run).await?;
     let counts = ctx.store.audit().counts(ctx.user.id, r.id).await?;
     match output {
-        OutputFormat::Json => print_json(&run_view::show_json(&r, &counts)),
+        OutputFormat::Json => print_json(&run_view::show_json(&r, &counts, deciders)),
         OutputFormat::Table => {
-            print!("{}", run_view::show_table(&r, &counts));
+            print!("{}", run_view::show_table(&r, &counts, deciders));
             Ok(())
         }
     }

@@ -4,21 +4,25 @@
 
 use crate::display;
 use serde_json::{Map, Value, json};
+use tradelab_engine::DeciderRegistry;
 use tradelab_runner::ExecutionSettings;
 use tradelab_store::{DeciderConfig, RuleSpec};
 
-/// A strategy's parameters as used: given ones, then the catalog's defaults for the
-/// rest. Each entry is `(name, value, is_default)`, in the catalog's order.
-pub fn effective_params(decider: &DeciderConfig) -> Vec<(String, String, bool)> {
+/// A strategy's parameters as used: given ones, then the defaults `deciders` declares
+/// for the rest. Each entry is `(name, value, is_default)`, in the declared order, then
+/// given parameters the decider does not declare (or all given ones, for a decider
+/// `deciders` does not know). The registry is the one that runs models, so a decider a
+/// plug-in registered shows its defaults like a built-in.
+pub fn effective_params(
+    decider: &DeciderConfig,
+    deciders: &DeciderRegistry,
+) -> Vec<(String, String, bool)> {
     let given = decider.params.as_object().cloned().unwrap_or_default();
     let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
     let mut out = Vec::new();
-    let info = tradelab_engine::strategies::catalog()
-        .iter()
-        .find(|s| s.name == decider.kind);
-    if let Some(info) = info {
-        for p in info.params {
-            match given.get(p.name) {
+    if let Some(info) = deciders.info(&decider.kind) {
+        for p in info.params.iter() {
+            match given.get(p.name.as_ref()) {
                 Some(v) => out.push((p.name.to_string(), text(v), false)),
                 None => out.push((p.name.to_string(), p.default.to_string(), true)),
             }
@@ -33,8 +37,8 @@ pub fn effective_params(decider: &DeciderConfig) -> Vec<(String, String, bool)> 
 }
 
 /// `sma_cross: fast = 10, slow = 20 (default)` — every value the strategy runs with.
-pub fn strategy_text(decider: &DeciderConfig) -> String {
-    let params = effective_params(decider);
+pub fn strategy_text(decider: &DeciderConfig, deciders: &DeciderRegistry) -> String {
+    let params = effective_params(decider, deciders);
     if params.is_empty() {
         return decider.kind.clone();
     }
@@ -52,8 +56,8 @@ pub fn strategy_text(decider: &DeciderConfig) -> String {
 }
 
 /// The strategy as JSON: `{"name", "params": {…values used…}, "defaults": [names]}`.
-pub fn strategy_json(decider: &DeciderConfig) -> Value {
-    let params = effective_params(decider);
+pub fn strategy_json(decider: &DeciderConfig, deciders: &DeciderRegistry) -> Value {
+    let params = effective_params(decider, deciders);
     let values: Map<String, Value> = params
         .iter()
         .map(|(k, v, _)| (k.clone(), Value::String(v.clone())))
@@ -131,4 +135,89 @@ pub fn rule_json(r: &RuleSpec) -> Value {
         "description": r.description,
         "params": r.params,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tradelab_engine::strategies::{ParamInfo, StrategyInfo};
+    use tradelab_engine::{DecideError, Decision};
+    use tradelab_engine::{Decider, DecisionContext};
+
+    /// A plug-in decider: never orders; only its catalog entry matters here.
+    struct Watcher;
+
+    impl Decider for Watcher {
+        fn name(&self) -> String {
+            "watcher".into()
+        }
+        fn on_step(
+            &mut self,
+            _: &DecisionContext<'_>,
+            _: &mut Decision,
+        ) -> Result<(), DecideError> {
+            Ok(())
+        }
+    }
+
+    /// The built-ins plus `watcher(window=30, venue=nyse)`, described at run time as a
+    /// plug-in crate would.
+    fn with_watcher() -> DeciderRegistry {
+        let params = vec![
+            ParamInfo::new("window", "30", "bars it watches"),
+            ParamInfo::new("venue", String::from("nyse"), "where it watches"),
+        ];
+        let info = StrategyInfo::new("watcher", "watches and waits", params);
+        DeciderRegistry::builtin()
+            .with(info, |_| Ok(Box::new(Watcher)))
+            .expect("watcher is a new name")
+    }
+
+    fn config(kind: &str, params: Value) -> DeciderConfig {
+        DeciderConfig {
+            kind: kind.into(),
+            params,
+        }
+    }
+
+    #[test]
+    fn lists_a_registered_plugin_deciders_parameters_with_their_defaults() {
+        let d = config("watcher", json!({ "venue": "xetra" }));
+        let got = effective_params(&d, &with_watcher());
+        assert_eq!(
+            got,
+            vec![
+                ("window".to_string(), "30".to_string(), true),
+                ("venue".to_string(), "xetra".to_string(), false),
+            ]
+        );
+        assert_eq!(
+            strategy_text(&d, &with_watcher()),
+            "watcher: window = 30 (default), venue = xetra"
+        );
+        assert_eq!(
+            strategy_json(&d, &with_watcher()),
+            json!({
+                "name": "watcher",
+                "params": { "window": "30", "venue": "xetra" },
+                "defaults": ["window"],
+            })
+        );
+    }
+
+    #[test]
+    fn a_decider_the_registry_does_not_know_shows_only_the_given_parameters() {
+        let d = config("watcher", json!({ "depth": 5 }));
+        let got = effective_params(&d, &DeciderRegistry::builtin());
+        assert_eq!(got, vec![("depth".to_string(), "5".to_string(), false)]);
+    }
+
+    #[test]
+    fn builtin_defaults_fill_in_after_the_given_parameters_in_declared_order() {
+        let d = config("sma_cross", json!({ "slow": 30, "extra": "x" }));
+        assert_eq!(
+            strategy_text(&d, &DeciderRegistry::builtin()),
+            "sma_cross: fast = 10 (default), slow = 30, extra = x"
+        );
+    }
 }

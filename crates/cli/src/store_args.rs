@@ -320,6 +320,12 @@ pub struct ImportArgs {
 /// Options of `data list`.
 #[derive(Args, Debug)]
 pub struct DataListArgs {
+    /// Most series to show (1 to 1000).
+    #[arg(long, default_value_t = tradelab_store::DEFAULT_PAGE_LIMIT, value_name = "N")]
+    pub limit: u32,
+    /// Continue after this series (the `next_after` of the previous page, e.g. SPY@1d).
+    #[arg(long, value_name = "SYMBOL@TIMEFRAME")]
+    pub after: Option<tradelab_store::SeriesCursor>,
     /// Report format: a table for people, or JSON for programs.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,

@@ -254,8 +254,8 @@ fn every_list_and_show_command_prints_json_with_rfc3339_times() {
     assert_eq!(trades[0]["entry_time"], "2000-05-02T00:00:00Z");
     assert_eq!(trades[0]["pnl"], "-146.788");
     let data = json(tl(d, &["data", "list", "--output", "json"]));
-    assert_eq!(data[0]["symbol"], "AAPL");
-    assert_eq!(data[0]["first"], "2000-03-01T00:00:00Z");
+    assert_eq!(data["items"][0]["symbol"], "AAPL");
+    assert_eq!(data["items"][0]["first"], "2000-03-01T00:00:00Z");
     let cmp = json(tl(
         d,
         &["runs", "compare", "trend#1", "plain#1", "--output", "json"],

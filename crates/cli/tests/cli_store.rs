@@ -138,6 +138,89 @@ fn import_create_run_replay_compare_on_postgres() {
     workflow(Some(&db.url));
 }
 
+/// `data list` over the sample's five daily series (AAPL, FB, GOOG, IBM, MSFT), two
+/// at a time, following the hint the table ends with and the JSON's `next_after`.
+fn data_list_pages(db: Option<&str>) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cmd = |args: &[&str]| tl_db(d, db, args);
+    ok(cmd(&[
+        "data",
+        "import",
+        &sample("stocks_daily_2000-2013.csv"),
+    ]));
+    let symbols = |text: &str| -> Vec<String> {
+        text.lines()
+            .skip(1)
+            .filter(|l| l.contains(" 1d "))
+            .filter_map(|l| l.split_whitespace().next().map(String::from))
+            .collect()
+    };
+    let mut seen = Vec::new();
+    let mut page = ok(cmd(&["data", "list", "--limit", "2"]));
+    let mut pages = 1;
+    while let Some(hint) = page.lines().find(|l| l.starts_with("more series: ")) {
+        let after = hint.rsplit("--after ").next().unwrap().trim().to_string();
+        assert!(
+            hint.contains("tradelab data list --limit 2 --after "),
+            "{hint}"
+        );
+        seen.extend(symbols(&page));
+        page = ok(cmd(&["data", "list", "--limit", "2", "--after", &after]));
+        pages += 1;
+    }
+    seen.extend(symbols(&page));
+    assert_eq!(seen, ["AAPL", "FB", "GOOG", "IBM", "MSFT"]);
+    assert_eq!(pages, 3);
+
+    let json = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["data", "list", "--output", "json"];
+        all.extend(args);
+        serde_json::from_str(&ok(cmd(&all))).unwrap()
+    };
+    let first = json(&["--limit", "2"]);
+    let names: Vec<&str> = first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["symbol"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["AAPL", "FB"]);
+    assert_eq!(first["items"][0]["first"], "2000-03-01T00:00:00Z");
+    assert_eq!(first["next_after"], "FB@1d");
+    let last = json(&["--limit", "2", "--after", "IBM@1d"]);
+    assert_eq!(last["items"][0]["symbol"], "MSFT");
+    assert_eq!(last["next_after"], serde_json::Value::Null);
+    let whole = json(&[]);
+    assert_eq!(whole["items"].as_array().unwrap().len(), 5);
+    assert_eq!(whole["next_after"], serde_json::Value::Null);
+
+    let end = ok(cmd(&["data", "list", "--after", "MSFT@1d"]));
+    assert_eq!(end.trim(), "no more series");
+    let err = fail(cmd(&["data", "list", "--after", "MSFT"]));
+    assert!(err.contains("SYMBOL@TIMEFRAME"), "{err}");
+    let err = fail(cmd(&["data", "list", "--limit", "0"]));
+    assert!(
+        err.contains("page limit") && err.contains("1..=1000"),
+        "{err}"
+    );
+}
+
+#[test]
+fn data_list_pages_with_limit_and_after_on_sqlite() {
+    data_list_pages(None);
+}
+
+#[test]
+#[cfg_attr(
+    tradelab_no_pg,
+    ignore = "set TRADELAB_TEST_POSTGRES_URL to run the PostgreSQL tests"
+)]
+fn data_list_pages_with_limit_and_after_on_postgres() {
+    let db = PgDatabase::create("tl_cli_data_list");
+    data_list_pages(Some(&db.url));
+}
+
 #[test]
 fn unknown_model_and_run_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();

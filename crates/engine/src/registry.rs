@@ -97,7 +97,7 @@ impl DeciderRegistry {
     where
         F: Fn(DeciderArgs<'_>) -> Result<Box<dyn Decider>, StrategyError> + Send + Sync + 'static,
     {
-        let name = info.name;
+        let name = info.name.as_ref();
         let usable = name.starts_with(|c: char| c.is_ascii_lowercase())
             && name
                 .chars()
@@ -163,8 +163,8 @@ impl DeciderRegistry {
     }
 
     /// Registered names, in registration order.
-    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.entries.iter().map(|e| e.info.name)
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| e.info.name.as_ref())
     }
 
     /// `buy_and_hold, sma_cross, …`: the registered names for a message.
@@ -182,6 +182,7 @@ impl DeciderRegistry {
 mod tests {
     use super::*;
     use crate::decider::DecisionContext;
+    use crate::strategies::ParamInfo;
     use crate::{DecideError, Decision};
 
     struct Idle;
@@ -199,20 +200,16 @@ mod tests {
         }
     }
 
-    const IDLE: StrategyInfo = StrategyInfo {
-        name: "idle",
-        summary: "never orders",
-        params: &[],
-    };
+    const IDLE: StrategyInfo = StrategyInfo::fixed("idle", "never orders", &[]);
 
     #[test]
     fn builtin_registry_lists_the_catalog_in_order() {
         let r = DeciderRegistry::builtin();
         let names: Vec<_> = r.names().collect();
-        let catalog: Vec<_> = strategies::catalog().iter().map(|s| s.name).collect();
+        let catalog: Vec<_> = strategies::catalog().iter().map(|s| &*s.name).collect();
         assert_eq!(names, catalog);
         assert_eq!(
-            r.catalog().copied().collect::<Vec<_>>(),
+            r.catalog().cloned().collect::<Vec<_>>(),
             strategies::catalog()
         );
     }
@@ -233,10 +230,35 @@ mod tests {
     }
 
     #[test]
+    fn registers_a_decider_described_by_text_made_at_run_time() {
+        // As a plug-in would: its name and parameters come from its configuration.
+        let config = ["desk_7", "window", "30"].map(String::from);
+        let info = StrategyInfo::new(
+            config[0].clone(),
+            format!("agent of desk {}", 7),
+            vec![ParamInfo::new(
+                config[1].clone(),
+                config[2].clone(),
+                "bars it reads",
+            )],
+        );
+        let r = DeciderRegistry::builtin()
+            .with(info, |_| Ok(Box::new(Idle)))
+            .unwrap();
+        drop(config);
+        let listed = r.info("desk_7").expect("registered");
+        assert_eq!(listed.summary, "agent of desk 7");
+        let window = listed.param("window").expect("declared");
+        assert_eq!((&*window.default, &*window.help), ("30", "bars it reads"));
+        assert_eq!(r.names().last(), Some("desk_7"));
+        assert!(r.build("desk_7", &[], false).is_ok());
+    }
+
+    #[test]
     fn refuses_a_second_decider_under_a_registered_name() {
         let mut r = DeciderRegistry::builtin();
         let info = StrategyInfo {
-            name: "sma_cross",
+            name: "sma_cross".into(),
             ..IDLE
         };
         let e = r.register(info, |_| Ok(Box::new(Idle))).unwrap_err();
@@ -251,7 +273,10 @@ mod tests {
     fn refuses_a_name_that_cannot_be_typed_as_a_strategy() {
         let mut r = DeciderRegistry::empty();
         for bad in ["", "Idle", "my agent", "9lives"] {
-            let info = StrategyInfo { name: bad, ..IDLE };
+            let info = StrategyInfo {
+                name: bad.into(),
+                ..IDLE
+            };
             assert!(r.register(info, |_| Ok(Box::new(Idle))).is_err(), "{bad:?}");
         }
     }

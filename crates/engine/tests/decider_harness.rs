@@ -64,15 +64,13 @@ impl Decider for Streak {
     }
 }
 
-const STREAK: StrategyInfo = StrategyInfo {
-    name: "streak",
-    summary: "buys after a run of higher closes, sells after a run of lower ones",
-    params: &[ParamInfo {
-        name: "run",
-        default: "2",
-        help: "closes in a row (1 or more)",
-    }],
-};
+const STREAK_PARAMS: &[ParamInfo] = &[ParamInfo::fixed("run", "2", "closes in a row (1 or more)")];
+
+const STREAK: StrategyInfo = StrategyInfo::fixed(
+    "streak",
+    "buys after a run of higher closes, sells after a run of lower ones",
+    STREAK_PARAMS,
+);
 
 fn registry() -> DeciderRegistry {
     DeciderRegistry::builtin()

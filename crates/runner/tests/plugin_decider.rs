@@ -51,15 +51,17 @@ impl Decider for Alternator {
     }
 }
 
-const ALTERNATOR: StrategyInfo = StrategyInfo {
-    name: "alternator",
-    summary: "buys every n-th bar, closes on the next",
-    params: &[ParamInfo {
-        name: "every",
-        default: "5",
-        help: "bars between buys (2 or more)",
-    }],
-};
+const ALTERNATOR_PARAMS: &[ParamInfo] = &[ParamInfo::fixed(
+    "every",
+    "5",
+    "bars between buys (2 or more)",
+)];
+
+const ALTERNATOR: StrategyInfo = StrategyInfo::fixed(
+    "alternator",
+    "buys every n-th bar, closes on the next",
+    ALTERNATOR_PARAMS,
+);
 
 fn with_alternator() -> DeciderRegistry {
     DeciderRegistry::builtin()
@@ -177,10 +179,8 @@ store_test!(
             ),
             "{e}"
         );
-        let names: Vec<&str> = Runner::with_deciders(db.store.clone(), with_alternator())
-            .deciders()
-            .names()
-            .collect();
+        let runner = Runner::with_deciders(db.store.clone(), with_alternator());
+        let names: Vec<&str> = runner.deciders().names().collect();
         assert_eq!(names.last(), Some(&"alternator"));
     }
 );

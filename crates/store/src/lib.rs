@@ -38,7 +38,8 @@ pub use audit::{
 };
 pub use bars::{
     BARS_IN_USE, BarConflict, Bars, DeleteReport, ImportMode, ImportReport, MAX_REPORTED_CONFLICTS,
-    RunUsingBars, SHARED_BARS, SeriesInfo, SpacingMismatch, StoredBar, spacing_mismatch,
+    RunUsingBars, SHARED_BARS, SeriesCursor, SeriesCursorError, SeriesInfo, SpacingMismatch,
+    StoredBar, spacing_mismatch,
 };
 pub use db::Backend;
 pub use error::{Result, StoreError};
@@ -48,7 +49,7 @@ pub use models::{DeciderConfig, Model, ModelSpec, Models};
 pub use page::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
 pub use rules::{Rule, RuleOrigin, RuleSpec, Rules};
 pub use runs::{NewRun, Run, RunMode, RunSource, RunStatus, Runs, StrategySnapshot};
-pub use settings::Settings;
+pub use settings::{Setting, Settings};
 pub use store::{SQLITE_FILE, Store, StoreConfig, redact_url};
 pub use users::{LOCAL_ADMIN_EMAIL, MAX_EMAIL_LEN, NewUser, Role, User, Users, normalize_email};
 pub use worker::{STALE_AFTER_SECS, worker_id};

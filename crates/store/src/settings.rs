@@ -3,8 +3,17 @@
 use crate::Store;
 use crate::db::{RowExt, now, with_pool};
 use crate::error::{Result, StoreError};
+use crate::page::{Page, PageRequest};
 use serde_json::Value;
-use std::collections::BTreeMap;
+
+/// One global setting: a key and its JSON value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setting {
+    /// The setting's name, 1 to 200 characters.
+    pub key: String,
+    /// Its value.
+    pub value: Value,
+}
 
 /// The settings repository: `store.settings()`.
 pub struct Settings<'a> {
@@ -62,13 +71,18 @@ impl Settings<'_> {
         Ok(n > 0)
     }
 
-    /// Every setting, by key.
-    pub async fn all(&self) -> Result<BTreeMap<String, Value>> {
-        with_pool!(self.store, p => {
-            let rows = sqlx::query("SELECT key, value FROM global_settings ORDER BY key")
-                .fetch_all(p)
-                .await?;
-            rows.iter().map(|r| Ok((r.text("key")?, r.json("value")?))).collect()
-        })
+    /// A page of the settings, by key; `page.after` is the key of the last setting of
+    /// the previous page. Keys are free text, so the list is paged like every other.
+    pub async fn list(&self, page: PageRequest<String>) -> Result<Page<Setting, String>> {
+        let limit = page.fetch_limit()?;
+        let sql = "SELECT key, value FROM global_settings \
+                   WHERE ($1 IS NULL OR key > $1) ORDER BY key LIMIT $2";
+        let settings: Vec<Setting> = with_pool!(self.store, p => {
+            let rows = sqlx::query(sql).bind(page.after.as_deref()).bind(limit).fetch_all(p).await?;
+            rows.iter()
+                .map(|r| Ok(Setting { key: r.text("key")?, value: r.json("value")? }))
+                .collect::<Result<_>>()?
+        });
+        Ok(Page::from_fetched(settings, page.limit, |s| s.key.clone()))
     }
 }

@@ -3,7 +3,7 @@
 mod common;
 
 use tradelab_core::{Bar, Symbol, Timeframe, Timestamp};
-use tradelab_store::{ImportMode, StoreError, StoredBar};
+use tradelab_store::{ImportMode, PageRequest, StoreError, StoredBar};
 
 fn minute_bars(n: i64, base: f64) -> Vec<StoredBar> {
     (0..n)
@@ -61,7 +61,7 @@ store_test!(reimporting_the_same_bars_changes_nothing, |db| {
             .unwrap(),
         input
     );
-    let info = bars.series().await.unwrap();
+    let info = bars.list_series(PageRequest::max()).await.unwrap().items;
     assert_eq!(info.len(), 1);
     assert_eq!(
         (info[0].bars, info[0].timeframe),
@@ -169,7 +169,14 @@ store_test!(series_are_kept_apart_by_symbol_and_timeframe, |db| {
         .await
         .unwrap();
     assert_eq!(window.len(), 3);
-    assert_eq!(bars.series().await.unwrap().len(), 3);
+    assert_eq!(
+        bars.list_series(PageRequest::max())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        3
+    );
 });
 
 store_test!(rejects_unordered_bars_and_stores_nothing, |db| {
@@ -184,7 +191,13 @@ store_test!(rejects_unordered_bars_and_stores_nothing, |db| {
         matches!(&err, StoreError::InvalidData { what: "bars", message } if message.contains("bar 2")),
         "{err}"
     );
-    assert!(bars.series().await.unwrap().is_empty());
+    assert!(
+        bars.list_series(PageRequest::max())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
 });
 
 store_test!(
@@ -205,7 +218,13 @@ store_test!(
             if message.contains("bar 1 at 2020-09-13T12:27:40Z starts less than one 1d bar")),
             "{err}"
         );
-        assert!(bars.series().await.unwrap().is_empty());
+        assert!(
+            bars.list_series(PageRequest::max())
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
         // Gaps (a weekend, a holiday) are fine: bars may be further apart than one bar.
         let with_gap = bars_at([0, 86_400, 4 * 86_400].map(|d| NEW_YEAR_2020 + d), 20.0);
         bars.import(&spy(), Timeframe::DAY, &with_gap, ImportMode::KeepExisting)
@@ -279,7 +298,7 @@ store_test!(minute_bars_spanning_midnight_round_trip_and_filter, |db| {
         .unwrap();
     assert_eq!(one.len(), 1);
     assert_eq!(one[0].bar.ts(), midnight);
-    let info = bars.series().await.unwrap();
+    let info = bars.list_series(PageRequest::max()).await.unwrap().items;
     assert_eq!(
         (info[0].bars, info[0].first, info[0].last),
         (1_561, input[0].bar.ts(), input.last().unwrap().bar.ts())
@@ -384,7 +403,10 @@ store_test!(
                 .unwrap(),
             expected
         );
-        assert_eq!(bars.series().await.unwrap()[0].bars, 950);
+        assert_eq!(
+            bars.list_series(PageRequest::max()).await.unwrap().items[0].bars,
+            950
+        );
     }
 );
 
@@ -482,7 +504,12 @@ store_test!(rows_of_the_old_bars_table_are_converted_at_open, |db| {
             (qqq[5].trades, qqq[5].vwap),
             (input[5].trades, input[5].vwap)
         );
-        let series = store.bars().series().await.unwrap();
+        let series = store
+            .bars()
+            .list_series(PageRequest::max())
+            .await
+            .unwrap()
+            .items;
         assert_eq!(
             series
                 .iter()

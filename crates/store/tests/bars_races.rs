@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::Arc;
 use tradelab_core::{Bar, Symbol, Timeframe, Timestamp};
-use tradelab_store::{Backend, ImportMode, Store, StoreError, StoredBar};
+use tradelab_store::{Backend, ImportMode, PageRequest, Store, StoreError, StoredBar};
 
 /// `n` one-minute bars from 2020-09-13 on (several UTC days: several chunks).
 fn minute_bars(n: i64) -> Vec<StoredBar> {
@@ -72,7 +72,13 @@ store_test!(
             .await
             .unwrap();
         assert_eq!(stored, *input);
-        let series = db.store.bars().series().await.unwrap();
+        let series = db
+            .store
+            .bars()
+            .list_series(PageRequest::max())
+            .await
+            .unwrap()
+            .items;
         assert_eq!(series.len(), 1);
         assert_eq!(series[0].bars, 5_000);
         for s in stores {

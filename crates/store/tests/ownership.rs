@@ -8,8 +8,8 @@ use common::{account, create_model, exec_raw, new_run};
 use tradelab_core::{Bar, Symbol, Timeframe, Timestamp};
 use tradelab_store::ImportMode::{self, KeepExisting, Replace};
 use tradelab_store::{
-    BARS_IN_USE, ImportReport, NewUser, Role, SHARED_BARS, Store, StoreError, StoredBar, User,
-    UserId,
+    BARS_IN_USE, ImportReport, NewUser, PageRequest, Role, SHARED_BARS, Store, StoreError,
+    StoredBar, User, UserId,
 };
 
 /// 2020-01-01 00:00 UTC.
@@ -112,7 +112,7 @@ store_test!(a_users_upload_is_private_to_that_user, |db| {
         vec![("SPY".to_string(), None)]
     );
     assert_eq!(
-        seen(bars.series().await.unwrap()),
+        seen(bars.list_series(PageRequest::max()).await.unwrap().items),
         vec![("SPY".to_string(), None)]
     );
     assert!(load_daily(&db.store, bob.id, "QQQ").await.is_empty());
@@ -441,7 +441,13 @@ store_test!(refuses_daily_bars_declared_as_minute_bars, |db| {
             "{err}"
         );
     }
-    assert!(bars.series().await.unwrap().is_empty());
+    assert!(
+        bars.list_series(PageRequest::max())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     let r = bars
         .import(
             &sym("SPY"),

@@ -6,17 +6,24 @@ use crate::decider::{DecideError, Decider, Decision, DecisionContext};
 use crate::indicators::{RollingMax, RollingMin};
 use tradelab_core::{OrderIntent, Side, Sizing};
 
-pub(super) const INFO: StrategyInfo = StrategyInfo {
-    name: "breakout",
-    summary: "Buy when the close breaks above the highest high of the previous `lookback` \
+/// Name the strategy is selected by.
+const NAME: &str = "breakout";
+
+/// Declared parameters, with defaults.
+const PARAMS: &[ParamInfo] = &[ParamInfo::fixed(
+    "lookback",
+    "20",
+    "bars in the channel, not counting the current bar (whole number >= 1)",
+)];
+
+/// How `tradelab strategies` lists it.
+pub(super) const INFO: StrategyInfo = StrategyInfo::fixed(
+    NAME,
+    "Buy when the close breaks above the highest high of the previous `lookback` \
               bars; exit when it breaks below the lowest low (stop-and-reverse into a short \
               with --allow-short).",
-    params: &[ParamInfo {
-        name: "lookback",
-        default: "20",
-        help: "bars in the channel, not counting the current bar (whole number >= 1)",
-    }],
-};
+    PARAMS,
+);
 
 /// Donchian channel breakout. At bar t, `HH` = highest high and `LL` = lowest low of
 /// bars t−lookback … t−1 (the current bar excluded); signals use strict comparisons:
@@ -46,7 +53,7 @@ struct State {
 impl Breakout {
     /// A breakout of the `lookback`-bar channel; needs `lookback >= 1`.
     pub fn new(lookback: usize, allow_short: bool) -> Result<Self, StrategyError> {
-        let err = || out_of_range(INFO.name, "lookback", lookback, "at least 1".into());
+        let err = || out_of_range(NAME, "lookback", lookback, "at least 1".into());
         let proto = State {
             seen: 0,
             highs: RollingMax::new(lookback).map_err(|_| err())?,
@@ -65,7 +72,7 @@ impl Breakout {
         params: &[(String, String)],
         allow_short: bool,
     ) -> Result<Self, StrategyError> {
-        let p = Params::new(INFO.name, INFO.params, params)?;
+        let p = Params::new(NAME, PARAMS, params)?;
         Breakout::new(p.period("lookback")?, allow_short)
     }
 }

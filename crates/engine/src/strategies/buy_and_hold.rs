@@ -1,16 +1,23 @@
 //! Buy every symbol at its first bar and hold to the end.
 
 use super::params::Params;
-use super::{StrategyError, StrategyInfo};
+use super::{ParamInfo, StrategyError, StrategyInfo};
 use crate::decider::{DecideError, Decider, Decision, DecisionContext};
 use rust_decimal::{Decimal, RoundingStrategy};
 use tradelab_core::{Money, OrderIntent, Side, Sizing};
 
-pub(super) const INFO: StrategyInfo = StrategyInfo {
-    name: "buy_and_hold",
-    summary: "Buy each symbol at its first bar and hold it to the end (the benchmark).",
-    params: &[],
-};
+/// Name the strategy is selected by.
+const NAME: &str = "buy_and_hold";
+
+/// Declared parameters, with defaults.
+const PARAMS: &[ParamInfo] = &[];
+
+/// How `tradelab strategies` lists it.
+pub(super) const INFO: StrategyInfo = StrategyInfo::fixed(
+    NAME,
+    "Buy each symbol at its first bar and hold it to the end (the benchmark).",
+    PARAMS,
+);
 
 /// Buys each symbol once, at the first step where it has a bar, and never sells.
 ///
@@ -33,14 +40,14 @@ impl BuyAndHold {
 
     /// Builds from `key=value` parameters (it has none: any parameter is an error).
     pub fn from_params(params: &[(String, String)]) -> Result<Self, StrategyError> {
-        Params::new(INFO.name, INFO.params, params)?;
+        Params::new(NAME, PARAMS, params)?;
         Ok(BuyAndHold::new())
     }
 }
 
 impl Decider for BuyAndHold {
     fn name(&self) -> String {
-        INFO.name.to_string()
+        NAME.to_string()
     }
 
     fn on_step(

@@ -28,29 +28,95 @@ pub use sma_cross::SmaCross;
 use crate::decider::Decider;
 use crate::registry::{DeciderArgs, DeciderRegistry};
 use crate::view::DataView;
+use std::borrow::Cow;
 use tradelab_core::Bar;
 use tradelab_core::reason::number as num;
 
-/// A built-in strategy as listed by `tradelab strategies` and the API.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A decider as listed by `tradelab strategies` and the API: its name, what it does and
+/// its parameters with defaults.
+///
+/// The text is a [`Cow`] so one type serves both kinds of entry: the built-ins are
+/// compiled-in constants ([`StrategyInfo::fixed`], nothing allocated), while a plug-in
+/// registered at run time may describe itself with text it computed or read from its
+/// configuration ([`StrategyInfo::new`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StrategyInfo {
     /// Name used to select it, e.g. `sma_cross`.
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     /// One line saying what it does.
-    pub summary: &'static str,
-    /// Its parameters, with defaults.
-    pub params: &'static [ParamInfo],
+    pub summary: Cow<'static, str>,
+    /// Its parameters, with defaults, in the order they are listed.
+    pub params: Cow<'static, [ParamInfo]>,
+}
+
+impl StrategyInfo {
+    /// An entry known when compiling, usable in a `const`. Declare the parameters as
+    /// their own `const P: &[ParamInfo] = &[…]` and pass `P`: an array written inside
+    /// the call is a temporary that a `const` cannot keep.
+    pub const fn fixed(
+        name: &'static str,
+        summary: &'static str,
+        params: &'static [ParamInfo],
+    ) -> Self {
+        StrategyInfo {
+            name: Cow::Borrowed(name),
+            summary: Cow::Borrowed(summary),
+            params: Cow::Borrowed(params),
+        }
+    }
+
+    /// An entry built at run time, e.g. by a plug-in from its own configuration.
+    pub fn new(
+        name: impl Into<Cow<'static, str>>,
+        summary: impl Into<Cow<'static, str>>,
+        params: impl Into<Cow<'static, [ParamInfo]>>,
+    ) -> Self {
+        StrategyInfo {
+            name: name.into(),
+            summary: summary.into(),
+            params: params.into(),
+        }
+    }
+
+    /// The declared parameter called `name`.
+    pub fn param(&self, name: &str) -> Option<&ParamInfo> {
+        self.params.iter().find(|p| p.name == name)
+    }
 }
 
 /// One strategy parameter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParamInfo {
     /// Name as given on the command line (`fast=10`).
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     /// Value used when the parameter is not given.
-    pub default: &'static str,
+    pub default: Cow<'static, str>,
     /// What it means and which values it accepts.
-    pub help: &'static str,
+    pub help: Cow<'static, str>,
+}
+
+impl ParamInfo {
+    /// A parameter known when compiling, usable in a `const`.
+    pub const fn fixed(name: &'static str, default: &'static str, help: &'static str) -> Self {
+        ParamInfo {
+            name: Cow::Borrowed(name),
+            default: Cow::Borrowed(default),
+            help: Cow::Borrowed(help),
+        }
+    }
+
+    /// A parameter described at run time.
+    pub fn new(
+        name: impl Into<Cow<'static, str>>,
+        default: impl Into<Cow<'static, str>>,
+        help: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        ParamInfo {
+            name: name.into(),
+            default: default.into(),
+            help: help.into(),
+        }
+    }
 }
 
 /// Why a strategy cannot be built. Each message names the strategy, the parameter and
@@ -212,8 +278,8 @@ mod tests {
     #[test]
     fn builds_every_catalogued_strategy_with_defaults() {
         for info in catalog() {
-            let d = build(info.name, &[], false).unwrap();
-            assert!(d.name().starts_with(info.name), "{}", d.name());
+            let d = build(&info.name, &[], false).unwrap();
+            assert!(d.name().starts_with(&*info.name), "{}", d.name());
         }
     }
 
@@ -287,7 +353,7 @@ mod tests {
                 .iter()
                 .map(|p| (p.name.to_string(), p.default.to_string()))
                 .collect();
-            assert!(build(info.name, &given, true).is_ok(), "{}", info.name);
+            assert!(build(&info.name, &given, true).is_ok(), "{}", info.name);
         }
     }
 }

@@ -36,8 +36,8 @@ fn inputs() -> (BarSeries, BarSeries) {
 fn each_symbol_gets_the_signals_it_gets_alone() {
     let (goog, walk) = inputs();
     for info in catalog().iter().filter(|i| i.name != "buy_and_hold") {
-        let mut alone = run(info.name, vec![goog.clone()], false);
-        alone.extend(run(info.name, vec![walk.clone()], false));
+        let mut alone = run(&info.name, vec![goog.clone()], false);
+        alone.extend(run(&info.name, vec![walk.clone()], false));
         alone.sort();
         assert!(
             alone.len() > 10,
@@ -45,7 +45,7 @@ fn each_symbol_gets_the_signals_it_gets_alone() {
             info.name,
             alone.len()
         );
-        let together = run(info.name, vec![goog.clone(), walk.clone()], false);
+        let together = run(&info.name, vec![goog.clone(), walk.clone()], false);
         assert_eq!(together, alone, "{}", info.name);
     }
 }
@@ -54,8 +54,8 @@ fn each_symbol_gets_the_signals_it_gets_alone() {
 fn a_step_without_new_bars_feeds_nothing_and_decides_nothing() {
     let (goog, walk) = inputs();
     for info in catalog() {
-        let once = run(info.name, vec![goog.clone(), walk.clone()], false);
-        let twice = run(info.name, vec![goog.clone(), walk.clone()], true);
+        let once = run(&info.name, vec![goog.clone(), walk.clone()], false);
+        let twice = run(&info.name, vec![goog.clone(), walk.clone()], true);
         assert_eq!(twice, once, "{}", info.name);
     }
 }

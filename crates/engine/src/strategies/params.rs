@@ -20,13 +20,13 @@ impl<'a> Params<'a> {
         given: &'a [(String, String)],
     ) -> Result<Self, StrategyError> {
         for (k, (name, _)) in given.iter().enumerate() {
-            if !declared.iter().any(|p| p.name == name) {
+            if !declared.iter().any(|p| p.name == name.as_str()) {
                 let known = if declared.is_empty() {
                     "none".to_string()
                 } else {
                     declared
                         .iter()
-                        .map(|p| p.name)
+                        .map(|p| p.name.as_ref())
                         .collect::<Vec<_>>()
                         .join(", ")
                 };
@@ -60,7 +60,7 @@ impl<'a> Params<'a> {
                 self.declared
                     .iter()
                     .find(|p| p.name == name)
-                    .map(|p| p.default)
+                    .map(|p| p.default.as_ref())
             })
             .unwrap_or("")
     }
@@ -129,16 +129,8 @@ mod tests {
     use super::*;
 
     static DECLARED: [ParamInfo; 2] = [
-        ParamInfo {
-            name: "n",
-            default: "5",
-            help: "",
-        },
-        ParamInfo {
-            name: "x",
-            default: "0.5",
-            help: "",
-        },
+        ParamInfo::fixed("n", "5", ""),
+        ParamInfo::fixed("x", "0.5", ""),
     ];
 
     fn given(pairs: &[(&str, &str)]) -> Vec<(String, String)> {

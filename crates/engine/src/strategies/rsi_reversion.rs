@@ -6,28 +6,27 @@ use crate::decider::{DecideError, Decider, Decision, DecisionContext};
 use crate::indicators::Rsi;
 use tradelab_core::{OrderIntent, Side, Sizing};
 
-pub(super) const INFO: StrategyInfo = StrategyInfo {
-    name: "rsi_reversion",
-    summary: "Buy when RSI of closes is below `lower` while flat, close the long when it \
+/// Name the strategy is selected by.
+const NAME: &str = "rsi_reversion";
+
+/// Declared parameters, with defaults.
+const PARAMS: &[ParamInfo] = &[
+    ParamInfo::fixed(
+        "period",
+        "14",
+        "price changes in Wilder's RSI (whole number >= 1)",
+    ),
+    ParamInfo::fixed("lower", "30", "oversold level, 0-100, below upper"),
+    ParamInfo::fixed("upper", "70", "overbought level, 0-100, above lower"),
+];
+
+/// How `tradelab strategies` lists it.
+pub(super) const INFO: StrategyInfo = StrategyInfo::fixed(
+    NAME,
+    "Buy when RSI of closes is below `lower` while flat, close the long when it \
               rises above `upper` (mirrored for shorts with --allow-short).",
-    params: &[
-        ParamInfo {
-            name: "period",
-            default: "14",
-            help: "price changes in Wilder's RSI (whole number >= 1)",
-        },
-        ParamInfo {
-            name: "lower",
-            default: "30",
-            help: "oversold level, 0-100, below upper",
-        },
-        ParamInfo {
-            name: "upper",
-            default: "70",
-            help: "overbought level, 0-100, above lower",
-        },
-    ],
-};
+    PARAMS,
+);
 
 /// RSI mean reversion on closes, with [`Rsi`] (Wilder / TA-Lib). At each new bar, with
 /// strict comparisons:
@@ -67,15 +66,15 @@ impl RsiReversion {
         allow_short: bool,
     ) -> Result<Self, StrategyError> {
         let rsi = Rsi::new(period)
-            .map_err(|_| out_of_range(INFO.name, "period", period, "at least 1".into()))?;
+            .map_err(|_| out_of_range(NAME, "period", period, "at least 1".into()))?;
         for (name, v) in [("lower", lower), ("upper", upper)] {
             if !(0.0..=100.0).contains(&v) {
-                return Err(out_of_range(INFO.name, name, v, "between 0 and 100".into()));
+                return Err(out_of_range(NAME, name, v, "between 0 and 100".into()));
             }
         }
         if lower >= upper {
             let rule = format!("smaller than upper ({upper})");
-            return Err(out_of_range(INFO.name, "lower", lower, rule));
+            return Err(out_of_range(NAME, "lower", lower, rule));
         }
         Ok(RsiReversion {
             period,
@@ -92,7 +91,7 @@ impl RsiReversion {
         params: &[(String, String)],
         allow_short: bool,
     ) -> Result<Self, StrategyError> {
-        let p = Params::new(INFO.name, INFO.params, params)?;
+        let p = Params::new(NAME, PARAMS, params)?;
         let period = p.period("period")?;
         let lower = p.number("lower", 0.0, 100.0)?;
         let upper = p.number("upper", 0.0, 100.0)?;

@@ -7,23 +7,30 @@ use crate::indicators::Sma;
 use std::sync::Arc;
 use tradelab_core::{OrderIntent, Phrase, Reason, Side, Sizing};
 
-pub(super) const INFO: StrategyInfo = StrategyInfo {
-    name: "sma_cross",
-    summary: "Buy when the fast SMA of closes crosses above the slow one; sell when it \
+/// Name the strategy is selected by.
+const NAME: &str = "sma_cross";
+
+/// Declared parameters, with defaults.
+const PARAMS: &[ParamInfo] = &[
+    ParamInfo::fixed(
+        "fast",
+        "10",
+        "bars in the fast SMA (whole number >= 1, smaller than slow)",
+    ),
+    ParamInfo::fixed(
+        "slow",
+        "20",
+        "bars in the slow SMA (whole number, larger than fast)",
+    ),
+];
+
+/// How `tradelab strategies` lists it.
+pub(super) const INFO: StrategyInfo = StrategyInfo::fixed(
+    NAME,
+    "Buy when the fast SMA of closes crosses above the slow one; sell when it \
               crosses below (short with --allow-short, else close the long).",
-    params: &[
-        ParamInfo {
-            name: "fast",
-            default: "10",
-            help: "bars in the fast SMA (whole number >= 1, smaller than slow)",
-        },
-        ParamInfo {
-            name: "slow",
-            default: "20",
-            help: "bars in the slow SMA (whole number, larger than fast)",
-        },
-    ],
-};
+    PARAMS,
+);
 
 /// SMA crossover on closes, as backtesting.py's `SmaCross` example with
 /// `exclusive_orders=True`.
@@ -102,7 +109,7 @@ impl State {
 impl SmaCross {
     /// A crossover of SMA(`fast`) and SMA(`slow`); needs `1 <= fast < slow`.
     pub fn new(fast: usize, slow: usize, allow_short: bool) -> Result<Self, StrategyError> {
-        let err = |rule: String| out_of_range(INFO.name, "fast", fast, rule);
+        let err = |rule: String| out_of_range(NAME, "fast", fast, rule);
         if fast >= slow {
             return Err(err(format!("smaller than slow ({slow})")));
         }
@@ -136,7 +143,7 @@ impl SmaCross {
         params: &[(String, String)],
         allow_short: bool,
     ) -> Result<Self, StrategyError> {
-        let p = Params::new(INFO.name, INFO.params, params)?;
+        let p = Params::new(NAME, PARAMS, params)?;
         SmaCross::new(p.period("fast")?, p.period("slow")?, allow_short)
     }
 }

@@ -3,7 +3,7 @@
 //! as a conflict and kept as stored unless the import asks to replace. Bars are shared
 //! (an admin's imports) or private to the user who uploaded them: see [`owned`].
 
-use crate::db::{RowExt, with_pool};
+use crate::db::with_pool;
 use crate::error::{Result, StoreError};
 use crate::{Store, UserId};
 use futures_util::TryStreamExt;
@@ -96,6 +96,7 @@ mod checks;
 mod chunk;
 mod import;
 mod legacy;
+mod listing;
 mod owned;
 mod spacing;
 
@@ -103,6 +104,8 @@ use checks::validate;
 use chunk::{Chunk, chunk_start};
 use import::{ChunkIo, import_on};
 pub(crate) use legacy::convert_legacy_bars;
+use listing::series_info;
+pub use listing::{SeriesCursor, SeriesCursorError};
 pub use owned::{BARS_IN_USE, DeleteReport, RunUsingBars, SHARED_BARS};
 pub use spacing::{SpacingMismatch, spacing_mismatch};
 
@@ -221,13 +224,8 @@ impl Bars<'_> {
         Ok(())
     }
 
-    /// Every shared series with its bar count and time range ([`Bars::series_for`]
-    /// lists what a user sees).
-    pub async fn series(&self) -> Result<Vec<SeriesInfo>> {
-        self.series_owned(SHARED_OWNER).await
-    }
-
-    /// Every series of `owner` with its bar count and time range.
+    /// Every series of `owner` with its bar count and time range, whole (for lookups
+    /// over one user's series; listings page with [`Bars::list_series_for`]).
     pub(super) async fn series_owned(&self, owner: i64) -> Result<Vec<SeriesInfo>> {
         let sql = "SELECT symbol, timeframe, CAST(SUM(n_bars) AS BIGINT) AS n, \
                    MIN(first_ts_ns) AS first, MAX(last_ts_ns) AS last \
@@ -235,22 +233,31 @@ impl Bars<'_> {
                    GROUP BY symbol, timeframe ORDER BY symbol, timeframe";
         with_pool!(self.store, p => {
             let rows = sqlx::query(sql).bind(owner).fetch_all(p).await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(SeriesInfo {
-                        symbol: r.parse("symbol")?,
-                        timeframe: r.text("timeframe")?.parse().map_err(
-                            |e: tradelab_core::TimeframeError| {
-                                StoreError::invalid("stored timeframe", e.to_string())
-                            },
-                        )?,
-                        bars: r.i64("n")?,
-                        first: r.ts("first")?,
-                        last: r.ts("last")?,
-                        owner: (owner != SHARED_OWNER).then_some(UserId(owner)),
-                    })
-                })
-                .collect()
+            rows.iter().map(|r| series_info(r, owner)).collect()
+        })
+    }
+
+    /// `owner`'s series of `symbol` at `timeframe` with its bar count and time range;
+    /// `None` when nothing is stored.
+    pub(super) async fn series_owned_of(
+        &self,
+        owner: i64,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+    ) -> Result<Option<SeriesInfo>> {
+        let sql = "SELECT symbol, timeframe, CAST(SUM(n_bars) AS BIGINT) AS n, \
+                   MIN(first_ts_ns) AS first, MAX(last_ts_ns) AS last \
+                   FROM bar_chunks WHERE owner_id = $1 AND symbol = $2 AND timeframe = $3 \
+                   GROUP BY symbol, timeframe";
+        let tf = timeframe.to_string();
+        with_pool!(self.store, p => {
+            let row = sqlx::query(sql)
+                .bind(owner)
+                .bind(symbol.as_str())
+                .bind(&tf)
+                .fetch_optional(p)
+                .await?;
+            row.as_ref().map(|r| series_info(r, owner)).transpose()
         })
     }
 }

@@ -16,6 +16,7 @@ use super::{import_on, nanos_span, validate};
 use crate::db::{BeginWrite, RowExt, with_pool};
 use crate::error::{Result, StoreError};
 use crate::{RunId, RunMode, SeriesInfo, User, UserId};
+use futures_util::TryStreamExt;
 use serde::Serialize;
 use serde_json::Value;
 use tradelab_core::{BarSeries, Symbol, Timeframe, Timestamp};
@@ -91,12 +92,10 @@ const COUNT_BARS: &str = "SELECT CAST(COALESCE(SUM(n_bars), 0) AS BIGINT) FROM b
      WHERE symbol = $1 AND timeframe = $2 AND owner_id = $3";
 const OWNERS: &str = "SELECT DISTINCT owner_id FROM bar_chunks \
      WHERE symbol = $1 AND timeframe = $2 ORDER BY owner_id";
-const RUNS_OF_OWNER: &str = "SELECT r.id, r.run_number, r.mode, r.symbols, r.period_start_ns, \
+/// Runs of the models of owner `$1`, or of every owner when `$1` is 0 (shared bars).
+const RUNS_READING: &str = "SELECT r.id, r.run_number, r.mode, r.symbols, r.period_start_ns, \
      r.period_end_ns, r.snapshot, m.owner_id FROM runs r JOIN models m ON m.id = r.model_id \
-     WHERE m.owner_id = $1 ORDER BY r.id";
-const RUNS_ALL: &str = "SELECT r.id, r.run_number, r.mode, r.symbols, r.period_start_ns, \
-     r.period_end_ns, r.snapshot, m.owner_id FROM runs r JOIN models m ON m.id = r.model_id \
-     ORDER BY r.id";
+     WHERE $1 = 0 OR m.owner_id = $1 ORDER BY r.id";
 
 impl Bars<'_> {
     /// The owners (shared = 0, users) that hold a series of `symbol` at `timeframe`.
@@ -233,8 +232,10 @@ impl Bars<'_> {
             .await
     }
 
-    /// Every series `viewer` sees: their private ones and the shared ones they have no
-    /// private copy of, by symbol and timeframe.
+    /// Every series `viewer` sees, whole: their private ones and the shared ones they
+    /// have no private copy of, by symbol and timeframe. For lookups that need every
+    /// timeframe of a few symbols (the runner choosing a run's timeframe); a listing
+    /// pages with [`Bars::list_series_for`].
     pub async fn series_for(&self, viewer: UserId) -> Result<Vec<SeriesInfo>> {
         let mut all = self.series_owned(viewer.0).await?;
         let shared = self.series_owned(SHARED_OWNER).await?;
@@ -273,47 +274,37 @@ impl Bars<'_> {
         } else {
             Vec::new()
         };
-        let rows = with_pool!(self.store, p => {
-            let rows = if owner == SHARED_OWNER {
-                sqlx::query(RUNS_ALL).fetch_all(p).await?
-            } else {
-                sqlx::query(RUNS_OF_OWNER).bind(owner).fetch_all(p).await?
-            };
-            rows.iter().map(|r| -> Result<_> {
-                Ok((
-                    RunId(r.i64("id")?),
-                    r.i64("run_number")?,
-                    r.parse::<RunMode>("mode")?,
-                    r.json_as::<Vec<Symbol>>("symbols")?,
-                    r.opt_ts("period_start_ns")?,
-                    r.opt_ts("period_end_ns")?,
-                    r.json("snapshot")?,
-                    UserId(r.i64("owner_id")?),
-                ))
-            }).collect::<Result<Vec<_>>>()?
-        });
         let (lo, hi) = nanos_span(from, to);
-        Ok(rows
-            .into_iter()
-            .filter(|(_, _, mode, symbols, start, end, snapshot, run_owner)| {
-                symbols.contains(symbol)
-                    && !shadowing.contains(&run_owner.0)
-                    && run_timeframe(snapshot, *mode) == Some(timeframe)
+        // Streamed and filtered row by row: memory holds the runs that read the
+        // series, not every run in the store.
+        let mut using = Vec::new();
+        with_pool!(self.store, p => {
+            let mut rows = sqlx::query(RUNS_READING).bind(owner).fetch(p);
+            while let Some(r) = rows.try_next().await? {
+                let run_owner = r.i64("owner_id")?;
+                let snapshot = r.json("snapshot")?;
+                let start = r.opt_ts("period_start_ns")?;
+                let end = r.opt_ts("period_end_ns")?;
+                let reads = r.json_as::<Vec<Symbol>>("symbols")?.contains(symbol)
+                    && !shadowing.contains(&run_owner)
+                    && run_timeframe(&snapshot, r.parse::<RunMode>("mode")?) == Some(timeframe)
                     && start.is_none_or(|s| s.nanos() <= hi)
-                    && end.is_none_or(|e| e.nanos() >= lo)
-            })
-            .map(|(run, number, _, _, _, _, snapshot, owner)| {
+                    && end.is_none_or(|e| e.nanos() >= lo);
+                if !reads {
+                    continue;
+                }
                 let model = snapshot
                     .get("model_name")
                     .and_then(Value::as_str)
                     .unwrap_or("?");
-                RunUsingBars {
-                    run,
-                    label: format!("{model}#{number}"),
-                    owner,
-                }
-            })
-            .collect())
+                using.push(RunUsingBars {
+                    run: RunId(r.i64("id")?),
+                    label: format!("{model}#{}", r.i64("run_number")?),
+                    owner: UserId(run_owner),
+                });
+            }
+        });
+        Ok(using)
     }
 
     /// Deletes the bars of a series with `from <= ts <= to` (open ends: all of it) for
@@ -346,11 +337,7 @@ impl Bars<'_> {
             });
         }
         // Runs read the bars actually stored in the span, not the span itself.
-        let stored = self
-            .series_owned(owner)
-            .await?
-            .into_iter()
-            .find(|s| &s.symbol == symbol && s.timeframe == timeframe);
+        let stored = self.series_owned_of(owner, symbol, timeframe).await?;
         let runs = match stored {
             Some(s) => {
                 let lo = from.map_or(s.first, |f| f.max(s.first));
