@@ -134,20 +134,25 @@ pub struct Usage {
     pub cost_usd: Option<f64>,
 }
 
-/// Why a decider could not decide at a step.
+/// Why a decider could not decide at a step. One pointer wide, so a decider's
+/// `Ok(())` costs nothing on the replay's fast path.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
 pub struct DecideError {
-    /// What went wrong, as a person reads it (e.g. `model call timed out after 60 s`).
-    pub message: String,
+    message: Box<str>,
 }
 
 impl DecideError {
-    /// An error with its message.
+    /// An error with its message (e.g. `model call timed out after 60 s`).
     pub fn new(message: impl Into<String>) -> Self {
         DecideError {
-            message: message.into(),
+            message: message.into().into_boxed_str(),
         }
+    }
+
+    /// What went wrong, as a person reads it.
+    pub fn message(&self) -> &str {
+        &self.message
     }
 }
 

@@ -276,6 +276,7 @@ impl Portfolio {
     /// Applies a fill to cash and position; returns the round trip it closed, if any.
     /// A fill that crosses zero closes the old trade and opens a new one with the rest;
     /// its commission is split between the two in proportion to units.
+    #[inline]
     pub(crate) fn apply(&mut self, f: LedgerFill) -> Ledger<Option<ClosedTrade>> {
         let fill = Fill {
             symbol: f.symbol,

@@ -18,9 +18,9 @@ use super::{Engine, RunHooks, RunOutcome};
 use crate::decider::{AsyncDecider, Decider, Decision};
 use crate::event::EventSink;
 use futures_util::{Stream, StreamExt};
-use std::borrow::Cow;
+use std::ops::Deref;
 use std::time::{Duration, Instant};
-use tradelab_core::{Bar, Symbol, Timestamp};
+use tradelab_core::{Bar, BarSeries, Symbol, Timestamp};
 
 /// One input of a live run.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,25 +64,32 @@ impl Engine {
         sink: &mut dyn EventSink,
         mut hooks: RunHooks<'_>,
     ) -> Result<RunOutcome, RunFailure> {
-        let mut processor = Processor::new(self, Cow::Borrowed(&self.series), sink);
+        let mut processor = Processor::new(self, self.series.as_slice(), sink);
         let mut timeline = MergedTimeline::new(&self.series);
         let mut decision = Decision::default();
         let mut ticker = Ticker::new();
-        let replayed = (|| -> Stepped<()> {
-            while let Some((now, updated)) = timeline.next_step() {
-                if let Some(control) = hooks.control
-                    && control.has_command()
-                    && apply_blocking(&mut processor, control)? == Flow::Stop
-                {
-                    break;
-                }
-                processor.step(decider, now, updated, &mut decision)?;
-                if let Some(p) = hooks.progress.as_mut() {
-                    ticker.tick(processor.steps_done(), p);
+        let mut replayed = Ok(());
+        while let Some((now, updated)) = timeline.next_step() {
+            if let Some(control) = hooks.control
+                && control.has_command()
+            {
+                match apply_blocking(&mut processor, control) {
+                    Ok(Flow::Stop) => break,
+                    Ok(_) => {}
+                    Err(fault) => {
+                        replayed = Err(fault);
+                        break;
+                    }
                 }
             }
-            Ok(())
-        })();
+            if let Err(fault) = processor.step(decider, now, updated, &mut decision) {
+                replayed = Err(fault);
+                break;
+            }
+            if let Some(p) = hooks.progress.as_mut() {
+                ticker.tick(processor.steps_done(), p);
+            }
+        }
         finish(processor, replayed, &mut hooks)
     }
 
@@ -95,7 +102,7 @@ impl Engine {
         sink: &mut dyn EventSink,
         mut hooks: RunHooks<'_>,
     ) -> Result<RunOutcome, RunFailure> {
-        let mut processor = Processor::new(self, Cow::Borrowed(&self.series), sink);
+        let mut processor = Processor::new(self, self.series.as_slice(), sink);
         let mut timeline = MergedTimeline::new(&self.series);
         let mut decision = Decision::default();
         let mut ticker = Ticker::new();
@@ -140,7 +147,7 @@ impl Engine {
     where
         S: Stream<Item = Input> + Send,
     {
-        let mut processor = Processor::new(self, Cow::Owned(self.series.clone()), sink);
+        let mut processor = Processor::new(self, self.series.clone(), sink);
         let mut decision = Decision::default();
         let mut ticker = Ticker::new();
         let mut inputs = std::pin::pin!(inputs);
@@ -186,7 +193,7 @@ impl Engine {
 
 /// One live step: keep the bars, then step with them.
 async fn live_step(
-    processor: &mut Processor<'_>,
+    processor: &mut Processor<'_, Vec<BarSeries>>,
     decider: &mut dyn AsyncDecider,
     ts: Timestamp,
     bars: Vec<(Symbol, Bar)>,
@@ -199,8 +206,8 @@ async fn live_step(
 }
 
 /// A whole step with a decider that awaits.
-async fn step_async(
-    processor: &mut Processor<'_>,
+async fn step_async<S: Deref<Target = [BarSeries]>>(
+    processor: &mut Processor<'_, S>,
     decider: &mut dyn AsyncDecider,
     now: Timestamp,
     updated: &[usize],
@@ -215,7 +222,10 @@ async fn step_async(
 }
 
 /// Applies `commands` in order; stops at a stop.
-fn apply_commands(processor: &mut Processor<'_>, commands: Vec<Command>) -> Stepped<Flow> {
+fn apply_commands<S: Deref<Target = [BarSeries]>>(
+    processor: &mut Processor<'_, S>,
+    commands: Vec<Command>,
+) -> Stepped<Flow> {
     let mut flow = Flow::Continue;
     for command in commands {
         flow = processor.command(command)?;
@@ -228,7 +238,10 @@ fn apply_commands(processor: &mut Processor<'_>, commands: Vec<Command>) -> Step
 
 /// Applies the waiting commands; while they leave the run paused, waits (blocking the
 /// thread) for more.
-fn apply_blocking(processor: &mut Processor<'_>, control: &RunControl) -> Stepped<Flow> {
+fn apply_blocking<S: Deref<Target = [BarSeries]>>(
+    processor: &mut Processor<'_, S>,
+    control: &RunControl,
+) -> Stepped<Flow> {
     let mut flow = apply_commands(processor, control.take())?;
     while flow == Flow::Paused {
         flow = apply_commands(processor, control.wait())?;
@@ -237,7 +250,10 @@ fn apply_blocking(processor: &mut Processor<'_>, control: &RunControl) -> Steppe
 }
 
 /// [`apply_blocking`] for the async drivers: a pause awaits the next command.
-async fn apply_async(processor: &mut Processor<'_>, control: &RunControl) -> Stepped<Flow> {
+async fn apply_async<S: Deref<Target = [BarSeries]>>(
+    processor: &mut Processor<'_, S>,
+    control: &RunControl,
+) -> Stepped<Flow> {
     let mut flow = apply_commands(processor, control.take())?;
     while flow == Flow::Paused {
         flow = apply_commands(processor, control.next_commands().await)?;
@@ -246,8 +262,8 @@ async fn apply_async(processor: &mut Processor<'_>, control: &RunControl) -> Ste
 }
 
 /// Ends the run the driver fed: its end state, or its failure.
-fn finish(
-    processor: Processor<'_>,
+fn finish<S: Deref<Target = [BarSeries]>>(
+    processor: Processor<'_, S>,
     fed: Stepped<()>,
     hooks: &mut RunHooks<'_>,
 ) -> Result<RunOutcome, RunFailure> {

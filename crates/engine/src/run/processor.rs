@@ -17,7 +17,7 @@ use crate::portfolio::Portfolio;
 use crate::risk_engine::{ExitKind, RiskEngine, RiskEvent, StepAction};
 use crate::view::DataView;
 use rust_decimal::Decimal;
-use std::borrow::Cow;
+use std::ops::Deref;
 use tradelab_core::{Bar, BarSeries, Symbol, Timestamp};
 
 /// What the driver does after a command.
@@ -31,11 +31,12 @@ pub(crate) enum Flow {
     Stop,
 }
 
-/// One run in progress.
-pub(crate) struct Processor<'a> {
-    /// The bars delivered so far (a replay borrows all of them up front; a live run
-    /// appends each step's bars as they arrive).
-    series: Cow<'a, [BarSeries]>,
+/// One run in progress. `S` holds the bars delivered so far: a replay borrows all of
+/// them up front (`&[BarSeries]`), a live run owns them and appends each step's bars
+/// as they arrive (`Vec<BarSeries>`). Generic rather than a `Cow`, so the replay's
+/// hot path reads its bars without checking which one it has.
+pub(crate) struct Processor<'a, S> {
+    series: S,
     /// Bars of each symbol the decider may see (the steps processed so far).
     visible: Vec<usize>,
     state: RunState<'a>,
@@ -53,14 +54,10 @@ pub(crate) struct Processor<'a> {
     updated: Vec<usize>,
 }
 
-impl<'a> Processor<'a> {
+impl<'a, S: Deref<Target = [BarSeries]>> Processor<'a, S> {
     /// A run of `engine` starting flat, over `series` (the engine's own for a replay,
     /// empty series to be filled for a live run).
-    pub fn new(
-        engine: &'a Engine,
-        series: Cow<'a, [BarSeries]>,
-        sink: &'a mut dyn EventSink,
-    ) -> Self {
+    pub fn new(engine: &'a Engine, series: S, sink: &'a mut dyn EventSink) -> Self {
         let symbols: Vec<Symbol> = series.iter().map(|s| s.symbol().clone()).collect();
         let n = symbols.len();
         let config = &engine.config;
@@ -164,30 +161,28 @@ impl<'a> Processor<'a> {
     ) -> Stepped<()> {
         self.state.rejections.clear();
         match answer {
-            Ok(()) => {
-                if decision.says_something() {
-                    self.say(decision)?;
-                }
-                if !decision.cancels.is_empty() {
-                    for id in std::mem::take(&mut decision.cancels) {
-                        self.state.cancel_one(self.now, id)?;
-                    }
-                }
-                Ok(())
-            }
+            Ok(()) if !decision.says_something() && decision.cancels.is_empty() => Ok(()),
+            Ok(()) => self.say(decision),
             Err(error) => self.decider_failed(error, decision),
         }
     }
 
+    /// Records what a decider call said (when it said something) and withdraws the
+    /// orders it cancels.
     #[cold]
     fn say(&mut self, decision: &mut Decision) -> Stepped<()> {
-        self.state.emit(&RunEvent::Decided {
-            ts: self.now,
-            orders: decision.orders.len(),
-            cancels: decision.cancels.len(),
-            reasoning: decision.reasoning.take(),
-            trace: decision.trace.take(),
-        })?;
+        if decision.says_something() {
+            self.state.emit(&RunEvent::Decided {
+                ts: self.now,
+                orders: decision.orders.len(),
+                cancels: decision.cancels.len(),
+                reasoning: decision.reasoning.take(),
+                trace: decision.trace.take(),
+            })?;
+        }
+        for id in std::mem::take(&mut decision.cancels) {
+            self.state.cancel_one(self.now, id)?;
+        }
         Ok(())
     }
 
@@ -197,7 +192,7 @@ impl<'a> Processor<'a> {
         let continued = self.decider_errors == DeciderErrors::Continue;
         self.state.emit(&RunEvent::DeciderFailed {
             ts: self.now,
-            message: error.message.clone(),
+            message: error.message().to_string(),
             continued,
         })?;
         if continued {
@@ -244,51 +239,6 @@ impl<'a> Processor<'a> {
             self.decided(answer, decision)?;
         }
         self.end_step(now, updated, decision)
-    }
-
-    /// Appends a live step's bars (`bars` all at `now`) and returns the symbols they
-    /// update, for [`Processor::begin_step`]. Refuses a symbol outside the run, a bar
-    /// at another time than `now`, and a step not after the previous one.
-    pub fn deliver(&mut self, now: Timestamp, bars: Vec<(Symbol, Bar)>) -> Stepped<Vec<usize>> {
-        let invalid = |message: String| Fault(Box::new(FailureCause::Input { message }));
-        if let Some(last) = self.last_ts
-            && now <= last
-        {
-            return Err(invalid(format!(
-                "a step at {now} arrived after the step at {last}; steps must move forward"
-            )));
-        }
-        let mut updated = std::mem::take(&mut self.updated);
-        updated.clear();
-        for (symbol, bar) in bars {
-            let Some(i) = self.series.iter().position(|s| *s.symbol() == symbol) else {
-                return Err(invalid(format!(
-                    "a bar of {symbol} arrived, which is not a symbol of this run"
-                )));
-            };
-            if bar.ts() != now {
-                return Err(invalid(format!(
-                    "a bar of {symbol} at {} arrived in the step at {now}",
-                    bar.ts()
-                )));
-            }
-            if updated.contains(&i) {
-                return Err(invalid(format!(
-                    "two bars of {symbol} arrived in the step at {now}"
-                )));
-            }
-            self.series.to_mut()[i]
-                .push(bar)
-                .map_err(|e| invalid(e.to_string()))?;
-            updated.push(i);
-        }
-        updated.sort_unstable();
-        Ok(updated)
-    }
-
-    /// Hands back the list [`Processor::deliver`] returned, for the next step.
-    pub fn recycle(&mut self, updated: Vec<usize>) {
-        self.updated = updated;
     }
 
     /// Applies a command from outside, recording it as an event.
@@ -440,5 +390,52 @@ impl<'a> Processor<'a> {
         } else {
             self.step
         }
+    }
+}
+
+impl Processor<'_, Vec<BarSeries>> {
+    /// Appends a live step's bars (`bars` all at `now`) and returns the symbols they
+    /// update, for [`Processor::begin_step`]. Refuses a symbol outside the run, a bar
+    /// at another time than `now`, and a step not after the previous one.
+    pub fn deliver(&mut self, now: Timestamp, bars: Vec<(Symbol, Bar)>) -> Stepped<Vec<usize>> {
+        let invalid = |message: String| Fault(Box::new(FailureCause::Input { message }));
+        if let Some(last) = self.last_ts
+            && now <= last
+        {
+            return Err(invalid(format!(
+                "a step at {now} arrived after the step at {last}; steps must move forward"
+            )));
+        }
+        let mut updated = std::mem::take(&mut self.updated);
+        updated.clear();
+        for (symbol, bar) in bars {
+            let Some(i) = self.series.iter().position(|s| *s.symbol() == symbol) else {
+                return Err(invalid(format!(
+                    "a bar of {symbol} arrived, which is not a symbol of this run"
+                )));
+            };
+            if bar.ts() != now {
+                return Err(invalid(format!(
+                    "a bar of {symbol} at {} arrived in the step at {now}",
+                    bar.ts()
+                )));
+            }
+            if updated.contains(&i) {
+                return Err(invalid(format!(
+                    "two bars of {symbol} arrived in the step at {now}"
+                )));
+            }
+            self.series[i]
+                .push(bar)
+                .map_err(|e| invalid(e.to_string()))?;
+            updated.push(i);
+        }
+        updated.sort_unstable();
+        Ok(updated)
+    }
+
+    /// Hands back the list [`Processor::deliver`] returned, for the next step.
+    pub fn recycle(&mut self, updated: Vec<usize>) {
+        self.updated = updated;
     }
 }

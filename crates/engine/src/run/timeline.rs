@@ -15,6 +15,8 @@ pub struct MergedTimeline<'a> {
     series: &'a [BarSeries],
     /// Next bar of each series.
     next: Vec<usize>,
+    /// Next bar of the only series, when there is one.
+    single: usize,
     updated: Vec<usize>,
 }
 
@@ -24,6 +26,7 @@ impl<'a> MergedTimeline<'a> {
         MergedTimeline {
             series,
             next: vec![0; series.len()],
+            single: 0,
             updated: Vec::with_capacity(series.len()),
         }
     }
@@ -33,14 +36,10 @@ impl<'a> MergedTimeline<'a> {
     #[inline]
     pub fn next_step(&mut self) -> Option<(Timestamp, &[usize])> {
         if let [only] = self.series {
-            let at = self.next[0];
-            let ts = only.bars().get(at)?.ts();
-            only.prefetch(at + PREFETCH_AHEAD);
-            self.next[0] = at + 1;
-            if self.updated.is_empty() {
-                self.updated.push(0);
-            }
-            return Some((ts, &self.updated));
+            let ts = only.bars().get(self.single)?.ts();
+            only.prefetch(self.single + PREFETCH_AHEAD);
+            self.single += 1;
+            return Some((ts, &ONLY));
         }
         let now = self
             .series
@@ -68,6 +67,9 @@ impl<'a> MergedTimeline<'a> {
         step_timestamps(series).len()
     }
 }
+
+/// The updated symbols of every step of a single-series run.
+const ONLY: [usize; 1] = [0];
 
 /// How many bars ahead of the current one a replay asks the CPU to load: far enough to
 /// hide a memory access, near enough to stay in cache (measured best between 32 and 128).
