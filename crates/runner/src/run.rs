@@ -1,6 +1,5 @@
 //! Starting and replaying runs.
 
-use crate::broadcast::{Broadcast, Numbered};
 use crate::config::{ExecutionSettings, rules_from_specs, rules_to_specs};
 use crate::fingerprint::{DataCheck, fingerprint, verify_data};
 use crate::sink::{DEFAULT_BATCH_ROWS, symbols_text};
@@ -9,13 +8,18 @@ use std::sync::Arc;
 use tradelab_core::{BarSeries, Symbol, Timeframe, Timestamp};
 use tradelab_engine::report::Report;
 use tradelab_engine::risk::RuleSet;
-use tradelab_engine::{Command, DeciderRegistry, RunControl, RunOutcome, RunStatus};
+use tradelab_engine::{DeciderRegistry, RunOutcome, RunStatus};
 use tradelab_store::{
     AuditBatch, EventRow, ModelId, NewRun, Run, RunId, RunMode, RunSource,
     RunStatus as StoredStatus, Store, StoreError, StrategySnapshot, UserId,
 };
 
 mod execute;
+mod handle;
+mod replay;
+
+pub use handle::RunHandle;
+pub(crate) use handle::Watch;
 
 /// Why a run could not be started or finished.
 #[derive(Debug, thiserror::Error)]
@@ -241,56 +245,6 @@ impl Runner {
         let launch = self.prepare_start(&req).await?;
         self.finish_launch(launch, req, Watch::progress(progress))
             .await
-    }
-
-    /// [`Runner::start`] on a task of its own: returns once the run is created and
-    /// running, with a handle to steer it (stop, flatten, pause, resume), watch its
-    /// events live and await its end.
-    pub async fn spawn(
-        &self,
-        req: StartRun,
-        progress: Option<Progress>,
-    ) -> Result<RunHandle, RunnerError> {
-        let launch = self.prepare_start(&req).await?;
-        self.spawn_launch(launch, req, progress).await
-    }
-
-    /// [`Runner::replay_with`] on a task of its own (see [`Runner::spawn`]).
-    pub async fn spawn_replay(
-        &self,
-        owner: UserId,
-        parent: RunId,
-        rules: RuleSet,
-        options: ReplayOptions,
-        progress: Option<Progress>,
-    ) -> Result<RunHandle, RunnerError> {
-        let (launch, req) = self.prepare_replay(owner, parent, rules, options).await?;
-        self.spawn_launch(launch, req, progress).await
-    }
-
-    async fn spawn_launch(
-        &self,
-        launch: Launch,
-        req: StartRun,
-        progress: Option<Progress>,
-    ) -> Result<RunHandle, RunnerError> {
-        let prepared = self.prepare(launch, &req).await?;
-        let control = Arc::new(RunControl::new());
-        let events = Broadcast::new(crate::broadcast::DEFAULT_CAPACITY).sender();
-        let watch = Watch {
-            progress,
-            control: Some(Arc::clone(&control)),
-            broadcast: Some(events.clone()),
-        };
-        let runner = self.clone();
-        let run = prepared.run.clone();
-        let task = tokio::spawn(async move { runner.run_prepared(prepared, req, watch).await });
-        Ok(RunHandle {
-            run,
-            control,
-            events,
-            task,
-        })
     }
 
     /// The snapshot of `req`'s model now, checked to be the owner's.
@@ -573,101 +527,6 @@ impl Runner {
                 source,
             })
     }
-
-    /// Re-runs `owner`'s run `parent` on exactly the same snapshot, data and period,
-    /// with `rules` replacing its rules of the same name; the new run links to its
-    /// parent. Refuses with [`RunnerError::DataChanged`] when the bars are not those the
-    /// parent ran on (see [`Runner::replay_with`]).
-    pub async fn replay(
-        &self,
-        owner: UserId,
-        parent: RunId,
-        rules: RuleSet,
-        progress: Option<Progress>,
-    ) -> Result<Finished, RunnerError> {
-        self.replay_with(owner, parent, rules, ReplayOptions::default(), progress)
-            .await
-    }
-
-    /// [`Runner::replay`] with options: `allow_changed_data` runs on bars that changed
-    /// since the parent ran, recording the parent's fingerprint in the new run's
-    /// snapshot (`data_changed_from`) and a `data_changed` event.
-    #[tracing::instrument(name = "runner.replay", skip_all, fields(parent = parent.0, user = owner.0))]
-    pub async fn replay_with(
-        &self,
-        owner: UserId,
-        parent: RunId,
-        rules: RuleSet,
-        options: ReplayOptions,
-        progress: Option<Progress>,
-    ) -> Result<Finished, RunnerError> {
-        let (launch, req) = self.prepare_replay(owner, parent, rules, options).await?;
-        self.finish_launch(launch, req, Watch::progress(progress))
-            .await
-    }
-
-    /// The snapshot and request of a replay of `owner`'s run `parent`.
-    async fn prepare_replay(
-        &self,
-        owner: UserId,
-        parent: RunId,
-        rules: RuleSet,
-        options: ReplayOptions,
-    ) -> Result<(Launch, StartRun), RunnerError> {
-        let p = self.store.runs().get(owner, parent).await?;
-        let settings = ExecutionSettings::from_json(&p.snapshot.fill_model).map_err(|message| {
-            RunnerError::InvalidModel {
-                model: p.snapshot.model_name.clone(),
-                message,
-            }
-        })?;
-        let timeframe = settings
-            .timeframe
-            .as_deref()
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(if p.mode == RunMode::Daily {
-                Timeframe::DAY
-            } else {
-                Timeframe::MINUTE
-            });
-        let mut snapshot = p.snapshot.clone();
-        let parent_rules =
-            rules_from_specs(&p.snapshot.rules, &p.snapshot.instructions).map_err(|message| {
-                RunnerError::InvalidModel {
-                    model: p.snapshot.model_name.clone(),
-                    message,
-                }
-            })?;
-        // Rules named in `rules` replace the parent's of the same name (a rule can be
-        // switched off with `active = false`); the others stay as they were.
-        snapshot.rules = rules_to_specs(&parent_rules.merged(&rules));
-        if !rules.instructions.is_empty() {
-            snapshot.instructions = rules.instructions.clone();
-        }
-        let req = StartRun {
-            owner,
-            model: p.model,
-            symbols: p.symbols.clone(),
-            timeframe,
-            from: p.period_start,
-            to: p.period_end,
-            rules: None,
-            parent: Some(parent),
-            batch_rows: DEFAULT_BATCH_ROWS,
-        };
-        snapshot.data_changed_from = None;
-        let check = p
-            .snapshot
-            .data_fingerprint
-            .clone()
-            .map(|fingerprint| DataCheck {
-                parent,
-                label: format!("{}#{}", p.snapshot.model_name, p.number),
-                fingerprint,
-                allow_changed: options.allow_changed_data,
-            });
-        Ok((Launch { snapshot, check }, req))
-    }
 }
 
 /// A run's snapshot before it is created, with a replay's data check.
@@ -682,60 +541,4 @@ struct Prepared {
     config: tradelab_engine::RunConfig,
     series: Vec<BarSeries>,
     rules: RuleSet,
-}
-
-/// Who watches and steers a run: progress, the command channel, the live broadcast.
-#[derive(Default)]
-pub(crate) struct Watch {
-    pub progress: Option<Progress>,
-    pub control: Option<Arc<RunControl>>,
-    pub broadcast: Option<tokio::sync::broadcast::Sender<Arc<Numbered>>>,
-}
-
-impl Watch {
-    fn progress(progress: Option<Progress>) -> Self {
-        Watch {
-            progress,
-            ..Watch::default()
-        }
-    }
-}
-
-/// A run going on in a task of its own: steer it, watch it, await its end.
-pub struct RunHandle {
-    /// The run as created (status `running`).
-    pub run: Run,
-    control: Arc<RunControl>,
-    events: tokio::sync::broadcast::Sender<Arc<Numbered>>,
-    task: tokio::task::JoinHandle<Result<Finished, RunnerError>>,
-}
-
-impl RunHandle {
-    /// Sends a command (stop, flatten, pause, resume); the run applies it before its
-    /// next step and records it.
-    pub fn send(&self, command: Command) {
-        self.control.send(command);
-    }
-
-    /// The run's command channel, to keep after the handle is awaited.
-    pub fn control(&self) -> Arc<RunControl> {
-        Arc::clone(&self.control)
-    }
-
-    /// The run's events from now on, each with the engine's number (the same number
-    /// the store keeps), for a live view.
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<Numbered>> {
-        self.events.subscribe()
-    }
-
-    /// Waits for the run to end.
-    pub async fn finished(self) -> Result<Finished, RunnerError> {
-        match self.task.await {
-            Ok(result) => result,
-            Err(e) => Err(RunnerError::Engine {
-                run: self.run.id,
-                message: format!("the run's task failed: {e}"),
-            }),
-        }
-    }
 }
