@@ -13,7 +13,9 @@ use tokio::sync::mpsc::Sender;
 use tradelab_core::{OrderIntent, Sizing, Symbol, Timestamp};
 use tradelab_engine::report::ReportSink;
 use tradelab_engine::{EventSink, RejectReason, RunEvent};
-use tradelab_store::{AuditBatchOf, DecisionRow, EquityRow, EventRow, OrderRow, OrderStatus};
+use tradelab_store::{
+    AuditBatchOf, DecisionRow, EquityRow, EventRow, FillRow, OrderRow, OrderStatus,
+};
 
 /// Rows per batch (one transaction each).
 pub const DEFAULT_BATCH_ROWS: usize = 50_000;
@@ -35,6 +37,7 @@ pub struct StoreSink {
     /// Written batches coming back empty, for reuse.
     spare: Option<Receiver<RawBatch>>,
     seq: i64,
+    /// Intents of working orders, for the rows of their cancellation.
     orders: HashMap<u64, OrderIntent>,
     /// The report builder fed with the same events.
     pub report: ReportSink,
@@ -87,6 +90,8 @@ impl StoreSink {
         std::mem::take(&mut self.batch)
     }
 
+    /// The number of the next audit row: 1, 2, 3, … in the order the engine emits
+    /// events (one row per event). The one place rows are numbered.
     fn next_seq(&mut self) -> i64 {
         self.seq += 1;
         self.seq
@@ -103,12 +108,14 @@ impl StoreSink {
     }
 
     fn order_row(
+        &mut self,
         intent: &OrderIntent,
         id: Option<u64>,
         ts: Timestamp,
         status: OrderStatus,
     ) -> OrderRow {
         OrderRow {
+            seq: self.next_seq(),
             order_id: id.and_then(|i| i64::try_from(i).ok()),
             client_order_id: None,
             ts,
@@ -170,7 +177,7 @@ impl EventSink for StoreSink {
             }
             RunEvent::OrderAccepted { order } => {
                 self.orders.insert(order.id.0, order.intent.clone());
-                let row = Self::order_row(
+                let row = self.order_row(
                     &order.intent,
                     Some(order.id.0),
                     order.created_at,
@@ -185,7 +192,7 @@ impl EventSink for StoreSink {
                 reason,
             } => {
                 let mut row =
-                    Self::order_row(intent, order_id.map(|o| o.0), *ts, OrderStatus::Rejected);
+                    self.order_row(intent, order_id.map(|o| o.0), *ts, OrderStatus::Rejected);
                 row.reject_rule = Some(match reason {
                     RejectReason::Risk { rule, .. } => rule.clone(),
                     other => other.kind().to_string(),
@@ -200,23 +207,20 @@ impl EventSink for StoreSink {
             } => {
                 if let Some(intent) = self.orders.remove(&order_id.0) {
                     let mut row =
-                        Self::order_row(&intent, Some(order_id.0), *ts, OrderStatus::Cancelled);
+                        self.order_row(&intent, Some(order_id.0), *ts, OrderStatus::Cancelled);
                     row.reject_reason = Some(reason.clone());
                     self.batch.orders.push(row);
                 }
             }
             RunEvent::Fill { fill } => {
-                if let Some(intent) = self.orders.get(&fill.order_id.0) {
-                    let mut row = Self::order_row(
-                        intent,
-                        Some(fill.order_id.0),
-                        fill.ts,
-                        OrderStatus::Filled,
-                    );
-                    row.qty = Some(fill.qty);
-                    self.batch.orders.push(row);
-                }
-                self.batch.fills.push(fill.clone());
+                // The fill row says the order is filled: it needs no order row, and
+                // its intent is no longer working.
+                self.orders.remove(&fill.order_id.0);
+                let seq = self.next_seq();
+                self.batch.fills.push(FillRow {
+                    seq,
+                    fill: fill.clone(),
+                });
             }
             RunEvent::TradeClosed { trade } => {
                 self.event(trade.exit_ts, "trade_closed", raw_json(trade));

@@ -33,8 +33,8 @@ mod users;
 mod worker;
 
 pub use audit::{
-    Audit, AuditBatch, AuditBatchOf, AuditCounts, DecisionRow, EquityRow, EventRow, OrderRow,
-    OrderStatus,
+    Audit, AuditBatch, AuditBatchOf, AuditCounts, AuditEvent, DecisionRow, EquityRow, EventFilter,
+    EventRow, FillRow, OrderRow, OrderStatus, RESERVED_KINDS,
 };
 pub use bars::{
     BARS_IN_USE, BarConflict, Bars, DeleteReport, ImportMode, ImportReport, MAX_REPORTED_CONFLICTS,
