@@ -19,6 +19,8 @@ mod append;
 mod chunks;
 mod codec;
 mod convert;
+#[cfg(test)]
+mod convert_tests;
 mod equity;
 mod legacy;
 mod read;
