@@ -454,6 +454,7 @@ impl<'a> Runner<'a> {
             events: vec![EventRow {
                 seq: 0,
                 ts,
+                symbol: None,
                 kind: "data_changed".into(),
                 detail,
             }],

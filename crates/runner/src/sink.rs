@@ -12,6 +12,7 @@ use std::sync::mpsc::Receiver;
 use tokio::sync::mpsc::Sender;
 use tradelab_core::{OrderIntent, Sizing, Symbol, Timestamp};
 use tradelab_engine::report::ReportSink;
+use tradelab_engine::risk_engine::RiskEvent;
 use tradelab_engine::{EventSink, RejectReason, RunEvent};
 use tradelab_store::{
     AuditBatchOf, DecisionRow, EquityRow, EventRow, FillRow, OrderRow, OrderStatus,
@@ -97,11 +98,12 @@ impl StoreSink {
         self.seq
     }
 
-    fn event(&mut self, ts: Timestamp, kind: &str, detail: Box<RawValue>) {
+    fn event(&mut self, ts: Timestamp, symbol: Option<&Symbol>, kind: &str, detail: Box<RawValue>) {
         let seq = self.next_seq();
         self.batch.events.push(EventRow {
             seq,
             ts,
+            symbol: symbol.cloned(),
             kind: kind.to_string(),
             detail,
         });
@@ -223,16 +225,25 @@ impl EventSink for StoreSink {
                 });
             }
             RunEvent::TradeClosed { trade } => {
-                self.event(trade.exit_ts, "trade_closed", raw_json(trade));
+                self.event(
+                    trade.exit_ts,
+                    Some(&trade.symbol),
+                    "trade_closed",
+                    raw_json(trade),
+                );
             }
             RunEvent::Risk { ts, risk } => {
-                self.event(*ts, "risk", raw_json(risk));
+                let symbol = match risk {
+                    RiskEvent::AutoExit { symbol, .. } => Some(symbol),
+                    _ => None,
+                };
+                self.event(*ts, symbol, "risk", raw_json(risk));
             }
             RunEvent::RunFinished { ts, .. } => {
-                self.event(*ts, "run_finished", raw_json(event));
+                self.event(*ts, None, "run_finished", raw_json(event));
             }
             RunEvent::RunFailed { ts, .. } => {
-                self.event(*ts, "run_failed", raw_json(event));
+                self.event(*ts, None, "run_failed", raw_json(event));
             }
             RunEvent::PositionChanged { .. } | RunEvent::EquityPoint { .. } => {}
         }

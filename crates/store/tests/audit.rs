@@ -101,6 +101,7 @@ fn sample_batch() -> AuditBatch {
         events: vec![EventRow {
             seq: 5,
             ts: ts(1),
+            symbol: None,
             kind: "circuit_breaker".into(),
             detail: json!({"rule": "daily_loss", "loss": "0.021"}),
         }],
@@ -460,6 +461,7 @@ store_test!(json_text_batches_read_back_as_values, |db| {
             .map(|e| EventRow {
                 seq: e.seq,
                 ts: e.ts,
+                symbol: None,
                 kind: e.kind.clone(),
                 detail: raw(e.detail.clone()),
             })
@@ -500,6 +502,7 @@ store_test!(a_batch_continues_after_the_last_stored_seq_and_time, |db| {
     let event = |seq: i64, day: i64| EventRow {
         seq,
         ts: ts(day),
+        symbol: None,
         kind: "note".into(),
         detail: json!({}),
     };

@@ -231,6 +231,7 @@ store_test!(
                 batch.events.push(EventRow {
                     seq: next(),
                     ts,
+                    symbol: None,
                     kind: "trade_closed".into(),
                     detail: to_raw_value(&trade).unwrap(),
                 });

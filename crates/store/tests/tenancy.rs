@@ -41,6 +41,7 @@ async fn alices_world(store: &Store) -> (UserId, ModelId, RuleId, RunId) {
         events: vec![EventRow {
             seq: 1,
             ts: Timestamp::from_secs(1_600_000_000),
+            symbol: None,
             kind: "note".into(),
             detail: json!({"text": "alice's"}),
         }],

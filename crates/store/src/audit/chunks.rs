@@ -285,6 +285,7 @@ fn read_event(r: &mut Reader<'_>) -> DecodeResult<EventRow> {
     Ok(EventRow {
         seq: r.i64()?,
         ts: r.ts()?,
+        symbol: None,
         kind: r.string()?,
         detail: r.json()?,
     })

@@ -54,6 +54,7 @@ fn event(seq: i64, day: i64, kind: &str) -> EventRow {
     EventRow {
         seq,
         ts: ts(day),
+        symbol: None,
         kind: kind.into(),
         detail: json!({"day": day}),
     }

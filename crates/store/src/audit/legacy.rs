@@ -83,6 +83,7 @@ pub(super) fn event_from_row(row: &impl RowExt) -> Result<EventRow> {
     Ok(EventRow {
         seq: row.i64("seq")?,
         ts: row.ts("ts_ns")?,
+        symbol: None,
         kind: row.text("kind")?,
         detail: row.json("detail")?,
     })

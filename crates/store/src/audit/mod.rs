@@ -115,6 +115,8 @@ pub struct EventRow<J = Value> {
     /// The row's number in the run's trail.
     pub seq: i64,
     pub ts: Timestamp,
+    /// The symbol it is about, if one (a closed trade, an automatic exit).
+    pub symbol: Option<Symbol>,
     /// What happened (`risk`, `trade_closed`, `run_finished`, …); never one of the
     /// kinds of the other rows ([`RESERVED_KINDS`]).
     pub kind: String,

@@ -9,7 +9,7 @@
 //! | `decision` | opt    |          |      | opt quantity |             | yes    |        |      | reasoning  | the decider's inputs |
 //! | `order`    | yes    | opt      | yes  | opt units    | limit/stop  |        | yes    | opt  | opt reason | `{"order_type", "sizing", "client_order_id"?}` |
 //! | `fill`     | yes    | yes      | yes  | units        | fill price  |        |        |      |            | `{"commission", "slippage"}` |
-//! | any other  |        |          |      |              |             |        |        |      |            | the event's detail |
+//! | any other  | opt    |          |      |              |             |        |        |      |            | the event's detail |
 //!
 //! Quantities and prices are exact decimal text, as everywhere in the ledger.
 
@@ -170,7 +170,10 @@ impl<'a> NewRow<'a> {
             ));
         }
         let payload = json_text("event detail", &e.detail)?;
-        Ok(NewRow::base(e.seq, e.ts, &e.kind, Cow::Owned(payload)))
+        Ok(NewRow {
+            symbol: e.symbol.as_ref().map(|s| s.as_str()),
+            ..NewRow::base(e.seq, e.ts, &e.kind, Cow::Owned(payload))
+        })
     }
 }
 
@@ -346,6 +349,7 @@ pub(super) fn event_from_row(row: &impl RowExt) -> Result<AuditEvent> {
         _ => AuditEvent::Event(EventRow {
             seq,
             ts,
+            symbol: row.opt_parse("symbol")?,
             kind,
             detail: row.json("payload")?,
         }),
