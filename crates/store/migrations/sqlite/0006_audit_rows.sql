@@ -41,8 +41,11 @@ CREATE TABLE run_events (
     payload         TEXT    NOT NULL,
     PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
--- Keyset pages by kind and by symbol. A period needs no index: a trail is in time
--- order, so its rows are a range of seqs, found by a binary search over the key.
+-- Keyset pages by kind and by symbol (PostgreSQL has one partial index per kind
+-- instead: there, one index on (run_id, kind, seq) cost more to write than the
+-- table; here the partial indexes cost more). A period needs no index: a trail is
+-- in time order, so its rows are a range of seqs, found by a binary search over
+-- the key.
 CREATE INDEX run_events_kind ON run_events (run_id, kind, seq);
 CREATE INDEX run_events_symbol ON run_events (run_id, symbol, seq);
 

@@ -5,7 +5,7 @@
 //! readers then report as [`StoreError::NotFound`] (the same as a missing run).
 
 use super::equity::decode_equity;
-use super::table::{DECISION, FILL, event_from_row};
+use super::table::{DECISION, FILL, ORDER, event_from_row};
 use super::{
     Audit, AuditCounts, AuditEvent, DecisionRow, EquityRow, EventFilter, EventRow, OrderRow,
     OrderStatus,
@@ -34,17 +34,43 @@ const ORDERS_AND_FILLS: &str = select_owned!(" AND kind IN ('order', 'fill') ORD
 const FILLS: &str = select_owned!(" AND kind = 'fill' ORDER BY seq");
 const EVENTS: &str = select_owned!(" AND kind NOT IN ('decision', 'order', 'fill') ORDER BY seq");
 
-/// Page queries: rows with `$3 <= seq <= $4`, at most `$5`, in seq order; the kind
-/// (`$6`) and symbol (`$6` or `$7`) filters use the `(run_id, kind, seq)` and
-/// `(run_id, symbol, seq)` indexes, so a page reads about the rows it returns.
-const PAGE: &str = select_owned!(" AND seq >= $3 AND seq <= $4 ORDER BY seq LIMIT $5");
-const PAGE_KIND: &str =
-    select_owned!(" AND seq >= $3 AND seq <= $4 AND kind = $6 ORDER BY seq LIMIT $5");
-const PAGE_SYMBOL: &str =
-    select_owned!(" AND seq >= $3 AND seq <= $4 AND symbol = $6 ORDER BY seq LIMIT $5");
-const PAGE_KIND_SYMBOL: &str = select_owned!(
-    " AND seq >= $3 AND seq <= $4 AND kind = $6 AND symbol = $7 ORDER BY seq LIMIT $5"
-);
+/// Page queries: rows with `$3 <= seq <= $4`, at most `$5`, in seq order, of one
+/// kind and/or one symbol (`$6`). Each kind's page names its kind as a literal, so
+/// that both databases pick that kind's partial index (a bound kind could be any);
+/// another kind is bound last (`$6` or `$7`) among the rows no such index holds.
+macro_rules! page_sql {
+    ($($kind:expr)?) => {
+        select_owned!(" AND seq >= $3 AND seq <= $4", $($kind,)? " ORDER BY seq LIMIT $5")
+    };
+}
+const PAGE: &str = page_sql!();
+const PAGE_SYMBOL: &str = page_sql!(" AND symbol = $6");
+const PAGE_DECISIONS: &str = page_sql!(" AND kind = 'decision'");
+const PAGE_DECISIONS_SYMBOL: &str = page_sql!(" AND kind = 'decision' AND symbol = $6");
+const PAGE_ORDERS: &str = page_sql!(" AND kind = 'order'");
+const PAGE_ORDERS_SYMBOL: &str = page_sql!(" AND kind = 'order' AND symbol = $6");
+const PAGE_FILLS: &str = page_sql!(" AND kind = 'fill'");
+const PAGE_FILLS_SYMBOL: &str = page_sql!(" AND kind = 'fill' AND symbol = $6");
+const PAGE_OTHER: &str = page_sql!(" AND kind NOT IN ('decision', 'order', 'fill') AND kind = $6");
+const PAGE_OTHER_SYMBOL: &str =
+    page_sql!(" AND kind NOT IN ('decision', 'order', 'fill') AND kind = $7 AND symbol = $6");
+
+/// The page query for `kind` (any when `None`), with or without a symbol, and
+/// whether it binds the kind.
+fn page_query(kind: Option<&str>, symbol: bool) -> (&'static str, bool) {
+    match (kind, symbol) {
+        (None, false) => (PAGE, false),
+        (None, true) => (PAGE_SYMBOL, false),
+        (Some(DECISION), false) => (PAGE_DECISIONS, false),
+        (Some(DECISION), true) => (PAGE_DECISIONS_SYMBOL, false),
+        (Some(ORDER), false) => (PAGE_ORDERS, false),
+        (Some(ORDER), true) => (PAGE_ORDERS_SYMBOL, false),
+        (Some(FILL), false) => (PAGE_FILLS, false),
+        (Some(FILL), true) => (PAGE_FILLS_SYMBOL, false),
+        (Some(_), false) => (PAGE_OTHER, true),
+        (Some(_), true) => (PAGE_OTHER_SYMBOL, true),
+    }
+}
 
 /// The smallest `x` in the run's seq range with `ts(x) $cmp $2`, where `ts(x)` is the
 /// time of the first row at or after seq `x` (the run's last seq + 1 when none is):
@@ -304,20 +330,20 @@ impl Audit<'_> {
                     kinds.iter().map(|k| Some(*k)).collect()
                 };
                 for kind in kinds {
-                    let fetched = match (kind, symbol) {
-                        (None, None) => sqlx::query(PAGE)
-                            .bind(run.0).bind(owner.0).bind(lo).bind(hi).bind(fetch)
-                            .fetch_all(p).await?,
-                        (Some(k), None) => sqlx::query(PAGE_KIND)
-                            .bind(run.0).bind(owner.0).bind(lo).bind(hi).bind(fetch).bind(k)
-                            .fetch_all(p).await?,
-                        (None, Some(s)) => sqlx::query(PAGE_SYMBOL)
-                            .bind(run.0).bind(owner.0).bind(lo).bind(hi).bind(fetch).bind(s)
-                            .fetch_all(p).await?,
-                        (Some(k), Some(s)) => sqlx::query(PAGE_KIND_SYMBOL)
-                            .bind(run.0).bind(owner.0).bind(lo).bind(hi).bind(fetch).bind(k).bind(s)
-                            .fetch_all(p).await?,
-                    };
+                    let (sql, binds_kind) = page_query(kind, symbol.is_some());
+                    let mut q = sqlx::query(sql)
+                        .bind(run.0)
+                        .bind(owner.0)
+                        .bind(lo)
+                        .bind(hi)
+                        .bind(fetch);
+                    if let Some(s) = symbol {
+                        q = q.bind(s);
+                    }
+                    if binds_kind {
+                        q = q.bind(kind.unwrap_or_default());
+                    }
+                    let fetched = q.fetch_all(p).await?;
                     for r in &fetched {
                         rows.push(event_from_row(r)?);
                     }
