@@ -133,6 +133,7 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Re
                 };
                 events(&ctx, &run, &filter, after, limit, output).await
             }
+            RunsCommand::Equity { run, output } => equity(&ctx, &run, output).await,
             RunsCommand::Trades { run, output } => trades(&ctx, &run, output).await,
             RunsCommand::Compare { runs, output } => {
                 let mut list: Vec<Run> = Vec::new();
@@ -403,6 +404,41 @@ async fn events(
             if let Some(next) = next_after {
                 let hint = audit_view::next_page_hint(&filter.command(&label, limit), next);
                 out.write_all(hint.as_bytes())?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `runs equity`: the run's equity curve, a line (or JSON object) per point.
+async fn equity(ctx: &Ctx, run: &str, output: OutputFormat) -> Result<()> {
+    let r = ctx.run(run).await?;
+    let points = ctx.store.audit().equity(ctx.user.id, r.id).await?;
+    match output {
+        OutputFormat::Json => {
+            let points: Vec<serde_json::Value> = points
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "time": crate::display::json_time(p.ts),
+                        "equity": p.equity,
+                        "invested": p.invested,
+                    })
+                })
+                .collect();
+            print_json(&serde_json::json!({ "run": Ctx::label(&r), "points": points }))
+        }
+        OutputFormat::Table => {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{:<20}  {:>20}  invested", "time", "equity")?;
+            for p in &points {
+                writeln!(
+                    out,
+                    "{:<20}  {:>20}  {}",
+                    crate::display::bar_time(p.ts),
+                    crate::display::amount_f64(p.equity),
+                    if p.invested { "yes" } else { "no" }
+                )?;
             }
             Ok(())
         }

@@ -247,6 +247,17 @@ pub enum RunsCommand {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
+    /// The run's equity curve: equity and whether a position was open, at each step.
+    ///
+    /// The store keeps the curve in chunks (a point per bar, a million for a 1M-bar
+    /// run) that SQL cannot decode; this prints it (--output json for programs).
+    Equity {
+        /// The run: MODEL#N (e.g. trend#2, the model's Nth run) or its global id.
+        run: String,
+        /// Report format: a table for people, or JSON for programs.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
     /// The run's closed trades.
     Trades {
         /// The run: MODEL#N (e.g. trend#2, the model's Nth run) or its global id.

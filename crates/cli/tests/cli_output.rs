@@ -266,6 +266,22 @@ fn every_list_and_show_command_prints_json_with_rfc3339_times() {
 }
 
 #[test]
+fn runs_equity_prints_the_curve_as_a_table_and_as_json() {
+    let lab = lab();
+    let d = lab.path();
+    let v = json(tl(d, &["runs", "equity", "trend#1", "--output", "json"]));
+    let points = v["points"].as_array().expect("points");
+    assert_eq!(v["run"], "trend#1");
+    assert_eq!(points.len(), 3270, "a point per bar, as `runs show` counts");
+    assert!(points[0]["time"].as_str().is_some_and(is_rfc3339));
+    assert_eq!(points[0]["equity"], 10_000.0);
+    assert_eq!(points[0]["invested"], false);
+    let table = ok(tl(d, &["runs", "equity", "trend#1"]));
+    assert_for_people("runs equity", &table);
+    assert_eq!(table.lines().count(), 3271, "a header and a line per point");
+}
+
+#[test]
 fn tables_of_lists_have_no_raw_values() {
     let lab = lab();
     let d = lab.path();
