@@ -74,14 +74,16 @@ fn page_query(kind: Option<&str>, symbol: bool) -> (&'static str, bool) {
 
 /// The smallest `x` in the run's seq range with `ts(x) $cmp $2`, where `ts(x)` is the
 /// time of the first row at or after seq `x` (the run's last seq + 1 when none is):
-/// a binary search over the primary key in one statement. A trail is in time order
+/// a binary search over the primary key in one statement (the bounds are separate
+/// subqueries: SQLite finds `MIN` or `MAX` alone by the key, both at once by a scan). A trail is in time order
 /// (see [`Audit::append`]), so `ts(x)` grows with `x` and the rows of a period are
 /// a range of seqs: no time index is needed (nor written).
 macro_rules! seq_search {
     ($cmp:literal) => {
         concat!(
             "WITH RECURSIVE s (lo, hi) AS ( \
-               SELECT MIN(seq), MAX(seq) + 1 FROM run_events WHERE run_id = $1 \
+               SELECT (SELECT MIN(seq) FROM run_events WHERE run_id = $1), \
+                      (SELECT MAX(seq) FROM run_events WHERE run_id = $1) + 1 \
                UNION ALL \
                SELECT CASE WHEN ", seq_search!(@mid), " ", $cmp, " $2 \
                       THEN s.lo ELSE s.lo + (s.hi - s.lo) / 2 + 1 END, \
