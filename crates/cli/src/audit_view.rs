@@ -1,20 +1,20 @@
-//! `runs events`: a run's audit trail (decisions, orders, fills, run events) merged in
-//! time order, numbered, paged, and shown as sentences or as JSON.
+//! `runs events`: a run's audit trail (decisions, order events, fills, run events)
+//! read from the store a page at a time, and shown as sentences or as JSON.
 //!
-//! An entry's number (`seq`) is its position in the whole merged trail, 1 first,
-//! whatever `--kind` shows: `--after SEQ` continues where a page ended.
+//! An entry's number (`seq`) is the stored row's: ascending in run order, the same
+//! whatever the filters show, and `--after SEQ` continues where a page ended.
 
 use crate::display::{self, amount, json_text, percent, price};
 use crate::run_view::TradeView;
 use anyhow::Result;
 use serde_json::{Map, Value, json};
 use tradelab_core::{Symbol, Timestamp};
-use tradelab_store::{Audit, RunId, UserId};
+use tradelab_store::{Audit, AuditEvent, EventFilter, MAX_PAGE_LIMIT, PageRequest, RunId, UserId};
 
-/// One entry of the merged trail.
+/// One entry of the trail, ready to show.
 pub struct Entry {
-    /// Position in the whole trail, from 1.
-    pub seq: usize,
+    /// The stored row's number.
+    pub seq: i64,
     pub ts: Timestamp,
     /// `decision`, `order`, `fill`, `risk`, `trade_closed`, `run_finished`, …
     pub kind: String,
@@ -24,20 +24,11 @@ pub struct Entry {
     pub detail: Value,
 }
 
-/// Which part of the trail to show.
-pub struct Page<'a> {
-    pub kind: Option<&'a str>,
-    /// Only entries after this `seq`.
-    pub after: usize,
-    /// At most this many; `None` for all.
-    pub limit: Option<usize>,
-}
-
-/// A page of the trail: its entries and how many more match after it.
+/// Entries read from the store and the cursor of the page after them.
 pub struct Shown {
     pub entries: Vec<Entry>,
-    /// Entries of the kind asked for after the page's last one.
-    pub more: usize,
+    /// The `--after` of the next page; `None` when the trail (as filtered) ends here.
+    pub next_after: Option<i64>,
 }
 
 /// Integer values under `ts` or `*_ts` keys (epoch nanoseconds) become RFC 3339.
@@ -176,115 +167,137 @@ fn event_text(kind: &str, d: &Value) -> String {
     }
 }
 
-/// The whole trail of `run`, merged by time (stable: decisions, orders, fills, events
-/// at one instant keep that order) and numbered.
-pub async fn trail(audit: &Audit<'_>, owner: UserId, run: RunId) -> Result<Vec<Entry>> {
-    let mut all: Vec<(Timestamp, String, String, Value)> = Vec::new();
-    for d in audit.decisions(owner, run).await? {
-        let sym = d.symbol.as_ref().map_or("", Symbol::as_str);
-        let text = format!("{sym} {} — {}", d.action, d.reasoning);
-        let detail = json!({
-            "symbol": d.symbol.as_ref().map(Symbol::as_str),
-            "action": d.action,
-            "quantity": d.quantity.map(|q| q.get().to_string()),
-            "reasoning": d.reasoning,
-            "inputs": d.inputs,
+/// Up to `limit` entries (`None`: all) of `run` that `filter` keeps, after the row
+/// `after`, read a store page (at most [`MAX_PAGE_LIMIT`] rows) at a time; `each`
+/// receives every page's entries as they arrive. Returns the next page's cursor.
+pub async fn read(
+    audit: &Audit<'_>,
+    owner: UserId,
+    run: RunId,
+    filter: &EventFilter,
+    after: Option<i64>,
+    limit: Option<usize>,
+    mut each: impl FnMut(Vec<Entry>) -> Result<()>,
+) -> Result<Option<i64>> {
+    let mut cursor = after;
+    let mut left = limit;
+    loop {
+        let want = left.map_or(MAX_PAGE_LIMIT, |n| {
+            u32::try_from(n).unwrap_or(u32::MAX).min(MAX_PAGE_LIMIT)
         });
-        all.push((d.ts, "decision".into(), text, detail));
+        if want == 0 {
+            return Ok(cursor);
+        }
+        let page = audit
+            .page(
+                owner,
+                run,
+                filter,
+                PageRequest {
+                    limit: want,
+                    after: cursor,
+                },
+            )
+            .await?;
+        let n = page.items.len();
+        let entries = page
+            .items
+            .into_iter()
+            .map(entry)
+            .collect::<Result<Vec<_>>>()?;
+        each(entries)?;
+        left = left.map(|l| l.saturating_sub(n));
+        match page.next_after {
+            None => return Ok(None),
+            Some(next) => cursor = Some(next),
+        }
     }
-    for o in audit.orders(owner, run).await? {
-        let why = o
-            .reject_reason
-            .as_ref()
-            .map(|x| format!(": {x}"))
-            .unwrap_or_default();
-        let text = format!(
-            "#{} {} {} {} {}{why}",
-            o.order_id.unwrap_or(0),
-            o.status,
-            o.side,
-            o.symbol,
-            o.sizing
-        );
-        let mut detail = serde_json::to_value(&o)?;
-        strip_ts(&mut detail);
-        all.push((o.ts, "order".into(), text, detail));
-    }
-    for f in audit.fills(owner, run).await? {
-        let text = format!(
-            "#{} {} {} {} @ {} (commission {})",
-            f.order_id.0,
-            f.side,
-            display::decimal(f.qty.get(), None),
-            f.symbol,
-            price(f.price.get()),
-            price(f.commission.get())
-        );
-        let mut detail = serde_json::to_value(&f)?;
-        strip_ts(&mut detail);
-        all.push((f.ts, "fill".into(), text, detail));
-    }
-    for e in audit.events(owner, run).await? {
-        let text = event_text(&e.kind, &e.detail);
-        let mut detail = e.detail.clone();
-        strip_ts(&mut detail);
-        times_to_rfc3339(&mut detail);
-        all.push((e.ts, e.kind.clone(), text, detail));
-    }
-    all.sort_by_key(|e| e.0);
-    Ok(all
-        .into_iter()
-        .enumerate()
-        .map(|(k, (ts, kind, text, detail))| Entry {
-            seq: k + 1,
-            ts,
-            kind,
-            text,
-            detail,
-        })
-        .collect())
 }
 
-/// The entry's own time is given once, as `time`; a copy inside the detail goes.
-fn strip_ts(v: &mut Value) {
+/// A stored row as an entry: its words and its JSON detail.
+fn entry(e: AuditEvent) -> Result<Entry> {
+    let (seq, ts, kind) = (e.seq(), e.ts(), e.kind().to_string());
+    let (text, detail) = match e {
+        AuditEvent::Decision(d) => {
+            let sym = d.symbol.as_ref().map_or("", Symbol::as_str);
+            let text = format!("{sym} {} — {}", d.action, d.reasoning);
+            let detail = json!({
+                "symbol": d.symbol.as_ref().map(Symbol::as_str),
+                "action": d.action,
+                "quantity": d.quantity.map(|q| q.get().to_string()),
+                "reasoning": d.reasoning,
+                "inputs": d.inputs,
+            });
+            (text, detail)
+        }
+        AuditEvent::Order(o) => {
+            let why = o
+                .reject_reason
+                .as_ref()
+                .map(|x| format!(": {x}"))
+                .unwrap_or_default();
+            let text = format!(
+                "#{} {} {} {} {}{why}",
+                o.order_id.unwrap_or(0),
+                o.status,
+                o.side,
+                o.symbol,
+                o.sizing
+            );
+            let mut detail = serde_json::to_value(&o)?;
+            strip_row_keys(&mut detail);
+            (text, detail)
+        }
+        AuditEvent::Fill(f) => {
+            let f = f.fill;
+            let text = format!(
+                "#{} {} {} {} @ {} (commission {})",
+                f.order_id.0,
+                f.side,
+                display::decimal(f.qty.get(), None),
+                f.symbol,
+                price(f.price.get()),
+                price(f.commission.get())
+            );
+            let mut detail = serde_json::to_value(&f)?;
+            strip_row_keys(&mut detail);
+            (text, detail)
+        }
+        AuditEvent::Event(e) => {
+            let text = event_text(&e.kind, &e.detail);
+            let mut detail = e.detail;
+            strip_row_keys(&mut detail);
+            times_to_rfc3339(&mut detail);
+            (text, detail)
+        }
+    };
+    Ok(Entry {
+        seq,
+        ts,
+        kind,
+        text,
+        detail,
+    })
+}
+
+/// The entry's own time and number are given once, as `time` and `seq`; copies
+/// inside the detail go.
+fn strip_row_keys(v: &mut Value) {
     if let Some(o) = v.as_object_mut() {
         o.remove("ts");
+        o.remove("seq");
     }
 }
 
-/// The page `page` asks for.
-pub fn page(trail: Vec<Entry>, page: &Page<'_>) -> Shown {
-    let mut matching: Vec<Entry> = trail
-        .into_iter()
-        .filter(|e| e.seq > page.after && page.kind.is_none_or(|k| k == e.kind))
-        .collect();
-    let more = match page.limit {
-        Some(n) if matching.len() > n => {
-            let more = matching.len() - n;
-            matching.truncate(n);
-            more
-        }
-        _ => 0,
-    };
-    Shown {
-        entries: matching,
-        more,
-    }
-}
-
-/// The page as lines `seq  time  kind  what happened`, with how to get the next page.
-pub fn table(shown: &Shown, run: &str) -> String {
-    let width = shown
-        .entries
+/// The entries as lines `seq  time  kind  what happened`.
+pub fn table(entries: &[Entry]) -> String {
+    let width = entries
         .iter()
         .map(|e| e.seq.to_string().len())
         .max()
         .unwrap_or(1);
     let mut out = String::new();
-    if shown.entries.is_empty() {
-        out.push_str("no audit entries to show\n");
-    }
-    for e in &shown.entries {
+    for e in entries {
         out.push_str(&format!(
             "{:>width$}  {:<20}  {:<12}  {}\n",
             e.seq,
@@ -293,22 +306,18 @@ pub fn table(shown: &Shown, run: &str) -> String {
             e.text
         ));
     }
-    if shown.more > 0 {
-        let last = shown.entries.last().map_or(0, |e| e.seq);
-        out.push_str(&format!(
-            "… {} more: `tradelab runs events {run} --after {last}` for the next page, \
-             --all for everything\n",
-            display::count(shown.more as u64)
-        ));
-    }
     out
 }
 
-/// The page as JSON: `{"run", "events": [{seq, time, kind, text, detail}],
-/// "more", "next_after"}`; `next_after` is the `--after` of the next page (null at
-/// the end).
+/// The line after a table that stops before the trail's end: how to get the next page.
+pub fn next_page_hint(command: &str, next_after: i64) -> String {
+    format!("… more: `{command} --after {next_after}` for the next page, --all for everything\n")
+}
+
+/// The page as JSON: `{"run", "items": [{seq, time, kind, text, detail}],
+/// "next_after"}`; `next_after` is the `--after` of the next page (null at the end).
 pub fn json(shown: &Shown, run: &str) -> Value {
-    let events: Vec<Value> = shown
+    let items: Vec<Value> = shown
         .entries
         .iter()
         .map(|e| {
@@ -321,8 +330,5 @@ pub fn json(shown: &Shown, run: &str) -> Value {
             Value::Object(o)
         })
         .collect();
-    let next = (shown.more > 0)
-        .then(|| shown.entries.last().map(|e| e.seq))
-        .flatten();
-    json!({ "run": run, "events": events, "more": shown.more, "next_after": next })
+    json!({ "run": run, "items": items, "next_after": shown.next_after })
 }

@@ -10,10 +10,11 @@ use crate::{audit_view, run_view};
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::io::Write;
 use tradelab_core::{Symbol, Timeframe};
 use tradelab_engine::DeciderRegistry;
 use tradelab_runner::{Finished, Runner, StartRun, compare};
-use tradelab_store::{PageRequest, Run, RunId};
+use tradelab_store::{AuditEvent, EventFilter, MAX_PAGE_LIMIT, PageRequest, Run, RunId};
 
 /// Runs a runs subcommand.
 pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Result<()> {
@@ -111,22 +112,28 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Re
             RunsCommand::Events {
                 run,
                 kind,
+                symbol,
+                from,
+                to,
                 after,
                 limit,
                 all,
                 output,
             } => {
-                let page = audit_view::Page {
-                    kind: kind.as_deref(),
-                    after,
-                    limit: if all {
-                        None
-                    } else {
-                        Some(limit.unwrap_or(DEFAULT_EVENTS))
-                    },
+                let filter = EventsFilter {
+                    kinds: kind,
+                    symbol,
+                    from,
+                    to,
                 };
-                events(&ctx, &run, &page, output).await
+                let limit = if all {
+                    None
+                } else {
+                    Some(limit.unwrap_or(DEFAULT_EVENTS))
+                };
+                events(&ctx, &run, &filter, after, limit, output).await
             }
+            RunsCommand::Equity { run, output } => equity(&ctx, &run, output).await,
             RunsCommand::Trades { run, output } => trades(&ctx, &run, output).await,
             RunsCommand::Compare { runs, output } => {
                 let mut list: Vec<Run> = Vec::new();
@@ -305,20 +312,140 @@ async fn show(
     }
 }
 
+/// The filters of `runs events` as given on the command line.
+struct EventsFilter {
+    kinds: Vec<String>,
+    symbol: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+impl EventsFilter {
+    /// The store's filter: the symbol and times parsed.
+    fn parse(&self) -> Result<EventFilter> {
+        Ok(EventFilter {
+            kinds: self.kinds.clone(),
+            symbol: self
+                .symbol
+                .as_deref()
+                .map(|s| Symbol::new(s).with_context(|| format!("--symbol {s:?}")))
+                .transpose()?,
+            from: self
+                .from
+                .as_deref()
+                .map(|t| parse_bound("from", t, false))
+                .transpose()?,
+            to: self
+                .to
+                .as_deref()
+                .map(|t| parse_bound("to", t, true))
+                .transpose()?,
+        })
+    }
+
+    /// `tradelab runs events RUN` with these filters, to continue a page.
+    fn command(&self, run: &str, limit: Option<usize>) -> String {
+        let mut cmd = format!("tradelab runs events {run}");
+        for k in &self.kinds {
+            cmd.push_str(&format!(" --kind {k}"));
+        }
+        for (flag, value) in [
+            ("symbol", &self.symbol),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
+            if let Some(v) = value {
+                cmd.push_str(&format!(" --{flag} {v}"));
+            }
+        }
+        if let Some(n) = limit.filter(|n| *n != DEFAULT_EVENTS) {
+            cmd.push_str(&format!(" --limit {n}"));
+        }
+        cmd
+    }
+}
+
+/// `runs events`: a page of the run's trail (every page with --all), as a table
+/// printed page by page, or as one JSON document.
 async fn events(
     ctx: &Ctx,
     run: &str,
-    page: &audit_view::Page<'_>,
+    filter: &EventsFilter,
+    after: Option<i64>,
+    limit: Option<usize>,
     output: OutputFormat,
 ) -> Result<()> {
     let r = ctx.run(run).await?;
-    let trail = audit_view::trail(&ctx.store.audit(), ctx.user.id, r.id).await?;
-    let shown = audit_view::page(trail, page);
+    let parsed = filter.parse()?;
+    let audit = ctx.store.audit();
     let label = Ctx::label(&r);
     match output {
-        OutputFormat::Json => print_json(&audit_view::json(&shown, &label)),
+        OutputFormat::Json => {
+            let mut entries = Vec::new();
+            let next_after =
+                audit_view::read(&audit, ctx.user.id, r.id, &parsed, after, limit, |page| {
+                    entries.extend(page);
+                    Ok(())
+                })
+                .await?;
+            let shown = audit_view::Shown {
+                entries,
+                next_after,
+            };
+            print_json(&audit_view::json(&shown, &label))
+        }
         OutputFormat::Table => {
-            print!("{}", audit_view::table(&shown, &label));
+            let mut any = false;
+            let mut out = std::io::stdout().lock();
+            let next_after =
+                audit_view::read(&audit, ctx.user.id, r.id, &parsed, after, limit, |page| {
+                    any |= !page.is_empty();
+                    out.write_all(audit_view::table(&page).as_bytes())?;
+                    Ok(())
+                })
+                .await?;
+            if !any {
+                writeln!(out, "no audit entries to show")?;
+            }
+            if let Some(next) = next_after {
+                let hint = audit_view::next_page_hint(&filter.command(&label, limit), next);
+                out.write_all(hint.as_bytes())?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `runs equity`: the run's equity curve, a line (or JSON object) per point.
+async fn equity(ctx: &Ctx, run: &str, output: OutputFormat) -> Result<()> {
+    let r = ctx.run(run).await?;
+    let points = ctx.store.audit().equity(ctx.user.id, r.id).await?;
+    match output {
+        OutputFormat::Json => {
+            let points: Vec<serde_json::Value> = points
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "time": crate::display::json_time(p.ts),
+                        "equity": p.equity,
+                        "invested": p.invested,
+                    })
+                })
+                .collect();
+            print_json(&serde_json::json!({ "run": Ctx::label(&r), "points": points }))
+        }
+        OutputFormat::Table => {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{:<20}  {:>20}  invested", "time", "equity")?;
+            for p in &points {
+                writeln!(
+                    out,
+                    "{:<20}  {:>20}  {}",
+                    crate::display::bar_time(p.ts),
+                    crate::display::amount_f64(p.equity),
+                    if p.invested { "yes" } else { "no" }
+                )?;
+            }
             Ok(())
         }
     }
@@ -326,12 +453,34 @@ async fn events(
 
 async fn trades(ctx: &Ctx, run: &str, output: OutputFormat) -> Result<()> {
     let r = ctx.run(run).await?;
-    let events = ctx.store.audit().events(ctx.user.id, r.id).await?;
-    let trades: Vec<run_view::TradeView> = events
-        .iter()
-        .filter(|e| e.kind == "trade_closed")
-        .map(|e| run_view::TradeView::from_detail(&e.detail))
-        .collect();
+    let filter = EventFilter {
+        kinds: vec!["trade_closed".into()],
+        ..EventFilter::default()
+    };
+    let audit = ctx.store.audit();
+    let mut trades: Vec<run_view::TradeView> = Vec::new();
+    let mut after = None;
+    loop {
+        let page = audit
+            .page(
+                ctx.user.id,
+                r.id,
+                &filter,
+                PageRequest {
+                    limit: MAX_PAGE_LIMIT,
+                    after,
+                },
+            )
+            .await?;
+        trades.extend(page.items.iter().filter_map(|e| match e {
+            AuditEvent::Event(e) => Some(run_view::TradeView::from_detail(&e.detail)),
+            _ => None,
+        }));
+        match page.next_after {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
     match output {
         OutputFormat::Json => print_json(&serde_json::Value::Array(
             trades.iter().map(run_view::TradeView::json).collect(),

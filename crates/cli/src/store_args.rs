@@ -213,26 +213,47 @@ pub enum RunsCommand {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
-    /// The run's audit trail: decisions, orders, fills and risk events in time order.
+    /// The run's audit trail: decisions, order events, fills and run events in run order.
     ///
-    /// Each entry is numbered (first column, `seq` in JSON) by its place in the whole
-    /// trail; shows 200 entries unless --limit or --all says otherwise, and
-    /// `--after SEQ` continues after a page.
+    /// Each entry shows its stored number (first column, `seq` in JSON), the same
+    /// whatever the filters; shows 200 entries unless --limit or --all says otherwise,
+    /// and `--after SEQ` continues after a page. Reads one page from the store, not
+    /// the whole trail.
     Events {
         /// The run: MODEL#N (e.g. trend#2, the model's Nth run) or its global id.
         run: String,
-        /// Only this kind.
-        #[arg(long, value_parser = ["decision", "order", "fill", "risk", "trade_closed", "run_finished", "data_changed"])]
-        kind: Option<String>,
+        /// Only entries of this kind (repeat for several).
+        #[arg(long, value_parser = ["decision", "order", "fill", "risk", "trade_closed", "run_finished", "run_failed", "data_changed"])]
+        kind: Vec<String>,
+        /// Only entries about this symbol.
+        #[arg(long, value_name = "SYMBOL")]
+        symbol: Option<String>,
+        /// Only entries at or after this time (date or timestamp).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Only entries at or before this time (a date includes the whole day).
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
         /// Only entries numbered after SEQ (the last number of the previous page).
-        #[arg(long, value_name = "SEQ", default_value_t = 0)]
-        after: usize,
+        #[arg(long, value_name = "SEQ")]
+        after: Option<i64>,
         /// At most N entries [default: 200].
         #[arg(long, value_name = "N", conflicts_with = "all")]
         limit: Option<usize>,
         /// Every entry, without a limit.
         #[arg(long)]
         all: bool,
+        /// Report format: a table for people, or JSON for programs.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
+    /// The run's equity curve: equity and whether a position was open, at each step.
+    ///
+    /// The store keeps the curve in chunks (a point per bar, a million for a 1M-bar
+    /// run) that SQL cannot decode; this prints it (--output json for programs).
+    Equity {
+        /// The run: MODEL#N (e.g. trend#2, the model's Nth run) or its global id.
+        run: String,
         /// Report format: a table for people, or JSON for programs.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,

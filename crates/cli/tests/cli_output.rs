@@ -266,6 +266,22 @@ fn every_list_and_show_command_prints_json_with_rfc3339_times() {
 }
 
 #[test]
+fn runs_equity_prints_the_curve_as_a_table_and_as_json() {
+    let lab = lab();
+    let d = lab.path();
+    let v = json(tl(d, &["runs", "equity", "trend#1", "--output", "json"]));
+    let points = v["points"].as_array().expect("points");
+    assert_eq!(v["run"], "trend#1");
+    assert_eq!(points.len(), 3270, "a point per bar, as `runs show` counts");
+    assert!(points[0]["time"].as_str().is_some_and(is_rfc3339));
+    assert_eq!(points[0]["equity"], 10_000.0);
+    assert_eq!(points[0]["invested"], false);
+    let table = ok(tl(d, &["runs", "equity", "trend#1"]));
+    assert_for_people("runs equity", &table);
+    assert_eq!(table.lines().count(), 3271, "a header and a line per point");
+}
+
+#[test]
 fn tables_of_lists_have_no_raw_values() {
     let lab = lab();
     let d = lab.path();
@@ -291,9 +307,9 @@ fn runs_events_pages_with_after_and_limit_and_prints_all() {
         json(tl(d, &args))
     };
     let seqs = |v: &Value| -> Vec<u64> {
-        v["events"]
+        v["items"]
             .as_array()
-            .expect("events")
+            .expect("items")
             .iter()
             .map(|e| e["seq"].as_u64().expect("seq"))
             .collect()
@@ -308,11 +324,10 @@ fn runs_events_pages_with_after_and_limit_and_prints_all() {
     assert!(total > 200, "the run has more entries than a default page");
     assert_eq!(seqs(&all), (1..=total as u64).collect::<Vec<_>>());
     assert_eq!(all["next_after"], Value::Null);
-    assert_eq!(all["more"], 0);
     // The default page holds 200 and says how to go on.
     let default = page(&[]);
     assert_eq!(seqs(&default).len(), 200);
-    assert_eq!(default["more"], total - 200);
+    assert_eq!(default["next_after"], 200);
     let table = ok(tl(d, &["runs", "events", "plain#1"]));
     assert!(table.contains("--after 200"), "{table}");
     // The last page ends the trail.
@@ -323,8 +338,49 @@ fn runs_events_pages_with_after_and_limit_and_prints_all() {
     let fills = page(&["--kind", "fill", "--all"]);
     let numbers = seqs(&fills);
     assert!(numbers.len() > 100 && numbers.windows(2).all(|w| w[0] < w[1]));
-    assert!(fills["events"][0]["time"].as_str().is_some_and(is_rfc3339));
-    assert!(fills["events"][0]["detail"]["price"].is_string());
+    assert!(fills["items"][0]["time"].as_str().is_some_and(is_rfc3339));
+    assert!(fills["items"][0]["detail"]["price"].is_string());
+    // Several kinds, a symbol and a period narrow the page; the hint repeats them.
+    let narrow = page(&[
+        "--kind",
+        "fill",
+        "--kind",
+        "order",
+        "--symbol",
+        "AAPL",
+        "--from",
+        "2001-01-01",
+        "--to",
+        "2001-12-31",
+        "--limit",
+        "3",
+    ]);
+    let items = narrow["items"].as_array().expect("items");
+    assert_eq!(items.len(), 3);
+    for e in items {
+        let kind = e["kind"].as_str().unwrap_or_default();
+        let time = e["time"].as_str().unwrap_or_default();
+        assert!(kind == "fill" || kind == "order", "{e}");
+        assert!(time.starts_with("2001-"), "{e}");
+    }
+    let table = ok(tl(
+        d,
+        &[
+            "runs",
+            "events",
+            "plain#1",
+            "--kind",
+            "fill",
+            "--from",
+            "2001-01-01",
+            "--limit",
+            "2",
+        ],
+    ));
+    assert!(
+        table.contains("runs events plain#1 --kind fill --from 2001-01-01 --limit 2 --after "),
+        "{table}"
+    );
 }
 
 #[test]

@@ -89,7 +89,10 @@ fn workflow(db: Option<&str>) {
         "runs", "events", "trend#1", "--kind", "fill", "--limit", "3",
     ]));
     assert_eq!(
-        events.lines().filter(|l| l.contains("fill")).count(),
+        events
+            .lines()
+            .filter(|l| l.split_whitespace().nth(2) == Some("fill"))
+            .count(),
         3,
         "{events}"
     );

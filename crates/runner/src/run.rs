@@ -513,6 +513,7 @@ impl Runner {
             events: vec![EventRow {
                 seq: 0,
                 ts,
+                symbol: None,
                 kind: "data_changed".into(),
                 detail,
             }],

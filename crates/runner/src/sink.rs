@@ -12,8 +12,11 @@ use std::sync::mpsc::Receiver;
 use tokio::sync::mpsc::Sender;
 use tradelab_core::{OrderIntent, Sizing, Symbol, Timestamp};
 use tradelab_engine::report::ReportSink;
+use tradelab_engine::risk_engine::RiskEvent;
 use tradelab_engine::{EventSink, RejectReason, RunEvent, Seq, SinkError, SinkResult};
-use tradelab_store::{AuditBatchOf, DecisionRow, EquityRow, EventRow, OrderRow, OrderStatus};
+use tradelab_store::{
+    AuditBatchOf, DecisionRow, EquityRow, EventRow, FillRow, OrderRow, OrderStatus,
+};
 
 /// Rows per batch (one transaction each).
 pub const DEFAULT_BATCH_ROWS: usize = 50_000;
@@ -35,6 +38,7 @@ pub struct StoreSink {
     /// Written batches coming back empty, for reuse.
     spare: Option<Receiver<RawBatch>>,
     seq: i64,
+    /// Intents of working orders, for the rows of their cancellation.
     orders: HashMap<u64, OrderIntent>,
     /// The report builder fed with the same events.
     pub report: ReportSink,
@@ -87,7 +91,9 @@ impl StoreSink {
         std::mem::take(&mut self.batch)
     }
 
-    /// The number of the event being recorded: the engine's.
+    /// The number of the audit row being written: the engine's number of its event
+    /// (one row per event; equity points and position events, which are not rows,
+    /// leave gaps). The one place rows are numbered.
     fn next_seq(&mut self) -> i64 {
         self.seq
     }
@@ -103,23 +109,26 @@ impl StoreSink {
         Ok(())
     }
 
-    fn event(&mut self, ts: Timestamp, kind: &str, detail: Box<RawValue>) {
+    fn event(&mut self, ts: Timestamp, symbol: Option<&Symbol>, kind: &str, detail: Box<RawValue>) {
         let seq = self.next_seq();
         self.batch.events.push(EventRow {
             seq,
             ts,
+            symbol: symbol.cloned(),
             kind: kind.to_string(),
             detail,
         });
     }
 
     fn order_row(
+        &mut self,
         intent: &OrderIntent,
         id: Option<u64>,
         ts: Timestamp,
         status: OrderStatus,
     ) -> OrderRow {
         OrderRow {
+            seq: self.next_seq(),
             order_id: id.and_then(|i| i64::try_from(i).ok()),
             client_order_id: None,
             ts,
@@ -183,7 +192,7 @@ impl EventSink for StoreSink {
             }
             RunEvent::OrderAccepted { order } => {
                 self.orders.insert(order.id.0, order.intent.clone());
-                let row = Self::order_row(
+                let row = self.order_row(
                     &order.intent,
                     Some(order.id.0),
                     order.created_at,
@@ -198,7 +207,7 @@ impl EventSink for StoreSink {
                 reason,
             } => {
                 let mut row =
-                    Self::order_row(intent, order_id.map(|o| o.0), *ts, OrderStatus::Rejected);
+                    self.order_row(intent, order_id.map(|o| o.0), *ts, OrderStatus::Rejected);
                 row.reject_rule = Some(match reason {
                     RejectReason::Risk { rule, .. } => rule.clone(),
                     other => other.kind().to_string(),
@@ -213,44 +222,50 @@ impl EventSink for StoreSink {
             } => {
                 if let Some(intent) = self.orders.remove(&order_id.0) {
                     let mut row =
-                        Self::order_row(&intent, Some(order_id.0), *ts, OrderStatus::Cancelled);
+                        self.order_row(&intent, Some(order_id.0), *ts, OrderStatus::Cancelled);
                     row.reject_reason = Some(reason.clone());
                     self.batch.orders.push(row);
                 }
             }
             RunEvent::Fill { fill } => {
-                if let Some(intent) = self.orders.get(&fill.order_id.0) {
-                    let mut row = Self::order_row(
-                        intent,
-                        Some(fill.order_id.0),
-                        fill.ts,
-                        OrderStatus::Filled,
-                    );
-                    row.qty = Some(fill.qty);
-                    self.batch.orders.push(row);
-                }
-                self.batch.fills.push(fill.clone());
+                // The fill row says the order is filled: it needs no order row, and
+                // its intent is no longer working.
+                self.orders.remove(&fill.order_id.0);
+                let seq = self.next_seq();
+                self.batch.fills.push(FillRow {
+                    seq,
+                    fill: fill.clone(),
+                });
             }
             RunEvent::TradeClosed { trade } => {
-                self.event(trade.exit_ts, "trade_closed", raw_json(trade));
+                self.event(
+                    trade.exit_ts,
+                    Some(&trade.symbol),
+                    "trade_closed",
+                    raw_json(trade),
+                );
             }
             RunEvent::Risk { ts, risk } => {
-                self.event(*ts, "risk", raw_json(risk));
+                let symbol = match risk {
+                    RiskEvent::AutoExit { symbol, .. } => Some(symbol),
+                    _ => None,
+                };
+                self.event(*ts, symbol, "risk", raw_json(risk));
             }
             RunEvent::RunFinished { ts, .. } => {
-                self.event(*ts, "run_finished", raw_json(event));
+                self.event(*ts, None, "run_finished", raw_json(event));
             }
             RunEvent::RunFailed { ts, .. } => {
-                self.event(*ts, "run_failed", raw_json(event));
+                self.event(*ts, None, "run_failed", raw_json(event));
             }
             RunEvent::Decided { ts, .. } => {
-                self.event(*ts, "decided", raw_json(event));
+                self.event(*ts, None, "decided", raw_json(event));
             }
             RunEvent::DeciderFailed { ts, .. } => {
-                self.event(*ts, "decider_failed", raw_json(event));
+                self.event(*ts, None, "decider_failed", raw_json(event));
             }
             RunEvent::Command { ts, command } => {
-                self.event(*ts, "command", raw_json(command));
+                self.event(*ts, None, "command", raw_json(command));
             }
             RunEvent::PositionChanged { .. } | RunEvent::EquityPoint { .. } => {}
         }

@@ -10,7 +10,8 @@ use tradelab_runner::{
     ExecutionSettings, Runner, RunnerError, StartRun, compare, rules_from_specs, rules_to_specs,
 };
 use tradelab_store::{
-    Backend, DeciderConfig, ImportMode, ModelId, ModelSpec, NewUser, Role, RunStatus, Store,
+    AuditEvent, Backend, DeciderConfig, EventFilter, ImportMode, ModelId, ModelSpec, NewUser,
+    OrderStatus, PageRequest, Role, RunStatus, Store,
 };
 
 fn walk(symbol: &str, n: usize, seed: u64) -> BarSeries {
@@ -147,6 +148,75 @@ store_test!(run_persists_its_audit_trail_and_report, |db| {
     assert!(auto_exits > 0, "{:?}", f.report.auto_exits);
     assert_eq!(risk_rows, auto_exits);
 });
+
+store_test!(
+    every_event_of_a_run_is_one_row_numbered_in_run_order,
+    |db| {
+        let s = walk("RW", 600, 7);
+        import(&db.store, &s).await;
+        let m = model(&db.store, "trend", STOP).await;
+        let mut req = StartRun::new(
+            common::model_owner(&db.store, m).await,
+            m,
+            vec![Symbol::new("RW").unwrap()],
+            Timeframe::DAY,
+        );
+        req.batch_rows = 100; // many small transactions
+        let f = Runner::new(db.store.clone())
+            .start(req, None)
+            .await
+            .unwrap();
+        let owner = common::owner_of(&db.store, f.run.id).await;
+        let audit = db.store.audit();
+        let mut rows = Vec::new();
+        let mut after = None;
+        loop {
+            let page = audit
+                .page(
+                    owner,
+                    f.run.id,
+                    &EventFilter::default(),
+                    PageRequest { limit: 50, after },
+                )
+                .await
+                .unwrap();
+            rows.extend(page.items);
+            match page.next_after {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        // The engine's numbers, one per row, rising in the order it emitted the events
+        // (equity points and position events are numbered but are not rows).
+        let seqs: Vec<i64> = rows.iter().map(AuditEvent::seq).collect();
+        assert!(seqs[0] >= 1);
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+        assert!(rows.windows(2).all(|w| w[0].ts() <= w[1].ts()));
+        let kinds = |k: &str| rows.iter().filter(|e| e.kind() == k).count();
+        let counts = audit.counts(owner, f.run.id).await.unwrap();
+        assert_eq!(kinds("decision") as i64, counts.decisions);
+        assert!(counts.decisions > 10);
+        assert_eq!(kinds("fill"), f.report.fills);
+        assert_eq!(kinds("trade_closed"), f.report.closed_trades);
+        assert_eq!(rows.last().map(AuditEvent::kind), Some("run_finished"));
+        // Each fill follows the acceptance of its order; no order row repeats a fill.
+        for (i, row) in rows.iter().enumerate() {
+            if let AuditEvent::Fill(fill) = row {
+                let id = i64::try_from(fill.fill.order_id.0).unwrap();
+                let accepted = rows[..i].iter().any(|e| {
+                    matches!(e, AuditEvent::Order(o)
+                        if o.order_id == Some(id) && o.status == OrderStatus::Accepted)
+                });
+                assert!(accepted, "fill of order {id} at seq {}", fill.seq);
+            }
+        }
+        assert!(
+            !rows
+                .iter()
+                .any(|e| matches!(e, AuditEvent::Order(o) if o.status == OrderStatus::Filled))
+        );
+    }
+);
 
 store_test!(snapshot_does_not_change_when_the_model_is_edited, |db| {
     let s = walk("RW", 200, 3);

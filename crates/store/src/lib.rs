@@ -15,7 +15,10 @@
 //!
 //! Storage conventions, the same on both backends: times are UTC nanoseconds
 //! (`BIGINT`), ledger values (money, prices, quantities) exact decimal text, market
-//! data (bar prices) floating point, documents JSON (`JSONB` on PostgreSQL).
+//! data (bar prices) floating point, documents JSON (`JSONB` on PostgreSQL; the audit
+//! trail's `run_events.payload` is `JSON`, kept as written). The audit trail is rows an
+//! SQL client reads (`run_events`, the view `run_orders`); bars and equity curves are
+//! chunks (see the `audit` and `bars` modules for their layouts).
 
 mod audit;
 mod bars;
@@ -33,8 +36,8 @@ mod users;
 mod worker;
 
 pub use audit::{
-    Audit, AuditBatch, AuditBatchOf, AuditCounts, DecisionRow, EquityRow, EventRow, OrderRow,
-    OrderStatus,
+    Audit, AuditBatch, AuditBatchOf, AuditCounts, AuditEvent, DecisionRow, EquityRow, EventFilter,
+    EventRow, FillRow, OrderRow, OrderStatus, RESERVED_KINDS,
 };
 pub use bars::{
     BARS_IN_USE, BarConflict, Bars, DeleteReport, ImportMode, ImportReport, MAX_REPORTED_CONFLICTS,

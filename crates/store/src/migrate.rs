@@ -4,12 +4,22 @@
 use crate::db::{BeginWrite, Pool};
 use crate::error::{Result, StoreError};
 
-/// One schema version: its number, a short description, and its script per backend.
+/// One schema version: its number, a short description, its script per backend, and
+/// the conversion (in Rust) that runs after the script in the same transaction.
 struct Migration {
     version: i64,
     description: &'static str,
     sqlite: &'static str,
     postgres: &'static str,
+    then: Option<Conversion>,
+}
+
+/// Data conversions SQL alone cannot do.
+#[derive(Clone, Copy)]
+enum Conversion {
+    /// Audit chunks and legacy audit rows into rows of `run_events`
+    /// (`crate::audit::convert_to_rows`).
+    AuditRows,
 }
 
 /// Every migration, in version order. Append only; never edit a released script.
@@ -19,35 +29,47 @@ const MIGRATIONS: &[Migration] = &[
         description: "initial schema",
         sqlite: include_str!("../migrations/sqlite/0001_initial.sql"),
         postgres: include_str!("../migrations/postgres/0001_initial.sql"),
+        then: None,
     },
     Migration {
         version: 2,
         description: "runs.worker: the process running a run",
         sqlite: include_str!("../migrations/sqlite/0002_run_worker.sql"),
         postgres: include_str!("../migrations/postgres/0002_run_worker.sql"),
+        then: None,
     },
     Migration {
         version: 3,
         description: "bar_chunks and equity_chunks: bars and equity curves in chunks",
         sqlite: include_str!("../migrations/sqlite/0003_chunks.sql"),
         postgres: include_str!("../migrations/postgres/0003_chunks.sql"),
+        then: None,
     },
     Migration {
         version: 4,
         description: "audit_chunks: decisions, orders, fills and run events in chunks",
         sqlite: include_str!("../migrations/sqlite/0004_audit_chunks.sql"),
         postgres: include_str!("../migrations/postgres/0004_audit_chunks.sql"),
+        then: None,
     },
     Migration {
         version: 5,
         description: "bar_chunks.owner_id: shared and private bars; CLI accounts become users",
         sqlite: include_str!("../migrations/sqlite/0005_bar_owner.sql"),
         postgres: include_str!("../migrations/postgres/0005_bar_owner.sql"),
+        then: None,
+    },
+    Migration {
+        version: 6,
+        description: "run_events: the audit trail as rows (audit chunks converted)",
+        sqlite: include_str!("../migrations/sqlite/0006_audit_rows.sql"),
+        postgres: include_str!("../migrations/postgres/0006_audit_rows.sql"),
+        then: Some(Conversion::AuditRows),
     },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
     version       BIGINT PRIMARY KEY,
@@ -61,18 +83,18 @@ const PG_MIGRATION_LOCK: i64 = 0x7472_6164_656c_6162; // "tradelab"
 
 /// Applies missing migrations; fails with [`StoreError::SchemaTooNew`] when the
 /// database is ahead of this build. Then converts rows left in the row-per-point
-/// `bars` and `equity` tables (written before version 3, or by raw SQL) and in the
-/// audit row tables (before version 4) into chunks.
+/// `bars` and `equity` tables (written before version 3, or by raw SQL) into chunks.
 /// Returns the schema version after migrating.
 pub(crate) async fn migrate(pool: &Pool) -> Result<i64> {
-    let version = apply(pool).await?;
+    let version = apply(pool, SCHEMA_VERSION).await?;
     crate::bars::convert_legacy_bars(pool).await?;
     crate::audit::convert_legacy_equity(pool).await?;
-    crate::audit::convert_legacy_rows(pool).await?;
     Ok(version)
 }
 
-async fn apply(pool: &Pool) -> Result<i64> {
+/// Applies the missing migrations up to version `target` in one transaction (tests
+/// stop short of [`SCHEMA_VERSION`] to build a database of an older version).
+pub(crate) async fn apply(pool: &Pool, target: i64) -> Result<i64> {
     macro_rules! run {
         ($pool:ident, $script:ident, $lock:expr) => {{
             let mut tx = $pool.begin_write().await?;
@@ -92,8 +114,12 @@ async fn apply(pool: &Pool) -> Result<i64> {
                     supported: SCHEMA_VERSION,
                 });
             }
-            for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+            for m in MIGRATIONS.iter().filter(|m| m.version > current && m.version <= target) {
                 sqlx::raw_sql(m.$script).execute(&mut *tx).await?;
+                match m.then {
+                    Some(Conversion::AuditRows) => crate::audit::convert_to_rows(&mut *tx).await?,
+                    None => {}
+                }
                 sqlx::query(
                     "INSERT INTO schema_version (version, description, applied_at_ns) VALUES ($1, $2, $3)",
                 )
@@ -104,7 +130,7 @@ async fn apply(pool: &Pool) -> Result<i64> {
                 .await?;
             }
             tx.commit().await?;
-            Ok(current.max(SCHEMA_VERSION))
+            Ok(current.max(target))
         }};
     }
     match pool {

@@ -149,6 +149,15 @@ impl Store {
     pub(crate) fn pool(&self) -> &Pool {
         &self.pool
     }
+
+    /// A store on `pool` as it is, without migrating (tests of older versions).
+    #[cfg(test)]
+    pub(crate) fn from_pool(pool: Pool, schema_version: i64) -> Store {
+        Store {
+            pool,
+            schema_version,
+        }
+    }
 }
 
 /// The scheme of a URL (`postgres` of `postgres://…`, `sqlite` of `sqlite:x.db`), if

@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Instant;
 use tradelab_core::{Bar, Fill, OrderId, Side, Symbol, Timeframe, Timestamp};
-use tradelab_store::{AuditBatch, EquityRow, ImportMode, StoredBar};
+use tradelab_store::{AuditBatch, EquityRow, FillRow, ImportMode, StoredBar};
 
 const BARS: i64 = 1_000_000;
 
@@ -110,15 +110,18 @@ store_test!(
                 invested: i % 3 == 0,
             });
             if i % 20 == 0 {
-                batch.fills.push(Fill {
-                    order_id: OrderId(i as u64 / 20 + 1),
-                    ts,
-                    symbol: aapl.clone(),
-                    side: if i % 40 == 0 { Side::Buy } else { Side::Sell },
-                    qty: "10".parse().unwrap(),
-                    price: "101.23".parse().unwrap(),
-                    commission: "0.05".parse().unwrap(),
-                    slippage: "0.01".parse().unwrap(),
+                batch.fills.push(FillRow {
+                    seq: i / 20,
+                    fill: Fill {
+                        order_id: OrderId(i as u64 / 20 + 1),
+                        ts,
+                        symbol: aapl.clone(),
+                        side: if i % 40 == 0 { Side::Buy } else { Side::Sell },
+                        qty: "10".parse().unwrap(),
+                        price: "101.23".parse().unwrap(),
+                        commission: "0.05".parse().unwrap(),
+                        slippage: "0.01".parse().unwrap(),
+                    },
                 });
             }
             if batch.equity.len() == 10_000 {
@@ -162,19 +165,23 @@ store_test!(
         use tradelab_store::{AuditBatchOf, DecisionRow, EventRow, OrderRow, OrderStatus};
         let run = started_run(&db.store).await;
         let spy = Symbol::new("SPY").unwrap();
-        // sma_cross with shorting over 1M minute bars: a decision, an order (accepted,
-        // then filled), two fills and a closed trade every ~18 bars; batches of ~20k
+        // sma_cross with shorting over 1M minute bars: a decision, an accepted order,
+        // two fills and a closed trade every ~18 bars (~280k rows); batches of ~50k
         // rows of whole steps, JSON serialized straight to text as the runner does.
         let t = Instant::now();
         let mut batch: AuditBatchOf<Box<RawValue>> = AuditBatchOf::default();
         let (mut seq, mut transactions) = (0i64, 0);
+        let mut next = || {
+            seq += 1;
+            seq
+        };
         for i in 0..BARS {
             let ts = Timestamp::from_secs(1_500_000_000 + i * 60);
             if i % 18 == 0 {
-                seq += 1;
                 let id = i / 18 + 1;
                 let side = if id % 2 == 0 { Side::Buy } else { Side::Sell };
                 let order = OrderRow {
+                    seq: 0,
                     order_id: Some(id),
                     client_order_id: None,
                     ts,
@@ -188,7 +195,7 @@ store_test!(
                     reject_reason: None,
                 };
                 batch.decisions.push(DecisionRow {
-                    seq,
+                    seq: next(),
                     ts,
                     symbol: Some(spy.clone()),
                     action: format!("{side} all-in (market)"),
@@ -196,20 +203,23 @@ store_test!(
                     reasoning: "fast SMA crossed the slow SMA".into(),
                     inputs: to_raw_value(&order).unwrap(),
                 });
-                let mut filled = order.clone();
-                filled.status = OrderStatus::Filled;
-                filled.qty = Some("6".parse().unwrap());
-                batch.orders.extend([order, filled]);
+                batch.orders.push(OrderRow {
+                    seq: next(),
+                    ..order
+                });
                 for _ in 0..2 {
-                    batch.fills.push(Fill {
-                        order_id: OrderId(id as u64),
-                        ts,
-                        symbol: spy.clone(),
-                        side,
-                        qty: "3".parse().unwrap(),
-                        price: "2910.48".parse().unwrap(),
-                        commission: "0".parse().unwrap(),
-                        slippage: "0".parse().unwrap(),
+                    batch.fills.push(FillRow {
+                        seq: next(),
+                        fill: Fill {
+                            order_id: OrderId(id as u64),
+                            ts,
+                            symbol: spy.clone(),
+                            side,
+                            qty: "3".parse().unwrap(),
+                            price: "2910.48".parse().unwrap(),
+                            commission: "0".parse().unwrap(),
+                            slippage: "0".parse().unwrap(),
+                        },
                     });
                 }
                 let trade = serde_json::json!({
@@ -219,8 +229,9 @@ store_test!(
                     "entry_step": i - 18, "exit_step": i,
                 });
                 batch.events.push(EventRow {
-                    seq,
+                    seq: next(),
                     ts,
+                    symbol: None,
                     kind: "trade_closed".into(),
                     detail: to_raw_value(&trade).unwrap(),
                 });
@@ -230,7 +241,7 @@ store_test!(
                 equity: (10_000_000 + i % 5000) as f64 / 100.0,
                 invested: i % 3 == 0,
             });
-            if batch.len() >= 20_000 {
+            if batch.len() >= 50_000 {
                 db.store.audit().append(run.id, &batch).await.unwrap();
                 batch.clear();
                 transactions += 1;

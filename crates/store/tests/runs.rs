@@ -335,6 +335,7 @@ fn finished_event(seq: i64) -> tradelab_store::AuditBatch {
         events: vec![tradelab_store::EventRow {
             seq,
             ts: tradelab_core::Timestamp::from_secs(1_650_000_000),
+            symbol: None,
             kind: "run_finished".into(),
             detail: serde_json::json!({"status": "completed"}),
         }],

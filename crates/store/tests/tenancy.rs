@@ -8,8 +8,8 @@ use common::{create_model, model_spec, new_run, owner, rule_spec};
 use serde_json::json;
 use tradelab_core::Timestamp;
 use tradelab_store::{
-    AuditBatch, EquityRow, EventRow, MAX_PAGE_LIMIT, ModelId, PageRequest, RuleId, RunId, Store,
-    StoreError, UserId,
+    AuditBatch, EquityRow, EventFilter, EventRow, MAX_PAGE_LIMIT, ModelId, PageRequest, RuleId,
+    RunId, Store, StoreError, UserId,
 };
 
 /// Asserts `result` is NotFound of `what`, as a missing id is.
@@ -41,6 +41,7 @@ async fn alices_world(store: &Store) -> (UserId, ModelId, RuleId, RunId) {
         events: vec![EventRow {
             seq: 1,
             ts: Timestamp::from_secs(1_600_000_000),
+            symbol: None,
             kind: "note".into(),
             detail: json!({"text": "alice's"}),
         }],
@@ -141,12 +142,36 @@ store_test!(
         not_found("run", s.audit().equity(bob, arun).await);
         not_found("run", s.audit().events(bob, arun).await);
         not_found("run", s.audit().counts(bob, arun).await);
+        let everything = EventFilter::default();
+        not_found(
+            "run",
+            s.audit()
+                .page(bob, arun, &everything, PageRequest::default())
+                .await,
+        );
+        let notes = EventFilter {
+            kinds: vec!["note".into()],
+            from: Some(Timestamp::from_secs(1_500_000_000)),
+            ..EventFilter::default()
+        };
+        not_found(
+            "run",
+            s.audit()
+                .page(bob, arun, &notes, PageRequest::after(10, 0))
+                .await,
+        );
 
         // The same error as an id nobody has.
         not_found("model", s.models().get(alice, ModelId(9_999)).await);
         not_found("rule", s.rules().get(alice, RuleId(9_999)).await);
         not_found("run", s.runs().get(alice, RunId(9_999)).await);
         not_found("run", s.audit().events(alice, RunId(9_999)).await);
+        not_found(
+            "run",
+            s.audit()
+                .page(alice, RunId(9_999), &everything, PageRequest::default())
+                .await,
+        );
 
         // Nothing of Alice's changed, and Bob's failed run creation took no run number.
         let after = (
@@ -158,6 +183,12 @@ store_test!(
         assert_eq!(s.audit().events(alice, arun).await.unwrap().len(), 1);
         assert_eq!(s.audit().equity(alice, arun).await.unwrap().len(), 1);
         assert_eq!(s.audit().counts(alice, arun).await.unwrap().events, 1);
+        let page = s
+            .audit()
+            .page(alice, arun, &notes, PageRequest::default())
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), 1);
         assert_eq!(s.runs().count_by_model(alice, am).await.unwrap(), 1);
         let next = s.runs().create(alice, &new_run(am)).await.unwrap();
         assert_eq!(next.number, 2);

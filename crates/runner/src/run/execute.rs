@@ -99,15 +99,38 @@ impl Runner {
             };
             let outcome = engine.run_with(decider.as_mut(), sink_used, hooks);
             let last = sink.take_last();
-            let name = decider.name();
-            (engine, sink.report, outcome, name, last)
+            // The report is built here, on the engine's thread, while the writer is
+            // still writing the trail.
+            let report = outcome.as_ref().ok().map(|outcome| {
+                let rule_names = engine
+                    .rules()
+                    .active_by_priority()
+                    .iter()
+                    .map(|r| r.name.clone())
+                    .collect();
+                Report::build(
+                    engine.config(),
+                    engine.series(),
+                    &sink.report,
+                    outcome,
+                    &ReportOptions {
+                        strategy: decider.name(),
+                        periods_per_year: None,
+                        risk_free_annual: 0.0,
+                        tz: jiff::tz::TimeZone::UTC,
+                        rules: rule_names,
+                    },
+                )
+                .map_err(|e| e.to_string())
+            });
+            (outcome, report, last)
         });
         let (written, joined) = tokio::join!(writer, worker);
         written.map_err(|source| RunnerError::Writer {
             run: run.id,
             source,
         })?;
-        let (engine, report_sink, outcome, name, last) =
+        let (outcome, report, last) =
             joined.map_err(|e| engine_err(format!("the engine thread failed: {e}")))?;
         // A ledger overflow: its `run_failed` event is in the last batch, which the
         // caller writes with the `failed` status in one transaction.
@@ -120,26 +143,9 @@ impl Runner {
                 });
             }
         };
-        let rule_names = engine
-            .rules()
-            .active_by_priority()
-            .iter()
-            .map(|r| r.name.clone())
-            .collect();
-        let report = Report::build(
-            engine.config(),
-            engine.series(),
-            &report_sink,
-            &outcome,
-            &ReportOptions {
-                strategy: name,
-                periods_per_year: None,
-                risk_free_annual: 0.0,
-                tz: jiff::tz::TimeZone::UTC,
-                rules: rule_names,
-            },
-        )
-        .map_err(|e| engine_err(e.to_string()))?;
+        let report = report
+            .ok_or_else(|| engine_err("the run ended without a report".into()))?
+            .map_err(engine_err)?;
         Ok(Executed::Done {
             report: Box::new(report),
             outcome,

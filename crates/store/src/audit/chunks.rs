@@ -1,5 +1,8 @@
-//! Decisions, orders, fills and run events stored in chunks: one `audit_chunks` row
-//! per kind and appended batch, holding the batch's rows as a versioned blob.
+//! The audit chunks of schema versions 4–5: decisions, orders, fills and run events
+//! stored as one `audit_chunks` row per kind and appended batch, holding the batch's
+//! rows as a versioned blob. Version 6 converts them into rows of `run_events`
+//! ([`super::convert`]) and drops the table; this decoder is the conversion's reader,
+//! and the encoder (tests only) writes the chunks a version-5 database holds.
 //!
 //! Layout of `data` (little-endian; "varint" is unsigned LEB128, "zigzag" a signed
 //! varint, "text" a varint byte length then UTF-8, "json" a text of compact JSON,
@@ -24,8 +27,10 @@
 //! `n` counts records and `n_rows` what they add to the run's counts (an order
 //! appended again updates its stored row and adds nothing).
 
-use super::codec::{DecodeResult, Reader, Writer};
-use super::{DecisionRow, EventRow, OrderRow, OrderStatus};
+#[cfg(test)]
+use super::codec::Writer;
+use super::codec::{DecodeResult, Reader};
+use super::{AuditEvent, DecisionRow, EventRow, FillRow, OrderRow, OrderStatus};
 use crate::db::RowExt;
 use crate::error::{Result, StoreError};
 use tradelab_core::{Fill, OrderId, OrderType};
@@ -44,6 +49,7 @@ pub(super) enum Kind {
 
 impl Kind {
     /// The stored `kind` column.
+    #[cfg(test)]
     pub(super) fn as_str(self) -> &'static str {
         match self {
             Kind::Decision => "decision",
@@ -64,15 +70,15 @@ impl Kind {
     }
 }
 
+#[cfg(test)]
 pub(super) const INSERT_CHUNK: &str = "INSERT INTO audit_chunks \
     (run_id, kind, first_key, last_key, n, n_rows, data) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-pub(super) const SELECT_CHUNKS: &str =
-    "SELECT id, n, data FROM audit_chunks WHERE run_id = $1 AND kind = $2 ORDER BY id";
-/// Chunks whose key range overlaps `[$4, $3]`.
-pub(super) const SELECT_OVERLAPPING: &str = "SELECT id, n, data FROM audit_chunks \
-    WHERE run_id = $1 AND kind = $2 AND first_key <= $3 AND last_key >= $4 ORDER BY id";
+/// Every chunk of run `$1`, in append order.
+pub(super) const SELECT_RUN_CHUNKS: &str =
+    "SELECT id, kind, n, data FROM audit_chunks WHERE run_id = $1 ORDER BY id";
 
 /// A chunk to insert.
+#[cfg(test)]
 pub(super) struct NewChunk {
     pub(super) kind: Kind,
     pub(super) first_key: Option<i64>,
@@ -82,6 +88,7 @@ pub(super) struct NewChunk {
     pub(super) data: Vec<u8>,
 }
 
+#[cfg(test)]
 fn encode<T>(
     kind: Kind,
     rows: &[T],
@@ -97,6 +104,7 @@ fn encode<T>(
 }
 
 /// A chunk of `rows` (non-empty) keyed by `keys`' range.
+#[cfg(test)]
 fn chunk<T>(
     kind: Kind,
     rows: &[T],
@@ -119,6 +127,7 @@ fn chunk<T>(
     })
 }
 
+#[cfg(test)]
 pub(super) fn decision_chunk<J: serde::Serialize>(rows: &[DecisionRow<J>]) -> Result<NewChunk> {
     chunk(
         Kind::Decision,
@@ -137,6 +146,7 @@ pub(super) fn decision_chunk<J: serde::Serialize>(rows: &[DecisionRow<J>]) -> Re
     )
 }
 
+#[cfg(test)]
 pub(super) fn order_chunk(rows: &[OrderRow]) -> Result<NewChunk> {
     let ids = rows.iter().filter_map(|r| r.order_id);
     chunk(Kind::Order, rows, ids, 48, |w, r| {
@@ -172,6 +182,7 @@ pub(super) fn order_chunk(rows: &[OrderRow]) -> Result<NewChunk> {
     })
 }
 
+#[cfg(test)]
 pub(super) fn fill_chunk(rows: &[Fill]) -> Result<NewChunk> {
     chunk(
         Kind::Fill,
@@ -192,6 +203,7 @@ pub(super) fn fill_chunk(rows: &[Fill]) -> Result<NewChunk> {
     )
 }
 
+#[cfg(test)]
 pub(super) fn event_chunk<J: serde::Serialize>(rows: &[EventRow<J>]) -> Result<NewChunk> {
     chunk(
         Kind::Event,
@@ -238,6 +250,8 @@ fn read_order(r: &mut Reader<'_>) -> DecodeResult<OrderRow> {
         .get(usize::from(status))
         .ok_or_else(|| format!("order status byte {status}"))?;
     Ok(OrderRow {
+        // Numbered by the conversion.
+        seq: 0,
         order_id,
         client_order_id,
         ts,
@@ -271,6 +285,7 @@ fn read_event(r: &mut Reader<'_>) -> DecodeResult<EventRow> {
     Ok(EventRow {
         seq: r.i64()?,
         ts: r.ts()?,
+        symbol: None,
         kind: r.string()?,
         detail: r.json()?,
     })
@@ -306,29 +321,41 @@ fn decode<T>(
     Ok(())
 }
 
-pub(super) fn decode_decisions(
-    run: i64,
-    row: &impl RowExt,
-    out: &mut Vec<DecisionRow>,
-) -> Result<()> {
-    decode(Kind::Decision, run, row, out, read_decision)
-}
-
-pub(super) fn decode_orders(run: i64, row: &impl RowExt, out: &mut Vec<OrderRow>) -> Result<()> {
-    decode(Kind::Order, run, row, out, read_order)
-}
-
-pub(super) fn decode_fills(run: i64, row: &impl RowExt, out: &mut Vec<Fill>) -> Result<()> {
-    decode(Kind::Fill, run, row, out, read_fill)
-}
-
-pub(super) fn decode_events(run: i64, row: &impl RowExt, out: &mut Vec<EventRow>) -> Result<()> {
-    decode(Kind::Event, run, row, out, read_event)
-}
-
-/// Sorted keys, or `None` when one repeats.
-pub(super) fn unique_sorted(keys: impl Iterator<Item = i64>) -> Option<Vec<i64>> {
-    let mut keys: Vec<i64> = keys.collect();
-    keys.sort_unstable();
-    keys.windows(2).all(|w| w[0] < w[1]).then_some(keys)
+/// Decodes one stored chunk (`id`, `kind`, `n`, `data` columns) of run `run`,
+/// appending its records to `out` with the numbers they were stored with (orders and
+/// fills had none: 0).
+pub(super) fn decode_chunk(run: i64, row: &impl RowExt, out: &mut Vec<AuditEvent>) -> Result<()> {
+    let kind = row.text("kind")?;
+    match kind.as_str() {
+        "decision" => {
+            let mut rows = Vec::new();
+            decode(Kind::Decision, run, row, &mut rows, read_decision)?;
+            out.extend(rows.into_iter().map(AuditEvent::Decision));
+        }
+        "order" => {
+            let mut rows = Vec::new();
+            decode(Kind::Order, run, row, &mut rows, read_order)?;
+            out.extend(rows.into_iter().map(AuditEvent::Order));
+        }
+        "fill" => {
+            let mut rows = Vec::new();
+            decode(Kind::Fill, run, row, &mut rows, read_fill)?;
+            out.extend(
+                rows.into_iter()
+                    .map(|fill| AuditEvent::Fill(FillRow { seq: 0, fill })),
+            );
+        }
+        "event" => {
+            let mut rows = Vec::new();
+            decode(Kind::Event, run, row, &mut rows, read_event)?;
+            out.extend(rows.into_iter().map(AuditEvent::Event));
+        }
+        other => {
+            return Err(StoreError::invalid(
+                "audit chunk",
+                format!("run {run}: unknown kind {other:?}"),
+            ));
+        }
+    }
+    Ok(())
 }

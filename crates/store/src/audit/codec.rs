@@ -1,4 +1,5 @@
-//! Little-endian primitives of the audit chunk layouts: varints, decimals, strings,
+//! Little-endian primitives of the audit chunk layouts of schema versions 4–5 (read
+//! by the conversion to rows): varints, decimals, strings,
 //! JSON documents and a per-chunk symbol table. Decoding never panics: every read
 //! checks the bytes left and returns a message naming what was wrong.
 
@@ -9,7 +10,9 @@ use tradelab_core::{Side, Symbol, Timestamp};
 /// Why a chunk does not decode (turned into a typed store error by the caller).
 pub(super) type DecodeResult<T> = std::result::Result<T, String>;
 
-/// Appends values to a chunk's bytes.
+/// Appends values to a chunk's bytes (tests only: they write the chunks of a
+/// version-5 database to convert).
+#[cfg(test)]
 #[derive(Default)]
 pub(super) struct Writer {
     version: u8,
@@ -18,6 +21,7 @@ pub(super) struct Writer {
     scratch: Vec<u8>,
 }
 
+#[cfg(test)]
 impl Writer {
     /// A writer of a chunk in layout `version`.
     pub(super) fn new(version: u8, capacity: usize) -> Self {

@@ -1,91 +1,90 @@
-//! The one-time conversion of the row tables `decisions`, `orders`, `fills` and
-//! `run_events` (schema versions 1–3, or rows written by raw SQL) into audit chunks.
+//! Readers of the audit row tables of schema versions 1–3 (`decisions`, `orders`,
+//! `fills`, `run_events`, the last renamed `legacy_run_events` by version 6), for the
+//! conversion of their rows into `run_events` ([`super::convert`]).
 
-use super::chunks::{self, NewChunk};
-use super::equity::LEGACY_EQUITY_LOCK;
-use super::insert_chunk;
-use super::rows::{decision_from_row, event_from_row, fill_from_row, order_from_row};
-use crate::db::{BeginConversion, Pool, with_pool};
-use crate::error::Result;
+use super::{DecisionRow, EventRow, OrderRow};
+use crate::db::RowExt;
+use crate::error::{Result, StoreError};
+use tradelab_core::{Fill, OrderId, OrderType, Side};
 
-/// Most rows per chunk when converting legacy rows.
-const LEGACY_ROWS_PER_CHUNK: usize = 50_000;
-
-/// The chunks holding `rows`, at most [`LEGACY_ROWS_PER_CHUNK`] rows each.
-fn chunks_of<T>(rows: &[T], encode: fn(&[T]) -> Result<NewChunk>) -> Result<Vec<NewChunk>> {
-    rows.chunks(LEGACY_ROWS_PER_CHUNK).map(encode).collect()
+fn parse_side(col: &'static str, text: &str) -> Result<Side> {
+    match text {
+        "buy" => Ok(Side::Buy),
+        "sell" => Ok(Side::Sell),
+        other => Err(StoreError::invalid(col, format!("stored side {other:?}"))),
+    }
 }
 
-/// Whether any audit row table holds rows.
-const ANY_LEGACY_ROWS: &str = "SELECT EXISTS (SELECT 1 FROM decisions) \
-     OR EXISTS (SELECT 1 FROM orders) OR EXISTS (SELECT 1 FROM fills) \
-     OR EXISTS (SELECT 1 FROM run_events)";
+pub(super) fn decision_from_row(row: &impl RowExt) -> Result<DecisionRow> {
+    Ok(DecisionRow {
+        seq: row.i64("seq")?,
+        ts: row.ts("ts_ns")?,
+        symbol: row.opt_parse("symbol")?,
+        action: row.text("action")?,
+        quantity: row.opt_parse("quantity")?,
+        reasoning: row.text("reasoning")?,
+        inputs: row.json("inputs")?,
+    })
+}
 
-/// Converts the rows of the audit row tables into chunks (per run, in each table's
-/// read order) and deletes them, in one transaction. Does nothing (and takes no write
-/// lock) when the tables are empty.
-pub(crate) async fn convert_legacy_rows(pool: &Pool) -> Result<()> {
-    with_pool!(pool, p => {
-        let Some(mut tx) = p.begin_conversion(ANY_LEGACY_ROWS, LEGACY_EQUITY_LOCK).await? else {
-            return Ok(());
-        };
-        let runs: Vec<i64> = sqlx::query_scalar(
-            "SELECT run_id FROM decisions UNION SELECT run_id FROM orders \
-             UNION SELECT run_id FROM fills UNION SELECT run_id FROM run_events ORDER BY 1",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
-        for run in runs {
-            let mut all = Vec::new();
-            let rows = sqlx::query(
-                "SELECT seq, ts_ns, symbol, action, quantity, reasoning, inputs \
-                 FROM decisions WHERE run_id = $1 ORDER BY seq",
-            )
-            .bind(run)
-            .fetch_all(&mut *tx)
-            .await?;
-            let decisions = rows.iter().map(decision_from_row).collect::<Result<Vec<_>>>()?;
-            all.extend(chunks_of(&decisions, chunks::decision_chunk)?);
-            let rows = sqlx::query(
-                "SELECT order_id, client_order_id, ts_ns, symbol, side, order_type, \
-                 limit_price, stop_price, qty, sizing, status, reject_rule, reject_reason \
-                 FROM orders WHERE run_id = $1 ORDER BY ts_ns, id",
-            )
-            .bind(run)
-            .fetch_all(&mut *tx)
-            .await?;
-            let orders = rows.iter().map(order_from_row).collect::<Result<Vec<_>>>()?;
-            all.extend(chunks_of(&orders, chunks::order_chunk)?);
-            let rows = sqlx::query(
-                "SELECT order_id, ts_ns, symbol, side, price, qty, commission, slippage \
-                 FROM fills WHERE run_id = $1 ORDER BY ts_ns, id",
-            )
-            .bind(run)
-            .fetch_all(&mut *tx)
-            .await?;
-            let fills = rows.iter().map(fill_from_row).collect::<Result<Vec<_>>>()?;
-            all.extend(chunks_of(&fills, chunks::fill_chunk)?);
-            let rows = sqlx::query(
-                "SELECT seq, ts_ns, kind, detail FROM run_events WHERE run_id = $1 ORDER BY seq",
-            )
-            .bind(run)
-            .fetch_all(&mut *tx)
-            .await?;
-            let events = rows.iter().map(event_from_row).collect::<Result<Vec<_>>>()?;
-            all.extend(chunks_of(&events, chunks::event_chunk)?);
-            for c in &all {
-                insert_chunk!(tx, run, c);
-            }
+pub(super) fn order_from_row(row: &impl RowExt) -> Result<OrderRow> {
+    let order_type = match row.text("order_type")?.as_str() {
+        "market" => OrderType::Market,
+        "limit" => OrderType::Limit(
+            row.opt_parse("limit_price")?
+                .ok_or_else(|| StoreError::invalid("limit_price", "missing on a limit order"))?,
+        ),
+        "stop" => OrderType::Stop(
+            row.opt_parse("stop_price")?
+                .ok_or_else(|| StoreError::invalid("stop_price", "missing on a stop order"))?,
+        ),
+        other => {
+            return Err(StoreError::invalid(
+                "order_type",
+                format!("stored type {other:?}"),
+            ));
         }
-        for sql in [
-            "DELETE FROM decisions",
-            "DELETE FROM orders",
-            "DELETE FROM fills",
-            "DELETE FROM run_events",
-        ] {
-            sqlx::query(sql).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+    };
+    Ok(OrderRow {
+        // Numbered by the conversion.
+        seq: 0,
+        order_id: row.opt_i64("order_id")?,
+        client_order_id: row.opt_text("client_order_id")?,
+        ts: row.ts("ts_ns")?,
+        symbol: row.parse("symbol")?,
+        side: parse_side("side", &row.text("side")?)?,
+        order_type,
+        qty: row.opt_parse("qty")?,
+        sizing: row.json_as("sizing")?,
+        status: row.parse("status")?,
+        reject_rule: row.opt_text("reject_rule")?,
+        reject_reason: row.opt_text("reject_reason")?,
+    })
+}
+
+pub(super) fn fill_from_row(row: &impl RowExt) -> Result<Fill> {
+    let order_id = row.i64("order_id")?;
+    Ok(Fill {
+        order_id: OrderId(
+            u64::try_from(order_id)
+                .map_err(|_| StoreError::invalid("order_id", format!("stored id {order_id}")))?,
+        ),
+        ts: row.ts("ts_ns")?,
+        symbol: row.parse("symbol")?,
+        side: parse_side("side", &row.text("side")?)?,
+        qty: row.parse("qty")?,
+        price: row.parse("price")?,
+        commission: row.parse("commission")?,
+        slippage: row.parse("slippage")?,
+    })
+}
+
+pub(super) fn event_from_row(row: &impl RowExt) -> Result<EventRow> {
+    Ok(EventRow {
+        seq: row.i64("seq")?,
+        ts: row.ts("ts_ns")?,
+        symbol: None,
+        kind: row.text("kind")?,
+        detail: row.json("detail")?,
     })
 }

@@ -294,3 +294,74 @@ pub async fn create_run(
     let owner = model_owner(store, new.model).await;
     store.runs().create(owner, new).await
 }
+
+/// Runs a query against the test's database, bypassing the store, as an analyst with
+/// `sqlite3` or `psql` would: every column must be text (or NULL) — cast in the SQL.
+pub async fn query_text(db: &TestDb, sql: &str) -> Vec<Vec<Option<String>>> {
+    use sqlx::Row;
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match &db.pg {
+        None => {
+            let path = db.dir.path().join(tradelab_store::SQLITE_FILE);
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .expect("raw sqlite connection");
+            let rows = sqlx::query(sql).fetch_all(&mut c).await.expect("raw query");
+            rows.iter()
+                .map(|r| {
+                    (0..r.len())
+                        .map(|i| r.get::<Option<String>, _>(i))
+                        .collect()
+                })
+                .collect()
+        }
+        Some((url, schema)) => {
+            let mut c = sqlx::PgConnection::connect(&schema_url(url, schema))
+                .await
+                .expect("raw postgres connection");
+            let rows = sqlx::query(sql).fetch_all(&mut c).await.expect("raw query");
+            rows.iter()
+                .map(|r| {
+                    (0..r.len())
+                        .map(|i| r.get::<Option<String>, _>(i))
+                        .collect()
+                })
+                .collect()
+        }
+    }
+}
+
+/// Undoes schema version 6 of a database without audit rows (for tests that rewind
+/// to an older version): `run_events` as version 1 made it, the other audit tables of
+/// versions 1–5 back (empty), and version 6 no longer recorded.
+pub async fn rewind_audit_rows(db: &TestDb) {
+    let blob = if db.store.backend() == tradelab_store::Backend::Sqlite {
+        "BLOB"
+    } else {
+        "BYTEA"
+    };
+    let sql = format!(
+        "DELETE FROM schema_version WHERE version >= 6;
+         DROP VIEW run_orders;
+         DROP TABLE run_events;
+         CREATE TABLE run_events (run_id BIGINT NOT NULL, seq BIGINT NOT NULL, \
+             ts_ns BIGINT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL, \
+             PRIMARY KEY (run_id, seq));
+         CREATE TABLE decisions (run_id BIGINT NOT NULL, seq BIGINT NOT NULL, \
+             ts_ns BIGINT NOT NULL, symbol TEXT, action TEXT NOT NULL, quantity TEXT, \
+             reasoning TEXT NOT NULL, inputs TEXT NOT NULL);
+         CREATE TABLE orders (id BIGINT, run_id BIGINT NOT NULL, order_id BIGINT, \
+             client_order_id TEXT, ts_ns BIGINT NOT NULL, symbol TEXT NOT NULL, \
+             side TEXT NOT NULL, order_type TEXT NOT NULL, limit_price TEXT, \
+             stop_price TEXT, qty TEXT, sizing TEXT NOT NULL, status TEXT NOT NULL, \
+             reject_rule TEXT, reject_reason TEXT);
+         CREATE TABLE fills (id BIGINT, run_id BIGINT NOT NULL, order_id BIGINT NOT NULL, \
+             ts_ns BIGINT NOT NULL, symbol TEXT NOT NULL, side TEXT NOT NULL, \
+             price TEXT NOT NULL, qty TEXT NOT NULL, commission TEXT NOT NULL, \
+             slippage TEXT NOT NULL);
+         CREATE TABLE audit_chunks (id BIGINT, run_id BIGINT NOT NULL, kind TEXT NOT NULL, \
+             first_key BIGINT, last_key BIGINT, n BIGINT NOT NULL, n_rows BIGINT NOT NULL, \
+             data {blob} NOT NULL);"
+    );
+    exec_raw(db, &sql).await;
+}
