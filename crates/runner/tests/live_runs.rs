@@ -13,7 +13,9 @@ use tradelab_engine::{
     Command, DecideError, Decider, DeciderRegistry, Decision, DecisionContext, RunEvent,
 };
 use tradelab_runner::{ExecutionSettings, Numbered, Runner, StartRun};
-use tradelab_store::{DeciderConfig, ImportMode, ModelId, RunStatus, Store};
+use tradelab_store::{
+    DeciderConfig, EventFilter, ImportMode, ModelId, PageRequest, RunStatus, Store,
+};
 
 /// A door the decider waits at before deciding at step `at`, until the test opens it.
 /// The state is (the decider arrived, the door is open).
@@ -183,6 +185,44 @@ store_test!(
         );
 
         let audit = db.store.audit();
+        // Every stored row carries the number of the event it records, as broadcast.
+        let mut rows = Vec::new();
+        let mut after = None;
+        loop {
+            let page = audit
+                .page(
+                    owner,
+                    finished.run.id,
+                    &EventFilter::default(),
+                    PageRequest { limit: 7, after },
+                )
+                .await
+                .expect("page");
+            rows.extend(page.items.iter().map(|r| (r.seq(), r.kind().to_string())));
+            match page.next_after {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        let broadcast_rows: Vec<(i64, String)> = live
+            .iter()
+            .filter_map(|n| {
+                let kind = match &n.event {
+                    RunEvent::Decision { .. } => "decision",
+                    RunEvent::OrderAccepted { .. }
+                    | RunEvent::OrderRejected { .. }
+                    | RunEvent::OrderCancelled { .. } => "order",
+                    RunEvent::Fill { .. } => "fill",
+                    RunEvent::Decided { .. } => "decided",
+                    RunEvent::TradeClosed { .. } => "trade_closed",
+                    RunEvent::Risk { .. } => "risk",
+                    RunEvent::RunFinished { .. } => "run_finished",
+                    _ => return None,
+                };
+                Some((n.seq as i64, kind.to_string()))
+            })
+            .collect();
+        assert_eq!(rows, broadcast_rows);
         let stored_decisions: Vec<i64> = audit
             .decisions(owner, finished.run.id)
             .await
