@@ -10,12 +10,30 @@
 use super::table::NewRow;
 use libsqlite3_sys as ffi;
 use std::borrow::Cow;
-use std::ffi::{CStr, c_int};
+use std::ffi::{CStr, CString, c_int};
 use std::ptr::NonNull;
 
-const INSERT: &CStr = c"INSERT INTO run_events (run_id, seq, ts_ns, kind, symbol, \
-    order_id, side, qty, price, action, status, rule, reason, payload) \
-    VALUES (?1, ?2, ?3, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+/// Values per row.
+const COLUMNS: c_int = 14;
+/// Rows per statement: one step inserts this many (a step's own work, a statement
+/// started and ended, is then shared by as many rows).
+const ROWS_PER_STEP: usize = 32;
+
+/// The insert of `n` rows, each `COLUMNS` unnumbered placeholders (bound by index).
+fn insert_sql(n: usize) -> CString {
+    let mut sql = String::from(
+        "INSERT INTO run_events (run_id, seq, ts_ns, kind, symbol, order_id, side, qty, \
+         price, action, status, rule, reason, payload) VALUES ",
+    );
+    for i in 0..n {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    }
+    // The text has no NUL byte: it is made of the literals above.
+    CString::new(sql).unwrap_or_default()
+}
 
 /// An error SQLite returned to a direct call, as sqlx reports database errors (so
 /// unique violations and the like are recognized the same way).
@@ -186,27 +204,48 @@ pub(super) async fn insert_rows(
 ) -> Result<(), sqlx::Error> {
     let mut lent = conn.lock_handle().await?;
     let db = lent.as_raw_handle();
+    let (full, rest) = rows.split_at(rows.len() - rows.len() % ROWS_PER_STEP);
     // SAFETY: sqlx's worker thread makes no call on `db` while `lent` lives, and
-    // the statement is dropped (finalized) before `lent` at the end of this scope.
-    let mut stmt = unsafe { Statement::prepare(db, INSERT)? };
-    for r in rows {
-        stmt.bind_i64(1, run)?;
-        stmt.bind_i64(2, r.seq)?;
-        stmt.bind_i64(3, r.ts_ns)?;
-        stmt.bind_text(5, Some(r.kind))?;
-        stmt.bind_text(6, r.symbol)?;
-        stmt.bind_opt_i64(7, r.order_id)?;
-        stmt.bind_text(8, r.side)?;
-        stmt.bind_text(9, r.qty.as_deref())?;
-        stmt.bind_text(10, r.price.as_deref())?;
-        stmt.bind_text(11, r.action)?;
-        stmt.bind_text(12, r.status)?;
-        stmt.bind_text(13, r.rule)?;
-        stmt.bind_text(14, r.reason)?;
-        stmt.bind_text(15, Some(&r.payload))?;
-        stmt.step()?;
+    // the statements are dropped (finalized) before `lent` at the end of this scope.
+    if !full.is_empty() {
+        let mut stmt = unsafe { Statement::prepare(db, &insert_sql(ROWS_PER_STEP))? };
+        for part in full.chunks(ROWS_PER_STEP) {
+            bind_rows(&mut stmt, run, part)?;
+            stmt.step()?;
+        }
     }
-    drop(stmt);
+    if !rest.is_empty() {
+        // SAFETY: as above.
+        let mut stmt = unsafe { Statement::prepare(db, &insert_sql(1))? };
+        for r in rest {
+            bind_rows(&mut stmt, run, std::slice::from_ref(r))?;
+            stmt.step()?;
+        }
+    }
     drop(lent);
+    Ok(())
+}
+
+/// Binds `rows` to the statement's placeholders, row after row.
+fn bind_rows(stmt: &mut Statement, run: i64, rows: &[NewRow<'_>]) -> Result<(), sqlx::Error> {
+    let mut at: c_int = 0;
+    for r in rows {
+        let i = |k: c_int| at + k;
+        stmt.bind_i64(i(1), run)?;
+        stmt.bind_i64(i(2), r.seq)?;
+        stmt.bind_i64(i(3), r.ts_ns)?;
+        stmt.bind_text(i(4), Some(r.kind))?;
+        stmt.bind_text(i(5), r.symbol)?;
+        stmt.bind_opt_i64(i(6), r.order_id)?;
+        stmt.bind_text(i(7), r.side)?;
+        stmt.bind_text(i(8), r.qty.as_deref())?;
+        stmt.bind_text(i(9), r.price.as_deref())?;
+        stmt.bind_text(i(10), r.action)?;
+        stmt.bind_text(i(11), r.status)?;
+        stmt.bind_text(i(12), r.rule)?;
+        stmt.bind_text(i(13), r.reason)?;
+        stmt.bind_text(i(14), Some(&r.payload))?;
+        at += COLUMNS;
+    }
     Ok(())
 }
