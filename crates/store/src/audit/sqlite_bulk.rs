@@ -4,8 +4,8 @@
 //! the rows of a 1M-bar run (about 300,000, 14 values each) took seconds. sqlx lends
 //! the connection's `sqlite3*` for direct calls ([`sqlx::sqlite::SqliteConnection::lock_handle`]:
 //! its worker thread makes no call while the handle is lent), so the rows go through
-//! one prepared statement, each value bound in place (`SQLITE_STATIC`: SQLite reads
-//! our bytes during the step, no copy) — inside the caller's open transaction.
+//! a prepared statement of 32 rows, each value bound in place (`SQLITE_STATIC`:
+//! SQLite reads our bytes during the step, no copy) — in the caller's transaction.
 
 use super::table::NewRow;
 use libsqlite3_sys as ffi;
@@ -150,7 +150,7 @@ impl Statement {
     }
 
     /// Binds `text` without a copy: it must outlive the next [`Statement::step`],
-    /// which the borrow of `'t` in [`insert_rows`]'s loop guarantees.
+    /// as the rows [`insert_rows`] binds and steps in one call do.
     fn bind_text(&mut self, i: c_int, text: Option<&str>) -> Result<(), sqlx::Error> {
         let Some(text) = text else {
             // SAFETY: as in `bind_i64`.
