@@ -11,6 +11,7 @@ use super::table::NewRow;
 use libsqlite3_sys as ffi;
 use std::borrow::Cow;
 use std::ffi::{CStr, CString, c_int};
+use std::marker::PhantomData;
 use std::ptr::NonNull;
 
 /// Values per row.
@@ -80,10 +81,12 @@ impl sqlx::error::DatabaseError for SqliteCallError {
     }
 }
 
-/// A prepared statement on a lent handle, finalized when dropped.
-struct Statement {
+/// A prepared statement on a lent handle, finalized when dropped. Texts are bound
+/// without a copy, so they must live as long as the statement (`'t`).
+struct Statement<'t> {
     db: NonNull<ffi::sqlite3>,
     raw: NonNull<ffi::sqlite3_stmt>,
+    bound: PhantomData<&'t str>,
 }
 
 /// The connection's last error as a sqlx error.
@@ -103,7 +106,7 @@ fn last_error(db: NonNull<ffi::sqlite3>) -> sqlx::Error {
     sqlx::Error::Database(Box::new(SqliteCallError { code, message }))
 }
 
-impl Statement {
+impl<'t> Statement<'t> {
     /// Prepares `sql` on `db`.
     ///
     /// # Safety
@@ -122,7 +125,11 @@ impl Statement {
             )
         };
         match NonNull::new(raw) {
-            Some(raw) if rc == ffi::SQLITE_OK => Ok(Statement { db, raw }),
+            Some(raw) if rc == ffi::SQLITE_OK => Ok(Statement {
+                db,
+                raw,
+                bound: PhantomData,
+            }),
             _ => Err(last_error(db)),
         }
     }
@@ -149,9 +156,8 @@ impl Statement {
         }
     }
 
-    /// Binds `text` without a copy: it must outlive the next [`Statement::step`],
-    /// as the rows [`insert_rows`] binds and steps in one call do.
-    fn bind_text(&mut self, i: c_int, text: Option<&str>) -> Result<(), sqlx::Error> {
+    /// Binds `text` without a copy (it lives as long as the statement).
+    fn bind_text(&mut self, i: c_int, text: Option<&'t str>) -> Result<(), sqlx::Error> {
         let Some(text) = text else {
             // SAFETY: as in `bind_i64`.
             return self.check(unsafe { ffi::sqlite3_bind_null(self.raw.as_ptr(), i) });
@@ -159,8 +165,8 @@ impl Statement {
         let len = c_int::try_from(text.len()).map_err(|_| {
             sqlx::Error::Encode(format!("a text of {} bytes is too long", text.len()).into())
         })?;
-        // SAFETY: as in `bind_i64`; the bytes stay valid until the step that reads
-        // them has run and the statement is reset (SQLITE_STATIC).
+        // SAFETY: as in `bind_i64`; the bytes outlive the statement (`'t`), so they
+        // are valid whenever a step reads them (SQLITE_STATIC).
         let rc = unsafe {
             ffi::sqlite3_bind_text(
                 self.raw.as_ptr(),
@@ -188,7 +194,7 @@ impl Statement {
     }
 }
 
-impl Drop for Statement {
+impl Drop for Statement<'_> {
     fn drop(&mut self) {
         // SAFETY: the statement is live and finalized once, here.
         unsafe { ffi::sqlite3_finalize(self.raw.as_ptr()) };
@@ -227,7 +233,11 @@ pub(super) async fn insert_rows(
 }
 
 /// Binds `rows` to the statement's placeholders, row after row.
-fn bind_rows(stmt: &mut Statement, run: i64, rows: &[NewRow<'_>]) -> Result<(), sqlx::Error> {
+fn bind_rows<'t>(
+    stmt: &mut Statement<'t>,
+    run: i64,
+    rows: &'t [NewRow<'_>],
+) -> Result<(), sqlx::Error> {
     let mut at: c_int = 0;
     for r in rows {
         let i = |k: c_int| at + k;
