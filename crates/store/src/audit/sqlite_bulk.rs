@@ -4,18 +4,37 @@
 //! the rows of a 1M-bar run (about 300,000, 14 values each) took seconds. sqlx lends
 //! the connection's `sqlite3*` for direct calls ([`sqlx::sqlite::SqliteConnection::lock_handle`]:
 //! its worker thread makes no call while the handle is lent), so the rows go through
-//! one prepared statement, each value bound in place (`SQLITE_STATIC`: SQLite reads
-//! our bytes during the step, no copy) — inside the caller's open transaction.
+//! a prepared statement of 32 rows, each value bound in place (`SQLITE_STATIC`:
+//! SQLite reads our bytes during the step, no copy) — in the caller's transaction.
 
 use super::table::NewRow;
 use libsqlite3_sys as ffi;
 use std::borrow::Cow;
-use std::ffi::{CStr, c_int};
+use std::ffi::{CStr, CString, c_int};
+use std::marker::PhantomData;
 use std::ptr::NonNull;
 
-const INSERT: &CStr = c"INSERT INTO run_events (run_id, seq, ts_ns, kind, symbol, \
-    order_id, side, qty, price, action, status, rule, reason, payload) \
-    VALUES (?1, ?2, ?3, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+/// Values per row.
+const COLUMNS: c_int = 14;
+/// Rows per statement: one step inserts this many (a step's own work, a statement
+/// started and ended, is then shared by as many rows).
+const ROWS_PER_STEP: usize = 32;
+
+/// The insert of `n` rows, each `COLUMNS` unnumbered placeholders (bound by index).
+fn insert_sql(n: usize) -> CString {
+    let mut sql = String::from(
+        "INSERT INTO run_events (run_id, seq, ts_ns, kind, symbol, order_id, side, qty, \
+         price, action, status, rule, reason, payload) VALUES ",
+    );
+    for i in 0..n {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    }
+    // The text has no NUL byte: it is made of the literals above.
+    CString::new(sql).unwrap_or_default()
+}
 
 /// An error SQLite returned to a direct call, as sqlx reports database errors (so
 /// unique violations and the like are recognized the same way).
@@ -62,10 +81,12 @@ impl sqlx::error::DatabaseError for SqliteCallError {
     }
 }
 
-/// A prepared statement on a lent handle, finalized when dropped.
-struct Statement {
+/// A prepared statement on a lent handle, finalized when dropped. Texts are bound
+/// without a copy, so they must live as long as the statement (`'t`).
+struct Statement<'t> {
     db: NonNull<ffi::sqlite3>,
     raw: NonNull<ffi::sqlite3_stmt>,
+    bound: PhantomData<&'t str>,
 }
 
 /// The connection's last error as a sqlx error.
@@ -85,7 +106,7 @@ fn last_error(db: NonNull<ffi::sqlite3>) -> sqlx::Error {
     sqlx::Error::Database(Box::new(SqliteCallError { code, message }))
 }
 
-impl Statement {
+impl<'t> Statement<'t> {
     /// Prepares `sql` on `db`.
     ///
     /// # Safety
@@ -104,7 +125,11 @@ impl Statement {
             )
         };
         match NonNull::new(raw) {
-            Some(raw) if rc == ffi::SQLITE_OK => Ok(Statement { db, raw }),
+            Some(raw) if rc == ffi::SQLITE_OK => Ok(Statement {
+                db,
+                raw,
+                bound: PhantomData,
+            }),
             _ => Err(last_error(db)),
         }
     }
@@ -131,9 +156,8 @@ impl Statement {
         }
     }
 
-    /// Binds `text` without a copy: it must outlive the next [`Statement::step`],
-    /// which the borrow of `'t` in [`insert_rows`]'s loop guarantees.
-    fn bind_text(&mut self, i: c_int, text: Option<&str>) -> Result<(), sqlx::Error> {
+    /// Binds `text` without a copy (it lives as long as the statement).
+    fn bind_text(&mut self, i: c_int, text: Option<&'t str>) -> Result<(), sqlx::Error> {
         let Some(text) = text else {
             // SAFETY: as in `bind_i64`.
             return self.check(unsafe { ffi::sqlite3_bind_null(self.raw.as_ptr(), i) });
@@ -141,8 +165,8 @@ impl Statement {
         let len = c_int::try_from(text.len()).map_err(|_| {
             sqlx::Error::Encode(format!("a text of {} bytes is too long", text.len()).into())
         })?;
-        // SAFETY: as in `bind_i64`; the bytes stay valid until the step that reads
-        // them has run and the statement is reset (SQLITE_STATIC).
+        // SAFETY: as in `bind_i64`; the bytes outlive the statement (`'t`), so they
+        // are valid whenever a step reads them (SQLITE_STATIC).
         let rc = unsafe {
             ffi::sqlite3_bind_text(
                 self.raw.as_ptr(),
@@ -170,7 +194,7 @@ impl Statement {
     }
 }
 
-impl Drop for Statement {
+impl Drop for Statement<'_> {
     fn drop(&mut self) {
         // SAFETY: the statement is live and finalized once, here.
         unsafe { ffi::sqlite3_finalize(self.raw.as_ptr()) };
@@ -186,27 +210,52 @@ pub(super) async fn insert_rows(
 ) -> Result<(), sqlx::Error> {
     let mut lent = conn.lock_handle().await?;
     let db = lent.as_raw_handle();
+    let (full, rest) = rows.split_at(rows.len() - rows.len() % ROWS_PER_STEP);
     // SAFETY: sqlx's worker thread makes no call on `db` while `lent` lives, and
-    // the statement is dropped (finalized) before `lent` at the end of this scope.
-    let mut stmt = unsafe { Statement::prepare(db, INSERT)? };
-    for r in rows {
-        stmt.bind_i64(1, run)?;
-        stmt.bind_i64(2, r.seq)?;
-        stmt.bind_i64(3, r.ts_ns)?;
-        stmt.bind_text(5, Some(r.kind))?;
-        stmt.bind_text(6, r.symbol)?;
-        stmt.bind_opt_i64(7, r.order_id)?;
-        stmt.bind_text(8, r.side)?;
-        stmt.bind_text(9, r.qty.as_deref())?;
-        stmt.bind_text(10, r.price.as_deref())?;
-        stmt.bind_text(11, r.action)?;
-        stmt.bind_text(12, r.status)?;
-        stmt.bind_text(13, r.rule)?;
-        stmt.bind_text(14, r.reason)?;
-        stmt.bind_text(15, Some(&r.payload))?;
-        stmt.step()?;
+    // the statements are dropped (finalized) before `lent` at the end of this scope.
+    if !full.is_empty() {
+        let mut stmt = unsafe { Statement::prepare(db, &insert_sql(ROWS_PER_STEP))? };
+        for part in full.chunks(ROWS_PER_STEP) {
+            bind_rows(&mut stmt, run, part)?;
+            stmt.step()?;
+        }
     }
-    drop(stmt);
+    if !rest.is_empty() {
+        // SAFETY: as above.
+        let mut stmt = unsafe { Statement::prepare(db, &insert_sql(1))? };
+        for r in rest {
+            bind_rows(&mut stmt, run, std::slice::from_ref(r))?;
+            stmt.step()?;
+        }
+    }
     drop(lent);
+    Ok(())
+}
+
+/// Binds `rows` to the statement's placeholders, row after row.
+fn bind_rows<'t>(
+    stmt: &mut Statement<'t>,
+    run: i64,
+    rows: &'t [NewRow<'_>],
+) -> Result<(), sqlx::Error> {
+    let mut at: c_int = 0;
+    for r in rows {
+        let i = |k: c_int| at + k;
+        stmt.bind_i64(i(1), run)?;
+        stmt.bind_i64(i(2), r.seq)?;
+        stmt.bind_i64(i(3), r.ts_ns)?;
+        stmt.bind_text(i(4), Some(r.kind))?;
+        stmt.bind_text(i(5), r.symbol)?;
+        stmt.bind_opt_i64(i(6), r.order_id)?;
+        stmt.bind_text(i(7), r.side)?;
+        stmt.bind_text(i(8), r.qty.as_deref())?;
+        stmt.bind_text(i(9), r.price.as_deref())?;
+        stmt.bind_text(i(10), r.action)?;
+        stmt.bind_text(i(11), r.status)?;
+        stmt.bind_text(i(12), r.rule)?;
+        stmt.bind_text(i(13), r.reason)?;
+        stmt.bind_text(i(14), Some(&r.payload))?;
+        at += COLUMNS;
+    }
     Ok(())
 }
