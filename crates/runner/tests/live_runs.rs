@@ -13,9 +13,7 @@ use tradelab_engine::{
     Command, DecideError, Decider, DeciderRegistry, Decision, DecisionContext, RunEvent,
 };
 use tradelab_runner::{ExecutionSettings, Numbered, Runner, StartRun};
-use tradelab_store::{
-    DeciderConfig, EventFilter, ImportMode, ModelId, PageRequest, RunStatus, Store,
-};
+use tradelab_store::{DeciderConfig, ImportMode, ModelId, RunStatus, Store};
 
 /// A door the decider waits at before deciding at step `at`, until the test opens it.
 /// The state is (the decider arrived, the door is open).
@@ -186,24 +184,11 @@ store_test!(
 
         let audit = db.store.audit();
         // Every stored row carries the number of the event it records, as broadcast.
-        let mut rows = Vec::new();
-        let mut after = None;
-        loop {
-            let page = audit
-                .page(
-                    owner,
-                    finished.run.id,
-                    &EventFilter::default(),
-                    PageRequest { limit: 7, after },
-                )
-                .await
-                .expect("page");
-            rows.extend(page.items.iter().map(|r| (r.seq(), r.kind().to_string())));
-            match page.next_after {
-                Some(next) => after = Some(next),
-                None => break,
-            }
-        }
+        let rows: Vec<(i64, String)> = common::whole_trail(&db.store, owner, finished.run.id, 7)
+            .await
+            .iter()
+            .map(|r| (r.seq(), r.kind().to_string()))
+            .collect();
         let broadcast_rows: Vec<(i64, String)> = live
             .iter()
             .filter_map(|n| {

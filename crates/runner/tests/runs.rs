@@ -10,8 +10,8 @@ use tradelab_runner::{
     ExecutionSettings, Runner, RunnerError, StartRun, compare, rules_from_specs, rules_to_specs,
 };
 use tradelab_store::{
-    AuditEvent, Backend, DeciderConfig, EventFilter, ImportMode, ModelId, ModelSpec, NewUser,
-    OrderStatus, PageRequest, Role, RunStatus, Store,
+    AuditEvent, Backend, DeciderConfig, ImportMode, ModelId, ModelSpec, NewUser, OrderStatus, Role,
+    RunStatus, Store,
 };
 
 fn walk(symbol: &str, n: usize, seed: u64) -> BarSeries {
@@ -168,24 +168,7 @@ store_test!(
             .unwrap();
         let owner = common::owner_of(&db.store, f.run.id).await;
         let audit = db.store.audit();
-        let mut rows = Vec::new();
-        let mut after = None;
-        loop {
-            let page = audit
-                .page(
-                    owner,
-                    f.run.id,
-                    &EventFilter::default(),
-                    PageRequest { limit: 50, after },
-                )
-                .await
-                .unwrap();
-            rows.extend(page.items);
-            match page.next_after {
-                Some(next) => after = Some(next),
-                None => break,
-            }
-        }
+        let rows = common::whole_trail(&db.store, owner, f.run.id, 50).await;
         // The engine's numbers, one per row, rising in the order it emitted the events
         // (equity points and position events are numbered but are not rows).
         let seqs: Vec<i64> = rows.iter().map(AuditEvent::seq).collect();

@@ -365,3 +365,32 @@ pub async fn rewind_audit_rows(db: &TestDb) {
     );
     exec_raw(db, &sql).await;
 }
+
+/// Every row of `owner`'s run `run`, read page by page (`limit` rows a page) as a
+/// program would, in the order the engine emitted them.
+pub async fn whole_trail(
+    store: &Store,
+    owner: tradelab_store::UserId,
+    run: tradelab_store::RunId,
+    limit: u32,
+) -> Vec<tradelab_store::AuditEvent> {
+    let mut rows = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .audit()
+            .page(
+                owner,
+                run,
+                &tradelab_store::EventFilter::default(),
+                tradelab_store::PageRequest { limit, after },
+            )
+            .await
+            .expect("a page of the trail");
+        rows.extend(page.items);
+        match page.next_after {
+            Some(next) => after = Some(next),
+            None => return rows,
+        }
+    }
+}
