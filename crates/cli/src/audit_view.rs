@@ -153,12 +153,65 @@ fn finished_text(d: &Value) -> String {
     )
 }
 
+/// A decider call that said something: its reasoning, what it ordered or withdrew,
+/// and the model's usage when the trace has it.
+fn decided_text(d: &Value) -> String {
+    let count = |k: &str| d.get(k).and_then(Value::as_u64).unwrap_or(0);
+    let mut text = match (count("orders"), count("cancels")) {
+        (0, 0) => "hold".to_string(),
+        (o, 0) => format!("{o} order(s)"),
+        (0, c) => format!("{c} cancel(s)"),
+        (o, c) => format!("{o} order(s), {c} cancel(s)"),
+    };
+    if let Some(reasoning) = d.get("reasoning").and_then(Value::as_str) {
+        text.push_str(": ");
+        text.push_str(reasoning);
+    }
+    if let Some(usage) = d.pointer("/trace/usage") {
+        let tokens = |k: &str| usage.get(k).and_then(Value::as_u64).unwrap_or(0);
+        text.push_str(&format!(
+            " ({} prompt + {} completion tokens",
+            tokens("prompt_tokens"),
+            tokens("completion_tokens")
+        ));
+        if let Some(cost) = usage.get("cost_usd").and_then(Value::as_f64) {
+            text.push_str(&format!(", ${cost:.4}"));
+        }
+        text.push(')');
+    }
+    text
+}
+
+/// A command applied to the run, in words.
+fn command_text(d: &Value) -> String {
+    match d.get("command").and_then(Value::as_str) {
+        Some("stop") if d.get("flatten").and_then(Value::as_bool) == Some(true) => {
+            "command: stop, positions closed".into()
+        }
+        Some("stop") => "command: stop, positions left open".into(),
+        Some("flatten") => "command: flatten every position".into(),
+        Some("pause") => "command: pause".into(),
+        Some("resume") => "command: resume".into(),
+        _ => json_text(d),
+    }
+}
+
 /// An event row (`risk`, `trade_closed`, `run_finished`, …) in words.
 fn event_text(kind: &str, d: &Value) -> String {
     match kind {
         "risk" => risk_text(d),
         "trade_closed" => trade_text(d),
         "run_finished" => finished_text(d),
+        "decided" => decided_text(d),
+        "decider_failed" => {
+            let then = if d.get("continued").and_then(Value::as_bool) == Some(true) {
+                "the step counts as a hold"
+            } else {
+                "the run stops"
+            };
+            format!("the decider failed: {}; {then}", get_str(d, "message"))
+        }
+        "command" => command_text(d),
         _ => {
             let mut v = d.clone();
             times_to_rfc3339(&mut v);
@@ -331,4 +384,31 @@ pub fn json(shown: &Shown, run: &str) -> Value {
         })
         .collect();
     json!({ "run": run, "items": items, "next_after": shown.next_after })
+}
+
+#[cfg(test)]
+mod new_kinds_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn decider_calls_commands_and_failures_read_as_words() {
+        let hold = json!({"event": "decided", "orders": 0, "cancels": 0,
+            "reasoning": "RSI 55 is neutral",
+            "trace": {"usage": {"prompt_tokens": 812, "completion_tokens": 40, "cost_usd": 0.0021}}});
+        assert_eq!(
+            event_text("decided", &hold),
+            "hold: RSI 55 is neutral (812 prompt + 40 completion tokens, $0.0021)"
+        );
+        let stop = json!({"command": "stop", "flatten": true});
+        assert_eq!(
+            event_text("command", &stop),
+            "command: stop, positions closed"
+        );
+        let failed = json!({"message": "model call timed out after 60 s", "continued": true});
+        assert_eq!(
+            event_text("decider_failed", &failed),
+            "the decider failed: model call timed out after 60 s; the step counts as a hold"
+        );
+    }
 }
