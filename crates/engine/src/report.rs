@@ -323,7 +323,32 @@ impl Report {
         options: &ReportOptions,
     ) -> Result<Report, MetricsError> {
         let daily = series.iter().all(BarSeries::is_daily);
-        let m = with_timeline(series, sink.equity.len(), |timestamps| {
+        let m = if sink.equity.is_empty() {
+            // Stopped before the first bar closed: a report of nothing done.
+            let first = series
+                .iter()
+                .filter_map(|s| s.bars().first().map(|b| b.ts()))
+                .min()
+                .unwrap_or(Timestamp::from_nanos(0));
+            // No returns to annualize: the factor is only reported.
+            let periods = options
+                .periods_per_year
+                .unwrap_or(metrics::TRADING_DAYS_PER_YEAR);
+            Metrics::before_first_bar(first, config.initial_cash.to_f64(), periods)
+        } else {
+            Self::metrics(series, sink, outcome, options, daily)?
+        };
+        Self::from_metrics(config, series, sink, outcome, options, m)
+    }
+
+    fn metrics(
+        series: &[BarSeries],
+        sink: &ReportSink,
+        outcome: &RunOutcome,
+        options: &ReportOptions,
+        daily: bool,
+    ) -> Result<Metrics, MetricsError> {
+        with_timeline(series, sink.equity.len(), |timestamps| {
             let periods = options
                 .periods_per_year
                 .unwrap_or_else(|| metrics::periods_per_year(timestamps, daily, &options.tz));
@@ -337,7 +362,17 @@ impl Report {
                 commissions: outcome.commissions.to_f64(),
                 buy_and_hold_return_pct: buy_and_hold_return_pct(series),
             })
-        })?;
+        })
+    }
+
+    fn from_metrics(
+        config: &RunConfig,
+        series: &[BarSeries],
+        sink: &ReportSink,
+        outcome: &RunOutcome,
+        options: &ReportOptions,
+        m: Metrics,
+    ) -> Result<Report, MetricsError> {
         let show = |ts: Option<Timestamp>| ts.map(Timestamp::display_auto);
         let initial = config.initial_cash;
         let t = &m.trades;

@@ -219,6 +219,46 @@ fn a_stop_command_is_audited_and_stops_the_run_flattened() {
 }
 
 #[test]
+fn a_run_stopped_before_its_first_step_reports_nothing_done() {
+    use tradelab_engine::report::{Report, ReportOptions, ReportSink};
+    let control = RunControl::new();
+    control.send(Command::Stop { flatten: false });
+    let engine = engine(vec![flat("AAA", &[10.0; 10])]);
+    let mut sink = ReportSink::with_capacity(10);
+    let outcome = engine
+        .run_with(
+            sma().as_mut(),
+            &mut sink,
+            RunHooks {
+                progress: None,
+                control: Some(&control),
+            },
+        )
+        .expect("run");
+    assert_eq!(outcome.status, RunStatus::Stopped { flattened: false });
+    assert_eq!(outcome.steps, 0);
+    let report = Report::build(
+        engine.config(),
+        engine.series(),
+        &sink,
+        &outcome,
+        &ReportOptions {
+            strategy: "sma_cross".into(),
+            periods_per_year: None,
+            risk_free_annual: 0.0,
+            tz: jiff::tz::TimeZone::UTC,
+            rules: Vec::new(),
+        },
+    )
+    .expect("a report of nothing done");
+    assert_eq!(report.bars, 0);
+    assert_eq!(report.total_return_pct, 0.0);
+    assert_eq!(report.final_equity, report.initial_cash);
+    assert_eq!(report.sharpe, None);
+    assert_eq!(report.status, outcome.status.to_string());
+}
+
+#[test]
 fn a_paused_replay_waits_for_resume_and_gives_the_same_results() {
     let control = Arc::new(RunControl::new());
     let mut d = Commander {

@@ -181,9 +181,16 @@ impl Runner {
         symbols: &[Symbol],
     ) -> Result<Option<Timeframe>, RunnerError> {
         let mut found: Vec<Timeframe> = Vec::new();
-        for s in self.store.bars().series_for(owner).await? {
-            if symbols.contains(&s.symbol) && !found.contains(&s.timeframe) {
-                found.push(s.timeframe);
+        for symbol in symbols {
+            for s in self
+                .store
+                .bars()
+                .series_of_symbol_for(owner, symbol)
+                .await?
+            {
+                if !found.contains(&s.timeframe) {
+                    found.push(s.timeframe);
+                }
             }
         }
         match found.as_slice() {
@@ -205,14 +212,11 @@ impl Runner {
         symbol: &Symbol,
         timeframe: Timeframe,
     ) -> Result<String, RunnerError> {
-        let stored: Vec<_> = self
+        let stored = self
             .store
             .bars()
-            .series_for(owner)
-            .await?
-            .into_iter()
-            .filter(|s| &s.symbol == symbol)
-            .collect();
+            .series_of_symbol_for(owner, symbol)
+            .await?;
         if let Some(same) = stored.iter().find(|s| s.timeframe == timeframe) {
             return Ok(format!(
                 "its {timeframe} bars run from {} to {}: change --from/--to",

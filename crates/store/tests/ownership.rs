@@ -115,6 +115,29 @@ store_test!(a_users_upload_is_private_to_that_user, |db| {
         seen(bars.list_series(PageRequest::max()).await.unwrap().items),
         vec![("SPY".to_string(), None)]
     );
+    // The lookup by symbol sees what the whole listing sees, and no other user's.
+    assert_eq!(
+        seen(
+            bars.series_of_symbol_for(alice.id, &sym("QQQ"))
+                .await
+                .unwrap()
+        ),
+        vec![("QQQ".to_string(), Some(alice.id))]
+    );
+    assert_eq!(
+        seen(
+            bars.series_of_symbol_for(bob.id, &sym("SPY"))
+                .await
+                .unwrap()
+        ),
+        vec![("SPY".to_string(), None)]
+    );
+    assert!(
+        bars.series_of_symbol_for(bob.id, &sym("QQQ"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(load_daily(&db.store, bob.id, "QQQ").await.is_empty());
     assert!(
         bars.load_series_for(bob.id, &sym("QQQ"), Timeframe::DAY, None, None)
@@ -200,6 +223,26 @@ store_test!(
         assert_eq!(
             closes(&load_daily(&db.store, alice.id, "XYZ").await),
             closes(&hers)
+        );
+        let owners = |list: Vec<tradelab_store::SeriesInfo>| {
+            list.into_iter().map(|s| s.owner).collect::<Vec<_>>()
+        };
+        let bars = db.store.bars();
+        assert_eq!(
+            owners(
+                bars.series_of_symbol_for(alice.id, &sym("XYZ"))
+                    .await
+                    .unwrap()
+            ),
+            vec![Some(alice.id)]
+        );
+        assert_eq!(
+            owners(
+                bars.series_of_symbol_for(bob.id, &sym("XYZ"))
+                    .await
+                    .unwrap()
+            ),
+            vec![None]
         );
         assert_eq!(
             closes(&load_daily(&db.store, bob.id, "XYZ").await),

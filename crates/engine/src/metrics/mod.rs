@@ -116,6 +116,40 @@ pub struct Metrics {
     pub trades: TradeStats,
 }
 
+impl Metrics {
+    /// The metrics of a run that ended before its first bar closed (stopped at once):
+    /// no equity point, so nothing moved: equity stays `initial`, returns are zero,
+    /// and every ratio is undefined. `at` stands for both ends of the empty period.
+    pub fn before_first_bar(at: Timestamp, initial: f64, periods_per_year: f64) -> Metrics {
+        Metrics {
+            start: at,
+            end: at,
+            bars: 0,
+            initial_equity: initial,
+            final_equity: initial,
+            equity_peak: initial,
+            total_return_pct: 0.0,
+            cagr_pct: None,
+            volatility_ann_pct: None,
+            sharpe: None,
+            sortino: None,
+            calmar: None,
+            max_drawdown_pct: 0.0,
+            max_drawdown_peak: None,
+            max_drawdown_trough: None,
+            max_drawdown_recovery: None,
+            max_drawdown_duration_secs: None,
+            max_drawdown_duration_text: None,
+            exposure_pct: 0.0,
+            commissions: 0.0,
+            buy_and_hold_return_pct: 0.0,
+            periods_per_year,
+            risk_free_annual: 0.0,
+            trades: TradeStats::default(),
+        }
+    }
+}
+
 /// Why metrics cannot be computed from an input.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MetricsError {

@@ -237,6 +237,26 @@ impl Bars<'_> {
         })
     }
 
+    /// `owner`'s series of `symbol`, every timeframe, by timeframe text.
+    pub(super) async fn series_owned_of_symbol(
+        &self,
+        owner: i64,
+        symbol: &Symbol,
+    ) -> Result<Vec<SeriesInfo>> {
+        let sql = "SELECT symbol, timeframe, CAST(SUM(n_bars) AS BIGINT) AS n, \
+                   MIN(first_ts_ns) AS first, MAX(last_ts_ns) AS last \
+                   FROM bar_chunks WHERE owner_id = $1 AND symbol = $2 \
+                   GROUP BY symbol, timeframe ORDER BY timeframe";
+        with_pool!(self.store, p => {
+            let rows = sqlx::query(sql)
+                .bind(owner)
+                .bind(symbol.as_str())
+                .fetch_all(p)
+                .await?;
+            rows.iter().map(|r| series_info(r, owner)).collect()
+        })
+    }
+
     /// `owner`'s series of `symbol` at `timeframe` with its bar count and time range;
     /// `None` when nothing is stored.
     pub(super) async fn series_owned_of(

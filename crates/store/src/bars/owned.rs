@@ -253,6 +253,29 @@ impl Bars<'_> {
         Ok(all)
     }
 
+    /// The series of `symbol` that `viewer` sees, one per timeframe: their private
+    /// ones and the shared ones they have no private copy of. Reads that symbol's
+    /// rows only (the runner choosing a run's timeframe, a "no bars" error saying
+    /// what is stored instead).
+    pub async fn series_of_symbol_for(
+        &self,
+        viewer: UserId,
+        symbol: &Symbol,
+    ) -> Result<Vec<SeriesInfo>> {
+        let mut all = self.series_owned_of_symbol(viewer.0, symbol).await?;
+        if viewer.0 != SHARED_OWNER {
+            let private: Vec<Timeframe> = all.iter().map(|s| s.timeframe).collect();
+            all.extend(
+                self.series_owned_of_symbol(SHARED_OWNER, symbol)
+                    .await?
+                    .into_iter()
+                    .filter(|s| !private.contains(&s.timeframe)),
+            );
+            all.sort_by_cached_key(|s| s.timeframe.to_string());
+        }
+        Ok(all)
+    }
+
     /// Runs that read `owner`'s series of `symbol` at `timeframe` within `from ..= to`:
     /// runs of that user's models for a private series; for shared bars, runs of every
     /// user without a private copy. A run reads the series when it trades the symbol
