@@ -66,10 +66,17 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0006_audit_rows.sql"),
         then: Some(Conversion::AuditRows),
     },
+    Migration {
+        version: 7,
+        description: "run_events: two indexes instead of six (kind and symbol in the key)",
+        sqlite: include_str!("../migrations/sqlite/0007_audit_lean_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0007_audit_lean_indexes.sql"),
+        then: None,
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
     version       BIGINT PRIMARY KEY,

@@ -9,7 +9,7 @@ use super::equity::{INSERT_EQUITY_CHUNK, decode_equity, encode_equity, sorted_po
 use super::table::{NewRow, RowsIo};
 use super::{Audit, AuditBatchOf};
 use crate::RunId;
-use crate::db::{BeginWrite, RowExt, with_pool};
+use crate::db::{Backend, BeginWrite, RowExt, with_pool};
 use crate::error::{Result, StoreError, is_unique_violation};
 use serde::Serialize;
 use tradelab_core::Timestamp;
@@ -121,8 +121,19 @@ impl Audit<'_> {
         let rows = encode_rows(run, batch)?;
         let last = batch.last_ts().map(Timestamp::nanos);
         let points = sorted_points(&batch.equity);
+        // A batch of a running run needs no flush of its own: the run's last batch
+        // commits with its status, and that flush writes the earlier batches too. A
+        // crash before it loses at most the run's latest batches, and the run, still
+        // `running`, is marked interrupted at the next start (SQLite, in WAL mode with
+        // `synchronous = NORMAL`, commits that way already).
+        let defer_flush = finish.is_none() && self.store.backend() == Backend::Postgres;
         let written: Result<Appended> = with_pool!(self.store, p => async {
             let mut tx = p.begin_write().await?;
+            if defer_flush {
+                sqlx::query("SET LOCAL synchronous_commit = off")
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let touched = sqlx::query(
                 "UPDATE runs SET last_event_at_ns = CASE \
                  WHEN $2 IS NOT NULL AND (last_event_at_ns IS NULL OR last_event_at_ns < $2) THEN $2 \

@@ -178,7 +178,10 @@ async fn converts_a_version_5_database(pool: Pool) {
         sqlx::raw_sql(sqlx::AssertSqlSafe(legacy_sql.clone())).execute(p).await.expect("legacy rows");
     });
 
-    assert_eq!(crate::migrate::migrate(&pool).await.expect("migrate"), 6);
+    assert_eq!(
+        crate::migrate::migrate(&pool).await.expect("migrate"),
+        crate::migrate::SCHEMA_VERSION
+    );
     let audit = store.audit();
     // Numbered in time order; at one instant decisions, orders, fills, events.
     let page = audit
@@ -260,7 +263,10 @@ async fn converts_a_version_5_database(pool: Pool) {
     });
     assert_eq!(left, 0);
     // Opening again changes nothing.
-    assert_eq!(crate::migrate::migrate(&pool).await.expect("again"), 6);
+    assert_eq!(
+        crate::migrate::migrate(&pool).await.expect("again"),
+        crate::migrate::SCHEMA_VERSION
+    );
     assert_eq!(audit.counts(owner, chunked).await.expect("counts"), counts);
 }
 

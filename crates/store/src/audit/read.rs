@@ -10,6 +10,7 @@ use super::{
     Audit, AuditCounts, AuditEvent, DecisionRow, EquityRow, EventFilter, EventRow, OrderRow,
     OrderStatus,
 };
+use crate::db::Backend;
 use crate::db::{RowExt, with_pool};
 use crate::error::{Result, StoreError};
 use crate::page::{Page, PageRequest};
@@ -19,13 +20,16 @@ use tradelab_core::Fill;
 
 /// `SELECT` of the row columns of run `$1`, owned by `$2`, followed by `$rest`.
 macro_rules! select_owned {
-    ($($rest:expr),*) => {
+    (@from $from:expr, $($rest:expr),*) => {
         concat!(
             "SELECT seq, ts_ns, kind, symbol, order_id, side, qty, price, action, status, \
-             rule, reason, payload FROM run_events WHERE run_id = $1 AND EXISTS (SELECT 1 \
+             rule, reason, payload FROM ", $from, " WHERE run_id = $1 AND EXISTS (SELECT 1 \
              FROM runs r JOIN models m ON m.id = r.model_id WHERE r.id = $1 AND m.owner_id = $2)",
             $($rest),*
         )
+    };
+    ($($rest:expr),*) => {
+        select_owned!(@from "run_events", $($rest),*)
     };
 }
 
@@ -35,40 +39,61 @@ const FILLS: &str = select_owned!(" AND kind = 'fill' ORDER BY seq");
 const EVENTS: &str = select_owned!(" AND kind NOT IN ('decision', 'order', 'fill') ORDER BY seq");
 
 /// Page queries: rows with `$3 <= seq <= $4`, at most `$5`, in seq order, of one
-/// kind and/or one symbol (`$6`). Each kind's page names its kind as a literal, so
-/// that both databases pick that kind's partial index (a bound kind could be any);
-/// another kind is bound last (`$6` or `$7`) among the rows no such index holds.
+/// kind and/or one symbol (`$6`). A page of a kind common in trails (decision, order,
+/// fill, trade_closed) or of a symbol walks the key in seq order; a kind rare in
+/// trails is bound last (`$6` or `$7`) among the rows that the `run_events_rare`
+/// index holds, whose condition the query repeats so that both databases use it.
 macro_rules! page_sql {
+    (@from $from:expr, $kind:expr) => {
+        select_owned!(@from $from, " AND seq >= $3 AND seq <= $4", $kind, " ORDER BY seq LIMIT $5")
+    };
     ($($kind:expr)?) => {
         select_owned!(" AND seq >= $3 AND seq <= $4", $($kind,)? " ORDER BY seq LIMIT $5")
     };
 }
+/// The condition of the `run_events_rare` index.
+macro_rules! rare {
+    () => {
+        " AND kind NOT IN ('decision', 'order', 'fill', 'trade_closed')"
+    };
+}
 const PAGE: &str = page_sql!();
 const PAGE_SYMBOL: &str = page_sql!(" AND symbol = $6");
-const PAGE_DECISIONS: &str = page_sql!(" AND kind = 'decision'");
-const PAGE_DECISIONS_SYMBOL: &str = page_sql!(" AND kind = 'decision' AND symbol = $6");
-const PAGE_ORDERS: &str = page_sql!(" AND kind = 'order'");
-const PAGE_ORDERS_SYMBOL: &str = page_sql!(" AND kind = 'order' AND symbol = $6");
-const PAGE_FILLS: &str = page_sql!(" AND kind = 'fill'");
-const PAGE_FILLS_SYMBOL: &str = page_sql!(" AND kind = 'fill' AND symbol = $6");
-const PAGE_OTHER: &str = page_sql!(" AND kind NOT IN ('decision', 'order', 'fill') AND kind = $6");
-const PAGE_OTHER_SYMBOL: &str =
-    page_sql!(" AND kind NOT IN ('decision', 'order', 'fill') AND kind = $7 AND symbol = $6");
+const PAGE_COMMON: &str = page_sql!(" AND kind = $6");
+const PAGE_COMMON_SYMBOL: &str = page_sql!(" AND kind = $7 AND symbol = $6");
+const PAGE_RARE: &str = page_sql!(concat!(rare!(), " AND kind = $6"));
+const PAGE_RARE_SYMBOL: &str = page_sql!(concat!(rare!(), " AND kind = $7 AND symbol = $6"));
+/// SQLite's planner does not see that a bound kind of a query that repeats the
+/// index's condition may use the index: it is named.
+macro_rules! sqlite_rare {
+    () => {
+        "run_events INDEXED BY run_events_rare"
+    };
+}
+const SQLITE_PAGE_RARE: &str = page_sql!(@from sqlite_rare!(), concat!(rare!(), " AND kind = $6"));
+const SQLITE_PAGE_RARE_SYMBOL: &str = page_sql!(
+    @from sqlite_rare!(),
+    concat!(rare!(), " AND kind = $7 AND symbol = $6")
+);
+
+/// The kind of a closed trade's row.
+const TRADE_CLOSED: &str = "trade_closed";
+/// Kinds common in trails: their pages walk the key.
+const COMMON_KINDS: [&str; 4] = [DECISION, ORDER, FILL, TRADE_CLOSED];
 
 /// The page query for `kind` (any when `None`), with or without a symbol, and
 /// whether it binds the kind.
-fn page_query(kind: Option<&str>, symbol: bool) -> (&'static str, bool) {
+fn page_query(kind: Option<&str>, symbol: bool, backend: Backend) -> (&'static str, bool) {
+    let sqlite = backend == Backend::Sqlite;
     match (kind, symbol) {
         (None, false) => (PAGE, false),
         (None, true) => (PAGE_SYMBOL, false),
-        (Some(DECISION), false) => (PAGE_DECISIONS, false),
-        (Some(DECISION), true) => (PAGE_DECISIONS_SYMBOL, false),
-        (Some(ORDER), false) => (PAGE_ORDERS, false),
-        (Some(ORDER), true) => (PAGE_ORDERS_SYMBOL, false),
-        (Some(FILL), false) => (PAGE_FILLS, false),
-        (Some(FILL), true) => (PAGE_FILLS_SYMBOL, false),
-        (Some(_), false) => (PAGE_OTHER, true),
-        (Some(_), true) => (PAGE_OTHER_SYMBOL, true),
+        (Some(k), false) if COMMON_KINDS.contains(&k) => (PAGE_COMMON, true),
+        (Some(k), true) if COMMON_KINDS.contains(&k) => (PAGE_COMMON_SYMBOL, true),
+        (Some(_), false) if sqlite => (SQLITE_PAGE_RARE, true),
+        (Some(_), true) if sqlite => (SQLITE_PAGE_RARE_SYMBOL, true),
+        (Some(_), false) => (PAGE_RARE, true),
+        (Some(_), true) => (PAGE_RARE_SYMBOL, true),
     }
 }
 
@@ -292,9 +317,11 @@ impl Audit<'_> {
 
     /// One page of a run's trail in seq order: the rows `filter` keeps, at most
     /// `page.limit`, after the row `page.after`. `next_after` is the seq of the page's
-    /// last row while more rows follow. Reads about the rows of the page whatever the
-    /// run's length (a kind, a symbol and a period each narrow an index range; a kind
-    /// and a symbol together scan one and filter by the other). Another owner's run is
+    /// last row while more rows follow. A period narrows the run's key range; a kind
+    /// rare in trails (risk, run_finished, …) reads its own index range; a common kind
+    /// (decision, order, fill, trade_closed) or a symbol walks the key from the cursor,
+    /// so a page reads its rows and those of other kinds or symbols between them:
+    /// about the page whatever the run's length. Another owner's run is
     /// [`StoreError::NotFound`], as a missing one.
     #[tracing::instrument(name = "store.audit.page", skip(self, filter), fields(user = owner.0, run = run.0))]
     pub async fn page(
@@ -311,6 +338,7 @@ impl Audit<'_> {
         let mut kinds: Vec<&str> = filter.kinds.iter().map(String::as_str).collect();
         kinds.sort_unstable();
         kinds.dedup();
+        let backend = self.store.backend();
         let rows = with_pool!(self.store, p => {
             // A period is the seq range [first at or after `from`, first after `to`).
             if let Some(from) = filter.from {
@@ -332,7 +360,7 @@ impl Audit<'_> {
                     kinds.iter().map(|k| Some(*k)).collect()
                 };
                 for kind in kinds {
-                    let (sql, binds_kind) = page_query(kind, symbol.is_some());
+                    let (sql, binds_kind) = page_query(kind, symbol.is_some(), backend);
                     let mut q = sqlx::query(sql)
                         .bind(run.0)
                         .bind(owner.0)
