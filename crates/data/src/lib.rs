@@ -66,6 +66,7 @@ mod delimiter;
 mod detect;
 mod error;
 mod fastline;
+mod news;
 mod numbers;
 mod session;
 mod source;
@@ -80,6 +81,9 @@ pub use aggregate::{AggBar, aggregate_ticks};
 pub use bars_csv::{load_bars, parse_bars};
 pub use delimiter::Delimiter;
 pub use error::ImportError;
+pub use news::{
+    EMPTY_NEWS, NewsArchive, NewsError, NewsItem, parse_news, parse_news_csv, parse_news_jsonl,
+};
 pub use session::Session;
 pub use ticks::{
     LoadedTicks, Tick, TickOptions, load_ticks, load_ticks_with_report, parse_ticks,

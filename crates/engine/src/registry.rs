@@ -8,13 +8,17 @@
 //!
 //! Building happens once per run; nothing here is on the engine's per-bar path.
 
-use crate::decider::Decider;
+use crate::decider::{Decider, DecisionTrace};
 use crate::strategies::{self, StrategyError, StrategyInfo};
 use std::fmt;
 use std::sync::Arc;
+use tradelab_data::{EMPTY_NEWS, NewsArchive};
 
 /// What a constructor gets: the run's `key=value` parameters (missing ones take the
-/// decider's defaults) and its shorting permission.
+/// decider's defaults), its shorting permission and, for deciders that read them (an LLM
+/// agent), the model's instructions, the active rules in words, the run's label, the
+/// traces of a parent run and the news archive. Build with [`DeciderArgs::new`] and the
+/// `with_…` methods; fields not given are empty.
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
 pub struct DeciderArgs<'a> {
@@ -22,6 +26,62 @@ pub struct DeciderArgs<'a> {
     pub params: &'a [(String, String)],
     /// The run's `allow_short`: whether sell signals may open short positions.
     pub allow_short: bool,
+    /// The model's free-text instructions (may be empty).
+    pub instructions: &'a str,
+    /// The active structured risk rules, each in words (`max 5 open positions`).
+    pub rules: &'a [String],
+    /// A label of the run (its id, or `backtest`), for ids the decider derives.
+    pub run: &'a str,
+    /// Decision traces of a parent run, oldest first, for a decider that replays what
+    /// it recorded there (an LLM agent's exchanges); empty otherwise.
+    pub prior: &'a [DecisionTrace],
+    /// News the decider may search, point-in-time (empty by default).
+    pub news: &'a NewsArchive,
+}
+
+impl<'a> DeciderArgs<'a> {
+    /// Arguments with parameters and shorting permission, and nothing else.
+    pub fn new(params: &'a [(String, String)], allow_short: bool) -> Self {
+        DeciderArgs {
+            params,
+            allow_short,
+            instructions: "",
+            rules: &[],
+            run: "backtest",
+            prior: &[],
+            news: &EMPTY_NEWS,
+        }
+    }
+
+    /// With the model's free-text instructions.
+    pub fn with_instructions(mut self, instructions: &'a str) -> Self {
+        self.instructions = instructions;
+        self
+    }
+
+    /// With the active structured rules in words.
+    pub fn with_rules(mut self, rules: &'a [String]) -> Self {
+        self.rules = rules;
+        self
+    }
+
+    /// With the run's label (default `backtest`).
+    pub fn with_run(mut self, run: &'a str) -> Self {
+        self.run = run;
+        self
+    }
+
+    /// With a parent run's decision traces.
+    pub fn with_prior(mut self, prior: &'a [DecisionTrace]) -> Self {
+        self.prior = prior;
+        self
+    }
+
+    /// With a news archive.
+    pub fn with_news(mut self, news: &'a NewsArchive) -> Self {
+        self.news = news;
+        self
+    }
 }
 
 /// Builds one kind of decider from its arguments; the error names the parameter and
@@ -135,6 +195,16 @@ impl DeciderRegistry {
         params: &[(String, String)],
         allow_short: bool,
     ) -> Result<Box<dyn Decider>, StrategyError> {
+        self.build_with(name, DeciderArgs::new(params, allow_short))
+    }
+
+    /// Builds the decider registered as `name` from all its arguments (instructions,
+    /// rules, prior traces, news: what an LLM agent reads besides its parameters).
+    pub fn build_with(
+        &self,
+        name: &str,
+        args: DeciderArgs<'_>,
+    ) -> Result<Box<dyn Decider>, StrategyError> {
         let entry = self
             .entries
             .iter()
@@ -143,10 +213,7 @@ impl DeciderRegistry {
                 name: name.to_string(),
                 known: self.known(),
             })?;
-        (entry.build)(DeciderArgs {
-            params,
-            allow_short,
-        })
+        (entry.build)(args)
     }
 
     /// The description of the decider registered as `name`.
@@ -311,5 +378,39 @@ mod tests {
         assert!(r.build("idle", &p, true).is_ok());
         let e = r.build("idle", &[], true).err().unwrap();
         assert_eq!(e.to_string(), "idle: 0 parameters");
+    }
+
+    #[test]
+    fn build_with_hands_instructions_rules_run_and_news_to_the_constructor() {
+        let r = DeciderRegistry::empty()
+            .with(IDLE, |args| {
+                let seen = format!(
+                    "{}|{}|{}|{}|{}",
+                    args.instructions,
+                    args.rules.join(";"),
+                    args.run,
+                    args.prior.len(),
+                    args.news.len()
+                );
+                if seen == "be careful|max 5 open positions|run-7|1|0" {
+                    Ok(Box::new(Idle))
+                } else {
+                    Err(StrategyError::Invalid {
+                        strategy: "idle".into(),
+                        message: seen,
+                    })
+                }
+            })
+            .unwrap();
+        let rules = vec!["max 5 open positions".to_string()];
+        let prior = vec![DecisionTrace::default()];
+        let args = DeciderArgs::new(&[], false)
+            .with_instructions("be careful")
+            .with_rules(&rules)
+            .with_run("run-7")
+            .with_prior(&prior);
+        assert!(r.build_with("idle", args).is_ok());
+        let e = r.build("idle", &[], false).err().unwrap();
+        assert_eq!(e.to_string(), "idle: ||backtest|0|0");
     }
 }
