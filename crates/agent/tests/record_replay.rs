@@ -144,7 +144,7 @@ fn a_replay_without_recordings_is_refused_when_built() {
 }
 
 #[test]
-fn passing_the_token_budget_stops_the_run_naming_the_limit_and_the_totals() {
+fn passing_the_token_budget_halts_the_run_naming_the_limit_and_the_totals() {
     let mock = MockLlm::start();
     mock.fallback(MockReply::tool_call("finish", json!({"summary": "hold"})).usage(100, 20, 0));
     let mut agent = agent(&mock_params(
@@ -152,19 +152,36 @@ fn passing_the_token_budget_stops_the_run_naming_the_limit_and_the_totals() {
         &[("style", "loop"), ("max_tokens", "300")],
     ));
     let (outcome, events) = run(&mut agent, vec![daily("AAPL", &prices())]);
-    let failure = outcome.unwrap_err().to_string();
+    let reason = halted_reason(outcome.unwrap().status);
     assert!(
-        failure.contains(
+        reason.contains(
             "budget exceeded: max_tokens 300 passed: spent 360 tokens (300 prompt, 60 completion)"
         ),
-        "{failure}"
+        "{reason}"
     );
+    // The model is not asked again; the run goes on to the end of its data, halted.
     assert_eq!(mock.served(), 3);
-    assert_eq!(decided(&events).len(), 2);
+    assert_eq!(
+        decided(&events).len(),
+        3,
+        "the passing call's decision is kept"
+    );
+    assert!(events.iter().any(|e| matches!(
+        e,
+        RunEvent::DeciderFailed { message, continued: false, .. } if *message == reason
+    )));
+    assert!(matches!(events.last(), Some(RunEvent::RunFinished { .. })));
+}
+
+fn halted_reason(status: tradelab_engine::RunStatus) -> String {
+    match status {
+        tradelab_engine::RunStatus::Halted { reason } => reason,
+        other => panic!("expected a halted run, got {other}"),
+    }
 }
 
 #[test]
-fn passing_the_cost_budget_stops_the_run_and_an_unpriced_model_cannot_have_one() {
+fn passing_the_cost_budget_halts_the_run_and_an_unpriced_model_cannot_have_one() {
     let mock = MockLlm::start();
     // gpt-4o: 1M prompt tokens cost 2.50 USD.
     mock.fallback(
@@ -174,10 +191,12 @@ fn passing_the_cost_budget_stops_the_run_and_an_unpriced_model_cannot_have_one()
         &mock,
         &[("style", "loop"), ("model", "gpt-4o"), ("max_cost", "6")],
     ));
-    let failure = run(&mut agent, vec![daily("AAPL", &prices())])
-        .0
-        .unwrap_err()
-        .to_string();
+    let failure = halted_reason(
+        run(&mut agent, vec![daily("AAPL", &prices())])
+            .0
+            .unwrap()
+            .status,
+    );
     assert!(
         failure.contains("budget exceeded: max_cost 6 USD passed"),
         "{failure}"

@@ -134,25 +134,44 @@ pub struct Usage {
     pub cost_usd: Option<f64>,
 }
 
-/// Why a decider could not decide at a step. One pointer wide, so a decider's
-/// `Ok(())` costs nothing on the replay's fast path.
+/// Why a decider could not decide at a step. Small, so a decider's `Ok(())` costs
+/// nothing on the replay's fast path.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
 pub struct DecideError {
     message: Box<str>,
+    #[serde(default)]
+    halts: bool,
 }
 
 impl DecideError {
-    /// An error with its message (e.g. `model call timed out after 60 s`).
+    /// An error with its message (e.g. `model call timed out after 60 s`); the run
+    /// goes on or fails as it says ([`DeciderErrors`]).
     pub fn new(message: impl Into<String>) -> Self {
         DecideError {
             message: message.into().into_boxed_str(),
+            halts: false,
+        }
+    }
+
+    /// The decider must not be asked again (a spending limit passed): the run is
+    /// halted with this message as its reason, whatever [`DeciderErrors`] says. Its
+    /// working orders are withdrawn; positions stay and are marked to the end.
+    pub fn halt(message: impl Into<String>) -> Self {
+        DecideError {
+            message: message.into().into_boxed_str(),
+            halts: true,
         }
     }
 
     /// What went wrong, as a person reads it.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// Whether the error halts the run ([`DecideError::halt`]).
+    pub fn halts(&self) -> bool {
+        self.halts
     }
 }
 

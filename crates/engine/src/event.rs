@@ -112,7 +112,8 @@ pub enum RunEvent {
     DeciderFailed {
         ts: Timestamp,
         message: String,
-        /// Whether the run goes on after the failure.
+        /// Whether the decider is asked again: false when the run fails, and when it
+        /// goes on halted ([`crate::DecideError::halt`]).
         continued: bool,
     },
     /// A command from outside (API, admin, CLI) reached the run and was applied.

@@ -591,3 +591,70 @@ fn progress_is_reported_by_time_when_steps_are_slow() {
         "50 steps of 15 ms reported only {reports:?}"
     );
 }
+
+/// Buys at its first step, says why at every step, and passes its spending limit at
+/// step `halt_at` (with an order that must not be placed).
+struct Spender {
+    step: usize,
+    halt_at: usize,
+}
+
+impl Decider for Spender {
+    fn name(&self) -> String {
+        "spender".into()
+    }
+    fn on_step(&mut self, ctx: &DecisionContext<'_>, d: &mut Decision) -> Result<(), DecideError> {
+        let step = self.step;
+        self.step += 1;
+        assert!(step <= self.halt_at, "asked after the halt, at step {step}");
+        d.reasoning = Some(format!("step {step}"));
+        if step == 0 || step == self.halt_at {
+            d.order(OrderIntent::market(
+                ctx.view.symbol(0).clone(),
+                Side::Buy,
+                Sizing::Shares("1".parse().expect("qty")),
+                "spend",
+            ));
+        }
+        if step == self.halt_at {
+            return Err(DecideError::halt("budget exceeded: max_tokens 10 passed"));
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_halting_decider_error_halts_the_run_keeping_what_the_step_said() {
+    let mut sink = VecSink::default();
+    let outcome = engine(vec![flat("AAA", &[10.0; 8])])
+        .run(
+            &mut Spender {
+                step: 0,
+                halt_at: 3,
+            },
+            &mut sink,
+            None,
+        )
+        .expect("a halted run ends cleanly");
+    assert_eq!(
+        outcome.status,
+        RunStatus::Halted {
+            reason: "budget exceeded: max_tokens 10 passed".into()
+        }
+    );
+    assert_eq!(outcome.steps, 8, "the run is marked to the end of its data");
+    let said = decided(&sink.0);
+    assert_eq!(said.len(), 4);
+    assert_eq!(said[3], (0, Some("step 3".into())), "its order is not placed");
+    let fills = sink
+        .0
+        .iter()
+        .filter(|(_, e)| matches!(e, RunEvent::Fill { .. }))
+        .count();
+    assert_eq!(fills, 1, "only the first step's order filled");
+    assert!(sink.0.iter().any(|(_, e)| matches!(
+        e,
+        RunEvent::DeciderFailed { continued: false, message, .. }
+            if message.starts_with("budget exceeded")
+    )));
+}

@@ -38,7 +38,8 @@ impl LlmDecider {
 
     /// Asks every request (at once, up to `concurrency` in flight) and logs each
     /// answer in `log`. `labels` name what each request is about (a symbol, `all
-    /// symbols`) for a replay miss. Fails only on a replay miss or a passed budget.
+    /// symbols`) for a replay miss. Fails only on a replay miss; a passed budget is kept
+    /// in `halt` for the end of the step.
     pub(super) fn ask_all(
         &mut self,
         requests: &[ChatRequest],
@@ -124,8 +125,14 @@ impl LlmDecider {
             }
             answers.push(Asked { reply });
         }
-        self.spent
-            .check(self.settings.max_cost_usd, self.settings.max_tokens)?;
+        // A passed budget ends the step after these answers: what they say is kept,
+        // and the step then halts the run.
+        if let Err(e) = self
+            .spent
+            .check(self.settings.max_cost_usd, self.settings.max_tokens)
+        {
+            self.halt.get_or_insert(e);
+        }
         Ok(answers)
     }
 

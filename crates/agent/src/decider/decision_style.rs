@@ -130,7 +130,7 @@ impl LlmDecider {
             let open: Vec<usize> = (0..asks.len())
                 .filter(|&k| asks[k].answer.is_none() && !asks[k].failed)
                 .collect();
-            if open.is_empty() {
+            if open.is_empty() || self.halt.is_some() {
                 break;
             }
             let requests: Vec<_> = open

@@ -41,6 +41,10 @@ impl LlmDecider {
         let mut malformed_in_a_row = 0;
         let mut ended = "the call limit";
         for _ in 0..self.settings.max_steps {
+            if self.halt.is_some() {
+                ended = "the budget";
+                break;
+            }
             let request = self.request(messages.clone(), tools.clone(), None);
             let mut asked = self.ask_all(
                 std::slice::from_ref(&request),

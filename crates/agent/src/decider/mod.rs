@@ -50,6 +50,8 @@ pub struct LlmDecider {
     /// The model's summary at its last loop step.
     last_note: Option<String>,
     spent: Spent,
+    /// A budget passed during the step: the step ends, then halts the run.
+    halt: Option<DecideError>,
 }
 
 impl std::fmt::Debug for LlmDecider {
@@ -185,6 +187,7 @@ impl LlmDecider {
             pending_rejections: Vec::new(),
             last_note: None,
             spent: Spent::default(),
+            halt: None,
         })
     }
 
@@ -280,6 +283,9 @@ impl Decider for LlmDecider {
             _ => self.loop_step(ctx, decision)?,
         }
         self.pending_rejections.clear();
-        Ok(())
+        match self.halt.take() {
+            Some(passed) => Err(passed),
+            None => Ok(()),
+        }
     }
 }

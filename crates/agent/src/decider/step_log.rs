@@ -97,7 +97,8 @@ impl Spent {
         }
     }
 
-    /// The error that stops the run once a limit is passed.
+    /// The error that halts the run once a limit is passed (the model is not asked
+    /// again; the run goes on to the end of its data, halted).
     pub fn check(&self, max_cost: Option<f64>, max_tokens: Option<u64>) -> Result<(), DecideError> {
         let tokens = self.prompt + self.completion;
         let totals = format!(
@@ -114,14 +115,14 @@ impl Spent {
         if let Some(max) = max_tokens
             && tokens > max
         {
-            return Err(DecideError::new(format!(
+            return Err(DecideError::halt(format!(
                 "budget exceeded: max_tokens {max} passed: spent {totals}"
             )));
         }
         if let Some(max) = max_cost
             && self.cost > max
         {
-            return Err(DecideError::new(format!(
+            return Err(DecideError::halt(format!(
                 "budget exceeded: max_cost {max} USD passed: spent {totals}"
             )));
         }

@@ -163,8 +163,31 @@ impl<'a, S: Deref<Target = [BarSeries]>> Processor<'a, S> {
         match answer {
             Ok(()) if !decision.says_something() && decision.cancels.is_empty() => Ok(()),
             Ok(()) => self.say(decision),
+            Err(error) if error.halts() => self.decider_halted(error, decision),
             Err(error) => self.decider_failed(error, decision),
         }
+    }
+
+    /// A decider that must not be asked again: what it said at this step is kept, its
+    /// orders are not placed, and the run goes on halted to the end of its data.
+    #[cold]
+    fn decider_halted(&mut self, error: DecideError, decision: &mut Decision) -> Stepped<()> {
+        decision.orders.clear();
+        decision.cancels.clear();
+        if decision.says_something() {
+            self.say(decision)?;
+        }
+        let reason = error.message().to_string();
+        self.state.emit(&RunEvent::DeciderFailed {
+            ts: self.now,
+            message: reason.clone(),
+            continued: false,
+        })?;
+        self.state.risk.halt(reason.clone());
+        self.state
+            .cancel_working(self.now, &format!("cancelled: {reason}"))?;
+        self.status = RunStatus::Halted { reason };
+        Ok(())
     }
 
     /// Records what a decider call said (when it said something) and withdraws the
