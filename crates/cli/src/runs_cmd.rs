@@ -171,7 +171,10 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Re
                     );
                 }
                 let set = load_rules(rules.as_deref(), template.as_deref())?;
-                let options = tradelab_runner::ReplayOptions { allow_changed_data };
+                let options = tradelab_runner::ReplayOptions {
+                    allow_changed_data,
+                    ..Default::default()
+                };
                 let finished = Runner::with_deciders(ctx.store.clone(), deciders.clone())
                     .replay_with(ctx.user.id, parent.id, set, options, Some(progress()))
                     .await?;

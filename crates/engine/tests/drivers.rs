@@ -645,7 +645,11 @@ fn a_halting_decider_error_halts_the_run_keeping_what_the_step_said() {
     assert_eq!(outcome.steps, 8, "the run is marked to the end of its data");
     let said = decided(&sink.0);
     assert_eq!(said.len(), 4);
-    assert_eq!(said[3], (0, Some("step 3".into())), "its order is not placed");
+    assert_eq!(
+        said[3],
+        (0, Some("step 3".into())),
+        "its order is not placed"
+    );
     let fills = sink
         .0
         .iter()

@@ -16,6 +16,7 @@ use tradelab_store::{
 
 mod execute;
 mod handle;
+mod prior;
 mod replay;
 
 pub use handle::RunHandle;
@@ -69,6 +70,10 @@ pub struct ReplayOptions {
     /// Run anyway and record the parent's and the new fingerprints (the default
     /// refuses with [`RunnerError::DataChanged`]).
     pub allow_changed_data: bool,
+    /// Ask the decider afresh instead of answering as the parent did: by default a
+    /// replay hands the decider the parent's decision traces, so an LLM run recorded
+    /// with `mode=record` is answered from its recorded exchanges (no network, no cost).
+    pub ask_again: bool,
 }
 
 /// What to run, for whom.
@@ -88,6 +93,9 @@ pub struct StartRun {
     pub parent: Option<RunId>,
     /// Rows per audit transaction.
     pub batch_rows: usize,
+    /// Hand the decider the parent's decision traces (replays; see
+    /// [`ReplayOptions::ask_again`]).
+    pub replay_decisions: bool,
 }
 
 impl StartRun {
@@ -103,6 +111,7 @@ impl StartRun {
             rules: None,
             parent: None,
             batch_rows: DEFAULT_BATCH_ROWS,
+            replay_decisions: false,
         }
     }
 }
@@ -416,11 +425,18 @@ impl Runner {
                 .await;
             return Err(e);
         }
+        let prior = match req.parent {
+            Some(parent) if req.replay_decisions => {
+                prior::parent_traces(&self.store, owner, parent).await?
+            }
+            _ => Vec::new(),
+        };
         Ok(Prepared {
             run,
             config,
             series,
             rules,
+            prior,
         })
     }
 
@@ -437,9 +453,10 @@ impl Runner {
             config,
             series,
             rules,
+            prior,
         } = prepared;
         match self
-            .execute(&run, config, series, rules, req.batch_rows, watch)
+            .execute(&run, config, series, rules, &prior, req.batch_rows, watch)
             .await
         {
             Ok(Executed::Failed { message, last }) => {
@@ -546,4 +563,6 @@ struct Prepared {
     config: tradelab_engine::RunConfig,
     series: Vec<BarSeries>,
     rules: RuleSet,
+    /// The parent's decision traces, for a replay that answers as the parent did.
+    prior: Vec<tradelab_engine::DecisionTrace>,
 }

@@ -166,6 +166,7 @@ store_test!(
         import(&db.store, &admin, &series("RW", 120, 70.0), Replace).await;
         let allow = ReplayOptions {
             allow_changed_data: true,
+            ..ReplayOptions::default()
         };
         let second = runner
             .replay_with(

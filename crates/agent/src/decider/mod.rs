@@ -88,9 +88,17 @@ fn invalid(message: String) -> StrategyError {
 impl LlmDecider {
     /// Builds the agent from the registry's arguments: settings from `args.params`,
     /// the key from the environment variable they name, recordings from the file they
-    /// name and from `args.prior`.
+    /// name and from `args.prior`. A run given a parent's traces that hold recorded
+    /// exchanges (a replay of a recorded run) answers from them: it replays.
     pub fn from_args(args: DeciderArgs<'_>) -> Result<Self, StrategyError> {
-        let settings = LlmSettings::from_params(args.params)?;
+        let mut settings = LlmSettings::from_params(args.params)?;
+        if settings.mode != Mode::Replay {
+            let mut parent = Recordings::default();
+            parent.add_traces(args.prior);
+            if !parent.is_empty() {
+                settings.mode = Mode::Replay;
+            }
+        }
         LlmDecider::new(
             settings,
             AgentContext {

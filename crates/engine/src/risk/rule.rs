@@ -70,6 +70,23 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
+    /// The active rules in words, highest priority first, as a decider that reads
+    /// text (an LLM) is told them: `max_pos: max 20 % of equity per symbol (rejects)`,
+    /// with the rule's own description when it differs from the summary.
+    pub fn in_words(&self) -> Vec<String> {
+        self.active_by_priority()
+            .into_iter()
+            .map(|r| {
+                let summary = r.kind.summary();
+                if r.description.is_empty() || r.description == summary {
+                    format!("{}: {summary}", r.name)
+                } else {
+                    format!("{}: {summary} — {}", r.name, r.description)
+                }
+            })
+            .collect()
+    }
+
     /// Active rules, highest priority first, ties broken by name, so enforcement and
     /// its audit trail are deterministic whatever the file order.
     pub fn active_by_priority(&self) -> Vec<&Rule> {

@@ -7,7 +7,7 @@ use crate::sink::{RawBatch, StoreSink};
 use tradelab_core::BarSeries;
 use tradelab_engine::report::{Report, ReportOptions};
 use tradelab_engine::risk::RuleSet;
-use tradelab_engine::{Engine, EventSink, RunHooks, RunOutcome, Tee};
+use tradelab_engine::{DeciderArgs, DecisionTrace, Engine, EventSink, RunHooks, RunOutcome, Tee};
 use tradelab_store::{Run, StoreError};
 
 /// What [`Runner::execute`] ended with: a finished run, or a run the engine failed
@@ -35,6 +35,7 @@ impl Runner {
         config: tradelab_engine::RunConfig,
         series: Vec<BarSeries>,
         rules: RuleSet,
+        prior: &[DecisionTrace],
         batch_rows: usize,
         watch: Watch,
     ) -> Result<Executed, RunnerError> {
@@ -44,9 +45,16 @@ impl Runner {
         };
         let decider_cfg = &run.snapshot.decider;
         let params = decider_params(decider_cfg);
+        let rules_in_words = rules.in_words();
+        let run_label = run.id.to_string();
+        let args = DeciderArgs::new(&params, config.allow_short)
+            .with_instructions(&rules.instructions)
+            .with_rules(&rules_in_words)
+            .with_run(&run_label)
+            .with_prior(prior);
         let decider = self
             .deciders
-            .build(&decider_cfg.kind, &params, config.allow_short)
+            .build_with(&decider_cfg.kind, args)
             .map_err(|e| engine_err(e.to_string()))?;
         let engine = Engine::new(config.clone(), series)
             .and_then(|e| e.with_rules(rules))

@@ -89,6 +89,7 @@ impl Runner {
             rules: None,
             parent: Some(parent),
             batch_rows: DEFAULT_BATCH_ROWS,
+            replay_decisions: !options.ask_again,
         };
         snapshot.data_changed_from = None;
         let check = p
