@@ -36,6 +36,34 @@ pub struct ReportSink {
     pub decisions: usize,
     pub orders_accepted: usize,
     pub orders_cancelled: usize,
+    /// What the decider's model calls used, when its decisions carried usage (an LLM).
+    pub model_usage: Option<ModelUsage>,
+}
+
+/// Tokens and cost of a run's model calls, summed over its decisions' traces.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct ModelUsage {
+    /// Decisions whose trace reported usage.
+    pub decisions: usize,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    /// Cost in US dollars; `None` when a decision's cost was unknown (a model without a
+    /// price), so a partial sum is never shown as the total.
+    pub cost_usd: Option<f64>,
+}
+
+impl ModelUsage {
+    fn add(&mut self, usage: &crate::decider::Usage) {
+        let first = self.decisions == 0;
+        self.decisions += 1;
+        self.prompt_tokens += usage.prompt_tokens;
+        self.completion_tokens += usage.completion_tokens;
+        self.cost_usd = match (first, self.cost_usd, usage.cost_usd) {
+            (true, _, cost) => cost,
+            (false, Some(total), Some(cost)) => Some(total + cost),
+            _ => None,
+        };
+    }
 }
 
 impl ReportSink {
@@ -64,7 +92,9 @@ impl ReportSink {
             decisions,
             orders_accepted,
             orders_cancelled,
+            model_usage,
         } = self;
+        *model_usage = None;
         equity.clear();
         invested.fill(0);
         trades.clear();
@@ -209,6 +239,13 @@ impl ReportSink {
                 };
                 *self.risk_events.entry(key.to_string()).or_default() += 1;
             }
+            RunEvent::Decided {
+                trace: Some(trace), ..
+            } => {
+                if let Some(usage) = &trace.usage {
+                    self.model_usage.get_or_insert_default().add(usage);
+                }
+            }
             RunEvent::PositionChanged { .. }
             | RunEvent::Decided { .. }
             | RunEvent::DeciderFailed { .. }
@@ -303,6 +340,10 @@ pub struct Report {
     pub risk_events: BTreeMap<String, usize>,
     /// Names of the structured rules the run enforced.
     pub rules: Vec<String>,
+    /// Tokens and cost of the decider's model calls (an LLM agent's); absent for
+    /// deciders that call no model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_usage: Option<ModelUsage>,
     /// `completed`, `halted: …` or `stopped …`.
     pub status: String,
     #[serde(skip)]
@@ -427,6 +468,7 @@ impl Report {
             auto_exits: sink.auto_exits.clone(),
             risk_events: sink.risk_events.clone(),
             rules: options.rules.clone(),
+            model_usage: sink.model_usage,
             status: outcome.status.to_string(),
             metrics: m,
         })

@@ -108,6 +108,20 @@ store_test!(
         let first = runner.start(req, None).await.expect("the llm run");
         assert_eq!(first.run.status, RunStatus::Completed);
         assert_eq!(first.report.fills, 1, "the model's buy filled");
+        // Seven calls: a buy then a finish on the first day, a finish on each other.
+        let usage = first
+            .report
+            .model_usage
+            .expect("the report totals the model calls");
+        assert_eq!(
+            (
+                usage.decisions,
+                usage.prompt_tokens,
+                usage.completion_tokens
+            ),
+            (6, 7_000, 400)
+        );
+        assert!(usage.cost_usd.is_some_and(|c| c > 0.0));
 
         let asked = decisions(&db.store, owner.id, first.run.id).await;
         assert_eq!(asked.len(), 6, "one decision per asked day, holds included");
