@@ -226,9 +226,35 @@ pub fn show_table(r: &Run, counts: &AuditCounts, deciders: &DeciderRegistry) -> 
                 .and_then(Value::as_i64);
             row(label, n.map_or(NA.into(), display::count));
         }
+        if let Some(usage) = model_usage(r) {
+            let tokens = usage.prompt_tokens + usage.completion_tokens;
+            row(
+                "Model tokens",
+                format!(
+                    "{} ({} prompt, {} completion) over {} decisions",
+                    display::count(tokens),
+                    display::count(usage.prompt_tokens),
+                    display::count(usage.completion_tokens),
+                    display::count(usage.decisions as u64),
+                ),
+            );
+            row(
+                "Model cost",
+                usage.cost_usd.map_or_else(
+                    || "unknown (the model's price is not in the price table)".into(),
+                    |c| format!("{c:.4} USD"),
+                ),
+            );
+        }
         out.push_str(&display::rows(&rows));
     }
     out
+}
+
+/// The tokens and cost of the run's model calls, from its report.
+fn model_usage(r: &Run) -> Option<tradelab_engine::report::ModelUsage> {
+    let usage = r.summary.as_ref()?.get("model_usage")?;
+    serde_json::from_value(usage.clone()).ok()
 }
 
 /// `runs show --output json`: the run with its audit counts.
