@@ -284,6 +284,15 @@ pub enum DataCommand {
     Import(crate::store_args::ImportArgs),
     /// List the stored bar series.
     List(crate::store_args::DataListArgs),
+    /// Import news items into the store for LLM runs (idempotent: the same items again
+    /// change nothing).
+    ///
+    /// CSV or JSONL with timestamp, symbols, headline, body and source. News is
+    /// private to the account importing it. A malformed file stores nothing; the error
+    /// names the line and the field.
+    ImportNews(crate::store_args::ImportNewsArgs),
+    /// List your stored news items, newest first.
+    News(crate::store_args::NewsListArgs),
     /// Delete a stored series, or its bars within --from/--to.
     ///
     /// Deletes your private series of the symbol if you have one, else the shared one

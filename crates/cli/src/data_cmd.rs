@@ -1,4 +1,5 @@
-//! `tradelab data …`: tick aggregation and file inspection.
+//! `tradelab data …`: tick aggregation, file inspection, and bars in the store (news:
+//! `news_cmd`).
 
 use crate::args::{AggregateArgs, DataCommand, InspectArgs, OutputFormat, SessionArg};
 use crate::backtest::{csv_options, parse_tz};
@@ -50,6 +51,14 @@ pub fn run(cmd: DataCommand, store: &StoreArgs) -> Result<()> {
         DataCommand::List(a) => store_ctx::runtime()?.block_on(async {
             let ctx = store_ctx::open(store).await?;
             list(&ctx, a).await
+        }),
+        DataCommand::ImportNews(a) => store_ctx::runtime()?.block_on(async {
+            let ctx = store_ctx::open(store).await?;
+            crate::news_cmd::import(&ctx, &a).await
+        }),
+        DataCommand::News(a) => store_ctx::runtime()?.block_on(async {
+            let ctx = store_ctx::open(store).await?;
+            crate::news_cmd::list(&ctx, &a).await
         }),
     }
 }

@@ -6,6 +6,7 @@ mod backtest;
 mod data_cmd;
 mod display;
 mod models_cmd;
+mod news_cmd;
 mod output;
 mod rules_cmd;
 mod run_view;

@@ -351,3 +351,32 @@ pub struct DataListArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
 }
+
+/// `tradelab data import-news`.
+#[derive(Args, Debug)]
+pub struct ImportNewsArgs {
+    /// News file: CSV with a header (timestamp, symbols, headline, body, source) or
+    /// JSONL (one JSON object a line with those fields); `.csv` and `.jsonl` are read
+    /// as such, any other name by its content.
+    pub file: PathBuf,
+    /// Report format: a table for people, or JSON for programs.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+/// `tradelab data news`.
+#[derive(Args, Debug)]
+pub struct NewsListArgs {
+    /// Only the items that mention this symbol.
+    #[arg(long)]
+    pub symbol: Option<String>,
+    /// Most items to show (1 to 1000).
+    #[arg(long, default_value_t = tradelab_store::DEFAULT_PAGE_LIMIT, value_name = "N")]
+    pub limit: u32,
+    /// Continue after this item (the `next_after` of the previous page).
+    #[arg(long, value_name = "ID")]
+    pub after: Option<i64>,
+    /// Report format: a table for people, or JSON for programs.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}

@@ -40,3 +40,7 @@ id_newtype!(
     /// Id of a run (unique across models; the per-model number is [`crate::Run::number`]).
     RunId
 );
+id_newtype!(
+    /// Id of a stored news item.
+    NewsId
+);

@@ -1,10 +1,11 @@
 //! Persistence for tradelab: SQLite (one file under the data directory, the default)
 //! or PostgreSQL, versioned migrations, and typed repositories for users, models,
-//! rules, runs, the audit trail, bars and global settings.
+//! rules, runs, the audit trail, bars, news and global settings.
 //!
 //! Open with [`Store::open`], then use the repositories: `store.users()`,
 //! `store.models()`, `store.rules()`, `store.runs()`, `store.audit()`, `store.bars()`,
-//! `store.settings()`. Every call is atomic: a failed call changes nothing stored.
+//! `store.news()`, `store.settings()`. Every call is atomic: a failed call changes
+//! nothing stored.
 //!
 //! Tenancy: every method reading or changing a user's model, rule, run or audit trail
 //! takes the owner and scopes its query by it; another owner's id is
@@ -27,6 +28,7 @@ mod error;
 mod ids;
 mod migrate;
 mod models;
+mod news;
 mod page;
 mod rules;
 mod runs;
@@ -46,9 +48,10 @@ pub use bars::{
 };
 pub use db::Backend;
 pub use error::{Result, StoreError};
-pub use ids::{ModelId, RuleId, RunId, UserId};
+pub use ids::{ModelId, NewsId, RuleId, RunId, UserId};
 pub use migrate::SCHEMA_VERSION;
 pub use models::{DeciderConfig, Model, ModelSpec, Models};
+pub use news::{MAX_HEADLINE_BYTES, MAX_SOURCE_BYTES, News, NewsImported, StoredNews};
 pub use page::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
 pub use rules::{Rule, RuleOrigin, RuleSpec, Rules};
 pub use runs::{NewRun, Run, RunMode, RunSource, RunStatus, Runs, StrategySnapshot};
@@ -81,6 +84,11 @@ impl Store {
     /// Imported market data.
     pub fn bars(&self) -> Bars<'_> {
         Bars { store: self }
+    }
+
+    /// Imported news, private to its owner.
+    pub fn news(&self) -> News<'_> {
+        News { store: self }
     }
 
     /// Global settings.

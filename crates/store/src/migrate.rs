@@ -73,10 +73,17 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0007_audit_lean_indexes.sql"),
         then: None,
     },
+    Migration {
+        version: 8,
+        description: "news: imported news items, private to their owner",
+        sqlite: include_str!("../migrations/sqlite/0008_news.sql"),
+        postgres: include_str!("../migrations/postgres/0008_news.sql"),
+        then: None,
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
     version       BIGINT PRIMARY KEY,

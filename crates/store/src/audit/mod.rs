@@ -29,6 +29,7 @@ mod table;
 
 pub(crate) use convert::convert_to_rows;
 pub(crate) use equity::convert_legacy_equity;
+pub(crate) use table::rfc3339;
 
 /// A decider's decision with its reasoning and the inputs it saw. `J` is how the
 /// JSON inputs are held: a parsed [`Value`] (what the readers return), or JSON text

@@ -331,9 +331,10 @@ pub async fn query_text(db: &TestDb, sql: &str) -> Vec<Vec<Option<String>>> {
     }
 }
 
-/// Undoes schema version 6 of a database without audit rows (for tests that rewind
-/// to an older version): `run_events` as version 1 made it, the other audit tables of
-/// versions 1–5 back (empty), and version 6 no longer recorded.
+/// Undoes schema versions 6 and later of a database without audit rows or news (for
+/// tests that rewind to an older version): `run_events` as version 1 made it, the
+/// other audit tables of versions 1–5 back (empty), no `news` table (version 8), and
+/// versions 6 and later no longer recorded.
 pub async fn rewind_audit_rows(db: &TestDb) {
     let blob = if db.store.backend() == tradelab_store::Backend::Sqlite {
         "BLOB"
@@ -342,6 +343,7 @@ pub async fn rewind_audit_rows(db: &TestDb) {
     };
     let sql = format!(
         "DELETE FROM schema_version WHERE version >= 6;
+         DROP TABLE news;
          DROP VIEW run_orders;
          DROP TABLE run_events;
          CREATE TABLE run_events (run_id BIGINT NOT NULL, seq BIGINT NOT NULL, \
