@@ -3,7 +3,7 @@
 use crate::config::{ExecutionSettings, rules_from_specs, rules_to_specs};
 use crate::fingerprint::{DataCheck, fingerprint, verify_data};
 use crate::sink::{DEFAULT_BATCH_ROWS, symbols_text};
-use execute::Executed;
+use execute::{Executed, Given};
 use std::sync::Arc;
 use tradelab_core::{BarSeries, Symbol, Timeframe, Timestamp};
 use tradelab_engine::report::Report;
@@ -431,12 +431,20 @@ impl Runner {
             }
             _ => Vec::new(),
         };
+        // The news the owner imported about the run's symbols, up to its end; a
+        // decider reads it point in time (the archive answers up to each step).
+        let news = self
+            .store
+            .news()
+            .archive_for(owner, &symbols, req.to)
+            .await?;
         Ok(Prepared {
             run,
             config,
             series,
             rules,
             prior,
+            news,
         })
     }
 
@@ -454,9 +462,21 @@ impl Runner {
             series,
             rules,
             prior,
+            news,
         } = prepared;
         match self
-            .execute(&run, config, series, rules, &prior, req.batch_rows, watch)
+            .execute(
+                &run,
+                config,
+                series,
+                rules,
+                Given {
+                    prior: &prior,
+                    news: &news,
+                },
+                req.batch_rows,
+                watch,
+            )
             .await
         {
             Ok(Executed::Failed { message, last }) => {
@@ -565,4 +585,6 @@ struct Prepared {
     rules: RuleSet,
     /// The parent's decision traces, for a replay that answers as the parent did.
     prior: Vec<tradelab_engine::DecisionTrace>,
+    /// The owner's news about the run's symbols.
+    news: tradelab_data::NewsArchive,
 }

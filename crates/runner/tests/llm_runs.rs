@@ -8,6 +8,7 @@ mod common;
 use serde_json::{Value, json};
 use tradelab_agent::mock::{MockLlm, MockReply};
 use tradelab_core::{Bar, BarSeries, Symbol, Timeframe, Timestamp};
+use tradelab_data::NewsItem;
 use tradelab_engine::DeciderRegistry;
 use tradelab_engine::risk::RuleSet;
 use tradelab_runner::{ExecutionSettings, ReplayOptions, Runner, StartRun};
@@ -62,6 +63,12 @@ store_test!(
     an_llm_run_stores_its_decisions_and_costs_and_its_replay_answers_offline,
     |db| {
         let mock = MockLlm::start();
+        // The model reads the news first: it finds what was published by the first
+        // day's close, never what came later.
+        mock.push(
+            MockReply::tool_call("search_news", json!({"query": "", "symbol": "LLM"}))
+                .usage(0, 0, 0),
+        );
         mock.push(
             MockReply::tool_calls(&[("buy", json!({"symbol": "LLM", "qty": 5}))])
                 .usage(1_000, 100, 0),
@@ -75,6 +82,24 @@ store_test!(
             .await
             .expect("import");
         let owner = common::owner(&db.store, "llm@x.io").await;
+        let item = |day: i64, headline: &str| NewsItem {
+            published: Timestamp::from_secs(946_684_800 + 86_400 * day - 3_600),
+            symbols: vec![Symbol::new("LLM").expect("symbol")],
+            headline: headline.into(),
+            body: String::new(),
+            source: "wire".into(),
+        };
+        db.store
+            .news()
+            .import(
+                owner.id,
+                &[
+                    item(0, "LLM beats estimates"),
+                    item(3, "LLM recalls product"),
+                ],
+            )
+            .await
+            .expect("news");
         let mut spec = common::model_spec("agent");
         spec.decider = DeciderConfig {
             kind: "llm".into(),
@@ -86,7 +111,7 @@ store_test!(
                 "retries": "1",
                 "backoff_ms": "10",
                 "style": "loop",
-                "max_steps": "3",
+                "max_steps": "4",
                 "mode": "record",
             }),
         };
@@ -108,7 +133,7 @@ store_test!(
         let first = runner.start(req, None).await.expect("the llm run");
         assert_eq!(first.run.status, RunStatus::Completed);
         assert_eq!(first.report.fills, 1, "the model's buy filled");
-        // Seven calls: a buy then a finish on the first day, a finish on each other.
+        // Eight calls: news, a buy and a finish on the first day, a finish on each other.
         let usage = first
             .report
             .model_usage
@@ -125,7 +150,11 @@ store_test!(
 
         let asked = decisions(&db.store, owner.id, first.run.id).await;
         assert_eq!(asked.len(), 6, "one decision per asked day, holds included");
-        assert_eq!(asked[0].1[0]["name"], "buy");
+        assert_eq!(asked[0].1[0]["name"], "search_news");
+        let found = asked[0].1[0]["result"].to_string();
+        assert!(found.contains("LLM beats estimates"), "{found}");
+        assert!(!found.contains("recalls"), "news from the future: {found}");
+        assert_eq!(asked[0].1[1]["name"], "buy");
         assert!(
             asked
                 .iter()

@@ -24,6 +24,14 @@ pub(super) enum Executed {
     },
 }
 
+/// What a run's decider is given beyond its parameters and rules.
+pub(super) struct Given<'a> {
+    /// The parent's decision traces (a replay answering as the parent did).
+    pub prior: &'a [DecisionTrace],
+    /// The owner's news about the run's symbols.
+    pub news: &'a tradelab_data::NewsArchive,
+}
+
 impl Runner {
     /// Runs the engine on its own thread over `series`, with the audit trail written
     /// in batches by a writer task as it goes; the last batch is returned to be
@@ -35,7 +43,7 @@ impl Runner {
         config: tradelab_engine::RunConfig,
         series: Vec<BarSeries>,
         rules: RuleSet,
-        prior: &[DecisionTrace],
+        given: Given<'_>,
         batch_rows: usize,
         watch: Watch,
     ) -> Result<Executed, RunnerError> {
@@ -51,7 +59,8 @@ impl Runner {
             .with_instructions(&rules.instructions)
             .with_rules(&rules_in_words)
             .with_run(&run_label)
-            .with_prior(prior);
+            .with_prior(given.prior)
+            .with_news(given.news);
         let decider = self
             .deciders
             .build_with(&decider_cfg.kind, args)
