@@ -7,7 +7,7 @@ mod common;
 
 use serde_json::json;
 use std::sync::{Arc, Condvar, Mutex};
-use tradelab_core::{Bar, BarSeries, OrderIntent, Side, Sizing, Symbol, Timeframe, Timestamp};
+use tradelab_core::{BarSeries, OrderIntent, Side, Sizing, Symbol, Timeframe};
 use tradelab_engine::strategies::StrategyInfo;
 use tradelab_engine::{
     Command, DecideError, Decider, DeciderRegistry, Decision, DecisionContext, RunEvent,
@@ -101,21 +101,7 @@ fn registry(door: &Door, wait_at: usize) -> DeciderRegistry {
 }
 
 fn bars(n: usize) -> BarSeries {
-    let bars = (0..n)
-        .map(|k| {
-            let p = 50.0 + ((k * 7) % 13) as f64;
-            Bar::new(
-                Timestamp::from_secs(946_684_800 + 86_400 * k as i64),
-                p,
-                p + 1.0,
-                p - 1.0,
-                p + 0.5,
-                1000.0,
-            )
-            .expect("bar")
-        })
-        .collect();
-    BarSeries::new(Symbol::new("LIV").expect("symbol"), bars).expect("series")
+    common::daily_series("LIV", n, |k| 50.0 + ((k * 7) % 13) as f64)
 }
 
 async fn model(store: &Store) -> (tradelab_store::UserId, ModelId) {

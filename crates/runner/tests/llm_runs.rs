@@ -7,7 +7,7 @@ mod common;
 
 use serde_json::{Value, json};
 use tradelab_agent::mock::{MockLlm, MockReply};
-use tradelab_core::{Bar, BarSeries, Symbol, Timeframe, Timestamp};
+use tradelab_core::{BarSeries, Symbol, Timeframe, Timestamp};
 use tradelab_data::NewsItem;
 use tradelab_engine::DeciderRegistry;
 use tradelab_engine::risk::RuleSet;
@@ -15,21 +15,7 @@ use tradelab_runner::{ExecutionSettings, ReplayOptions, Runner, StartRun};
 use tradelab_store::{AuditEvent, DeciderConfig, ImportMode, RunStatus};
 
 fn bars(n: usize) -> BarSeries {
-    let bars = (0..n)
-        .map(|k| {
-            let p = 50.0 + k as f64;
-            Bar::new(
-                Timestamp::from_secs(946_684_800 + 86_400 * k as i64),
-                p,
-                p + 1.0,
-                p - 1.0,
-                p + 0.5,
-                1000.0,
-            )
-            .expect("bar")
-        })
-        .collect();
-    BarSeries::new(Symbol::new("LLM").expect("symbol"), bars).expect("series")
+    common::daily_series("LLM", n, |k| 50.0 + k as f64)
 }
 
 fn registry() -> DeciderRegistry {

@@ -6,7 +6,7 @@
 mod common;
 
 use serde_json::json;
-use tradelab_core::{Bar, BarSeries, OrderIntent, Side, Sizing, Symbol, Timeframe, Timestamp};
+use tradelab_core::{BarSeries, OrderIntent, Side, Sizing, Symbol, Timeframe};
 use tradelab_engine::strategies::{ParamInfo, StrategyError, StrategyInfo};
 use tradelab_engine::{DecideError, Decision};
 use tradelab_engine::{Decider, DeciderRegistry, DecisionContext};
@@ -83,21 +83,7 @@ fn with_alternator() -> DeciderRegistry {
 
 /// `n` daily bars of `ALT` from 2000-01-01, a gentle zigzag.
 fn bars(n: usize) -> BarSeries {
-    let bars = (0..n)
-        .map(|k| {
-            let p = 50.0 + ((k * 5) % 11) as f64;
-            Bar::new(
-                Timestamp::from_secs(946_684_800 + 86_400 * k as i64),
-                p,
-                p + 1.0,
-                p - 1.0,
-                p + 0.5,
-                1000.0,
-            )
-            .expect("bar")
-        })
-        .collect();
-    BarSeries::new(Symbol::new("ALT").expect("symbol"), bars).expect("series")
+    common::daily_series("ALT", n, |k| 50.0 + ((k * 5) % 11) as f64)
 }
 
 /// A model of `alternator` (every 4th bar) on `ALT`, with its bars stored.

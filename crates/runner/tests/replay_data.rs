@@ -7,7 +7,7 @@ mod common;
 
 use common::account;
 use serde_json::json;
-use tradelab_core::{Bar, BarSeries, Money, Symbol, Timeframe, Timestamp};
+use tradelab_core::{BarSeries, Money, Symbol, Timeframe};
 use tradelab_engine::risk::RuleSet;
 use tradelab_runner::{ReplayOptions, Runner, RunnerError, StartRun, compare};
 use tradelab_store::ImportMode::{self, KeepExisting, Replace};
@@ -15,21 +15,7 @@ use tradelab_store::{DeciderConfig, ModelId, ModelSpec, Role, RunId, RunStatus, 
 
 /// `n` daily bars of `symbol` from 2000-01-01, a zigzag around `base`.
 fn series(symbol: &str, n: usize, base: f64) -> BarSeries {
-    let bars = (0..n)
-        .map(|k| {
-            let p = base + ((k * 7) % 13) as f64;
-            Bar::new(
-                Timestamp::from_secs(946_684_800 + 86_400 * k as i64),
-                p,
-                p + 1.0,
-                p - 1.0,
-                p + 0.5,
-                1000.0,
-            )
-            .expect("bar")
-        })
-        .collect();
-    BarSeries::new(Symbol::new(symbol).expect("symbol"), bars).expect("series")
+    common::daily_series(symbol, n, |k| base + ((k * 7) % 13) as f64)
 }
 
 /// `actor` imports `bars` (1d) in `mode`.

@@ -396,3 +396,28 @@ pub async fn whole_trail(
         }
     }
 }
+
+/// `n` daily bars of `symbol` from 2000-01-01 with closes `close(k) + 0.5` (open
+/// `close(k)`, high one above, low one below, volume 1000).
+pub fn daily_series(
+    symbol: &str,
+    n: usize,
+    close: impl Fn(usize) -> f64,
+) -> tradelab_core::BarSeries {
+    let bars = (0..n)
+        .map(|k| {
+            let p = close(k);
+            tradelab_core::Bar::new(
+                tradelab_core::Timestamp::from_secs(946_684_800 + 86_400 * k as i64),
+                p,
+                p + 1.0,
+                p - 1.0,
+                p + 0.5,
+                1000.0,
+            )
+            .expect("bar")
+        })
+        .collect();
+    tradelab_core::BarSeries::new(tradelab_core::Symbol::new(symbol).expect("symbol"), bars)
+        .expect("series")
+}
