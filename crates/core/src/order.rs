@@ -89,6 +89,11 @@ pub struct OrderIntent {
     /// Why the decider wants this order (kept in the audit trail). Shared, so events
     /// that carry the intent do not copy the text.
     pub reason: Reason,
+    /// The decider's own id for the order (an LLM agent's, from its run, step and
+    /// tool call), so a retried answer is recognisably the same order. Kept in the
+    /// audit trail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_order_id: Option<Reason>,
 }
 
 impl OrderIntent {
@@ -100,7 +105,14 @@ impl OrderIntent {
             order_type: OrderType::Market,
             sizing,
             reason: reason.into(),
+            client_order_id: None,
         }
+    }
+
+    /// The same order carrying the decider's own id.
+    pub fn with_client_order_id(mut self, id: impl Into<Reason>) -> Self {
+        self.client_order_id = Some(id.into());
+        self
     }
 }
 

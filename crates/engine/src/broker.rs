@@ -333,6 +333,7 @@ mod tests {
                 order_type,
                 sizing: Sizing::AllIn,
                 reason: "".into(),
+                client_order_id: None,
             },
         }
     }

@@ -440,6 +440,7 @@ impl Decider for Thinker {
                     order_type: OrderType::Limit(Price::from_f64(1.0).expect("price")),
                     sizing: Sizing::Shares(tradelab_core::Quantity::from(1)),
                     reason: "a bid far below".into(),
+                    client_order_id: None,
                 });
                 d.reasoning = Some("bid low in case of a crash".into());
             }

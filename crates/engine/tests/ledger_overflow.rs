@@ -177,6 +177,7 @@ impl Decider for Scripted {
                     _ => Sizing::ClosePosition,
                 },
                 reason: "".into(),
+                client_order_id: None,
             });
         }
         self.step += 1;

@@ -145,6 +145,7 @@ impl Decider for Checker {
                     _ => Sizing::ClosePosition,
                 },
                 reason: "".into(),
+                client_order_id: None,
             });
         }
         self.step += 1;

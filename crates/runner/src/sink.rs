@@ -130,7 +130,7 @@ impl StoreSink {
         OrderRow {
             seq: self.next_seq(),
             order_id: id.and_then(|i| i64::try_from(i).ok()),
-            client_order_id: None,
+            client_order_id: intent.client_order_id.as_ref().map(|c| c.to_string()),
             ts,
             symbol: intent.symbol.clone(),
             side: intent.side,

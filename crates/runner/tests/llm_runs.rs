@@ -119,6 +119,20 @@ store_test!(
         let first = runner.start(req, None).await.expect("the llm run");
         assert_eq!(first.run.status, RunStatus::Completed);
         assert_eq!(first.report.fills, 1, "the model's buy filled");
+        // The order carries the agent's id for it: run, asked step, tool call.
+        let client_ids: Vec<String> = common::whole_trail(&db.store, owner.id, first.run.id, 50)
+            .await
+            .into_iter()
+            .filter_map(|row| match row {
+                AuditEvent::Order(o) => o.client_order_id,
+                _ => None,
+            })
+            .collect();
+        assert_eq!(client_ids.len(), 1, "{client_ids:?}");
+        assert!(
+            client_ids[0].starts_with(&format!("{}-1-", first.run.id)),
+            "{client_ids:?}"
+        );
         // Eight calls: news, a buy and a finish on the first day, a finish on each other.
         let usage = first
             .report

@@ -216,12 +216,15 @@ impl LlmDecider {
                         _ => None,
                     };
                     if let (Some(side), Ok(qty)) = (side, check_qty(a.quantity)) {
-                        decision.orders.push(OrderIntent::market(
-                            symbol.clone(),
-                            side,
-                            Sizing::Shares(qty),
-                            format!("llm: {}", a.reasoning),
-                        ));
+                        decision.orders.push(
+                            OrderIntent::market(
+                                symbol.clone(),
+                                side,
+                                Sizing::Shares(qty),
+                                format!("llm: {}", a.reasoning),
+                            )
+                            .with_client_order_id(format!("{}-{}-{symbol}", self.run, self.asked)),
+                        );
                     }
                 }
                 None => lines.push(format!(

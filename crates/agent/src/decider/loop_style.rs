@@ -88,7 +88,12 @@ impl LlmDecider {
                 };
                 let result = outcome.result();
                 match outcome {
-                    Outcome::Order(intent, _) => decision.orders.push(intent),
+                    Outcome::Order(intent, _) => {
+                        decision.orders.push(intent.with_client_order_id(format!(
+                            "{}-{}-{}",
+                            self.run, self.asked, call.id
+                        )))
+                    }
                     Outcome::Finish(text) => {
                         summary = Some(text);
                         finished = true;

@@ -35,6 +35,8 @@ pub struct LlmDecider {
     instructions: String,
     rules: Vec<String>,
     news: NewsArchive,
+    /// The run's label, the first part of client order ids.
+    run: String,
     recordings: Recordings,
     file: Option<RecordingFile>,
     /// Request fields passed through (`temperature`, …).
@@ -76,6 +78,9 @@ pub struct AgentContext {
     pub prior: Vec<DecisionTrace>,
     /// News searchable point-in-time.
     pub news: NewsArchive,
+    /// The run's label (its id, or `backtest`): the first part of every client order
+    /// id, so an order is known by run, asked step and call.
+    pub run: String,
 }
 
 fn invalid(message: String) -> StrategyError {
@@ -106,6 +111,7 @@ impl LlmDecider {
                 rules: args.rules.to_vec(),
                 prior: args.prior.to_vec(),
                 news: args.news.clone(),
+                run: args.run.to_string(),
             },
         )
     }
@@ -181,6 +187,11 @@ impl LlmDecider {
             instructions: context.instructions,
             rules: context.rules,
             news: context.news,
+            run: if context.run.is_empty() {
+                "backtest".into()
+            } else {
+                context.run
+            },
             recordings,
             file,
             params,

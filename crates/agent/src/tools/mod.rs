@@ -278,6 +278,7 @@ impl Toolbox<'_, '_> {
             order_type,
             sizing: Sizing::Shares(qty),
             reason: reason.into(),
+            client_order_id: None,
         };
         let mut result = json!({"status": "submitted", "side": side.to_string(),
             "symbol": self.lens.name(i), "qty": qty.to_f64(),

@@ -563,6 +563,7 @@ impl RunState<'_> {
                     order_type: OrderType::Market,
                     sizing: Sizing::ClosePosition,
                     reason: why.into(),
+                    client_order_id: None,
                 },
             };
             self.next_id += 1;
