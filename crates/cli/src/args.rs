@@ -35,7 +35,7 @@ pub enum Command {
     Data(DataCommand),
     /// Models: named strategies with settings and structured rules, kept in the store.
     #[command(subcommand)]
-    Models(crate::store_args::ModelsCommand),
+    Models(Box<crate::store_args::ModelsCommand>),
     /// Runs: start, list, inspect, replay with other rules, compare.
     #[command(subcommand)]
     Runs(crate::store_args::RunsCommand),

@@ -89,6 +89,7 @@ impl LlmArgs {
     /// "model", "gpt-4o")`, in the order of the flags above. A malformed
     /// `--llm-param` is refused naming it.
     pub fn params(&self) -> Result<Vec<(&'static str, String, String)>> {
+        self.check()?;
         let mut out: Vec<(&'static str, String, String)> = Vec::new();
         let mut put = |flag: &'static str, key: &str, value: Option<String>| {
             if let Some(v) = value {
@@ -159,6 +160,36 @@ impl LlmArgs {
             ));
         }
         Ok(out)
+    }
+}
+
+impl LlmArgs {
+    /// Refuses values out of range, naming the flag: a timeout or cost limit that is
+    /// not a positive number, a count of zero.
+    fn check(&self) -> Result<()> {
+        for (flag, value) in [
+            ("--llm-timeout", self.llm_timeout),
+            ("--max-cost", self.max_cost),
+        ] {
+            if let Some(v) = value
+                && !(v.is_finite() && v > 0.0)
+            {
+                bail!("{flag} {v} must be a positive number");
+            }
+        }
+        for (flag, value) in [
+            ("--llm-concurrency", self.llm_concurrency),
+            ("--llm-every", self.llm_every),
+            ("--llm-max-steps", self.llm_max_steps),
+        ] {
+            if value == Some(0) {
+                bail!("{flag} 0: give a whole number of at least 1");
+            }
+        }
+        if self.max_tokens == Some(0) {
+            bail!("--max-tokens 0: give a whole number of at least 1");
+        }
+        Ok(())
     }
 }
 
@@ -273,6 +304,26 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("--llm-param \"=1\"")
+        );
+        let zero = LlmArgs {
+            llm_every: Some(0),
+            ..LlmArgs::default()
+        };
+        assert!(
+            zero.params()
+                .unwrap_err()
+                .to_string()
+                .starts_with("--llm-every 0")
+        );
+        let free = LlmArgs {
+            max_cost: Some(0.0),
+            ..LlmArgs::default()
+        };
+        assert!(
+            free.params()
+                .unwrap_err()
+                .to_string()
+                .starts_with("--max-cost 0")
         );
     }
 }

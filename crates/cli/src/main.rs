@@ -52,7 +52,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         args::Command::Backtest(a) => backtest::run(*a, &deciders),
         args::Command::Data(d) => data_cmd::run(d, &cli.store),
-        args::Command::Models(m) => models_cmd::run(m, &cli.store, &deciders),
+        args::Command::Models(m) => models_cmd::run(*m, &cli.store, &deciders),
         args::Command::Runs(r) => runs_cmd::run(r, &cli.store, &deciders),
         args::Command::Rules(r) => rules_cmd::run(r),
         args::Command::Strategies { output } => strategies_cmd::list_strategies(&deciders, output),
