@@ -35,7 +35,7 @@ pub enum Command {
     Data(DataCommand),
     /// Models: named strategies with settings and structured rules, kept in the store.
     #[command(subcommand)]
-    Models(crate::store_args::ModelsCommand),
+    Models(Box<crate::store_args::ModelsCommand>),
     /// Runs: start, list, inspect, replay with other rules, compare.
     #[command(subcommand)]
     Runs(crate::store_args::RunsCommand),
@@ -269,7 +269,16 @@ pub struct BacktestArgs {
     pub risk_free: f64,
     #[command(flatten, next_help_heading = "CSV options")]
     pub csv: CsvArgs,
+    #[command(flatten, next_help_heading = LLM_HEADING)]
+    pub llm: crate::llm_args::LlmArgs,
+    /// JSONL file of the model's exchanges: appended with --llm-mode record, answered
+    /// from with --llm-mode replay.
+    #[arg(long, value_name = "FILE", help_heading = LLM_HEADING)]
+    pub llm_recordings: Option<PathBuf>,
 }
+
+/// Help heading of the LLM agent's flags.
+pub const LLM_HEADING: &str = "LLM agent (--strategy llm)";
 
 #[derive(Subcommand, Debug)]
 pub enum DataCommand {

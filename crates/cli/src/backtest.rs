@@ -1,15 +1,19 @@
 //! `tradelab backtest`: load bars, build the strategy, run the engine, report.
 
 use crate::args::{BacktestArgs, CsvArgs, Fill, OutputFormat};
+use crate::llm_report::LlmTally;
 use crate::output;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rust_decimal::Decimal;
 use std::io::IsTerminal;
+use tradelab_agent::LlmSettings;
 use tradelab_core::{BarSeries, Money, Symbol, Timestamp};
 use tradelab_data::CsvOptions;
 use tradelab_engine::report::{Report, ReportOptions, ReportSink};
-use tradelab_engine::{Commission, DeciderRegistry, Engine, FillModel, RunConfig};
+use tradelab_engine::{
+    Commission, DeciderArgs, DeciderRegistry, Engine, FillModel, RunConfig, Tee,
+};
 
 /// Runs a backtest from the command line and prints its report; `--strategy` names a
 /// decider in `deciders`.
@@ -20,15 +24,29 @@ pub fn run(a: BacktestArgs, deciders: &DeciderRegistry) -> Result<()> {
     let tz = parse_tz(&a.csv.tz)?;
     let requested = requested_symbols(&a)?;
     let series = load_series(&a, &requested, &tz)?;
-    let params = parse_params(&a.params)?;
-    let mut decider = deciders
-        .build(&a.strategy, &params, config.allow_short)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut params = parse_params(&a.params)?;
+    crate::llm_args::merge(
+        &a.strategy,
+        crate::llm_args::backtest_flags(&a)?,
+        &mut params,
+    )?;
     let rule_names: Vec<String> = rules
         .active_by_priority()
         .iter()
         .map(|r| r.name.clone())
         .collect();
+    let rule_words = crate::llm_args::rules_in_words(&rules);
+    let args = DeciderArgs::new(&params, config.allow_short)
+        .with_instructions(&rules.instructions)
+        .with_rules(&rule_words);
+    let mut decider = deciders
+        .build_with(&a.strategy, args)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The agent's settings, for its totals in the report.
+    let llm = (a.strategy == tradelab_agent::settings::STRATEGY)
+        .then(|| LlmSettings::from_params(&params))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let engine = Engine::new(config.clone(), series)?.with_rules(rules)?;
     let counts: Vec<(&str, usize)> = engine
         .series()
@@ -70,9 +88,18 @@ pub fn run(a: BacktestArgs, deciders: &DeciderRegistry) -> Result<()> {
     check_output_dir("--equity-out", a.equity_out.as_deref())?;
 
     let mut sink = ReportSink::with_capacity(engine.steps());
+    let mut tally = LlmTally::default();
     let bar = progress_bar(engine.steps() as u64);
     let mut tick = |done: usize| bar.set_position(done as u64);
-    let outcome = engine.run(decider.as_mut(), &mut sink, Some(&mut tick));
+    let outcome = if llm.is_some() {
+        let mut both = Tee {
+            first: &mut sink,
+            second: &mut tally,
+        };
+        engine.run(decider.as_mut(), &mut both, Some(&mut tick))
+    } else {
+        engine.run(decider.as_mut(), &mut sink, Some(&mut tick))
+    };
     bar.finish_and_clear();
     // A ledger overflow: the message names the step, the operation and its amounts.
     let outcome = outcome?;
@@ -100,12 +127,24 @@ pub fn run(a: BacktestArgs, deciders: &DeciderRegistry) -> Result<()> {
         output::write_equity_csv(path, &sink, engine.series())
             .with_context(|| format!("writing the equity curve to {}", path.display()))?;
     }
+    let totals = llm.map(|settings| tally.totals(&settings, engine.series()));
     match a.output {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        OutputFormat::Table => print!(
-            "{}",
-            output::report_table(&report, &outcome, config.initial_cash)
-        ),
+        OutputFormat::Json => {
+            let mut json = serde_json::to_value(&report)?;
+            if let (Some(t), Some(object)) = (&totals, json.as_object_mut()) {
+                object.insert("llm".into(), serde_json::to_value(t)?);
+            }
+            println!("{}", serde_json::to_string_pretty(&json)?)
+        }
+        OutputFormat::Table => {
+            print!(
+                "{}",
+                output::report_table(&report, &outcome, config.initial_cash)
+            );
+            if let Some(t) = &totals {
+                print!("{}", t.table());
+            }
+        }
     }
     Ok(())
 }
@@ -126,45 +165,6 @@ fn check_output_dir(flag: &str, path: Option<&std::path::Path>) -> Result<()> {
             path.display(),
             dir.display()
         );
-    }
-    Ok(())
-}
-
-/// Prints the deciders of `deciders` with their parameters (`tradelab strategies`).
-pub fn list_strategies(deciders: &DeciderRegistry, output: OutputFormat) -> Result<()> {
-    if output == OutputFormat::Json {
-        let items: Vec<serde_json::Value> = deciders
-            .catalog()
-            .map(|s| {
-                let params: Vec<serde_json::Value> = s
-                    .params
-                    .iter()
-                    .map(|p| {
-                        serde_json::json!({
-                            "name": p.name,
-                            "default": p.default,
-                            "help": p.help,
-                        })
-                    })
-                    .collect();
-                serde_json::json!({
-                    "name": s.name,
-                    "summary": s.summary,
-                    "params": params,
-                })
-            })
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "strategies": items }))?
-        );
-        return Ok(());
-    }
-    for s in deciders.catalog() {
-        println!("{:<16} {}", s.name, s.summary);
-        for p in s.params.iter() {
-            println!("    {:<10} default {:<6} {}", p.name, p.default, p.help);
-        }
     }
     Ok(())
 }

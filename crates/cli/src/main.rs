@@ -5,6 +5,9 @@ mod audit_view;
 mod backtest;
 mod data_cmd;
 mod display;
+mod llm_args;
+mod llm_report;
+mod llm_view;
 mod models_cmd;
 mod news_cmd;
 mod output;
@@ -14,6 +17,7 @@ mod runs_cmd;
 mod settings_view;
 mod store_args;
 mod store_ctx;
+mod strategies_cmd;
 
 use clap::{CommandFactory, Parser};
 use std::process::ExitCode;
@@ -39,14 +43,20 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
-    let deciders = tradelab_engine::DeciderRegistry::builtin();
+    let deciders = match deciders() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let result = match cli.command {
         args::Command::Backtest(a) => backtest::run(*a, &deciders),
         args::Command::Data(d) => data_cmd::run(d, &cli.store),
-        args::Command::Models(m) => models_cmd::run(m, &cli.store, &deciders),
+        args::Command::Models(m) => models_cmd::run(*m, &cli.store, &deciders),
         args::Command::Runs(r) => runs_cmd::run(r, &cli.store, &deciders),
         args::Command::Rules(r) => rules_cmd::run(r),
-        args::Command::Strategies { output } => backtest::list_strategies(&deciders, output),
+        args::Command::Strategies { output } => strategies_cmd::list_strategies(&deciders, output),
         args::Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -64,6 +74,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The deciders the CLI runs: the built-in strategies and the LLM agent (`llm`).
+fn deciders() -> anyhow::Result<tradelab_engine::DeciderRegistry> {
+    let mut registry = tradelab_engine::DeciderRegistry::builtin();
+    tradelab_agent::register(&mut registry)?;
+    Ok(registry)
 }
 
 /// Warnings only; sqlx's slow-statement warnings (a big import) are not news to a

@@ -61,14 +61,19 @@ fn apply(spec: &mut ModelSpec, s: ModelSettings, deciders: &DeciderRegistry) -> 
         spec.decider.kind = strategy;
         spec.decider.params = Value::Object(Map::new());
     }
-    if !s.params.is_empty() {
+    let mut given = Vec::new();
+    for p in &s.params {
+        let (k, v) = p
+            .split_once('=')
+            .filter(|(k, _)| !k.trim().is_empty())
+            .ok_or_else(|| anyhow!("--param {p:?} is not of the form name=value"))?;
+        given.push((k.trim().to_string(), v.trim().to_string()));
+    }
+    crate::llm_args::merge(&spec.decider.kind, s.llm.params()?, &mut given)?;
+    if !given.is_empty() {
         let mut map = spec.decider.params.as_object().cloned().unwrap_or_default();
-        for p in &s.params {
-            let (k, v) = p
-                .split_once('=')
-                .filter(|(k, _)| !k.trim().is_empty())
-                .ok_or_else(|| anyhow!("--param {p:?} is not of the form name=value"))?;
-            map.insert(k.trim().to_string(), Value::String(v.trim().to_string()));
+        for (k, v) in given {
+            map.insert(k, Value::String(v));
         }
         spec.decider.params = Value::Object(map);
     }
@@ -289,12 +294,14 @@ async fn show(
         .map(|r| r.spec)
         .collect();
     let symbols: Vec<&str> = m.spec.allowed_symbols.iter().map(Symbol::as_str).collect();
+    let llm = crate::llm_view::settings(&m.spec.decider);
     if output == OutputFormat::Json {
         return print_json(&json!({
             "id": m.id.0,
             "name": m.spec.name,
             "description": m.spec.description,
             "strategy": strategy_json(&m.spec.decider, deciders),
+            "llm": llm.as_ref().map(crate::llm_view::json),
             "initial_cash": m.spec.initial_cash.get().to_string(),
             "execution": execution_json(&exec),
             "symbols": symbols,
@@ -309,6 +316,9 @@ async fn show(
         row("Description", m.spec.description.clone());
     }
     row("Strategy", strategy_text(&m.spec.decider, deciders));
+    for (k, v) in llm.as_ref().map(crate::llm_view::rows).unwrap_or_default() {
+        row(&k, v);
+    }
     row("Initial cash", display::amount(m.spec.initial_cash.get()));
     row("Execution", execution_text(&exec));
     row(

@@ -21,7 +21,8 @@ pub fn effective_params(
     let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
     let mut out = Vec::new();
     if let Some(info) = deciders.info(&decider.kind) {
-        for p in info.params.iter() {
+        // `param.NAME` stands for any request field, not for a parameter of its own.
+        for p in info.params.iter().filter(|p| !p.name.ends_with(".NAME")) {
             match given.get(p.name.as_ref()) {
                 Some(v) => out.push((p.name.to_string(), text(v), false)),
                 None => out.push((p.name.to_string(), p.default.to_string(), true)),
@@ -37,7 +38,11 @@ pub fn effective_params(
 }
 
 /// `sma_cross: fast = 10, slow = 20 (default)` — every value the strategy runs with.
+/// The LLM agent in one line (`llm: MODEL at URL`): its settings are rows of their own.
 pub fn strategy_text(decider: &DeciderConfig, deciders: &DeciderRegistry) -> String {
+    if let Some(llm) = crate::llm_view::settings(decider) {
+        return crate::llm_view::short_text(&llm);
+    }
     let params = effective_params(decider, deciders);
     if params.is_empty() {
         return decider.kind.clone();

@@ -67,6 +67,8 @@ pub struct ModelSettings {
     /// Free-text instructions and rules (for LLM deciders; stored with every run).
     #[arg(long)]
     pub instructions: Option<String>,
+    #[command(flatten, next_help_heading = crate::args::LLM_HEADING)]
+    pub llm: crate::llm_args::LlmArgs,
 }
 
 #[derive(Subcommand, Debug)]

@@ -13,7 +13,13 @@ fn strategies_json_lists_each_strategy_with_its_parameters() {
     let names: Vec<&str> = list.iter().filter_map(|s| s["name"].as_str()).collect();
     assert_eq!(
         names,
-        ["buy_and_hold", "sma_cross", "rsi_reversion", "breakout"]
+        [
+            "buy_and_hold",
+            "sma_cross",
+            "rsi_reversion",
+            "breakout",
+            "llm"
+        ]
     );
     let sma = &list[1];
     assert!(sma["summary"].as_str().is_some_and(|s| !s.is_empty()));

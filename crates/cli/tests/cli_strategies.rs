@@ -1,12 +1,12 @@
 //! Strategy names go through the decider registry everywhere the CLI takes one:
-//! `tradelab strategies` lists it in order, and `backtest --strategy` and
+//! `tradelab strategies` lists it in order (the built-ins, then the LLM agent), and `backtest --strategy` and
 //! `models create --strategy` refuse an unknown name listing the registered ones.
 
 mod common;
 
 use common::{bar_file, fail, ok, tl, tradelab};
 
-const KNOWN: &str = "known strategies: buy_and_hold, sma_cross, rsi_reversion, breakout";
+const KNOWN: &str = "known strategies: buy_and_hold, sma_cross, rsi_reversion, breakout, llm";
 
 #[test]
 fn strategies_are_listed_in_registry_order() {
@@ -18,7 +18,13 @@ fn strategies_are_listed_in_registry_order() {
         .collect();
     assert_eq!(
         names,
-        ["buy_and_hold", "sma_cross", "rsi_reversion", "breakout"]
+        [
+            "buy_and_hold",
+            "sma_cross",
+            "rsi_reversion",
+            "breakout",
+            "llm"
+        ]
     );
 }
 
