@@ -89,7 +89,7 @@ impl LlmDecider {
                 let result = outcome.result();
                 match outcome {
                     Outcome::Order(intent, _) => {
-                        decision.orders.push(intent.with_client_order_id(format!(
+                        decision.orders.push((*intent).with_client_order_id(format!(
                             "{}-{}-{}",
                             self.run, self.asked, call.id
                         )))

@@ -42,7 +42,7 @@ pub enum Outcome {
     /// (unknown tool, broken or missing arguments), as opposed to a refused request.
     Error { message: String, malformed: bool },
     /// An order to place, with the result the model reads.
-    Order(OrderIntent, Value),
+    Order(Box<OrderIntent>, Value),
     /// The model is done; its summary.
     Finish(String),
 }
@@ -286,7 +286,7 @@ impl Toolbox<'_, '_> {
         if let Some(Ok(shown)) = number(args, "limit") {
             result["limit"] = json!(shown);
         }
-        Outcome::Order(intent, result)
+        Outcome::Order(Box::new(intent), result)
     }
 
     fn search_news(&self, args: &Value) -> Outcome {
