@@ -105,10 +105,18 @@ pub enum RecordingError {
 
 /// Recorded exchanges by key, answered in the order they were recorded (the last one
 /// again when a key is asked more often than it was recorded).
+///
+/// Exchanges taken from a parent run's decision traces are answered by step instead:
+/// the replay's k-th asked step gets the parent's k-th step's answers, in order,
+/// whatever it asks. A replay with other rules shows the model other rules (and, as
+/// they bite, another portfolio), so its requests differ from the parent's; it is the
+/// parent's decisions that it replays, under its own rules.
 #[derive(Clone, Debug, Default)]
 pub struct Recordings {
     by_key: HashMap<String, VecDeque<Exchange>>,
     last: HashMap<String, Exchange>,
+    /// The parent's exchanges per asked step, when taken from its traces.
+    by_step: Vec<VecDeque<Exchange>>,
     count: usize,
 }
 
@@ -141,6 +149,16 @@ impl Recordings {
         self.last.get(key).cloned()
     }
 
+    /// The answer at the asked step `step` (from 0) to the request keyed `key`: the
+    /// parent's next answer at that step when the recordings come from a parent's
+    /// traces, else the answer recorded for the key.
+    pub fn answer(&mut self, key: &str, step: usize) -> Option<Exchange> {
+        if self.by_step.is_empty() {
+            return self.take(key);
+        }
+        self.by_step.get_mut(step).and_then(VecDeque::pop_front)
+    }
+
     /// Reads a JSONL file of exchanges (blank lines skipped).
     pub fn load_jsonl(&mut self, path: &Path) -> Result<(), RecordingError> {
         let text = std::fs::read_to_string(path).map_err(|source| RecordingError::Io {
@@ -162,16 +180,23 @@ impl Recordings {
     }
 
     /// Takes the exchanges recorded in decision traces (`inputs.exchanges`), in order.
+    /// One trace per asked step of the parent, in order; they are answered by step
+    /// ([`Recordings::answer`]).
     pub fn add_traces(&mut self, traces: &[DecisionTrace]) {
+        let mut steps = Vec::with_capacity(traces.len());
         for trace in traces {
-            let Some(list) = trace.inputs.get("exchanges").and_then(Value::as_array) else {
-                continue;
-            };
-            for item in list {
+            let mut step = VecDeque::new();
+            let list = trace.inputs.get("exchanges").and_then(Value::as_array);
+            for item in list.into_iter().flatten() {
                 if let Ok(e) = serde_json::from_value::<Exchange>(item.clone()) {
-                    self.add(e);
+                    self.add(e.clone());
+                    step.push_back(e);
                 }
             }
+            steps.push(step);
+        }
+        if steps.iter().any(|s| !s.is_empty()) {
+            self.by_step = steps;
         }
     }
 }

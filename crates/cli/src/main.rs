@@ -11,6 +11,7 @@ mod llm_view;
 mod models_cmd;
 mod news_cmd;
 mod output;
+mod repeat;
 mod rules_cmd;
 mod run_view;
 mod runs_cmd;

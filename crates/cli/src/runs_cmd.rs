@@ -30,6 +30,7 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Re
                 data,
                 output,
                 csv,
+                repeat,
             } => {
                 let m = ctx.model(&model).await?;
                 let mut tf: Option<Timeframe> = timeframe
@@ -89,6 +90,9 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Re
                     .as_deref()
                     .map(|t| parse_bound("to", t, true))
                     .transpose()?;
+                if repeat > 1 {
+                    return repeat_runs(&ctx, deciders, req, usize::from(repeat), output).await;
+                }
                 let finished = Runner::with_deciders(ctx.store.clone(), deciders.clone())
                     .start(req, Some(progress()))
                     .await?;
@@ -163,6 +167,7 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Re
                 template,
                 output,
                 allow_changed_data,
+                ask_again,
             } => {
                 let parent = ctx.run(&run).await?;
                 if rules.is_none() && template.is_none() {
@@ -173,7 +178,7 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Re
                 let set = load_rules(rules.as_deref(), template.as_deref())?;
                 let options = tradelab_runner::ReplayOptions {
                     allow_changed_data,
-                    ..Default::default()
+                    ask_again,
                 };
                 let finished = Runner::with_deciders(ctx.store.clone(), deciders.clone())
                     .replay_with(ctx.user.id, parent.id, set, options, Some(progress()))
@@ -218,6 +223,37 @@ fn progress() -> tradelab_runner::Progress {
             bar.finish_and_clear();
         }
     })
+}
+
+/// `runs start --repeat N`: the run N times, each listed in a line, then the spread
+/// of their metrics and how often their decisions agreed.
+async fn repeat_runs(
+    ctx: &Ctx,
+    deciders: &DeciderRegistry,
+    req: StartRun,
+    times: usize,
+    output: OutputFormat,
+) -> Result<()> {
+    let runner = Runner::with_deciders(ctx.store.clone(), deciders.clone());
+    let mut runs = Vec::with_capacity(times);
+    for k in 1..=times {
+        let finished = runner.start(req.clone(), Some(progress())).await?;
+        if output == OutputFormat::Table {
+            println!(
+                "run {k} of {times}: {} {}, total return {}",
+                Ctx::label(&finished.run),
+                finished.run.status,
+                crate::display::percent(Some(finished.report.total_return_pct))
+            );
+        }
+        runs.push(finished);
+    }
+    let spread = crate::repeat::Spread::of(&ctx.store, ctx.user.id, &runs).await?;
+    match output {
+        OutputFormat::Json => print_json(&spread.json())?,
+        OutputFormat::Table => print!("{}", spread.table()),
+    }
+    Ok(())
 }
 
 fn print_finished(f: &Finished, output: OutputFormat) -> Result<()> {
@@ -326,8 +362,14 @@ struct EventsFilter {
 impl EventsFilter {
     /// The store's filter: the symbol and times parsed.
     fn parse(&self) -> Result<EventFilter> {
+        // A decision is also what a decider said in words (an LLM's reasoning, tool
+        // calls, tokens and cost): `--kind decision` shows both kinds of row.
+        let mut kinds = self.kinds.clone();
+        if kinds.iter().any(|k| k == "decision") && !kinds.iter().any(|k| k == "decided") {
+            kinds.push("decided".into());
+        }
         Ok(EventFilter {
-            kinds: self.kinds.clone(),
+            kinds,
             symbol: self
                 .symbol
                 .as_deref()

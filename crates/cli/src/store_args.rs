@@ -191,6 +191,11 @@ pub enum RunsCommand {
         output: OutputFormat,
         #[command(flatten, next_help_heading = "CSV options")]
         csv: CsvArgs,
+        /// Run the model this many times on the same data and report the spread of
+        /// the metrics and how often the decisions agree (an LLM's luck against its
+        /// skill).
+        #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=100))]
+        repeat: u16,
     },
     /// List runs (of one model, or all of yours).
     List {
@@ -224,8 +229,9 @@ pub enum RunsCommand {
     Events {
         /// The run: MODEL#N (e.g. trend#2, the model's Nth run) or its global id.
         run: String,
-        /// Only entries of this kind (repeat for several).
-        #[arg(long, value_parser = ["decision", "order", "fill", "risk", "trade_closed", "run_finished", "run_failed", "data_changed"])]
+        /// Only entries of this kind (repeat for several). `decision` includes what a
+        /// decider said in words (`decided`: an LLM's reasoning, tool calls, tokens, cost).
+        #[arg(long, value_parser = ["decision", "decided", "decider_failed", "command", "order", "fill", "risk", "trade_closed", "run_finished", "run_failed", "data_changed"])]
         kind: Vec<String>,
         /// Only entries about this symbol.
         #[arg(long, value_name = "SYMBOL")]
@@ -297,6 +303,11 @@ pub enum RunsCommand {
         /// the new run records the run's and the new data fingerprints.
         #[arg(long)]
         allow_changed_data: bool,
+        /// Ask the decider afresh (an LLM: call the model again) instead of answering
+        /// from the run's recorded exchanges, which a replay of a run recorded with
+        /// `--llm-mode record` uses by default (no network, no cost).
+        #[arg(long)]
+        ask_again: bool,
     },
 }
 

@@ -185,6 +185,25 @@ store_test!(
             first.report.final_equity_exact
         );
 
+        // With other rules the model would be shown other prompts: the replay answers
+        // each day with the parent's answers, and the new rule refuses the buy.
+        let strict = tradelab_rules_file::from_toml_str(
+            "[[rule]]\nname = \"small\"\nkind = \"max_order_qty\"\nqty = 1\n",
+            "strict.toml",
+        )
+        .expect("rules");
+        let ruled = runner
+            .replay(owner.id, first.run.id, strict, None)
+            .await
+            .expect("a replay with other rules");
+        assert_eq!(ruled.run.status, RunStatus::Completed);
+        assert_eq!(ruled.report.fills, 0, "the rule refused the model's buy");
+        assert_eq!(ruled.report.orders_rejected.values().sum::<usize>(), 1);
+        assert_eq!(
+            said(&decisions(&db.store, owner.id, ruled.run.id).await).len(),
+            6
+        );
+
         // Asked again with the server gone, every call fails and the model holds.
         let again = runner
             .replay_with(

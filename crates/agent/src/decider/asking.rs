@@ -54,7 +54,8 @@ impl LlmDecider {
                 .zip(labels)
                 .map(|(req, label)| {
                     let key = exchange_key(req);
-                    self.recordings.take(&key).ok_or_else(|| {
+                    let step = self.asked.saturating_sub(1);
+                    self.recordings.answer(&key, step).ok_or_else(|| {
                         DecideError::new(format!(
                             "replay: no recorded answer for the model call at {} for {label} \
                              (request {key}); the recordings do not cover this run: record it \

@@ -1,0 +1,153 @@
+//! Stored LLM runs from the command line, against a scripted chat server: `runs start`
+//! records the model's decisions with their tokens and cost, `runs show` totals them,
+//! `runs events --kind decision` lists them, `runs replay` answers from the recorded
+//! exchanges with the server gone, and `--repeat` reports the spread of N runs.
+
+mod common;
+
+use common::{command, ok, sample, stdout};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::Output;
+use tradelab_agent::mock::{MockLlm, MockReply};
+
+fn tl(dir: &Path, args: &[&str]) -> Output {
+    command()
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("run tradelab")
+}
+
+/// A data dir with the sample stocks and an LLM model `agent` on AAPL pointing at
+/// `mock`, in `mode`.
+fn setup(dir: &Path, mock: &MockLlm, mode: &str) {
+    ok(tl(
+        dir,
+        &["data", "import", &sample("stocks_daily_2000-2013.csv")],
+    ));
+    ok(tl(
+        dir,
+        &[
+            "models",
+            "create",
+            "agent",
+            "--strategy",
+            "llm",
+            "--symbols",
+            "AAPL",
+            "--llm-base-url",
+            mock.url(),
+            "--llm-model",
+            "gpt-4o-mini",
+            "--llm-api-key-env",
+            "TRADELAB_CLI_RUNS_TEST_NO_KEY",
+            "--llm-timeout",
+            "5",
+            "--llm-retries",
+            "0",
+            "--llm-style",
+            "loop",
+            "--llm-mode",
+            mode,
+        ],
+    ));
+}
+
+const PERIOD: [&str; 4] = ["--from", "2013-01-02", "--to", "2013-01-08"];
+
+fn start(dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["runs", "start", "agent"];
+    args.extend_from_slice(&PERIOD);
+    args.extend_from_slice(extra);
+    tl(dir, &args)
+}
+
+#[test]
+fn a_stored_llm_run_shows_its_costs_lists_its_decisions_and_replays_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockLlm::start();
+    mock.push(
+        MockReply::tool_calls(&[("buy", json!({"symbol": "AAPL", "qty": 10}))])
+            .usage(2_000, 100, 0),
+    );
+    mock.fallback(
+        MockReply::tool_call("finish", json!({"summary": "holding"})).usage(1_000, 20, 0),
+    );
+    setup(dir.path(), &mock, "record");
+    let first: Value = serde_json::from_str(&ok(start(dir.path(), &["--output", "json"]))).unwrap();
+    assert_eq!(first["fills"], 1);
+    assert_eq!(first["model_usage"]["decisions"], 5, "{first}");
+
+    let shown = ok(tl(dir.path(), &["runs", "show", "agent#1"]));
+    assert!(shown.contains("Model tokens"), "{shown}");
+    assert!(shown.contains("over 5 decisions"), "{shown}");
+    assert!(shown.contains("USD"), "{shown}");
+
+    let events = ok(tl(
+        dir.path(),
+        &[
+            "runs", "events", "agent#1", "--kind", "decision", "--output", "json",
+        ],
+    ));
+    let events: Value = serde_json::from_str(&events).unwrap();
+    let items = events["items"].as_array().expect("items");
+    let decided = items.iter().filter(|i| i["kind"] == "decided").count();
+    assert_eq!(decided, 5, "one decision per asked day: {events}");
+    assert!(
+        items.iter().any(|i| i["kind"] == "decision"),
+        "and the order the model placed: {events}"
+    );
+    assert!(
+        items[0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("3000 prompt + 120 completion tokens")),
+        "{events}"
+    );
+
+    mock.shutdown();
+    let replay = ok(tl(
+        dir.path(),
+        &[
+            "runs",
+            "replay",
+            "agent#1",
+            "--template",
+            "day_trader",
+            "--output",
+            "json",
+        ],
+    ));
+    let replay: Value = serde_json::from_str(replay.split_once('\n').unwrap().1).unwrap();
+    // The parent's answers, day by day, under the day trader's rules: its stop-loss
+    // closes the model's position.
+    assert_eq!(replay["run_status"], "completed", "{replay}");
+    assert_eq!(replay["model_usage"], first["model_usage"]);
+    assert_eq!(replay["auto_exits"]["stop_loss"], 1, "{replay}");
+}
+
+#[test]
+fn repeated_runs_report_the_spread_and_how_often_the_decisions_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockLlm::start();
+    // Only the first run's first call buys: the runs disagree on one day of five.
+    mock.push(
+        MockReply::tool_calls(&[("buy", json!({"symbol": "AAPL", "qty": 10}))]).usage(100, 10, 0),
+    );
+    mock.fallback(MockReply::tool_call("finish", json!({"summary": "holding"})).usage(100, 10, 0));
+    setup(dir.path(), &mock, "live");
+    let table = ok(start(dir.path(), &["--repeat", "3"]));
+    assert!(table.contains("run 3 of 3: agent#3"), "{table}");
+    assert!(table.contains("Decisions agree"), "{table}");
+    assert!(table.contains("80.0 % of 5 asked steps"), "{table}");
+    let json: Value = serde_json::from_str(&stdout(&start(
+        dir.path(),
+        &["--repeat", "2", "--output", "json"],
+    )))
+    .unwrap();
+    assert_eq!(json["runs"], json!(["agent#4", "agent#5"]));
+    assert_eq!(json["decision_agreement_pct"], 100.0);
+    assert_eq!(json["steps_compared"], 5);
+    assert!(json["metrics"]["total_return_pct"]["median"].is_number());
+}
