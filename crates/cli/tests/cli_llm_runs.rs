@@ -150,4 +150,18 @@ fn repeated_runs_report_the_spread_and_how_often_the_decisions_agree() {
     assert_eq!(json["decision_agreement_pct"], 100.0);
     assert_eq!(json["steps_compared"], 5);
     assert!(json["metrics"]["total_return_pct"]["median"].is_number());
+
+    // These runs kept no exchanges: a replay would pay for every answer again, so it
+    // is refused unless asked for.
+    let replay = |extra: &[&str]| {
+        let mut args = vec!["runs", "replay", "agent#1", "--template", "day_trader"];
+        args.extend_from_slice(extra);
+        tl(dir.path(), &args)
+    };
+    let err = common::fail(replay(&[]));
+    assert!(err.contains("kept no model exchanges"), "{err}");
+    assert!(err.contains("--ask-again"), "{err}");
+    let served = mock.served();
+    ok(replay(&["--ask-again"]));
+    assert!(mock.served() > served, "the model was asked again");
 }

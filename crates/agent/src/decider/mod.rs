@@ -97,12 +97,17 @@ impl LlmDecider {
     /// exchanges (a replay of a recorded run) answers from them: it replays.
     pub fn from_args(args: DeciderArgs<'_>) -> Result<Self, StrategyError> {
         let mut settings = LlmSettings::from_params(args.params)?;
-        if settings.mode != Mode::Replay {
+        if settings.mode != Mode::Replay && !args.prior.is_empty() {
             let mut parent = Recordings::default();
             parent.add_traces(args.prior);
-            if !parent.is_empty() {
-                settings.mode = Mode::Replay;
+            if parent.is_empty() {
+                // Replaying would mean paying for every answer again, silently.
+                return Err(invalid(
+                    "the run being replayed kept no model exchanges (it ran with mode=live):                      ask the model again on purpose (runs replay --ask-again), or record runs                      with mode=record (--llm-mode record) to replay them for free"
+                        .into(),
+                ));
             }
+            settings.mode = Mode::Replay;
         }
         LlmDecider::new(
             settings,
