@@ -333,3 +333,54 @@ fn the_strategy_listing_shows_the_agents_settings() {
     assert!(text.contains("api_key_env"), "{text}");
     assert!(text.contains("--llm-* flags"), "{text}");
 }
+
+#[test]
+fn an_intraday_backtest_asks_one_structured_decision_per_asked_bar() {
+    let dir = tempfile::tempdir().unwrap();
+    let bars = dir.path().join("es_1m.csv");
+    let bars = bars.to_str().unwrap();
+    ok(command()
+        .args([
+            "data",
+            "aggregate",
+            "--ticks",
+            &sample("es_trades_2013-09-01.csv"),
+            "--timeframe",
+            "1m",
+            "--out",
+            bars,
+        ])
+        .output()
+        .expect("run tradelab"));
+    let mock = MockLlm::start();
+    mock.push(MockReply::decision("buy", 1.0, "momentum", 0.7));
+    mock.fallback(MockReply::decision("hold", 0.0, "waiting", 0.5));
+    let out = tradelab_with_key(&[
+        "backtest",
+        "--data",
+        bars,
+        "--symbol",
+        "ES",
+        "--strategy",
+        "llm",
+        "--llm-base-url",
+        mock.url(),
+        "--llm-api-key-env",
+        KEY_VAR,
+        "--llm-every",
+        "30",
+        "--output",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&ok(&out)).unwrap();
+    let asked = mock.served() as u64;
+    assert!(asked >= 2, "asked every 30 bars: {asked}");
+    assert_eq!(report["llm"]["decisions"], asked, "{report}");
+    assert_eq!(report["fills"], 1, "the one buy filled: {report}");
+    // The decision style: one forced `decide` call per symbol and asked bar.
+    let first = &mock.requests()[0];
+    assert_eq!(
+        first["tool_choice"]["function"]["name"], "decide",
+        "{first}"
+    );
+}
