@@ -8,7 +8,7 @@ use anyhow::Result;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use tradelab_runner::Finished;
-use tradelab_store::{AuditEvent, EventFilter, PageRequest, RunId, Store, UserId};
+use tradelab_store::{AuditEvent, EventFilter, RunId, Store, UserId};
 
 /// The metrics compared across the runs: (JSON key, label, unit).
 const METRICS: [(&str, &str, &str); 4] = [
@@ -45,30 +45,12 @@ async fn decisions(store: &Store, owner: UserId, run: RunId) -> Result<BTreeMap<
         ..EventFilter::default()
     };
     let mut by_step = BTreeMap::new();
-    let mut after = None;
-    loop {
-        let page = store
-            .audit()
-            .page(
-                owner,
-                run,
-                &filter,
-                PageRequest {
-                    limit: 1_000,
-                    after,
-                },
-            )
-            .await?;
-        for row in &page.items {
-            if let AuditEvent::Event(e) = row {
-                by_step.insert(e.ts.nanos(), signature(&e.detail));
-            }
-        }
-        match page.next_after {
-            Some(next) => after = Some(next),
-            None => return Ok(by_step),
+    for row in store.audit().all(owner, run, &filter, 1_000).await? {
+        if let AuditEvent::Event(e) = row {
+            by_step.insert(e.ts.nanos(), signature(&e.detail));
         }
     }
+    Ok(by_step)
 }
 
 /// The spread of the runs' metrics and their decisions' agreement.

@@ -3,7 +3,7 @@
 
 use super::RunnerError;
 use tradelab_engine::DecisionTrace;
-use tradelab_store::{AuditEvent, EventFilter, PageRequest, RunId, Store, UserId};
+use tradelab_store::{AuditEvent, EventFilter, RunId, Store, UserId};
 
 /// Rows read per page.
 const PAGE: u32 = 1_000;
@@ -21,31 +21,21 @@ pub(super) async fn parent_traces(
         ..EventFilter::default()
     };
     let mut traces = Vec::new();
-    let mut after = None;
-    loop {
-        let page = store
-            .audit()
-            .page(owner, parent, &filter, PageRequest { limit: PAGE, after })
-            .await?;
-        for row in &page.items {
-            let AuditEvent::Event(e) = row else { continue };
-            let Some(trace) = e.detail.get("trace").filter(|t| !t.is_null()) else {
-                continue;
-            };
-            let trace = serde_json::from_value::<DecisionTrace>(trace.clone()).map_err(|err| {
-                RunnerError::Engine {
-                    run: parent,
-                    message: format!(
-                        "the decision trace of event {} cannot be read for a replay: {err}",
-                        e.seq
-                    ),
-                }
-            })?;
-            traces.push(trace);
-        }
-        match page.next_after {
-            Some(next) => after = Some(next),
-            None => return Ok(traces),
-        }
+    for row in store.audit().all(owner, parent, &filter, PAGE).await? {
+        let AuditEvent::Event(e) = row else { continue };
+        let Some(trace) = e.detail.get("trace").filter(|t| !t.is_null()) else {
+            continue;
+        };
+        let trace = serde_json::from_value::<DecisionTrace>(trace.clone()).map_err(|err| {
+            RunnerError::Engine {
+                run: parent,
+                message: format!(
+                    "the decision trace of event {} cannot be read for a replay: {err}",
+                    e.seq
+                ),
+            }
+        })?;
+        traces.push(trace);
     }
+    Ok(traces)
 }

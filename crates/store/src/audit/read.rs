@@ -315,6 +315,38 @@ impl Audit<'_> {
         row.ok_or_else(|| StoreError::not_found("run", run))
     }
 
+    /// Every row of `owner`'s run `run` that `filter` keeps, in seq order, read a page
+    /// of `page_rows` at a time (for a kind of row a run has few of, such as a
+    /// decider's `decided` rows; a whole 1M-bar trail is better paged).
+    pub async fn all(
+        &self,
+        owner: UserId,
+        run: RunId,
+        filter: &EventFilter,
+        page_rows: u32,
+    ) -> Result<Vec<AuditEvent>> {
+        let mut rows = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .page(
+                    owner,
+                    run,
+                    filter,
+                    PageRequest {
+                        limit: page_rows,
+                        after,
+                    },
+                )
+                .await?;
+            rows.extend(page.items);
+            match page.next_after {
+                Some(next) => after = Some(next),
+                None => return Ok(rows),
+            }
+        }
+    }
+
     /// One page of a run's trail in seq order: the rows `filter` keeps, at most
     /// `page.limit`, after the row `page.after`. `next_after` is the seq of the page's
     /// last row while more rows follow. A period narrows the run's key range; a kind

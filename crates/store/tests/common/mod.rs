@@ -376,25 +376,11 @@ pub async fn whole_trail(
     run: tradelab_store::RunId,
     limit: u32,
 ) -> Vec<tradelab_store::AuditEvent> {
-    let mut rows = Vec::new();
-    let mut after = None;
-    loop {
-        let page = store
-            .audit()
-            .page(
-                owner,
-                run,
-                &tradelab_store::EventFilter::default(),
-                tradelab_store::PageRequest { limit, after },
-            )
-            .await
-            .expect("a page of the trail");
-        rows.extend(page.items);
-        match page.next_after {
-            Some(next) => after = Some(next),
-            None => return rows,
-        }
-    }
+    store
+        .audit()
+        .all(owner, run, &tradelab_store::EventFilter::default(), limit)
+        .await
+        .expect("the pages of the trail")
 }
 
 /// `n` daily bars of `symbol` from 2000-01-01 with closes `close(k) + 0.5` (open
