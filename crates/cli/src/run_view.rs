@@ -185,6 +185,10 @@ pub fn show_table(r: &Run, counts: &AuditCounts, deciders: &DeciderRegistry) -> 
     }
     row("", String::new());
     row("Strategy", strategy_text(&r.snapshot.decider, deciders));
+    let llm = crate::llm_view::settings(&r.snapshot.decider);
+    for (k, v) in llm.as_ref().map(crate::llm_view::rows).unwrap_or_default() {
+        row(&k, v);
+    }
     row("Initial cash", amount(r.snapshot.initial_cash.get()));
     row("Execution", execution_text(&exec));
     row(
@@ -265,6 +269,9 @@ pub fn show_json(r: &Run, counts: &AuditCounts, deciders: &DeciderRegistry) -> V
             "audit".into(),
             serde_json::to_value(counts).unwrap_or_default(),
         );
+        if let Some(llm) = crate::llm_view::settings(&r.snapshot.decider) {
+            o.insert("llm".into(), crate::llm_view::json(&llm));
+        }
     }
     v
 }

@@ -84,6 +84,14 @@ fn a_stored_llm_run_shows_its_costs_lists_its_decisions_and_replays_offline() {
     assert!(shown.contains("Model tokens"), "{shown}");
     assert!(shown.contains("over 5 decisions"), "{shown}");
     assert!(shown.contains("USD"), "{shown}");
+    assert!(shown.contains("llm: gpt-4o-mini at"), "{shown}");
+    assert!(shown.contains("TRADELAB_CLI_RUNS_TEST_NO_KEY"), "{shown}");
+    let shown: Value = serde_json::from_str(&ok(tl(
+        dir.path(),
+        &["runs", "show", "agent#1", "--output", "json"],
+    )))
+    .unwrap();
+    assert_eq!(shown["llm"]["settings"]["mode"], "record", "{shown}");
 
     let events = ok(tl(
         dir.path(),
