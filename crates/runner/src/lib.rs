@@ -16,6 +16,7 @@ pub use broadcast::{Broadcast, Numbered};
 pub use compare::{Comparison, compare};
 pub use config::{ExecutionSettings, rules_from_specs, rules_to_specs};
 pub use run::{
-    Finished, Progress, ReplayOptions, RunHandle, Runner, RunnerError, StartRun, decider_params,
+    Finished, Progress, QueuedRun, ReplayOptions, RunHandle, Runner, RunnerError, StartRun,
+    TRAIL_ENDED, decider_params,
 };
-pub use sink::StoreSink;
+pub use sink::{Flushed, StoreSink};

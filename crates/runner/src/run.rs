@@ -19,8 +19,8 @@ mod handle;
 mod prior;
 mod replay;
 
-pub use handle::RunHandle;
 pub(crate) use handle::Watch;
+pub use handle::{QueuedRun, RunHandle};
 
 /// Why a run could not be started or finished.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +75,10 @@ pub struct ReplayOptions {
     /// with `mode=record` is answered from its recorded exchanges (no network, no cost).
     pub ask_again: bool,
 }
+
+/// The committed mark of a run whose trail is complete: it ended and its status and
+/// last events are stored (see [`RunHandle::committed`]).
+pub const TRAIL_ENDED: i64 = i64::MAX;
 
 /// What to run, for whom.
 #[derive(Clone, Debug)]
@@ -311,12 +315,34 @@ impl Runner {
     /// Creates a run from a snapshot (the model's now, or a parent run's) on the bars
     /// the owner sees and marks it running; a replay's `check` compares them with the
     /// parent's.
+    async fn prepare(&self, launch: Launch, req: &StartRun) -> Result<Prepared, RunnerError> {
+        let prepared = self.prepare_queued(launch, req).await?;
+        self.mark_running(prepared).await
+    }
+
+    /// Marks a queued run running.
+    async fn mark_running(&self, mut prepared: Prepared) -> Result<Prepared, RunnerError> {
+        prepared.run = self.store.runs().start(prepared.run.id).await?;
+        tracing::info!(
+            run = prepared.run.id.0,
+            number = prepared.run.number,
+            "run started"
+        );
+        Ok(prepared)
+    }
+
+    /// [`Runner::prepare`] up to the run's creation: the run is `queued`, its bars
+    /// loaded and checked.
     #[tracing::instrument(
         name = "runner.prepare",
         skip_all,
         fields(model = launch.snapshot.model.0, user = req.owner.0, run = tracing::field::Empty)
     )]
-    async fn prepare(&self, launch: Launch, req: &StartRun) -> Result<Prepared, RunnerError> {
+    async fn prepare_queued(
+        &self,
+        launch: Launch,
+        req: &StartRun,
+    ) -> Result<Prepared, RunnerError> {
         let Launch {
             mut snapshot,
             check,
@@ -411,8 +437,7 @@ impl Runner {
             )
             .await?;
         tracing::Span::current().record("run", run.id.0);
-        let run = self.store.runs().start(run.id).await?;
-        tracing::info!(number = run.number, "run started");
+        tracing::info!(number = run.number, "run queued");
         if let Some(c) = &changed
             && let Err(e) = self
                 .record_data_change(owner, &run, c, &series, &symbols)
@@ -451,6 +476,20 @@ impl Runner {
     /// Runs a created run to its end and records how it ended.
     #[tracing::instrument(name = "runner.run", skip_all, fields(run = prepared.run.id.0, user = req.owner.0))]
     async fn run_prepared(
+        &self,
+        prepared: Prepared,
+        req: StartRun,
+        watch: Watch,
+    ) -> Result<Finished, RunnerError> {
+        let committed = watch.committed.clone();
+        let ended = self.run_to_end(prepared, req, watch).await;
+        if let Some(c) = committed {
+            c.send_replace(TRAIL_ENDED);
+        }
+        ended
+    }
+
+    async fn run_to_end(
         &self,
         prepared: Prepared,
         req: StartRun,

@@ -9,6 +9,7 @@
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc::Sender;
 use tradelab_core::{OrderIntent, Sizing, Symbol, Timestamp};
 use tradelab_engine::report::ReportSink;
@@ -24,6 +25,24 @@ pub const DEFAULT_BATCH_ROWS: usize = 50_000;
 /// A batch as the sink builds it: JSON documents serialized straight to text.
 pub type RawBatch = AuditBatchOf<Box<RawValue>>;
 
+/// A batch sent to the writer, with the engine's number of the last event it covers:
+/// once it is committed, every event numbered up to `through` is stored (or is not a
+/// row, like an equity point), which a live view needs to join stored and live events
+/// without a gap.
+pub struct Flushed {
+    pub batch: RawBatch,
+    pub through: i64,
+}
+
+/// The longest a step's rows wait in the sink before they are sent to the writer (a
+/// slow run, such as one asking a language model, is then stored and visible within
+/// this time instead of once a batch fills).
+const FLUSH_AFTER: Duration = Duration::from_millis(200);
+
+/// Steps between two looks at the clock while steps are fast (a look costs about as
+/// much as a fast step); slow steps (a millisecond or more) look at every step.
+const STEPS_PER_CLOCK_LOOK: u32 = 16;
+
 /// `v` as compact JSON text, without building a `serde_json::Value` tree (`null` if
 /// it cannot be serialized, which the engine's types always can).
 fn raw_json<T: serde::Serialize + ?Sized>(v: &T) -> Box<RawValue> {
@@ -34,10 +53,18 @@ fn raw_json<T: serde::Serialize + ?Sized>(v: &T) -> Box<RawValue> {
 pub struct StoreSink {
     batch: RawBatch,
     batch_rows: usize,
-    tx: Sender<RawBatch>,
+    tx: Sender<Flushed>,
     /// Written batches coming back empty, for reuse.
     spare: Option<Receiver<RawBatch>>,
     seq: i64,
+    /// The number of the last event seen (a row or not).
+    through: i64,
+    /// When the last batch was sent.
+    flushed_at: Instant,
+    /// Steps since the clock was last read, when it was, and every how many steps.
+    steps_unlooked: u32,
+    looked_at: Instant,
+    look_every: u32,
     /// Intents of working orders, for the rows of their cancellation.
     orders: HashMap<u64, OrderIntent>,
     /// The report builder fed with the same events.
@@ -48,13 +75,18 @@ pub struct StoreSink {
 
 impl StoreSink {
     /// A sink sending batches of about `batch_rows` rows to `tx`.
-    pub fn new(tx: Sender<RawBatch>, batch_rows: usize, steps: usize) -> Self {
+    pub fn new(tx: Sender<Flushed>, batch_rows: usize, steps: usize) -> Self {
         StoreSink {
             batch: RawBatch::default(),
             batch_rows: batch_rows.max(1),
             tx,
             spare: None,
             seq: 0,
+            through: 0,
+            flushed_at: Instant::now(),
+            steps_unlooked: 0,
+            looked_at: Instant::now(),
+            look_every: STEPS_PER_CLOCK_LOOK,
             orders: HashMap::new(),
             report: ReportSink::with_capacity(steps),
             closed: false,
@@ -80,7 +112,9 @@ impl StoreSink {
             .unwrap_or_default();
         next.clear();
         let batch = std::mem::replace(&mut self.batch, next);
-        if self.tx.blocking_send(batch).is_err() {
+        let through = self.through;
+        self.flushed_at = Instant::now();
+        if self.tx.blocking_send(Flushed { batch, through }).is_err() {
             self.closed = true;
         }
     }
@@ -146,9 +180,27 @@ impl StoreSink {
         }
     }
 
+    /// Sends the batch when it is full, or when its oldest rows waited
+    /// [`FLUSH_AFTER`] (the clock is read every few steps only).
     fn maybe_flush(&mut self) {
         if self.batch.len() >= self.batch_rows {
             self.flush();
+            return;
+        }
+        self.steps_unlooked += 1;
+        if self.steps_unlooked >= self.look_every {
+            let now = Instant::now();
+            let per_step = (now - self.looked_at) / self.steps_unlooked;
+            self.look_every = if per_step >= Duration::from_millis(1) {
+                1
+            } else {
+                STEPS_PER_CLOCK_LOOK
+            };
+            self.steps_unlooked = 0;
+            self.looked_at = now;
+            if now - self.flushed_at >= FLUSH_AFTER {
+                self.flush();
+            }
         }
     }
 }
@@ -160,6 +212,7 @@ fn action(intent: &OrderIntent) -> String {
 impl EventSink for StoreSink {
     fn on_equity(&mut self, seq: Seq, ts: Timestamp, equity: f64, invested: bool) -> SinkResult {
         self.report.on_equity(seq, ts, equity, invested)?;
+        self.through = seq as i64;
         self.batch.equity.push(EquityRow {
             ts,
             equity,
@@ -173,6 +226,7 @@ impl EventSink for StoreSink {
 
     fn on_event(&mut self, seq: Seq, event: &RunEvent) -> SinkResult {
         self.seq = seq as i64;
+        self.through = self.seq;
         self.report.on_event(seq, event)?;
         match event {
             RunEvent::Decision { ts, intent } => {

@@ -299,3 +299,68 @@ store_test!(another_owner_cannot_spawn_or_replay_a_users_runs, |db| {
         "{err}"
     );
 });
+
+store_test!(
+    a_queued_run_is_stored_queued_and_runs_when_a_worker_starts_it,
+    |db| {
+        let (owner, m) = model(&db.store).await;
+        let door = Door::default();
+        door.open();
+        let runner = Runner::with_deciders(db.store.clone(), registry(&door, 0));
+        let queued = runner.queue(start(owner, m)).await.expect("queue");
+        let id = queued.run().id;
+        let stored = db.store.runs().get(owner, id).await.expect("run");
+        assert_eq!(stored.status, RunStatus::Queued);
+        let handle = queued.start(None).await.expect("start");
+        assert_eq!(handle.run.status, RunStatus::Running);
+        let mut committed = handle.committed();
+        let finished = handle.finished().await.expect("run");
+        assert_eq!(finished.run.status, RunStatus::Completed);
+        committed
+            .wait_for(|c| *c == tradelab_runner::TRAIL_ENDED)
+            .await
+            .expect("the committed mark says the trail is complete");
+    }
+);
+
+store_test!(a_queued_run_given_up_ends_with_the_reason, |db| {
+    let (owner, m) = model(&db.store).await;
+    let door = Door::default();
+    let runner = Runner::with_deciders(db.store.clone(), registry(&door, 0));
+    let queued = runner.queue(start(owner, m)).await.expect("queue");
+    let run = queued
+        .abandon(
+            RunStatus::Interrupted,
+            "the server shut down before it started",
+        )
+        .await
+        .expect("abandon");
+    assert_eq!(run.status, RunStatus::Interrupted);
+    assert_eq!(
+        run.status_reason.as_deref(),
+        Some("the server shut down before it started")
+    );
+});
+
+store_test!(
+    a_queue_request_for_a_symbol_without_bars_is_refused_and_stores_nothing,
+    |db| {
+        let (owner, m) = model(&db.store).await;
+        let door = Door::default();
+        let runner = Runner::with_deciders(db.store.clone(), registry(&door, 0));
+        let mut req = start(owner, m);
+        req.timeframe = Timeframe::from_secs(60).expect("timeframe");
+        let err = runner.queue(req).await.err().expect("refused");
+        assert!(
+            err.to_string().contains("no stored 1m bars for LIV"),
+            "{err}"
+        );
+        let count = db
+            .store
+            .runs()
+            .count_by_model(owner, m)
+            .await
+            .expect("count");
+        assert_eq!(count, 0);
+    }
+);

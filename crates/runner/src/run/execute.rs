@@ -3,7 +3,7 @@
 
 use super::{Runner, RunnerError, Watch, decider_params};
 use crate::broadcast::Broadcast;
-use crate::sink::{RawBatch, StoreSink};
+use crate::sink::{Flushed, RawBatch, StoreSink};
 use tradelab_core::BarSeries;
 use tradelab_engine::report::{Report, ReportOptions};
 use tradelab_engine::risk::RuleSet;
@@ -72,9 +72,13 @@ impl Runner {
         let (spare_tx, spare_rx) = std::sync::mpsc::channel();
         let store = self.store.clone();
         let run_id = run.id;
+        let committed = watch.committed.clone();
         let writer = async move {
-            while let Some(batch) = rx.recv().await {
+            while let Some(Flushed { batch, through }) = rx.recv().await {
                 store.audit().append(run_id, &batch).await?;
+                if let Some(c) = &committed {
+                    c.send_replace(through);
+                }
                 // Back to the sink, which empties it on its own thread (freeing rows
                 // on the thread that made them is the allocator's fast path). The sink
                 // may have finished already; then the batch is dropped here.
@@ -87,6 +91,7 @@ impl Runner {
             progress,
             control,
             broadcast,
+            ..
         } = watch;
         let worker = tokio::task::spawn_blocking(move || {
             let mut sink = StoreSink::new(tx, batch_rows, steps).reuse_batches(spare_rx);
