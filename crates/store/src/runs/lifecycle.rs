@@ -1,5 +1,5 @@
 //! A run's lifecycle: started by a worker, finished in an end state, or marked
-//! interrupted when the process running it ended.
+//! interrupted when the process that created or ran it ended.
 
 use super::{Finish, Run, RunStatus, Runs, from_row};
 use crate::RunId;
@@ -7,6 +7,11 @@ use crate::db::{now, with_pool};
 use crate::error::{Result, StoreError};
 use crate::worker::{STALE_AFTER_SECS, host_name, parse_worker, worker_alive, worker_id};
 use serde_json::Value;
+
+/// Why a run left `running` by a process that ended is `interrupted`.
+const RUNNING_RUN_ORPHANED: &str = "the process ended while the run was running";
+/// Why a run left `queued` by the process that created it is `interrupted`.
+const QUEUED_RUN_ORPHANED: &str = "the process ended before the run started";
 
 impl Runs<'_> {
     /// Moves a queued run to `running`, stamps its start and records this process as
@@ -113,40 +118,51 @@ impl Runs<'_> {
         }
     }
 
-    /// System only, across every owner: marks runs left `running` by a process that
-    /// ended as `interrupted`, ending each
-    /// at its last committed event (or its start). A run belongs to a process that
-    /// ended when its worker is on this host and no longer alive (no process has its
-    /// PID, or the one that has it started at another time), when it has no worker
-    /// recorded, or when its worker is on another host and it wrote nothing for
-    /// [`STALE_AFTER_SECS`]. Call once at startup; runs of live processes are left alone.
+    /// System only, across every owner: marks runs a process that ended left behind
+    /// as `interrupted`: runs left `running` (reason "the process ended while the run
+    /// was running"), ended at their last committed event (or their start), and runs
+    /// left `queued` by the process that created them (reason "the process ended
+    /// before the run started"), ended at their creation.
+    ///
+    /// A run belongs to a process that ended when its worker (the process running
+    /// it, or for a queued run the one that created it) is on this host and no longer
+    /// alive (no process has its PID, or the one that has it started at another
+    /// time), when it has no worker recorded (runs written before workers were), or
+    /// when its worker is on another host and it wrote nothing for
+    /// [`STALE_AFTER_SECS`] (a queued run: was created that long ago). Call once at
+    /// startup; runs of live processes are left alone. Returns the ids marked, in
+    /// increasing order.
     pub async fn mark_interrupted_runs(&self) -> Result<Vec<RunId>> {
-        let select = "SELECT id, worker, COALESCE(last_event_at_ns, started_at_ns, created_at_ns) AS seen \
-                      FROM runs WHERE status = 'running'";
-        let running: Vec<(i64, Option<String>, i64)> = with_pool!(self.store, p => {
+        let select = "SELECT id, status, worker, \
+                      COALESCE(last_event_at_ns, started_at_ns, created_at_ns) AS seen \
+                      FROM runs WHERE status IN ('running', 'queued')";
+        let open: Vec<(i64, String, Option<String>, i64)> = with_pool!(self.store, p => {
             sqlx::query_as(select).fetch_all(p).await?
         });
         let host = host_name();
         let stale_before = now().nanos() - STALE_AFTER_SECS * 1_000_000_000;
-        let dead: Vec<i64> = running
-            .into_iter()
-            .filter(
-                |(_, worker, seen)| match worker.as_deref().and_then(parse_worker) {
-                    None => true,
-                    Some((h, pid, start)) if h == host => !worker_alive(pid, start),
-                    Some(_) => *seen < stale_before,
-                },
-            )
-            .map(|(id, _, _)| id)
-            .collect();
-        let sql = "UPDATE runs SET status = 'interrupted', \
-                   status_reason = 'the process ended while the run was running', \
+        let process_ended = |worker: Option<&str>, seen: i64| match worker.and_then(parse_worker) {
+            None => true,
+            Some((h, pid, start)) if h == host => !worker_alive(pid, start),
+            Some(_) => seen < stale_before,
+        };
+        // The status is part of the update's condition: a queued run another process
+        // started meanwhile, or a run that finished meanwhile, is left alone.
+        let sql = "UPDATE runs SET status = 'interrupted', status_reason = $3, \
                    ended_at_ns = COALESCE(last_event_at_ns, started_at_ns, created_at_ns) \
-                   WHERE status = 'running' AND id = $1";
-        let mut ids = Vec::with_capacity(dead.len());
-        for id in dead {
+                   WHERE id = $1 AND status = $2";
+        let mut ids = Vec::new();
+        for (id, status, worker, seen) in open {
+            if !process_ended(worker.as_deref(), seen) {
+                continue;
+            }
+            let reason = if status == RunStatus::Queued.as_str() {
+                QUEUED_RUN_ORPHANED
+            } else {
+                RUNNING_RUN_ORPHANED
+            };
             let changed = with_pool!(self.store, p => {
-                sqlx::query(sql).bind(id).execute(p).await?.rows_affected()
+                sqlx::query(sql).bind(id).bind(&status).bind(reason).execute(p).await?.rows_affected()
             });
             if changed == 1 {
                 ids.push(RunId(id));

@@ -8,6 +8,7 @@ use crate::db::{BeginWrite, RowExt, now, text_enum, to_json, with_pool};
 use crate::error::{Result, StoreError, is_foreign_key_violation};
 use crate::models::DeciderConfig;
 use crate::rules::RuleSpec;
+use crate::worker::worker_id;
 use crate::{ModelId, RunId, Store, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -188,16 +189,18 @@ const NEXT_NUMBER_SQL: &str = "UPDATE models SET runs_created = runs_created + 1
 
 const INSERT_SQL: &str = concat!(
     "INSERT INTO runs (model_id, run_number, mode, source, symbols, period_start_ns, \
-     period_end_ns, session, status, created_at_ns, snapshot, parent_run_id) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, $11) RETURNING ",
+     period_end_ns, session, status, created_at_ns, snapshot, parent_run_id, worker) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $12) RETURNING ",
     cols!()
 );
 
 impl Runs<'_> {
     /// Creates a queued run of one of the owner's models with the next number of its
     /// model and a snapshot of the model and its active rules, all in one transaction.
-    /// Another owner's model, or a parent run of another owner, is
-    /// [`StoreError::NotFound`].
+    /// This process is recorded as the run's worker until one starts it, so a run it
+    /// created but never started is marked interrupted once it ended (see
+    /// [`Runs::mark_interrupted_runs`]). Another owner's model, or a parent run of
+    /// another owner, is [`StoreError::NotFound`].
     #[tracing::instrument(name = "store.runs.create", skip(self, new), fields(user = owner.0, model = new.model.0))]
     pub async fn create(&self, owner: UserId, new: &NewRun) -> Result<Run> {
         if let (Some(a), Some(b)) = (new.period_start, new.period_end)
@@ -270,6 +273,7 @@ impl Runs<'_> {
                 .bind(now().nanos())
                 .bind(to_json("snapshot", &snapshot)?)
                 .bind(new.parent.map(|r| r.0))
+                .bind(worker_id(std::process::id()))
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(|e| match (is_foreign_key_violation(&e), new.parent) {
