@@ -44,3 +44,15 @@ id_newtype!(
     /// Id of a stored news item.
     NewsId
 );
+id_newtype!(
+    /// Id of a login session (a browser cookie or a bearer token).
+    SessionId
+);
+id_newtype!(
+    /// Id of an API key.
+    ApiKeyId
+);
+id_newtype!(
+    /// Id of an entry of the admin audit log.
+    AdminActionId
+);

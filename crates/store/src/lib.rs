@@ -1,17 +1,20 @@
 //! Persistence for tradelab: SQLite (one file under the data directory, the default)
 //! or PostgreSQL, versioned migrations, and typed repositories for users, models,
-//! rules, runs, the audit trail, bars, news and global settings.
+//! rules, runs, the audit trail, bars, news, global settings, and the accounts of the
+//! HTTP service (login sessions, API keys, the admin audit log).
 //!
 //! Open with [`Store::open`], then use the repositories: `store.users()`,
 //! `store.models()`, `store.rules()`, `store.runs()`, `store.audit()`, `store.bars()`,
-//! `store.news()`, `store.settings()`. Every call is atomic: a failed call changes
-//! nothing stored.
+//! `store.news()`, `store.settings()`, `store.sessions()`, `store.api_keys()`,
+//! `store.admin_log()`; [`Store::stats`] counts across every owner. Every call is
+//! atomic: a failed call changes nothing stored.
 //!
 //! Tenancy: every method reading or changing a user's model, rule, run or audit trail
 //! takes the owner and scopes its query by it; another owner's id is
 //! [`StoreError::NotFound`], as a missing one. Methods without an owner (`get_any`,
 //! `list_all_owners`, `list_by_status_all_owners`, the runner's `start`, `finish`,
-//! `append`, `mark_interrupted_runs`) are for admin and system paths only. Lists are
+//! `append`, `mark_interrupted_runs`, the admin log, `stats`, and the user changes
+//! `set_role` and `set_disabled`) are for admin and system paths only. Lists are
 //! paged: a [`PageRequest`] (limit and keyset cursor) in, a [`Page`] out.
 //!
 //! Storage conventions, the same on both backends: times are UTC nanoseconds
@@ -21,6 +24,8 @@
 //! SQL client reads (`run_events`, the view `run_orders`); bars and equity curves are
 //! chunks (see the `audit` and `bars` modules for their layouts).
 
+mod admin_log;
+mod api_keys;
 mod audit;
 mod bars;
 mod db;
@@ -32,11 +37,15 @@ mod news;
 mod page;
 mod rules;
 mod runs;
+mod sessions;
 mod settings;
+mod stats;
 mod store;
 mod users;
 mod worker;
 
+pub use admin_log::{AdminAction, AdminLog, MAX_ADMIN_ACTION_CHARS, MAX_ADMIN_TARGET_CHARS};
+pub use api_keys::{ApiKey, ApiKeys, MAX_API_KEY_NAME_CHARS, MAX_API_KEY_PREFIX_CHARS};
 pub use audit::{
     Audit, AuditBatch, AuditBatchOf, AuditCounts, AuditEvent, DecisionRow, EquityRow, EventFilter,
     EventRow, FillRow, OrderRow, OrderStatus, RESERVED_KINDS,
@@ -48,14 +57,16 @@ pub use bars::{
 };
 pub use db::Backend;
 pub use error::{Result, StoreError};
-pub use ids::{ModelId, NewsId, RuleId, RunId, UserId};
+pub use ids::{AdminActionId, ApiKeyId, ModelId, NewsId, RuleId, RunId, SessionId, UserId};
 pub use migrate::SCHEMA_VERSION;
 pub use models::{DeciderConfig, Model, ModelSpec, Models};
 pub use news::{MAX_HEADLINE_BYTES, MAX_SOURCE_BYTES, News, NewsImported, StoredNews};
 pub use page::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
 pub use rules::{Rule, RuleOrigin, RuleSpec, Rules};
 pub use runs::{NewRun, Run, RunMode, RunSource, RunStatus, Runs, StrategySnapshot};
+pub use sessions::{Session, SessionKind, Sessions};
 pub use settings::{Setting, Settings};
+pub use stats::SystemStats;
 pub use store::{SQLITE_FILE, Store, StoreConfig, redact_url};
 pub use users::{LOCAL_ADMIN_EMAIL, MAX_EMAIL_LEN, NewUser, Role, User, Users, normalize_email};
 pub use worker::{STALE_AFTER_SECS, worker_id};
@@ -99,5 +110,20 @@ impl Store {
     /// Runs and their lifecycle.
     pub fn runs(&self) -> Runs<'_> {
         Runs { store: self }
+    }
+
+    /// Login sessions of the HTTP service (browser cookies and bearer tokens).
+    pub fn sessions(&self) -> Sessions<'_> {
+        Sessions { store: self }
+    }
+
+    /// API keys users made for programs.
+    pub fn api_keys(&self) -> ApiKeys<'_> {
+        ApiKeys { store: self }
+    }
+
+    /// The admin audit log. Admin only.
+    pub fn admin_log(&self) -> AdminLog<'_> {
+        AdminLog { store: self }
     }
 }

@@ -80,10 +80,17 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0008_news.sql"),
         then: None,
     },
+    Migration {
+        version: 9,
+        description: "accounts: users.disabled_at_ns, sessions, api_keys, admin_actions",
+        sqlite: include_str!("../migrations/sqlite/0009_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0009_accounts.sql"),
+        then: None,
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
     version       BIGINT PRIMARY KEY,
@@ -156,6 +163,86 @@ pub(crate) async fn apply(pool: &Pool, target: i64) -> Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::with_pool;
+    use crate::{SessionKind, Store, UserId};
+    use tradelab_core::Timestamp;
+
+    /// Builds a version-8 database in `pool` with two users (one admin) as that
+    /// version stored them, migrates it, and checks they are enabled and can log in.
+    async fn migrates_a_version_8_database(pool: Pool) {
+        assert_eq!(apply(&pool, 8).await.expect("to v8"), 8);
+        let ids: Vec<i64> = with_pool!(&pool, p => {
+            sqlx::query_scalar(
+                "INSERT INTO users (email, password_hash, role, display_name, created_at_ns, \
+                 updated_at_ns) VALUES ('a@example.com', '!', 'user', 'a', 0, 0), \
+                 ('root@example.com', '!', 'admin', 'root', 0, 0) RETURNING id",
+            )
+            .fetch_all(p)
+            .await
+            .expect("v8 users")
+        });
+        assert_eq!(migrate(&pool).await.expect("migrate"), SCHEMA_VERSION);
+        let store = Store::from_pool(pool, SCHEMA_VERSION);
+        for id in &ids {
+            let user = store.users().get(UserId(*id)).await.expect("user");
+            assert!(!user.disabled, "{user:?}");
+        }
+        let user = UserId(ids[0]);
+        let hash = "0123456789abcdef".repeat(4);
+        let expires = Timestamp::from_secs(4_000_000_000);
+        store
+            .sessions()
+            .create(user, &hash, SessionKind::Cookie, expires)
+            .await
+            .expect("session");
+        let found = store
+            .sessions()
+            .find_active(&hash, Timestamp::from_secs(2_000_000_000))
+            .await
+            .expect("find");
+        assert_eq!(found.map(|(_, u)| u.id), Some(user));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_version_8_database_migrates_with_its_users_enabled_on_sqlite() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.path().join("v8.db"))
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = sqlx::SqlitePool::connect_with(options)
+            .await
+            .expect("sqlite");
+        migrates_a_version_8_database(Pool::Sqlite(pool)).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(
+        tradelab_no_pg,
+        ignore = "set TRADELAB_TEST_POSTGRES_URL to run the PostgreSQL tests"
+    )]
+    async fn a_version_8_database_migrates_with_its_users_enabled_on_postgres() {
+        use sqlx::Connection;
+        let url = std::env::var("TRADELAB_TEST_POSTGRES_URL")
+            .expect("TRADELAB_TEST_POSTGRES_URL names the test server");
+        let schema = format!("t_v8_{}", std::process::id());
+        let mut admin = sqlx::PgConnection::connect(&url).await.expect("postgres");
+        let create = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+            .execute(&mut admin)
+            .await
+            .expect("schema");
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let in_schema = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+        let pool = sqlx::PgPool::connect(&in_schema).await.expect("pool");
+        migrates_a_version_8_database(Pool::Postgres(pool.clone())).await;
+        pool.close().await;
+        let drop = format!("DROP SCHEMA {schema} CASCADE");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
+            .execute(&mut admin)
+            .await
+            .expect("drop schema");
+    }
 
     #[test]
     fn versions_are_increasing_and_end_at_schema_version() {

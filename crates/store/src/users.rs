@@ -1,6 +1,6 @@
-//! User accounts.
+//! User accounts: created, listed, given a role, disabled by an admin.
 
-use crate::db::{RowExt, now, text_enum, with_pool};
+use crate::db::{BeginWrite, RowExt, now, text_enum, with_pool};
 use crate::error::{Result, StoreError, duplicate_or};
 use crate::page::{Page, PageRequest};
 use crate::{Store, UserId};
@@ -29,6 +29,9 @@ pub struct User {
     pub display_name: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Disabled by an admin ([`Users::set_disabled`]): the account's sessions and API
+    /// keys authenticate no one while it is.
+    pub disabled: bool,
 }
 
 /// What a new account needs.
@@ -47,11 +50,24 @@ pub struct Users<'a> {
 
 macro_rules! cols {
     () => {
-        "id, email, password_hash, role, display_name, created_at_ns, updated_at_ns"
+        "id, email, password_hash, role, display_name, created_at_ns, updated_at_ns, \
+         disabled_at_ns"
     };
 }
 
-fn from_row(row: &impl RowExt) -> Result<User> {
+/// The columns [`from_row`] reads, of the `users` table aliased `u` in a join (the
+/// other table's columns must not take these names).
+macro_rules! joined_user_cols {
+    () => {
+        "u.id AS id, u.email AS email, u.password_hash AS password_hash, u.role AS role, \
+         u.display_name AS display_name, u.created_at_ns AS created_at_ns, \
+         u.updated_at_ns AS updated_at_ns, u.disabled_at_ns AS disabled_at_ns"
+    };
+}
+pub(crate) use joined_user_cols;
+
+/// A user from a row with the columns of `cols!` (or `joined_user_cols!`).
+pub(crate) fn from_row(row: &impl RowExt) -> Result<User> {
     Ok(User {
         id: UserId(row.i64("id")?),
         email: row.text("email")?,
@@ -60,6 +76,7 @@ fn from_row(row: &impl RowExt) -> Result<User> {
         display_name: row.text("display_name")?,
         created_at: row.ts("created_at_ns")?,
         updated_at: row.ts("updated_at_ns")?,
+        disabled: row.opt_i64("disabled_at_ns")?.is_some(),
     })
 }
 
@@ -231,5 +248,68 @@ impl Users<'_> {
             return Err(StoreError::not_found("user", id));
         }
         Ok(())
+    }
+
+    /// Changes the role. Admin only. The store does not refuse demoting the last
+    /// admin: the caller decides whether one must remain.
+    pub async fn set_role(&self, id: UserId, role: Role) -> Result<User> {
+        let sql = concat!(
+            "UPDATE users SET role = $2, updated_at_ns = $3 WHERE id = $1 RETURNING ",
+            cols!(),
+            ""
+        );
+        with_pool!(self.store, p => {
+            let row = sqlx::query(sql)
+                .bind(id.0)
+                .bind(role.as_str())
+                .bind(now().nanos())
+                .fetch_optional(p)
+                .await?;
+            row.as_ref().map(from_row).transpose()?.ok_or_else(|| StoreError::not_found("user", id))
+        })
+    }
+
+    /// Disables (`true`) or enables (`false`) the account. Admin only. Disabling also
+    /// deletes every session of the user, in the same transaction, so no browser or
+    /// token stays logged in; the user's API keys are kept (listed, not revoked) but
+    /// authenticate no one while the account is disabled. Disabling a disabled
+    /// account (or enabling an enabled one) changes nothing but `updated_at`.
+    pub async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<User> {
+        let sql = if disabled {
+            concat!(
+                "UPDATE users SET disabled_at_ns = COALESCE(disabled_at_ns, $2), \
+                 updated_at_ns = $2 WHERE id = $1 RETURNING ",
+                cols!(),
+                ""
+            )
+        } else {
+            concat!(
+                "UPDATE users SET disabled_at_ns = NULL, updated_at_ns = $2 WHERE id = $1 \
+                 RETURNING ",
+                cols!(),
+                ""
+            )
+        };
+        with_pool!(self.store, p => {
+            let mut tx = p.begin_write().await?;
+            let row = sqlx::query(sql)
+                .bind(id.0)
+                .bind(now().nanos())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let user = row.as_ref().map(from_row).transpose()?.ok_or_else(|| StoreError::not_found("user", id))?;
+            if disabled {
+                sqlx::query(crate::sessions::REVOKE_ALL_SQL).bind(id.0).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(user)
+        })
+    }
+
+    /// How many accounts exist (disabled ones included).
+    pub async fn count(&self) -> Result<i64> {
+        Ok(with_pool!(self.store, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(p).await?
+        }))
     }
 }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{create_model, model_spec, new_run, owner, rule_spec};
+use common::{create_model, exec_raw, model_spec, new_run, owner, query_text, rule_spec};
 use tradelab_store::{ModelId, PageRequest, RunId, RunStatus, StoreError};
 
 store_test!(run_numbers_count_per_model_from_one, |db| {
@@ -209,6 +209,9 @@ store_test!(
         // A run of this (live) process is not touched.
         let alive = runs.create(alice.id, &new_run(m.id)).await.unwrap();
         runs.start(alive.id).await.unwrap();
+        // Created, never started, by a process that is gone.
+        let never_started = runs.create(alice.id, &new_run(m.id)).await.unwrap();
+        set_worker(db, never_started.id, Some(&gone)).await;
         runs.finish(finished.id, RunStatus::Completed, None, None)
             .await
             .unwrap();
@@ -228,7 +231,7 @@ store_test!(
             .unwrap();
 
         let marked = runs.mark_interrupted_runs().await.unwrap();
-        assert_eq!(marked, vec![with_events.id, silent.id]);
+        assert_eq!(marked, vec![with_events.id, silent.id, never_started.id]);
         let r = runs.get_any(with_events.id).await.unwrap();
         assert_eq!(
             (r.status, r.ended_at, r.last_event_at),
@@ -237,6 +240,19 @@ store_test!(
         let s = runs.get_any(silent.id).await.unwrap();
         assert_eq!(s.status, RunStatus::Interrupted);
         assert_eq!(s.ended_at, s.started_at);
+        assert_eq!(
+            s.status_reason.as_deref(),
+            Some("the process ended while the run was running")
+        );
+        let q = runs.get_any(never_started.id).await.unwrap();
+        assert_eq!(
+            (q.status, q.status_reason.as_deref()),
+            (
+                RunStatus::Interrupted,
+                Some("the process ended before the run started")
+            )
+        );
+        assert_eq!((q.started_at, q.ended_at), (None, Some(q.created_at)));
         assert_eq!(
             runs.get_any(queued.id).await.unwrap().status,
             RunStatus::Queued
@@ -256,8 +272,99 @@ store_test!(
                 .unwrap()
                 .items
                 .len(),
-            2
+            3
         );
+    }
+);
+
+/// Sets the recorded worker of a run, as another process would have recorded it.
+async fn set_worker(db: &common::TestDb, run: RunId, worker: Option<&str>) {
+    let worker = worker.map_or("NULL".to_string(), |w| format!("'{w}'"));
+    exec_raw(
+        db,
+        &format!("UPDATE runs SET worker = {worker} WHERE id = {run}"),
+    )
+    .await;
+}
+
+store_test!(
+    a_queued_run_records_the_process_that_created_it_as_its_worker,
+    |db| {
+        let alice = owner(&db.store, "alice@example.com").await;
+        let m = create_model(&db.store, alice.id, "m").await;
+        let run = db
+            .store
+            .runs()
+            .create(alice.id, &new_run(m.id))
+            .await
+            .unwrap();
+        let stored = query_text(
+            db,
+            &format!("SELECT worker FROM runs WHERE id = {}", run.id),
+        )
+        .await;
+        assert_eq!(
+            stored,
+            vec![vec![Some(tradelab_store::worker_id(std::process::id()))]]
+        );
+        // Starting it records the worker that runs it.
+        db.store.runs().start_by(run.id, "box:7").await.unwrap();
+        let stored = query_text(
+            db,
+            &format!("SELECT worker FROM runs WHERE id = {}", run.id),
+        )
+        .await;
+        assert_eq!(stored, vec![vec![Some("box:7".to_string())]]);
+    }
+);
+
+store_test!(
+    queued_runs_without_a_worker_or_long_silent_on_another_host_are_marked_interrupted,
+    |db| {
+        let alice = owner(&db.store, "alice@example.com").await;
+        let m = create_model(&db.store, alice.id, "m").await;
+        let runs = db.store.runs();
+        // Queued by a build that recorded no creator.
+        let legacy = runs.create(alice.id, &new_run(m.id)).await.unwrap();
+        set_worker(db, legacy.id, None).await;
+        // Queued on another host a moment ago: its creator may well be starting it.
+        let elsewhere = runs.create(alice.id, &new_run(m.id)).await.unwrap();
+        set_worker(db, elsewhere.id, Some("another-host:42@1-abcdef01")).await;
+        // Queued on another host longer ago than a live process leaves a run queued.
+        let stale = runs.create(alice.id, &new_run(m.id)).await.unwrap();
+        set_worker(db, stale.id, Some("another-host:43@1-abcdef01")).await;
+        let long_ago =
+            stale.created_at.nanos() - (tradelab_store::STALE_AFTER_SECS + 60) * 1_000_000_000;
+        exec_raw(
+            db,
+            &format!(
+                "UPDATE runs SET created_at_ns = {long_ago} WHERE id = {}",
+                stale.id
+            ),
+        )
+        .await;
+        // Queued by this live process.
+        let mine = runs.create(alice.id, &new_run(m.id)).await.unwrap();
+
+        let marked = runs.mark_interrupted_runs().await.unwrap();
+        assert_eq!(marked, vec![legacy.id, stale.id]);
+        let s = runs.get_any(stale.id).await.unwrap();
+        assert_eq!(
+            (s.status, s.ended_at),
+            (
+                RunStatus::Interrupted,
+                Some(tradelab_core::Timestamp::from_nanos(long_ago))
+            )
+        );
+        for id in [elsewhere.id, mine.id] {
+            assert_eq!(runs.get_any(id).await.unwrap().status, RunStatus::Queued);
+        }
+        // The live process still starts its run.
+        assert_eq!(
+            runs.start(mine.id).await.unwrap().status,
+            RunStatus::Running
+        );
+        assert!(runs.mark_interrupted_runs().await.unwrap().is_empty());
     }
 );
 
@@ -315,10 +422,40 @@ store_test!(
         let reused = started_run(db, &format!("{child_base}@{my_start}")).await;
         // The child itself, as it is.
         let alive = started_run(db, &child_worker).await;
+        // Queued runs created by each: the creator's PID reused, the child alive.
+        let owner_id = common::owner_of(&db.store, reused.id).await;
+        let queued_reused = db
+            .store
+            .runs()
+            .create(owner_id, &new_run(reused.model))
+            .await
+            .unwrap();
+        set_worker(
+            db,
+            queued_reused.id,
+            Some(&format!("{child_base}@{my_start}")),
+        )
+        .await;
+        let queued_alive = db
+            .store
+            .runs()
+            .create(owner_id, &new_run(reused.model))
+            .await
+            .unwrap();
+        set_worker(db, queued_alive.id, Some(&child_worker)).await;
         let marked = db.store.runs().mark_interrupted_runs().await.unwrap();
         let _ = child.kill();
         let _ = child.wait();
-        assert_eq!(marked, vec![reused.id]);
+        assert_eq!(marked, vec![reused.id, queued_reused.id]);
+        assert_eq!(
+            db.store
+                .runs()
+                .get_any(queued_alive.id)
+                .await
+                .unwrap()
+                .status,
+            RunStatus::Queued
+        );
         assert_eq!(
             db.store.runs().get_any(reused.id).await.unwrap().status,
             RunStatus::Interrupted

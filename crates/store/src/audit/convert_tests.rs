@@ -7,9 +7,7 @@ use super::chunks::{self, INSERT_CHUNK, NewChunk};
 use super::{AuditEvent, DecisionRow, EventFilter, EventRow, OrderRow, OrderStatus};
 use crate::db::{Pool, with_pool};
 use crate::page::PageRequest;
-use crate::{
-    DeciderConfig, ModelSpec, NewRun, NewUser, Role, RunId, RunMode, RunSource, Store, UserId,
-};
+use crate::{DeciderConfig, ModelSpec, NewRun, RunId, RunMode, RunSource, Store, UserId};
 use serde_json::json;
 use tradelab_core::{Fill, OrderId, OrderType, Side, Sizing, Symbol, Timestamp};
 
@@ -127,13 +125,17 @@ async fn run_of(store: &Store, owner: UserId, name: &str) -> RunId {
 async fn converts_a_version_5_database(pool: Pool) {
     assert_eq!(crate::migrate::apply(&pool, 5).await.expect("to v5"), 5);
     let store = Store::from_pool(pool.clone(), 5);
-    let user = NewUser {
-        email: "v5@example.com".into(),
-        password_hash: "!".into(),
-        role: Role::User,
-        display_name: "v5".into(),
-    };
-    let owner = store.users().create(&user).await.expect("user").id;
+    // The user as version 5 stores one (today's `Users` reads later columns).
+    let owner: i64 = with_pool!(&pool, p => {
+        sqlx::query_scalar(
+            "INSERT INTO users (email, password_hash, role, display_name, created_at_ns, \
+             updated_at_ns) VALUES ('v5@example.com', '!', 'user', 'v5', 0, 0) RETURNING id",
+        )
+        .fetch_one(p)
+        .await
+        .expect("user")
+    });
+    let owner = UserId(owner);
     let chunked = run_of(&store, owner, "chunked").await;
     // Batch 1: order 1 accepted and filled (merged into one record, as version 5
     // merged a batch's orders), an intent refused without an id, its fill, a risk event.

@@ -333,14 +333,16 @@ pub async fn query_text(db: &TestDb, sql: &str) -> Vec<Vec<Option<String>>> {
 
 /// Undoes schema versions 6 and later of a database without audit rows or news (for
 /// tests that rewind to an older version): `run_events` as version 1 made it, the
-/// other audit tables of versions 1–5 back (empty), no `news` table (version 8), and
-/// versions 6 and later no longer recorded.
+/// other audit tables of versions 1–5 back (empty), no `news` table (version 8), the
+/// accounts of version 9 undone ([`rewind_accounts`]), and versions 6 and later no
+/// longer recorded.
 pub async fn rewind_audit_rows(db: &TestDb) {
     let blob = if db.store.backend() == tradelab_store::Backend::Sqlite {
         "BLOB"
     } else {
         "BYTEA"
     };
+    rewind_accounts(db).await;
     let sql = format!(
         "DELETE FROM schema_version WHERE version >= 6;
          DROP TABLE news;
@@ -366,6 +368,21 @@ pub async fn rewind_audit_rows(db: &TestDb) {
              data {blob} NOT NULL);"
     );
     exec_raw(db, &sql).await;
+}
+
+/// Undoes schema version 9 (accounts): no `sessions`, `api_keys` or `admin_actions`
+/// tables, no `users.disabled_at_ns`, version 9 no longer recorded. The database is
+/// then one of version 8, as that version's build left it.
+pub async fn rewind_accounts(db: &TestDb) {
+    exec_raw(
+        db,
+        "DELETE FROM schema_version WHERE version >= 9;
+         DROP TABLE admin_actions;
+         DROP TABLE api_keys;
+         DROP TABLE sessions;
+         ALTER TABLE users DROP COLUMN disabled_at_ns;",
+    )
+    .await;
 }
 
 /// Every row of `owner`'s run `run`, read page by page (`limit` rows a page) as a

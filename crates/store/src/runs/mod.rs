@@ -1,12 +1,14 @@
 //! Runs: one execution of a model over a period, with the strategy snapshot it ran
 //! with, its status and its summary metrics.
+//!
+//! Here: the types, creating a run and reading one; `list`: the listings;
+//! `lifecycle`: start, finish, and the runs a process that ended left behind.
 
 use crate::db::{BeginWrite, RowExt, now, text_enum, to_json, with_pool};
 use crate::error::{Result, StoreError, is_foreign_key_violation};
 use crate::models::DeciderConfig;
-use crate::page::{Page, PageRequest};
 use crate::rules::RuleSpec;
-use crate::worker::{STALE_AFTER_SECS, host_name, parse_worker, worker_alive, worker_id};
+use crate::worker::worker_id;
 use crate::{ModelId, RunId, Store, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -175,6 +177,9 @@ macro_rules! OWNED {
     };
 }
 
+mod lifecycle;
+mod list;
+
 /// Bumps the model's run counter (locking the model row until commit) and returns
 /// the model with the new run number.
 const NEXT_NUMBER_SQL: &str = "UPDATE models SET runs_created = runs_created + 1 \
@@ -184,16 +189,18 @@ const NEXT_NUMBER_SQL: &str = "UPDATE models SET runs_created = runs_created + 1
 
 const INSERT_SQL: &str = concat!(
     "INSERT INTO runs (model_id, run_number, mode, source, symbols, period_start_ns, \
-     period_end_ns, session, status, created_at_ns, snapshot, parent_run_id) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, $11) RETURNING ",
+     period_end_ns, session, status, created_at_ns, snapshot, parent_run_id, worker) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $12) RETURNING ",
     cols!()
 );
 
 impl Runs<'_> {
     /// Creates a queued run of one of the owner's models with the next number of its
     /// model and a snapshot of the model and its active rules, all in one transaction.
-    /// Another owner's model, or a parent run of another owner, is
-    /// [`StoreError::NotFound`].
+    /// This process is recorded as the run's worker until one starts it, so a run it
+    /// created but never started is marked interrupted once it ended (see
+    /// [`Runs::mark_interrupted_runs`]). Another owner's model, or a parent run of
+    /// another owner, is [`StoreError::NotFound`].
     #[tracing::instrument(name = "store.runs.create", skip(self, new), fields(user = owner.0, model = new.model.0))]
     pub async fn create(&self, owner: UserId, new: &NewRun) -> Result<Run> {
         if let (Some(a), Some(b)) = (new.period_start, new.period_end)
@@ -266,6 +273,7 @@ impl Runs<'_> {
                 .bind(now().nanos())
                 .bind(to_json("snapshot", &snapshot)?)
                 .bind(new.parent.map(|r| r.0))
+                .bind(worker_id(std::process::id()))
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(|e| match (is_foreign_key_violation(&e), new.parent) {
@@ -320,276 +328,6 @@ impl Runs<'_> {
                 .transpose()?
                 .ok_or_else(|| StoreError::not_found("run", format!("#{number} of model {model}")))
         })
-    }
-
-    /// A page of the runs of one of the owner's models, newest (highest number) first;
-    /// `page.after` is the id of the last run of the previous page. Another owner's
-    /// model (or cursor) is [`StoreError::NotFound`].
-    #[tracing::instrument(name = "store.runs.list_by_model", skip(self, page), fields(user = owner.0, model = model.0))]
-    pub async fn list_by_model(
-        &self,
-        owner: UserId,
-        model: ModelId,
-        page: PageRequest<RunId>,
-    ) -> Result<Page<Run, RunId>> {
-        let limit = page.fetch_limit()?;
-        self.store.models().get(owner, model).await?;
-        let before = match page.after {
-            Some(after) => {
-                let run = self.get(owner, after).await?;
-                if run.model != model {
-                    return Err(StoreError::not_found("run", after));
-                }
-                run.number
-            }
-            None => i64::MAX,
-        };
-        let sql = concat!(
-            "SELECT ",
-            cols!(),
-            " FROM runs WHERE model_id = $1 AND run_number < $2 ORDER BY run_number DESC LIMIT $3"
-        );
-        let runs: Vec<Run> = with_pool!(self.store, p => {
-            let rows = sqlx::query(sql).bind(model.0).bind(before).bind(limit).fetch_all(p).await?;
-            rows.iter().map(from_row).collect::<Result<_>>()?
-        });
-        Ok(Page::from_fetched(runs, page.limit, |r| r.id))
-    }
-
-    /// A page of all the owner's runs: by model name, then newest first within a
-    /// model (the order `tradelab runs list` shows); `page.after` is the id of the last
-    /// run of the previous page (one of the owner's, else [`StoreError::NotFound`]).
-    #[tracing::instrument(name = "store.runs.list_by_owner", skip(self, page), fields(user = owner.0))]
-    pub async fn list_by_owner(
-        &self,
-        owner: UserId,
-        page: PageRequest<RunId>,
-    ) -> Result<Page<Run, RunId>> {
-        let limit = page.fetch_limit()?;
-        let after = match page.after {
-            Some(after) => {
-                let run = self.get(owner, after).await?;
-                let model = self.store.models().get(owner, run.model).await?;
-                Some((model.spec.name, run.number))
-            }
-            None => None,
-        };
-        let (after_name, after_number) = after.unzip();
-        let sql = concat!(
-            "SELECT ",
-            cols!(),
-            ", (SELECT name FROM models WHERE models.id = runs.model_id) AS model_name \
-             FROM runs WHERE ",
-            OWNED!(1),
-            " AND ($2 IS NULL \
-               OR (SELECT name FROM models WHERE models.id = runs.model_id) > $2 \
-               OR ((SELECT name FROM models WHERE models.id = runs.model_id) = $2 \
-                   AND run_number < $3)) \
-             ORDER BY model_name, run_number DESC LIMIT $4"
-        );
-        let runs: Vec<Run> = with_pool!(self.store, p => {
-            let rows = sqlx::query(sql)
-                .bind(owner.0)
-                .bind(after_name)
-                .bind(after_number)
-                .bind(limit)
-                .fetch_all(p)
-                .await?;
-            rows.iter().map(from_row).collect::<Result<_>>()?
-        });
-        Ok(Page::from_fetched(runs, page.limit, |r| r.id))
-    }
-
-    /// How many runs one of the owner's models has (0 for another owner's model).
-    #[tracing::instrument(name = "store.runs.count_by_model", skip(self), fields(user = owner.0, model = model.0))]
-    pub async fn count_by_model(&self, owner: UserId, model: ModelId) -> Result<i64> {
-        let sql = concat!(
-            "SELECT COUNT(*) FROM runs WHERE model_id = $1 AND ",
-            OWNED!(2)
-        );
-        Ok(with_pool!(self.store, p => {
-            sqlx::query_scalar(sql).bind(model.0).bind(owner.0).fetch_one(p).await?
-        }))
-    }
-
-    /// A page of the runs in a status, of every user, oldest first (e.g. the queue).
-    /// Admin/system only (a worker picking up queued runs): a path acting for a user
-    /// must use [`Runs::list_by_owner`].
-    pub async fn list_by_status_all_owners(
-        &self,
-        status: RunStatus,
-        page: PageRequest<RunId>,
-    ) -> Result<Page<Run, RunId>> {
-        let limit = page.fetch_limit()?;
-        let sql = concat!(
-            "SELECT ",
-            cols!(),
-            " FROM runs WHERE status = $1 AND id > $2 ORDER BY id LIMIT $3"
-        );
-        let after = page.after.map_or(i64::MIN, |r| r.0);
-        let runs: Vec<Run> = with_pool!(self.store, p => {
-            let rows = sqlx::query(sql).bind(status.as_str()).bind(after).bind(limit).fetch_all(p).await?;
-            rows.iter().map(from_row).collect::<Result<_>>()?
-        });
-        Ok(Page::from_fetched(runs, page.limit, |r| r.id))
-    }
-
-    /// Moves a queued run to `running`, stamps its start and records this process as
-    /// the one running it. System only (the runner starting a run it created for a
-    /// user): it takes no owner.
-    pub async fn start(&self, id: RunId) -> Result<Run> {
-        self.start_by(id, &worker_id(std::process::id())).await
-    }
-
-    /// [`Runs::start`] on behalf of another worker (`host:pid`). System only.
-    pub async fn start_by(&self, id: RunId, worker: &str) -> Result<Run> {
-        let sql = concat!(
-            "UPDATE runs SET status = 'running', started_at_ns = $2, worker = $3 \
-             WHERE id = $1 AND status = 'queued' RETURNING ",
-            cols!()
-        );
-        let row = with_pool!(self.store, p => {
-            let row = sqlx::query(sql)
-                .bind(id.0)
-                .bind(now().nanos())
-                .bind(worker)
-                .fetch_optional(p)
-                .await?;
-            row.as_ref().map(from_row).transpose()?
-        });
-        match row {
-            Some(run) => Ok(run),
-            None => Err(self.transition_error(id, "start").await),
-        }
-    }
-
-    /// Ends a queued or running run in a terminal `status`, with a reason and the
-    /// summary metrics. System only (the runner ending a run it executes): it takes no
-    /// owner.
-    pub async fn finish(
-        &self,
-        id: RunId,
-        status: RunStatus,
-        reason: Option<&str>,
-        summary: Option<&Value>,
-    ) -> Result<Run> {
-        if !status.is_terminal() {
-            return Err(StoreError::invalid(
-                "run status",
-                format!("{status} is not an end state"),
-            ));
-        }
-        let sql = concat!(
-            "UPDATE runs SET status = $2, status_reason = $3, summary = $4, ended_at_ns = $5 \
-             WHERE id = $1 AND status IN ('queued', 'running') RETURNING ",
-            cols!()
-        );
-        let row = with_pool!(self.store, p => {
-            let row = sqlx::query(sql)
-                .bind(id.0)
-                .bind(status.as_str())
-                .bind(reason)
-                .bind(summary.map(sqlx::types::Json))
-                .bind(now().nanos())
-                .fetch_optional(p)
-                .await?;
-            row.as_ref().map(from_row).transpose()?
-        });
-        match row {
-            Some(run) => Ok(run),
-            None => Err(self.transition_error(id, "finish").await),
-        }
-    }
-
-    /// System only (the runner's writer; it takes no owner): appends the last batch of
-    /// a run's audit trail and ends the run in `status`
-    /// (with a reason and the summary metrics) in one transaction: either the trail
-    /// ends with the batch and the run is finished, or neither happened. So a process
-    /// that dies at the end never leaves a run whose trail says it finished while its
-    /// status says it did not.
-    pub async fn finish_with<J: serde::Serialize + Sync>(
-        &self,
-        id: RunId,
-        status: RunStatus,
-        reason: Option<&str>,
-        summary: Option<&Value>,
-        last: &crate::AuditBatchOf<J>,
-    ) -> Result<Run> {
-        if !status.is_terminal() {
-            return Err(StoreError::invalid(
-                "run status",
-                format!("{status} is not an end state"),
-            ));
-        }
-        let finish = Finish {
-            status,
-            reason,
-            summary,
-        };
-        match self
-            .store
-            .audit()
-            .append_then(id, last, Some(&finish))
-            .await
-        {
-            Ok(()) => self.get_any(id).await,
-            Err(StoreError::Conflict { .. }) => Err(self.transition_error(id, "finish").await),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// System only, across every owner: marks runs left `running` by a process that
-    /// ended as `interrupted`, ending each
-    /// at its last committed event (or its start). A run belongs to a process that
-    /// ended when its worker is on this host and no longer alive (no process has its
-    /// PID, or the one that has it started at another time), when it has no worker
-    /// recorded, or when its worker is on another host and it wrote nothing for
-    /// [`STALE_AFTER_SECS`]. Call once at startup; runs of live processes are left alone.
-    pub async fn mark_interrupted_runs(&self) -> Result<Vec<RunId>> {
-        let select = "SELECT id, worker, COALESCE(last_event_at_ns, started_at_ns, created_at_ns) AS seen \
-                      FROM runs WHERE status = 'running'";
-        let running: Vec<(i64, Option<String>, i64)> = with_pool!(self.store, p => {
-            sqlx::query_as(select).fetch_all(p).await?
-        });
-        let host = host_name();
-        let stale_before = now().nanos() - STALE_AFTER_SECS * 1_000_000_000;
-        let dead: Vec<i64> = running
-            .into_iter()
-            .filter(
-                |(_, worker, seen)| match worker.as_deref().and_then(parse_worker) {
-                    None => true,
-                    Some((h, pid, start)) if h == host => !worker_alive(pid, start),
-                    Some(_) => *seen < stale_before,
-                },
-            )
-            .map(|(id, _, _)| id)
-            .collect();
-        let sql = "UPDATE runs SET status = 'interrupted', \
-                   status_reason = 'the process ended while the run was running', \
-                   ended_at_ns = COALESCE(last_event_at_ns, started_at_ns, created_at_ns) \
-                   WHERE status = 'running' AND id = $1";
-        let mut ids = Vec::with_capacity(dead.len());
-        for id in dead {
-            let changed = with_pool!(self.store, p => {
-                sqlx::query(sql).bind(id).execute(p).await?.rows_affected()
-            });
-            if changed == 1 {
-                ids.push(RunId(id));
-            }
-        }
-        ids.sort();
-        Ok(ids)
-    }
-
-    /// NotFound for an unknown run, else Conflict naming its current status.
-    async fn transition_error(&self, id: RunId, action: &str) -> StoreError {
-        match self.get_any(id).await {
-            Ok(run) => StoreError::Conflict {
-                what: "run",
-                message: format!("run {id} is {}; it cannot {action}", run.status),
-            },
-            Err(e) => e,
-        }
     }
 }
 
