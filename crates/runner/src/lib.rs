@@ -16,7 +16,7 @@ pub use broadcast::{Broadcast, Numbered};
 pub use compare::{Comparison, compare};
 pub use config::{ExecutionSettings, rules_from_specs, rules_to_specs};
 pub use run::{
-    Finished, Progress, QueuedRun, ReplayOptions, RunHandle, Runner, RunnerError, StartRun,
-    TRAIL_ENDED, decider_params,
+    Finished, Progress, QueuedRun, ReplayOptions, RunHandle, RunWatcher, Runner, RunnerError,
+    StartRun, TRAIL_ENDED, decider_params,
 };
 pub use sink::{Flushed, StoreSink};

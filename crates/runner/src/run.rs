@@ -20,7 +20,7 @@ mod prior;
 mod replay;
 
 pub(crate) use handle::Watch;
-pub use handle::{QueuedRun, RunHandle};
+pub use handle::{QueuedRun, RunHandle, RunWatcher};
 
 /// Why a run could not be started or finished.
 #[derive(Debug, thiserror::Error)]

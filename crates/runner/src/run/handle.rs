@@ -198,6 +198,16 @@ impl RunHandle {
         self.committed.clone()
     }
 
+    /// A cloneable view of the run to keep while the handle is awaited: commands, live
+    /// events, the committed mark.
+    pub fn watcher(&self) -> RunWatcher {
+        RunWatcher {
+            control: Arc::clone(&self.control),
+            events: self.events.clone(),
+            committed: self.committed.clone(),
+        }
+    }
+
     /// Whether the run's task is over.
     pub fn is_finished(&self) -> bool {
         self.task.is_finished()
@@ -212,5 +222,31 @@ impl RunHandle {
                 message: format!("the run's task failed: {e}"),
             }),
         }
+    }
+}
+
+/// What a server keeps of a running run to steer and watch it (see
+/// [`RunHandle::watcher`]).
+#[derive(Clone)]
+pub struct RunWatcher {
+    control: Arc<RunControl>,
+    events: tokio::sync::broadcast::Sender<Arc<Numbered>>,
+    committed: tokio::sync::watch::Receiver<i64>,
+}
+
+impl RunWatcher {
+    /// Sends a command; the run applies it before its next step.
+    pub fn send(&self, command: Command) {
+        self.control.send(command);
+    }
+
+    /// The run's events from now on (see [`RunHandle::subscribe`]).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<Numbered>> {
+        self.events.subscribe()
+    }
+
+    /// How far the trail is committed (see [`RunHandle::committed`]).
+    pub fn committed(&self) -> tokio::sync::watch::Receiver<i64> {
+        self.committed.clone()
     }
 }

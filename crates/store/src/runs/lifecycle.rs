@@ -173,7 +173,7 @@ impl Runs<'_> {
     }
 
     /// NotFound for an unknown run, else Conflict naming its current status.
-    async fn transition_error(&self, id: RunId, action: &str) -> StoreError {
+    pub(crate) async fn transition_error(&self, id: RunId, action: &str) -> StoreError {
         match self.get_any(id).await {
             Ok(run) => StoreError::Conflict {
                 what: "run",

@@ -1,0 +1,255 @@
+//! The server's settings: defaults, then an optional TOML file, then flags and
+//! environment (the binary's clap layer applies those last, see [`Overrides`]).
+
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Everything `tradelab serve` needs to know.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub bind: SocketAddr,
+    /// Where the SQLite store, the signing secret and imports live.
+    pub data_dir: Option<PathBuf>,
+    /// A PostgreSQL URL; SQLite in the data dir when absent.
+    pub database_url: Option<String>,
+    /// Runs executed at once (default: the number of cores).
+    pub workers: Option<usize>,
+    /// Runs waiting for a worker before new ones are refused.
+    pub max_queued: usize,
+    /// The secret signing session tokens, CSRF tokens and API keys. When absent, one is
+    /// generated on first start and kept in `<data dir>/server.secret` (owner-only).
+    pub secret: Option<String>,
+    /// Largest JSON body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Largest upload (a bar or tick CSV), in bytes.
+    pub max_upload_bytes: usize,
+    /// Origins allowed by CORS; none (the default) turns CORS off.
+    pub cors_origins: Vec<String>,
+    /// How long a login lasts, in hours.
+    pub session_hours: u64,
+    /// Failed logins allowed per account and per address within
+    /// `login_window_secs` before further attempts are refused.
+    pub login_attempts: u32,
+    pub login_window_secs: u64,
+    /// `text` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+}
+
+/// How logs are written.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: None,
+            database_url: None,
+            workers: None,
+            max_queued: 256,
+            secret: None,
+            max_body_bytes: 1 << 20,
+            max_upload_bytes: 256 << 20,
+            cors_origins: Vec::new(),
+            session_hours: 24 * 7,
+            login_attempts: 10,
+            login_window_secs: 300,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// A settings file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the settings file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the settings file {path} is not valid: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("setting {name}: {message}")]
+    Value { name: &'static str, message: String },
+}
+
+/// Settings given on the command line or in the environment; each replaces the
+/// file's or the default.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub bind: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub workers: Option<usize>,
+    pub secret: Option<String>,
+    pub cors_origins: Option<Vec<String>>,
+    pub log_format: Option<LogFormat>,
+}
+
+impl ServerConfig {
+    /// The defaults, replaced by `file`'s settings when given, then by `overrides`.
+    pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })?
+            }
+            None => ServerConfig::default(),
+        };
+        let Overrides {
+            bind,
+            data_dir,
+            database_url,
+            workers,
+            secret,
+            cors_origins,
+            log_format,
+        } = overrides;
+        config.bind = bind.unwrap_or(config.bind);
+        config.data_dir = data_dir.or(config.data_dir);
+        config.database_url = database_url.or(config.database_url);
+        config.workers = workers.or(config.workers);
+        config.secret = secret.or(config.secret);
+        config.cors_origins = cors_origins.unwrap_or(config.cors_origins);
+        config.log_format = log_format.unwrap_or(config.log_format);
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.workers == Some(0) {
+            return Err(ConfigError::Value {
+                name: "workers",
+                message: "must be at least 1".into(),
+            });
+        }
+        if let Some(s) = &self.secret
+            && s.len() < 32
+        {
+            return Err(ConfigError::Value {
+                name: "secret",
+                message: format!(
+                    "is {} bytes; a signing secret needs at least 32 (or leave it out to \
+                     have one generated)",
+                    s.len()
+                ),
+            });
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(ConfigError::Value {
+                name: "max_body_bytes",
+                message: "must be at least 1024".into(),
+            });
+        }
+        if self.session_hours == 0 {
+            return Err(ConfigError::Value {
+                name: "session_hours",
+                message: "must be at least 1".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Runs executed at once.
+    pub fn worker_count(&self) -> usize {
+        self.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+    }
+
+    /// How long a login lasts.
+    pub fn session_ttl(&self) -> Duration {
+        Duration::from_secs(self.session_hours * 3600)
+    }
+
+    /// The settings as TOML for people, secrets masked (the database URL's password,
+    /// the signing secret).
+    pub fn masked(&self) -> ServerConfig {
+        let mut shown = self.clone();
+        shown.secret = shown.secret.as_ref().map(|_| "********".into());
+        shown.database_url = shown
+            .database_url
+            .as_deref()
+            .map(tradelab_store::redact_url);
+        shown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_replace_the_file_which_replaces_the_defaults() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("server.toml");
+        std::fs::write(
+            &path,
+            "bind = \"127.0.0.1:9000\"\nworkers = 3\nmax_queued = 9\n",
+        )
+        .expect("write");
+        let config = ServerConfig::load(
+            Some(&path),
+            Overrides {
+                workers: Some(5),
+                ..Overrides::default()
+            },
+        )
+        .expect("config");
+        assert_eq!(config.bind.port(), 9000);
+        assert_eq!(config.workers, Some(5));
+        assert_eq!(config.max_queued, 9);
+        assert_eq!(config.session_hours, 24 * 7);
+    }
+
+    #[test]
+    fn rejects_unknown_settings_naming_them() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, "bnid = \"127.0.0.1:9000\"\n").expect("write");
+        let err = ServerConfig::load(Some(&path), Overrides::default()).expect_err("refused");
+        assert!(err.to_string().contains("bnid"), "{err}");
+    }
+
+    #[test]
+    fn rejects_a_short_secret() {
+        let err = ServerConfig::load(
+            None,
+            Overrides {
+                secret: Some("short".into()),
+                ..Overrides::default()
+            },
+        )
+        .expect_err("refused");
+        assert!(err.to_string().contains("at least 32"), "{err}");
+    }
+
+    #[test]
+    fn masks_the_secret_and_the_database_password() {
+        let config = ServerConfig {
+            secret: Some("s".repeat(40)),
+            database_url: Some("postgres://me:hunter2@db/x".into()),
+            ..ServerConfig::default()
+        };
+        let shown = toml::to_string(&config.masked()).expect("toml");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains(&"s".repeat(40)), "{shown}");
+    }
+}
