@@ -48,6 +48,17 @@ pub enum Command {
     /// Structured risk rules: check a rules file, list the templates.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Serve the HTTP API (accounts, models, rules, runs, live streams, admin) until
+    /// ctrl-c or SIGTERM.
+    ///
+    /// Example: tradelab serve --bind 127.0.0.1:8080
+    Serve(crate::serve_cmd::ServeArgs),
+    /// The server's settings.
+    #[command(subcommand)]
+    Config(crate::serve_cmd::ConfigCommand),
+    /// Accounts of the server: create (an admin, say), list, disable, set a role.
+    #[command(subcommand)]
+    Users(crate::serve_cmd::UsersCommand),
     /// Print a shell completion script to standard output.
     ///
     /// Example (bash): tradelab completions bash > ~/.local/share/bash-completion/completions/tradelab

@@ -15,6 +15,7 @@ mod repeat;
 mod rules_cmd;
 mod run_view;
 mod runs_cmd;
+mod serve_cmd;
 mod settings_view;
 mod store_args;
 mod store_ctx;
@@ -40,7 +41,15 @@ fn die_quietly_on_closed_pipe() {}
 fn main() -> ExitCode {
     die_quietly_on_closed_pipe();
     let cli = args::Cli::parse();
-    if let Err(e) = init_logs(cli.log.as_deref()) {
+    let serving = matches!(cli.command, args::Command::Serve(_));
+    let json_logs = match &cli.command {
+        args::Command::Serve(a) => a
+            .config(&cli.store)
+            .map(|c| c.log_format == tradelab_server::LogFormat::Json)
+            .unwrap_or(false),
+        _ => false,
+    };
+    if let Err(e) = init_logs(cli.log.as_deref(), serving, json_logs) {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
@@ -57,6 +66,9 @@ fn main() -> ExitCode {
         args::Command::Models(m) => models_cmd::run(*m, &cli.store, &deciders),
         args::Command::Runs(r) => runs_cmd::run(r, &cli.store, &deciders),
         args::Command::Rules(r) => rules_cmd::run(r),
+        args::Command::Serve(a) => serve_cmd::serve(&a, &cli.store, deciders),
+        args::Command::Config(c) => serve_cmd::config(c, &cli.store),
+        args::Command::Users(u) => serve_cmd::users(u, &cli.store),
         args::Command::Strategies { output } => strategies_cmd::list_strategies(&deciders, output),
         args::Command::Completions { shell } => {
             clap_complete::generate(
@@ -90,7 +102,10 @@ const DEFAULT_LOG: &str = "warn,sqlx=error";
 
 /// Sends `tracing` spans and events to stderr, filtered by `--log` (else `RUST_LOG`,
 /// else warnings only). A filter that does not parse is refused with its text.
-fn init_logs(flag: Option<&str>) -> anyhow::Result<()> {
+/// A server logs what it does (requests, runs) by default.
+const SERVER_LOG: &str = "info,sqlx=warn";
+
+fn init_logs(flag: Option<&str>, serving: bool, json: bool) -> anyhow::Result<()> {
     use tracing_subscriber::EnvFilter;
     let filter = match flag {
         Some(text) => EnvFilter::try_new(text).map_err(|e| {
@@ -99,14 +114,19 @@ fn init_logs(flag: Option<&str>) -> anyhow::Result<()> {
                  `target=level` pairs (`tradelab_runner=info,tradelab_store=debug`)"
             )
         })?,
-        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG)),
+        None => EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| EnvFilter::new(if serving { SERVER_LOG } else { DEFAULT_LOG })),
     };
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init()
-        .map_err(|e| anyhow::anyhow!("cannot start logging: {e}"))
+        .with_writer(std::io::stderr);
+    let started = if json {
+        logs.json().try_init()
+    } else {
+        logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init()
+    };
+    started.map_err(|e| anyhow::anyhow!("cannot start logging: {e}"))
 }
 
 /// The error with its causes, `outer: cause: …`, leaving out a cause the message

@@ -32,7 +32,9 @@ pub async fn open(args: &StoreArgs) -> Result<Ctx> {
     let store = Store::open(&config).await?;
     let interrupted = store.runs().mark_interrupted_runs().await?;
     for id in &interrupted {
-        eprintln!("note: run {id} was left running by a process that ended; marked interrupted");
+        eprintln!(
+            "note: run {id} was left queued or running by a process that ended; marked interrupted"
+        );
     }
     let user = match store.users().find_by_email(&email).await? {
         Some(u) => u,
