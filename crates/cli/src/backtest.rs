@@ -1,7 +1,7 @@
 //! `tradelab backtest`: load bars, build the strategy, run the engine, report.
 
 use crate::args::{BacktestArgs, CsvArgs, Fill, OutputFormat};
-use crate::llm_report::LlmTally;
+use crate::llm_report::LlmTotals;
 use crate::output;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -11,9 +11,7 @@ use tradelab_agent::LlmSettings;
 use tradelab_core::{BarSeries, Money, Symbol, Timestamp};
 use tradelab_data::CsvOptions;
 use tradelab_engine::report::{Report, ReportOptions, ReportSink};
-use tradelab_engine::{
-    Commission, DeciderArgs, DeciderRegistry, Engine, FillModel, RunConfig, Tee,
-};
+use tradelab_engine::{Commission, DeciderArgs, DeciderRegistry, Engine, FillModel, RunConfig};
 
 /// Runs a backtest from the command line and prints its report; `--strategy` names a
 /// decider in `deciders`.
@@ -88,18 +86,9 @@ pub fn run(a: BacktestArgs, deciders: &DeciderRegistry) -> Result<()> {
     check_output_dir("--equity-out", a.equity_out.as_deref())?;
 
     let mut sink = ReportSink::with_capacity(engine.steps());
-    let mut tally = LlmTally::default();
     let bar = progress_bar(engine.steps() as u64);
     let mut tick = |done: usize| bar.set_position(done as u64);
-    let outcome = if llm.is_some() {
-        let mut both = Tee {
-            first: &mut sink,
-            second: &mut tally,
-        };
-        engine.run(decider.as_mut(), &mut both, Some(&mut tick))
-    } else {
-        engine.run(decider.as_mut(), &mut sink, Some(&mut tick))
-    };
+    let outcome = engine.run(decider.as_mut(), &mut sink, Some(&mut tick));
     bar.finish_and_clear();
     // A ledger overflow: the message names the step, the operation and its amounts.
     let outcome = outcome?;
@@ -127,7 +116,8 @@ pub fn run(a: BacktestArgs, deciders: &DeciderRegistry) -> Result<()> {
         output::write_equity_csv(path, &sink, engine.series())
             .with_context(|| format!("writing the equity curve to {}", path.display()))?;
     }
-    let totals = llm.map(|settings| tally.totals(&settings, engine.series()));
+    let totals =
+        llm.map(|settings| LlmTotals::of(report.model_usage.as_ref(), &settings, engine.series()));
     match a.output {
         OutputFormat::Json => {
             let mut json = serde_json::to_value(&report)?;

@@ -1,59 +1,42 @@
 //! What an LLM backtest adds to its report: model calls, decisions, tokens and cost,
-//! counted from the run's `Decided` events (their traces' usage), and how much of the
-//! period the model may remember (days before its knowledge cutoff).
+//! read from the report's [`ModelUsage`] (the engine's one tally of the traces), and
+//! how much of the period the model may remember (days before its knowledge cutoff),
+//! which `runs show` states for a stored run too.
 
 use jiff::civil::Date;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use tradelab_agent::LlmSettings;
 use tradelab_core::{BarSeries, Timestamp};
-use tradelab_engine::event::{EventSink, Seq, SinkResult};
-use tradelab_engine::{ClosedTrade, DecisionTrace, RunEvent};
+use tradelab_engine::report::ModelUsage;
+use tradelab_store::Run;
 
-/// A sink counting the model's usage from the `Decided` events of a run.
-#[derive(Debug, Default)]
-pub struct LlmTally {
-    decisions: u64,
-    calls: u64,
-    prompt: u64,
-    completion: u64,
-    cost: f64,
-    cost_unknown: bool,
+use crate::store_ctx::Ctx;
+
+/// How much of a run's period lies before the model's knowledge cutoff: the days with
+/// bars (UTC calendar days) and how many of them the model may have read about.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CutoffCheck {
+    /// The model's knowledge cutoff, when known.
+    pub knowledge_cutoff: Option<String>,
+    /// Days with bars in the run.
+    pub days: usize,
+    /// Of them, days before the cutoff (`null` when the cutoff is unknown).
+    pub days_before_cutoff: Option<usize>,
+    /// The cutoff line as printed.
+    pub cutoff_note: String,
 }
 
-impl LlmTally {
-    fn add(&mut self, trace: &DecisionTrace) {
-        self.decisions += 1;
-        let calls = trace
-            .inputs
-            .get("calls")
-            .and_then(serde_json::Value::as_u64);
-        if let Some(u) = &trace.usage {
-            self.calls += calls.unwrap_or(1);
-            self.prompt += u.prompt_tokens;
-            self.completion += u.completion_tokens;
-            match u.cost_usd {
-                Some(c) => self.cost += c,
-                None if u.prompt_tokens + u.completion_tokens > 0 => self.cost_unknown = true,
-                None => {}
-            }
-        } else {
-            self.calls += calls.unwrap_or(0);
-        }
-    }
-
-    /// The totals of the run over `series`, for the agent configured by `settings`.
-    pub fn totals(&self, settings: &LlmSettings, series: &[BarSeries]) -> LlmTotals {
-        let days: BTreeSet<i64> = series
-            .iter()
-            .flat_map(|s| s.bars().iter().map(|b| day_of(b.ts())))
-            .collect();
-        let cutoff = settings.cutoff();
+impl CutoffCheck {
+    /// The check of a period whose bars (or steps) are at `times`, for a model whose
+    /// cutoff is `cutoff` (`None`: unknown).
+    pub fn of(cutoff: Option<Date>, times: impl IntoIterator<Item = Timestamp>) -> Self {
+        let days: BTreeSet<i64> = times.into_iter().map(day_of).collect();
         let days_before = cutoff.map(|c| {
             let c = day_of_date(c);
             days.iter().filter(|d| **d < c).count()
         });
-        let note = match (cutoff, days_before) {
+        let cutoff_note = match (cutoff, days_before) {
             (Some(date), Some(n)) if n > 0 => format!(
                 "{n} of {} days before the model's cutoff ({date}): results may reflect \
                  memory, not skill",
@@ -68,19 +51,43 @@ impl LlmTally {
                   with what the model may remember"
                 .to_string(),
         };
-        LlmTotals {
-            model: settings.model.clone(),
-            model_calls: self.calls,
-            decisions: self.decisions,
-            prompt_tokens: self.prompt,
-            completion_tokens: self.completion,
-            cost_usd: (!self.cost_unknown).then_some(self.cost),
+        CutoffCheck {
             knowledge_cutoff: cutoff.map(|d| d.to_string()),
             days: days.len(),
             days_before_cutoff: days_before,
-            cutoff_note: note,
+            cutoff_note,
         }
     }
+
+    /// The check of a run over `series`: the days of all their bars.
+    pub fn of_series(cutoff: Option<Date>, series: &[BarSeries]) -> Self {
+        Self::of(
+            cutoff,
+            series.iter().flat_map(|s| s.bars().iter().map(|b| b.ts())),
+        )
+    }
+}
+
+/// The cutoff check of a stored run (`runs show`); `None` unless it is an LLM run.
+///
+/// Its days are those of the run's equity curve: one point per step at the step's
+/// time, the merged times of every symbol's bars, so the same days as the backtest's
+/// for a finished run (for a run still going, the days it has reached). That is the
+/// cheapest exact source the store offers: one query over the run's few equity chunk
+/// rows (17 bytes a point, no bar decoded, however many symbols the run trades). The
+/// bar listing only has each series' bar count and first and last time, which cannot
+/// tell the days with bars within the run's period; the equity chunks' own first and
+/// last times cannot be read apart from their points; and loading the bars would read
+/// and check every bar of every symbol.
+pub async fn of_stored_run(ctx: &Ctx, run: &Run) -> anyhow::Result<Option<CutoffCheck>> {
+    let Some(settings) = crate::llm_view::settings(&run.snapshot.decider) else {
+        return Ok(None);
+    };
+    let points = ctx.store.audit().equity(ctx.user.id, run.id).await?;
+    Ok(Some(CutoffCheck::of(
+        settings.cutoff(),
+        points.iter().map(|p| p.ts),
+    )))
 }
 
 /// Days since 1970-01-01 (UTC) of a bar's time.
@@ -92,30 +99,6 @@ fn day_of(ts: Timestamp) -> i64 {
 fn day_of_date(d: Date) -> i64 {
     let epoch = Date::constant(1970, 1, 1);
     i64::from((d - epoch).get_days())
-}
-
-impl EventSink for LlmTally {
-    fn on_event(&mut self, _: Seq, event: &RunEvent) -> SinkResult {
-        if let RunEvent::Decided {
-            trace: Some(trace), ..
-        } = event
-        {
-            self.add(trace);
-        }
-        Ok(())
-    }
-
-    fn on_trade_closed(&mut self, _: Seq, _: ClosedTrade) -> SinkResult {
-        Ok(())
-    }
-
-    fn wants_positions(&self) -> bool {
-        false
-    }
-
-    fn on_equity(&mut self, _: Seq, _: Timestamp, _: f64, _: bool) -> SinkResult {
-        Ok(())
-    }
 }
 
 /// The LLM totals of a backtest, as the report's `llm` object in JSON.
@@ -131,14 +114,26 @@ pub struct LlmTotals {
     pub completion_tokens: u64,
     /// Cost in US dollars; `null` when the model's price is unknown.
     pub cost_usd: Option<f64>,
-    /// The model's knowledge cutoff, when known.
-    pub knowledge_cutoff: Option<String>,
-    /// Days with bars in the run.
-    pub days: usize,
-    /// Of them, days before the cutoff (`null` when the cutoff is unknown).
-    pub days_before_cutoff: Option<usize>,
-    /// The cutoff line as printed.
-    pub cutoff_note: String,
+    /// The period against the model's knowledge cutoff.
+    #[serde(flatten)]
+    pub cutoff: CutoffCheck,
+}
+
+impl LlmTotals {
+    /// The totals of a run over `series` whose report counted `usage` (`None`: no
+    /// decision was traced), for the agent configured by `settings`.
+    pub fn of(usage: Option<&ModelUsage>, settings: &LlmSettings, series: &[BarSeries]) -> Self {
+        let usage = usage.copied().unwrap_or_default();
+        LlmTotals {
+            model: settings.model.clone(),
+            model_calls: usage.model_calls,
+            decisions: usage.traced_decisions as u64,
+            prompt_tokens: usage.prompt_tokens,
+            completion_tokens: usage.completion_tokens,
+            cost_usd: usage.cost_usd,
+            cutoff: CutoffCheck::of_series(settings.cutoff(), series),
+        }
+    }
 }
 
 /// Label width of the report table, so these rows line up with it.
@@ -165,7 +160,7 @@ impl LlmTotals {
                 ),
             ),
             ("LLM cost", cost),
-            ("Knowledge cutoff", self.cutoff_note.clone()),
+            ("Knowledge cutoff", self.cutoff.cutoff_note.clone()),
         ];
         let mut out = String::from("\n");
         for (k, v) in rows {
@@ -178,19 +173,6 @@ impl LlmTotals {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tradelab_engine::Usage;
-
-    fn trace(prompt: u64, cost: Option<f64>) -> DecisionTrace {
-        DecisionTrace {
-            inputs: serde_json::json!({"calls": 2}),
-            tool_calls: Vec::new(),
-            usage: Some(Usage {
-                prompt_tokens: prompt,
-                completion_tokens: 10,
-                cost_usd: cost,
-            }),
-        }
-    }
 
     fn settings(model: &str, cutoff: &str) -> LlmSettings {
         let p = vec![
@@ -200,30 +182,73 @@ mod tests {
         LlmSettings::from_params(&p).unwrap()
     }
 
+    fn usage(cost: Option<f64>) -> ModelUsage {
+        ModelUsage {
+            decisions: 2,
+            traced_decisions: 2,
+            model_calls: 4,
+            prompt_tokens: 150,
+            completion_tokens: 20,
+            cost_usd: cost,
+        }
+    }
+
     #[test]
-    fn totals_add_up_the_traces_and_count_the_days_before_the_cutoff() {
-        let mut t = LlmTally::default();
-        t.add(&trace(100, Some(0.5)));
-        t.add(&trace(50, Some(0.25)));
+    fn totals_read_the_reports_usage_and_count_the_days_before_the_cutoff() {
         let series =
             tradelab_engine::testkit::daily_bars("AAPL", 18_262, &[1.0, 2.0, 3.0]).expect("bars");
-        let totals = t.totals(&settings("m", "2020-01-02"), &[series]);
+        let totals = LlmTotals::of(
+            Some(&usage(Some(0.75))),
+            &settings("m", "2020-01-02"),
+            &[series],
+        );
         assert_eq!((totals.model_calls, totals.decisions), (4, 2));
         assert_eq!((totals.prompt_tokens, totals.completion_tokens), (150, 20));
         assert_eq!(totals.cost_usd, Some(0.75));
         assert_eq!(
-            totals.cutoff_note,
+            totals.cutoff.cutoff_note,
             "1 of 3 days before the model's cutoff (2020-01-02): results may reflect \
              memory, not skill"
         );
-        t.add(&trace(1, None));
-        let totals = t.totals(&settings("my-llama", ""), &[]);
+        let totals = LlmTotals::of(Some(&usage(None)), &settings("my-llama", ""), &[]);
         assert_eq!(totals.cost_usd, None);
         assert!(
             totals
                 .table()
                 .contains("unknown (no price for model my-llama)")
         );
-        assert!(totals.cutoff_note.starts_with("cutoff unknown"));
+        assert!(totals.cutoff.cutoff_note.starts_with("cutoff unknown"));
+    }
+
+    #[test]
+    fn a_run_without_traced_decisions_totals_nothing_at_no_cost() {
+        let totals = LlmTotals::of(None, &settings("my-llama", ""), &[]);
+        assert_eq!((totals.model_calls, totals.decisions), (0, 0));
+        assert_eq!(totals.cost_usd, Some(0.0));
+        assert!(
+            totals
+                .table()
+                .contains("LLM cost                   0.000000 USD")
+        );
+    }
+
+    #[test]
+    fn the_cutoff_check_counts_calendar_days_once_however_many_bars_they_hold() {
+        let day = 86_400;
+        // 2020-01-01 at 14:30 and 15:30, 2020-01-02 at 14:30 (UTC).
+        let times = [
+            18_262 * day + 52_200,
+            18_262 * day + 55_800,
+            18_263 * day + 52_200,
+        ]
+        .map(Timestamp::from_secs);
+        let check = CutoffCheck::of(Some(Date::constant(2020, 1, 2)), times);
+        assert_eq!((check.days, check.days_before_cutoff), (2, Some(1)));
+        let after = CutoffCheck::of(Some(Date::constant(2019, 6, 1)), times);
+        assert_eq!(
+            after.cutoff_note,
+            "0 of 2 days before the model's cutoff (2019-06-01): the model cannot have \
+             read about this period"
+        );
     }
 }

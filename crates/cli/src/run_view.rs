@@ -2,6 +2,7 @@
 //! and several runs side by side.
 
 use crate::display::{self, NA, amount, json_text, one_line, percent};
+use crate::llm_report::CutoffCheck;
 use crate::settings_view::{
     execution_json, execution_text, rule_json, rule_lines, strategy_json, strategy_text,
 };
@@ -142,8 +143,14 @@ pub fn counts_text(c: &AuditCounts) -> String {
     )
 }
 
-/// `runs show`: status, snapshot and headline metrics of one run.
-pub fn show_table(r: &Run, counts: &AuditCounts, deciders: &DeciderRegistry) -> String {
+/// `runs show`: status, snapshot and headline metrics of one run; an LLM run's
+/// period against its model's knowledge cutoff when `cutoff` is given.
+pub fn show_table(
+    r: &Run,
+    counts: &AuditCounts,
+    cutoff: Option<&CutoffCheck>,
+    deciders: &DeciderRegistry,
+) -> String {
     let exec = ExecutionSettings::from_json(&r.snapshot.fill_model).unwrap_or_default();
     let mut rows: Vec<(String, String)> = Vec::new();
     let mut row = |k: &str, v: String| rows.push((k.to_string(), v));
@@ -188,6 +195,9 @@ pub fn show_table(r: &Run, counts: &AuditCounts, deciders: &DeciderRegistry) -> 
     let llm = crate::llm_view::settings(&r.snapshot.decider);
     for (k, v) in llm.as_ref().map(crate::llm_view::rows).unwrap_or_default() {
         row(&k, v);
+    }
+    if let Some(c) = cutoff {
+        row("Before cutoff", c.cutoff_note.clone());
     }
     row("Initial cash", amount(r.snapshot.initial_cash.get()));
     row("Execution", execution_text(&exec));
@@ -261,8 +271,14 @@ fn model_usage(r: &Run) -> Option<tradelab_engine::report::ModelUsage> {
     serde_json::from_value(usage.clone()).ok()
 }
 
-/// `runs show --output json`: the run with its audit counts.
-pub fn show_json(r: &Run, counts: &AuditCounts, deciders: &DeciderRegistry) -> Value {
+/// `runs show --output json`: the run with its audit counts; an LLM run's `llm`
+/// object holds its settings and, as `backtest`'s does, its days before the cutoff.
+pub fn show_json(
+    r: &Run,
+    counts: &AuditCounts,
+    cutoff: Option<&CutoffCheck>,
+    deciders: &DeciderRegistry,
+) -> Value {
     let mut v = run_json(r, deciders);
     if let Some(o) = v.as_object_mut() {
         o.insert(
@@ -270,7 +286,13 @@ pub fn show_json(r: &Run, counts: &AuditCounts, deciders: &DeciderRegistry) -> V
             serde_json::to_value(counts).unwrap_or_default(),
         );
         if let Some(llm) = crate::llm_view::settings(&r.snapshot.decider) {
-            o.insert("llm".into(), crate::llm_view::json(&llm));
+            let mut json = crate::llm_view::json(&llm);
+            if let (Some(c), Some(llm)) = (cutoff, json.as_object_mut()) {
+                llm.insert("days".into(), c.days.into());
+                llm.insert("days_before_cutoff".into(), c.days_before_cutoff.into());
+                llm.insert("cutoff_note".into(), c.cutoff_note.clone().into());
+            }
+            o.insert("llm".into(), json);
         }
     }
     v

@@ -342,10 +342,16 @@ async fn show(
 ) -> Result<()> {
     let r = ctx.run(run).await?;
     let counts = ctx.store.audit().counts(ctx.user.id, r.id).await?;
+    let check = crate::llm_report::of_stored_run(ctx, &r).await?;
     match output {
-        OutputFormat::Json => print_json(&run_view::show_json(&r, &counts, deciders)),
+        OutputFormat::Json => {
+            print_json(&run_view::show_json(&r, &counts, check.as_ref(), deciders))
+        }
         OutputFormat::Table => {
-            print!("{}", run_view::show_table(&r, &counts, deciders));
+            print!(
+                "{}",
+                run_view::show_table(&r, &counts, check.as_ref(), deciders)
+            );
             Ok(())
         }
     }

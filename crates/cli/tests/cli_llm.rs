@@ -223,6 +223,31 @@ fn an_unpriced_model_reports_its_cost_as_unknown_and_the_cutoff_as_unknown() {
 }
 
 #[test]
+fn an_unpriced_model_that_used_no_tokens_costs_nothing_rather_than_unknown() {
+    let mock = MockLlm::start();
+    mock.fallback(MockReply::tool_call("finish", json!({"summary": "hold"})).usage(0, 0, 0));
+    let table = ok(backtest_of("my-llama", "2013-01-03", mock.url(), &[]));
+    assert!(
+        table.contains("LLM calls / decisions      2 / 2"),
+        "{table}"
+    );
+    assert!(
+        table.contains("LLM cost                   0.000000 USD"),
+        "{table}"
+    );
+    let json = ok(backtest_of(
+        "my-llama",
+        "2013-01-03",
+        mock.url(),
+        &["--output", "json"],
+    ));
+    let report: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(report["llm"]["cost_usd"], 0.0, "{report}");
+    assert_eq!(report["model_usage"]["cost_usd"], 0.0, "{report}");
+    assert_eq!(report["model_usage"]["model_calls"], 2, "{report}");
+}
+
+#[test]
 fn llm_flags_with_another_strategy_are_refused_naming_the_flag() {
     let data = sample("stocks_daily_2000-2013.csv");
     for (flag, value) in [("--llm-model", "gpt-4o"), ("--max-cost", "1")] {

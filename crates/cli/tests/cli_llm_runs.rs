@@ -136,6 +136,97 @@ fn a_stored_llm_run_shows_its_costs_lists_its_decisions_and_replays_offline() {
 }
 
 #[test]
+fn runs_show_states_the_days_before_the_cutoff_as_the_backtest_of_the_period_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockLlm::start();
+    mock.fallback(MockReply::tool_call(
+        "finish",
+        json!({"summary": "holding"}),
+    ));
+    setup(dir.path(), &mock, "live");
+    // The period's bars: 2013-01-02, 03, 04, 07 and 08; three before the cutoff.
+    ok(tl(
+        dir.path(),
+        &[
+            "models",
+            "edit",
+            "agent",
+            "--llm-knowledge-cutoff",
+            "2013-01-05",
+        ],
+    ));
+    ok(start(dir.path(), &[]));
+    let note = "3 of 5 days before the model's cutoff (2013-01-05): results may reflect \
+                memory, not skill";
+    let shown = ok(tl(dir.path(), &["runs", "show", "agent#1"]));
+    let line = shown.lines().find(|l| l.starts_with("Before cutoff"));
+    assert!(line.is_some_and(|l| l.ends_with(note)), "{shown}");
+    let shown: Value = serde_json::from_str(&ok(tl(
+        dir.path(),
+        &["runs", "show", "agent#1", "--output", "json"],
+    )))
+    .unwrap();
+    let llm = &shown["llm"];
+    assert_eq!(llm["knowledge_cutoff"], "2013-01-05", "{shown}");
+    assert_eq!(
+        (&llm["days"], &llm["days_before_cutoff"]),
+        (&json!(5), &json!(3))
+    );
+    assert_eq!(llm["cutoff_note"], note);
+
+    // The backtest of the same bars says the same.
+    let data = sample("stocks_daily_2000-2013.csv");
+    let mut args = vec!["backtest", "--data", &data, "--symbol", "AAPL"];
+    args.extend_from_slice(&PERIOD);
+    args.extend_from_slice(&[
+        "--strategy",
+        "llm",
+        "--llm-base-url",
+        mock.url(),
+        "--llm-model",
+        "gpt-4o-mini",
+        "--llm-api-key-env",
+        "TRADELAB_CLI_RUNS_TEST_NO_KEY",
+        "--llm-retries",
+        "0",
+        "--llm-knowledge-cutoff",
+        "2013-01-05",
+        "--output",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&ok(command().args(&args).output().unwrap())).unwrap();
+    assert_eq!(report["llm"]["cutoff_note"], note);
+
+    // Another strategy's run has no such line.
+    ok(tl(
+        dir.path(),
+        &[
+            "models",
+            "create",
+            "sma",
+            "--strategy",
+            "sma_cross",
+            "--symbols",
+            "AAPL",
+        ],
+    ));
+    ok(tl(
+        dir.path(),
+        &[
+            "runs",
+            "start",
+            "sma",
+            "--from",
+            "2013-01-02",
+            "--to",
+            "2013-01-08",
+        ],
+    ));
+    let shown = ok(tl(dir.path(), &["runs", "show", "sma#1"]));
+    assert!(!shown.contains("Before cutoff"), "{shown}");
+}
+
+#[test]
 fn repeated_runs_report_the_spread_and_how_often_the_decisions_agree() {
     let dir = tempfile::tempdir().unwrap();
     let mock = MockLlm::start();

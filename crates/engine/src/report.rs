@@ -36,31 +36,68 @@ pub struct ReportSink {
     pub decisions: usize,
     pub orders_accepted: usize,
     pub orders_cancelled: usize,
-    /// What the decider's model calls used, when its decisions carried usage (an LLM).
+    /// What the decider's model calls used, when its decisions carried a trace (an
+    /// LLM agent's).
     pub model_usage: Option<ModelUsage>,
 }
 
-/// Tokens and cost of a run's model calls, summed over its decisions' traces.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
+/// Model calls, tokens and cost of a run's decisions, summed over their traces: the
+/// one tally the report, the CLI's LLM totals and a stored run's summary all read.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct ModelUsage {
     /// Decisions whose trace reported usage.
     pub decisions: usize,
+    /// Decisions with a trace, usage or not: every step at which the decider was
+    /// asked (an LLM agent's holds included). Absent from summaries stored before it.
+    #[serde(default)]
+    pub traced_decisions: usize,
+    /// Model calls behind the decisions: the count a trace gives as `inputs.calls`
+    /// (an LLM agent's, retried re-asks and tool rounds included), else one per
+    /// decision with usage. Absent from summaries stored before it.
+    #[serde(default)]
+    pub model_calls: u64,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
-    /// Cost in US dollars; `None` when a decision's cost was unknown (a model without a
-    /// price), so a partial sum is never shown as the total.
+    /// Cost in US dollars; `None` once tokens of unknown price were used (a model
+    /// without a price), so a partial sum is never shown as the total. Calls of
+    /// unknown price that used no token cost nothing and leave the total known.
     pub cost_usd: Option<f64>,
 }
 
+impl Default for ModelUsage {
+    /// Nothing used yet, at a known cost of zero.
+    fn default() -> Self {
+        ModelUsage {
+            decisions: 0,
+            traced_decisions: 0,
+            model_calls: 0,
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            cost_usd: Some(0.0),
+        }
+    }
+}
+
 impl ModelUsage {
-    fn add(&mut self, usage: &crate::decider::Usage) {
-        let first = self.decisions == 0;
+    /// Counts one traced decision.
+    pub fn add(&mut self, trace: &crate::decider::DecisionTrace) {
+        self.traced_decisions += 1;
+        let calls = trace
+            .inputs
+            .get("calls")
+            .and_then(serde_json::Value::as_u64);
+        let Some(usage) = &trace.usage else {
+            self.model_calls += calls.unwrap_or(0);
+            return;
+        };
         self.decisions += 1;
+        self.model_calls += calls.unwrap_or(1);
         self.prompt_tokens += usage.prompt_tokens;
         self.completion_tokens += usage.completion_tokens;
-        self.cost_usd = match (first, self.cost_usd, usage.cost_usd) {
-            (true, _, cost) => cost,
-            (false, Some(total), Some(cost)) => Some(total + cost),
+        let unpriced = usage.prompt_tokens + usage.completion_tokens > 0;
+        self.cost_usd = match (self.cost_usd, usage.cost_usd) {
+            (Some(total), Some(cost)) => Some(total + cost),
+            (total, None) if !unpriced => total,
             _ => None,
         };
     }
@@ -241,11 +278,7 @@ impl ReportSink {
             }
             RunEvent::Decided {
                 trace: Some(trace), ..
-            } => {
-                if let Some(usage) = &trace.usage {
-                    self.model_usage.get_or_insert_default().add(usage);
-                }
-            }
+            } => self.model_usage.get_or_insert_default().add(trace),
             RunEvent::PositionChanged { .. }
             | RunEvent::Decided { .. }
             | RunEvent::DeciderFailed { .. }
@@ -340,8 +373,8 @@ pub struct Report {
     pub risk_events: BTreeMap<String, usize>,
     /// Names of the structured rules the run enforced.
     pub rules: Vec<String>,
-    /// Tokens and cost of the decider's model calls (an LLM agent's); absent for
-    /// deciders that call no model.
+    /// Model calls, tokens and cost of the decider's decisions (an LLM agent's);
+    /// absent for deciders whose decisions carry no trace.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_usage: Option<ModelUsage>,
     /// `completed`, `halted: …` or `stopped …`.
@@ -478,6 +511,71 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decider::{DecisionTrace, Usage};
+
+    /// A trace of `calls` model calls that used `prompt` + 10 tokens costing `cost`.
+    fn trace(calls: u64, prompt: u64, cost: Option<f64>) -> DecisionTrace {
+        DecisionTrace {
+            inputs: serde_json::json!({ "calls": calls }),
+            tool_calls: Vec::new(),
+            usage: Some(Usage {
+                prompt_tokens: prompt,
+                completion_tokens: 10,
+                cost_usd: cost,
+            }),
+        }
+    }
+
+    #[test]
+    fn model_usage_sums_calls_tokens_and_cost_over_the_traced_decisions() {
+        let mut u = ModelUsage::default();
+        u.add(&trace(2, 100, Some(0.5)));
+        u.add(&trace(1, 50, Some(0.25)));
+        // A trace without usage is an asked step that called no model.
+        u.add(&DecisionTrace::default());
+        assert_eq!((u.decisions, u.traced_decisions, u.model_calls), (2, 3, 3));
+        assert_eq!((u.prompt_tokens, u.completion_tokens), (150, 20));
+        assert_eq!(u.cost_usd, Some(0.75));
+        // Without a `calls` count, a decision with usage is one call.
+        u.add(&DecisionTrace {
+            inputs: serde_json::Value::Null,
+            ..trace(0, 1, Some(0.0))
+        });
+        assert_eq!(u.model_calls, 4);
+    }
+
+    #[test]
+    fn model_usage_cost_is_unknown_once_tokens_of_unknown_price_were_used() {
+        let mut u = ModelUsage::default();
+        u.add(&trace(1, 100, Some(0.5)));
+        u.add(&trace(1, 1, None));
+        assert_eq!(u.cost_usd, None);
+        u.add(&trace(1, 100, Some(0.5)));
+        assert_eq!(u.cost_usd, None, "a partial sum is never the total");
+    }
+
+    #[test]
+    fn model_usage_of_unpriced_calls_that_used_no_token_costs_nothing() {
+        let mut u = ModelUsage::default();
+        let free = DecisionTrace {
+            usage: Some(Usage::default()),
+            ..trace(1, 0, None)
+        };
+        u.add(&free);
+        u.add(&free);
+        assert_eq!(u.cost_usd, Some(0.0));
+        assert_eq!((u.decisions, u.model_calls), (2, 2));
+    }
+
+    #[test]
+    fn model_usage_read_from_a_summary_stored_before_the_call_counts() {
+        let old = serde_json::json!({
+            "decisions": 5, "prompt_tokens": 7, "completion_tokens": 3, "cost_usd": null
+        });
+        let u: ModelUsage = serde_json::from_value(old).expect("an older summary reads");
+        assert_eq!((u.decisions, u.traced_decisions, u.model_calls), (5, 0, 0));
+        assert_eq!(u.cost_usd, None);
+    }
 
     #[test]
     fn sink_keeps_equity_and_exposure_per_step_past_the_announced_steps() {

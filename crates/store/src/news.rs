@@ -7,7 +7,7 @@
 //! publication time, headline and source: importing it again leaves the stored item
 //! as it is, so a re-import is idempotent.
 
-use crate::db::{BeginWrite, RowExt, with_pool};
+use crate::db::{BeginWrite, Pool, RowExt, with_pool};
 use crate::error::{Result, StoreError, is_foreign_key_violation};
 use crate::page::{Page, PageRequest};
 use crate::{Backend, NewsId, Store, UserId};
@@ -49,9 +49,29 @@ pub struct StoredNews {
     pub item: NewsItem,
 }
 
-/// The owner's items published at or before `$2`, oldest first (ties in import order).
-const ARCHIVE_SQL: &str = "SELECT id, published_ns, symbols, headline, body, source FROM news \
-     WHERE owner_id = $1 AND published_ns <= $2 ORDER BY published_ns, id";
+/// The owner's items published at or before `$2` that mention one of the symbols of
+/// `$3` or none at all (general news), oldest first (ties in import order). An item
+/// mentions a symbol when `;SYM;` is a substring of `;symbols;` (the test of
+/// [`list_sql`]); it has none when `symbols` holds nothing but separators, as
+/// [`from_row`] reads it. `$3` is a JSON array of symbol texts on SQLite (read with
+/// `json_each`), a `text[]` on PostgreSQL (read with `unnest`): one parameter however
+/// many symbols, and no chain of `OR`s to outgrow SQLite's expression depth.
+macro_rules! archive_sql {
+    ($symbols:literal, $find:literal) => {
+        concat!(
+            "SELECT id, published_ns, symbols, headline, body, source FROM news \
+             WHERE owner_id = $1 AND published_ns <= $2 \
+             AND (replace(symbols, ';', '') = '' OR EXISTS (SELECT 1 FROM ",
+            $symbols,
+            " WHERE ",
+            $find,
+            "(';' || symbols || ';', ';' || s.value || ';') > 0)) \
+             ORDER BY published_ns, id"
+        )
+    };
+}
+const ARCHIVE_SQLITE: &str = archive_sql!("json_each($3) AS s", "instr");
+const ARCHIVE_POSTGRES: &str = archive_sql!("unnest($3::text[]) AS s(value)", "strpos");
 
 /// A page of the owner's items, newest first, after the item at (`$2`, `$3`), that
 /// mention the symbol `$4` (`;SYM;`, or NULL for every item). SQLite's `instr` and
@@ -91,6 +111,11 @@ fn from_row(row: &impl RowExt) -> Result<StoredNews> {
             source: row.text("source")?,
         },
     })
+}
+
+/// The items of archive rows, in their order.
+fn archive_items(rows: &[impl RowExt]) -> Result<Vec<NewsItem>> {
+    rows.iter().map(|row| Ok(from_row(row)?.item)).collect()
 }
 
 /// Refuses an item whose key fields are too long to store, naming it by its place in
@@ -179,7 +204,8 @@ impl News<'_> {
 
     /// The owner's news that an agent trading `symbols` may read: the items that
     /// mention any of them or no symbol at all (general market news), published at or
-    /// before `until` (every item when `None`).
+    /// before `until` (every item when `None`). The database keeps only those: other
+    /// symbols' items and later ones are never read.
     #[tracing::instrument(name = "store.news.archive_for", skip(self, symbols), fields(user = owner.0))]
     pub async fn archive_for(
         &self,
@@ -188,21 +214,29 @@ impl News<'_> {
         until: Option<Timestamp>,
     ) -> Result<NewsArchive> {
         let until = until.map_or(i64::MAX, Timestamp::nanos);
-        let items: Vec<NewsItem> = with_pool!(self.store, p => {
-            let rows = sqlx::query(ARCHIVE_SQL)
-                .bind(owner.0)
-                .bind(until)
-                .fetch_all(p)
-                .await?;
-            let mut items = Vec::with_capacity(rows.len());
-            for row in &rows {
-                let n = from_row(row)?.item;
-                if n.symbols.is_empty() || n.symbols.iter().any(|s| symbols.contains(s)) {
-                    items.push(n);
-                }
+        let names: Vec<&str> = symbols.iter().map(Symbol::as_str).collect();
+        let items = match self.store.pool() {
+            Pool::Sqlite(p) => {
+                let names = serde_json::to_string(&names)
+                    .map_err(|e| StoreError::invalid("news symbols", e.to_string()))?;
+                let rows = sqlx::query(ARCHIVE_SQLITE)
+                    .bind(owner.0)
+                    .bind(until)
+                    .bind(names)
+                    .fetch_all(p)
+                    .await?;
+                archive_items(&rows)?
             }
-            items
-        });
+            Pool::Postgres(p) => {
+                let rows = sqlx::query(ARCHIVE_POSTGRES)
+                    .bind(owner.0)
+                    .bind(until)
+                    .bind(names)
+                    .fetch_all(p)
+                    .await?;
+                archive_items(&rows)?
+            }
+        };
         Ok(NewsArchive::new(items))
     }
 

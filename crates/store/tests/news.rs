@@ -196,6 +196,71 @@ store_test!(
     }
 );
 
+store_test!(
+    the_archive_never_reads_items_of_other_symbols_or_published_after_until,
+    |db| {
+        let s = &db.store;
+        let alice = owner(s, "alice@example.com").await.id;
+        let mut items = four();
+        items.push(item(1, &["AAPL.B"], "Other share class"));
+        items.push(item(1, &["XAAPL"], "A longer ticker"));
+        items.push(item(1, &["aapl"], "Lower-case ticker"));
+        items.push(item(1, &["BRKXB"], "Not Berkshire"));
+        items.push(item(2, &["IBM", "AAPL"], "Second of two"));
+        items.push(item(9, &["AAPL"], "Apple after until"));
+        items.push(item(9, &[], "General news after until"));
+        s.news().import(alice, &items).await.unwrap();
+        // An item of another symbol whose stored symbols no longer read: the archive
+        // of AAPL does not read it, so it cannot fail on it.
+        exec_raw(
+            db,
+            "UPDATE news SET symbols = 'NOT A SYMBOL' WHERE headline = 'Microsoft cloud deal'",
+        )
+        .await;
+        // Separators alone are no symbol: general news, as the item reads back.
+        exec_raw(
+            db,
+            "UPDATE news SET symbols = ';' WHERE headline = 'Fed holds rates'",
+        )
+        .await;
+        let until = Some(Timestamp::from_secs(MARCH_1_2013 + 8 * 3600));
+        let aapl = s
+            .news()
+            .archive_for(alice, &[sym("AAPL")], until)
+            .await
+            .unwrap();
+        assert_eq!(
+            headlines(aapl.items()),
+            [
+                "Apple earnings beat",
+                "Tech rally",
+                "Fed holds rates",
+                "Second of two"
+            ]
+        );
+        let brk = s
+            .news()
+            .archive_for(alice, &[sym("BRK_B"), sym("IBM")], until)
+            .await
+            .unwrap();
+        assert_eq!(headlines(brk.items()), ["Fed holds rates", "Second of two"]);
+        // Many symbols are one parameter, not a condition per symbol.
+        let many: Vec<Symbol> = (0..3_000)
+            .map(|k| sym(&format!("S{k}")))
+            .chain([sym("XAAPL")])
+            .collect();
+        let wide = s.news().archive_for(alice, &many, None).await.unwrap();
+        assert_eq!(
+            headlines(wide.items()),
+            [
+                "A longer ticker",
+                "Fed holds rates",
+                "General news after until"
+            ]
+        );
+    }
+);
+
 store_test!(lists_page_newest_first_and_filter_by_exact_symbol, |db| {
     let s = &db.store;
     let alice = owner(s, "alice@example.com").await.id;

@@ -6,6 +6,7 @@
 mod control;
 mod drive;
 mod failure;
+mod fill;
 mod processor;
 mod state;
 mod timeline;

@@ -1,7 +1,8 @@
 //! The mutable state of one run in progress: working orders, the ledger, the risk
-//! engine, and how an order becomes fills.
+//! engine, and the orders' way to the broker (how an order becomes fills is in
+//! `fill.rs`).
 //!
-//! Every step that can book a fill returns a [`Ledger`] result: an amount the exact
+//! Every step that can book a fill returns a [`Ledger`](crate::portfolio::Ledger) result: an amount the exact
 //! ledger cannot hold ends the run (the run loop turns it into a failed run).
 
 use super::failure::Stepped;
@@ -9,13 +10,11 @@ use crate::broker::{self, Trigger};
 use crate::config::{FillModel, RunConfig};
 use crate::event::{EventSink, RejectReason, Rejection, RunEvent};
 use crate::event::{Seq, SinkResult};
-use crate::portfolio::{Ledger, LedgerFill, Portfolio};
-use crate::risk_engine::{self, AutoExit, ExitKind, Proposed, RiskEngine, RiskEvent, Verdict};
+use crate::portfolio::Portfolio;
+use crate::risk_engine::{AutoExit, ExitKind, RiskEngine, RiskEvent};
 use rust_decimal::Decimal;
-use tradelab_core::overflow;
 use tradelab_core::{
-    BarSeries, Fill, Money, Order, OrderId, OrderIntent, OrderType, Price, Quantity, Side, Sizing,
-    Timestamp,
+    BarSeries, Order, OrderId, OrderIntent, OrderType, Price, Quantity, Side, Sizing, Timestamp,
 };
 
 /// An accepted order waiting for its fill. Engine orders (automatic exits) bypass the
@@ -326,7 +325,7 @@ impl RunState<'_> {
         Ok(())
     }
 
-    fn reject(
+    pub(super) fn reject(
         &mut self,
         ts: Timestamp,
         order_id: Option<OrderId>,
@@ -340,202 +339,6 @@ impl RunState<'_> {
             reason: reason.clone(),
         })?;
         self.rejections.push(Rejection { ts, intent, reason });
-        Ok(())
-    }
-
-    /// Resolves the order's size at the trigger price, applies the risk rules and the
-    /// broker's checks, and books the fill(s).
-    fn execute(
-        &mut self,
-        w: Working,
-        trigger: Trigger,
-        now: Timestamp,
-        step: usize,
-    ) -> Stepped<()> {
-        let Working {
-            order,
-            symbol: i,
-            engine,
-        } = w;
-        let side = order.intent.side;
-        let bps = self.config.slippage_bps;
-        let price = broker::slipped(trigger.base, side, trigger.slips, bps)?;
-        let commission = &self.config.commission;
-        let position = self.portfolio.position(i).get();
-        let mut qty = match order.intent.sizing {
-            Sizing::Shares(q) => q,
-            Sizing::Cash(m) => broker::cash_units(m, price, commission)?,
-            Sizing::ClosePosition => {
-                let closes = match side {
-                    Side::Buy => position < Decimal::ZERO,
-                    Side::Sell => position > Decimal::ZERO,
-                };
-                if !closes {
-                    let reason = RejectReason::NoPosition {
-                        symbol: order.intent.symbol.clone(),
-                    };
-                    return self.reject(now, Some(order.id), order.intent, reason);
-                }
-                Quantity(position.abs())
-            }
-            Sizing::AllIn => {
-                if !position.is_zero() {
-                    let close_side = closing_side(position);
-                    let close_price =
-                        broker::slipped(trigger.base, close_side, trigger.slips, bps)?;
-                    let units = Quantity(position.abs());
-                    self.book(
-                        &order,
-                        i,
-                        close_side,
-                        units,
-                        close_price,
-                        trigger.base,
-                        now,
-                        step,
-                    )?;
-                }
-                let budget = self.portfolio.equity_f64() - self.portfolio.gross_exposure_except(i);
-                broker::all_in_units(budget, price, commission)
-            }
-        };
-        if qty.is_zero() {
-            let reason = RejectReason::ZeroQuantity {
-                sizing: order.intent.sizing.to_string(),
-            };
-            return self.reject(now, Some(order.id), order.intent, reason);
-        }
-        if !engine && !self.risk.is_empty() {
-            let proposed = Proposed {
-                symbol_index: i,
-                symbol: &order.intent.symbol,
-                side,
-                qty,
-                price: price.to_f64(),
-                commission: broker::commission(commission, price, qty)?.to_f64(),
-                now,
-            };
-            match self.risk.check_execution(&proposed, &self.portfolio) {
-                Verdict::Approve(q) => qty = q,
-                Verdict::Reject { rule, denial } => {
-                    let reason = RejectReason::Risk { rule, denial };
-                    return self.reject(now, Some(order.id), order.intent, reason);
-                }
-            }
-        }
-        let position = self.portfolio.position(i).get();
-        if side == Side::Sell && !self.config.allow_short && qty.get() > position.max(Decimal::ZERO)
-        {
-            let reason = RejectReason::ShortingNotAllowed {
-                symbol: order.intent.symbol.clone(),
-            };
-            return self.reject(now, Some(order.id), order.intent, reason);
-        }
-        let op = "position units after the buy";
-        if side == Side::Buy && overflow::add(op, position, qty.get())? > Decimal::ZERO {
-            let cash = self.portfolio.cash();
-            let mut needed = cash_needed(price, qty, commission)?;
-            if needed > cash && order.intent.sizing == Sizing::AllIn {
-                qty = qty.min(broker::affordable_units(cash, price, commission)?);
-                needed = cash_needed(price, qty, commission)?;
-            }
-            if needed > cash || qty.is_zero() {
-                let reason = RejectReason::InsufficientCash {
-                    needed,
-                    available: self.portfolio.cash(),
-                };
-                return self.reject(now, Some(order.id), order.intent, reason);
-            }
-        }
-        self.book(&order, i, side, qty, price, trigger.base, now, step)
-    }
-
-    /// Books one fill in the ledger and emits its events.
-    #[allow(clippy::too_many_arguments)]
-    fn book(
-        &mut self,
-        order: &Order,
-        i: usize,
-        side: Side,
-        qty: Quantity,
-        price: Price,
-        base: Price,
-        now: Timestamp,
-        step: usize,
-    ) -> Stepped<()> {
-        let commission = broker::commission(&self.config.commission, price, qty)?;
-        let held = self.portfolio.position(i).get();
-        let signed = match side {
-            Side::Buy => qty.get(),
-            Side::Sell => -qty.get(),
-        };
-        // An unslipped fill (the price is the trigger's, bit for bit) has zero slippage,
-        // `|price − base| × units` written as plain zero.
-        let slippage = if price.get().serialize() == base.get().serialize() {
-            Decimal::ZERO
-        } else {
-            let op = "slippage of the fill (|price − unslipped price| × units)";
-            let per_unit = overflow::sub(op, price.get(), base.get())?.abs();
-            let slippage = overflow::mul(op, per_unit, qty.get())?;
-            let op = "total slippage of the run";
-            self.slippage = overflow::add(op, self.slippage, slippage)?;
-            slippage
-        };
-        let closed = self.portfolio.apply(LedgerFill {
-            symbol: i,
-            side,
-            qty,
-            price,
-            commission,
-            ts: now,
-            step,
-        })?;
-        if !self.risk.is_empty() {
-            let after = overflow::add("position units after the fill", held, signed)?;
-            let new_position = !after.is_zero()
-                && (held.is_zero() || after.is_sign_positive() != held.is_sign_positive());
-            let entry = risk_engine::is_entry(held, signed);
-            self.risk.on_fill(i, entry, new_position, price.to_f64());
-            if let Some(trade) = &closed {
-                self.risk
-                    .on_trade_closed(i, trade.pnl.get() < Decimal::ZERO);
-            }
-        }
-        let fill = RunEvent::Fill {
-            fill: Fill {
-                order_id: order.id,
-                ts: now,
-                symbol: order.intent.symbol.clone(),
-                side,
-                qty,
-                price,
-                commission,
-                slippage: Money(slippage),
-            },
-        };
-        self.emit(&fill)?;
-        // The fill's symbol moves on to the position event.
-        if self.positions_wanted
-            && let RunEvent::Fill {
-                fill: Fill { symbol, .. },
-            } = fill
-        {
-            let event = RunEvent::PositionChanged {
-                ts: now,
-                symbol,
-                qty: self.portfolio.position(i),
-                avg_price: self.portfolio.avg_price(i)?,
-            };
-            self.emit(&event)?;
-        } else {
-            // The position event keeps its number for sinks that do not read it, so a
-            // run's numbers do not depend on which sinks record it.
-            self.seq += 1;
-        }
-        if let Some(trade) = closed {
-            self.seq += 1;
-            self.sink.on_trade_closed(self.seq, trade)?;
-        }
         Ok(())
     }
 
@@ -589,17 +392,8 @@ impl RunState<'_> {
     }
 }
 
-/// Cash a buy of `qty` at `price` needs: notional plus commission.
-fn cash_needed(price: Price, qty: Quantity, c: &crate::config::Commission) -> Ledger<Money> {
-    let op = "cash a buy needs (price × units)";
-    let notional = overflow::mul(op, price.get(), qty.get())?;
-    let commission = broker::commission(c, price, qty)?;
-    let op = "cash a buy needs (notional + commission)";
-    Ok(Money(overflow::add(op, notional, commission.get())?))
-}
-
 /// The side of an order that closes a position of `position` units.
-fn closing_side(position: Decimal) -> Side {
+pub(super) fn closing_side(position: Decimal) -> Side {
     if position > Decimal::ZERO {
         Side::Sell
     } else {
