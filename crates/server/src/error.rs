@@ -82,6 +82,12 @@ impl ApiError {
         )
     }
 
+    /// Adds to the detail (a hint after the reason).
+    pub fn with_detail_suffix(mut self, suffix: &str) -> Self {
+        self.detail.push_str(suffix);
+        self
+    }
+
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
         self

@@ -1,6 +1,7 @@
 //! The routes of the API under `/api/v1`, and which need who.
 
 pub mod account;
+pub mod admin;
 pub mod body;
 pub mod health;
 pub mod keys;
@@ -21,7 +22,16 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(account::logout))
         .route("/auth/me", get(account::me))
         .route("/keys", get(keys::list).post(keys::create))
-        .route("/keys/{id}", axum::routing::delete(keys::revoke));
+        .route("/keys/{id}", axum::routing::delete(keys::revoke))
+        // Admin: accounts, settings, stats, emergency stop, the admin log.
+        .route("/admin/users", get(admin::users))
+        .route("/admin/users/{id}", axum::routing::patch(admin::change_user))
+        .route("/admin/settings", get(admin::settings))
+        .route("/admin/settings/{key}", axum::routing::put(admin::put_setting))
+        .route("/admin/stats", get(admin::stats))
+        .route("/admin/emergency-stop", post(admin::emergency_stop))
+        .route("/admin/resume", post(admin::resume))
+        .route("/admin/log", get(admin::log));
     Router::new()
         .nest("/api/v1", api)
         .route("/metrics", get(health::metrics))

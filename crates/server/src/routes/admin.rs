@@ -1,0 +1,247 @@
+//! Admin routes: accounts, global settings, system stats, the emergency stop, and the
+//! log of what admins did. Every change is recorded with who and when.
+
+use super::body::Body;
+use super::keys::Paging;
+use super::parse_id;
+use crate::auth::Admin;
+use crate::error::{ApiError, ApiResult};
+use crate::routes::account::REGISTRATION_SETTING;
+use crate::state::AppState;
+use crate::views::{PageView, UserView, rfc3339};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tradelab_store::{AdminActionId, Role, UserId};
+
+/// Settings an admin may set, and the type each takes.
+const KNOWN_SETTINGS: &[(&str, &str)] = &[(REGISTRATION_SETTING, "boolean")];
+
+async fn record(state: &AppState, admin: &Admin, action: &str, target: Option<&str>, detail: Value) -> ApiResult<()> {
+    state
+        .store
+        .admin_log()
+        .record(admin.0.id(), action, target, &detail)
+        .await?;
+    tracing::info!(admin = admin.0.id().0, action, target, "admin action");
+    Ok(())
+}
+
+/// `GET /api/v1/admin/users`: every account, oldest first.
+pub async fn users(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Query(paging): Query<Paging>,
+) -> ApiResult<Json<PageView<UserView>>> {
+    let page = state.store.users().list(paging.request(UserId)?).await?;
+    Ok(Json(PageView {
+        items: page.items.iter().map(UserView::from).collect(),
+        next_after: page.next_after.map(|u| u.0),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    pub role: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+/// `PATCH /api/v1/admin/users/{id}`: role and/or disabled. An admin cannot demote or
+/// disable themselves (someone must remain able to undo it).
+pub async fn change_user(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    Body(change): Body<UserChange>,
+) -> ApiResult<Json<UserView>> {
+    let id = UserId(parse_id("user", &id)?);
+    let role = match change.role.as_deref() {
+        None => None,
+        Some("admin") => Some(Role::Admin),
+        Some("user") => Some(Role::User),
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "role",
+                format!("role {other:?} is neither \"admin\" nor \"user\""),
+            ));
+        }
+    };
+    if id == admin.0.id() && (role == Some(Role::User) || change.disabled == Some(true)) {
+        return Err(ApiError::conflict(
+            "an admin cannot demote or disable their own account; another admin can",
+        ));
+    }
+    state.store.users().get(id).await?;
+    let mut user = None;
+    if let Some(role) = role {
+        user = Some(state.store.users().set_role(id, role).await?);
+    }
+    if let Some(disabled) = change.disabled {
+        user = Some(state.store.users().set_disabled(id, disabled).await?);
+    }
+    let user = match user {
+        Some(u) => u,
+        None => state.store.users().get(id).await?,
+    };
+    record(
+        &state,
+        &admin,
+        "user.change",
+        Some(&user.email),
+        json!({"role": change.role, "disabled": change.disabled}),
+    )
+    .await?;
+    Ok(Json(UserView::from(&user)))
+}
+
+#[derive(Serialize)]
+pub struct SettingView {
+    pub key: String,
+    pub value: Value,
+}
+
+/// `GET /api/v1/admin/settings`: the global settings, with their defaults when unset.
+pub async fn settings(State(state): State<AppState>, _admin: Admin) -> ApiResult<Json<Vec<SettingView>>> {
+    let mut out = Vec::new();
+    for (key, _) in KNOWN_SETTINGS {
+        let value = state.store.settings().get(key).await?;
+        let value = match (*key, value) {
+            (_, Some(v)) => v,
+            (REGISTRATION_SETTING, None) => Value::Bool(true),
+            (_, None) => Value::Null,
+        };
+        out.push(SettingView {
+            key: key.to_string(),
+            value,
+        });
+    }
+    Ok(Json(out))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingValue {
+    pub value: Value,
+}
+
+/// `PUT /api/v1/admin/settings/{key}`: sets a known setting (its type checked).
+pub async fn put_setting(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(key): Path<String>,
+    Body(body): Body<SettingValue>,
+) -> ApiResult<Json<SettingView>> {
+    let Some((_, kind)) = KNOWN_SETTINGS.iter().find(|(k, _)| *k == key) else {
+        let known: Vec<&str> = KNOWN_SETTINGS.iter().map(|(k, _)| *k).collect();
+        return Err(ApiError::not_found("setting", &key).with_field("key").with_detail_suffix(
+            &format!("; the settings are: {}", known.join(", ")),
+        ));
+    };
+    if *kind == "boolean" && !body.value.is_boolean() {
+        return Err(ApiError::invalid(
+            "value",
+            format!("setting {key} takes true or false, not {}", body.value),
+        ));
+    }
+    state.store.settings().set(&key, &body.value).await?;
+    record(&state, &admin, "setting.put", Some(&key), json!({"value": body.value})).await?;
+    Ok(Json(SettingView {
+        key,
+        value: body.value,
+    }))
+}
+
+#[derive(Serialize)]
+pub struct Stats {
+    pub users: i64,
+    pub models: i64,
+    pub runs_by_status: std::collections::BTreeMap<String, i64>,
+    pub store_bytes: Option<u64>,
+    pub queue_depth: usize,
+    pub running: usize,
+    pub emergency_stop: bool,
+    pub database: String,
+}
+
+/// `GET /api/v1/admin/stats`.
+pub async fn stats(State(state): State<AppState>, _admin: Admin) -> ApiResult<Json<Stats>> {
+    let s = state.store.stats().await?;
+    Ok(Json(Stats {
+        users: s.users,
+        models: s.models,
+        runs_by_status: s.runs_by_status,
+        store_bytes: s.store_bytes,
+        queue_depth: state.queue.depth(),
+        running: state.queue.running(),
+        emergency_stop: state.queue.emergency_stopped(),
+        database: state.store.backend().to_string(),
+    }))
+}
+
+#[derive(Serialize)]
+pub struct EmergencyAnswer {
+    pub emergency_stop: bool,
+    /// Runs told to stop at their next step.
+    pub stopped_runs: Vec<i64>,
+}
+
+/// `POST /api/v1/admin/emergency-stop`: every running run stops at its next step,
+/// waiting runs are given up, new runs are refused until resumed.
+pub async fn emergency_stop(State(state): State<AppState>, admin: Admin) -> ApiResult<Json<EmergencyAnswer>> {
+    let stopped: Vec<i64> = state.queue.emergency_stop().iter().map(|r| r.0).collect();
+    record(&state, &admin, "emergency.stop", None, json!({"stopped_runs": stopped})).await?;
+    Ok(Json(EmergencyAnswer {
+        emergency_stop: true,
+        stopped_runs: stopped,
+    }))
+}
+
+/// `POST /api/v1/admin/resume`: lifts the emergency stop.
+pub async fn resume(State(state): State<AppState>, admin: Admin) -> ApiResult<Json<EmergencyAnswer>> {
+    state.queue.resume();
+    record(&state, &admin, "emergency.resume", None, json!({})).await?;
+    Ok(Json(EmergencyAnswer {
+        emergency_stop: false,
+        stopped_runs: Vec::new(),
+    }))
+}
+
+#[derive(Serialize)]
+pub struct ActionView {
+    pub id: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub detail: Value,
+    pub at: String,
+}
+
+/// `GET /api/v1/admin/log`: what admins did, newest first.
+pub async fn log(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Query(paging): Query<Paging>,
+) -> ApiResult<Json<PageView<ActionView>>> {
+    let page = state
+        .store
+        .admin_log()
+        .list(paging.request(AdminActionId)?)
+        .await?;
+    Ok(Json(PageView {
+        items: page
+            .items
+            .iter()
+            .map(|a| ActionView {
+                id: a.id.0,
+                actor: a.actor_email.clone(),
+                action: a.action.clone(),
+                target: a.target.clone(),
+                detail: a.detail.clone(),
+                at: rfc3339(a.at),
+            })
+            .collect(),
+        next_after: page.next_after.map(|a| a.0),
+    }))
+}
