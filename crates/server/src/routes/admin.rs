@@ -18,7 +18,13 @@ use tradelab_store::{AdminActionId, Role, UserId};
 /// Settings an admin may set, and the type each takes.
 const KNOWN_SETTINGS: &[(&str, &str)] = &[(REGISTRATION_SETTING, "boolean")];
 
-async fn record(state: &AppState, admin: &Admin, action: &str, target: Option<&str>, detail: Value) -> ApiResult<()> {
+async fn record(
+    state: &AppState,
+    admin: &Admin,
+    action: &str,
+    target: Option<&str>,
+    detail: Value,
+) -> ApiResult<()> {
     state
         .store
         .admin_log()
@@ -103,7 +109,10 @@ pub struct SettingView {
 }
 
 /// `GET /api/v1/admin/settings`: the global settings, with their defaults when unset.
-pub async fn settings(State(state): State<AppState>, _admin: Admin) -> ApiResult<Json<Vec<SettingView>>> {
+pub async fn settings(
+    State(state): State<AppState>,
+    _admin: Admin,
+) -> ApiResult<Json<Vec<SettingView>>> {
     let mut out = Vec::new();
     for (key, _) in KNOWN_SETTINGS {
         let value = state.store.settings().get(key).await?;
@@ -135,9 +144,9 @@ pub async fn put_setting(
 ) -> ApiResult<Json<SettingView>> {
     let Some((_, kind)) = KNOWN_SETTINGS.iter().find(|(k, _)| *k == key) else {
         let known: Vec<&str> = KNOWN_SETTINGS.iter().map(|(k, _)| *k).collect();
-        return Err(ApiError::not_found("setting", &key).with_field("key").with_detail_suffix(
-            &format!("; the settings are: {}", known.join(", ")),
-        ));
+        return Err(ApiError::not_found("setting", &key)
+            .with_field("key")
+            .with_detail_suffix(&format!("; the settings are: {}", known.join(", "))));
     };
     if *kind == "boolean" && !body.value.is_boolean() {
         return Err(ApiError::invalid(
@@ -146,7 +155,14 @@ pub async fn put_setting(
         ));
     }
     state.store.settings().set(&key, &body.value).await?;
-    record(&state, &admin, "setting.put", Some(&key), json!({"value": body.value})).await?;
+    record(
+        &state,
+        &admin,
+        "setting.put",
+        Some(&key),
+        json!({"value": body.value}),
+    )
+    .await?;
     Ok(Json(SettingView {
         key,
         value: body.value,
@@ -189,9 +205,19 @@ pub struct EmergencyAnswer {
 
 /// `POST /api/v1/admin/emergency-stop`: every running run stops at its next step,
 /// waiting runs are given up, new runs are refused until resumed.
-pub async fn emergency_stop(State(state): State<AppState>, admin: Admin) -> ApiResult<Json<EmergencyAnswer>> {
+pub async fn emergency_stop(
+    State(state): State<AppState>,
+    admin: Admin,
+) -> ApiResult<Json<EmergencyAnswer>> {
     let stopped: Vec<i64> = state.queue.emergency_stop().iter().map(|r| r.0).collect();
-    record(&state, &admin, "emergency.stop", None, json!({"stopped_runs": stopped})).await?;
+    record(
+        &state,
+        &admin,
+        "emergency.stop",
+        None,
+        json!({"stopped_runs": stopped}),
+    )
+    .await?;
     Ok(Json(EmergencyAnswer {
         emergency_stop: true,
         stopped_runs: stopped,
@@ -199,7 +225,10 @@ pub async fn emergency_stop(State(state): State<AppState>, admin: Admin) -> ApiR
 }
 
 /// `POST /api/v1/admin/resume`: lifts the emergency stop.
-pub async fn resume(State(state): State<AppState>, admin: Admin) -> ApiResult<Json<EmergencyAnswer>> {
+pub async fn resume(
+    State(state): State<AppState>,
+    admin: Admin,
+) -> ApiResult<Json<EmergencyAnswer>> {
     state.queue.resume();
     record(&state, &admin, "emergency.resume", None, json!({})).await?;
     Ok(Json(EmergencyAnswer {

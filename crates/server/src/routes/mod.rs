@@ -25,9 +25,15 @@ pub fn router(state: AppState) -> Router {
         .route("/keys/{id}", axum::routing::delete(keys::revoke))
         // Admin: accounts, settings, stats, emergency stop, the admin log.
         .route("/admin/users", get(admin::users))
-        .route("/admin/users/{id}", axum::routing::patch(admin::change_user))
+        .route(
+            "/admin/users/{id}",
+            axum::routing::patch(admin::change_user),
+        )
         .route("/admin/settings", get(admin::settings))
-        .route("/admin/settings/{key}", axum::routing::put(admin::put_setting))
+        .route(
+            "/admin/settings/{key}",
+            axum::routing::put(admin::put_setting),
+        )
         .route("/admin/stats", get(admin::stats))
         .route("/admin/emergency-stop", post(admin::emergency_stop))
         .route("/admin/resume", post(admin::resume))

@@ -28,6 +28,15 @@ impl TestServer {
 
     /// A server over `db`, its settings changed by `tune`.
     pub async fn start_with(db: db::TestDb, tune: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        TestServer::start_full(db, tune, Runner::new).await
+    }
+
+    /// A server over `db` whose runner is made by `runner` (to add test deciders).
+    pub async fn start_full(
+        db: db::TestDb,
+        tune: impl FnOnce(&mut ServerConfig),
+        runner: impl FnOnce(tradelab_store::Store) -> Runner,
+    ) -> TestServer {
         let store_cfg = db.config();
         let mut config = ServerConfig {
             bind: "127.0.0.1:0".parse().expect("address"),
@@ -37,7 +46,7 @@ impl TestServer {
             ..ServerConfig::default()
         };
         tune(&mut config);
-        let bound = tradelab_server::bind(config, Runner::new)
+        let bound = tradelab_server::bind(config, runner)
             .await
             .expect("server binds");
         let base = format!("http://{}", bound.addr);
@@ -66,7 +75,7 @@ impl TestServer {
     }
 
     /// Shuts the server down and waits for it (running runs are stopped and marked).
-    pub async fn stop(mut self) {
+    pub async fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
