@@ -129,66 +129,6 @@ async fn list(ctx: &Ctx, a: DataListArgs) -> Result<()> {
     Ok(())
 }
 
-/// The bar length of a series: 1d for dates, else the median spacing of its bars.
-fn detect_timeframe(series: &[tradelab_core::BarSeries]) -> Result<Timeframe> {
-    if series.iter().all(tradelab_core::BarSeries::is_daily) {
-        return Ok(Timeframe::DAY);
-    }
-    let mut gaps: Vec<i64> = series
-        .iter()
-        .flat_map(|s| {
-            s.bars()
-                .windows(2)
-                .map(|w| w[1].ts().nanos() - w[0].ts().nanos())
-        })
-        .collect();
-    gaps.sort_unstable();
-    let median = gaps.get(gaps.len() / 2).copied().unwrap_or(60_000_000_000);
-    Timeframe::from_secs(median / 1_000_000_000).ok_or_else(|| {
-        anyhow::anyhow!("cannot tell the bar timeframe from the data; pass --timeframe")
-    })
-}
-
-/// An explicit `--timeframe` must fit the file: bars of one symbol at least one bar
-/// apart, else the file holds shorter bars and would be filed under the wrong length;
-/// and not all much farther apart, else they are longer bars (daily bars declared as
-/// `1m`; the rule is [`tradelab_store::spacing_mismatch`]).
-fn check_timeframe(
-    file: &std::path::Path,
-    series: &[tradelab_core::BarSeries],
-    tf: Timeframe,
-) -> Result<()> {
-    for s in series {
-        if let Some(w) = s
-            .bars()
-            .windows(2)
-            .find(|w| w[1].ts().nanos() - w[0].ts().nanos() < tf.nanos())
-        {
-            let looks = detect_timeframe(series).map_or_else(
-                |_| "leave --timeframe out to detect it".to_string(),
-                |d| format!("pass --timeframe {d} or leave it out"),
-            );
-            anyhow::bail!(
-                "--timeframe {tf} does not fit {}: {} has bars at {} and {}, less than {tf} \
-                 apart; {looks}",
-                file.display(),
-                s.symbol(),
-                w[0].ts(),
-                w[1].ts()
-            );
-        }
-        if let Some(m) = tradelab_store::spacing_mismatch(s.bars().iter().map(|b| b.ts()), tf) {
-            anyhow::bail!(
-                "--timeframe {tf} does not fit {}: its {} {m}; pass --timeframe {} or leave it out",
-                file.display(),
-                s.symbol(),
-                m.inferred()
-            );
-        }
-    }
-    Ok(())
-}
-
 /// Imports a bar file into the store, idempotently, and says what changed; returns the
 /// timeframe the bars were filed under (`timeframe`, or detected from the file).
 pub async fn import_file(
@@ -202,10 +142,17 @@ pub async fn import_file(
     crate::backtest::report_import(file, &loaded.report);
     let tf = match timeframe {
         Some(t) => {
-            check_timeframe(file, &loaded.series, t)?;
+            tradelab_runner::check_timeframe(
+                &file.display().to_string(),
+                &loaded.series,
+                t,
+                "--timeframe",
+            )
+            .map_err(anyhow::Error::msg)?;
             t
         }
-        None => detect_timeframe(&loaded.series)?,
+        None => tradelab_runner::detect_timeframe(&loaded.series, "--timeframe")
+            .map_err(anyhow::Error::msg)?,
     };
     let mode = if replace {
         ImportMode::Replace

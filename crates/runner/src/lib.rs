@@ -11,6 +11,7 @@ mod config;
 mod fingerprint;
 mod run;
 mod sink;
+mod timeframes;
 
 pub use broadcast::{Broadcast, Numbered};
 pub use compare::{Comparison, compare};
@@ -20,3 +21,4 @@ pub use run::{
     StartRun, TRAIL_ENDED, decider_params,
 };
 pub use sink::{Flushed, StoreSink};
+pub use timeframes::{check_timeframe, detect_timeframe};

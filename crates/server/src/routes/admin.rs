@@ -1,8 +1,8 @@
 //! Admin routes: accounts, global settings, system stats, the emergency stop, and the
 //! log of what admins did. Every change is recorded with who and when.
 
+use super::Paging;
 use super::body::Body;
-use super::keys::Paging;
 use super::parse_id;
 use crate::auth::Admin;
 use crate::error::{ApiError, ApiResult};

@@ -1,7 +1,7 @@
 //! API keys: made (shown once), listed, revoked.
 
 use super::body::Body;
-use super::parse_id;
+use super::{Paging, parse_id};
 use crate::auth::Caller;
 use crate::auth::token::{API_KEY_PREFIX, SHOWN_KEY_CHARS, new_token};
 use crate::error::{ApiError, ApiResult};
@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use tradelab_store::{ApiKeyId, PageRequest};
+use tradelab_store::ApiKeyId;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,33 +59,6 @@ pub async fn create(
             secret,
         }),
     ))
-}
-
-/// Paging of a list: `after` (the last id of the previous page) and `limit`.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct Paging {
-    pub after: Option<i64>,
-    pub limit: Option<u32>,
-}
-
-impl Paging {
-    pub fn request<K>(&self, key: impl Fn(i64) -> K) -> ApiResult<PageRequest<K>> {
-        let limit = self.limit.unwrap_or(tradelab_store::DEFAULT_PAGE_LIMIT);
-        if limit == 0 || limit > tradelab_store::MAX_PAGE_LIMIT {
-            return Err(ApiError::invalid(
-                "limit",
-                format!(
-                    "limit must be 1 to {}, not {limit}",
-                    tradelab_store::MAX_PAGE_LIMIT
-                ),
-            ));
-        }
-        Ok(PageRequest {
-            after: self.after.map(key),
-            limit,
-        })
-    }
 }
 
 /// `GET /api/v1/keys`: the caller's keys (revoked ones too), oldest first.

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod body;
+pub mod data;
 pub mod health;
 pub mod keys;
 
@@ -11,6 +12,8 @@ use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use serde::Deserialize;
+use tradelab_store::PageRequest;
 
 /// The whole application: the API, `/metrics`, the middleware around them.
 pub fn router(state: AppState) -> Router {
@@ -23,6 +26,13 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/me", get(account::me))
         .route("/keys", get(keys::list).post(keys::create))
         .route("/keys/{id}", axum::routing::delete(keys::revoke))
+        // Market data: series, bars, uploads (with their own body limit).
+        .route("/data/series", get(data::series))
+        .route("/data/bars", get(data::bars))
+        .route(
+            "/data/upload",
+            post(data::upload).layer(DefaultBodyLimit::max(state.config.max_upload_bytes)),
+        )
         // Admin: accounts, settings, stats, emergency stop, the admin log.
         .route("/admin/users", get(admin::users))
         .route(
@@ -66,4 +76,37 @@ pub fn parse_id(what: &str, text: &str) -> Result<i64, ApiError> {
             ApiError::bad_request(format!("{what} id {text:?} is not a positive whole number"))
                 .with_field(format!("{what}_id"))
         })
+}
+
+/// Paging of a list: `after` (the last id of the previous page) and `limit`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Paging {
+    pub after: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+impl Paging {
+    /// The page size asked for (default 50, at most 1000).
+    pub fn limit(&self) -> Result<u32, ApiError> {
+        let limit = self.limit.unwrap_or(tradelab_store::DEFAULT_PAGE_LIMIT);
+        if limit == 0 || limit > tradelab_store::MAX_PAGE_LIMIT {
+            return Err(ApiError::invalid(
+                "limit",
+                format!(
+                    "limit must be 1 to {}, not {limit}",
+                    tradelab_store::MAX_PAGE_LIMIT
+                ),
+            ));
+        }
+        Ok(limit)
+    }
+
+    /// The store's page request, ids made by `key`.
+    pub fn request<K>(&self, key: impl Fn(i64) -> K) -> Result<PageRequest<K>, ApiError> {
+        Ok(PageRequest {
+            after: self.after.map(key),
+            limit: self.limit()?,
+        })
+    }
 }
