@@ -6,6 +6,7 @@ pub mod body;
 pub mod data;
 pub mod health;
 pub mod keys;
+pub mod leaderboard;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
             "/data/upload",
             post(data::upload).layer(DefaultBodyLimit::max(state.config.max_upload_bytes)),
         )
+        .route("/leaderboard", get(leaderboard::leaderboard))
         // Admin: accounts, settings, stats, emergency stop, the admin log.
         .route("/admin/users", get(admin::users))
         .route(

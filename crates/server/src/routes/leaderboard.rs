@@ -1,0 +1,199 @@
+//! The leaderboard: the caller's finished runs (an admin's: everyone's) ranked by a
+//! metric of their reports, with filters.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::params;
+use crate::state::AppState;
+use crate::views::rfc3339;
+use axum::Json;
+use axum::extract::{Query, State};
+use serde::{Deserialize, Serialize};
+use tradelab_store::{PageRequest, Run, RunStatus};
+
+/// Metrics a leaderboard ranks by; higher is better for each (drawdowns are negative
+/// percentages, so the shallowest ranks first).
+pub const METRICS: &[&str] = &[
+    "total_return_pct",
+    "cagr_pct",
+    "sharpe",
+    "sortino",
+    "calmar",
+    "max_drawdown_pct",
+    "win_rate_pct",
+    "profit_factor",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeaderboardQuery {
+    /// Default `sharpe`.
+    pub metric: Option<String>,
+    /// Strategy name (`sma_cross`, `llm`, …).
+    pub strategy: Option<String>,
+    pub symbol: Option<String>,
+    /// Runs whose bars start on or after `from` and end on or before `to`.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub min_trades: Option<u64>,
+    /// `all` (admins only): everyone's runs.
+    pub scope: Option<String>,
+    pub limit: Option<usize>,
+}
+
+#[derive(Serialize)]
+pub struct Entry {
+    pub rank: usize,
+    pub run_id: i64,
+    pub model_id: i64,
+    pub model: String,
+    pub number: i64,
+    pub strategy: String,
+    pub symbols: Vec<String>,
+    pub status: String,
+    pub value: f64,
+    pub total_return_pct: Option<f64>,
+    pub sharpe: Option<f64>,
+    pub max_drawdown_pct: Option<f64>,
+    pub closed_trades: Option<u64>,
+    pub ended_at: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Leaderboard {
+    pub metric: String,
+    pub entries: Vec<Entry>,
+}
+
+const FINISHED: [RunStatus; 3] = [RunStatus::Completed, RunStatus::Halted, RunStatus::Stopped];
+
+/// The strategy a run's snapshot names (`sma_cross`, `llm`, …).
+fn strategy_of(run: &Run) -> String {
+    run.snapshot.decider.kind.clone()
+}
+
+fn metric(run: &Run, name: &str) -> Option<f64> {
+    run.summary.as_ref()?.get(name)?.as_f64()
+}
+
+/// `GET /api/v1/leaderboard`.
+pub async fn leaderboard(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<LeaderboardQuery>,
+) -> ApiResult<Json<Leaderboard>> {
+    let name = q.metric.as_deref().unwrap_or("sharpe");
+    if !METRICS.contains(&name) {
+        return Err(ApiError::invalid(
+            "metric",
+            format!("metric {name:?} is not one of: {}", METRICS.join(", ")),
+        ));
+    }
+    let everyone = match q.scope.as_deref() {
+        None | Some("mine") => false,
+        Some("all") if caller.is_admin() => true,
+        Some("all") => return Err(ApiError::forbidden("scope=all is for admins")),
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "scope",
+                format!("scope is mine or all, not {other:?}"),
+            ));
+        }
+    };
+    let symbol = q
+        .symbol
+        .as_deref()
+        .map(|s| params::symbol("symbol", s))
+        .transpose()?;
+    let (from, to) = params::period(q.from.as_deref(), q.to.as_deref())?;
+    let limit = q.limit.unwrap_or(50);
+    if limit == 0 || limit > 1000 {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("limit must be 1 to 1000, not {limit}"),
+        ));
+    }
+    let mut runs = Vec::new();
+    if everyone {
+        for status in FINISHED {
+            let mut page = PageRequest::max();
+            loop {
+                let got = state
+                    .store
+                    .runs()
+                    .list_by_status_all_owners(status, page)
+                    .await?;
+                runs.extend(got.items);
+                match got.next_after {
+                    Some(a) => page.after = Some(a),
+                    None => break,
+                }
+            }
+        }
+    } else {
+        let mut page = PageRequest::max();
+        loop {
+            let got = state.store.runs().list_by_owner(caller.id(), page).await?;
+            runs.extend(
+                got.items
+                    .into_iter()
+                    .filter(|r| FINISHED.contains(&r.status)),
+            );
+            match got.next_after {
+                Some(a) => page.after = Some(a),
+                None => break,
+            }
+        }
+    }
+    // A report's start and end are dates (daily bars) or times.
+    let summary_time = |run: &Run, key: &str| {
+        let text = run.summary.as_ref()?.get(key)?.as_str()?.to_string();
+        params::time_bound(key, &text, key == "end").ok()
+    };
+    let mut ranked: Vec<(f64, Run)> = runs
+        .into_iter()
+        .filter(|r| q.strategy.as_deref().is_none_or(|s| strategy_of(r) == s))
+        .filter(|r| symbol.as_ref().is_none_or(|s| r.symbols.contains(s)))
+        .filter(|r| {
+            q.min_trades.is_none_or(|m| {
+                r.summary
+                    .as_ref()
+                    .and_then(|s| s.get("closed_trades")?.as_u64())
+                    .unwrap_or(0)
+                    >= m
+            })
+        })
+        .filter(|r| from.is_none_or(|f| summary_time(r, "start").is_some_and(|s| s >= f)))
+        .filter(|r| to.is_none_or(|t| summary_time(r, "end").is_some_and(|e| e <= t)))
+        .filter_map(|r| metric(&r, name).filter(|v| v.is_finite()).map(|v| (v, r)))
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+    let entries = ranked
+        .into_iter()
+        .take(limit)
+        .enumerate()
+        .map(|(i, (value, r))| Entry {
+            rank: i + 1,
+            run_id: r.id.0,
+            model_id: r.model.0,
+            model: r.snapshot.model_name.clone(),
+            number: r.number,
+            strategy: strategy_of(&r),
+            symbols: r.symbols.iter().map(ToString::to_string).collect(),
+            status: r.status.as_str().to_string(),
+            value,
+            total_return_pct: metric(&r, "total_return_pct"),
+            sharpe: metric(&r, "sharpe"),
+            max_drawdown_pct: metric(&r, "max_drawdown_pct"),
+            closed_trades: r
+                .summary
+                .as_ref()
+                .and_then(|s| s.get("closed_trades")?.as_u64()),
+            ended_at: r.ended_at.map(rfc3339),
+        })
+        .collect();
+    Ok(Json(Leaderboard {
+        metric: name.to_string(),
+        entries,
+    }))
+}
