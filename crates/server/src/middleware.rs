@@ -70,3 +70,42 @@ pub async fn around(State(state): State<AppState>, req: Request, next: Next) -> 
     }
     response
 }
+
+/// CORS for the configured origins (credentials allowed, so cookies work from those
+/// pages); `None` (CORS off: browsers refuse cross-origin reads) when none are set or
+/// none parses.
+pub fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::Method;
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| match HeaderValue::from_str(o.trim_end_matches('/')) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                tracing::warn!(origin = %o, "ignoring a CORS origin that is not a header value");
+                None
+            }
+        })
+        .collect();
+    if allowed.is_empty() {
+        return None;
+    }
+    Some(
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(allowed)
+            .allow_credentials(true)
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::AUTHORIZATION,
+                HeaderName::from_static(crate::auth::CSRF_HEADER),
+                REQUEST_ID,
+            ])
+            .expose_headers([REQUEST_ID]),
+    )
+}

@@ -250,3 +250,43 @@ server_test!(every_answer_has_a_request_id_and_security_headers, |srv| {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert!(r.headers().contains_key("x-request-id"));
 });
+
+mod cors {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cors_is_off_unless_origins_are_configured() {
+        let off = common::TestServer::start(common::db::sqlite().await).await;
+        let r = off
+            .anonymous()
+            .request(reqwest::Method::GET, "/health")
+            .header("origin", "https://app.example")
+            .send()
+            .await
+            .expect("health");
+        assert!(!r.headers().contains_key("access-control-allow-origin"));
+        let on = common::TestServer::start_with(common::db::sqlite().await, |c| {
+            c.cors_origins = vec!["https://app.example".into()];
+        })
+        .await;
+        let r = on
+            .anonymous()
+            .request(reqwest::Method::GET, "/health")
+            .header("origin", "https://app.example")
+            .send()
+            .await
+            .expect("health");
+        assert_eq!(
+            r.headers()["access-control-allow-origin"],
+            "https://app.example"
+        );
+        let r = on
+            .anonymous()
+            .request(reqwest::Method::GET, "/health")
+            .header("origin", "https://evil.example")
+            .send()
+            .await
+            .expect("health");
+        assert!(!r.headers().contains_key("access-control-allow-origin"));
+    }
+}

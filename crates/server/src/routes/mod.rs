@@ -50,7 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/emergency-stop", post(admin::emergency_stop))
         .route("/admin/resume", post(admin::resume))
         .route("/admin/log", get(admin::log));
-    Router::new()
+    let app = Router::new()
         .nest("/api/v1", api)
         .route("/metrics", get(health::metrics))
         .fallback(not_found)
@@ -58,8 +58,12 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::middleware::around,
         ))
-        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        .with_state(state)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes));
+    let app = match crate::middleware::cors(&state.config.cors_origins) {
+        Some(cors) => app.layer(cors),
+        None => app,
+    };
+    app.with_state(state)
 }
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {
