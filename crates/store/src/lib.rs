@@ -43,6 +43,8 @@ mod sessions;
 mod settings;
 mod stats;
 mod store;
+#[cfg(test)]
+mod test_pools;
 mod users;
 mod worker;
 

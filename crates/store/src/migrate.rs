@@ -206,14 +206,8 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_version_8_database_migrates_with_its_users_enabled_on_sqlite() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let options = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(dir.path().join("v8.db"))
-            .create_if_missing(true)
-            .foreign_keys(true);
-        let pool = sqlx::SqlitePool::connect_with(options)
-            .await
-            .expect("sqlite");
-        migrates_a_version_8_database(Pool::Sqlite(pool)).await;
+        migrates_a_version_8_database(crate::test_pools::sqlite_file(dir.path(), "v8.db").await)
+            .await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -222,26 +216,7 @@ mod tests {
         ignore = "set TRADELAB_TEST_POSTGRES_URL to run the PostgreSQL tests"
     )]
     async fn a_version_8_database_migrates_with_its_users_enabled_on_postgres() {
-        use sqlx::Connection;
-        let url = std::env::var("TRADELAB_TEST_POSTGRES_URL")
-            .expect("TRADELAB_TEST_POSTGRES_URL names the test server");
-        let schema = format!("t_v8_{}", std::process::id());
-        let mut admin = sqlx::PgConnection::connect(&url).await.expect("postgres");
-        let create = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(create))
-            .execute(&mut admin)
-            .await
-            .expect("schema");
-        let sep = if url.contains('?') { '&' } else { '?' };
-        let in_schema = format!("{url}{sep}options=-c%20search_path%3D{schema}");
-        let pool = sqlx::PgPool::connect(&in_schema).await.expect("pool");
-        migrates_a_version_8_database(Pool::Postgres(pool.clone())).await;
-        pool.close().await;
-        let drop = format!("DROP SCHEMA {schema} CASCADE");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
-            .execute(&mut admin)
-            .await
-            .expect("drop schema");
+        crate::test_pools::on_postgres_schema("t_v8", migrates_a_version_8_database).await;
     }
 
     #[test]

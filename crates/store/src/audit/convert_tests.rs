@@ -275,14 +275,7 @@ async fn converts_a_version_5_database(pool: Pool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrating_version_5_converts_audit_chunks_and_legacy_rows_into_rows_on_sqlite() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(dir.path().join("v5.db"))
-        .create_if_missing(true)
-        .foreign_keys(true);
-    let pool = sqlx::SqlitePool::connect_with(options)
-        .await
-        .expect("sqlite");
-    converts_a_version_5_database(Pool::Sqlite(pool)).await;
+    converts_a_version_5_database(crate::test_pools::sqlite_file(dir.path(), "v5.db").await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -291,24 +284,5 @@ async fn migrating_version_5_converts_audit_chunks_and_legacy_rows_into_rows_on_
     ignore = "set TRADELAB_TEST_POSTGRES_URL to run the PostgreSQL tests"
 )]
 async fn migrating_version_5_converts_audit_chunks_and_legacy_rows_into_rows_on_postgres() {
-    use sqlx::Connection;
-    let url = std::env::var("TRADELAB_TEST_POSTGRES_URL")
-        .expect("TRADELAB_TEST_POSTGRES_URL names the test server");
-    let schema = format!("t_v5_{}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(&url).await.expect("postgres");
-    let create = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(create))
-        .execute(&mut admin)
-        .await
-        .expect("schema");
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let in_schema = format!("{url}{sep}options=-c%20search_path%3D{schema}");
-    let pool = sqlx::PgPool::connect(&in_schema).await.expect("pool");
-    converts_a_version_5_database(Pool::Postgres(pool.clone())).await;
-    pool.close().await;
-    let drop = format!("DROP SCHEMA {schema} CASCADE");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
-        .execute(&mut admin)
-        .await
-        .expect("drop schema");
+    crate::test_pools::on_postgres_schema("t_v5", converts_a_version_5_database).await;
 }
