@@ -7,6 +7,9 @@ pub mod data;
 pub mod health;
 pub mod keys;
 pub mod leaderboard;
+pub mod run_audit;
+pub mod runs;
+pub mod stream;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -49,7 +52,21 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/stats", get(admin::stats))
         .route("/admin/emergency-stop", post(admin::emergency_stop))
         .route("/admin/resume", post(admin::resume))
-        .route("/admin/log", get(admin::log));
+        .route("/admin/log", get(admin::log))
+        // Runs (issue 17): start, list, detail, trail, stop, replay, compare, stream.
+        .route("/models/{id}/runs", post(runs::start))
+        .route("/runs", get(runs::list))
+        .route("/runs/compare", get(runs::compare_runs))
+        .route("/runs/{id}", get(runs::get))
+        .route("/runs/{id}/events", get(run_audit::events))
+        .route("/runs/{id}/decisions", get(run_audit::decisions))
+        .route("/runs/{id}/orders", get(run_audit::orders))
+        .route("/runs/{id}/fills", get(run_audit::fills))
+        .route("/runs/{id}/trades", get(run_audit::trades))
+        .route("/runs/{id}/equity", get(run_audit::equity))
+        .route("/runs/{id}/stop", post(runs::stop))
+        .route("/runs/{id}/replay", post(runs::replay))
+        .route("/runs/{id}/stream", get(stream::stream));
     let app = Router::new()
         .nest("/api/v1", api)
         .route("/metrics", get(health::metrics))
