@@ -4,6 +4,11 @@ pub mod account;
 pub mod body;
 pub mod health;
 pub mod keys;
+// Models, structured rules, templates and strategies (issue 17).
+pub mod catalog;
+pub mod model_views;
+pub mod models;
+pub mod rules;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -21,7 +26,23 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(account::logout))
         .route("/auth/me", get(account::me))
         .route("/keys", get(keys::list).post(keys::create))
-        .route("/keys/{id}", axum::routing::delete(keys::revoke));
+        .route("/keys/{id}", axum::routing::delete(keys::revoke))
+        // Models, structured rules, templates and strategies (issue 17).
+        .route("/models", get(models::list).post(models::create))
+        .route(
+            "/models/{id}",
+            get(models::show)
+                .patch(models::update)
+                .delete(models::delete),
+        )
+        .route("/models/{id}/rules", get(rules::list).post(rules::add))
+        .route(
+            "/models/{id}/rules/{rule_id}",
+            axum::routing::patch(rules::update).delete(rules::delete),
+        )
+        .route("/models/{id}/templates/{name}", post(rules::apply_template))
+        .route("/templates", get(catalog::list_templates))
+        .route("/strategies", get(catalog::strategies));
     Router::new()
         .nest("/api/v1", api)
         .route("/metrics", get(health::metrics))
