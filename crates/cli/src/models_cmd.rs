@@ -10,12 +10,14 @@ use crate::settings_view::{
 use crate::store_args::{ModelRulesCommand, ModelSettings, ModelsCommand, StoreArgs};
 use crate::store_ctx::{self, Ctx};
 use anyhow::{Context, Result, anyhow, bail};
-use rust_decimal::Decimal;
-use serde_json::{Map, Value, json};
-use tradelab_core::{Money, Symbol};
+use serde_json::{Value, json};
+use tradelab_core::Symbol;
 use tradelab_engine::{DeciderRegistry, FillModel};
-use tradelab_runner::{ExecutionSettings, decider_params, rules_from_specs, rules_to_specs};
-use tradelab_store::{DeciderConfig, ModelId, ModelSpec, PageRequest, RuleSpec};
+use tradelab_runner::{
+    ExecutionSettings, LabeledParam, ModelChanges, ModelSettingsError, apply_model_changes,
+    new_model_spec, rules_from_specs, rules_to_specs,
+};
+use tradelab_store::{ModelId, ModelSpec, PageRequest, RuleSpec};
 
 /// Runs a models subcommand; `--strategy` must name a decider in `deciders`.
 pub fn run(cmd: ModelsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Result<()> {
@@ -53,84 +55,76 @@ pub fn run(cmd: ModelsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> 
     })
 }
 
-/// Applies the given flags onto `spec` (creation starts from defaults); the strategy
-/// must build from `deciders`.
+/// Applies the given flags onto `spec` (creation starts from defaults) through the
+/// runner's [`apply_model_changes`], the checks the HTTP API shares; the strategy must
+/// build from `deciders`. Refusals name the flag.
 fn apply(spec: &mut ModelSpec, s: ModelSettings, deciders: &DeciderRegistry) -> Result<()> {
-    let mut exec = ExecutionSettings::from_json(&spec.fill_model).map_err(|e| anyhow!(e))?;
-    if let Some(strategy) = s.strategy {
-        spec.decider.kind = strategy;
-        spec.decider.params = Value::Object(Map::new());
-    }
-    let mut given = Vec::new();
+    let mut params = Vec::new();
     for p in &s.params {
         let (k, v) = p
             .split_once('=')
             .filter(|(k, _)| !k.trim().is_empty())
             .ok_or_else(|| anyhow!("--param {p:?} is not of the form name=value"))?;
-        given.push((k.trim().to_string(), v.trim().to_string()));
+        params.push((k.trim().to_string(), v.trim().to_string()));
     }
-    crate::llm_args::merge(&spec.decider.kind, s.llm.params()?, &mut given)?;
-    if !given.is_empty() {
-        let mut map = spec.decider.params.as_object().cloned().unwrap_or_default();
-        for (k, v) in given {
-            map.insert(k, Value::String(v));
-        }
-        spec.decider.params = Value::Object(map);
-    }
-    if let Some(cash) = s.cash {
-        let c = decimal("cash", &cash)?;
-        if c.is_zero() {
-            bail!("--cash must be positive");
-        }
-        spec.initial_cash = Money::from(c);
-    }
-    if let Some(v) = s.commission {
-        exec.commission.rate = decimal("commission", &v)?;
-        if exec.commission.rate >= Decimal::ONE {
-            bail!("--commission {v} is a fraction of notional and must be below 1");
-        }
-    }
-    if let Some(v) = s.commission_per_share {
-        exec.commission.per_share = decimal("commission-per-share", &v)?;
-    }
-    if let Some(v) = s.commission_min {
-        exec.commission.minimum = decimal("commission-min", &v)?;
-    }
-    if let Some(v) = s.slippage_bps {
-        exec.slippage_bps = decimal("slippage-bps", &v)?;
-    }
-    if let Some(f) = s.fill {
-        exec.fill_model = match f {
+    let llm = s
+        .llm
+        .params()?
+        .into_iter()
+        .map(|(flag, key, value)| LabeledParam {
+            label: flag.to_string(),
+            key,
+            value,
+        })
+        .collect();
+    let opt = |flag: &str, v: &Option<String>| v.as_deref().map(|t| decimal(flag, t)).transpose();
+    let changes = ModelChanges {
+        strategy: s.strategy,
+        params,
+        llm,
+        initial_cash: opt("cash", &s.cash)?,
+        commission_rate: opt("commission", &s.commission)?,
+        commission_per_share: opt("commission-per-share", &s.commission_per_share)?,
+        commission_minimum: opt("commission-min", &s.commission_min)?,
+        slippage_bps: opt("slippage-bps", &s.slippage_bps)?,
+        fill_model: s.fill.map(|f| match f {
             Fill::NextOpen => FillModel::NextOpen,
             Fill::Close => FillModel::Close,
-        };
-    }
-    if let Some(v) = s.allow_short {
-        exec.allow_short = v;
-    }
-    if let Some(v) = s.close_at_end {
-        exec.close_at_end = v;
-    }
-    if let Some(symbols) = s.symbols {
-        spec.allowed_symbols = symbols
-            .iter()
-            .map(|t| Symbol::new(t).with_context(|| format!("--symbols {t:?}")))
-            .collect::<Result<_>>()?;
-    }
-    if let Some(d) = s.description {
-        spec.description = d;
-    }
-    if let Some(i) = s.instructions {
-        spec.instructions = i;
-    }
-    spec.fill_model = exec.to_json();
-    // The strategy and its parameters must build, so a bad model is refused now,
-    // not at its first run.
-    let params = decider_params(&spec.decider);
-    deciders
-        .build(&spec.decider.kind, &params, exec.allow_short)
-        .map_err(|e| anyhow!("{e}"))?;
-    Ok(())
+        }),
+        allow_short: s.allow_short,
+        close_at_end: s.close_at_end,
+        symbols: s
+            .symbols
+            .map(|symbols| {
+                symbols
+                    .iter()
+                    .map(|t| Symbol::new(t).with_context(|| format!("--symbols {t:?}")))
+                    .collect::<Result<Vec<_>>>()
+            })
+            .transpose()?,
+        description: s.description,
+        instructions: s.instructions,
+    };
+    apply_model_changes(spec, changes, deciders, tradelab_agent::settings::STRATEGY).map_err(|e| {
+        match e {
+            ModelSettingsError::LlmWithOtherStrategy {
+                label,
+                strategy,
+                llm,
+            } => anyhow!(
+                "{label} sets the LLM agent and strategy {strategy} does not use it; \
+                 give --strategy {llm}, or leave {label} out"
+            ),
+            ModelSettingsError::SetTwice { label, key } => {
+                anyhow!("{label} and --param {key}=… both set {key}; give one of them")
+            }
+            ModelSettingsError::CashNotPositive { .. } => anyhow!("--cash must be positive"),
+            ModelSettingsError::CommissionTooHigh { rate } => {
+                anyhow!("--commission {rate} is a fraction of notional and must be below 1")
+            }
+            other => anyhow!("{other}"),
+        }
+    })
 }
 
 async fn create(
@@ -145,19 +139,7 @@ async fn create(
         bail!("--strategy is required to create a model (see `tradelab strategies`)");
     }
     let rule_set = load_rules(rules, template)?;
-    let mut spec = ModelSpec {
-        name: name.trim().to_string(),
-        description: String::new(),
-        decider: DeciderConfig {
-            kind: String::new(),
-            params: Value::Object(Map::new()),
-        },
-        initial_cash: Money::from(10_000),
-        allowed_symbols: Vec::new(),
-        rules_text: String::new(),
-        instructions: rule_set.instructions.clone(),
-        fill_model: ExecutionSettings::default().to_json(),
-    };
+    let mut spec = new_model_spec(&name, &rule_set.instructions);
     if spec.name.is_empty() {
         bail!("the model name must not be empty");
     }

@@ -8,34 +8,8 @@ use tradelab_engine::DeciderRegistry;
 use tradelab_runner::ExecutionSettings;
 use tradelab_store::{DeciderConfig, RuleSpec};
 
-/// A strategy's parameters as used: given ones, then the defaults `deciders` declares
-/// for the rest. Each entry is `(name, value, is_default)`, in the declared order, then
-/// given parameters the decider does not declare (or all given ones, for a decider
-/// `deciders` does not know). The registry is the one that runs models, so a decider a
-/// plug-in registered shows its defaults like a built-in.
-pub fn effective_params(
-    decider: &DeciderConfig,
-    deciders: &DeciderRegistry,
-) -> Vec<(String, String, bool)> {
-    let given = decider.params.as_object().cloned().unwrap_or_default();
-    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
-    let mut out = Vec::new();
-    if let Some(info) = deciders.info(&decider.kind) {
-        // `param.NAME` stands for any request field, not for a parameter of its own.
-        for p in info.params.iter().filter(|p| !p.name.ends_with(".NAME")) {
-            match given.get(p.name.as_ref()) {
-                Some(v) => out.push((p.name.to_string(), text(v), false)),
-                None => out.push((p.name.to_string(), p.default.to_string(), true)),
-            }
-        }
-    }
-    for (k, v) in &given {
-        if !out.iter().any(|(name, _, _)| name == k) {
-            out.push((k.clone(), text(v), false));
-        }
-    }
-    out
-}
+/// A strategy's parameters as used (the runner's, shared with the HTTP API).
+pub use tradelab_runner::effective_params;
 
 /// `sma_cross: fast = 10, slow = 20 (default)` — every value the strategy runs with.
 /// The LLM agent in one line (`llm: MODEL at URL`): its settings are rows of their own.

@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use tradelab_engine::risk::{Origin, RuleSet};
+use tradelab_engine::risk::{Origin, RuleIssue, RuleSet, RuleSetError};
 use tradelab_engine::{Commission, FillModel, RunConfig};
 use tradelab_store::{RuleOrigin, RuleSpec};
 
@@ -84,11 +84,26 @@ pub fn rules_to_specs(rules: &RuleSet) -> Vec<RuleSpec> {
 
 /// The rule set of stored rows, validated; errors name the rule and the field.
 pub fn rules_from_specs(specs: &[RuleSpec], instructions: &str) -> Result<RuleSet, String> {
+    checked_rules_from_specs(specs, instructions).map_err(|e| e.to_string())
+}
+
+/// [`rules_from_specs`] with every problem kept apart ([`RuleSetError::Invalid`]
+/// lists them, each naming the rule and the field), for callers that point at the
+/// field (the HTTP API).
+pub fn checked_rules_from_specs(
+    specs: &[RuleSpec],
+    instructions: &str,
+) -> Result<RuleSet, RuleSetError> {
     let mut rules = Vec::with_capacity(specs.len());
     for s in specs {
         let mut rule = match &s.params {
             serde_json::Value::Object(map) => map.clone(),
-            _ => return Err(format!("rule {:?}: parameters are not an object", s.name)),
+            _ => {
+                return Err(RuleSetError::Invalid {
+                    source_name: "stored rules".into(),
+                    issues: vec![RuleIssue::new(&s.name, "params", "is not an object")],
+                });
+            }
         };
         rule.insert("name".into(), s.name.clone().into());
         rule.insert("category".into(), s.category.clone().into());
@@ -104,5 +119,5 @@ pub fn rules_from_specs(specs: &[RuleSpec], instructions: &str) -> Result<RuleSe
         rules.push(serde_json::Value::Object(rule));
     }
     let doc = serde_json::json!({ "instructions": instructions, "rules": rules });
-    RuleSet::from_document(doc, "stored rules").map_err(|e| e.to_string())
+    RuleSet::from_document(doc, "stored rules")
 }

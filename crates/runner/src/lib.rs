@@ -9,13 +9,18 @@ pub mod broadcast;
 mod compare;
 mod config;
 mod fingerprint;
+mod model_settings;
 mod run;
 mod sink;
 mod timeframes;
 
 pub use broadcast::{Broadcast, Numbered};
 pub use compare::{Comparison, compare};
-pub use config::{ExecutionSettings, rules_from_specs, rules_to_specs};
+pub use config::{ExecutionSettings, checked_rules_from_specs, rules_from_specs, rules_to_specs};
+pub use model_settings::{
+    LabeledParam, ModelChanges, ModelSettingsError, apply_model_changes, effective_params,
+    new_model_spec,
+};
 pub use run::{
     Finished, Progress, QueuedRun, ReplayOptions, RunHandle, RunWatcher, Runner, RunnerError,
     StartRun, TRAIL_ENDED, decider_params,

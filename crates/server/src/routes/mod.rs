@@ -3,10 +3,14 @@
 pub mod account;
 pub mod admin;
 pub mod body;
+pub mod catalog;
 pub mod data;
 pub mod health;
 pub mod keys;
 pub mod leaderboard;
+pub mod model_views;
+pub mod models;
+pub mod rules;
 pub mod run_audit;
 pub mod runs;
 pub mod stream;
@@ -66,7 +70,23 @@ pub fn router(state: AppState) -> Router {
         .route("/runs/{id}/equity", get(run_audit::equity))
         .route("/runs/{id}/stop", post(runs::stop))
         .route("/runs/{id}/replay", post(runs::replay))
-        .route("/runs/{id}/stream", get(stream::stream));
+        .route("/runs/{id}/stream", get(stream::stream))
+        // Models, structured rules, templates and strategies (issue 17).
+        .route("/models", get(models::list).post(models::create))
+        .route(
+            "/models/{id}",
+            get(models::show)
+                .patch(models::update)
+                .delete(models::delete),
+        )
+        .route("/models/{id}/rules", get(rules::list).post(rules::add))
+        .route(
+            "/models/{id}/rules/{rule_id}",
+            axum::routing::patch(rules::update).delete(rules::delete),
+        )
+        .route("/models/{id}/templates/{name}", post(rules::apply_template))
+        .route("/templates", get(catalog::list_templates))
+        .route("/strategies", get(catalog::strategies));
     let app = Router::new()
         .nest("/api/v1", api)
         .route("/metrics", get(health::metrics))

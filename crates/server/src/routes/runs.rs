@@ -2,8 +2,8 @@
 //! other rules, compare. The audit trail of a run is in `run_audit`, its live
 //! stream in `stream`.
 
-use super::body::Body;
 use super::Paging;
+use super::body::Body;
 use super::parse_id;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};

@@ -1,0 +1,109 @@
+//! What a user chooses from: the strategies with their parameters, defaults and
+//! warm-up (`tradelab strategies`), and the rule templates (`tradelab rules
+//! templates`). Both are the same for every signed-in user.
+
+use crate::auth::Caller;
+use crate::error::ApiResult;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+use serde_json::Value;
+use tradelab_engine::risk::templates;
+
+/// A parameter of a strategy.
+#[derive(Serialize)]
+pub struct ParamView {
+    pub name: String,
+    /// The value used when none is given (empty when there is none).
+    pub default: String,
+    pub help: String,
+}
+
+/// A strategy a model can use.
+#[derive(Serialize)]
+pub struct StrategyInfoView {
+    pub name: String,
+    pub summary: String,
+    pub params: Vec<ParamView>,
+    /// Bars of a symbol the strategy must see before it can first order in it, with
+    /// its default parameters (`null` when it does not build without settings).
+    pub warm_up_bars: Option<usize>,
+}
+
+/// `GET /api/v1/strategies`.
+#[derive(Serialize)]
+pub struct Strategies {
+    pub strategies: Vec<StrategyInfoView>,
+}
+
+/// `GET /api/v1/strategies`: the strategies the server runs, in registration order.
+pub async fn strategies(State(state): State<AppState>, _caller: Caller) -> Json<Strategies> {
+    let deciders = state.runner.deciders();
+    let strategies = deciders
+        .catalog()
+        .map(|s| StrategyInfoView {
+            name: s.name.to_string(),
+            summary: s.summary.to_string(),
+            params: s
+                .params
+                .iter()
+                .map(|p| ParamView {
+                    name: p.name.to_string(),
+                    default: p.default.to_string(),
+                    help: p.help.to_string(),
+                })
+                .collect(),
+            warm_up_bars: deciders
+                .build(&s.name, &[], false)
+                .ok()
+                .map(|d| d.min_bars()),
+        })
+        .collect();
+    Json(Strategies { strategies })
+}
+
+/// A rule template: its rules as a rules file has them, each with its summary and its
+/// scope in words.
+#[derive(Serialize)]
+pub struct TemplateView {
+    pub name: String,
+    pub summary: String,
+    pub instructions: String,
+    pub rules: Vec<Value>,
+}
+
+/// `GET /api/v1/templates`.
+#[derive(Serialize)]
+pub struct Templates {
+    pub templates: Vec<TemplateView>,
+}
+
+/// `GET /api/v1/templates`: the built-in rule templates.
+pub async fn list_templates(_caller: Caller) -> ApiResult<Json<Templates>> {
+    let templates = templates()
+        .iter()
+        .map(|t| {
+            let set = t.rules();
+            let rules = set
+                .rules
+                .iter()
+                .map(|r| {
+                    let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
+                    if let Some(obj) = v.as_object_mut() {
+                        obj.insert("summary".into(), r.kind.summary().into());
+                        obj.insert("scope".into(), r.kind.scope().to_string().into());
+                    }
+                    v
+                })
+                .collect();
+            TemplateView {
+                name: t.name.to_string(),
+                summary: t.summary.to_string(),
+                instructions: set.instructions,
+                rules,
+            }
+        })
+        .collect();
+    Ok(Json(Templates { templates }))
+}
