@@ -98,6 +98,7 @@ pub enum ConfigCommand {
     Show {
         #[command(flatten)]
         serve: ServeArgs,
+        /// Format: TOML for people, or JSON for programs.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
@@ -126,32 +127,41 @@ pub enum UsersCommand {
     /// Create an account. The password is read from standard input (one line) with
     /// --password-stdin, else from the environment variable TRADELAB_PASSWORD.
     Create {
+        /// The account's e-mail address (its login).
         email: String,
         /// Make the account an admin.
         #[arg(long)]
         admin: bool,
+        /// Read the password from standard input (one line).
         #[arg(long)]
         password_stdin: bool,
+        /// Display name (default: the address before the @).
         #[arg(long)]
         name: Option<String>,
+        /// Report format: a line for people, or JSON for programs.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
     /// List every account.
     List {
+        /// Report format: a table for people, or JSON for programs.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
     /// Disable an account (its sessions end; its API keys stop working) or, with
     /// --enable, enable it again.
     Disable {
+        /// The account's e-mail address.
         email: String,
+        /// Enable the account again instead.
         #[arg(long)]
         enable: bool,
     },
     /// Set an account's role.
     Role {
+        /// The account's e-mail address.
         email: String,
+        /// The new role.
         #[arg(value_parser = ["admin", "user"])]
         role: String,
     },

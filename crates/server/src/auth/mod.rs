@@ -24,6 +24,15 @@ pub const CSRF_COOKIE: &str = "tradelab_csrf";
 /// The header a browser request that changes something carries the CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+/// How often a session's or key's last use is written: a busy client does not turn
+/// every read into a write.
+const TOUCH_EVERY_NANOS: i64 = 60 * 1_000_000_000;
+
+/// Whether a last use at `last` (if any) is stale at `now`.
+fn stale(last: Option<tradelab_core::Timestamp>, now: tradelab_core::Timestamp) -> bool {
+    last.is_none_or(|t| now.nanos() - t.nanos() >= TOUCH_EVERY_NANOS)
+}
+
 /// How the caller proved who they are.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Credential {
@@ -84,7 +93,9 @@ pub async fn identify(
             let found = state.store.api_keys().find_active(&hash).await?;
             let (key, user) =
                 found.ok_or_else(|| ApiError::unauthorized("the API key is unknown or revoked"))?;
-            state.store.api_keys().touch(key.id, now).await?;
+            if stale(key.last_used_at, now) {
+                state.store.api_keys().touch(key.id, now).await?;
+            }
             return Ok(Some(Caller {
                 user,
                 credential: Credential::ApiKey { id: key.id },
@@ -93,7 +104,9 @@ pub async fn identify(
         let found = state.store.sessions().find_active(&hash, now).await?;
         let (session, user) = found
             .ok_or_else(|| ApiError::unauthorized("the token is unknown, expired or revoked"))?;
-        state.store.sessions().touch(session.id, now).await?;
+        if stale(Some(session.last_used_at), now) {
+            state.store.sessions().touch(session.id, now).await?;
+        }
         return Ok(Some(Caller {
             user,
             credential: Credential::Bearer {
@@ -126,7 +139,9 @@ pub async fn identify(
             )));
         }
     }
-    state.store.sessions().touch(session.id, now).await?;
+    if stale(Some(session.last_used_at), now) {
+        state.store.sessions().touch(session.id, now).await?;
+    }
     Ok(Some(Caller {
         user,
         credential: Credential::Cookie { token },
