@@ -24,6 +24,14 @@ struct Counts {
     runs_started: u64,
     /// Final status → runs.
     runs_ended: BTreeMap<String, u64>,
+    /// Fills of ended runs.
+    fills: u64,
+    /// Rejected orders of ended runs, by reason (the rule or check that refused).
+    rejections: BTreeMap<String, u64>,
+    /// What language models cost the ended runs.
+    llm_prompt_tokens: u64,
+    llm_completion_tokens: u64,
+    llm_cost_usd: f64,
 }
 
 /// The server's counters.
@@ -73,6 +81,20 @@ impl Metrics {
             .runs_ended
             .entry(status.to_string())
             .or_default() += 1;
+    }
+
+    /// Adds what an ended run did: fills, rejections by reason, model tokens and cost.
+    pub fn run_report(&self, report: &tradelab_engine::report::Report) {
+        let mut c = self.lock();
+        c.fills += report.fills as u64;
+        for (reason, n) in &report.orders_rejected {
+            *c.rejections.entry(reason.clone()).or_default() += *n as u64;
+        }
+        if let Some(u) = &report.model_usage {
+            c.llm_prompt_tokens += u.prompt_tokens;
+            c.llm_completion_tokens += u.completion_tokens;
+            c.llm_cost_usd += u.cost_usd.unwrap_or(0.0);
+        }
     }
 
     /// The page for Prometheus.
@@ -138,6 +160,45 @@ impl Metrics {
         for (status, n) in &c.runs_ended {
             let _ = writeln!(out, "tradelab_runs_ended_total{{status=\"{status}\"}} {n}");
         }
+        let _ = writeln!(
+            out,
+            "# HELP tradelab_fills_total Fills of the runs ended by this server."
+        );
+        let _ = writeln!(out, "# TYPE tradelab_fills_total counter");
+        let _ = writeln!(out, "tradelab_fills_total {}", c.fills);
+        let _ = writeln!(
+            out,
+            "# HELP tradelab_orders_rejected_total Orders rejected in the runs ended by this server, by reason."
+        );
+        let _ = writeln!(out, "# TYPE tradelab_orders_rejected_total counter");
+        for (reason, n) in &c.rejections {
+            let _ = writeln!(
+                out,
+                "tradelab_orders_rejected_total{{reason=\"{}\"}} {n}",
+                escape(reason)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP tradelab_llm_tokens_total Language-model tokens used by ended runs."
+        );
+        let _ = writeln!(out, "# TYPE tradelab_llm_tokens_total counter");
+        let _ = writeln!(
+            out,
+            "tradelab_llm_tokens_total{{kind=\"prompt\"}} {}",
+            c.llm_prompt_tokens
+        );
+        let _ = writeln!(
+            out,
+            "tradelab_llm_tokens_total{{kind=\"completion\"}} {}",
+            c.llm_completion_tokens
+        );
+        let _ = writeln!(
+            out,
+            "# HELP tradelab_llm_cost_usd_total What language models cost ended runs, in US dollars (priced calls only)."
+        );
+        let _ = writeln!(out, "# TYPE tradelab_llm_cost_usd_total counter");
+        let _ = writeln!(out, "tradelab_llm_cost_usd_total {}", c.llm_cost_usd);
         let _ = writeln!(out, "# HELP tradelab_runs_running Runs running now.");
         let _ = writeln!(out, "# TYPE tradelab_runs_running gauge");
         let _ = writeln!(out, "tradelab_runs_running {}", gauges.running);

@@ -245,6 +245,7 @@ impl RunQueue {
         self.lock_live().remove(&id);
         match ended {
             Ok(f) if f.run.status == RunStatus::Stopped && self.closing.load(Ordering::SeqCst) => {
+                metrics.run_report(&f.report);
                 let reason = "the server shut down while the run was running";
                 match runner.store().runs().interrupt(id, reason).await {
                     Ok(_) => metrics.run_ended(RunStatus::Interrupted.as_str()),
@@ -253,7 +254,10 @@ impl RunQueue {
                     }
                 }
             }
-            Ok(f) => metrics.run_ended(f.run.status.as_str()),
+            Ok(f) => {
+                metrics.run_report(&f.report);
+                metrics.run_ended(f.run.status.as_str());
+            }
             Err(e) => {
                 metrics.run_ended("failed");
                 tracing::warn!(run = id.0, error = %e, "run failed");

@@ -2,6 +2,7 @@
 //! runs until resumed; registration can be closed; readiness fails with the database.
 
 mod common;
+mod run_fixtures;
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -176,5 +177,46 @@ server_test!(
         "{page}"
     );
         assert!(page.contains("tradelab_queue_depth 0"), "{page}");
+    }
+);
+
+server_test!(
+    metrics_count_the_runs_fills_and_rejections_of_ended_runs,
+    |srv| {
+        run_fixtures::import_bars(&srv, "MET", 150).await;
+        let user = srv.user("m@x.io").await;
+        let id = run_fixtures::user_id(&user).await;
+        let model = run_fixtures::sma_model(&srv, id, "metered", "MET").await;
+        let run = run_fixtures::start_run(&user, model).await;
+        let done = run_fixtures::wait_for_end(&user, run).await;
+        assert_eq!(done["status"], "completed");
+        let fills = done["metrics"]["fills"].as_u64().expect("fills");
+        assert!(fills > 0, "{done}");
+        let mut page = String::new();
+        for _ in 0..100 {
+            page = reqwest::get(format!("{}/metrics", srv.base))
+                .await
+                .expect("metrics")
+                .text()
+                .await
+                .expect("text");
+            if page.contains("tradelab_runs_ended_total{status=\"completed\"} 1") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(page.contains("tradelab_runs_started_total 1"), "{page}");
+        assert!(
+            page.contains("tradelab_runs_ended_total{status=\"completed\"} 1"),
+            "{page}"
+        );
+        assert!(
+            page.contains(&format!("tradelab_fills_total {fills}")),
+            "{page}"
+        );
+        assert!(
+            page.contains("tradelab_llm_tokens_total{kind=\"prompt\"} 0"),
+            "{page}"
+        );
     }
 );
