@@ -12,7 +12,7 @@ use tradelab_store::{Model, Rule};
 
 /// The strategy of a model: its name, the parameter values it runs with, and which of
 /// them are defaults.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct StrategyView {
     pub name: String,
     pub params: BTreeMap<String, String>,
@@ -20,7 +20,7 @@ pub struct StrategyView {
 }
 
 /// How a model's orders fill and what they cost (decimals as strings).
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct ExecutionView {
     pub fill_model: String,
     pub commission_rate: String,
@@ -32,7 +32,7 @@ pub struct ExecutionView {
 }
 
 /// A model as the API shows it.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct ModelView {
     pub id: i64,
     pub name: String,
@@ -92,7 +92,7 @@ pub fn model_view(m: &Model, deciders: &DeciderRegistry) -> ModelView {
 }
 
 /// A structured rule of a model as the API shows it.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct RuleView {
     pub id: i64,
     pub model_id: i64,
