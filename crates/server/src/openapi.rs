@@ -9,6 +9,7 @@
 
 use crate::error::Problem;
 use std::sync::OnceLock;
+use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
@@ -116,60 +117,62 @@ impl Modify for SignIn {
     }
 }
 
-/// 400: the request is malformed (JSON that does not parse, an id that is not a
+/// The request is malformed (JSON that does not parse, an id that is not a
 /// positive whole number, a form that does not read).
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct BadRequest(pub Problem<'static>);
 
-/// 400: the request is malformed. What the handler finds (an id that is not a
+/// The request is malformed. What the handler finds (an id that is not a
 /// positive whole number, a form field it does not know) is `application/problem+json`;
 /// a query string that does not fit its parameters (an unknown one, a number that is
 /// not) or a body that is not a multipart form is answered by the framework as plain
 /// text.
 #[derive(ToResponse)]
 pub enum BadInput {
+    /// What the handler refused.
     Problem(#[content("application/problem+json")] Problem<'static>),
+    /// What the framework refused (a query string, a form).
     Text(#[content("text/plain")] String),
 }
 
-/// 401: no valid credentials (none, unknown, expired or revoked).
+/// No valid credentials (none, unknown, expired or revoked).
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct Unauthorized(pub Problem<'static>);
 
-/// 403: signed in, not allowed (an admin route, a missing CSRF header, registration
+/// Signed in, not allowed (an admin route, a missing CSRF header, registration
 /// closed).
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct Forbidden(pub Problem<'static>);
 
-/// 404: no such thing, or one of another user's (the same answer).
+/// No such thing, or one of another user's (the same answer).
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct NotFound(pub Problem<'static>);
 
-/// 409: the request conflicts with what is stored (a name in use, a run that ended).
+/// The request conflicts with what is stored (a name in use, a run that ended).
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct Conflict(pub Problem<'static>);
 
-/// 413: the body is larger than the server takes.
+/// The body is larger than the server takes.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct PayloadTooLarge(pub Problem<'static>);
 
-/// 415: the body is not sent as `application/json`.
+/// The body is not sent as `application/json`.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct UnsupportedMediaType(pub Problem<'static>);
 
-/// 422: well-formed, but a value is not acceptable; `field` names it.
+/// Well-formed, but a value is not acceptable; `field` names it.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct Unprocessable(pub Problem<'static>);
 
-/// 429: too many requests (failed logins, a full run queue); see `Retry-After`.
+/// Too many requests (failed logins, a full run queue); see `Retry-After`.
 #[derive(ToResponse)]
 #[response(
     content_type = "application/problem+json",
@@ -177,7 +180,7 @@ pub struct Unprocessable(pub Problem<'static>);
 )]
 pub struct TooManyRequests(pub Problem<'static>);
 
-/// 503: the service cannot take this now (the database does not answer, an emergency
+/// The service cannot take this now (the database does not answer, an emergency
 /// stop, a shutdown); see `Retry-After`.
 #[derive(ToResponse)]
 #[response(
@@ -185,6 +188,20 @@ pub struct TooManyRequests(pub Problem<'static>);
     headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))
 )]
 pub struct Unavailable(pub Problem<'static>);
+
+/// A map of text, numbers or booleans (`null`: none given): strategy and LLM request
+/// parameters.
+pub fn scalar_map() -> Object {
+    let scalar = ObjectBuilder::new().schema_type(SchemaType::from_iter([
+        Type::String,
+        Type::Number,
+        Type::Boolean,
+    ]));
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
+        .additional_properties(Some(scalar))
+        .build()
+}
 
 /// The whole document: [`ApiDoc`] with every operation of the router. Each summary
 /// loses the `` `METHOD /path`: `` its doc comment starts with, each operation id is

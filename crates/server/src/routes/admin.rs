@@ -140,7 +140,8 @@ pub async fn change_user(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SettingView {
     pub key: String,
-    /// The value (`registration_open`: a boolean).
+    /// The value (every setting so far takes `true` or `false`).
+    #[schema(value_type = bool)]
     pub value: Value,
 }
 
@@ -179,6 +180,8 @@ pub async fn settings(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingValue {
+    /// The new value (every setting so far takes `true` or `false`).
+    #[schema(value_type = bool)]
     pub value: Value,
 }
 
@@ -342,6 +345,8 @@ pub struct ActionView {
     pub actor: String,
     pub action: String,
     pub target: Option<String>,
+    /// What changed (the action's own fields).
+    #[schema(value_type = Object)]
     pub detail: Value,
     pub at: String,
 }

@@ -82,6 +82,7 @@ pub struct TemplateView {
     pub instructions: String,
     /// Each rule as a rules file has it (`name`, `kind`, its parameters, …) with its
     /// `summary` and `scope`.
+    #[schema(value_type = Vec<Object>)]
     pub rules: Vec<Value>,
 }
 

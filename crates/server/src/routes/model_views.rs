@@ -100,6 +100,7 @@ pub struct RuleView {
     /// The rule kind, e.g. `stop_loss_pct`.
     pub kind: String,
     /// The kind's parameters (numbers as in the rules file).
+    #[schema(value_type = Object)]
     pub params: Value,
     pub category: String,
     pub description: String,
@@ -113,6 +114,7 @@ pub struct RuleView {
     pub scope: Option<String>,
     /// The same as a name: `blocks_entries`, `blocks_all_orders`, `exits_position`,
     /// `halts_run`, `resizes_or_rejects_entries`, `blocks_entries_and_flattens`.
+    #[schema(value_type = Option<String>)]
     pub scope_kind: Option<Value>,
     pub created_at: String,
     pub updated_at: String,

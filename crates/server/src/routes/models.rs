@@ -37,6 +37,7 @@ pub struct ModelBody {
     /// A strategy of `GET /strategies`; a new one starts from its default parameters.
     pub strategy: Option<String>,
     /// Strategy parameters (text, numbers or booleans), merged into the current ones.
+    #[schema(schema_with = crate::openapi::scalar_map)]
     pub params: Option<BTreeMap<String, Value>>,
     /// Decimal string, e.g. `"10000"`.
     pub initial_cash: Option<String>,
@@ -79,7 +80,9 @@ pub struct LlmSettings {
     pub anonymize: Option<bool>,
     /// `live`, `record` or `replay`.
     pub mode: Option<String>,
-    /// Extra request fields (`temperature`, `max_tokens`, …).
+    /// Extra request fields (`temperature`, `max_tokens`, …): text, numbers or
+    /// booleans.
+    #[schema(schema_with = crate::openapi::scalar_map)]
     pub params: Option<BTreeMap<String, Value>>,
 }
 

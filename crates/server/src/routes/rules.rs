@@ -44,6 +44,7 @@ pub struct NewRule {
     pub kind: Option<String>,
     /// The kind's parameters, e.g. `{"pct": 5}`.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub params: Map<String, Value>,
     pub priority: Option<i64>,
     pub active: Option<bool>,

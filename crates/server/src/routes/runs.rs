@@ -49,9 +49,11 @@ pub struct RunView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<ProgressView>,
     /// The run's report (the summary the CLI prints), once it ended.
+    #[schema(value_type = Option<Object>)]
     pub metrics: Option<Value>,
     /// The frozen strategy the run ran with (detail only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub snapshot: Option<Value>,
 }
 
@@ -442,6 +444,7 @@ pub async fn stop(
 pub struct ReplayBody {
     /// A rules document, as a JSON rules file: `{"rule": [{"name", "kind", …}]}`;
     /// rules named as the parent's replace them.
+    #[schema(value_type = Object)]
     pub rules: Value,
     /// Replay even when the parent's bars changed since it ran.
     #[serde(default)]
@@ -516,7 +519,8 @@ pub struct CompareQuery {
 pub struct ComparisonSchema {
     /// Run labels (`model#number`), in the order asked.
     pub runs: Vec<String>,
-    /// `[metric, [value per run]]` for each compared metric.
+    /// `[metric, [value per run]]` for each compared metric (`null` where a run has
+    /// none).
     pub metrics: Vec<(String, Vec<Value>)>,
     /// `[snapshot field, [value per run]]` for each field that differs.
     pub differences: Vec<(String, Vec<Value>)>,

@@ -62,7 +62,9 @@ pub struct OrderView {
     pub stop_price: Option<String>,
     /// Units, once resolved.
     pub qty: Option<String>,
-    /// How the decider sized it.
+    /// How the decider sized it: `{"kind": "shares" | "cash", "value": "…"}`,
+    /// `{"kind": "all_in"}` or `{"kind": "close_position"}`.
+    #[schema(value_type = Object)]
     pub sizing: Value,
     pub filled_qty: String,
     pub filled_avg_price: Option<String>,
@@ -146,6 +148,7 @@ pub struct DecisionView {
     pub quantity: Option<String>,
     pub reasoning: String,
     /// The context the decider saw (indicators, prompt excerpt, tool results).
+    #[schema(value_type = Option<Object>)]
     pub inputs: Value,
 }
 
