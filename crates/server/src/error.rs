@@ -18,16 +18,21 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
 }
 
-/// The body of an error answer.
-#[derive(Serialize)]
-struct Problem<'a> {
+/// The body of an error answer (`application/problem+json`, RFC 9457).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem<'a> {
+    /// Always `about:blank`: the status says what kind of problem it is.
     #[serde(rename = "type")]
-    kind: &'static str,
-    title: &'a str,
-    status: u16,
-    detail: &'a str,
+    pub kind: &'static str,
+    /// The status's name, e.g. `Unprocessable Entity`.
+    pub title: &'a str,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What was wrong, for people.
+    pub detail: &'a str,
+    /// The request field that was wrong (`symbols`, `body.rules[2].params.pct`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
+    pub field: Option<&'a str>,
 }
 
 /// The result of a handler.

@@ -9,6 +9,7 @@ pub mod config;
 pub mod error;
 pub mod metrics;
 pub mod middleware;
+pub mod openapi;
 pub mod params;
 pub mod queue;
 pub mod routes;

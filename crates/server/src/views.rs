@@ -11,13 +11,15 @@ pub fn rfc3339(ts: Timestamp) -> String {
 }
 
 /// A user account as the API shows it.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct UserView {
     pub id: i64,
     pub email: String,
     pub display_name: String,
+    /// `user` or `admin`.
     pub role: String,
     pub disabled: bool,
+    /// RFC 3339 UTC.
     pub created_at: String,
 }
 
@@ -35,10 +37,11 @@ impl From<&User> for UserView {
 }
 
 /// An API key as listed (its prefix, never the key or its hash).
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct ApiKeyView {
     pub id: i64,
     pub name: String,
+    /// The key's first characters, to tell keys apart.
     pub prefix: String,
     pub created_at: String,
     pub last_used_at: Option<String>,
@@ -59,8 +62,9 @@ impl From<&ApiKey> for ApiKeyView {
 }
 
 /// A page of a list: its items and the cursor of the next page, if any.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct PageView<T: Serialize> {
     pub items: Vec<T>,
+    /// Pass as `after` for the next page; `null` on the last page.
     pub next_after: Option<i64>,
 }

@@ -4,6 +4,7 @@ use super::body::Body;
 use crate::auth::token::{SESSION_PREFIX, new_token};
 use crate::auth::{CSRF_COOKIE, Caller, Credential, SESSION_COOKIE, password};
 use crate::error::{ApiError, ApiResult};
+use crate::openapi as doc;
 use crate::state::AppState;
 use crate::views::{UserView, rfc3339};
 use axum::Json;
@@ -25,7 +26,9 @@ pub async fn registration_open(state: &AppState) -> ApiResult<bool> {
     Ok(value.and_then(|v| v.as_bool()).unwrap_or(true))
 }
 
-#[derive(Deserialize)]
+/// A new account: an e-mail, a password (at least 12 characters) and, if wanted, the
+/// name shown (default: the e-mail's local part).
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     pub email: String,
@@ -34,7 +37,24 @@ pub struct RegisterRequest {
     pub display_name: Option<String>,
 }
 
-/// `POST /api/v1/auth/register`: a new `user` account (201).
+/// `POST /api/v1/auth/register`: a new `user` account (201), while registration is
+/// open.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/register",
+    tag = "auth",
+    security(()),
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "The new account", body = UserView),
+        (status = 400, response = doc::BadRequest),
+        (status = 403, response = doc::Forbidden),
+        (status = 409, response = doc::Conflict),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn register(
     State(state): State<AppState>,
     Body(req): Body<RegisterRequest>,
@@ -81,7 +101,8 @@ pub async fn register(
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }
 
-#[derive(Deserialize)]
+/// An e-mail and its password.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
@@ -91,7 +112,8 @@ pub struct LoginRequest {
     pub token: bool,
 }
 
-#[derive(Serialize)]
+/// A signed-in account and how to prove it.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct LoginAnswer {
     pub user: UserView,
     /// The bearer token (only when asked for one; shown once).
@@ -100,6 +122,7 @@ pub struct LoginAnswer {
     /// The CSRF token to send in `x-csrf-token` with a cookie session.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub csrf_token: Option<String>,
+    /// When the session ends (RFC 3339 UTC).
     pub expires_at: String,
 }
 
@@ -110,6 +133,23 @@ fn bad_login() -> ApiError {
 
 /// `POST /api/v1/auth/login`: a session cookie (with its CSRF token), or a bearer
 /// token when `token` is true. Failures are limited per account and per address.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    security(()),
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in: a bearer token, or session and CSRF cookies", body = LoginAnswer,
+            headers(("Set-Cookie" = String, description = "The session (HttpOnly) and CSRF cookies, unless a token was asked for"))),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, response = doc::Unprocessable),
+        (status = 429, response = doc::TooManyRequests),
+    )
+)]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -203,6 +243,17 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 
 /// `POST /api/v1/auth/logout`: ends the session (cookie or bearer token) it is sent
 /// with (204). An API key is revoked through `/keys`, not here.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    responses(
+        (status = 204, description = "The session ended; its cookies are cleared"),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+    )
+)]
 pub async fn logout(
     State(state): State<AppState>,
     caller: Caller,
@@ -229,6 +280,15 @@ pub async fn logout(
 }
 
 /// `GET /api/v1/auth/me`: the caller's account.
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/me",
+    tag = "auth",
+    responses(
+        (status = 200, description = "The caller's account", body = UserView),
+        (status = 401, response = doc::Unauthorized),
+    )
+)]
 pub async fn me(caller: Caller) -> Json<UserView> {
     Json(UserView::from(&caller.user))
 }

@@ -6,6 +6,7 @@ use super::body::Body;
 use super::parse_id;
 use crate::auth::Admin;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi as doc;
 use crate::routes::account::REGISTRATION_SETTING;
 use crate::state::AppState;
 use crate::views::{PageView, UserView, rfc3339};
@@ -35,6 +36,19 @@ async fn record(
 }
 
 /// `GET /api/v1/admin/users`: every account, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/users",
+    tag = "admin",
+    params(Paging),
+    responses(
+        (status = 200, description = "A page of accounts", body = PageView<UserView>),
+        (status = 400, response = doc::BadInput),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn users(
     State(state): State<AppState>,
     _admin: Admin,
@@ -47,15 +61,35 @@ pub async fn users(
     }))
 }
 
-#[derive(Deserialize)]
+/// What to change of an account.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserChange {
+    /// `user` or `admin`.
     pub role: Option<String>,
     pub disabled: Option<bool>,
 }
 
 /// `PATCH /api/v1/admin/users/{id}`: role and/or disabled. An admin cannot demote or
 /// disable themselves (someone must remain able to undo it).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/users/{id}",
+    tag = "admin",
+    params(("id" = i64, Path, description = "The account's id", minimum = 1)),
+    request_body = UserChange,
+    responses(
+        (status = 200, description = "The changed account", body = UserView),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+        (status = 409, response = doc::Conflict),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn change_user(
     State(state): State<AppState>,
     admin: Admin,
@@ -102,13 +136,26 @@ pub async fn change_user(
     Ok(Json(UserView::from(&user)))
 }
 
-#[derive(Serialize)]
+/// A global setting and its value.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SettingView {
     pub key: String,
+    /// The value (every setting so far takes `true` or `false`).
+    #[schema(value_type = bool)]
     pub value: Value,
 }
 
 /// `GET /api/v1/admin/settings`: the global settings, with their defaults when unset.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/settings",
+    tag = "admin",
+    responses(
+        (status = 200, description = "Every known setting", body = Vec<SettingView>),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+    )
+)]
 pub async fn settings(
     State(state): State<AppState>,
     _admin: Admin,
@@ -129,13 +176,33 @@ pub async fn settings(
     Ok(Json(out))
 }
 
-#[derive(Deserialize)]
+/// A setting's new value.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingValue {
+    /// The new value (every setting so far takes `true` or `false`).
+    #[schema(value_type = bool)]
     pub value: Value,
 }
 
 /// `PUT /api/v1/admin/settings/{key}`: sets a known setting (its type checked).
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/settings/{key}",
+    tag = "admin",
+    params(("key" = String, Path, description = "The setting, e.g. `registration_open`")),
+    request_body = SettingValue,
+    responses(
+        (status = 200, description = "The setting as stored", body = SettingView),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn put_setting(
     State(state): State<AppState>,
     admin: Admin,
@@ -169,11 +236,13 @@ pub async fn put_setting(
     }))
 }
 
-#[derive(Serialize)]
+/// System figures: accounts, models, runs by status, the queue, the store.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Stats {
     pub users: i64,
     pub models: i64,
     pub runs_by_status: std::collections::BTreeMap<String, i64>,
+    /// The store's size on disk, when the database tells.
     pub store_bytes: Option<u64>,
     pub queue_depth: usize,
     pub running: usize,
@@ -181,7 +250,18 @@ pub struct Stats {
     pub database: String,
 }
 
-/// `GET /api/v1/admin/stats`.
+/// `GET /api/v1/admin/stats`: accounts, models, runs by status, the queue and the
+/// store's size.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/stats",
+    tag = "admin",
+    responses(
+        (status = 200, description = "System figures", body = Stats),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+    )
+)]
 pub async fn stats(State(state): State<AppState>, _admin: Admin) -> ApiResult<Json<Stats>> {
     let s = state.store.stats().await?;
     Ok(Json(Stats {
@@ -196,7 +276,8 @@ pub async fn stats(State(state): State<AppState>, _admin: Admin) -> ApiResult<Js
     }))
 }
 
-#[derive(Serialize)]
+/// Whether the emergency stop is on, and the runs it stopped.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EmergencyAnswer {
     pub emergency_stop: bool,
     /// Runs told to stop at their next step.
@@ -205,6 +286,16 @@ pub struct EmergencyAnswer {
 
 /// `POST /api/v1/admin/emergency-stop`: every running run stops at its next step,
 /// waiting runs are given up, new runs are refused until resumed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/emergency-stop",
+    tag = "admin",
+    responses(
+        (status = 200, description = "The stop is on", body = EmergencyAnswer),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+    )
+)]
 pub async fn emergency_stop(
     State(state): State<AppState>,
     admin: Admin,
@@ -225,6 +316,16 @@ pub async fn emergency_stop(
 }
 
 /// `POST /api/v1/admin/resume`: lifts the emergency stop.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/resume",
+    tag = "admin",
+    responses(
+        (status = 200, description = "The stop is lifted", body = EmergencyAnswer),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+    )
+)]
 pub async fn resume(
     State(state): State<AppState>,
     admin: Admin,
@@ -237,17 +338,33 @@ pub async fn resume(
     }))
 }
 
-#[derive(Serialize)]
+/// An admin action: who (their e-mail), what, on what, when.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ActionView {
     pub id: i64,
     pub actor: String,
     pub action: String,
     pub target: Option<String>,
+    /// What changed (the action's own fields).
+    #[schema(value_type = Object)]
     pub detail: Value,
     pub at: String,
 }
 
 /// `GET /api/v1/admin/log`: what admins did, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/log",
+    tag = "admin",
+    params(Paging),
+    responses(
+        (status = 200, description = "A page of admin actions", body = PageView<ActionView>),
+        (status = 400, response = doc::BadInput),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn log(
     State(state): State<AppState>,
     _admin: Admin,

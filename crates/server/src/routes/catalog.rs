@@ -4,6 +4,7 @@
 
 use crate::auth::Caller;
 use crate::error::ApiResult;
+use crate::openapi as doc;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -12,7 +13,7 @@ use serde_json::Value;
 use tradelab_engine::risk::templates;
 
 /// A parameter of a strategy.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ParamView {
     pub name: String,
     /// The value used when none is given (empty when there is none).
@@ -21,7 +22,7 @@ pub struct ParamView {
 }
 
 /// A strategy a model can use.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct StrategyInfoView {
     pub name: String,
     pub summary: String,
@@ -31,13 +32,22 @@ pub struct StrategyInfoView {
     pub warm_up_bars: Option<usize>,
 }
 
-/// `GET /api/v1/strategies`.
-#[derive(Serialize)]
+/// The strategies the server runs.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Strategies {
     pub strategies: Vec<StrategyInfoView>,
 }
 
 /// `GET /api/v1/strategies`: the strategies the server runs, in registration order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/strategies",
+    tag = "catalog",
+    responses(
+        (status = 200, description = "The strategies with their parameters", body = Strategies),
+        (status = 401, response = doc::Unauthorized),
+    )
+)]
 pub async fn strategies(State(state): State<AppState>, _caller: Caller) -> Json<Strategies> {
     let deciders = state.runner.deciders();
     let strategies = deciders
@@ -65,21 +75,33 @@ pub async fn strategies(State(state): State<AppState>, _caller: Caller) -> Json<
 
 /// A rule template: its rules as a rules file has them, each with its summary and its
 /// scope in words.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TemplateView {
     pub name: String,
     pub summary: String,
     pub instructions: String,
+    /// Each rule as a rules file has it (`name`, `kind`, its parameters, …) with its
+    /// `summary` and `scope`.
+    #[schema(value_type = Vec<Object>)]
     pub rules: Vec<Value>,
 }
 
-/// `GET /api/v1/templates`.
-#[derive(Serialize)]
+/// The built-in rule templates.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Templates {
     pub templates: Vec<TemplateView>,
 }
 
 /// `GET /api/v1/templates`: the built-in rule templates.
+#[utoipa::path(
+    get,
+    path = "/api/v1/templates",
+    tag = "catalog",
+    responses(
+        (status = 200, description = "The templates with their rules", body = Templates),
+        (status = 401, response = doc::Unauthorized),
+    )
+)]
 pub async fn list_templates(_caller: Caller) -> ApiResult<Json<Templates>> {
     let templates = templates()
         .iter()

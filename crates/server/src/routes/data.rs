@@ -4,6 +4,7 @@
 use super::Paging;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi as doc;
 use crate::params;
 use crate::state::AppState;
 use crate::views::rfc3339;
@@ -16,12 +17,14 @@ use tradelab_data::{CsvOptions, Session, TickOptions};
 use tradelab_store::{ImportMode, PageRequest, SeriesCursor, SeriesInfo};
 
 /// A stored series as listed.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SeriesView {
     pub symbol: String,
     pub timeframe: String,
     pub bars: i64,
+    /// The first bar's time (RFC 3339 UTC).
     pub first: String,
+    /// The last bar's time (RFC 3339 UTC).
     pub last: String,
     /// `private` (the caller's upload) or `shared`.
     pub access: &'static str,
@@ -44,21 +47,38 @@ impl From<&SeriesInfo> for SeriesView {
     }
 }
 
-#[derive(Deserialize)]
+/// Paging of the series list.
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SeriesQuery {
     /// `SYMBOL@TIMEFRAME` of the last series of the previous page.
     pub after: Option<String>,
+    /// Series per page: 1 to 1000, default 50.
     pub limit: Option<u32>,
 }
 
-#[derive(Serialize)]
+/// A page of series.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SeriesPage {
     pub items: Vec<SeriesView>,
+    /// `SYMBOL@TIMEFRAME`: pass as `after` for the next page; `null` on the last page.
     pub next_after: Option<String>,
 }
 
 /// `GET /api/v1/data/series`: the series the caller sees (shared and their own).
+#[utoipa::path(
+    get,
+    path = "/api/v1/data/series",
+    tag = "data",
+    params(SeriesQuery),
+    responses(
+        (status = 200, description = "A page of series", body = SeriesPage),
+        (status = 400, response = doc::BadInput),
+        (status = 401, response = doc::Unauthorized),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn series(
     State(state): State<AppState>,
     caller: Caller,
@@ -88,20 +108,27 @@ pub async fn series(
     }))
 }
 
-#[derive(Deserialize)]
+/// Which bars: a symbol's series of a timeframe, over an optional period.
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct BarsQuery {
     pub symbol: String,
+    /// `1m`, `5m`, `1h`, `1d`, …
     pub timeframe: String,
+    /// A date (`2024-01-31`) or an RFC 3339 time.
     pub from: Option<String>,
+    /// A date (its whole day) or an RFC 3339 time.
     pub to: Option<String>,
+    /// Bars at most: 1 to 10,000, default 1000.
     pub limit: Option<usize>,
 }
 
 /// Bars per answer at most.
 pub const MAX_BARS: usize = 10_000;
 
-#[derive(Serialize)]
+/// A bar: time (RFC 3339 UTC), open, high, low, close, volume.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct BarView {
     pub t: String,
     pub o: f64,
@@ -111,7 +138,8 @@ pub struct BarView {
     pub v: f64,
 }
 
-#[derive(Serialize)]
+/// Bars of a series in time order.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct BarsPage {
     pub symbol: String,
     pub timeframe: String,
@@ -122,6 +150,19 @@ pub struct BarsPage {
 
 /// `GET /api/v1/data/bars?symbol=&timeframe=&from=&to=&limit=`: bars in time order,
 /// at most `limit` (default 1000, at most 10,000) from `from` on.
+#[utoipa::path(
+    get,
+    path = "/api/v1/data/bars",
+    tag = "data",
+    params(BarsQuery),
+    responses(
+        (status = 200, description = "The bars", body = BarsPage),
+        (status = 400, response = doc::BadInput),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn bars(
     State(state): State<AppState>,
     caller: Caller,
@@ -162,8 +203,9 @@ pub async fn bars(
     }))
 }
 
-/// What an upload did for one series.
-#[derive(Serialize)]
+/// What an upload did for one series (bars inserted, the same as stored, different
+/// from stored and kept, replaced).
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ImportedView {
     pub symbol: String,
     pub timeframe: String,
@@ -173,12 +215,32 @@ pub struct ImportedView {
     pub replaced: u64,
 }
 
-#[derive(Serialize)]
+/// What an upload read and stored.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UploadAnswer {
     pub file: String,
     pub rows_read: usize,
     pub skipped_rows: usize,
     pub series: Vec<ImportedView>,
+}
+
+/// The fields of an upload form (`multipart/form-data`), as documented.
+#[derive(utoipa::ToSchema)]
+pub struct UploadFields {
+    /// The CSV file.
+    #[schema(format = Binary)]
+    pub file: String,
+    /// `bars` (default) or `ticks`.
+    pub kind: Option<String>,
+    /// The symbol, when the file has no symbol column (required for ticks).
+    pub symbol: Option<String>,
+    /// The bars' timeframe (checked; detected when absent), or the timeframe to make
+    /// of ticks (required for ticks).
+    pub timeframe: Option<String>,
+    /// Ticks only: which session's ticks to keep (`all` by default, `regular`, …).
+    pub session: Option<String>,
+    /// `true`: stored bars that differ are replaced (default: kept).
+    pub replace: Option<bool>,
 }
 
 /// The fields of an upload form.
@@ -239,10 +301,25 @@ async fn read_form(mut form: Multipart) -> ApiResult<UploadForm> {
     Ok(out)
 }
 
-/// `POST /api/v1/data/upload` (multipart): a bar CSV, or a tick CSV (`kind=ticks`,
-/// aggregated to `timeframe` bars, every tick unless `session=regular` or another
-/// session names which to keep), imported
-/// into the caller's private bars. Bad rows are refused naming the file and line.
+/// `POST /api/v1/data/upload`: a bar CSV, or a tick CSV (`kind=ticks`, aggregated to
+/// `timeframe` bars, every tick unless `session=regular` or another session names
+/// which to keep), as a multipart form, imported into the caller's private bars (201).
+///
+/// Bad rows are refused naming the file and line.
+#[utoipa::path(
+    post,
+    path = "/api/v1/data/upload",
+    tag = "data",
+    request_body(content = UploadFields, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "What was read and stored", body = UploadAnswer),
+        (status = 400, response = doc::BadInput),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,

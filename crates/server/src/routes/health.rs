@@ -3,18 +3,42 @@
 use crate::auth::identify;
 use crate::error::ApiError;
 use crate::metrics::Gauges;
+use crate::openapi as doc;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+/// The process answers.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Liveness {
+    /// Always `ok`.
+    pub status: &'static str,
+}
+
+/// The database answers.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Readiness {
+    /// Always `ready`.
+    pub status: &'static str,
+    /// `sqlite` or `postgres`.
+    pub database: String,
+}
+
 /// `GET /api/v1/health`: the process answers.
-pub async fn live() -> Json<serde_json::Value> {
-    Json(json!({"status": "ok"}))
+#[utoipa::path(
+    get,
+    path = "/api/v1/health",
+    tag = "health",
+    security(()),
+    responses((status = 200, description = "The process answers", body = Liveness))
+)]
+pub async fn live() -> Json<Liveness> {
+    Json(Liveness { status: "ok" })
 }
 
 /// How long readiness waits for the database.
@@ -22,12 +46,22 @@ const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `GET /api/v1/health/ready`: the database answers a query now (503 with the reason
 /// when it does not).
+#[utoipa::path(
+    get,
+    path = "/api/v1/health/ready",
+    tag = "health",
+    security(()),
+    responses(
+        (status = 200, description = "The database answers", body = Readiness),
+        (status = 503, response = doc::Unavailable),
+    )
+)]
 pub async fn ready(State(state): State<AppState>) -> Response {
     match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
-        Ok(Ok(())) => Json(json!({
-            "status": "ready",
-            "database": state.store.backend().to_string(),
-        }))
+        Ok(Ok(())) => Json(Readiness {
+            status: "ready",
+            database: state.store.backend().to_string(),
+        })
         .into_response(),
         Ok(Err(e)) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -48,6 +82,16 @@ pub async fn ready(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /metrics`: Prometheus text, for loopback clients or an admin's credentials.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "health",
+    responses(
+        (status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain", body = String),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+    )
+)]
 pub async fn metrics(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

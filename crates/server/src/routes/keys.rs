@@ -5,6 +5,7 @@ use super::{Paging, parse_id};
 use crate::auth::Caller;
 use crate::auth::token::{API_KEY_PREFIX, SHOWN_KEY_CHARS, new_token};
 use crate::error::{ApiError, ApiResult};
+use crate::openapi as doc;
 use crate::state::AppState;
 use crate::views::{ApiKeyView, PageView};
 use axum::Json;
@@ -13,13 +14,15 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tradelab_store::ApiKeyId;
 
-#[derive(Deserialize)]
+/// A new API key's name (1 to 100 characters).
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
     pub name: String,
 }
 
-#[derive(Serialize)]
+/// A new API key, with the key itself.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CreatedKey {
     #[serde(flatten)]
     pub key: ApiKeyView,
@@ -28,6 +31,21 @@ pub struct CreatedKey {
 }
 
 /// `POST /api/v1/keys`: a new API key for the caller (201; the key is in `secret`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/keys",
+    tag = "keys",
+    request_body = NewKey,
+    responses(
+        (status = 201, description = "The new key; `secret` is shown this once", body = CreatedKey),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -62,6 +80,18 @@ pub async fn create(
 }
 
 /// `GET /api/v1/keys`: the caller's keys (revoked ones too), oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/keys",
+    tag = "keys",
+    params(Paging),
+    responses(
+        (status = 200, description = "A page of the caller's keys", body = PageView<ApiKeyView>),
+        (status = 400, response = doc::BadInput),
+        (status = 401, response = doc::Unauthorized),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -80,6 +110,19 @@ pub async fn list(
 
 /// `DELETE /api/v1/keys/{id}`: revokes one of the caller's keys (404 for anyone
 /// else's).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/keys/{id}",
+    tag = "keys",
+    params(("id" = i64, Path, description = "The key's id", minimum = 1)),
+    responses(
+        (status = 200, description = "The revoked key", body = ApiKeyView),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+    )
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,

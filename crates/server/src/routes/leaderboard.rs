@@ -3,6 +3,7 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi as doc;
 use crate::params;
 use crate::state::AppState;
 use crate::views::rfc3339;
@@ -24,10 +25,13 @@ pub const METRICS: &[&str] = &[
     "profit_factor",
 ];
 
-#[derive(Deserialize)]
+/// What to rank by and which runs.
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct LeaderboardQuery {
-    /// Default `sharpe`.
+    /// `total_return_pct`, `cagr_pct`, `sharpe` (default), `sortino`, `calmar`,
+    /// `max_drawdown_pct`, `win_rate_pct` or `profit_factor`.
     pub metric: Option<String>,
     /// Strategy name (`sma_cross`, `llm`, …).
     pub strategy: Option<String>,
@@ -35,13 +39,16 @@ pub struct LeaderboardQuery {
     /// Runs whose bars start on or after `from` and end on or before `to`.
     pub from: Option<String>,
     pub to: Option<String>,
+    /// Runs with at least this many closed trades.
     pub min_trades: Option<u64>,
-    /// `all` (admins only): everyone's runs.
+    /// `mine` (default) or `all` (admins only): everyone's runs.
     pub scope: Option<String>,
+    /// Entries at most: 1 to 1000, default 50.
     pub limit: Option<usize>,
 }
 
-#[derive(Serialize)]
+/// A ranked run.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Entry {
     pub rank: usize,
     pub run_id: i64,
@@ -59,7 +66,8 @@ pub struct Entry {
     pub ended_at: Option<String>,
 }
 
-#[derive(Serialize)]
+/// Finished runs ranked by `metric`, best first.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Leaderboard {
     pub metric: String,
     pub entries: Vec<Entry>,
@@ -76,7 +84,21 @@ fn metric(run: &Run, name: &str) -> Option<f64> {
     run.summary.as_ref()?.get(name)?.as_f64()
 }
 
-/// `GET /api/v1/leaderboard`.
+/// `GET /api/v1/leaderboard`: the caller's finished runs (an admin's with
+/// `scope=all`: everyone's) ranked by a metric of their reports.
+#[utoipa::path(
+    get,
+    path = "/api/v1/leaderboard",
+    tag = "leaderboard",
+    params(LeaderboardQuery),
+    responses(
+        (status = 200, description = "The ranking", body = Leaderboard),
+        (status = 400, response = doc::BadInput),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn leaderboard(
     State(state): State<AppState>,
     caller: Caller,

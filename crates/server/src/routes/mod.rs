@@ -5,6 +5,7 @@ pub mod admin;
 pub mod body;
 pub mod catalog;
 pub mod data;
+pub mod docs;
 pub mod health;
 pub mod keys;
 pub mod leaderboard;
@@ -14,82 +15,83 @@ pub mod rules;
 pub mod run_audit;
 pub mod runs;
 pub mod stream;
+pub mod trail_views;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
 use serde::Deserialize;
 use tradelab_store::PageRequest;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The whole application: the API, `/metrics`, the middleware around them.
-pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/health", get(health::live))
-        .route("/health/ready", get(health::ready))
-        .route("/auth/register", post(account::register))
-        .route("/auth/login", post(account::login))
-        .route("/auth/logout", post(account::logout))
-        .route("/auth/me", get(account::me))
-        .route("/keys", get(keys::list).post(keys::create))
-        .route("/keys/{id}", axum::routing::delete(keys::revoke))
-        // Market data: series, bars, uploads (with their own body limit).
-        .route("/data/series", get(data::series))
-        .route("/data/bars", get(data::bars))
-        .route(
-            "/data/upload",
-            post(data::upload).layer(DefaultBodyLimit::max(state.config.max_upload_bytes)),
-        )
-        .route("/leaderboard", get(leaderboard::leaderboard))
+/// Every route the server serves, each from its handler's `#[utoipa::path]` (method,
+/// path, parameters, answers): the router and the OpenAPI document in one list, so
+/// neither can have a route the other lacks. Uploads take bodies of up to
+/// `max_upload_bytes`.
+pub fn api(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
+    // Uploads have their own, larger body limit.
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(data::upload))
+        .layer(DefaultBodyLimit::max(max_upload_bytes));
+    OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
+        .routes(routes!(health::live))
+        .routes(routes!(health::ready))
+        .routes(routes!(health::metrics))
+        .routes(routes!(docs::openapi_json))
+        .routes(routes!(docs::page))
+        .routes(routes!(docs::script))
+        .routes(routes!(account::register))
+        .routes(routes!(account::login))
+        .routes(routes!(account::logout))
+        .routes(routes!(account::me))
+        .routes(routes!(keys::list, keys::create))
+        .routes(routes!(keys::revoke))
+        // Market data: series, bars, uploads.
+        .routes(routes!(data::series))
+        .routes(routes!(data::bars))
+        .merge(uploads)
+        .routes(routes!(leaderboard::leaderboard))
         // Admin: accounts, settings, stats, emergency stop, the admin log.
-        .route("/admin/users", get(admin::users))
-        .route(
-            "/admin/users/{id}",
-            axum::routing::patch(admin::change_user),
-        )
-        .route("/admin/settings", get(admin::settings))
-        .route(
-            "/admin/settings/{key}",
-            axum::routing::put(admin::put_setting),
-        )
-        .route("/admin/stats", get(admin::stats))
-        .route("/admin/emergency-stop", post(admin::emergency_stop))
-        .route("/admin/resume", post(admin::resume))
-        .route("/admin/log", get(admin::log))
+        .routes(routes!(admin::users))
+        .routes(routes!(admin::change_user))
+        .routes(routes!(admin::settings))
+        .routes(routes!(admin::put_setting))
+        .routes(routes!(admin::stats))
+        .routes(routes!(admin::emergency_stop))
+        .routes(routes!(admin::resume))
+        .routes(routes!(admin::log))
         // Runs (issue 17): start, list, detail, trail, stop, replay, compare, stream.
-        .route("/models/{id}/runs", post(runs::start))
-        .route("/runs", get(runs::list))
-        .route("/runs/compare", get(runs::compare_runs))
-        .route("/runs/{id}", get(runs::get))
-        .route("/runs/{id}/events", get(run_audit::events))
-        .route("/runs/{id}/decisions", get(run_audit::decisions))
-        .route("/runs/{id}/orders", get(run_audit::orders))
-        .route("/runs/{id}/fills", get(run_audit::fills))
-        .route("/runs/{id}/trades", get(run_audit::trades))
-        .route("/runs/{id}/equity", get(run_audit::equity))
-        .route("/runs/{id}/stop", post(runs::stop))
-        .route("/runs/{id}/replay", post(runs::replay))
-        .route("/runs/{id}/stream", get(stream::stream))
+        .routes(routes!(runs::start))
+        .routes(routes!(runs::list))
+        .routes(routes!(runs::compare_runs))
+        .routes(routes!(runs::get))
+        .routes(routes!(run_audit::events))
+        .routes(routes!(run_audit::decisions))
+        .routes(routes!(run_audit::orders))
+        .routes(routes!(run_audit::fills))
+        .routes(routes!(run_audit::trades))
+        .routes(routes!(run_audit::equity))
+        .routes(routes!(runs::stop))
+        .routes(routes!(runs::replay))
+        .routes(routes!(stream::stream))
         // Models, structured rules, templates and strategies (issue 17).
-        .route("/models", get(models::list).post(models::create))
-        .route(
-            "/models/{id}",
-            get(models::show)
-                .patch(models::update)
-                .delete(models::delete),
-        )
-        .route("/models/{id}/rules", get(rules::list).post(rules::add))
-        .route(
-            "/models/{id}/rules/{rule_id}",
-            axum::routing::patch(rules::update).delete(rules::delete),
-        )
-        .route("/models/{id}/templates/{name}", post(rules::apply_template))
-        .route("/templates", get(catalog::list_templates))
-        .route("/strategies", get(catalog::strategies));
-    let app = Router::new()
-        .nest("/api/v1", api)
-        .route("/metrics", get(health::metrics))
+        .routes(routes!(models::list, models::create))
+        .routes(routes!(models::show, models::update, models::delete))
+        .routes(routes!(rules::list, rules::add))
+        .routes(routes!(rules::update, rules::delete))
+        .routes(routes!(rules::apply_template))
+        .routes(routes!(catalog::list_templates))
+        .routes(routes!(catalog::strategies))
+}
+
+/// The whole application: the API, `/metrics`, the API docs, the middleware around
+/// them.
+pub fn router(state: AppState) -> Router {
+    let (routes, _doc) = api(state.config.max_upload_bytes).split_for_parts();
+    let app = routes
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -122,10 +124,13 @@ pub fn parse_id(what: &str, text: &str) -> Result<i64, ApiError> {
 }
 
 /// Paging of a list: `after` (the last id of the previous page) and `limit`.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
+    /// The last id of the previous page (its `next_after`).
     pub after: Option<i64>,
+    /// Items per page: 1 to 1000, default 50.
     pub limit: Option<u32>,
 }
 

@@ -12,7 +12,7 @@ use tradelab_store::{Model, Rule};
 
 /// The strategy of a model: its name, the parameter values it runs with, and which of
 /// them are defaults.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct StrategyView {
     pub name: String,
     pub params: BTreeMap<String, String>,
@@ -20,7 +20,7 @@ pub struct StrategyView {
 }
 
 /// How a model's orders fill and what they cost (decimals as strings).
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct ExecutionView {
     pub fill_model: String,
     pub commission_rate: String,
@@ -32,7 +32,7 @@ pub struct ExecutionView {
 }
 
 /// A model as the API shows it.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct ModelView {
     pub id: i64,
     pub name: String,
@@ -92,7 +92,7 @@ pub fn model_view(m: &Model, deciders: &DeciderRegistry) -> ModelView {
 }
 
 /// A structured rule of a model as the API shows it.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct RuleView {
     pub id: i64,
     pub model_id: i64,
@@ -100,6 +100,7 @@ pub struct RuleView {
     /// The rule kind, e.g. `stop_loss_pct`.
     pub kind: String,
     /// The kind's parameters (numbers as in the rules file).
+    #[schema(value_type = Object)]
     pub params: Value,
     pub category: String,
     pub description: String,
@@ -113,6 +114,7 @@ pub struct RuleView {
     pub scope: Option<String>,
     /// The same as a name: `blocks_entries`, `blocks_all_orders`, `exits_position`,
     /// `halts_run`, `resizes_or_rejects_entries`, `blocks_entries_and_flattens`.
+    #[schema(value_type = Option<String>)]
     pub scope_kind: Option<Value>,
     pub created_at: String,
     pub updated_at: String,

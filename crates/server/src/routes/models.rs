@@ -8,6 +8,7 @@ use super::model_views::{ModelView, model_view};
 use super::parse_id;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi as doc;
 use crate::state::AppState;
 use crate::views::PageView;
 use axum::Json;
@@ -28,7 +29,7 @@ use tradelab_store::{ModelId, ModelSpec, StoreError};
 
 /// The settings of a model as sent to `POST /models` (name and strategy required) and
 /// `PATCH /models/{id}` (each field optional; absent fields keep their value).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModelBody {
     pub name: Option<String>,
@@ -36,6 +37,7 @@ pub struct ModelBody {
     /// A strategy of `GET /strategies`; a new one starts from its default parameters.
     pub strategy: Option<String>,
     /// Strategy parameters (text, numbers or booleans), merged into the current ones.
+    #[schema(schema_with = crate::openapi::scalar_map)]
     pub params: Option<BTreeMap<String, Value>>,
     /// Decimal string, e.g. `"10000"`.
     pub initial_cash: Option<String>,
@@ -58,7 +60,7 @@ pub struct ModelBody {
 
 /// The LLM agent's settings; each sets the decider parameter of its name (as the CLI's
 /// `--llm-*` flags do). The API key is never sent: only the variable holding it.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LlmSettings {
     pub base_url: Option<String>,
@@ -78,7 +80,9 @@ pub struct LlmSettings {
     pub anonymize: Option<bool>,
     /// `live`, `record` or `replay`.
     pub mode: Option<String>,
-    /// Extra request fields (`temperature`, `max_tokens`, …).
+    /// Extra request fields (`temperature`, `max_tokens`, …): text, numbers or
+    /// booleans.
+    #[schema(schema_with = crate::openapi::scalar_map)]
     pub params: Option<BTreeMap<String, Value>>,
 }
 
@@ -305,6 +309,22 @@ pub(crate) async fn owned_model(
 
 /// `POST /api/v1/models`: a new model for the caller (201), with a template's rules
 /// when `template` names one.
+#[utoipa::path(
+    post,
+    path = "/api/v1/models",
+    tag = "models",
+    request_body = ModelBody,
+    responses(
+        (status = 201, description = "The new model", body = ModelView),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 409, response = doc::Conflict),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -352,6 +372,19 @@ pub async fn create(
 const LLM: &str = tradelab_agent::settings::STRATEGY;
 
 /// `GET /api/v1/models`: a page of the caller's models, by name.
+#[utoipa::path(
+    get,
+    path = "/api/v1/models",
+    tag = "models",
+    params(Paging),
+    responses(
+        (status = 200, description = "A page of the caller's models", body = PageView<ModelView>),
+        (status = 400, response = doc::BadInput),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -370,6 +403,18 @@ pub async fn list(
 }
 
 /// `GET /api/v1/models/{id}`: one of the caller's models.
+#[utoipa::path(
+    get,
+    path = "/api/v1/models/{id}",
+    tag = "models",
+    params(("id" = i64, Path, description = "The model's id", minimum = 1)),
+    responses(
+        (status = 200, description = "The model", body = ModelView),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+    )
+)]
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
@@ -381,6 +426,24 @@ pub async fn show(
 
 /// `PATCH /api/v1/models/{id}`: changes the given settings (what `models edit`
 /// changes; runs keep the snapshot they ran with).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/models/{id}",
+    tag = "models",
+    params(("id" = i64, Path, description = "The model's id", minimum = 1)),
+    request_body = ModelBody,
+    responses(
+        (status = 200, description = "The changed model", body = ModelView),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+        (status = 409, response = doc::Conflict),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -411,6 +474,20 @@ pub async fn update(
 
 /// `DELETE /api/v1/models/{id}`: deletes a model without runs and its rules (204; a
 /// model with runs is a 409: runs are the record of what was traded).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/models/{id}",
+    tag = "models",
+    params(("id" = i64, Path, description = "The model's id", minimum = 1)),
+    responses(
+        (status = 204, description = "The model and its rules are deleted"),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+        (status = 409, response = doc::Conflict),
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,

@@ -11,6 +11,7 @@ use super::models::owned_model;
 use super::parse_id;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi as doc;
 use crate::state::AppState;
 use crate::views::PageView;
 use axum::Json;
@@ -35,12 +36,15 @@ const RULE_FIELDS: &[&str] = &[
 
 /// A rule to add: `{"name": "stop", "kind": "stop_loss_pct", "params": {"pct": 5}}`;
 /// priority, category and description default per kind, `active` to true.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRule {
     pub name: Option<String>,
+    /// The rule kind, e.g. `stop_loss_pct` (see the rules of `GET /templates`).
     pub kind: Option<String>,
+    /// The kind's parameters, e.g. `{"pct": 5}`.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub params: Map<String, Value>,
     pub priority: Option<i64>,
     pub active: Option<bool>,
@@ -49,7 +53,7 @@ pub struct NewRule {
 }
 
 /// What `PATCH` changes of a rule.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleChange {
     pub active: Option<bool>,
@@ -139,6 +143,19 @@ async fn owned_rule(
 
 /// `GET /api/v1/models/{id}/rules`: a page of the model's rules, in the store's order
 /// (priority, then name).
+#[utoipa::path(
+    get,
+    path = "/api/v1/models/{id}/rules",
+    tag = "rules",
+    params(("id" = i64, Path, description = "The model's id", minimum = 1), Paging),
+    responses(
+        (status = 200, description = "A page of the model's rules", body = PageView<RuleView>),
+        (status = 400, response = doc::BadInput),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -159,6 +176,24 @@ pub async fn list(
 
 /// `POST /api/v1/models/{id}/rules`: adds one rule (201), checked alone and with the
 /// model's other rules, with the messages of a rules file.
+#[utoipa::path(
+    post,
+    path = "/api/v1/models/{id}/rules",
+    tag = "rules",
+    params(("id" = i64, Path, description = "The model's id", minimum = 1)),
+    request_body = NewRule,
+    responses(
+        (status = 201, description = "The new rule", body = RuleView),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+        (status = 409, response = doc::Conflict),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn add(
     State(state): State<AppState>,
     caller: Caller,
@@ -222,6 +257,26 @@ pub async fn add(
 
 /// `PATCH /api/v1/models/{id}/rules/{rule_id}`: turns a rule on or off and sets its
 /// priority (1 to 10), checked with the model's other rules.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/models/{id}/rules/{rule_id}",
+    tag = "rules",
+    params(
+        ("id" = i64, Path, description = "The model's id", minimum = 1),
+        ("rule_id" = i64, Path, description = "The rule's id", minimum = 1),
+    ),
+    request_body = RuleChange,
+    responses(
+        (status = 200, description = "The changed rule", body = RuleView),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -248,6 +303,22 @@ pub async fn update(
 }
 
 /// `DELETE /api/v1/models/{id}/rules/{rule_id}`: removes a rule (204).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/models/{id}/rules/{rule_id}",
+    tag = "rules",
+    params(
+        ("id" = i64, Path, description = "The model's id", minimum = 1),
+        ("rule_id" = i64, Path, description = "The rule's id", minimum = 1),
+    ),
+    responses(
+        (status = 204, description = "The rule is removed"),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -260,7 +331,7 @@ pub async fn delete(
 }
 
 /// The rules a template added.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AddedRules {
     pub template: String,
     pub items: Vec<RuleView>,
@@ -269,6 +340,24 @@ pub struct AddedRules {
 /// `POST /api/v1/models/{id}/templates/{name}`: adds a template's rules to a model
 /// (201), checked with the model's rules first, so a name already used or a second
 /// active rule of a kind is refused before any is stored. An unknown template is 404.
+#[utoipa::path(
+    post,
+    path = "/api/v1/models/{id}/templates/{name}",
+    tag = "rules",
+    params(
+        ("id" = i64, Path, description = "The model's id", minimum = 1),
+        ("name" = String, Path, description = "A template of `GET /templates`"),
+    ),
+    responses(
+        (status = 201, description = "The rules added", body = AddedRules),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+        (status = 409, response = doc::Conflict),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn apply_template(
     State(state): State<AppState>,
     caller: Caller,

@@ -5,8 +5,13 @@
 
 use super::parse_id;
 use super::runs::{not_found_as, owned_run};
+pub use super::trail_views::{
+    DecisionView, FillView, OrderView, decision_view, entry_json, fill_view, order_view,
+    times_to_rfc3339, trade_json,
+};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi as doc;
 use crate::state::AppState;
 use crate::views::{PageView, rfc3339};
 use axum::Json;
@@ -14,162 +19,26 @@ use axum::extract::{Path, Query, State};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::HashMap;
-use tradelab_core::{OrderType, Symbol, Timestamp};
-use tradelab_store::{
-    AuditEvent, DecisionRow, EquityRow, EventFilter, FillRow, OrderRow, OrderStatus, PageRequest,
-    RunId, UserId,
-};
-
-/// Integer values under `ts` or `*_ts` keys (epoch nanoseconds) become RFC 3339 text
-/// under `time` or `*_time`, as the API gives times.
-pub fn times_to_rfc3339(v: &mut Value) {
-    match v {
-        Value::Object(map) => {
-            let keys: Vec<String> = map.keys().cloned().collect();
-            for k in keys {
-                let is_time = k == "ts" || k.ends_with("_ts");
-                if is_time && let Some(n) = map.get(&k).and_then(Value::as_i64) {
-                    map.remove(&k);
-                    let name = format!("{}time", k.trim_end_matches("ts"));
-                    map.insert(name, Value::String(rfc3339(Timestamp::from_nanos(n))));
-                } else if let Some(inner) = map.get_mut(&k) {
-                    times_to_rfc3339(inner);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(times_to_rfc3339),
-        _ => {}
-    }
-}
-
-/// An order status in Alpaca's words.
-fn alpaca_status(s: OrderStatus) -> &'static str {
-    match s {
-        OrderStatus::Accepted => "new",
-        OrderStatus::Filled => "filled",
-        OrderStatus::Cancelled => "canceled",
-        OrderStatus::Rejected => "rejected",
-    }
-}
-
-/// An order as Alpaca names its fields; `filled` is its (units, average price).
-pub fn order_json(o: &OrderRow, filled: Option<(Decimal, Decimal)>) -> Value {
-    let (kind, limit, stop) = match o.order_type {
-        OrderType::Market => ("market", None, None),
-        OrderType::Limit(p) => ("limit", Some(p.get().to_string()), None),
-        OrderType::Stop(p) => ("stop", None, Some(p.get().to_string())),
-    };
-    let sizing = serde_json::to_value(o.sizing).unwrap_or(Value::Null);
-    json!({
-        "seq": o.seq,
-        "id": o.order_id,
-        "client_order_id": o.client_order_id,
-        "created_at": rfc3339(o.ts),
-        "symbol": o.symbol.as_str(),
-        "side": o.side.to_string(),
-        "type": kind,
-        "limit_price": limit,
-        "stop_price": stop,
-        "qty": o.qty.map(|q| q.get().to_string()),
-        "sizing": sizing,
-        "filled_qty": filled.map_or_else(|| "0".to_string(), |(q, _)| q.normalize().to_string()),
-        "filled_avg_price": filled.map(|(_, p)| p.normalize().to_string()),
-        "status": alpaca_status(o.status),
-        "reject_rule": o.reject_rule,
-        "reject_reason": o.reject_reason,
-    })
-}
-
-/// A fill with its number.
-pub fn fill_json(f: &FillRow) -> Value {
-    let x = &f.fill;
-    json!({
-        "seq": f.seq,
-        "order_id": x.order_id.0,
-        "time": rfc3339(x.ts),
-        "symbol": x.symbol.as_str(),
-        "side": x.side.to_string(),
-        "qty": x.qty.get().to_string(),
-        "price": x.price.get().to_string(),
-        "commission": x.commission.get().to_string(),
-        "slippage": x.slippage.get().to_string(),
-    })
-}
-
-/// A decision with its reasoning and inputs.
-pub fn decision_json(d: &DecisionRow) -> Value {
-    let mut inputs = d.inputs.clone();
-    times_to_rfc3339(&mut inputs);
-    json!({
-        "seq": d.seq,
-        "time": rfc3339(d.ts),
-        "symbol": d.symbol.as_ref().map(Symbol::as_str),
-        "action": d.action,
-        "quantity": d.quantity.map(|q| q.get().to_string()),
-        "reasoning": d.reasoning,
-        "inputs": inputs,
-    })
-}
-
-/// A closed trade from its `trade_closed` detail: times as RFC 3339, side named.
-pub fn trade_json(seq: i64, detail: &Value) -> Value {
-    let mut d = detail.clone();
-    let short = d
-        .get("qty")
-        .and_then(|q| {
-            q.as_str()
-                .map(str::to_string)
-                .or_else(|| Some(q.to_string()))
-        })
-        .is_some_and(|q| q.starts_with('-'));
-    times_to_rfc3339(&mut d);
-    if let Some(o) = d.as_object_mut() {
-        o.insert("seq".into(), json!(seq));
-        o.insert("side".into(), json!(if short { "short" } else { "long" }));
-    }
-    d
-}
-
-/// Any row of the trail as `{seq, time, kind, symbol, …}`.
-pub fn entry_json(e: &AuditEvent) -> Value {
-    let mut v = match e {
-        AuditEvent::Decision(d) => decision_json(d),
-        AuditEvent::Order(o) => order_json(o, None),
-        AuditEvent::Fill(f) => fill_json(f),
-        AuditEvent::Event(ev) => {
-            let mut detail = ev.detail.clone();
-            times_to_rfc3339(&mut detail);
-            if let Some(o) = detail.as_object_mut() {
-                o.remove("seq");
-                o.remove("time");
-            }
-            json!({
-                "seq": ev.seq,
-                "symbol": ev.symbol.as_ref().map(Symbol::as_str),
-                "detail": detail,
-            })
-        }
-    };
-    if let Some(o) = v.as_object_mut() {
-        o.insert("kind".into(), json!(e.kind()));
-        o.insert("time".into(), json!(rfc3339(e.ts())));
-    }
-    v
-}
+use tradelab_core::Symbol;
+use tradelab_store::{AuditEvent, EquityRow, EventFilter, OrderRow, PageRequest, RunId, UserId};
 
 /// `?kind=&symbol=&from=&to=&after=&limit=`.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// Kinds, comma-separated (`decision,order,fill,risk,trade_closed,…`).
     pub kind: Option<String>,
     pub symbol: Option<String>,
+    /// A date (`2024-01-31`) or an RFC 3339 time.
     pub from: Option<String>,
+    /// A date (its whole day) or an RFC 3339 time.
     pub to: Option<String>,
     /// The seq of the last row of the previous page.
     pub after: Option<i64>,
+    /// Rows per page: 1 to 1000, default 50.
     pub limit: Option<u32>,
 }
 
@@ -235,6 +104,19 @@ async fn run_of(state: &AppState, caller: &Caller, id: &str) -> ApiResult<RunId>
 }
 
 /// `GET /api/v1/runs/{id}/events`: a page of the run's trail in seq order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/runs/{id}/events",
+    tag = "run trail",
+    params(("id" = i64, Path, description = "The run's id", minimum = 1), EventsQuery),
+    responses(
+        (status = 200, description = "A page of rows, each with `seq`, `time`, `kind` and the kind's fields (a decision's, an order's, a fill's, or `symbol` and `detail`)", body = PageView<Value>),
+        (status = 400, response = doc::BadInput),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
@@ -258,22 +140,25 @@ pub async fn events(
 }
 
 /// Paging of a trail list: `after` (a seq) and `limit`.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SeqPaging {
+    /// The seq of the last row of the previous page (its `next_after`).
     pub after: Option<i64>,
+    /// Rows per page: 1 to 1000, default 50.
     pub limit: Option<u32>,
 }
 
 /// A page of rows of one kind, each as `view` shows it.
-async fn kind_page(
+async fn kind_page<T: Serialize>(
     state: &AppState,
     caller: &Caller,
     id: &str,
     kind: &str,
     q: &SeqPaging,
-    view: impl Fn(&AuditEvent) -> Option<Value>,
-) -> ApiResult<Json<PageView<Value>>> {
+    view: impl Fn(&AuditEvent) -> Option<T>,
+) -> ApiResult<Json<PageView<T>>> {
     let run = run_of(state, caller, id).await?;
     let filter = EventFilter {
         kinds: vec![kind.to_string()],
@@ -294,34 +179,73 @@ async fn kind_page(
 }
 
 /// `GET /api/v1/runs/{id}/decisions`: the decider's decisions, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/runs/{id}/decisions",
+    tag = "run trail",
+    params(("id" = i64, Path, description = "The run's id", minimum = 1), SeqPaging),
+    responses(
+        (status = 200, description = "A page of decisions", body = PageView<DecisionView>),
+        (status = 400, response = doc::BadInput),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn decisions(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     Query(q): Query<SeqPaging>,
-) -> ApiResult<Json<PageView<Value>>> {
+) -> ApiResult<Json<PageView<DecisionView>>> {
     kind_page(&state, &caller, &id, "decision", &q, |e| match e {
-        AuditEvent::Decision(d) => Some(decision_json(d)),
+        AuditEvent::Decision(d) => Some(decision_view(d)),
         _ => None,
     })
     .await
 }
 
 /// `GET /api/v1/runs/{id}/fills`: the fills, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/runs/{id}/fills",
+    tag = "run trail",
+    params(("id" = i64, Path, description = "The run's id", minimum = 1), SeqPaging),
+    responses(
+        (status = 200, description = "A page of fills", body = PageView<FillView>),
+        (status = 400, response = doc::BadInput),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn fills(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     Query(q): Query<SeqPaging>,
-) -> ApiResult<Json<PageView<Value>>> {
+) -> ApiResult<Json<PageView<FillView>>> {
     kind_page(&state, &caller, &id, "fill", &q, |e| match e {
-        AuditEvent::Fill(f) => Some(fill_json(f)),
+        AuditEvent::Fill(f) => Some(fill_view(f)),
         _ => None,
     })
     .await
 }
 
 /// `GET /api/v1/runs/{id}/trades`: the closed round trips, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/runs/{id}/trades",
+    tag = "run trail",
+    params(("id" = i64, Path, description = "The run's id", minimum = 1), SeqPaging),
+    responses(
+        (status = 200, description = "A page of closed trades: the engine's trade record with `seq` and `side` (`long` or `short`), times as RFC 3339", body = PageView<Value>),
+        (status = 400, response = doc::BadInput),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn trades(
     State(state): State<AppState>,
     caller: Caller,
@@ -338,12 +262,25 @@ pub async fn trades(
 /// `GET /api/v1/runs/{id}/orders`: each order in its latest state (Alpaca's field
 /// names and statuses), with its filled units and average price, by placement; paged
 /// by the seq of the order's placement.
+#[utoipa::path(
+    get,
+    path = "/api/v1/runs/{id}/orders",
+    tag = "run trail",
+    params(("id" = i64, Path, description = "The run's id", minimum = 1), SeqPaging),
+    responses(
+        (status = 200, description = "A page of orders", body = PageView<OrderView>),
+        (status = 400, response = doc::BadInput),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn orders(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     Query(q): Query<SeqPaging>,
-) -> ApiResult<Json<PageView<Value>>> {
+) -> ApiResult<Json<PageView<OrderView>>> {
     let run = run_of(&state, &caller, &id).await?;
     let req = page_request(q.after, q.limit)?;
     let audit = state.store.audit();
@@ -377,7 +314,7 @@ pub async fn orders(
                     .and_then(|id| filled.get(&id))
                     .filter(|(q, _)| !q.is_zero())
                     .map(|(q, notional)| (*q, (notional / q).round_dp(8)));
-                order_json(o, f)
+                order_view(o, f)
             })
             .collect(),
         next_after,
@@ -385,14 +322,17 @@ pub async fn orders(
 }
 
 /// `?points=N`.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct EquityQuery {
+    /// Points at most (2 or more): a longer curve keeps each bucket's lowest and
+    /// highest points.
     pub points: Option<usize>,
 }
 
 /// An equity point as the API gives it (equity as decimal text).
-#[derive(Serialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Debug, Clone, PartialEq, utoipa::ToSchema)]
 pub struct EquityPointView {
     pub time: String,
     pub equity: String,
@@ -400,7 +340,7 @@ pub struct EquityPointView {
 }
 
 /// The equity curve.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct EquityView {
     /// Points the stored curve has.
     pub total: usize,
@@ -452,6 +392,19 @@ pub fn equity_text(v: f64) -> String {
 
 /// `GET /api/v1/runs/{id}/equity?points=N`: the run's equity curve, downsampled to
 /// about `N` points when it is longer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/runs/{id}/equity",
+    tag = "run trail",
+    params(("id" = i64, Path, description = "The run's id", minimum = 1), EquityQuery),
+    responses(
+        (status = 200, description = "The equity curve", body = EquityView),
+        (status = 400, response = doc::BadInput),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn equity(
     State(state): State<AppState>,
     caller: Caller,
@@ -489,6 +442,7 @@ pub async fn equity(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tradelab_core::Timestamp;
 
     fn curve(values: &[f64]) -> Vec<EquityRow> {
         values

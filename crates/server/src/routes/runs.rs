@@ -7,6 +7,7 @@ use super::body::Body;
 use super::parse_id;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi as doc;
 use crate::queue::QueueError;
 use crate::state::AppState;
 use crate::views::{PageView, rfc3339};
@@ -21,13 +22,15 @@ use tradelab_runner::{QueuedRun, ReplayOptions, StartRun, compare};
 use tradelab_store::{ModelId, PageRequest, Run, RunId, RunStatus, StoreError, UserId};
 
 /// A run as the API shows it.
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct RunView {
     pub id: i64,
     pub model_id: i64,
     /// `model#number`.
     pub label: String,
+    /// The run's number within its model.
     pub number: i64,
+    /// `queued`, `running`, `completed`, `halted`, `stopped`, `failed` or `interrupted`.
     pub status: String,
     pub status_reason: Option<String>,
     pub mode: String,
@@ -46,14 +49,16 @@ pub struct RunView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<ProgressView>,
     /// The run's report (the summary the CLI prints), once it ended.
+    #[schema(value_type = Option<Object>)]
     pub metrics: Option<Value>,
     /// The frozen strategy the run ran with (detail only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub snapshot: Option<Value>,
 }
 
 /// Steps done of a running run.
-#[derive(Serialize, Debug, Clone, Copy)]
+#[derive(Serialize, Debug, Clone, Copy, utoipa::ToSchema)]
 pub struct ProgressView {
     pub done: usize,
     pub total: usize,
@@ -100,7 +105,7 @@ impl RunView {
 }
 
 /// What `POST /models/{id}/runs` takes; every field is optional.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRunBody {
     /// Symbols to trade (default: the model's allowed symbols).
@@ -154,6 +159,26 @@ async fn push(
 
 /// `POST /api/v1/models/{id}/runs`: checks and queues a run of the caller's model
 /// (202 with the queued run and its `Location`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/models/{id}/runs",
+    tag = "runs",
+    params(("id" = i64, Path, description = "The model's id", minimum = 1)),
+    request_body = NewRunBody,
+    responses(
+        (status = 202, description = "The queued run", body = RunView, headers(("Location" = String, description = "The run's URL"))),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+        (status = 409, response = doc::Conflict),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, response = doc::Unprocessable),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 503, response = doc::Unavailable),
+    )
+)]
 pub async fn start(
     State(state): State<AppState>,
     caller: Caller,
@@ -227,18 +252,36 @@ pub async fn start(
 }
 
 /// Filters of the run list.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RunFilter {
+    /// Only this model's runs.
     pub model: Option<i64>,
+    /// Only runs in this status (`queued`, `running`, `completed`, …).
     pub status: Option<String>,
+    /// The last id of the previous page (its `next_after`).
     pub after: Option<i64>,
+    /// Runs per page: 1 to 1000, default 50.
     pub limit: Option<u32>,
 }
 
 /// `GET /api/v1/runs?model=&status=&after=&limit=`: the caller's runs (one model's
 /// newest first, else by model name then newest first). A status filter keeps the
 /// page's runs in that status: a page may then hold fewer than `limit`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/runs",
+    tag = "runs",
+    params(RunFilter),
+    responses(
+        (status = 200, description = "A page of the caller's runs", body = PageView<RunView>),
+        (status = 400, response = doc::BadInput),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -287,6 +330,18 @@ pub async fn list(
 
 /// `GET /api/v1/runs/{id}`: one of the caller's runs with its snapshot, its progress
 /// while it runs, its metrics once it ended.
+#[utoipa::path(
+    get,
+    path = "/api/v1/runs/{id}",
+    tag = "runs",
+    params(("id" = i64, Path, description = "The run's id", minimum = 1)),
+    responses(
+        (status = 200, description = "The run with its snapshot", body = RunView),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -306,7 +361,7 @@ pub async fn get(
 }
 
 /// What `POST /runs/{id}/stop` takes.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StopBody {
     /// Close every position at the next step before stopping.
@@ -316,6 +371,25 @@ pub struct StopBody {
 
 /// `POST /api/v1/runs/{id}/stop`: a running run stops at its next step (202); a
 /// queued one ends `stopped` now (200); an ended one is 409.
+#[utoipa::path(
+    post,
+    path = "/api/v1/runs/{id}/stop",
+    tag = "runs",
+    params(("id" = i64, Path, description = "The run's id", minimum = 1)),
+    request_body = StopBody,
+    responses(
+        (status = 200, description = "The queued run, stopped before it started", body = RunView),
+        (status = 202, description = "The running run, told to stop at its next step", body = RunView),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+        (status = 409, response = doc::Conflict),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn stop(
     State(state): State<AppState>,
     caller: Caller,
@@ -365,20 +439,43 @@ pub async fn stop(
 }
 
 /// What `POST /runs/{id}/replay` takes.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplayBody {
     /// A rules document, as a JSON rules file: `{"rule": [{"name", "kind", …}]}`;
     /// rules named as the parent's replace them.
+    #[schema(value_type = Object)]
     pub rules: Value,
+    /// Replay even when the parent's bars changed since it ran.
     #[serde(default)]
     pub allow_changed_data: bool,
+    /// An LLM run: ask the model again instead of replaying its recorded answers.
     #[serde(default)]
     pub ask_again: bool,
 }
 
 /// `POST /api/v1/runs/{id}/replay`: queues a replay of the caller's run with other
 /// rules (202 with the new run).
+#[utoipa::path(
+    post,
+    path = "/api/v1/runs/{id}/replay",
+    tag = "runs",
+    params(("id" = i64, Path, description = "The run's id", minimum = 1)),
+    request_body = ReplayBody,
+    responses(
+        (status = 202, description = "The queued replay", body = RunView, headers(("Location" = String, description = "The run's URL"))),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+        (status = 409, response = doc::Conflict),
+        (status = 413, response = doc::PayloadTooLarge),
+        (status = 415, response = doc::UnsupportedMediaType),
+        (status = 422, response = doc::Unprocessable),
+        (status = 429, response = doc::TooManyRequests),
+        (status = 503, response = doc::Unavailable),
+    )
+)]
 pub async fn replay(
     State(state): State<AppState>,
     caller: Caller,
@@ -407,14 +504,45 @@ pub async fn replay(
 }
 
 /// `?ids=1,2,3`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CompareQuery {
+    /// Two or more of the caller's run ids, comma-separated.
     pub ids: String,
+}
+
+/// Runs side by side: the runner's `Comparison` as it serializes (pairs as
+/// two-element arrays).
+#[derive(utoipa::ToSchema)]
+#[schema(as = Comparison)]
+pub struct ComparisonSchema {
+    /// Run labels (`model#number`), in the order asked.
+    pub runs: Vec<String>,
+    /// `[metric, [value per run]]` for each compared metric (`null` where a run has
+    /// none).
+    pub metrics: Vec<(String, Vec<Value>)>,
+    /// `[snapshot field, [value per run]]` for each field that differs.
+    pub differences: Vec<(String, Vec<Value>)>,
+    /// Each run's status, with its reason in parentheses.
+    pub statuses: Vec<String>,
 }
 
 /// `GET /api/v1/runs/compare?ids=1,2,3`: the caller's runs side by side: metrics and
 /// the snapshot fields that differ.
+#[utoipa::path(
+    get,
+    path = "/api/v1/runs/compare",
+    tag = "runs",
+    params(CompareQuery),
+    responses(
+        (status = 200, description = "The runs side by side", body = ComparisonSchema),
+        (status = 400, response = doc::BadInput),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+        (status = 422, response = doc::Unprocessable),
+    )
+)]
 pub async fn compare_runs(
     State(state): State<AppState>,
     caller: Caller,

@@ -18,6 +18,7 @@ use super::run_audit::{entry_json, equity_text, page};
 use super::runs::owned_run;
 use crate::auth::Caller;
 use crate::error::ApiResult;
+use crate::openapi as doc;
 use crate::state::AppState;
 use crate::views::rfc3339;
 use axum::extract::{Path, State};
@@ -231,7 +232,27 @@ impl Feed {
     }
 }
 
-/// `GET /api/v1/runs/{id}/stream`: the run's events as SSE (see the module docs).
+/// `GET /api/v1/runs/{id}/stream`: the run's events as Server-Sent Events.
+///
+/// First the stored rows (from the start, or after the `Last-Event-ID` header's
+/// seq), then live rows while the run goes, then `end` with the final status. Event
+/// types: `status`, `progress`, `decision`, `order`, `rejection`, `fill`, `risk`,
+/// `trade`, `event`, `equity`, `end`; each row's SSE id is its seq.
+#[utoipa::path(
+    get,
+    path = "/api/v1/runs/{id}/stream",
+    tag = "runs",
+    params(
+        ("id" = i64, Path, description = "The run's id", minimum = 1),
+        ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this seq"),
+    ),
+    responses(
+        (status = 200, description = "An SSE stream; each event's data is a JSON object (a trail row as `GET /runs/{id}/events` gives it, or `status`/`end`: `{status, status_reason, ended_at}`, `progress`: `{done, total}`, `equity`: `{time, equity, invested}`)", content_type = "text/event-stream", body = String),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+    )
+)]
 pub async fn stream(
     State(state): State<AppState>,
     caller: Caller,
