@@ -149,6 +149,16 @@ server_test!(
         assert_eq!(rules["items"][0]["active"], true);
         let (_, keys) = alice.get("/keys").await;
         assert!(keys["items"][0]["revoked_at"].is_null(), "{keys}");
+        let (s, held) = alice.get(&format!("/runs/{run}/positions")).await;
+        assert_eq!(s, StatusCode::OK, "{held}");
+        let (_, detail) = alice.get(&format!("/runs/{run}")).await;
+        assert_eq!(
+            held["positions"].as_array().map(Vec::len),
+            detail["metrics"]["open_trades"]
+                .as_u64()
+                .map(|n| n.min(1) as usize),
+            "an open trade of the one symbol is an open position: {held} {detail}"
+        );
         let (_, runs) = alice.get(&format!("/runs?model={}", m.0)).await;
         assert_eq!(runs["items"].as_array().map(Vec::len), Some(1), "{runs}");
     }

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod leaderboard;
 pub mod model_views;
 pub mod models;
+pub mod positions;
 pub mod rules;
 pub mod run_audit;
 pub mod runs;
@@ -74,6 +75,7 @@ pub fn api(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(run_audit::fills))
         .routes(routes!(run_audit::trades))
         .routes(routes!(run_audit::equity))
+        .routes(routes!(positions::positions_of_run))
         .routes(routes!(runs::stop))
         .routes(routes!(runs::replay))
         .routes(routes!(stream::stream))

@@ -97,7 +97,7 @@ pub(crate) async fn page(
 }
 
 /// The run id of a path, checked to be the caller's.
-async fn run_of(state: &AppState, caller: &Caller, id: &str) -> ApiResult<RunId> {
+pub(crate) async fn run_of(state: &AppState, caller: &Caller, id: &str) -> ApiResult<RunId> {
     let id = RunId(parse_id("run", id)?);
     owned_run(state, caller.id(), id).await?;
     Ok(id)
