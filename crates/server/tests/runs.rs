@@ -306,3 +306,32 @@ server_test!(rejects_malformed_requests_naming_the_field, |srv| {
     let (s, _) = alice.get(&format!("/runs/{id}/events?colour=red")).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 });
+
+server_test!(a_run_started_with_its_own_rules_keeps_the_models, |srv| {
+    import_bars(&srv, "APX", 300).await;
+    let alice = srv.user("alice@x.io").await;
+    let model = sma_model(&srv, user_id(&alice).await, "cross", "APX").await;
+    let rules = json!({"rule": [{"name": "small", "kind": "max_position_pct", "pct": 10}]});
+    let (s, run) = alice
+        .post(
+            &format!("/models/{}/runs", model.0),
+            json!({"rules": rules}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{run}");
+    let id = run["id"].as_i64().expect("id");
+    let done = wait_for_end(&alice, id).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    let snapshot_rules = done["snapshot"]["rules"].to_string();
+    assert!(snapshot_rules.contains("small"), "{snapshot_rules}");
+    let (_, own) = alice.get(&format!("/models/{}/rules", model.0)).await;
+    assert_eq!(own["items"], json!([]), "the model's rules are unchanged");
+    let (s, p) = alice
+        .post(
+            &format!("/models/{}/runs", model.0),
+            json!({"rules": {"rule": [{"name": "x", "kind": "no_such_rule"}]}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["field"], "rules");
+});

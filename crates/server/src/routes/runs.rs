@@ -116,6 +116,10 @@ pub struct NewRunBody {
     pub from: Option<String>,
     /// End of the period: RFC 3339 time or a date (its whole day).
     pub to: Option<String>,
+    /// Rules for this run instead of the model's (the model keeps its own): a rules
+    /// document as a JSON rules file, `{"rule": [{"name", "kind", …}]}`.
+    #[schema(value_type = Option<Object>)]
+    pub rules: Option<Value>,
 }
 
 /// The owner's run `id`, 404 for anyone else's.
@@ -247,6 +251,13 @@ pub async fn start(
     let mut run = StartRun::new(caller.id(), m.id, symbols, timeframe);
     run.from = from;
     run.to = to;
+    run.rules = req
+        .rules
+        .map(|doc| {
+            tradelab_engine::risk::RuleSet::from_document(doc, "rules")
+                .map_err(|e| ApiError::invalid("rules", e.to_string()))
+        })
+        .transpose()?;
     let queued = state.runner.queue(run).await?;
     push(&state, queued).await
 }
