@@ -123,11 +123,10 @@ impl Modify for SignIn {
 #[response(content_type = "application/problem+json")]
 pub struct BadRequest(pub Problem<'static>);
 
-/// The request is malformed. What the handler finds (an id that is not a
-/// positive whole number, a form field it does not know) is `application/problem+json`;
-/// a query string that does not fit its parameters (an unknown one, a number that is
-/// not) or a body that is not a multipart form is answered by the framework as plain
-/// text.
+/// The request is malformed: an id that is not a positive whole number, a query
+/// string that does not fit its parameters (an unknown one, a number that is not), a
+/// form field the handler does not know — all `application/problem+json`; only a body
+/// that is not a multipart form at all is answered by the framework as plain text.
 #[derive(ToResponse)]
 pub enum BadInput {
     /// What the handler refused.

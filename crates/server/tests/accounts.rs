@@ -231,6 +231,21 @@ server_test!(bad_requests_get_problems_naming_what_was_wrong, |srv| {
     let erin = srv.user("ivan@x.io").await;
     let (s, p) = erin.delete("/keys/abc").await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{p}");
+    for path in ["/keys?limit=abc", "/keys?colour=red", "/runs?model=x"] {
+        let r = erin
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(
+            r.headers()["content-type"].to_str().unwrap_or_default(),
+            "application/problem+json",
+            "{path}"
+        );
+        let (_, p) = common::answer(r).await;
+        assert_eq!(p["field"], "query", "{path}: {p}");
+    }
 });
 
 server_test!(every_answer_has_a_request_id_and_security_headers, |srv| {

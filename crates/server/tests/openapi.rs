@@ -373,11 +373,11 @@ server_test!(
             alice.get("/runs?limit=0").await.0,
             StatusCode::UNPROCESSABLE_ENTITY
         );
-        let (s, text) = alice.get("/runs?bogus=1").await;
+        let (s, problem) = alice.get("/runs?bogus=1").await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
-        assert!(
-            text.is_string(),
-            "the framework's plain-text refusal: {text}"
+        assert_eq!(
+            problem["field"], "query",
+            "a problem naming the query: {problem}"
         );
         let (s, _) = alice.post(&format!("/runs/{a}/stop"), json!({})).await;
         assert_eq!(s, StatusCode::CONFLICT);

@@ -4,6 +4,7 @@
 use super::Paging;
 use super::body::Body;
 use super::parse_id;
+use super::query::Query;
 use crate::auth::Admin;
 use crate::error::{ApiError, ApiResult};
 use crate::openapi as doc;
@@ -11,7 +12,7 @@ use crate::routes::account::REGISTRATION_SETTING;
 use crate::state::AppState;
 use crate::views::{PageView, UserView, rfc3339};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tradelab_store::{AdminActionId, Role, UserId};

@@ -2,6 +2,7 @@
 //! CSV files (validated as `tradelab data import` does, idempotent like it).
 
 use super::Paging;
+use super::query::Query;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::openapi as doc;
@@ -9,7 +10,7 @@ use crate::params;
 use crate::state::AppState;
 use crate::views::rfc3339;
 use axum::Json;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tradelab_core::BarSeries;

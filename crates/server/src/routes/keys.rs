@@ -1,6 +1,7 @@
 //! API keys: made (shown once), listed, revoked.
 
 use super::body::Body;
+use super::query::Query;
 use super::{Paging, parse_id};
 use crate::auth::Caller;
 use crate::auth::token::{API_KEY_PREFIX, SHOWN_KEY_CHARS, new_token};
@@ -9,7 +10,7 @@ use crate::openapi as doc;
 use crate::state::AppState;
 use crate::views::{ApiKeyView, PageView};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tradelab_store::ApiKeyId;

@@ -1,6 +1,7 @@
 //! The leaderboard: the caller's finished runs (an admin's: everyone's) ranked by a
 //! metric of their reports, with filters.
 
+use super::query::Query;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::openapi as doc;
@@ -8,7 +9,7 @@ use crate::params;
 use crate::state::AppState;
 use crate::views::rfc3339;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use tradelab_store::{PageRequest, Run, RunStatus};
 

@@ -12,6 +12,7 @@ pub mod leaderboard;
 pub mod model_views;
 pub mod models;
 pub mod positions;
+pub mod query;
 pub mod rules;
 pub mod run_audit;
 pub mod runs;

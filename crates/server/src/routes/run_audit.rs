@@ -4,6 +4,7 @@
 //! stream.
 
 use super::parse_id;
+use super::query::Query;
 use super::runs::{not_found_as, owned_run};
 pub use super::trail_views::{
     DecisionView, FillView, OrderView, decision_view, entry_json, fill_view, order_view,
@@ -15,7 +16,7 @@ use crate::openapi as doc;
 use crate::state::AppState;
 use crate::views::{PageView, rfc3339};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 use serde::{Deserialize, Serialize};

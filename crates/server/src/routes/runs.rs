@@ -5,6 +5,7 @@
 use super::Paging;
 use super::body::Body;
 use super::parse_id;
+use super::query::Query;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::openapi as doc;
@@ -12,7 +13,7 @@ use crate::queue::QueueError;
 use crate::state::AppState;
 use crate::views::{PageView, rfc3339};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
