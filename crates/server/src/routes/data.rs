@@ -255,51 +255,63 @@ struct UploadForm {
     session: Option<String>,
 }
 
+/// The upload form's fields. A field it refuses is reported after the rest of the form
+/// was read, so the client's connection stays usable for its next request.
 async fn read_form(mut form: Multipart) -> ApiResult<UploadForm> {
     let mut out = UploadForm::default();
+    let mut refused: Option<ApiError> = None;
     let bad =
         |e: axum::extract::multipart::MultipartError| ApiError::new(e.status(), e.body_text());
     while let Some(field) = form.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_string();
+        if refused.is_some() {
+            field.bytes().await.map_err(bad)?;
+            continue;
+        }
         match name.as_str() {
             "file" => {
                 let file_name = field.file_name().unwrap_or("upload.csv").to_string();
                 let bytes = field.bytes().await.map_err(bad)?;
                 out.file = Some((file_name, bytes.to_vec()));
             }
-            "kind" | "symbol" | "timeframe" | "replace" | "session" => {
+            "kind" | "symbol" | "timeframe" | "session" => {
                 let text = field.text().await.map_err(bad)?;
                 match name.as_str() {
                     "kind" => out.kind = Some(text),
                     "symbol" => out.symbol = Some(text),
                     "timeframe" => out.timeframe = Some(text),
-                    "session" => out.session = Some(text),
-                    _ => {
-                        out.replace = match text.trim() {
-                            "true" | "1" => true,
-                            "false" | "0" | "" => false,
-                            other => {
-                                return Err(ApiError::invalid(
-                                    "replace",
-                                    format!("replace is true or false, not {other:?}"),
-                                ));
-                            }
-                        }
+                    _ => out.session = Some(text),
+                }
+            }
+            "replace" => {
+                let text = field.text().await.map_err(bad)?;
+                match text.trim() {
+                    "true" | "1" => out.replace = true,
+                    "false" | "0" | "" => out.replace = false,
+                    other => {
+                        refused = Some(ApiError::invalid(
+                            "replace",
+                            format!("replace is true or false, not {other:?}"),
+                        ));
                     }
                 }
             }
             other => {
-                return Err(ApiError::invalid(
+                refused = Some(ApiError::invalid(
                     other,
                     format!(
                         "unknown form field {other:?}; the fields are file, kind (bars or \
                          ticks), symbol, timeframe, session, replace"
                     ),
                 ));
+                field.bytes().await.map_err(bad)?;
             }
         }
     }
-    Ok(out)
+    match refused {
+        Some(problem) => Err(problem),
+        None => Ok(out),
+    }
 }
 
 /// `POST /api/v1/data/upload`: a bar CSV, or a tick CSV (`kind=ticks`, aggregated to
