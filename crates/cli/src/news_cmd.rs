@@ -5,34 +5,20 @@ use crate::args::OutputFormat;
 use crate::display;
 use crate::store_args::{ImportNewsArgs, NewsListArgs};
 use crate::store_ctx::Ctx;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use std::path::Path;
 use tradelab_core::Symbol;
-use tradelab_data::{NewsError, NewsItem, parse_news, parse_news_csv, parse_news_jsonl};
+use tradelab_data::{NewsError, NewsItem};
 use tradelab_store::{NewsId, PageRequest, StoredNews};
 
-/// The items of a news file: `.csv` as CSV, `.jsonl`/`.ndjson` as JSONL, any other
-/// name by its content (JSONL when it starts with `{`).
+/// The items of a news file (see [`tradelab_data::parse_news_file`]).
 fn read_items(file: &Path) -> Result<Vec<NewsItem>> {
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("cannot read news file {}", file.display()))?;
-    let ext = file
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    if ext.as_deref() != Some("csv") && text.trim_start().starts_with('[') {
-        bail!(
-            "{}: a JSON array; write one JSON object a line (JSONL) with timestamp, \
-             symbols, headline, body and source",
-            file.display()
-        );
-    }
-    let parsed: Result<Vec<NewsItem>, NewsError> = match ext.as_deref() {
-        Some("csv") => parse_news_csv(&text),
-        Some("jsonl" | "ndjson") => parse_news_jsonl(&text),
-        _ => parse_news(&text),
-    };
-    parsed.map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))
+    tradelab_data::parse_news_file(&file.display().to_string(), &text).map_err(|e| match e {
+        NewsError::JsonArray => anyhow::anyhow!("{}: {e}", file.display()),
+        e => anyhow::anyhow!("{}: {e}; nothing was imported", file.display()),
+    })
 }
 
 /// `data import-news FILE`: reads every item first (a malformed file stores nothing),

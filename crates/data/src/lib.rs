@@ -82,7 +82,8 @@ pub use bars_csv::{load_bars, parse_bars};
 pub use delimiter::Delimiter;
 pub use error::ImportError;
 pub use news::{
-    EMPTY_NEWS, NewsArchive, NewsError, NewsItem, parse_news, parse_news_csv, parse_news_jsonl,
+    EMPTY_NEWS, NewsArchive, NewsError, NewsItem, parse_news, parse_news_csv, parse_news_file,
+    parse_news_jsonl,
 };
 pub use session::Session;
 pub use ticks::{

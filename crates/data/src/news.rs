@@ -101,6 +101,12 @@ impl NewsArchive {
 /// header is line 1) and, for a bad value, the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NewsError {
+    /// A JSON array where JSONL (one object a line) was expected.
+    #[error(
+        "a JSON array; write one JSON object a line (JSONL) with timestamp, symbols, \
+         headline, body and source"
+    )]
+    JsonArray,
     /// The CSV header lacks a required column.
     #[error("news CSV: no {column} column in the header (columns: {found})")]
     MissingColumn {
@@ -144,6 +150,24 @@ pub enum NewsError {
         /// What the parser said.
         message: String,
     },
+}
+
+/// The items of a news file named `name`: `.csv` as CSV, `.jsonl`/`.ndjson` as JSONL,
+/// any other name by its content (JSONL when it starts with `{`); a JSON array is
+/// refused with what to write instead.
+pub fn parse_news_file(name: &str, text: &str) -> Result<Vec<NewsItem>, NewsError> {
+    let ext = std::path::Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if ext.as_deref() != Some("csv") && text.trim_start().starts_with('[') {
+        return Err(NewsError::JsonArray);
+    }
+    match ext.as_deref() {
+        Some("csv") => parse_news_csv(text),
+        Some("jsonl" | "ndjson") => parse_news_jsonl(text),
+        _ => parse_news(text),
+    }
 }
 
 /// Reads news from CSV or JSONL text: JSONL when the first non-blank character is

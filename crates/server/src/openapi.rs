@@ -47,6 +47,7 @@ pub const COOKIE: &str = "session_cookie";
         (name = "runs", description = "Runs: start, list, detail, stop, replay, compare, live stream."),
         (name = "run trail", description = "A run's audit trail: events, decisions, orders, fills, trades, equity."),
         (name = "data", description = "Market data: series, bars, CSV uploads."),
+        (name = "news", description = "News for the LLM agent's point-in-time search: uploads and listings."),
         (name = "leaderboard", description = "Finished runs ranked by a metric."),
         (name = "admin", description = "Accounts, settings, stats, emergency stop, the admin log (admins only)."),
         (name = "docs", description = "This document and its page."),

@@ -135,3 +135,80 @@ server_test!(an_uploaded_tick_file_becomes_bars_of_the_timeframe, |srv| {
     assert_eq!(bars["bars"][0]["v"], 3.0);
     assert_eq!(bars["bars"][1]["t"], "2024-01-02T14:31:00Z");
 });
+
+server_test!(
+    news_is_uploaded_once_listed_newest_first_and_private,
+    |srv| {
+        let eve = srv.user("eve@x.io").await;
+        let news = "timestamp,symbols,headline,body,source\n\
+2024-01-02T14:00:00Z,ACME,ACME beats,Strong quarter,Wire\n\
+2024-01-03T14:00:00Z,,Markets calm,,Wire\n";
+        let form = || {
+            Form::new().part(
+                "file",
+                Part::bytes(news.as_bytes().to_vec()).file_name("news.csv"),
+            )
+        };
+        let r = eve
+            .request(reqwest::Method::POST, "/news/upload")
+            .multipart(form())
+            .send()
+            .await
+            .expect("upload");
+        let (s, body) = answer(r).await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        assert_eq!(body["inserted"], 2);
+        let r = eve
+            .request(reqwest::Method::POST, "/news/upload")
+            .multipart(form())
+            .send()
+            .await
+            .expect("upload");
+        let (_, again) = answer(r).await;
+        assert_eq!(again["unchanged"], 2);
+        let (s, list) = eve.get("/news").await;
+        assert_eq!(s, StatusCode::OK, "{list}");
+        assert_eq!(list["items"][0]["headline"], "Markets calm");
+        assert_eq!(list["items"][1]["published"], "2024-01-02T14:00:00Z");
+        let (_, acme) = eve.get("/news?symbol=ACME").await;
+        assert_eq!(acme["items"].as_array().map(Vec::len), Some(1));
+        let frank = srv.user("frank@x.io").await;
+        let (_, theirs) = frank.get("/news").await;
+        assert_eq!(theirs["items"], serde_json::json!([]));
+        let r = eve
+            .request(reqwest::Method::POST, "/news/upload")
+            .multipart(Form::new().part(
+                "file",
+                Part::bytes(b"[{\"headline\": \"x\"}]".to_vec()).file_name("news.json"),
+            ))
+            .send()
+            .await
+            .expect("upload");
+        let (s, p) = answer(r).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+        assert!(
+            p["detail"].as_str().unwrap_or_default().contains("JSONL"),
+            "{p}"
+        );
+    }
+);
+
+server_test!(a_users_bars_are_deleted_by_them_only, |srv| {
+    let gus = srv.user("gus@x.io").await;
+    let (s, _) = upload(&gus, "acme.csv", DAILY, &[("symbol", "ACME")]).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let hal = srv.user("hal@x.io").await;
+    let (s, p) = hal.delete("/data/bars?symbol=ACME&timeframe=1d").await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{p}");
+    let (s, done) = gus
+        .delete("/data/bars?symbol=ACME&timeframe=1d&from=2024-01-04")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    assert_eq!(done["deleted_bars"], 1);
+    assert_eq!(done["remaining_bars"], 2);
+    assert_eq!(done["scope"], "private");
+    let (s, p) = gus
+        .delete("/data/bars?symbol=ACME&timeframe=fortnight")
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+});

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod bars_delete;
 pub mod body;
 pub mod catalog;
 pub mod data;
@@ -11,6 +12,7 @@ pub mod keys;
 pub mod leaderboard;
 pub mod model_views;
 pub mod models;
+pub mod news;
 pub mod positions;
 pub mod query;
 pub mod rules;
@@ -37,6 +39,7 @@ pub fn api(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
     // Uploads have their own, larger body limit.
     let uploads = OpenApiRouter::new()
         .routes(routes!(data::upload))
+        .routes(routes!(news::upload))
         .layer(DefaultBodyLimit::max(max_upload_bytes));
     OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .routes(routes!(health::live))
@@ -53,7 +56,8 @@ pub fn api(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(keys::revoke))
         // Market data: series, bars, uploads.
         .routes(routes!(data::series))
-        .routes(routes!(data::bars))
+        .routes(routes!(data::bars, bars_delete::delete))
+        .routes(routes!(news::list))
         .merge(uploads)
         .routes(routes!(leaderboard::leaderboard))
         // Admin: accounts, settings, stats, emergency stop, the admin log.

@@ -87,8 +87,9 @@ pub fn positions(fills: &[Fill]) -> Vec<PositionView> {
         .collect()
 }
 
-/// `GET /api/v1/runs/{id}/positions`: the positions the run's stored fills leave
-/// open (while it runs: as of its last committed step).
+/// The positions a run's fills leave open.
+///
+/// While the run goes on: as of its last committed step.
 #[utoipa::path(
     get,
     path = "/api/v1/runs/{id}/positions",
