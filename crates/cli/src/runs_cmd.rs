@@ -63,15 +63,9 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Re
                 let tf = match tf {
                     Some(tf) => tf,
                     None => {
-                        let wanted = if symbols.is_empty() {
-                            &m.spec.allowed_symbols
-                        } else {
-                            &symbols
-                        };
                         Runner::with_deciders(ctx.store.clone(), deciders.clone())
-                            .stored_timeframe(ctx.user.id, wanted)
+                            .default_timeframe(ctx.user.id, &symbols, &m.spec.allowed_symbols)
                             .await?
-                            .unwrap_or(Timeframe::DAY)
                     }
                 };
                 let mut req = StartRun::new(ctx.user.id, m.id, symbols, tf);

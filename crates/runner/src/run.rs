@@ -216,6 +216,22 @@ impl Runner {
         }
     }
 
+    /// The timeframe of a run of `owner`'s over `symbols` (the model's `allowed` ones
+    /// when none are named) when none is given: the one stored for them, else daily.
+    /// The CLI's `runs start` and the API's start both choose so.
+    pub async fn default_timeframe(
+        &self,
+        owner: UserId,
+        symbols: &[Symbol],
+        allowed: &[Symbol],
+    ) -> Result<Timeframe, RunnerError> {
+        let wanted = if symbols.is_empty() { allowed } else { symbols };
+        Ok(self
+            .stored_timeframe(owner, wanted)
+            .await?
+            .unwrap_or(Timeframe::DAY))
+    }
+
     /// The second half of a "no bars" error: what is stored for `symbol` instead (other
     /// timeframes, or the same one outside the period) and the flag to pass; the
     /// import command when nothing is.

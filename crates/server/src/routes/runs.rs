@@ -237,16 +237,10 @@ pub async fn start(
     let timeframe = match timeframe {
         Some(tf) => tf,
         None => {
-            let wanted = if symbols.is_empty() {
-                &m.spec.allowed_symbols
-            } else {
-                &symbols
-            };
             state
                 .runner
-                .stored_timeframe(caller.id(), wanted)
+                .default_timeframe(caller.id(), &symbols, &m.spec.allowed_symbols)
                 .await?
-                .unwrap_or(Timeframe::DAY)
         }
     };
     let mut run = StartRun::new(caller.id(), m.id, symbols, timeframe);
