@@ -5,11 +5,14 @@ use std::path::PathBuf;
 
 /// tradelab — an AI trading lab: backtest strategies on historical bars with an exact
 /// ledger, a declared fill model and honest metrics.
+///
+/// Without a command, tradelab starts the server with its web UI (`tradelab serve`).
 #[derive(Parser, Debug)]
 #[command(name = "tradelab", version, about, long_about = None)]
 pub struct Cli {
+    /// What to do; without one, `serve` (the web UI and API on 127.0.0.1:8080).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
     #[command(flatten, next_help_heading = "Global options")]
     pub store: crate::store_args::StoreArgs,
     /// Logs to print on stderr, as a tracing filter: `info`, `tradelab_store=debug`,

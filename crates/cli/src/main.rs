@@ -40,9 +40,10 @@ fn die_quietly_on_closed_pipe() {}
 
 fn main() -> ExitCode {
     die_quietly_on_closed_pipe();
-    let cli = args::Cli::parse();
-    let serving = matches!(cli.command, args::Command::Serve(_));
-    let json_logs = match &cli.command {
+    let mut cli = args::Cli::parse();
+    let command = cli.command.take().unwrap_or_else(serve_cmd::default_command);
+    let serving = matches!(command, args::Command::Serve(_));
+    let json_logs = match &command {
         args::Command::Serve(a) => a
             .config(&cli.store)
             .map(|c| c.log_format == tradelab_server::LogFormat::Json)
@@ -60,7 +61,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = match cli.command {
+    let result = match command {
         args::Command::Backtest(a) => backtest::run(*a, &deciders),
         args::Command::Data(d) => data_cmd::run(d, &cli.store),
         args::Command::Models(m) => models_cmd::run(*m, &cli.store, &deciders),

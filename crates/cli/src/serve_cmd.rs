@@ -42,6 +42,29 @@ pub struct ServeArgs {
     /// Log format: text for people, json for log collectors.
     #[arg(long, env = "TRADELAB_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormatArg>,
+    /// Do not import the bundled sample data on the first start of an empty store.
+    #[arg(long, env = "TRADELAB_NO_SAMPLE_DATA")]
+    pub no_sample_data: bool,
+}
+
+/// `tradelab` without a command: `serve` with its flags from the environment only.
+pub fn default_command() -> crate::args::Command {
+    use clap::{Args as _, FromArgMatches as _};
+    let matches = ServeArgs::augment_args(clap::Command::new("serve"))
+        .try_get_matches_from(["serve"]);
+    let args = matches
+        .ok()
+        .and_then(|m| ServeArgs::from_arg_matches(&m).ok())
+        .unwrap_or(ServeArgs {
+            config: None,
+            bind: None,
+            workers: None,
+            secret: None,
+            cors_origins: None,
+            log_format: None,
+            no_sample_data: false,
+        });
+    crate::args::Command::Serve(args)
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -64,6 +87,7 @@ impl ServeArgs {
                 LogFormatArg::Text => LogFormat::Text,
                 LogFormatArg::Json => LogFormat::Json,
             }),
+            sample_data: self.no_sample_data.then_some(false),
         };
         Ok(ServerConfig::load(self.config.as_deref(), overrides)?)
     }
@@ -82,8 +106,16 @@ pub fn serve(
             tradelab_runner::Runner::with_deciders(store, deciders)
         })
         .await?;
+        if let Some(import) = &bound.sample_import {
+            for (symbol, timeframe, bars) in &import.series {
+                eprintln!("imported sample data: {symbol} {timeframe}, {bars} bars");
+            }
+        }
+        if let Some(problem) = tradelab_web::build_problem() {
+            eprintln!("note: {}", problem.lines().next().unwrap_or_default());
+        }
         eprintln!(
-            "tradelab serving on http://{}/ (API under /api/v1)",
+            "tradelab is running: open http://{}/ in your browser (API under /api/v1, docs at /api/docs)",
             bound.addr
         );
         bound.serve(tradelab_server::shutdown_signal()).await?;

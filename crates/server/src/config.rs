@@ -37,6 +37,9 @@ pub struct ServerConfig {
     pub login_window_secs: u64,
     /// `text` for people, `json` for log collectors.
     pub log_format: LogFormat,
+    /// Import the bundled sample data (five daily stocks, ES minute bars) as shared
+    /// series on the first start of an empty store.
+    pub sample_data: bool,
 }
 
 /// How logs are written.
@@ -64,6 +67,7 @@ impl Default for ServerConfig {
             login_attempts: 10,
             login_window_secs: 300,
             log_format: LogFormat::Text,
+            sample_data: true,
         }
     }
 }
@@ -93,6 +97,7 @@ pub struct Overrides {
     pub secret: Option<String>,
     pub cors_origins: Option<Vec<String>>,
     pub log_format: Option<LogFormat>,
+    pub sample_data: Option<bool>,
 }
 
 impl ServerConfig {
@@ -119,6 +124,7 @@ impl ServerConfig {
             secret,
             cors_origins,
             log_format,
+            sample_data,
         } = overrides;
         config.bind = bind.unwrap_or(config.bind);
         config.data_dir = data_dir.or(config.data_dir);
@@ -127,6 +133,7 @@ impl ServerConfig {
         config.secret = secret.or(config.secret);
         config.cors_origins = cors_origins.unwrap_or(config.cors_origins);
         config.log_format = log_format.unwrap_or(config.log_format);
+        config.sample_data = sample_data.unwrap_or(config.sample_data);
         config.check()?;
         Ok(config)
     }

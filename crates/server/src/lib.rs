@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod params;
 pub mod queue;
 pub mod routes;
+pub mod seed;
 pub mod state;
 pub mod views;
 
@@ -42,6 +43,8 @@ pub enum ServeError {
     },
     #[error("the server failed: {0}")]
     Io(#[from] std::io::Error),
+    #[error("importing the sample data: {0}")]
+    Seed(#[from] seed::SeedError),
 }
 
 /// The store the settings name: PostgreSQL when a URL is given, else SQLite in the
@@ -54,6 +57,8 @@ pub fn store_config(config: &ServerConfig) -> StoreConfig {
 pub struct Bound {
     pub addr: SocketAddr,
     pub state: AppState,
+    /// What the first start imported of the bundled sample data (`None` when nothing).
+    pub sample_import: Option<seed::SampleImport>,
     listener: tokio::net::TcpListener,
 }
 
@@ -72,6 +77,11 @@ pub async fn bind(
             "marked runs of an ended process interrupted"
         );
     }
+    let sample_import = if config.sample_data {
+        seed::import_on_first_start(&store).await?
+    } else {
+        None
+    };
     let secret = auth::secret::load_or_create(config.secret.as_deref(), &store_cfg.data_dir)?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
@@ -85,6 +95,7 @@ pub async fn bind(
     Ok(Bound {
         addr,
         state,
+        sample_import,
         listener,
     })
 }
@@ -100,6 +111,7 @@ impl Bound {
             addr,
             state,
             listener,
+            ..
         } = self;
         let app = routes::router(state.clone());
         tracing::info!(%addr, "serving");

@@ -20,6 +20,7 @@ pub mod run_audit;
 pub mod runs;
 pub mod stream;
 pub mod trail_views;
+pub mod ui;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -99,7 +100,7 @@ pub fn api(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
 pub fn router(state: AppState) -> Router {
     let (routes, _doc) = api(state.config.max_upload_bytes).split_for_parts();
     let app = routes
-        .fallback(not_found)
+        .fallback(ui::fallback)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::middleware::around,
@@ -110,13 +111,6 @@ pub fn router(state: AppState) -> Router {
         None => app,
     };
     app.with_state(state)
-}
-
-async fn not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::NOT_FOUND,
-        format!("no route {}", uri.path()),
-    )
 }
 
 /// A numeric id from a path; anything else is a 400 naming the parameter.

@@ -43,6 +43,7 @@ impl TestServer {
             data_dir: Some(store_cfg.data_dir.clone()),
             database_url: store_cfg.database_url.clone(),
             workers: Some(2),
+            sample_data: false,
             ..ServerConfig::default()
         };
         tune(&mut config);

@@ -1,0 +1,4 @@
+// Placeholder: this page is being built.
+export function Dashboard() {
+  return <h1>Dashboard</h1>;
+}

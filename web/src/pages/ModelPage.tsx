@@ -1,0 +1,4 @@
+// Placeholder: this page is being built.
+export function ModelPage() {
+  return <h1>ModelPage</h1>;
+}
