@@ -12,10 +12,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn main() {
-    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let web = manifest.join("../../web");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    for watched in ["src", "index.html", "package.json", "package-lock.json", "vite.config.ts", "tsconfig.json", "public"] {
+    for watched in [
+        "src",
+        "index.html",
+        "package.json",
+        "package-lock.json",
+        "vite.config.ts",
+        "tsconfig.json",
+        "public",
+    ] {
         println!("cargo:rerun-if-changed={}", web.join(watched).display());
     }
     println!("cargo:rerun-if-env-changed=TRADELAB_WEB_DIST");
@@ -27,11 +36,15 @@ fn main() {
             if dir.join("index.html").is_file() {
                 Ok(dir)
             } else {
-                Err(format!("TRADELAB_WEB_DIST={} has no index.html", dir.display()))
+                Err(format!(
+                    "TRADELAB_WEB_DIST={} has no index.html",
+                    dir.display()
+                ))
             }
         }
         None if std::env::var_os("TRADELAB_SKIP_WEB_BUILD").is_some_and(|v| v != "0") => Err(
-            "the web UI was not built (TRADELAB_SKIP_WEB_BUILD was set when tradelab was compiled)".to_string(),
+            "the web UI was not built (TRADELAB_SKIP_WEB_BUILD was set when tradelab was compiled)"
+                .to_string(),
         ),
         None => build(&web, &out.join("dist")),
     };
@@ -53,12 +66,18 @@ fn main() {
             None
         }
         Err(why) => {
-            println!("cargo:warning=web UI not built: {}", why.lines().next().unwrap_or_default());
+            println!(
+                "cargo:warning=web UI not built: {}",
+                why.lines().next().unwrap_or_default()
+            );
             table.push_str("pub static ASSETS: &[Asset] = &[];\n");
             Some(why)
         }
     };
-    let _ = writeln!(table, "pub static BUILD_PROBLEM: Option<&str> = {problem:?};");
+    let _ = writeln!(
+        table,
+        "pub static BUILD_PROBLEM: Option<&str> = {problem:?};"
+    );
     std::fs::write(out.join("assets.rs"), table).expect("OUT_DIR is writable");
 }
 
@@ -66,7 +85,10 @@ fn main() {
 fn build(web: &Path, dist: &Path) -> Result<PathBuf, String> {
     const INSTALL: &str = "Install Node.js 20 or newer with npm (https://nodejs.org, or `apt-get install nodejs npm` on Debian and Ubuntu), then rebuild tradelab (`cargo build --release`).";
     if !web.join("package.json").is_file() {
-        return Err(format!("the web UI sources are missing ({} has no package.json)", web.display()));
+        return Err(format!(
+            "the web UI sources are missing ({} has no package.json)",
+            web.display()
+        ));
     }
     let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
     match Command::new(npm).arg("--version").output() {
@@ -79,7 +101,13 @@ fn build(web: &Path, dist: &Path) -> Result<PathBuf, String> {
         _ => true,
     };
     if stale {
-        run(Command::new(npm).args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(web), "npm ci", INSTALL)?;
+        run(
+            Command::new(npm)
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(web),
+            "npm ci",
+            INSTALL,
+        )?;
     }
     run(
         Command::new(npm)
@@ -94,7 +122,9 @@ fn build(web: &Path, dist: &Path) -> Result<PathBuf, String> {
 }
 
 fn run(cmd: &mut Command, what: &str, advice: &str) -> Result<(), String> {
-    let output = cmd.output().map_err(|e| format!("{what} could not start: {e}. {advice}"))?;
+    let output = cmd
+        .output()
+        .map_err(|e| format!("{what} could not start: {e}. {advice}"))?;
     if output.status.success() {
         return Ok(());
     }
@@ -102,7 +132,11 @@ fn run(cmd: &mut Command, what: &str, advice: &str) -> Result<(), String> {
     text.push_str(&String::from_utf8_lossy(&output.stderr));
     let tail: Vec<&str> = text.lines().rev().take(20).collect();
     let tail: Vec<&str> = tail.into_iter().rev().collect();
-    Err(format!("{what} failed ({}). {advice}\n{}", output.status, tail.join("\n")))
+    Err(format!(
+        "{what} failed ({}). {advice}\n{}",
+        output.status,
+        tail.join("\n")
+    ))
 }
 
 fn modified(path: &Path) -> Option<std::time::SystemTime> {
@@ -111,14 +145,24 @@ fn modified(path: &Path) -> Option<std::time::SystemTime> {
 
 /// Every file under `dir`, as (path relative to `root` with `/`, absolute path).
 fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
             collect(root, &path, files);
         } else if let Ok(rel) = path.strip_prefix(root) {
-            let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-            let abs = path.canonicalize().unwrap_or(path.clone()).display().to_string();
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            let abs = path
+                .canonicalize()
+                .unwrap_or(path.clone())
+                .display()
+                .to_string();
             files.push((rel, abs));
         }
     }

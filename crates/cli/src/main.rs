@@ -41,7 +41,10 @@ fn die_quietly_on_closed_pipe() {}
 fn main() -> ExitCode {
     die_quietly_on_closed_pipe();
     let mut cli = args::Cli::parse();
-    let command = cli.command.take().unwrap_or_else(serve_cmd::default_command);
+    let command = cli
+        .command
+        .take()
+        .unwrap_or_else(serve_cmd::default_command);
     let serving = matches!(command, args::Command::Serve(_));
     let json_logs = match &command {
         args::Command::Serve(a) => a

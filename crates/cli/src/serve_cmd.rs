@@ -50,8 +50,8 @@ pub struct ServeArgs {
 /// `tradelab` without a command: `serve` with its flags from the environment only.
 pub fn default_command() -> crate::args::Command {
     use clap::{Args as _, FromArgMatches as _};
-    let matches = ServeArgs::augment_args(clap::Command::new("serve"))
-        .try_get_matches_from(["serve"]);
+    let matches =
+        ServeArgs::augment_args(clap::Command::new("serve")).try_get_matches_from(["serve"]);
     let args = matches
         .ok()
         .and_then(|m| ServeArgs::from_arg_matches(&m).ok())

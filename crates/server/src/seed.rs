@@ -44,8 +44,9 @@ pub async fn import_on_first_start(store: &Store) -> Result<Option<SampleImport>
     for series in &stocks.series {
         import(store, series, Timeframe::DAY, &mut report).await?;
     }
-    let ticks = tradelab_data::parse_ticks_with_report(ES_TICKS_NAME, ES_TICKS, &TickOptions::default())
-        .map_err(|e| sample_error(ES_TICKS_NAME, e))?;
+    let ticks =
+        tradelab_data::parse_ticks_with_report(ES_TICKS_NAME, ES_TICKS, &TickOptions::default())
+            .map_err(|e| sample_error(ES_TICKS_NAME, e))?;
     let minute = Timeframe::MINUTE;
     let bars = tradelab_data::aggregate_ticks(&ticks.ticks, minute, Session::All)
         .into_iter()
