@@ -49,7 +49,13 @@ export async function startServer() {
     },
     async stop() {
       child.kill("SIGTERM");
-      await new Promise((r) => (child.exitCode !== null ? r() : child.on("exit", r)));
+      const exited = new Promise((r) => (child.exitCode !== null ? r() : child.on("exit", r)));
+      const late = setTimeout(() => {
+        console.log("the server did not stop within 30 s of SIGTERM; killing it");
+        child.kill("SIGKILL");
+      }, 30_000);
+      await exited;
+      clearTimeout(late);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -78,7 +84,14 @@ export async function startSlowModel(delayMs) {
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}/v1`, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    close: () => {
+      // The server under test keeps connections alive; close waits for none of them.
+      server.closeAllConnections();
+      return new Promise((r) => server.close(r));
+    },
+  };
 }
 
 export async function launchBrowser() {

@@ -198,8 +198,8 @@ try {
   });
 } finally {
   await browser.close();
-  await model.close();
   await server.stop();
+  await model.close();
 }
 
 const failures = failed();
