@@ -86,7 +86,7 @@ export function MetricCards({ metrics }: { metrics: Metrics }) {
       {cards.map((c) => (
         <div className="metric" key={c.label} title={c.title}>
           <div className="label">{c.label}</div>
-          <div className={`value ${c.tone === "signed" ? format.signClass(c.raw) : c.tone === "drawdown" && c.raw ? "negative" : ""}`}>
+          <div className={`value ${c.tone === "signed" ? format.signClass(c.raw === undefined ? undefined : Number(c.raw.toFixed(2))) : c.tone === "drawdown" && c.raw ? "negative" : ""}`}>
             {c.value}
           </div>
         </div>
