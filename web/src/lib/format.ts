@@ -50,7 +50,9 @@ export function quantity(v: Num): string {
 export function pct(v: Num, digits = 2): string {
   const n = toNumber(v);
   if (n === undefined) return DASH;
-  const sign = n > 0 ? "+" : n < 0 ? "−" : "";
+  // What rounds to zero has no sign (−0.001 shows as 0.00 %).
+  const shown = Number(Math.abs(n).toFixed(digits)) === 0 ? 0 : n;
+  const sign = shown > 0 ? "+" : shown < 0 ? "−" : "";
   return `${sign}${Math.abs(n).toLocaleString(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits })} %`;
 }
 
@@ -58,7 +60,7 @@ export function pct(v: Num, digits = 2): string {
 export function ratio(v: Num, digits = 2): string {
   const n = toNumber(v);
   if (n === undefined) return DASH;
-  const sign = n < 0 ? "−" : "";
+  const sign = n < 0 && Number(Math.abs(n).toFixed(digits)) !== 0 ? "−" : "";
   return `${sign}${Math.abs(n).toFixed(digits)}`;
 }
 
