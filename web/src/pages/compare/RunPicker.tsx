@@ -94,8 +94,12 @@ export function RunPicker({ selected, onChange }: { selected: number[]; onChange
                 <span className="visually-hidden">Compare</span>
               </th>
               <th scope="col">Run</th>
-              <th scope="col">Period</th>
-              <th scope="col">Symbols</th>
+              <th scope="col" className="wide-only">
+                Period
+              </th>
+              <th scope="col" className="wide-only">
+                Symbols
+              </th>
               <th scope="col">Status</th>
               <th scope="col" className="num">
                 Return
@@ -115,9 +119,12 @@ export function RunPicker({ selected, onChange }: { selected: number[]; onChange
                     <label htmlFor={id} className="inline-label">
                       {r.label}
                     </label>
+                    <div className="muted small phone-only">
+                      {runPeriod(r)} · {r.symbols.join(", ")}
+                    </div>
                   </td>
-                  <td>{runPeriod(r)}</td>
-                  <td>{r.symbols.join(", ") || fmt.DASH}</td>
+                  <td className="wide-only">{runPeriod(r)}</td>
+                  <td className="wide-only">{r.symbols.join(", ") || fmt.DASH}</td>
                   <td>
                     <span className={`badge ${r.status}`}>{r.status}</span>
                   </td>
