@@ -96,3 +96,21 @@ server_test!(
         assert_eq!(p["field"], "metric");
     }
 );
+
+server_test!(ranks_the_shallowest_drawdown_first, |srv| {
+    let amy = srv.user("amy@x.io").await;
+    two_runs(&srv, "amy@x.io").await;
+    let (s, board) = amy.get("/leaderboard?metric=max_drawdown_pct").await;
+    assert_eq!(s, StatusCode::OK, "{board}");
+    let depths: Vec<f64> = board["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["value"].as_f64().expect("value").abs())
+        .collect();
+    assert_eq!(depths.len(), 2, "{board}");
+    assert!(
+        depths[0] < depths[1],
+        "the shallower drawdown ranks first: {depths:?}"
+    );
+});

@@ -13,8 +13,8 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use tradelab_store::{PageRequest, Run, RunStatus};
 
-/// Metrics a leaderboard ranks by; higher is better for each (drawdowns are negative
-/// percentages, so the shallowest ranks first).
+/// Metrics a leaderboard ranks by; higher is better for each but those of
+/// `SMALLER_IS_BETTER`.
 pub const METRICS: &[&str] = &[
     "total_return_pct",
     "cagr_pct",
@@ -25,6 +25,20 @@ pub const METRICS: &[&str] = &[
     "win_rate_pct",
     "profit_factor",
 ];
+
+/// Metrics whose best value is the smallest in magnitude: a report's drawdown is the
+/// fall from the peak as a positive percentage, so the shallowest ranks first.
+const SMALLER_IS_BETTER: &[&str] = &["max_drawdown_pct"];
+
+/// The key a run sorts by, descending: the metric, or minus its magnitude for a
+/// metric where smaller is better.
+fn rank_key(metric: &str, value: f64) -> f64 {
+    if SMALLER_IS_BETTER.contains(&metric) {
+        -value.abs()
+    } else {
+        value
+    }
+}
 
 /// What to rank by and which runs.
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -190,7 +204,11 @@ pub async fn leaderboard(
         .filter(|r| to.is_none_or(|t| summary_time(r, "end").is_some_and(|e| e <= t)))
         .filter_map(|r| metric(&r, name).filter(|v| v.is_finite()).map(|v| (v, r)))
         .collect();
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+    ranked.sort_by(|a, b| {
+        rank_key(name, b.0)
+            .total_cmp(&rank_key(name, a.0))
+            .then(a.1.id.cmp(&b.1.id))
+    });
     let entries = ranked
         .into_iter()
         .take(limit)
