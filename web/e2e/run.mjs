@@ -50,7 +50,7 @@ try {
     await page.getByRole("link", { name: /create (your first )?model/i }).first().click();
     await page.waitForURL(/\/models\/new/);
     await page.getByLabel("Name", { exact: true }).fill("Swing AAPL");
-    await page.getByLabel(/template/i).selectOption("swing_trader");
+    await page.locator("#template-swing_trader").check();
     await page.getByRole("checkbox", { name: /AAPL/ }).check();
     await screenshots(page, "03-model-new");
     await page.getByRole("button", { name: /create model|save/i }).click();
@@ -63,7 +63,7 @@ try {
     await page.getByRole("button", { name: /start run/i }).click();
     await page.waitForURL(/\/runs\/\d+$/);
     runA = Number(page.url().match(/\/runs\/(\d+)$/)[1]);
-    await page.getByText(/completed/i).first().waitFor({ timeout: 60_000 });
+    await page.locator('[aria-label="Status: completed"]').first().waitFor({ timeout: 60_000 });
     await page.getByRole("table", { name: "Closed trades" }).waitFor();
     await page.waitForTimeout(500);
     await screenshots(page, "05-run");
@@ -86,14 +86,14 @@ try {
 
   await step("a rule toggled off is still off after a reload", page, async () => {
     await page.goto(`/models/${modelId}/rules`);
-    const toggle = page.getByRole("checkbox", { name: /active/i }).first();
+    const toggle = page.getByRole("switch", { name: /^Active:/ }).first();
     await toggle.waitFor();
     assert(await toggle.isChecked(), "the template's first rule starts active");
     await toggle.uncheck();
     await page.waitForTimeout(500);
     await page.reload();
-    await page.getByRole("checkbox", { name: /active/i }).first().waitFor();
-    assert(!(await page.getByRole("checkbox", { name: /active/i }).first().isChecked()), "the rule is active again after a reload");
+    await page.getByRole("switch", { name: /^Active:/ }).first().waitFor();
+    assert(!(await page.getByRole("switch", { name: /^Active:/ }).first().isChecked()), "the rule is active again after a reload");
     await screenshots(page, "06-rules");
   });
 
@@ -103,12 +103,13 @@ try {
     const dialog = page.getByRole("dialog");
     await dialog.waitFor();
     await dialog.getByRole("checkbox").first().uncheck();
-    await dialog.getByRole("button", { name: /replay/i }).last().click();
+    await dialog.getByRole("button", { name: "Start the replay" }).click();
     await page.waitForURL((url) => /\/runs\/\d+$/.test(url.pathname) && !url.pathname.endsWith(`/${runA}`));
     runB = Number(page.url().match(/\/runs\/(\d+)$/)[1]);
-    await page.getByText(/completed/i).first().waitFor({ timeout: 60_000 });
+    await page.locator('[aria-label="Status: completed"]').first().waitFor({ timeout: 60_000 });
     await page.goto(`/compare?runs=${runA},${runB}`);
-    await page.getByRole("table", { name: /metrics/i }).waitFor();
+    await page.getByRole("table", { name: "Metrics side by side" }).waitFor();
+    await page.getByRole("table", { name: "Snapshot differences" }).waitFor();
     await page.waitForTimeout(500);
     assert(await chartIsDrawn(page, "Equity curves"), "the compare chart's canvas has only background pixels");
     await screenshots(page, "07-compare");
@@ -171,7 +172,7 @@ try {
     }, model.url);
     assert(!slow.error, slow.error);
     await page.goto(`/runs/${slow.run}`);
-    await page.getByText(/running/i).first().waitFor({ timeout: 30_000 });
+    await page.locator('[aria-label="Status: running"]').first().waitFor({ timeout: 30_000 });
 
     const admin = await newUser(browser, server.url);
     await admin.page.goto("/login");
@@ -180,16 +181,15 @@ try {
     await admin.page.getByRole("button", { name: "Log in" }).click();
     await admin.page.getByRole("link", { name: "Admin" }).click();
     await admin.page.getByRole("heading", { name: /admin/i }).first().waitFor();
-    admin.page.once("dialog", (d) => d.accept());
-    await admin.page.getByRole("button", { name: /emergency stop/i }).click();
-    const confirm = admin.page.getByRole("dialog").getByRole("button", { name: /emergency stop|confirm|stop/i });
-    if (await confirm.count()) await confirm.first().click();
-    await admin.page.getByText(/emergency stop is (on|active)|all trading is stopped|stopped/i).first().waitFor();
+    await admin.page.getByRole("button", { name: "Emergency stop…" }).click();
+    await admin.page.getByRole("button", { name: "Yes, stop everything" }).click();
+    await admin.page.getByText(/^ON — running runs were told to stop/).waitFor();
     await screenshots(admin.page, "11-admin");
-    await page.getByText(/stopped|halted/i).first().waitFor({ timeout: 30_000 });
+    await page.locator('[aria-label="Status: stopped"], [aria-label="Status: halted"]').first().waitFor({ timeout: 30_000 });
     await screenshots(page, "12-run-stopped");
-    admin.page.once("dialog", (d) => d.accept());
-    await admin.page.getByRole("button", { name: /resume/i }).click();
+    await admin.page.getByRole("button", { name: "Resume runs…" }).click();
+    await admin.page.getByRole("button", { name: "Yes, resume" }).click();
+    await admin.page.getByText(/^Off — runs are accepted/).waitFor();
     pageErrors.push(...admin.errors);
   });
 

@@ -242,7 +242,8 @@ impl RunQueue {
         );
         metrics.run_started();
         let ended = handle.finished().await;
-        self.lock_live().remove(&id);
+        // The run leaves the live set only once its end is recorded: shutting down
+        // waits for the live set to empty and then ends the workers.
         match ended {
             Ok(f) if f.run.status == RunStatus::Stopped && self.closing.load(Ordering::SeqCst) => {
                 metrics.run_report(&f.report);
@@ -263,5 +264,6 @@ impl RunQueue {
                 tracing::warn!(run = id.0, error = %e, "run failed");
             }
         }
+        self.lock_live().remove(&id);
     }
 }
