@@ -11,6 +11,7 @@ use axum::extract::State;
 use serde::Serialize;
 use serde_json::Value;
 use tradelab_engine::risk::templates;
+use tradelab_rules_file as rules_file;
 
 /// A parameter of a strategy.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -107,18 +108,7 @@ pub async fn list_templates(_caller: Caller) -> ApiResult<Json<Templates>> {
         .iter()
         .map(|t| {
             let set = t.rules();
-            let rules = set
-                .rules
-                .iter()
-                .map(|r| {
-                    let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
-                    if let Some(obj) = v.as_object_mut() {
-                        obj.insert("summary".into(), r.kind.summary().into());
-                        obj.insert("scope".into(), r.kind.scope().to_string().into());
-                    }
-                    v
-                })
-                .collect();
+            let rules = set.rules.iter().map(rules_file::describe_rule).collect();
             TemplateView {
                 name: t.name.to_string(),
                 summary: t.summary.to_string(),
