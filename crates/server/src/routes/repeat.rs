@@ -23,7 +23,7 @@ pub struct RepeatedRuns {
 #[derive(Serialize, Debug, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum StartedRuns {
-    One(RunView),
+    One(Box<RunView>),
     Repeated(RepeatedRuns),
 }
 

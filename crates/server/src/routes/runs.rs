@@ -272,7 +272,7 @@ pub async fn start(
     }
     let queued = state.runner.queue(run).await?;
     let (status, headers, Json(view)) = push(&state, queued).await?;
-    Ok((status, headers, Json(StartedRuns::One(view))))
+    Ok((status, headers, Json(StartedRuns::One(Box::new(view)))))
 }
 
 /// Filters of the run list.
