@@ -12,7 +12,7 @@ pub fn run(cmd: RulesCommand) -> Result<()> {
         RulesCommand::Check { file, output } => {
             let rules = rules_file::load(&file).map_err(|e| anyhow::anyhow!("{e}"))?;
             match output {
-                OutputFormat::Json => print_json(&check_json(&file, &rules)?),
+                OutputFormat::Json => print_json(&check_json(&file, &rules)),
                 OutputFormat::Table => {
                     println!("{}: {} rule(s), valid", file.display(), rules.rules.len());
                     print_rules(&rules);
@@ -56,38 +56,21 @@ fn print_json(v: &serde_json::Value) -> Result<()> {
     Ok(())
 }
 
-/// The rules in the order of [`print_rules`], highest priority first.
-fn by_priority(rules: &RuleSet) -> Vec<&tradelab_engine::risk::Rule> {
-    let mut all: Vec<_> = rules.rules.iter().collect();
-    all.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.name.cmp(&b.name)));
-    all
-}
-
-/// `rules check --output json`: the file, whether it is valid, and each rule with its
-/// parameters (exact amounts as strings), summary and scope, highest priority first.
-fn check_json(file: &Path, rules: &RuleSet) -> Result<serde_json::Value> {
-    let items = by_priority(rules)
-        .into_iter()
-        .map(|r| {
-            let mut v = serde_json::to_value(r)?;
-            if let Some(obj) = v.as_object_mut() {
-                obj.insert("summary".into(), r.kind.summary().into());
-                obj.insert("scope".into(), r.kind.scope().to_string().into());
-            }
-            Ok(v)
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(serde_json::json!({
-        "file": file.display().to_string(),
-        "valid": true,
-        "rules": items,
-        "instructions": rules.instructions,
-    }))
+/// `rules check --output json`: the file, then what [`rules_file::describe`] says of
+/// the set (whether it is valid, each rule with its parameters, summary and scope,
+/// highest priority first, the instructions).
+fn check_json(file: &Path, rules: &RuleSet) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    out.insert("file".into(), file.display().to_string().into());
+    if let serde_json::Value::Object(described) = rules_file::describe(rules) {
+        out.extend(described);
+    }
+    serde_json::Value::Object(out)
 }
 
 /// Prints each rule with its priority, scope and parameters, highest priority first.
 fn print_rules(rules: &RuleSet) {
-    for r in by_priority(rules) {
+    for r in rules_file::by_priority(rules) {
         println!(
             "  [{}] {:<24} {:<8} {} — scope: {}{}",
             r.priority,

@@ -13,7 +13,7 @@ use std::io::IsTerminal;
 use std::io::Write;
 use tradelab_core::{Symbol, Timeframe};
 use tradelab_engine::DeciderRegistry;
-use tradelab_runner::{Finished, Runner, StartRun, compare};
+use tradelab_runner::{Finished, Runner, Spread, StartRun, compare};
 use tradelab_store::{AuditEvent, EventFilter, MAX_PAGE_LIMIT, PageRequest, Run, RunId};
 
 /// Runs a runs subcommand.
@@ -242,10 +242,15 @@ async fn repeat_runs(
         }
         runs.push(finished);
     }
-    let spread = crate::repeat::Spread::of(&ctx.store, ctx.user.id, &runs).await?;
+    let reports: Vec<serde_json::Value> = runs
+        .iter()
+        .map(|f| serde_json::to_value(&f.report))
+        .collect::<Result<_, _>>()?;
+    let pairs: Vec<_> = runs.iter().map(|f| &f.run).zip(&reports).collect();
+    let spread = Spread::of(&ctx.store, ctx.user.id, &pairs).await?;
     match output {
         OutputFormat::Json => print_json(&spread.json())?,
-        OutputFormat::Table => print!("{}", spread.table()),
+        OutputFormat::Table => print!("{}", crate::repeat::table(&spread)),
     }
     Ok(())
 }

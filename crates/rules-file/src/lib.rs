@@ -7,7 +7,13 @@
 //! rule and the field. A syntax error keeps the parser's line and column, with each of
 //! its lines cut to [`PROBLEM_CHARS`] characters (parsers quote the input).
 //!
-//! The file format is documented in [`tradelab_engine::risk`].
+//! The file format is documented in [`tradelab_engine::risk`]. A loaded set is
+//! described as JSON by [`describe`] (the CLI's `rules check --output json`, the
+//! API's rules check and template detail).
+
+mod describe;
+
+pub use describe::{by_priority, describe, describe_rule, describe_rules};
 
 use serde::Serialize;
 use serde_json::Value;

@@ -1,6 +1,7 @@
 //! Runs as durable records: snapshot a model, replay its data through the engine with
 //! a store sink that writes the audit trail in batched transactions, move the run
-//! through its lifecycle, replay a run with other rules, compare runs.
+//! through its lifecycle, replay a run with other rules, compare runs, measure the
+//! spread of repeated runs.
 //!
 //! Dependencies point one way: runner → store and engine; the engine knows nothing of
 //! the database — it emits events, and [`sink::StoreSink`] turns them into rows.
@@ -12,6 +13,7 @@ mod fingerprint;
 mod model_settings;
 mod run;
 mod sink;
+mod spread;
 mod timeframes;
 
 pub use broadcast::{Broadcast, Numbered};
@@ -26,4 +28,5 @@ pub use run::{
     StartRun, TRAIL_ENDED, decider_params,
 };
 pub use sink::{Flushed, StoreSink};
+pub use spread::{MetricSpread, Spread};
 pub use timeframes::{check_timeframe, detect_timeframe};

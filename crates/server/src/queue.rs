@@ -129,6 +129,11 @@ impl RunQueue {
         self.waiting.load(Ordering::Relaxed)
     }
 
+    /// How many more runs the queue takes now (before it is full).
+    pub fn room(&self) -> usize {
+        self.capacity.saturating_sub(self.depth())
+    }
+
     /// The running run `id`, if this server runs it.
     pub fn live(&self, id: RunId) -> Option<LiveRun> {
         self.lock_live().get(&id).cloned()

@@ -71,6 +71,11 @@ fn routes(m: i64, r: i64, run: i64, k: i64, mine: i64) -> Vec<(Method, String, V
             format!("/runs/compare?ids={mine},{run}"),
             none.clone(),
         ),
+        (
+            Method::GET,
+            format!("/runs/spread?runs={mine},{run}"),
+            none.clone(),
+        ),
         (Method::DELETE, format!("/keys/{k}"), none),
     ]
 }

@@ -343,6 +343,20 @@ server_test!(
         alice.get(&format!("/models/{m}/rules")).await;
         alice.get("/strategies").await;
         alice.get("/templates").await;
+        assert_eq!(alice.get("/templates/day_trader").await.0, StatusCode::OK);
+        assert_eq!(alice.get("/templates/nope").await.0, StatusCode::NOT_FOUND);
+        let file = "[[rule]]\nname = \"stop\"\nkind = \"stop_loss_pct\"\npct = 5\n";
+        let (s, checked) = alice
+            .post("/rules/check", json!({"format": "toml", "text": file}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{checked}");
+        let (s, _) = alice
+            .post(
+                "/rules/check",
+                json!({"format": "toml", "text": "pct = = 5"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         // Runs: start two, list, detail, trail, compare; refusals.
         import_bars(&srv, "APX", 300).await;
         let (s, first) = alice.post(&format!("/models/{m}/runs"), json!({})).await;
@@ -368,6 +382,23 @@ server_test!(
         }
         alice.get(&format!("/runs/{a}/equity?points=20")).await;
         alice.get(&format!("/runs/compare?ids={a},{b}")).await;
+        let (s, repeated) = alice
+            .post(&format!("/models/{m}/runs"), json!({"repeat": 2}))
+            .await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{repeated}");
+        let twins: Vec<i64> = repeated["runs"]
+            .as_array()
+            .expect("runs")
+            .iter()
+            .filter_map(|r| r["id"].as_i64())
+            .collect();
+        for id in &twins {
+            wait_for_end(&alice.client, *id).await;
+        }
+        let (s, spread) = alice
+            .get(&format!("/runs/spread?runs={},{}", twins[0], twins[1]))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{spread}");
         assert_eq!(alice.get("/runs/999999").await.0, StatusCode::NOT_FOUND);
         assert_eq!(
             alice.get("/runs?limit=0").await.0,

@@ -1,16 +1,18 @@
 //! What a user chooses from: the strategies with their parameters, defaults and
 //! warm-up (`tradelab strategies`), and the rule templates (`tradelab rules
-//! templates`). Both are the same for every signed-in user.
+//! templates`, one with `--show NAME`). Both are the same for every signed-in user.
 
 use crate::auth::Caller;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::openapi as doc;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::Value;
-use tradelab_engine::risk::templates;
+use tradelab_engine::risk::{template, templates};
+use tradelab_rules_file as rules_file;
 
 /// A parameter of a strategy.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -107,18 +109,7 @@ pub async fn list_templates(_caller: Caller) -> ApiResult<Json<Templates>> {
         .iter()
         .map(|t| {
             let set = t.rules();
-            let rules = set
-                .rules
-                .iter()
-                .map(|r| {
-                    let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
-                    if let Some(obj) = v.as_object_mut() {
-                        obj.insert("summary".into(), r.kind.summary().into());
-                        obj.insert("scope".into(), r.kind.scope().to_string().into());
-                    }
-                    v
-                })
-                .collect();
+            let rules = set.rules.iter().map(rules_file::describe_rule).collect();
             TemplateView {
                 name: t.name.to_string(),
                 summary: t.summary.to_string(),
@@ -128,4 +119,51 @@ pub async fn list_templates(_caller: Caller) -> ApiResult<Json<Templates>> {
         })
         .collect();
     Ok(Json(Templates { templates }))
+}
+
+/// A rule template in full (`tradelab rules templates --show NAME`): its rules as
+/// `POST /rules/check` describes them and its text as a TOML rules file.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TemplateDetail {
+    pub name: String,
+    pub summary: String,
+    pub instructions: String,
+    /// Each rule as a rules file has it with its `summary` and `scope`, highest
+    /// priority first.
+    #[schema(value_type = Vec<Object>)]
+    pub rules: Vec<Value>,
+    /// The template as a TOML rules file, to copy and change.
+    pub toml: String,
+}
+
+/// `GET /api/v1/templates/{name}`: one built-in rule template with its rules and its
+/// TOML text; an unknown name is 404 listing the known ones.
+#[utoipa::path(
+    get,
+    path = "/api/v1/templates/{name}",
+    tag = "catalog",
+    params(("name" = String, Path, description = "A template of `GET /templates`")),
+    responses(
+        (status = 200, description = "The template with its rules and TOML text", body = TemplateDetail),
+        (status = 401, response = doc::Unauthorized),
+        (status = 404, response = doc::NotFound),
+    )
+)]
+pub async fn show_template(
+    _caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult<Json<TemplateDetail>> {
+    let set = template(&name)
+        .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, e.to_string()).with_field("name"))?;
+    let summary = templates()
+        .iter()
+        .find(|t| t.name == name)
+        .map_or("", |t| t.summary);
+    Ok(Json(TemplateDetail {
+        summary: summary.to_string(),
+        instructions: set.instructions.clone(),
+        rules: rules_file::describe_rules(&set),
+        toml: rules_file::to_toml(&set),
+        name,
+    }))
 }

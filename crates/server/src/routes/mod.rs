@@ -15,8 +15,11 @@ pub mod models;
 pub mod news;
 pub mod positions;
 pub mod query;
+pub mod repeat;
 pub mod rules;
+pub mod rules_check;
 pub mod run_audit;
+pub mod run_compare;
 pub mod runs;
 pub mod stream;
 pub mod trail_views;
@@ -70,10 +73,12 @@ pub fn api(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(admin::emergency_stop))
         .routes(routes!(admin::resume))
         .routes(routes!(admin::log))
-        // Runs (issue 17): start, list, detail, trail, stop, replay, compare, stream.
+        // Runs (issue 17): start (once or repeated), list, detail, trail, stop, replay,
+        // compare, spread, stream.
         .routes(routes!(runs::start))
         .routes(routes!(runs::list))
-        .routes(routes!(runs::compare_runs))
+        .routes(routes!(run_compare::compare_runs))
+        .routes(routes!(run_compare::spread))
         .routes(routes!(runs::get))
         .routes(routes!(run_audit::events))
         .routes(routes!(run_audit::decisions))
@@ -85,13 +90,15 @@ pub fn api(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(runs::stop))
         .routes(routes!(runs::replay))
         .routes(routes!(stream::stream))
-        // Models, structured rules, templates and strategies (issue 17).
+        // Models, structured rules, rules files checked, templates and strategies.
         .routes(routes!(models::list, models::create))
         .routes(routes!(models::show, models::update, models::delete))
         .routes(routes!(rules::list, rules::add))
         .routes(routes!(rules::update, rules::delete))
         .routes(routes!(rules::apply_template))
+        .routes(routes!(rules_check::check))
         .routes(routes!(catalog::list_templates))
+        .routes(routes!(catalog::show_template))
         .routes(routes!(catalog::strategies))
 }
 

@@ -1,11 +1,13 @@
 //! Runs over HTTP: start one (queued for a worker), list, show, stop, replay with
-//! other rules, compare. The audit trail of a run is in `run_audit`, its live
-//! stream in `stream`.
+//! other rules. The audit trail of a run is in `run_audit`, its live stream in
+//! `stream`, repeated runs in `repeat`, runs measured together (compared, their
+//! spread) in `run_compare`.
 
 use super::Paging;
 use super::body::Body;
 use super::parse_id;
 use super::query::Query;
+use super::repeat::{StartedRuns, queue_repeated, repeat_count};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::openapi as doc;
@@ -19,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tradelab_core::{Symbol, Timeframe};
 use tradelab_engine::Command;
-use tradelab_runner::{QueuedRun, ReplayOptions, StartRun, compare};
+use tradelab_runner::{QueuedRun, ReplayOptions, StartRun};
 use tradelab_store::{ModelId, PageRequest, Run, RunId, RunStatus, StoreError, UserId};
 
 /// A run as the API shows it.
@@ -121,6 +123,10 @@ pub struct NewRunBody {
     /// document as a JSON rules file, `{"rule": [{"name", "kind", …}]}`.
     #[schema(value_type = Option<Object>)]
     pub rules: Option<Value>,
+    /// Queue this many identical runs (1 to 20, default 1) to see how far their
+    /// results spread (`GET /runs/spread`); above 1 the answer is `{"runs": [...]}`.
+    #[schema(minimum = 1, maximum = 20)]
+    pub repeat: Option<i64>,
 }
 
 /// The owner's run `id`, 404 for anyone else's.
@@ -142,10 +148,7 @@ pub(crate) fn not_found_as(what: &str, id: i64, e: StoreError) -> ApiError {
 }
 
 /// Queues a checked run; the queue's refusals as 503/429 with the reason.
-async fn push(
-    state: &AppState,
-    queued: QueuedRun,
-) -> ApiResult<(StatusCode, HeaderMap, Json<RunView>)> {
+pub(super) async fn enqueue(state: &AppState, queued: QueuedRun) -> ApiResult<Run> {
     let run = queued.run().clone();
     state.queue.push(queued).await.map_err(|e| match e {
         QueueError::Full(_) => {
@@ -155,6 +158,15 @@ async fn push(
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()).retry_after(30)
         }
     })?;
+    Ok(run)
+}
+
+/// Queues a checked run: 202 with the run and its `Location`.
+async fn push(
+    state: &AppState,
+    queued: QueuedRun,
+) -> ApiResult<(StatusCode, HeaderMap, Json<RunView>)> {
+    let run = enqueue(state, queued).await?;
     let mut headers = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/runs/{}", run.id.0)) {
         headers.insert(header::LOCATION, v);
@@ -163,7 +175,8 @@ async fn push(
 }
 
 /// `POST /api/v1/models/{id}/runs`: checks and queues a run of the caller's model
-/// (202 with the queued run and its `Location`).
+/// (202 with the queued run and its `Location`), or with `repeat` N identical runs
+/// (202 with `{"runs": [...]}`).
 #[utoipa::path(
     post,
     path = "/api/v1/models/{id}/runs",
@@ -171,7 +184,7 @@ async fn push(
     params(("id" = i64, Path, description = "The model's id", minimum = 1)),
     request_body = NewRunBody,
     responses(
-        (status = 202, description = "The queued run", body = RunView, headers(("Location" = String, description = "The run's URL"))),
+        (status = 202, description = "The queued run; with `repeat` above 1, `{\"runs\": [...]}` with every queued run", body = StartedRuns, headers(("Location" = String, description = "The run's URL (one run only)"))),
         (status = 400, response = doc::BadRequest),
         (status = 401, response = doc::Unauthorized),
         (status = 403, response = doc::Forbidden),
@@ -189,7 +202,7 @@ pub async fn start(
     caller: Caller,
     Path(model): Path<String>,
     Body(req): Body<NewRunBody>,
-) -> ApiResult<(StatusCode, HeaderMap, Json<RunView>)> {
+) -> ApiResult<(StatusCode, HeaderMap, Json<StartedRuns>)> {
     let model = ModelId(parse_id("model", &model)?);
     let m = state
         .store
@@ -197,6 +210,7 @@ pub async fn start(
         .get(caller.id(), model)
         .await
         .map_err(|e| not_found_as("model", model.0, e))?;
+    let times = repeat_count(req.repeat)?;
     let symbols: Vec<Symbol> = req
         .symbols
         .unwrap_or_default()
@@ -253,8 +267,12 @@ pub async fn start(
                 .map_err(|e| ApiError::invalid("rules", e.to_string()))
         })
         .transpose()?;
+    if times > 1 {
+        return queue_repeated(&state, run, times).await;
+    }
     let queued = state.runner.queue(run).await?;
-    push(&state, queued).await
+    let (status, headers, Json(view)) = push(&state, queued).await?;
+    Ok((status, headers, Json(StartedRuns::One(Box::new(view)))))
 }
 
 /// Filters of the run list.
@@ -507,75 +525,4 @@ pub async fn replay(
             other => other.into(),
         })?;
     push(&state, queued).await
-}
-
-/// `?ids=1,2,3`.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct CompareQuery {
-    /// Two or more of the caller's run ids, comma-separated.
-    pub ids: String,
-}
-
-/// Runs side by side: the runner's `Comparison` as it serializes (pairs as
-/// two-element arrays).
-#[derive(utoipa::ToSchema)]
-#[schema(as = Comparison)]
-pub struct ComparisonSchema {
-    /// Run labels (`model#number`), in the order asked.
-    pub runs: Vec<String>,
-    /// `[metric, [value per run]]` for each compared metric (`null` where a run has
-    /// none).
-    pub metrics: Vec<(String, Vec<Value>)>,
-    /// `[snapshot field, [value per run]]` for each field that differs.
-    pub differences: Vec<(String, Vec<Value>)>,
-    /// Each run's status, with its reason in parentheses.
-    pub statuses: Vec<String>,
-}
-
-/// `GET /api/v1/runs/compare?ids=1,2,3`: the caller's runs side by side: metrics and
-/// the snapshot fields that differ.
-#[utoipa::path(
-    get,
-    path = "/api/v1/runs/compare",
-    tag = "runs",
-    params(CompareQuery),
-    responses(
-        (status = 200, description = "The runs side by side", body = ComparisonSchema),
-        (status = 400, response = doc::BadInput),
-        (status = 401, response = doc::Unauthorized),
-        (status = 404, response = doc::NotFound),
-        (status = 422, response = doc::Unprocessable),
-    )
-)]
-pub async fn compare_runs(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<CompareQuery>,
-) -> ApiResult<Json<tradelab_runner::Comparison>> {
-    let mut ids: Vec<i64> = Vec::new();
-    for text in q.ids.split(',').map(str::trim) {
-        let id = text
-            .parse::<i64>()
-            .ok()
-            .filter(|i| *i > 0)
-            .ok_or_else(|| ApiError::invalid("ids", format!("{text:?} is not a run id")))?;
-        if ids.contains(&id) {
-            return Err(ApiError::invalid("ids", format!("run {id} is named twice")));
-        }
-        ids.push(id);
-    }
-    let mut runs: Vec<Run> = Vec::with_capacity(ids.len());
-    for id in ids {
-        runs.push(owned_run(&state, caller.id(), RunId(id)).await?);
-    }
-    if runs.len() < 2 {
-        return Err(ApiError::invalid(
-            "ids",
-            "name at least two runs to compare",
-        ));
-    }
-    let labels = runs.iter().map(label).collect();
-    Ok(Json(compare(&runs, labels)))
 }
