@@ -121,7 +121,7 @@ export async function newUser(browser, base) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
   page.on("console", (m) => {
-    if (m.type() === "error" && !/status of 40[49]|status of 409/.test(m.text())) errors.push(`console: ${m.text()}`);
+    if (m.type() === "error" && !/status of (401|404|409)/.test(m.text())) errors.push(`console: ${m.text()}`);
   });
   return { context, page, errors };
 }
