@@ -61,8 +61,8 @@ try {
 
   await step("starts a run and watches it complete live", page, async () => {
     // 2008–2012: the template's drawdown halt would end a run over 2000 early.
-    await page.getByLabel("From").fill("2008-01-02");
-    await page.getByLabel("To").fill("2012-12-31");
+    await page.locator("#run-from").fill("2008-01-02");
+    await page.locator("#run-to").fill("2012-12-31");
     await page.getByRole("button", { name: /start run/i }).click();
     await page.waitForURL(/\/runs\/\d+$/);
     runA = Number(page.url().match(/\/runs\/(\d+)$/)[1]);
@@ -83,7 +83,7 @@ try {
 
   await step("the model page lists the run with its metrics", page, async () => {
     await page.goto(`/models/${modelId}`);
-    await page.getByRole("table", { name: "Runs" }).getByRole("link", { name: "#1" }).waitFor();
+    await page.getByRole("table", { name: "Runs" }).getByRole("link", { name: "Run 1" }).waitFor();
     await screenshots(page, "04-model");
   });
 
