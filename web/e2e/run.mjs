@@ -196,6 +196,16 @@ try {
     pageErrors.push(...admin.errors);
   });
 
+  await step("the API docs page renders every operation of the OpenAPI document", page, async () => {
+    const doc = await (await fetch(`${server.url}/api/v1/openapi.json`)).json();
+    const operations = Object.values(doc.paths).reduce((n, item) => n + Object.keys(item).filter((k) => ["get", "post", "put", "patch", "delete"].includes(k)).length, 0);
+    await page.goto("/api/docs");
+    await page.locator("details.op").first().waitFor();
+    const shown = await page.locator("details.op").count();
+    assert(shown === operations, `the docs page shows ${shown} operations, the document has ${operations}`);
+    await screenshots(page, "13-api-docs");
+  });
+
   await step("no page logged an error", null, async () => {
     assert(pageErrors.length === 0, pageErrors.join("\n"));
   });
