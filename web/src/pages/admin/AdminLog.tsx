@@ -4,7 +4,7 @@ import { useEffect } from "react";
 import * as fmt from "../../lib/format";
 import { EmptyState, ErrorState, Loading } from "../../components/States";
 import type { AdminAction } from "./types";
-import { usePaged } from "./usePaged";
+import { usePaged } from "../../lib/usePaged";
 
 const ACTIONS: Record<string, string> = {
   "user.change": "Changed an account",
@@ -64,8 +64,8 @@ export function AdminLog({ version }: { version: number }) {
           </table>
         </div>
       )}
-      {log.hasMore && (
-        <button type="button" onClick={log.more} disabled={log.loading}>
+      {log.more && (
+        <button type="button" onClick={log.loadMore} disabled={log.loading}>
           {log.loading ? "Loading…" : "Load older actions"}
         </button>
       )}

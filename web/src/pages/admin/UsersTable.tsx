@@ -6,7 +6,7 @@ import { ApiError, api } from "../../lib/api";
 import * as fmt from "../../lib/format";
 import type { User } from "../../lib/types";
 import { EmptyState, ErrorState, Loading } from "../../components/States";
-import { usePaged } from "./usePaged";
+import { usePaged } from "../../lib/usePaged";
 
 export function UsersTable({ me, onChanged }: { me: number; onChanged: () => void }) {
   const users = usePaged<User>("/admin/users", 50);
@@ -103,8 +103,8 @@ export function UsersTable({ me, onChanged }: { me: number; onChanged: () => voi
           </table>
         </div>
       )}
-      {users.hasMore && (
-        <button type="button" onClick={users.more} disabled={users.loading}>
+      {users.more && (
+        <button type="button" onClick={users.loadMore} disabled={users.loading}>
           {users.loading ? "Loading…" : "Load more users"}
         </button>
       )}

@@ -11,7 +11,7 @@ import { useWhen } from "./time";
 import { LoadMore } from "./LoadMore";
 import { costText } from "./MetricCards";
 import type { DecidedRow, DecisionRow, DecisionTrace, TrailRow } from "./types";
-import { usePaged } from "./usePaged";
+import { usePaged } from "../../lib/usePaged";
 
 interface Entry {
   key: number;

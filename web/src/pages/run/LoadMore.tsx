@@ -1,5 +1,5 @@
 import { Loading } from "../../components/States";
-import type { Paged } from "./usePaged";
+import type { Paged } from "../../lib/usePaged";
 
 /** The foot of a paged list: a spinner, an error, or the "load more" button. */
 /** `shown`: how many entries the page made of the rows (default: the rows). */

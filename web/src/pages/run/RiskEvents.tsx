@@ -7,7 +7,7 @@ import { useWhen } from "./time";
 import { LoadMore } from "./LoadMore";
 import { plainPct } from "./MetricCards";
 import type { RiskRow } from "./types";
-import { usePaged } from "./usePaged";
+import { usePaged } from "../../lib/usePaged";
 
 const EXIT_WORDS: Record<string, string> = {
   stop_loss: "Stop-loss exit",

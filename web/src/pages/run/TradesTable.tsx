@@ -4,7 +4,7 @@ import { EmptyState, ErrorState } from "../../components/States";
 import * as format from "../../lib/format";
 import { useWhen } from "./time";
 import type { Trade } from "./types";
-import { usePaged } from "./usePaged";
+import { usePaged } from "../../lib/usePaged";
 import { LoadMore } from "./LoadMore";
 
 export function TradesTable({ runId, live }: { runId: number; live: boolean }) {

@@ -146,20 +146,7 @@ export interface RiskRow extends TrailRow {
 }
 
 /** A rule of a model as `GET /models/{id}/rules` shows it. */
-export interface RuleView {
-  id: number;
-  model_id: number;
-  name: string;
-  kind: string;
-  params: Record<string, unknown>;
-  category: string;
-  description: string;
-  priority: number;
-  active: boolean;
-  origin: string;
-  summary: string | null;
-  scope: string | null;
-}
+export type { RuleView } from "../../components/models/types";
 
 /** A rule as a run's snapshot keeps it (the kind inside `params`). */
 export interface SnapshotRule {

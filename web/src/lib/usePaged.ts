@@ -2,8 +2,8 @@
 // "load more": the first page on mount, the next on request.
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ApiError, api } from "../../lib/api";
-import type { Page } from "../../lib/types";
+import { ApiError, api } from "./api";
+import type { Page } from "./types";
 
 export interface Paged<T> {
   items: T[];
@@ -13,6 +13,8 @@ export interface Paged<T> {
   error: ApiError | undefined;
   loadMore: () => void;
   reload: () => void;
+  /** Replaces the items `match` finds (after a change the server answered with). */
+  replace: (match: (item: T) => boolean, item: T) => void;
 }
 
 /** Pages of `path` (which may hold a query already), `limit` rows at a time. */
@@ -65,5 +67,6 @@ export function usePaged<T>(path: string | null, limit = 50): Paged<T> {
     if (next !== null && !loading) fetchPage(next, generation.current);
   }, [next, loading, fetchPage]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { items, more: next !== null, loading, error, loadMore, reload };
+  const replace = useCallback((match: (item: T) => boolean, item: T) => setItems((old) => old.map((t) => (match(t) ? item : t))), []);
+  return { items, more: next !== null, loading, error, loadMore, reload, replace };
 }
