@@ -25,7 +25,9 @@ pub async fn fallback(method: Method, uri: Uri) -> Response {
     }
     match tradelab_web::index() {
         Some(index) => file_response(index),
-        None => missing_ui(),
+        None => {
+            missing_ui(tradelab_web::build_problem().unwrap_or("the web UI is not in this build"))
+        }
     }
 }
 
@@ -45,9 +47,8 @@ fn file_response(file: &'static tradelab_web::Asset) -> Response {
     response
 }
 
-/// The page shown when this binary was built without its UI.
-fn missing_ui() -> Response {
-    let why = tradelab_web::build_problem().unwrap_or("the web UI is not in this build");
+/// The page shown when this binary was built without its UI: why, and what to do.
+fn missing_ui(why: &str) -> Response {
     let page = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>tradelab: web UI not built</title></head>\
          <body style=\"font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;line-height:1.5\">\
@@ -62,4 +63,52 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_build_without_the_ui_says_why_and_what_to_install() {
+        let response = missing_ui(
+            "npm was not found. Install Node.js 20 or newer with npm <https://nodejs.org>",
+        );
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .expect("body");
+        let html = String::from_utf8(body.to_vec()).expect("UTF-8");
+        assert!(
+            html.contains("Install Node.js 20 or newer with npm &lt;https://nodejs.org&gt;"),
+            "{html}"
+        );
+        assert!(html.contains("href=\"/api/docs\""), "{html}");
+    }
+
+    #[tokio::test]
+    async fn api_paths_never_fall_through_to_the_ui() {
+        for path in ["/api/v1/nope", "/api", "/api/v1/runs/1/nope", "/assets/old-build.js"] {
+            let response = fallback(Method::GET, path.parse().expect("uri")).await;
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        }
+        let post = fallback(Method::POST, "/runs/1".parse().expect("uri")).await;
+        assert_eq!(post.status(), StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn a_page_address_gets_the_entry_page() {
+        let response = fallback(Method::GET, "/runs/12".parse().expect("uri")).await;
+        match tradelab_web::index() {
+            Some(_) => {
+                assert_eq!(response.status(), StatusCode::OK);
+                assert_eq!(
+                    response.headers()[header::CACHE_CONTROL],
+                    "no-cache",
+                    "the entry page is revalidated"
+                );
+            }
+            None => assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE),
+        }
+    }
 }
