@@ -288,14 +288,14 @@ async fn users_on(cmd: UsersCommand, store: &Store) -> Result<()> {
                         "{:<6} {:<32} {:<6} {:<9} CREATED",
                         "ID", "EMAIL", "ROLE", "STATE"
                     );
-                    for u in &views {
+                    for (u, user) in views.iter().zip(&users) {
                         println!(
                             "{:<6} {:<32} {:<6} {:<9} {}",
                             u.id,
                             u.email,
                             u.role,
                             if u.disabled { "disabled" } else { "active" },
-                            u.created_at
+                            crate::display::instant(user.created_at)
                         );
                     }
                 }
