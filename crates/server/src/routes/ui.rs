@@ -88,7 +88,12 @@ mod tests {
 
     #[tokio::test]
     async fn api_paths_never_fall_through_to_the_ui() {
-        for path in ["/api/v1/nope", "/api", "/api/v1/runs/1/nope", "/assets/old-build.js"] {
+        for path in [
+            "/api/v1/nope",
+            "/api",
+            "/api/v1/runs/1/nope",
+            "/assets/old-build.js",
+        ] {
             let response = fallback(Method::GET, path.parse().expect("uri")).await;
             assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
         }
