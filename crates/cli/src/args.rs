@@ -51,6 +51,11 @@ pub enum Command {
     /// Structured risk rules: check a rules file, list the templates.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// The exchange calendar: trading days with their pre-market, regular and
+    /// after-hours sessions (exchange-local times), early closes marked.
+    ///
+    /// Example: tradelab calendar --from 2024-11-25 --to 2024-11-29
+    Calendar(crate::calendar_cmd::CalendarArgs),
     /// Serve the HTTP API (accounts, models, rules, runs, live streams, admin) until
     /// ctrl-c or SIGTERM.
     ///

@@ -3,6 +3,7 @@
 mod args;
 mod audit_view;
 mod backtest;
+mod calendar_cmd;
 mod data_cmd;
 mod display;
 mod llm_args;
@@ -70,6 +71,7 @@ fn main() -> ExitCode {
         args::Command::Models(m) => models_cmd::run(*m, &cli.store, &deciders),
         args::Command::Runs(r) => runs_cmd::run(r, &cli.store, &deciders),
         args::Command::Rules(r) => rules_cmd::run(r),
+        args::Command::Calendar(a) => calendar_cmd::run(&a),
         args::Command::Serve(a) => serve_cmd::serve(&a, &cli.store, deciders),
         args::Command::Config(c) => serve_cmd::config(c, &cli.store),
         args::Command::Users(u) => serve_cmd::users(u, &cli.store),

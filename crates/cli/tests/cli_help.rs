@@ -158,6 +158,7 @@ fn completions_print_a_bash_script_naming_the_subcommands() {
         "runs",
         "rules",
         "strategies",
+        "calendar",
         "completions",
     ] {
         assert!(script.contains(sub), "the script does not name {sub}");

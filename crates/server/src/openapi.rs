@@ -49,6 +49,7 @@ pub const COOKIE: &str = "session_cookie";
         (name = "data", description = "Market data: series, bars, CSV uploads."),
         (name = "news", description = "News for the LLM agent's point-in-time search: uploads and listings."),
         (name = "leaderboard", description = "Finished runs ranked by a metric."),
+        (name = "calendar", description = "Exchange calendars: trading days and their sessions."),
         (name = "admin", description = "Accounts, settings, stats, emergency stop, the admin log (admins only)."),
         (name = "docs", description = "This document and its page."),
     ),

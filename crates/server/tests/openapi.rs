@@ -418,6 +418,10 @@ server_test!(
             .get("/data/bars?symbol=APX&timeframe=1d&limit=5")
             .await;
         alice.get("/leaderboard").await;
+        alice
+            .get("/calendar?exchange=nyse&from=2024-11-25&to=2024-11-29")
+            .await;
+        alice.get("/calendar?from=2024-13-01").await;
         anon.get("/health").await;
         anon.get("/health/ready").await;
         assert_eq!(alice.get("/admin/stats").await.0, StatusCode::FORBIDDEN);

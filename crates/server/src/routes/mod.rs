@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod bars_delete;
 pub mod body;
+pub mod calendar;
 pub mod catalog;
 pub mod data;
 pub mod docs;
@@ -64,6 +65,7 @@ pub fn api(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(news::list))
         .merge(uploads)
         .routes(routes!(leaderboard::leaderboard))
+        .routes(routes!(calendar::calendar))
         // Admin: accounts, settings, stats, emergency stop, the admin log.
         .routes(routes!(admin::users))
         .routes(routes!(admin::change_user))
