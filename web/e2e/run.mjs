@@ -105,7 +105,12 @@ try {
     await page.getByRole("button", { name: /replay with other rules/i }).click();
     const dialog = page.getByRole("dialog");
     await dialog.waitFor();
-    await dialog.getByRole("checkbox").first().uncheck();
+    // Wait for the run's rules to load, then turn the position cap off.
+    const rules = dialog.getByRole("list", { name: "Rules" });
+    await rules.waitFor();
+    const cap = rules.locator("#replay-max_position-active");
+    await cap.uncheck();
+    assert(!(await cap.isChecked()), "the max_position rule is still on in the replay dialog");
     await dialog.getByRole("button", { name: "Start the replay" }).click();
     await page.waitForURL((url) => /\/runs\/\d+$/.test(url.pathname) && !url.pathname.endsWith(`/${runA}`));
     runB = Number(page.url().match(/\/runs\/(\d+)$/)[1]);
