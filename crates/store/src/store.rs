@@ -199,19 +199,31 @@ async fn open_sqlite(config: &StoreConfig) -> Result<sqlx::SqlitePool> {
         // Reads through a memory map instead of a read call per page.
         .pragma("mmap_size", "1073741824")
         .busy_timeout(Duration::from_secs(10));
-    SqlitePoolOptions::new()
+    let pool_options = SqlitePoolOptions::new()
         .max_connections(config.max_connections.max(1))
-        .acquire_timeout(config.connect_timeout)
-        .connect_with(options)
-        .await
-        .map_err(|e| match e {
-            e if is_corrupt_database(&e) => corrupt(config, &e),
-            sqlx::Error::Database(_) | sqlx::Error::Io(_) => not_writable(format!(
-                "cannot open {}: {e}",
-                dir.join(SQLITE_FILE).display()
-            )),
-            other => StoreError::Database(other),
-        })
+        .acquire_timeout(config.connect_timeout);
+    // Switching a new file to WAL takes a lock SQLite does not wait for (the busy
+    // handler is not called for it), so many commands opening one fresh data directory
+    // at once can see SQLITE_BUSY here: wait and retry, as the busy timeout would.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut pause = Duration::from_millis(5);
+    let connected = loop {
+        match pool_options.clone().connect_with(options.clone()).await {
+            Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+            other => break other,
+        }
+    };
+    connected.map_err(|e| match e {
+        e if is_corrupt_database(&e) => corrupt(config, &e),
+        sqlx::Error::Database(_) | sqlx::Error::Io(_) => not_writable(format!(
+            "cannot open {}: {e}",
+            dir.join(SQLITE_FILE).display()
+        )),
+        other => StoreError::Database(other),
+    })
 }
 
 /// Creates and removes a file, so a read-only directory fails here with a clear error
@@ -233,6 +245,15 @@ fn probe_writable(dir: &Path) -> std::io::Result<()> {
         .create_new(true)
         .open(&probe)?;
     std::fs::remove_file(&probe)
+}
+
+/// True when SQLite says the database is locked by another connection (`SQLITE_BUSY`).
+fn is_busy(e: &sqlx::Error) -> bool {
+    const SQLITE_BUSY: i64 = 5;
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .and_then(|c| c.parse::<i64>().ok())
+        .is_some_and(|c| c & 0xff == SQLITE_BUSY)
 }
 
 /// True when SQLite (only: the codes are SQLite's) says the file is damaged (`SQLITE_CORRUPT`) or is not a database
