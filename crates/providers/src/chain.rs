@@ -1,0 +1,1 @@
+//! A provider chain per asset class with failover, itself a Provider.

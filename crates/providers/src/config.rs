@@ -1,0 +1,1 @@
+//! Provider settings: base URLs, the environment variables holding keys, chains per asset class, breaker limits.

@@ -1,0 +1,1 @@
+//! Polygon (Massive) aggregates: REST bars paged by next_url.

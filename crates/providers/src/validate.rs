@@ -1,0 +1,92 @@
+//! The bar checks every received bar passes: the CSV importer's, plus what a request
+//! implies (inside its range, in time order, no duplicates).
+
+use crate::error::{ProviderError, ProviderErrorKind};
+use crate::provider::BarRequest;
+use tradelab_core::{Bar, Timestamp};
+
+/// One bar as a vendor sent it, before the checks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RawBar {
+    pub ts: Timestamp,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+    pub volume: f64,
+}
+
+/// Checks `raw` against the bar invariants and `request`, returning the bars in time
+/// order. `what` names the payload's list (`bars`, `results`) for errors: a bad bar is
+/// `InvalidBar` at `what[i].field`. Bars outside `[from, to)` are dropped (vendors
+/// round ranges to whole days); an unordered or duplicated time is an error.
+pub fn check_bars(
+    provider: &str,
+    what: &str,
+    raw: &[RawBar],
+    request: &BarRequest,
+) -> Result<Vec<Bar>, ProviderError> {
+    let mut bars = Vec::with_capacity(raw.len());
+    let mut last: Option<Timestamp> = None;
+    for (i, r) in raw.iter().enumerate() {
+        let bar = check_bar(provider, &format!("{what}[{i}]"), r)?;
+        if let Some(prev) = last
+            && r.ts <= prev
+        {
+            return Err(ProviderError::new(
+                provider,
+                ProviderErrorKind::InvalidBar {
+                    field: format!("{what}[{i}].t"),
+                    message: format!(
+                        "time {} is not after the bar before it ({})",
+                        r.ts.display_auto(),
+                        prev.display_auto()
+                    ),
+                },
+            ));
+        }
+        last = Some(r.ts);
+        if r.ts >= request.from && r.ts < request.to {
+            bars.push(bar);
+        }
+    }
+    Ok(bars)
+}
+
+/// Checks one bar; `at` names it in errors (`bars[3]`).
+pub fn check_bar(provider: &str, at: &str, r: &RawBar) -> Result<Bar, ProviderError> {
+    Bar::new(r.ts, r.open, r.high, r.low, r.close, r.volume).map_err(|e| {
+        let field = match &e {
+            tradelab_core::BarError::NotFinite { field, .. }
+            | tradelab_core::BarError::NonPositivePrice { field, .. }
+            | tradelab_core::BarError::PriceOutOfRange { field, .. } => field,
+            tradelab_core::BarError::NegativeVolume(_) => "volume",
+            tradelab_core::BarError::HighBelow { .. } => "high",
+            tradelab_core::BarError::LowAbove { .. } => "low",
+        };
+        ProviderError::new(
+            provider,
+            ProviderErrorKind::InvalidBar {
+                field: format!("{at}.{field}"),
+                message: e.to_string(),
+            },
+        )
+    })
+}
+
+/// A vendor number that may come as a JSON number or a decimal string (Binance sends
+/// strings): `field` names it in the error.
+pub fn number(
+    provider: &str,
+    field: &str,
+    value: &serde_json::Value,
+) -> Result<f64, ProviderError> {
+    let parsed = match value {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    parsed.ok_or_else(|| {
+        ProviderError::malformed(provider, field, format!("expected a number, got {value}"))
+    })
+}

@@ -1,0 +1,1 @@
+//! Yahoo Finance's chart endpoint: daily bars, no key.
