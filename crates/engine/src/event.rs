@@ -88,6 +88,31 @@ pub struct Rejection {
     pub reason: RejectReason,
 }
 
+/// What a live feed reports about itself, recorded in the run's trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct FeedNotice {
+    /// `paused`, `resumed`, `failover` or `breaker`.
+    pub notice: FeedNoticeKind,
+    /// The provider concerned (empty when none is).
+    pub provider: String,
+    /// What happened, in words (the error of an outage, the breaker's new state).
+    pub detail: String,
+}
+
+/// The kinds of [`FeedNotice`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedNoticeKind {
+    /// No data: the run waits (it decides nothing until bars come back).
+    Paused,
+    /// Data is back; missed bars are applied in order.
+    Resumed,
+    /// The chain moved on to another provider.
+    Failover,
+    /// A provider's circuit breaker changed state.
+    Breaker,
+}
+
 /// One thing that happened in a run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -115,6 +140,13 @@ pub enum RunEvent {
         /// Whether the decider is asked again: false when the run fails, and when it
         /// goes on halted ([`crate::DecideError::halt`]).
         continued: bool,
+    },
+    /// Something happened to a live run's market-data feed (an outage paused it, data
+    /// came back, the chain failed over, a breaker changed state). Replays have none.
+    Feed {
+        ts: Timestamp,
+        #[serde(flatten)]
+        notice: FeedNotice,
     },
     /// A command from outside (API, admin, CLI) reached the run and was applied.
     Command {

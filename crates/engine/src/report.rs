@@ -283,6 +283,7 @@ impl ReportSink {
             | RunEvent::Decided { .. }
             | RunEvent::DeciderFailed { .. }
             | RunEvent::Command { .. }
+            | RunEvent::Feed { .. }
             | RunEvent::RunFinished { .. }
             | RunEvent::RunFailed { .. } => {}
         }

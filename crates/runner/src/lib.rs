@@ -10,6 +10,7 @@ pub mod broadcast;
 mod compare;
 mod config;
 mod fingerprint;
+pub mod live;
 mod model_settings;
 mod run;
 mod sink;
@@ -24,7 +25,7 @@ pub use model_settings::{
     new_model_spec,
 };
 pub use run::{
-    Finished, Progress, QueuedRun, ReplayOptions, RunHandle, RunWatcher, Runner, RunnerError,
+    Finished, LiveSource, Progress, QueuedRun, ReplayOptions, RunHandle, RunWatcher, Runner, RunnerError,
     StartRun, TRAIL_ENDED, decider_params,
 };
 pub use sink::{Flushed, StoreSink};

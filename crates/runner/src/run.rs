@@ -16,12 +16,14 @@ use tradelab_store::{
 
 mod execute;
 mod handle;
+mod live_run;
 mod prior;
 mod replay;
 mod stored;
 
 pub(crate) use handle::Watch;
 pub use handle::{QueuedRun, RunHandle, RunWatcher};
+pub use live_run::LiveSource;
 
 /// Why a run could not be started or finished.
 #[derive(Debug, thiserror::Error)]
@@ -287,34 +289,7 @@ impl Runner {
             check,
         } = launch;
         let owner = req.owner;
-        let model_name = snapshot.model_name.clone();
-        let invalid = |message: String| RunnerError::InvalidModel {
-            model: model_name.clone(),
-            message,
-        };
-        let allowed = &snapshot.allowed_symbols;
-        let symbols = if req.symbols.is_empty() {
-            allowed.clone()
-        } else {
-            req.symbols.clone()
-        };
-        if symbols.is_empty() {
-            return Err(RunnerError::NoSymbols {
-                allowed: "any".into(),
-            });
-        }
-        if let Some(s) = symbols
-            .iter()
-            .find(|s| !allowed.is_empty() && !allowed.contains(s))
-        {
-            return Err(RunnerError::SymbolNotAllowed {
-                symbol: s.clone(),
-                allowed: symbols_text(allowed),
-            });
-        }
-        let mut settings = ExecutionSettings::from_json(&snapshot.fill_model).map_err(invalid)?;
-        settings.timeframe = Some(req.timeframe.to_string());
-        let rules = rules_from_specs(&snapshot.rules, &snapshot.instructions).map_err(invalid)?;
+        let (symbols, settings, rules) = checked_setup(&snapshot, req)?;
         let mut series = Vec::with_capacity(symbols.len());
         for s in &symbols {
             let loaded = self
@@ -442,7 +417,7 @@ impl Runner {
             prior,
             news,
         } = prepared;
-        match self
+        let executed = self
             .execute(
                 &run,
                 config,
@@ -455,8 +430,18 @@ impl Runner {
                 req.batch_rows,
                 watch,
             )
-            .await
-        {
+            .await;
+        self.record_end(&run, executed).await
+    }
+
+    /// Records how an executed run ended: its status, reason, summary and last events
+    /// in one transaction.
+    async fn record_end(
+        &self,
+        run: &Run,
+        executed: Result<Executed, RunnerError>,
+    ) -> Result<Finished, RunnerError> {
+        match executed {
             Ok(Executed::Failed { message, last }) => {
                 // The `run_failed` event and the `failed` status commit together.
                 self.store
@@ -547,6 +532,44 @@ impl Runner {
                 source,
             })
     }
+}
+
+/// The symbols, execution settings and rules of a run of `snapshot` as `req` asks:
+/// the symbols the model allows (all of them by default), the settings at the request's
+/// timeframe, the rules the snapshot holds.
+pub(crate) fn checked_setup(
+    snapshot: &StrategySnapshot,
+    req: &StartRun,
+) -> Result<(Vec<Symbol>, ExecutionSettings, RuleSet), RunnerError> {
+    let model_name = snapshot.model_name.clone();
+    let invalid = |message: String| RunnerError::InvalidModel {
+        model: model_name.clone(),
+        message,
+    };
+    let allowed = &snapshot.allowed_symbols;
+    let symbols = if req.symbols.is_empty() {
+        allowed.clone()
+    } else {
+        req.symbols.clone()
+    };
+    if symbols.is_empty() {
+        return Err(RunnerError::NoSymbols {
+            allowed: "any".into(),
+        });
+    }
+    if let Some(s) = symbols
+        .iter()
+        .find(|s| !allowed.is_empty() && !allowed.contains(s))
+    {
+        return Err(RunnerError::SymbolNotAllowed {
+            symbol: s.clone(),
+            allowed: symbols_text(allowed),
+        });
+    }
+    let mut settings = ExecutionSettings::from_json(&snapshot.fill_model).map_err(invalid)?;
+    settings.timeframe = Some(req.timeframe.to_string());
+    let rules = rules_from_specs(&snapshot.rules, &snapshot.instructions).map_err(invalid)?;
+    Ok((symbols, settings, rules))
 }
 
 /// A run's snapshot before it is created, with a replay's data check.

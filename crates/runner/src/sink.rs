@@ -321,6 +321,9 @@ impl EventSink for StoreSink {
             RunEvent::Command { ts, command } => {
                 self.event(*ts, None, "command", raw_json(command));
             }
+            RunEvent::Feed { ts, notice } => {
+                self.event(*ts, None, "feed", raw_json(notice));
+            }
             RunEvent::PositionChanged { .. } | RunEvent::EquityPoint { .. } => {}
         }
         self.alive()

@@ -16,7 +16,7 @@ use super::processor::{Flow, Processor};
 use super::timeline::MergedTimeline;
 use super::{Engine, RunHooks, RunOutcome};
 use crate::decider::{AsyncDecider, Decider, Decision};
-use crate::event::EventSink;
+use crate::event::{EventSink, FeedNotice};
 use futures_util::{Stream, StreamExt};
 use std::ops::Deref;
 use std::time::{Duration, Instant};
@@ -32,6 +32,9 @@ pub enum Input {
     },
     /// A command from outside, applied before the next step.
     Command(Command),
+    /// News about the feed itself at `ts` on its clock, recorded as a
+    /// [`crate::RunEvent::Feed`] event.
+    Notice { ts: Timestamp, notice: FeedNotice },
 }
 
 impl Engine {
@@ -155,6 +158,7 @@ impl Engine {
         while let Some(input) = inputs.next().await {
             let done = match input {
                 Input::Command(command) => processor.command(command).map(|f| f == Flow::Stop),
+                Input::Notice { ts, notice } => processor.notice(ts, notice).map(|()| false),
                 Input::Bars { ts, bars } => {
                     live_step(&mut processor, decider, ts, bars, &mut decision)
                         .await

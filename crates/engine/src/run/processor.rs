@@ -12,7 +12,7 @@ use super::failure::{FailureCause, Fault, RunFailure, Stepped};
 use super::state::RunState;
 use super::{Engine, OpenPosition, RunOutcome, RunStatus};
 use crate::decider::{DecideError, DeciderErrors, Decision, DecisionContext, WorkingOrders};
-use crate::event::{EventSink, RunEvent};
+use crate::event::{EventSink, FeedNotice, RunEvent};
 use crate::portfolio::Portfolio;
 use crate::risk_engine::{ExitKind, RiskEngine, RiskEvent, StepAction};
 use crate::view::DataView;
@@ -265,6 +265,13 @@ impl<'a, S: Deref<Target = [BarSeries]>> Processor<'a, S> {
     }
 
     /// Applies a command from outside, recording it as an event.
+    /// Records news about a live feed (an outage, data back, a failover) that
+    /// happened at `ts` on the feed's clock.
+    pub fn notice(&mut self, ts: Timestamp, notice: FeedNotice) -> Stepped<()> {
+        self.state.emit(&RunEvent::Feed { ts, notice })?;
+        Ok(())
+    }
+
     pub fn command(&mut self, command: Command) -> Stepped<Flow> {
         let ts = self.last_ts.unwrap_or(Timestamp::from_nanos(0));
         self.state.emit(&RunEvent::Command { ts, command })?;

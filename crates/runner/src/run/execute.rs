@@ -33,6 +33,28 @@ pub(super) struct Given<'a> {
 }
 
 impl Runner {
+    /// The run's decider, built by strategy name with its parameters, rules and what
+    /// it is given.
+    pub(super) fn decider_for(
+        &self,
+        run: &Run,
+        config: &tradelab_engine::RunConfig,
+        rules: &RuleSet,
+        given: &Given<'_>,
+    ) -> Result<Box<dyn tradelab_engine::Decider>, tradelab_engine::strategies::StrategyError> {
+        let decider_cfg = &run.snapshot.decider;
+        let params = decider_params(decider_cfg);
+        let rules_in_words = rules.in_words();
+        let run_label = run.id.to_string();
+        let args = DeciderArgs::new(&params, config.allow_short)
+            .with_instructions(&rules.instructions)
+            .with_rules(&rules_in_words)
+            .with_run(&run_label)
+            .with_prior(given.prior)
+            .with_news(given.news);
+        self.deciders.build_with(&decider_cfg.kind, args)
+    }
+
     /// Runs the engine on its own thread over `series`, with the audit trail written
     /// in batches by a writer task as it goes; the last batch is returned to be
     /// written with the run's final status.
@@ -51,41 +73,15 @@ impl Runner {
             run: run.id,
             message,
         };
-        let decider_cfg = &run.snapshot.decider;
-        let params = decider_params(decider_cfg);
-        let rules_in_words = rules.in_words();
-        let run_label = run.id.to_string();
-        let args = DeciderArgs::new(&params, config.allow_short)
-            .with_instructions(&rules.instructions)
-            .with_rules(&rules_in_words)
-            .with_run(&run_label)
-            .with_prior(given.prior)
-            .with_news(given.news);
         let decider = self
-            .deciders
-            .build_with(&decider_cfg.kind, args)
+            .decider_for(run, &config, &rules, &given)
             .map_err(|e| engine_err(e.to_string()))?;
         let engine = Engine::new(config.clone(), series)
             .and_then(|e| e.with_rules(rules))
             .map_err(|e| engine_err(e.to_string()))?;
-        let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
         let (spare_tx, spare_rx) = std::sync::mpsc::channel();
-        let store = self.store.clone();
-        let run_id = run.id;
-        let committed = watch.committed.clone();
-        let writer = async move {
-            while let Some(Flushed { batch, through }) = rx.recv().await {
-                store.audit().append(run_id, &batch).await?;
-                if let Some(c) = &committed {
-                    c.send_replace(through);
-                }
-                // Back to the sink, which empties it on its own thread (freeing rows
-                // on the thread that made them is the allocator's fast path). The sink
-                // may have finished already; then the batch is dropped here.
-                let _ = spare_tx.send(batch);
-            }
-            Ok::<(), StoreError>(())
-        };
+        let writer = audit_writer(self.store.clone(), run.id, watch.committed.clone(), rx, spare_tx);
         let steps = engine.steps();
         let Watch {
             progress,
@@ -174,4 +170,26 @@ impl Runner {
             last,
         })
     }
+}
+
+/// The task that writes a run's audit batches as the sink flushes them, moves the
+/// committed mark, and hands emptied batches back to the sink for reuse.
+pub(super) async fn audit_writer(
+    store: tradelab_store::Store,
+    run_id: tradelab_store::RunId,
+    committed: Option<tokio::sync::watch::Sender<i64>>,
+    mut rx: tokio::sync::mpsc::Receiver<Flushed>,
+    spare_tx: std::sync::mpsc::Sender<RawBatch>,
+) -> Result<(), StoreError> {
+    while let Some(Flushed { batch, through }) = rx.recv().await {
+        store.audit().append(run_id, &batch).await?;
+        if let Some(c) = &committed {
+            c.send_replace(through);
+        }
+        // Back to the sink, which empties it on its own thread (freeing rows on the
+        // thread that made them is the allocator's fast path). The sink may have
+        // finished already; then the batch is dropped here.
+        let _ = spare_tx.send(batch);
+    }
+    Ok(())
 }

@@ -165,10 +165,10 @@ impl Watch {
 pub struct RunHandle {
     /// The run as created (status `running`).
     pub run: Run,
-    control: Arc<RunControl>,
-    events: tokio::sync::broadcast::Sender<Arc<Numbered>>,
-    committed: tokio::sync::watch::Receiver<i64>,
-    task: tokio::task::JoinHandle<Result<Finished, RunnerError>>,
+    pub(super) control: Arc<RunControl>,
+    pub(super) events: tokio::sync::broadcast::Sender<Arc<Numbered>>,
+    pub(super) committed: tokio::sync::watch::Receiver<i64>,
+    pub(super) task: tokio::task::JoinHandle<Result<Finished, RunnerError>>,
 }
 
 impl RunHandle {

@@ -1,0 +1,311 @@
+//! Live paper runs: created like any run (the model's snapshot, its rules, its fill
+//! model), then driven by the engine's async driver on a live feed instead of the
+//! sync driver over stored bars.
+
+use super::execute::{Executed, Given, audit_writer};
+use super::{Finished, Runner, RunnerError, StartRun, TRAIL_ENDED, Watch, checked_setup};
+use super::{Progress, RunHandle};
+use crate::broadcast::{Broadcast, DEFAULT_CAPACITY};
+use crate::live::feed::Feed;
+use crate::live::{FeedConfig, KeepBars, LiveClock, Schedule};
+use crate::sink::StoreSink;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use tradelab_core::{Bar, BarSeries, Symbol, Timeframe};
+use tradelab_engine::report::{Report, ReportOptions};
+use tradelab_engine::{
+    Engine, EventSink, Immediate, Input, RunControl, RunHooks, RunOutcome, Tee,
+};
+use tradelab_providers::Provider;
+use tradelab_store::{NewRun, Run, RunMode, RunSource};
+
+/// Where a live run's bars come from, on what clock and schedule.
+pub struct LiveSource {
+    /// A provider (or a chain of them), or stored bars replayed as live.
+    pub provider: Arc<dyn Provider>,
+    /// When bars close: an exchange calendar, or the stored bars' times.
+    pub schedule: Schedule,
+    /// The feed's clock: the wall clock, a scaled one, a simulated one in tests.
+    pub clock: Arc<dyn LiveClock>,
+    /// Keep every fetched bar in the bar store (a market feed); stored bars replayed
+    /// as live are there already.
+    pub keep_bars: bool,
+    /// The feed's timing (its `symbols` and `timeframe` are the run's).
+    pub feed: FeedConfig,
+}
+
+/// The bars a live run was fed, per symbol, for its report.
+type Seen = Arc<Mutex<BTreeMap<Symbol, Vec<Bar>>>>;
+
+impl Runner {
+    /// Creates a live run of `req`'s model and runs it on a task of its own, fed by
+    /// `source` until the feed ends or the run is stopped.
+    pub async fn spawn_live(
+        &self,
+        req: StartRun,
+        source: LiveSource,
+        progress: Option<Progress>,
+    ) -> Result<RunHandle, RunnerError> {
+        let launch = self.prepare_start(&req).await?;
+        let snapshot = launch.snapshot;
+        let (symbols, settings, rules) = checked_setup(&snapshot, &req)?;
+        let mut snapshot = snapshot;
+        let mut config = settings.run_config(snapshot.initial_cash);
+        config.allow_short |= rules.shorts_allowed();
+        snapshot.fill_model = settings.to_json();
+        let daily = req.timeframe == Timeframe::DAY;
+        let run = self
+            .store
+            .runs()
+            .create(
+                req.owner,
+                &NewRun {
+                    model: snapshot.model,
+                    mode: if daily {
+                        RunMode::Daily
+                    } else {
+                        RunMode::Intraday
+                    },
+                    source: RunSource::Live,
+                    symbols: symbols.clone(),
+                    period_start: Some(source.feed.start),
+                    period_end: source.feed.until,
+                    session: Some("regular".into()),
+                    parent: None,
+                    data_fingerprint: None,
+                    strategy: Some(snapshot),
+                },
+            )
+            .await?;
+        let run = self.store.runs().start(run.id).await?;
+        tracing::info!(run = run.id.0, number = run.number, provider = source.provider.name(), "live run started");
+        let control = Arc::new(RunControl::new());
+        let events = Broadcast::new(DEFAULT_CAPACITY).sender();
+        let (committed_tx, committed) = tokio::sync::watch::channel(0);
+        let watch = Watch {
+            progress,
+            control: Some(Arc::clone(&control)),
+            broadcast: Some(events.clone()),
+            committed: Some(committed_tx),
+        };
+        let runner = self.clone();
+        let created = run.clone();
+        let batch_rows = req.batch_rows;
+        let task = tokio::spawn(async move {
+            let committed = watch.committed.clone();
+            let executed = runner
+                .execute_live(&run, config, symbols, rules, source, batch_rows, watch)
+                .await;
+            let ended = runner.record_end(&run, executed).await;
+            if let Some(c) = committed {
+                c.send_replace(TRAIL_ENDED);
+            }
+            ended
+        });
+        Ok(RunHandle {
+            run: created,
+            control,
+            events,
+            committed,
+            task,
+        })
+    }
+
+    /// [`Runner::spawn_live`], waiting for the run's end.
+    pub async fn start_live(
+        &self,
+        req: StartRun,
+        source: LiveSource,
+        progress: Option<Progress>,
+    ) -> Result<Finished, RunnerError> {
+        self.spawn_live(req, source, progress).await?.finished().await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn execute_live(
+        &self,
+        run: &Run,
+        config: tradelab_engine::RunConfig,
+        symbols: Vec<Symbol>,
+        rules: tradelab_engine::risk::RuleSet,
+        source: LiveSource,
+        batch_rows: usize,
+        watch: Watch,
+    ) -> Result<Executed, RunnerError> {
+        let engine_err = |message: String| RunnerError::Engine {
+            run: run.id,
+            message,
+        };
+        let news = tradelab_data::NewsArchive::default();
+        let given = Given {
+            prior: &[],
+            news: &news,
+        };
+        let decider = self
+            .decider_for(run, &config, &rules, &given)
+            .map_err(|e| engine_err(e.to_string()))?;
+        let timeframe = source.feed.timeframe;
+        let engine = Engine::live(config, symbols.clone(), timeframe == Timeframe::DAY)
+            .and_then(|e| e.with_rules(rules))
+            .map_err(|e| engine_err(e.to_string()))?;
+        let (input_tx, input_rx) = tokio::sync::mpsc::channel(64);
+        let feed = Feed {
+            provider: source.provider,
+            clock: source.clock,
+            schedule: source.schedule,
+            config: FeedConfig {
+                symbols,
+                ..source.feed
+            },
+            keep: source.keep_bars.then(|| KeepBars {
+                store: self.store.clone(),
+            }),
+        };
+        let feeding = tokio::spawn(feed.run(input_tx));
+        let seen: Seen = Arc::default();
+        let control = watch.control.clone();
+        let inputs = live_inputs(input_rx, control, Arc::clone(&seen));
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let (spare_tx, spare_rx) = std::sync::mpsc::channel();
+        let writer = audit_writer(self.store.clone(), run.id, watch.committed.clone(), rx, spare_tx);
+        let Watch {
+            mut progress,
+            broadcast,
+            ..
+        } = watch;
+        let runtime = tokio::runtime::Handle::current();
+        let worker = tokio::task::spawn_blocking(move || {
+            let mut sink = StoreSink::new(tx, batch_rows, 0).reuse_batches(spare_rx);
+            let mut decider = Immediate(decider);
+            let mut tick = |done: usize| {
+                if let Some(p) = progress.as_mut() {
+                    p(done, done);
+                }
+            };
+            let hooks = RunHooks {
+                progress: Some(&mut tick),
+                control: None,
+            };
+            let mut live;
+            let sink_used: &mut dyn EventSink = match broadcast {
+                Some(tx) => {
+                    live = Tee {
+                        first: &mut sink,
+                        second: Broadcast::from_sender(tx),
+                    };
+                    &mut live
+                }
+                None => &mut sink,
+            };
+            let outcome = runtime.block_on(engine.run_stream(&mut decider, sink_used, inputs, hooks));
+            let last = sink.take_last();
+            let report = outcome
+                .as_ref()
+                .ok()
+                .map(|outcome| live_report(&engine, &sink, outcome, &seen, decider.0.name()));
+            (outcome, report, last)
+        });
+        let (written, joined) = tokio::join!(writer, worker);
+        feeding.abort();
+        written.map_err(|source| RunnerError::Writer {
+            run: run.id,
+            source,
+        })?;
+        let (outcome, report, last) =
+            joined.map_err(|e| engine_err(format!("the engine thread failed: {e}")))?;
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(failure) => {
+                return Ok(Executed::Failed {
+                    message: failure.to_string(),
+                    last,
+                });
+            }
+        };
+        let report = report
+            .ok_or_else(|| engine_err("the run ended without a report".into()))?
+            .map_err(engine_err)?;
+        Ok(Executed::Done {
+            report: Box::new(report),
+            outcome,
+            last,
+        })
+    }
+}
+
+/// The report of a live run over the bars it was fed.
+fn live_report(
+    engine: &Engine,
+    sink: &StoreSink,
+    outcome: &RunOutcome,
+    seen: &Seen,
+    strategy: String,
+) -> Result<Report, String> {
+    let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+    let series: Vec<BarSeries> = engine
+        .series()
+        .iter()
+        .map(|s| {
+            let bars = seen.get(s.symbol()).cloned().unwrap_or_default();
+            BarSeries::new(s.symbol().clone(), bars).map_err(|e| e.to_string())
+        })
+        .collect::<Result<_, _>>()?;
+    let rules = engine
+        .rules()
+        .active_by_priority()
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
+    Report::build(
+        engine.config(),
+        &series,
+        &sink.report,
+        outcome,
+        &ReportOptions {
+            strategy,
+            periods_per_year: None,
+            risk_free_annual: 0.0,
+            tz: jiff::tz::TimeZone::UTC,
+            rules,
+        },
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// The engine's inputs: the feed's steps and notices, and the commands sent to the run
+/// (a stop reaches a run waiting for the next bar at once). Ends when the feed ends.
+fn live_inputs(
+    feed: tokio::sync::mpsc::Receiver<Input>,
+    control: Option<Arc<RunControl>>,
+    seen: Seen,
+) -> impl futures_util::Stream<Item = Input> + Send {
+    let state = (feed, control, VecDeque::<Input>::new(), seen);
+    futures_util::stream::unfold(state, |(mut feed, control, mut queued, seen)| async move {
+        loop {
+            if let Some(input) = queued.pop_front() {
+                return Some((input, (feed, control, queued, seen)));
+            }
+            let next = match &control {
+                Some(c) => {
+                    tokio::select! {
+                        biased;
+                        commands = c.next_commands() => {
+                            queued.extend(commands.into_iter().map(Input::Command));
+                            continue;
+                        }
+                        input = feed.recv() => input,
+                    }
+                }
+                None => feed.recv().await,
+            };
+            let input = next?;
+            if let Input::Bars { bars, .. } = &input {
+                let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                for (symbol, bar) in bars {
+                    seen.entry(symbol.clone()).or_default().push(*bar);
+                }
+            }
+            return Some((input, (feed, control, queued, seen)));
+        }
+    })
+}
