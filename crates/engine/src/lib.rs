@@ -25,7 +25,9 @@ pub use decider::{
     AsyncDecider, DecideError, Decider, DeciderErrors, Decision, DecisionContext, DecisionTrace,
     Immediate, ToolCall, Usage, WorkingOrders,
 };
-pub use event::{EventSink, FeedNotice, FeedNoticeKind, RejectReason, RunEvent, Seq, SinkError, SinkResult, Tee};
+pub use event::{
+    EventSink, FeedNotice, FeedNoticeKind, RejectReason, RunEvent, Seq, SinkError, SinkResult, Tee,
+};
 pub use portfolio::Portfolio;
 pub use registry::{DeciderArgs, DeciderRegistry, RegistryError};
 pub use run::{

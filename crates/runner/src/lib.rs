@@ -25,8 +25,8 @@ pub use model_settings::{
     new_model_spec,
 };
 pub use run::{
-    Finished, LiveSource, Progress, QueuedRun, ReplayOptions, RunHandle, RunWatcher, Runner, RunnerError,
-    StartRun, TRAIL_ENDED, decider_params,
+    Finished, LiveSource, Progress, QueuedRun, ReplayOptions, RunHandle, RunWatcher, Runner,
+    RunnerError, StartRun, TRAIL_ENDED, decider_params,
 };
 pub use sink::{Flushed, StoreSink};
 pub use spread::{MetricSpread, Spread};

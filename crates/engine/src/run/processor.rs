@@ -268,6 +268,7 @@ impl<'a, S: Deref<Target = [BarSeries]>> Processor<'a, S> {
     /// Records news about a live feed (an outage, data back, a failover) that
     /// happened at `ts` on the feed's clock.
     pub fn notice(&mut self, ts: Timestamp, notice: FeedNotice) -> Stepped<()> {
+        let ts = self.last_ts.map_or(ts, |last| last.max(ts));
         self.state.emit(&RunEvent::Feed { ts, notice })?;
         Ok(())
     }

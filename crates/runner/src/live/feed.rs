@@ -83,8 +83,14 @@ impl Feed {
                 Err(e) => {
                     if !paused {
                         paused = true;
-                        self.notice(tx, FeedNoticeKind::Paused, &e.provider, e.to_string())
-                            .await?;
+                        self.notice(
+                            tx,
+                            cursor,
+                            FeedNoticeKind::Paused,
+                            &e.provider,
+                            e.to_string(),
+                        )
+                        .await?;
                     }
                     self.wait_retry().await;
                 }
@@ -92,8 +98,14 @@ impl Feed {
                     if paused {
                         paused = false;
                         let detail = "data is back; missed bars follow in order".to_string();
-                        self.notice(tx, FeedNoticeKind::Resumed, self.provider.name(), detail)
-                            .await?;
+                        self.notice(
+                            tx,
+                            cursor,
+                            FeedNoticeKind::Resumed,
+                            self.provider.name(),
+                            detail,
+                        )
+                        .await?;
                     }
                     let had_expected = steps.contains_key(&expected.start);
                     for (ts, bars) in steps {
@@ -161,7 +173,10 @@ impl Feed {
                 self.store_bars(keep, symbol, &bars).await?;
             }
             for bar in bars {
-                steps.entry(bar.ts()).or_default().push((symbol.clone(), bar));
+                steps
+                    .entry(bar.ts())
+                    .or_default()
+                    .push((symbol.clone(), bar));
             }
         }
         Ok(steps)
@@ -174,11 +189,19 @@ impl Feed {
         symbol: &Symbol,
         bars: &[Bar],
     ) -> Result<(), ProviderError> {
-        let stored: Vec<tradelab_store::StoredBar> =
-            bars.iter().copied().map(tradelab_store::StoredBar::from).collect();
+        let stored: Vec<tradelab_store::StoredBar> = bars
+            .iter()
+            .copied()
+            .map(tradelab_store::StoredBar::from)
+            .collect();
         keep.store
             .bars()
-            .import(symbol, self.config.timeframe, &stored, ImportMode::KeepExisting)
+            .import(
+                symbol,
+                self.config.timeframe,
+                &stored,
+                ImportMode::KeepExisting,
+            )
             .await
             .map(|_| ())
             .map_err(|e| {
@@ -191,21 +214,27 @@ impl Feed {
             })
     }
 
+    /// Sends a notice stamped `cursor` (the start of the first bar not yet applied, so
+    /// the trail stays in time order), saying in its detail when it happened.
     async fn notice(
         &self,
         tx: &mpsc::Sender<Input>,
+        cursor: Timestamp,
         kind: FeedNoticeKind,
         provider: &str,
         detail: String,
     ) -> Result<(), Gone> {
-        tracing::info!(notice = ?kind, provider, %detail, "live feed");
+        let at = self.clock.now();
+        tracing::info!(notice = ?kind, provider, %detail, at = %at.display_auto(), "live feed");
         let notice = FeedNotice {
             notice: kind,
             provider: provider.to_string(),
-            detail,
+            detail: format!("{detail} (at {})", at.display_auto()),
         };
-        let ts = self.clock.now();
-        tx.send(Input::Notice { ts, notice }).await.map_err(|_| Gone)
+        let ts = cursor;
+        tx.send(Input::Notice { ts, notice })
+            .await
+            .map_err(|_| Gone)
     }
 }
 

@@ -54,7 +54,10 @@ fn next_trading_day(
     calendar: &Calendar,
     cursor: Timestamp,
 ) -> Result<Option<ExpectedBar>, CalendarError> {
-    let mut date = cursor.to_jiff().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    let mut date = cursor
+        .to_jiff()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
     if cursor.utc_midnight() < cursor {
         date = match date.tomorrow() {
             Ok(d) => d,
@@ -94,7 +97,9 @@ fn next_session_bar(
     let mut start = align_up(cursor, timeframe);
     for _ in 0..HORIZON_DAYS * 2 {
         let instant = start.to_jiff();
-        let date = instant.to_zoned_datetime(calendar.time_zone().clone()).date();
+        let date = instant
+            .to_zoned_datetime(calendar.time_zone().clone())
+            .date();
         if let Some(day) = calendar.session(date)?
             && day.regular.contains(instant)
         {

@@ -21,7 +21,10 @@ impl StoredBars {
     pub fn new(series: Vec<BarSeries>, timeframe: Timeframe) -> Self {
         StoredBars {
             timeframe,
-            series: series.into_iter().map(|s| (s.symbol().clone(), s)).collect(),
+            series: series
+                .into_iter()
+                .map(|s| (s.symbol().clone(), s))
+                .collect(),
         }
     }
 

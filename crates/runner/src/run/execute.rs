@@ -81,7 +81,13 @@ impl Runner {
             .map_err(|e| engine_err(e.to_string()))?;
         let (tx, rx) = tokio::sync::mpsc::channel(4);
         let (spare_tx, spare_rx) = std::sync::mpsc::channel();
-        let writer = audit_writer(self.store.clone(), run.id, watch.committed.clone(), rx, spare_tx);
+        let writer = audit_writer(
+            self.store.clone(),
+            run.id,
+            watch.committed.clone(),
+            rx,
+            spare_tx,
+        );
         let steps = engine.steps();
         let Watch {
             progress,

@@ -13,9 +13,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use tradelab_core::{Bar, BarSeries, Symbol, Timeframe};
 use tradelab_engine::report::{Report, ReportOptions};
-use tradelab_engine::{
-    Engine, EventSink, Immediate, Input, RunControl, RunHooks, RunOutcome, Tee,
-};
+use tradelab_engine::{Engine, EventSink, Immediate, Input, RunControl, RunHooks, RunOutcome, Tee};
 use tradelab_providers::Provider;
 use tradelab_store::{NewRun, Run, RunMode, RunSource};
 
@@ -78,7 +76,12 @@ impl Runner {
             )
             .await?;
         let run = self.store.runs().start(run.id).await?;
-        tracing::info!(run = run.id.0, number = run.number, provider = source.provider.name(), "live run started");
+        tracing::info!(
+            run = run.id.0,
+            number = run.number,
+            provider = source.provider.name(),
+            "live run started"
+        );
         let control = Arc::new(RunControl::new());
         let events = Broadcast::new(DEFAULT_CAPACITY).sender();
         let (committed_tx, committed) = tokio::sync::watch::channel(0);
@@ -118,7 +121,10 @@ impl Runner {
         source: LiveSource,
         progress: Option<Progress>,
     ) -> Result<Finished, RunnerError> {
-        self.spawn_live(req, source, progress).await?.finished().await
+        self.spawn_live(req, source, progress)
+            .await?
+            .finished()
+            .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -167,13 +173,18 @@ impl Runner {
         let inputs = live_inputs(input_rx, control, Arc::clone(&seen));
         let (tx, rx) = tokio::sync::mpsc::channel(4);
         let (spare_tx, spare_rx) = std::sync::mpsc::channel();
-        let writer = audit_writer(self.store.clone(), run.id, watch.committed.clone(), rx, spare_tx);
+        let writer = audit_writer(
+            self.store.clone(),
+            run.id,
+            watch.committed.clone(),
+            rx,
+            spare_tx,
+        );
         let Watch {
             mut progress,
             broadcast,
             ..
         } = watch;
-        let runtime = tokio::runtime::Handle::current();
         let worker = tokio::task::spawn_blocking(move || {
             let mut sink = StoreSink::new(tx, batch_rows, 0).reuse_batches(spare_rx);
             let mut decider = Immediate(decider);
@@ -197,7 +208,14 @@ impl Runner {
                 }
                 None => &mut sink,
             };
-            let outcome = runtime.block_on(engine.run_stream(&mut decider, sink_used, inputs, hooks));
+            // Not the runtime's `block_on`: the sink hands batches to the writer with a
+            // blocking send, which a thread inside a runtime may not do.
+            let outcome = futures_executor::block_on(engine.run_stream(
+                &mut decider,
+                sink_used,
+                inputs,
+                hooks,
+            ));
             let last = sink.take_last();
             let report = outcome
                 .as_ref()
