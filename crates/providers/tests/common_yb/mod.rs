@@ -60,7 +60,12 @@ pub struct Log(Arc<Mutex<Vec<Seen>>>);
 
 impl Log {
     /// Records a request; returns how many came before it.
-    pub fn record(&self, path: &str, query: &HashMap<String, String>, headers: &HeaderMap) -> usize {
+    pub fn record(
+        &self,
+        path: &str,
+        query: &HashMap<String, String>,
+        headers: &HeaderMap,
+    ) -> usize {
         let mut seen = self.0.lock().unwrap();
         seen.push(Seen {
             when: Instant::now(),
