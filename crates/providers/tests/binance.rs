@@ -81,7 +81,10 @@ fn kline(open_ms: i64, interval_ms: i64) -> Value {
 /// `[startTime, endTime]`, at most `limit`; without a start, the last `limit`.
 fn klines_reply(query: &HashMap<String, String>, listed: i64, now: i64) -> Response {
     let step = interval_ms(&query["interval"]);
-    let limit: usize = query.get("limit").map_or(500, |l| l.parse().unwrap()).min(1000);
+    let limit: usize = query
+        .get("limit")
+        .map_or(500, |l| l.parse().unwrap())
+        .min(1000);
     let last = now.div_euclid(step) * step;
     let rows: Vec<Value> = match query.get("startTime") {
         Some(start) => {
@@ -160,17 +163,27 @@ async fn binance_history_follows_pages_by_last_open_time_plus_one_ms() {
     assert_eq!(first.volume(), 12.345);
 
     let seen = log.seen();
-    let starts: Vec<i64> = seen.iter().map(|s| s.query["startTime"].parse().unwrap()).collect();
+    let starts: Vec<i64> = seen
+        .iter()
+        .map(|s| s.query["startTime"].parse().unwrap())
+        .collect();
     let from_ms = ms(FROM);
     assert_eq!(
         starts,
-        [from_ms, from_ms + 999 * 60_000 + 1, from_ms + 1999 * 60_000 + 1]
+        [
+            from_ms,
+            from_ms + 999 * 60_000 + 1,
+            from_ms + 1999 * 60_000 + 1
+        ]
     );
     for s in &seen {
         assert_eq!(s.query["symbol"], "BTCUSDT");
         assert_eq!(s.query["interval"], "1m");
         assert_eq!(s.query["limit"], "1000");
-        assert_eq!(s.query["endTime"], (from_ms + 2500 * 60_000 - 1).to_string());
+        assert_eq!(
+            s.query["endTime"],
+            (from_ms + 2500 * 60_000 - 1).to_string()
+        );
     }
 }
 
@@ -186,7 +199,11 @@ async fn binance_history_stops_at_a_short_page_and_leaves_out_the_open_kline() {
         .unwrap();
     assert_eq!(bars.len(), 1200);
     assert_eq!(bars.last().unwrap().ts(), minutes_after(FROM, 1199));
-    assert_eq!(log.seen().len(), 2, "the second page (201 klines) was short");
+    assert_eq!(
+        log.seen().len(),
+        2,
+        "the second page (201 klines) was short"
+    );
 }
 
 #[tokio::test]
@@ -202,7 +219,11 @@ async fn binance_accepts_dashed_and_slashed_pairs() {
             .unwrap();
         assert_eq!(bars.len(), 12, "{symbol}");
     }
-    let pairs: Vec<String> = log.seen().iter().map(|s| s.query["symbol"].clone()).collect();
+    let pairs: Vec<String> = log
+        .seen()
+        .iter()
+        .map(|s| s.query["symbol"].clone())
+        .collect();
     assert_eq!(pairs, ["BTCUSDT", "BTCUSDT", "BTCUSDT"]);
 }
 
@@ -212,7 +233,12 @@ async fn binance_daily_klines_are_labelled_midnight_utc() {
     let now = ms("2024-06-01T00:00:00Z");
     let (base, log) = binance(move |_, q| klines_reply(q, listed, now)).await;
     let bars = provider(&base, at("2024-06-01T00:00:00Z"))
-        .history(&request("ETHUSDT", "1d", "2024-01-01T00:00:00Z", "2024-01-04T00:00:00Z"))
+        .history(&request(
+            "ETHUSDT",
+            "1d",
+            "2024-01-01T00:00:00Z",
+            "2024-01-04T00:00:00Z",
+        ))
         .await
         .unwrap();
     let labels: Vec<Timestamp> = bars.iter().map(|b| b.ts()).collect();
@@ -315,8 +341,14 @@ async fn binance_waits_out_retry_after_then_succeeds() {
 #[tokio::test]
 async fn binance_418_ban_is_reported_at_once_and_never_retried() {
     let (base, log) = binance(|_, _| {
-        let body = json!({"code": -1003, "msg": "Way too many requests; IP banned until 1717243200000."});
-        (StatusCode::IM_A_TEAPOT, [("retry-after", "1")], axum::Json(body)).into_response()
+        let body =
+            json!({"code": -1003, "msg": "Way too many requests; IP banned until 1717243200000."});
+        (
+            StatusCode::IM_A_TEAPOT,
+            [("retry-after", "1")],
+            axum::Json(body),
+        )
+            .into_response()
     })
     .await;
     let kind = kind_of(
@@ -330,7 +362,11 @@ async fn binance_418_ban_is_reported_at_once_and_never_retried() {
             retry_after: Some(Duration::from_secs(1))
         }
     );
-    assert_eq!(log.seen().len(), 1, "a ban is not retried, even a short one");
+    assert_eq!(
+        log.seen().len(),
+        1,
+        "a ban is not retried, even a short one"
+    );
 }
 
 #[tokio::test]
@@ -384,7 +420,10 @@ async fn binance_401_and_403_are_unauthorized() {
                 .history(&request("BTCUSDT", "1m", FROM, "2024-01-02T00:00:00Z"))
                 .await,
         );
-        assert!(matches!(kind, ProviderErrorKind::Unauthorized(_)), "{status}: {kind:?}");
+        assert!(
+            matches!(kind, ProviderErrorKind::Unauthorized(_)),
+            "{status}: {kind:?}"
+        );
     }
 }
 
@@ -456,13 +495,19 @@ async fn binance_short_row_is_malformed() {
 #[tokio::test]
 async fn binance_open_time_that_is_not_whole_milliseconds_is_malformed() {
     let kind = error_for(|rows| rows[1][0] = json!("1704067260000")).await;
-    assert_eq!(field_of(kind), ("malformed", "[1][0] (open time)".to_string()));
+    assert_eq!(
+        field_of(kind),
+        ("malformed", "[1][0] (open time)".to_string())
+    );
 }
 
 #[tokio::test]
 async fn binance_klines_out_of_order_are_an_invalid_bar() {
     let kind = error_for(|rows| rows.swap(0, 1)).await;
-    assert_eq!(field_of(kind), ("invalid", "[1][0] (open time)".to_string()));
+    assert_eq!(
+        field_of(kind),
+        ("invalid", "[1][0] (open time)".to_string())
+    );
 }
 
 #[tokio::test]
@@ -473,18 +518,29 @@ async fn binance_body_that_is_not_rows_is_malformed() {
             .history(&request("BTCUSDT", "1m", FROM, "2024-01-01T00:03:00Z"))
             .await,
     );
-    assert!(matches!(kind, ProviderErrorKind::Malformed { .. }), "{kind:?}");
+    assert!(
+        matches!(kind, ProviderErrorKind::Malformed { .. }),
+        "{kind:?}"
+    );
 }
 
 #[tokio::test]
 async fn binance_serves_crypto_at_its_intervals_only() {
     let (base, log) = binance(|_, _| axum::Json(json!([])).into_response()).await;
     let binance = provider(&base, at("2024-06-01T00:00:00Z"));
-    for tf in ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d"] {
-        assert!(binance.supports(AssetClass::Crypto, tf.parse().unwrap()), "{tf}");
+    for tf in [
+        "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d",
+    ] {
+        assert!(
+            binance.supports(AssetClass::Crypto, tf.parse().unwrap()),
+            "{tf}"
+        );
     }
     for tf in ["1s", "7m", "2d"] {
-        assert!(!binance.supports(AssetClass::Crypto, tf.parse().unwrap()), "{tf}");
+        assert!(
+            !binance.supports(AssetClass::Crypto, tf.parse().unwrap()),
+            "{tf}"
+        );
     }
     assert!(!binance.supports(AssetClass::Stock, Timeframe::MINUTE));
     let kind = kind_of(
@@ -492,7 +548,10 @@ async fn binance_serves_crypto_at_its_intervals_only() {
             .history(&request("BTCUSDT", "7m", FROM, "2024-01-02T00:00:00Z"))
             .await,
     );
-    assert!(matches!(kind, ProviderErrorKind::Unsupported(_)), "{kind:?}");
+    assert!(
+        matches!(kind, ProviderErrorKind::Unsupported(_)),
+        "{kind:?}"
+    );
     let kind = kind_of(
         binance
             .history(&request("BTC.USDT", "1m", FROM, "2024-01-02T00:00:00Z"))
