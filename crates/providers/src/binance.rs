@@ -36,6 +36,11 @@ pub const DEFAULT_BASE_URL: &str = "https://api.binance.com";
 /// Binance's public market-stream host.
 pub const DEFAULT_STREAM_URL: &str = "wss://stream.binance.com:9443";
 
+/// How long the stream may stay silent before it counts as dropped: Binance pings
+/// every 20 s and sends kline updates every 2 s, so a minute of silence is a dead
+/// connection (a half-open TCP connection would otherwise hang the stream for good).
+pub const DEFAULT_STREAM_IDLE: Duration = Duration::from_secs(60);
+
 /// The most klines Binance returns per request.
 pub const PAGE_LIMIT: usize = 1000;
 
@@ -51,6 +56,7 @@ pub struct BinanceProvider {
     stream_url: String,
     http: Http,
     connect_timeout: Duration,
+    stream_idle: Duration,
     now: Clock,
 }
 
@@ -120,6 +126,7 @@ impl BinanceProvider {
         let name = settings.display_name().to_string();
         Ok(BinanceProvider {
             connect_timeout: http.timeout,
+            stream_idle: DEFAULT_STREAM_IDLE,
             http: Http::new(&name, http)?,
             base_url: settings
                 .base_url
@@ -140,6 +147,13 @@ impl BinanceProvider {
     /// tests and replays.
     pub fn with_clock(mut self, now: impl Fn() -> Timestamp + Send + Sync + 'static) -> Self {
         self.now = Arc::new(now);
+        self
+    }
+
+    /// The same adapter ending a stream that stays silent for `idle` (default
+    /// [`DEFAULT_STREAM_IDLE`]).
+    pub fn with_stream_idle(mut self, idle: Duration) -> Self {
+        self.stream_idle = idle;
         self
     }
 
@@ -379,6 +393,7 @@ impl Provider for BinanceProvider {
                 &subscriptions,
                 interval,
                 self.connect_timeout,
+                self.stream_idle,
             )
             .await
         })

@@ -28,13 +28,15 @@ use tradelab_core::{Bar, Symbol, Timestamp};
 type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Opens the combined stream of `subscriptions` (Binance pair, caller's symbol) at
-/// `interval`, failing if the handshake does not complete within `timeout`.
+/// `interval`, failing if the handshake does not complete within `timeout`; the stream
+/// ends with a `Network` error when no message (pings included) comes for `idle`.
 pub(super) async fn open(
     provider: &str,
     stream_url: &str,
     subscriptions: &[(String, Symbol)],
     interval: &str,
     timeout: Duration,
+    idle: Duration,
 ) -> Result<BarStream, ProviderError> {
     let error = |kind| ProviderError::new(provider, kind);
     if subscriptions.is_empty() {
@@ -65,6 +67,7 @@ pub(super) async fn open(
     }
     let reader = Reader {
         provider: provider.to_string(),
+        idle,
         symbols,
     };
     let bars = stream::unfold(Some((socket, reader)), |state| async move {
@@ -101,6 +104,8 @@ fn handshake_error(e: tungstenite::Error) -> ProviderErrorKind {
 /// Reads messages into bars for one connection.
 struct Reader {
     provider: String,
+    /// The longest silence before the connection counts as dropped.
+    idle: Duration,
     /// Binance pair (upper case) → the caller's symbol.
     symbols: HashMap<String, Symbol>,
 }
@@ -114,7 +119,13 @@ impl Reader {
     /// the stream.
     async fn next_bar(&self, socket: &mut Socket) -> Result<(Symbol, Bar), ProviderError> {
         loop {
-            let message = match socket.next().await {
+            let Ok(next) = tokio::time::timeout(self.idle, socket.next()).await else {
+                return Err(self.error(ProviderErrorKind::Network(format!(
+                    "the stream was silent for {:.1?} (no message, no ping)",
+                    self.idle
+                ))));
+            };
+            let message = match next {
                 None => {
                     return Err(self.error(ProviderErrorKind::Network(
                         "the stream's connection ended".into(),

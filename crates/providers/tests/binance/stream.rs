@@ -296,3 +296,32 @@ async fn binance_stream_of_an_interval_binance_lacks_is_unsupported() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn binance_silent_stream_ends_with_a_network_error() {
+    let (url, _) = stream_server(|mut socket: WebSocket| async move {
+        send(
+            &mut socket,
+            kline("BTCUSDT", "2024-06-01T12:00:00Z", "42060.00", true),
+        )
+        .await;
+        // Then nothing, not even pings, while the connection stays up.
+        hold(socket).await;
+    })
+    .await;
+    let symbols = [Symbol::new("BTCUSDT").unwrap()];
+    let mut stream = provider(&url)
+        .with_stream_idle(Duration::from_millis(300))
+        .stream(&symbols, Timeframe::MINUTE)
+        .await
+        .unwrap();
+    assert!(next(&mut stream).await.unwrap().is_ok());
+    let started = std::time::Instant::now();
+    let error = next(&mut stream).await.unwrap().unwrap_err();
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    match error.kind {
+        ProviderErrorKind::Network(message) => assert!(message.contains("silent"), "{message}"),
+        other => panic!("expected Network, got {other:?}"),
+    }
+    assert!(next(&mut stream).await.is_none());
+}
