@@ -133,7 +133,7 @@ impl YahooProvider {
     ) -> Result<Vec<Bar>, ProviderError> {
         let secs = |t: Timestamp| t.nanos().div_euclid(1_000_000_000);
         let query = [
-            ("period1", (secs(from) - SECS_PER_DAY).max(0).to_string()),
+            ("period1", (secs(from) - SECS_PER_DAY).to_string()),
             ("period2", (secs(to) + SECS_PER_DAY).to_string()),
             ("interval", "1d".to_string()),
             ("includePrePost", "false".to_string()),
