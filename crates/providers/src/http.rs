@@ -31,6 +31,23 @@ impl Default for HttpConfig {
     }
 }
 
+/// A reply that was not a success, as an adapter's [`Classify`] sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Refusal<'a> {
+    /// The HTTP status.
+    pub status: u16,
+    /// `Retry-After` (or `retry-after-ms`), when the reply had one.
+    pub retry_after: Option<Duration>,
+    /// The body as received.
+    pub body: &'a str,
+}
+
+/// An adapter's reading of a refusal, before the common rules: `Some(kind)` is the
+/// answer and is final (never retried: Binance's 418 is a ban that retries would only
+/// lengthen), `None` leaves the reply to the common rules (429 waits and retries, 5xx
+/// backs off and retries, 401/403 are unauthorized, other 4xx rejected).
+pub type Classify<'c> = &'c (dyn Fn(&Refusal<'_>) -> Option<ProviderErrorKind> + Sync);
+
 /// An HTTP client for one provider.
 #[derive(Debug, Clone)]
 pub struct Http {
@@ -75,6 +92,20 @@ impl Http {
         self.parse_json(&body)
     }
 
+    /// [`Http::get_json`] with the adapter's own reading of refusals first (see
+    /// [`Classify`]): a vendor's error body often says more than its status (Binance's
+    /// `-1121` "Invalid symbol." comes as a 400, Yahoo's unknown symbol as a 404).
+    pub async fn get_json_with<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        query: &[(&str, String)],
+        classify: Classify<'_>,
+    ) -> Result<T, ProviderError> {
+        let body = self.get_text_with(url, headers, query, classify).await?;
+        self.parse_json(&body)
+    }
+
     /// Reads `body` as `T`; an error names the JSON path (`bars[3].o`).
     pub fn parse_json<T: DeserializeOwned>(&self, body: &str) -> Result<T, ProviderError> {
         let mut de = serde_json::Deserializer::from_str(body);
@@ -100,12 +131,27 @@ impl Http {
         headers: &[(&str, &str)],
         query: &[(&str, String)],
     ) -> Result<String, ProviderError> {
+        self.get_text_with(url, headers, query, &|_| None).await
+    }
+
+    /// [`Http::get_text`] where `classify` reads each refusal (non-2xx reply) first;
+    /// what it classifies is returned at once, never retried.
+    pub async fn get_text_with(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        query: &[(&str, String)],
+        classify: Classify<'_>,
+    ) -> Result<String, ProviderError> {
         let mut attempt = 0u32;
         let mut backoff = self.config.backoff;
         loop {
-            let outcome = self.attempt(url, headers, query).await;
+            let (outcome, final_answer) = match self.attempt(url, headers, query, classify).await {
+                Ok(body) => (Ok(body), true),
+                Err((e, retryable)) => (Err(e), !retryable),
+            };
             let wait = match &outcome {
-                Err(e) if attempt < self.config.max_retries => match &e.kind {
+                Err(e) if !final_answer && attempt < self.config.max_retries => match &e.kind {
                     ProviderErrorKind::RateLimited {
                         retry_after: Some(d),
                     } if *d <= self.config.max_retry_after => Some(*d),
@@ -129,22 +175,39 @@ impl Http {
         }
     }
 
+    /// One request: the body of a 2xx reply, or the error and whether the common
+    /// rules may retry it (not when `classify` gave the answer).
     async fn attempt(
         &self,
         url: &str,
         headers: &[(&str, &str)],
         query: &[(&str, String)],
-    ) -> Result<String, ProviderError> {
+        classify: Classify<'_>,
+    ) -> Result<String, (ProviderError, bool)> {
         let mut request = self.client.get(url).query(query);
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let response = request.send().await.map_err(|e| self.transport(e))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| (self.transport(e), true))?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
-        let body = response.text().await.map_err(|e| self.transport(e))?;
+        let body = response
+            .text()
+            .await
+            .map_err(|e| (self.transport(e), true))?;
         if status.is_success() {
             return Ok(body);
+        }
+        let refusal = Refusal {
+            status: status.as_u16(),
+            retry_after,
+            body: &body,
+        };
+        if let Some(kind) = classify(&refusal) {
+            return Err((ProviderError::new(&self.provider, kind), false));
         }
         let message = error_message(&body);
         let kind = match status {
@@ -161,7 +224,7 @@ impl Http {
                 message,
             },
         };
-        Err(ProviderError::new(&self.provider, kind))
+        Err((ProviderError::new(&self.provider, kind), true))
     }
 
     fn transport(&self, e: reqwest::Error) -> ProviderError {
@@ -212,7 +275,7 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 
 /// The vendor's error message from a JSON error body (`message`, `msg`, `error`,
 /// `error.message`, `chart.error.description`), else the body's start.
-fn error_message(body: &str) -> String {
+pub(crate) fn error_message(body: &str) -> String {
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
         let candidates = [
             v.get("message"),
