@@ -31,6 +31,7 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Re
                 output,
                 csv,
                 repeat,
+                live,
             } => {
                 let m = ctx.model(&model).await?;
                 let mut tf: Option<Timeframe> = timeframe
@@ -84,6 +85,17 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Re
                     .as_deref()
                     .map(|t| parse_bound("to", t, true))
                     .transpose()?;
+                if live.live {
+                    return crate::live_cmd::start(
+                        &ctx,
+                        deciders,
+                        req,
+                        &live,
+                        &m.spec.allowed_symbols,
+                        output,
+                    )
+                    .await;
+                }
                 if repeat > 1 {
                     return repeat_runs(&ctx, deciders, req, usize::from(repeat), output).await;
                 }
@@ -255,7 +267,7 @@ async fn repeat_runs(
     Ok(())
 }
 
-fn print_finished(f: &Finished, output: OutputFormat) -> Result<()> {
+pub(crate) fn print_finished(f: &Finished, output: OutputFormat) -> Result<()> {
     match output {
         OutputFormat::Json => {
             let mut v = serde_json::to_value(&f.report)?;

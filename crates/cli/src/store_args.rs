@@ -163,6 +163,37 @@ pub enum ModelRulesCommand {
     },
 }
 
+/// `runs start --live`: paper trading on a live feed.
+#[derive(clap::Args, Debug, Clone)]
+pub struct LiveArgs {
+    /// Trade on a live feed from now on instead of over stored bars: each bar is
+    /// decided when it closes on the exchange clock; ctrl-c stops the run.
+    #[arg(long)]
+    pub live: bool,
+    /// The market-data provider of a live run (alpaca, polygon, yahoo, binance;
+    /// default: yahoo for daily stock bars, binance for crypto pairs).
+    #[arg(long, value_name = "NAME", requires = "live")]
+    pub provider: Option<String>,
+    /// Where a live run's bars come from: the provider's market feed, or stored bars
+    /// (--from/--to) replayed through the live path on a clock running --speed times
+    /// as fast as real time.
+    #[arg(long, value_enum, default_value_t = FeedKind::Market, requires = "live")]
+    pub feed: FeedKind,
+    /// How many times as fast as real time a replayed feed plays (60: a minute bar a
+    /// second).
+    #[arg(long, default_value_t = 60.0, value_name = "X", requires = "live")]
+    pub speed: f64,
+}
+
+/// The feeds of a live run.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedKind {
+    /// The provider's market data, on the wall clock.
+    Market,
+    /// Stored bars played live at --speed.
+    Replay,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum RunsCommand {
     /// Run a model over stored bars to completion and print its report.
@@ -196,6 +227,8 @@ pub enum RunsCommand {
         /// skill).
         #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=100))]
         repeat: u16,
+        #[command(flatten, next_help_heading = "Live paper trading")]
+        live: LiveArgs,
     },
     /// List runs (of one model, or all of yours).
     List {

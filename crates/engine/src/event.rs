@@ -113,6 +113,18 @@ pub enum FeedNoticeKind {
     Breaker,
 }
 
+impl FeedNoticeKind {
+    /// The kind's name in the trail and in output.
+    pub fn name(self) -> &'static str {
+        match self {
+            FeedNoticeKind::Paused => "paused",
+            FeedNoticeKind::Resumed => "resumed",
+            FeedNoticeKind::Failover => "failover",
+            FeedNoticeKind::Breaker => "breaker",
+        }
+    }
+}
+
 /// One thing that happened in a run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
