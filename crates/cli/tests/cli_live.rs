@@ -8,12 +8,24 @@ use common::{fail, json, ok, sample, tl};
 use std::path::Path;
 
 fn lab_with_trend(d: &Path) {
-    ok(tl(d, &["data", "import", &sample("stocks_daily_2000-2013.csv")]));
+    ok(tl(
+        d,
+        &["data", "import", &sample("stocks_daily_2000-2013.csv")],
+    ));
     ok(tl(
         d,
         &[
-            "models", "create", "trend", "--strategy", "sma_cross", "--param", "fast=5",
-            "--param", "slow=20", "--symbols", "AAPL",
+            "models",
+            "create",
+            "trend",
+            "--strategy",
+            "sma_cross",
+            "--param",
+            "fast=5",
+            "--param",
+            "slow=20",
+            "--symbols",
+            "AAPL",
         ],
     ));
 }
@@ -23,7 +35,14 @@ fn stored_bars_replayed_as_live_report_what_a_replay_reports() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     lab_with_trend(d);
-    let period = ["--from", "2011-01-01", "--to", "2011-12-31", "--output", "json"];
+    let period = [
+        "--from",
+        "2011-01-01",
+        "--to",
+        "2011-12-31",
+        "--output",
+        "json",
+    ];
     let mut live_args = vec!["runs", "start", "trend", "--live", "--feed", "replay"];
     live_args.extend(["--speed", "100000000"]);
     live_args.extend(period);
@@ -39,8 +58,14 @@ fn stored_bars_replayed_as_live_report_what_a_replay_reports() {
         o.remove("run_label");
     }
     assert_eq!(live, replay);
-    assert!(printed.contains("live run trend#1 (id 1) on replay: AAPL at 1d"), "{printed}");
-    assert!(printed.contains("filled   buy"), "fills are printed as they happen: {printed}");
+    assert!(
+        printed.contains("live run trend#1 (id 1) on replay: AAPL at 1d"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("filled   buy"),
+        "fills are printed as they happen: {printed}"
+    );
     let shown = json(tl(d, &["runs", "show", "trend#1", "--output", "json"]));
     assert_eq!(shown["source"], "live", "{shown}");
 }
@@ -50,11 +75,19 @@ fn a_live_run_refuses_an_unknown_provider_and_a_speed_that_is_not_positive() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     lab_with_trend(d);
-    let e = fail(tl(d, &["runs", "start", "trend", "--live", "--provider", "acme"]));
-    assert!(e.contains("--provider \"acme\"") && e.contains("yahoo"), "{e}");
     let e = fail(tl(
         d,
-        &["runs", "start", "trend", "--live", "--feed", "replay", "--speed", "0"],
+        &["runs", "start", "trend", "--live", "--provider", "acme"],
+    ));
+    assert!(
+        e.contains("--provider \"acme\"") && e.contains("yahoo"),
+        "{e}"
+    );
+    let e = fail(tl(
+        d,
+        &[
+            "runs", "start", "trend", "--live", "--feed", "replay", "--speed", "0",
+        ],
     ));
     assert!(e.contains("--speed 0 must be a positive number"), "{e}");
     let e = fail(tl(d, &["runs", "start", "trend", "--provider", "yahoo"]));

@@ -125,3 +125,102 @@ pub fn align_up(ts: Timestamp, timeframe: Timeframe) -> Timestamp {
         Timestamp::from_nanos(floor.nanos() + timeframe.nanos())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::from_jiff(text.parse().expect("instant")).expect("in range")
+    }
+
+    fn nyse() -> Schedule {
+        Schedule::Calendar(Calendar::new(tradelab_calendar::Exchange::Nyse).expect("calendar"))
+    }
+
+    #[test]
+    fn a_minute_feed_waits_over_the_weekend_for_the_monday_open() {
+        // Friday 2024-03-08 16:05 New York (EST, UTC-5): shut until Monday 09:30 (EDT
+        // from Sunday, UTC-4).
+        let bar = nyse()
+            .next_bar(at("2024-03-08T21:05:00Z"), Timeframe::MINUTE)
+            .expect("calendar")
+            .expect("a bar");
+        assert_eq!(bar.start, at("2024-03-11T13:30:00Z"));
+        assert_eq!(bar.close, at("2024-03-11T13:31:00Z"));
+    }
+
+    #[test]
+    fn a_minute_feed_skips_a_holiday_and_the_night() {
+        // After the close on 2024-07-03 (an early close at 13:00) comes July 5th's open.
+        let bar = nyse()
+            .next_bar(at("2024-07-03T17:00:00Z"), Timeframe::MINUTE)
+            .expect("calendar")
+            .expect("a bar");
+        assert_eq!(bar.start, at("2024-07-05T13:30:00Z"));
+    }
+
+    #[test]
+    fn the_last_bar_of_an_early_close_day_closes_at_the_close() {
+        let hourly = Timeframe::from_secs(3600).expect("1h");
+        // 2024-11-29 closes at 13:00 New York (18:00 UTC): the 12:00 hourly bar is the
+        // last, and the 13:30 bar of a normal day does not exist.
+        let bar = nyse()
+            .next_bar(at("2024-11-29T17:00:00Z"), hourly)
+            .expect("calendar")
+            .expect("a bar");
+        assert_eq!(
+            (bar.start, bar.close),
+            (at("2024-11-29T17:00:00Z"), at("2024-11-29T18:00:00Z"))
+        );
+        let next = nyse()
+            .next_bar(at("2024-11-29T18:00:00Z"), hourly)
+            .expect("calendar")
+            .expect("a bar");
+        assert_eq!(
+            next.start,
+            at("2024-12-02T15:00:00Z"),
+            "Monday's first whole hour"
+        );
+    }
+
+    #[test]
+    fn a_daily_feed_asks_for_the_bar_after_the_close_and_skips_closed_days() {
+        // Thanksgiving 2024-11-28 is shut; the 29th closes early at 13:00 New York.
+        let bar = nyse()
+            .next_bar(at("2024-11-28T00:00:00Z"), Timeframe::DAY)
+            .expect("calendar")
+            .expect("a bar");
+        assert_eq!(bar.start, at("2024-11-29T00:00:00Z"));
+        assert_eq!(bar.close, at("2024-11-29T18:00:00Z"));
+    }
+
+    #[test]
+    fn crypto_trades_every_minute_of_a_sunday() {
+        let crypto = Schedule::Calendar(
+            Calendar::new(tradelab_calendar::Exchange::Crypto).expect("calendar"),
+        );
+        let bar = crypto
+            .next_bar(at("2024-03-10T03:07:30Z"), Timeframe::MINUTE)
+            .expect("calendar")
+            .expect("a bar");
+        assert_eq!(bar.start, at("2024-03-10T03:08:00Z"));
+    }
+
+    #[test]
+    fn stored_bars_are_played_at_their_own_times() {
+        let starts = vec![at("2024-01-02T00:00:00Z"), at("2024-01-05T00:00:00Z")];
+        let schedule = Schedule::Stored(starts);
+        let bar = schedule
+            .next_bar(at("2024-01-03T00:00:00Z"), Timeframe::DAY)
+            .expect("schedule")
+            .expect("a bar");
+        assert_eq!(bar.start, at("2024-01-05T00:00:00Z"));
+        assert!(
+            schedule
+                .next_bar(at("2024-01-06T00:00:00Z"), Timeframe::DAY)
+                .expect("schedule")
+                .is_none()
+        );
+    }
+}
