@@ -20,6 +20,10 @@ pub struct ExecutionSettings {
     /// Bar timeframe the run replayed (`1d`, `1m`, …); set in run snapshots.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeframe: Option<String>,
+    /// Milliseconds an order takes from the decision to the broker (paper trading's
+    /// latency); unset or 0 fills at the next open (or the close under `close`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
 }
 
 impl ExecutionSettings {
@@ -34,6 +38,19 @@ impl ExecutionSettings {
     /// As the model's JSON.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// `engine` with these settings' order latency (its bars of the settings'
+    /// timeframe); unchanged without a latency.
+    pub fn apply_latency(&self, engine: tradelab_engine::Engine) -> tradelab_engine::Engine {
+        let bar = self
+            .timeframe
+            .as_deref()
+            .and_then(|t| t.parse::<tradelab_core::Timeframe>().ok());
+        match (self.latency_ms.filter(|&ms| ms > 0), bar) {
+            (Some(ms), Some(bar)) => engine.with_latency(std::time::Duration::from_millis(ms), bar),
+            _ => engine,
+        }
     }
 
     /// The engine configuration with `cash`.

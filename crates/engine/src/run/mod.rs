@@ -111,6 +111,18 @@ pub struct Engine {
     /// Whether every symbol has daily bars (the risk engine's day boundaries).
     daily: bool,
     decider_errors: DeciderErrors,
+    /// How long a decider's order takes to reach the broker (`None`: no time at all).
+    latency: Option<Latency>,
+}
+
+/// An order's way to the broker: decided at a bar's close, it arrives `order_ns` later
+/// and fills at the first price after that — the open of a bar starting after it
+/// arrived, or the close of the bar it arrived during.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Latency {
+    pub order_ns: i64,
+    /// The length of a bar: a bar labelled `t` closes at `t + bar_ns`.
+    pub bar_ns: i64,
 }
 
 impl Engine {
@@ -175,6 +187,7 @@ impl Engine {
             steps: 0,
             daily,
             decider_errors: DeciderErrors::default(),
+            latency: None,
         })
     }
 
@@ -186,6 +199,18 @@ impl Engine {
         }
         self.rules = rules;
         Ok(self)
+    }
+
+    /// Orders a decider places reach the broker `latency` after the close of the bar
+    /// (of length `bar`) they were decided on, and fill at the first price after
+    /// that; zero is the default (the next open, or the close under `close`).
+    pub fn with_latency(mut self, latency: std::time::Duration, bar: tradelab_core::Timeframe) -> Self {
+        let order_ns = i64::try_from(latency.as_nanos()).unwrap_or(i64::MAX);
+        self.latency = (order_ns > 0).then_some(Latency {
+            order_ns,
+            bar_ns: bar.nanos(),
+        });
+        self
     }
 
     /// What a run does when its decider fails at a step (default: stop, failed).

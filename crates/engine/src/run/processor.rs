@@ -77,6 +77,7 @@ impl<'a, S: Deref<Target = [BarSeries]>> Processor<'a, S> {
                 positions_wanted: sink.wants_positions(),
                 slippage: Decimal::ZERO,
                 seq: 0,
+                latency: engine.latency,
                 sink,
             },
             series,

@@ -42,6 +42,8 @@ pub(super) struct RunState<'a> {
     pub slippage: Decimal,
     /// Number of the last event sent.
     pub seq: Seq,
+    /// How long a decider's order takes to reach the broker.
+    pub latency: Option<super::Latency>,
 }
 
 impl RunState<'_> {
@@ -86,7 +88,12 @@ impl RunState<'_> {
                 continue;
             }
             let bar = &series[i].bars()[visible[i]];
-            match broker::trigger_on_bar(&self.working[k].order, bar) {
+            let w = &self.working[k];
+            let trigger = match self.latency {
+                Some(latency) if !w.engine => arrived_trigger(&w.order, bar, latency),
+                _ => broker::trigger_on_bar(&w.order, bar),
+            };
+            match trigger {
                 Some(trigger) => {
                     let w = self.working.remove(k);
                     self.execute(w, trigger, now, step)?;
@@ -315,7 +322,10 @@ impl RunState<'_> {
         step: usize,
     ) -> Stepped<()> {
         let i = working.symbol;
-        if self.config.fill_model == FillModel::Close && updated.contains(&i) {
+        if self.config.fill_model == FillModel::Close
+            && updated.contains(&i)
+            && (self.latency.is_none() || working.engine)
+        {
             let close = series[i].bars()[visible[i] - 1].close();
             if let Some(trigger) = broker::trigger_at_close(&working.order, close) {
                 return self.execute(working, trigger, now, step);
@@ -398,5 +408,28 @@ pub(super) fn closing_side(position: Decimal) -> Side {
         Side::Sell
     } else {
         Side::Buy
+    }
+}
+
+/// The fill of an order that takes `latency` to reach the broker, on `bar`: none
+/// before it arrived; the bar's open when the bar starts after it arrived; the bar's
+/// close when it arrived during the bar (the first price after its arrival).
+fn arrived_trigger(
+    order: &tradelab_core::Order,
+    bar: &tradelab_core::Bar,
+    latency: super::Latency,
+) -> Option<broker::Trigger> {
+    let arrives = order
+        .created_at
+        .nanos()
+        .saturating_add(latency.bar_ns)
+        .saturating_add(latency.order_ns);
+    let start = bar.ts().nanos();
+    if start >= arrives {
+        broker::trigger_on_bar(order, bar)
+    } else if start.saturating_add(latency.bar_ns) > arrives {
+        broker::trigger_at_close(order, bar.close())
+    } else {
+        None
     }
 }

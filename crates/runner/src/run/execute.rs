@@ -76,8 +76,11 @@ impl Runner {
         let decider = self
             .decider_for(run, &config, &rules, &given)
             .map_err(|e| engine_err(e.to_string()))?;
+        let settings = crate::ExecutionSettings::from_json(&run.snapshot.fill_model)
+            .map_err(|e| engine_err(e.to_string()))?;
         let engine = Engine::new(config.clone(), series)
             .and_then(|e| e.with_rules(rules))
+            .map(|e| settings.apply_latency(e))
             .map_err(|e| engine_err(e.to_string()))?;
         let (tx, rx) = tokio::sync::mpsc::channel(4);
         let (spare_tx, spare_rx) = std::sync::mpsc::channel();

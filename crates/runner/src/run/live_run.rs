@@ -151,8 +151,11 @@ impl Runner {
             .decider_for(run, &config, &rules, &given)
             .map_err(|e| engine_err(e.to_string()))?;
         let timeframe = source.feed.timeframe;
+        let settings = crate::ExecutionSettings::from_json(&run.snapshot.fill_model)
+            .map_err(|e| engine_err(e.to_string()))?;
         let engine = Engine::live(config, symbols.clone(), timeframe == Timeframe::DAY)
             .and_then(|e| e.with_rules(rules))
+            .map(|e| settings.apply_latency(e))
             .map_err(|e| engine_err(e.to_string()))?;
         let (input_tx, input_rx) = tokio::sync::mpsc::channel(64);
         let feed = Feed {
