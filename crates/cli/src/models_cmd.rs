@@ -87,6 +87,7 @@ fn apply(spec: &mut ModelSpec, s: ModelSettings, deciders: &DeciderRegistry) -> 
         commission_per_share: opt("commission-per-share", &s.commission_per_share)?,
         commission_minimum: opt("commission-min", &s.commission_min)?,
         slippage_bps: opt("slippage-bps", &s.slippage_bps)?,
+        latency_ms: s.latency_ms,
         fill_model: s.fill.map(|f| match f {
             Fill::NextOpen => FillModel::NextOpen,
             Fill::Close => FillModel::Close,

@@ -47,7 +47,7 @@ pub fn strategy_json(decider: &DeciderConfig, deciders: &DeciderRegistry) -> Val
 
 /// Execution settings in one line: fill, costs, shorting, end of data.
 pub fn execution_text(exec: &ExecutionSettings) -> String {
-    format!(
+    let text = format!(
         "fill {}, commission {}, slippage {} bps, shorting {}, {}",
         exec.fill_model,
         exec.commission,
@@ -62,7 +62,11 @@ pub fn execution_text(exec: &ExecutionSettings) -> String {
         } else {
             "positions left open at the end of data"
         }
-    )
+    );
+    match exec.latency_ms {
+        Some(ms) => format!("{text}, order latency {ms} ms"),
+        None => text,
+    }
 }
 
 /// Execution settings as a JSON object (decimals as exact strings).
@@ -76,6 +80,7 @@ pub fn execution_json(exec: &ExecutionSettings) -> Value {
         "allow_short": exec.allow_short,
         "close_at_end": exec.close_at_end,
         "timeframe": exec.timeframe,
+        "latency_ms": exec.latency_ms,
     })
 }
 

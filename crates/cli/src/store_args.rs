@@ -48,6 +48,10 @@ pub struct ModelSettings {
     /// Adverse slippage on market and stop fills, in basis points.
     #[arg(long, value_name = "BPS", allow_hyphen_values = true)]
     pub slippage_bps: Option<String>,
+    /// Milliseconds an order takes from the decision to the paper broker (0: none);
+    /// it then fills at the first price after its arrival.
+    #[arg(long, value_name = "MS")]
+    pub latency_ms: Option<u64>,
     /// Fill model.
     #[arg(long, value_enum)]
     pub fill: Option<Fill>,

@@ -5,9 +5,9 @@
 mod common;
 
 use common::{Script, buy, cfg, daily, fills, numbered_in_order, shares};
-use tradelab_engine::event::VecSink;
 use std::time::Duration;
 use tradelab_core::{Side, Timeframe};
+use tradelab_engine::event::VecSink;
 use tradelab_engine::{Engine, FillModel, RunConfig};
 
 /// Bar k opens at 10k+1 and closes at 10k+5 (one bar a day).

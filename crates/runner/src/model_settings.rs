@@ -40,6 +40,8 @@ pub struct ModelChanges {
     pub commission_per_share: Option<Decimal>,
     pub commission_minimum: Option<Decimal>,
     pub slippage_bps: Option<Decimal>,
+    /// Milliseconds from a decision to the broker (0: none).
+    pub latency_ms: Option<u64>,
     pub fill_model: Option<FillModel>,
     pub allow_short: Option<bool>,
     pub close_at_end: Option<bool>,
@@ -143,6 +145,9 @@ pub fn apply_model_changes(
     }
     if let Some(v) = changes.slippage_bps {
         exec.slippage_bps = v;
+    }
+    if let Some(ms) = changes.latency_ms {
+        exec.latency_ms = (ms > 0).then_some(ms);
     }
     if let Some(f) = changes.fill_model {
         exec.fill_model = f;

@@ -204,7 +204,11 @@ impl Engine {
     /// Orders a decider places reach the broker `latency` after the close of the bar
     /// (of length `bar`) they were decided on, and fill at the first price after
     /// that; zero is the default (the next open, or the close under `close`).
-    pub fn with_latency(mut self, latency: std::time::Duration, bar: tradelab_core::Timeframe) -> Self {
+    pub fn with_latency(
+        mut self,
+        latency: std::time::Duration,
+        bar: tradelab_core::Timeframe,
+    ) -> Self {
         let order_ns = i64::try_from(latency.as_nanos()).unwrap_or(i64::MAX);
         self.latency = (order_ns > 0).then_some(Latency {
             order_ns,

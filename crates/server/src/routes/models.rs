@@ -48,6 +48,9 @@ pub struct ModelBody {
     pub commission_per_share: Option<String>,
     pub commission_minimum: Option<String>,
     pub slippage_bps: Option<String>,
+    /// Milliseconds an order takes from the decision to the paper broker (0: none);
+    /// it then fills at the first price after its arrival.
+    pub latency_ms: Option<u64>,
     /// `next_open` or `close`.
     pub fill_model: Option<String>,
     pub allow_short: Option<bool>,
@@ -256,6 +259,7 @@ impl ModelBody {
             commission_per_share: opt("commission_per_share", &self.commission_per_share)?,
             commission_minimum: opt("commission_minimum", &self.commission_minimum)?,
             slippage_bps: opt("slippage_bps", &self.slippage_bps)?,
+            latency_ms: self.latency_ms,
             fill_model,
             allow_short: self.allow_short,
             close_at_end: self.close_at_end,
