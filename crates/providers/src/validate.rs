@@ -90,3 +90,20 @@ pub fn number(
         ProviderError::malformed(provider, field, format!("expected a number, got {value}"))
     })
 }
+
+/// The tradelab label of a US stock's daily bar: midnight UTC of the New York date of
+/// `vendor_ts` (vendors label a session by New York midnight, `…T05:00:00Z`, or by its
+/// open, `…T14:30:00Z`; both are that date in New York).
+pub fn new_york_daily_label(vendor_ts: Timestamp) -> Timestamp {
+    let tz = jiff::tz::TimeZone::get("America/New_York").unwrap_or(jiff::tz::TimeZone::UTC);
+    let date = vendor_ts.to_jiff().to_zoned_datetime(tz).date();
+    date.to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .ok()
+        .and_then(|z| Timestamp::from_jiff(z.timestamp()))
+        .unwrap_or_else(|| vendor_ts.utc_midnight())
+}
+
+/// Whether a bar labelled `ts` of length `timeframe` has closed by `now`.
+pub fn is_closed(ts: Timestamp, timeframe: tradelab_core::Timeframe, now: Timestamp) -> bool {
+    ts.nanos().saturating_add(timeframe.nanos()) <= now.nanos()
+}
