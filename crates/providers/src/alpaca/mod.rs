@@ -116,7 +116,9 @@ impl AlpacaProvider {
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<crate::validate::RawBar>, ProviderError> {
-        let url = format!("{}/v2/stocks/{}/bars", self.base_url, symbol.as_str());
+        let url = self
+            .http
+            .url(&self.base_url, &["v2", "stocks", symbol.as_str(), "bars"])?;
         let base_query = [
             ("timeframe", self.timeframe(timeframe)?),
             ("start", start.to_string()),
@@ -207,7 +209,8 @@ impl Provider for AlpacaProvider {
         Box::pin(async move {
             let now = now();
             if timeframe == Timeframe::MINUTE {
-                let url = format!("{}/v2/stocks/{}/bars/latest", self.base_url, symbol.as_str());
+                let segments = ["v2", "stocks", symbol.as_str(), "bars", "latest"];
+                let url = self.http.url(&self.base_url, &segments)?;
                 let query = [("feed", self.feed.clone())];
                 let body: LatestBar = self
                     .http
@@ -222,7 +225,10 @@ impl Provider for AlpacaProvider {
                 return Ok(is_closed(bar.ts(), timeframe, now).then_some(bar));
             }
             // Other timeframes: the bars of a recent window, the last closed one.
-            let lookback = timeframe.nanos().saturating_mul(10).max(14 * 86_400 * 1_000_000_000);
+            let lookback = timeframe
+                .nanos()
+                .saturating_mul(10)
+                .max(14 * 86_400 * 1_000_000_000);
             let request = BarRequest {
                 symbol: symbol.clone(),
                 timeframe,
@@ -230,7 +236,10 @@ impl Provider for AlpacaProvider {
                 to: now,
             };
             let bars = self.history(&request).await?;
-            Ok(bars.into_iter().rev().find(|b| is_closed(b.ts(), timeframe, now)))
+            Ok(bars
+                .into_iter()
+                .rev()
+                .find(|b| is_closed(b.ts(), timeframe, now)))
         })
     }
 

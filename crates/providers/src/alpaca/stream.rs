@@ -92,7 +92,11 @@ impl Session {
             let text = match frame {
                 Some(Ok(Message::Text(text))) => text,
                 Some(Ok(Message::Close(close))) => {
-                    return Err(closed(&self.provider, close, &format!("waiting for {step}")));
+                    return Err(closed(
+                        &self.provider,
+                        close,
+                        &format!("waiting for {step}"),
+                    ));
                 }
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(self.error(ProviderErrorKind::Network(e.to_string()))),
@@ -137,7 +141,10 @@ impl State {
                 return None;
             }
             let network = |provider: &str, text: String| {
-                Err(ProviderError::new(provider, ProviderErrorKind::Network(text)))
+                Err(ProviderError::new(
+                    provider,
+                    ProviderErrorKind::Network(text),
+                ))
             };
             match self.ws.next().await {
                 Some(Ok(Message::Text(text))) => self.read(&text),
@@ -193,7 +200,10 @@ fn read_frame(provider: &str, text: &str) -> Result<Vec<Value>, ProviderError> {
         Ok(other) => Err(ProviderError::malformed(
             provider,
             "(frame)",
-            format!("expected a JSON array of messages, got {}", short(&other.to_string())),
+            format!(
+                "expected a JSON array of messages, got {}",
+                short(&other.to_string())
+            ),
         )),
         Err(e) => Err(ProviderError::malformed(provider, "(frame)", e.to_string())),
     }
@@ -204,12 +214,15 @@ fn stream_bar(provider: &str, i: usize, message: Value) -> Item {
     let at = format!("[{i}]");
     let bar: StreamBar = serde_path_to_error::deserialize(message).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." { at.clone() } else { format!("{at}.{path}") };
+        let field = if path == "." {
+            at.clone()
+        } else {
+            format!("{at}.{path}")
+        };
         ProviderError::malformed(provider, field, e.into_inner().to_string())
     })?;
-    let symbol = Symbol::new(&bar.symbol).map_err(|e| {
-        ProviderError::malformed(provider, format!("{at}.S"), e.to_string())
-    })?;
+    let symbol = Symbol::new(&bar.symbol)
+        .map_err(|e| ProviderError::malformed(provider, format!("{at}.S"), e.to_string()))?;
     let w = &bar.bar;
     let raw = RawBar {
         ts: parse_time(provider, &format!("{at}.t"), &w.t)?,
