@@ -6,7 +6,7 @@
 //! reconnects); updated (`u`) and daily (`d`) bars are not closed minute bars and are
 //! skipped.
 
-use super::wire::{WireBar, parse_time};
+use super::wire::parse_time;
 use crate::error::{ProviderError, ProviderErrorKind};
 use crate::provider::BarStream;
 use crate::validate::{RawBar, check_bar};
@@ -28,13 +28,18 @@ pub(super) struct Session {
     pub handshake_timeout: Duration,
 }
 
-/// A minute bar message: `S` the symbol, then the bar's fields.
+/// A minute bar message: `S` the symbol, then the bar's fields as in REST bars
+/// (spelled out, not flattened, so errors keep the field's path).
 #[derive(Debug, serde::Deserialize)]
 struct StreamBar {
     #[serde(rename = "S")]
     symbol: String,
-    #[serde(flatten)]
-    bar: WireBar,
+    t: String,
+    o: f64,
+    h: f64,
+    l: f64,
+    c: f64,
+    v: f64,
 }
 
 impl Session {
@@ -223,7 +228,7 @@ fn stream_bar(provider: &str, i: usize, message: Value) -> Item {
     })?;
     let symbol = Symbol::new(&bar.symbol)
         .map_err(|e| ProviderError::malformed(provider, format!("{at}.S"), e.to_string()))?;
-    let w = &bar.bar;
+    let w = &bar;
     let raw = RawBar {
         ts: parse_time(provider, &format!("{at}.t"), &w.t)?,
         open: w.o,
