@@ -11,7 +11,7 @@ use crate::config::{Credentials, ProviderSettings};
 use crate::error::{ProviderError, ProviderErrorKind};
 use crate::http::{Http, HttpConfig};
 use crate::provider::{AssetClass, BarRequest, Provider, ProviderFuture};
-use crate::validate::{RawBar, check_bars, is_closed, new_york_daily_label};
+use crate::validate::{RawBar, check_bars, is_stock_bar_closed, new_york_daily_label};
 use tradelab_core::{Bar, Symbol, Timeframe, Timestamp};
 
 /// Polygon's public REST base.
@@ -297,7 +297,7 @@ impl Provider for PolygonProvider {
             Ok(bars
                 .into_iter()
                 .rev()
-                .find(|b| is_closed(b.ts(), timeframe, now)))
+                .find(|b| is_stock_bar_closed(b.ts(), timeframe, now)))
         })
     }
 }

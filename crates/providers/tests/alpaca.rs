@@ -480,11 +480,11 @@ async fn alpaca_latest_daily_bar_is_the_last_closed_day() {
         format!("{date}T05:00:00Z")
     };
     let server = RestServer::start().await;
-    // Today's bar is still forming: it is not closed until the day ends.
+    // Today's bar is still forming: it is not closed until its after-hours session ends.
     server.push(Reply::ok(page(
         vec![
-            bar(&day(2), 10.0, 11.0, 9.5, 10.5, 100),
-            bar(&day(1), 10.5, 11.5, 10.0, 11.0, 200),
+            bar(&day(3), 10.0, 11.0, 9.5, 10.5, 100),
+            bar(&day(2), 10.5, 11.5, 10.0, 11.0, 200),
             bar(&day(0), 11.0, 12.0, 10.5, 11.5, 300),
         ],
         None,

@@ -13,7 +13,7 @@ use crate::config::{Credentials, ProviderSettings};
 use crate::error::{ProviderError, ProviderErrorKind};
 use crate::http::{Http, HttpConfig};
 use crate::provider::{AssetClass, BarRequest, BarStream, Provider, ProviderFuture};
-use crate::validate::{check_bar, check_bars, is_closed};
+use crate::validate::{check_bar, check_bars, is_stock_bar_closed};
 use tradelab_core::{Bar, Symbol, Timeframe, Timestamp};
 use wire::{BarsPage, LatestBar};
 
@@ -93,11 +93,13 @@ impl AlpacaProvider {
         })
     }
 
-    /// A 4xx naming the symbol as invalid or not found is an unknown symbol.
+    /// A refusal naming the symbol (`invalid symbol: XXXX`) is an unknown symbol. A bare
+    /// 404 is not: a wrong base URL answers that for every symbol. (Alpaca answers a
+    /// well-formed symbol it does not list with no bars, which stays an empty history.)
     fn symbol_error(&self, symbol: &Symbol, e: ProviderError) -> ProviderError {
         match &e.kind {
             ProviderErrorKind::Rejected { status, message }
-                if *status == 404 || message.to_ascii_lowercase().contains("symbol") =>
+                if message.to_ascii_lowercase().contains("symbol") =>
             {
                 self.error(ProviderErrorKind::UnknownSymbol(format!(
                     "{symbol} ({status}: {message})"
@@ -222,7 +224,7 @@ impl Provider for AlpacaProvider {
                 };
                 let raw = bar.to_raw(&self.name, "bar", timeframe)?;
                 let bar = check_bar(&self.name, "bar", &raw)?;
-                return Ok(is_closed(bar.ts(), timeframe, now).then_some(bar));
+                return Ok(is_stock_bar_closed(bar.ts(), timeframe, now).then_some(bar));
             }
             // Other timeframes: the bars of a recent window, the last closed one.
             let lookback = timeframe
@@ -239,7 +241,7 @@ impl Provider for AlpacaProvider {
             Ok(bars
                 .into_iter()
                 .rev()
-                .find(|b| is_closed(b.ts(), timeframe, now)))
+                .find(|b| is_stock_bar_closed(b.ts(), timeframe, now)))
         })
     }
 
