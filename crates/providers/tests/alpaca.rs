@@ -1,33 +1,26 @@
 //! The Alpaca adapter against a local server speaking Alpaca Market Data v2: REST bars
-//! with `next_page_token` paging, the latest bar, errors, and the websocket stream.
+//! with `next_page_token` paging, the latest bar and errors (the stream: `alpaca_stream.rs`).
 
 mod common_ap;
 
-use common_ap::{Reply, RestServer, WsServer, WsStep, quick_http, ts};
-use futures_util::StreamExt;
+use common_ap::{
+    Reply, RestServer, alpaca_credentials, alpaca_settings, invalid_field, malformed_field,
+    quick_http, ts,
+};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use tradelab_core::{Symbol, Timeframe};
 use tradelab_providers::alpaca::AlpacaProvider;
-use tradelab_providers::config::{Credentials, ProviderKind, ProviderSettings};
+use tradelab_providers::config::Credentials;
 use tradelab_providers::{AssetClass, BarRequest, Provider, ProviderErrorKind};
 
-fn settings(base: &str, stream: Option<&str>) -> ProviderSettings {
-    let mut settings = ProviderSettings::public(ProviderKind::Alpaca);
-    settings.base_url = Some(base.to_string());
-    settings.stream_url = stream.map(str::to_string);
-    settings
-}
-
-fn credentials() -> Credentials {
-    Credentials {
-        key: Some("AKTESTKEY".into()),
-        secret: Some("SKTESTSECRET".into()),
-    }
-}
-
 fn alpaca(base: &str) -> AlpacaProvider {
-    AlpacaProvider::new(&settings(base, None), credentials(), quick_http()).unwrap()
+    AlpacaProvider::new(
+        &alpaca_settings(base, None),
+        alpaca_credentials(),
+        quick_http(),
+    )
+    .unwrap()
 }
 
 fn bar(t: &str, o: f64, h: f64, l: f64, c: f64, v: u64) -> Value {
@@ -132,9 +125,9 @@ async fn alpaca_history_keeps_only_bars_inside_the_range() {
 async fn alpaca_uses_the_configured_feed_and_timeframe_names() {
     let server = RestServer::start().await;
     server.push(Reply::ok(page(vec![], None)));
-    let mut s = settings(&server.base, None);
+    let mut s = alpaca_settings(&server.base, None);
     s.feed = Some("sip".into());
-    let provider = AlpacaProvider::new(&s, credentials(), quick_http()).unwrap();
+    let provider = AlpacaProvider::new(&s, alpaca_credentials(), quick_http()).unwrap();
     let mut request = minutes("2024-11-29T14:00:00Z", "2024-11-29T18:00:00Z");
     request.timeframe = "1h".parse().unwrap();
     assert!(provider.history(&request).await.unwrap().is_empty());
@@ -250,20 +243,6 @@ async fn history_error(reply: Reply) -> tradelab_providers::ProviderError {
         .history(&minutes("2024-11-29T14:30:00Z", "2024-11-29T14:40:00Z"))
         .await
         .unwrap_err()
-}
-
-fn malformed_field(err: &tradelab_providers::ProviderError) -> &str {
-    match &err.kind {
-        ProviderErrorKind::Malformed { field, .. } => field,
-        other => panic!("expected Malformed, got {other:?}"),
-    }
-}
-
-fn invalid_field(err: &tradelab_providers::ProviderError) -> &str {
-    match &err.kind {
-        ProviderErrorKind::InvalidBar { field, .. } => field,
-        other => panic!("expected InvalidBar, got {other:?}"),
-    }
 }
 
 #[tokio::test]
@@ -422,8 +401,11 @@ async fn alpaca_without_a_secret_is_not_configured() {
         key: Some("AKTESTKEY".into()),
         secret: None,
     };
-    let err = match AlpacaProvider::new(&settings("http://127.0.0.1:1", None), creds, quick_http())
-    {
+    let err = match AlpacaProvider::new(
+        &alpaca_settings("http://127.0.0.1:1", None),
+        creds,
+        quick_http(),
+    ) {
         Err(e) => e,
         Ok(_) => panic!("built without a secret"),
     };
@@ -497,215 +479,4 @@ async fn alpaca_latest_daily_bar_is_the_last_closed_day() {
     assert_eq!(latest.volume(), 200.0);
     assert!(latest.ts().is_utc_midnight());
     assert_eq!(server.received()[0].param("timeframe"), Some("1Day"));
-}
-
-// --- the websocket stream ---
-
-fn frame(messages: Value) -> WsStep {
-    WsStep::Send(messages.to_string())
-}
-
-fn stream_bar(symbol: &str, t: &str, c: f64) -> Value {
-    json!({"T": "b", "S": symbol, "o": c, "h": c + 1.0, "l": c - 1.0, "c": c, "v": 100, "t": t, "n": 5, "vw": c})
-}
-
-fn handshake() -> Vec<WsStep> {
-    vec![
-        frame(json!([{"T": "success", "msg": "connected"}])),
-        WsStep::Recv,
-        frame(json!([{"T": "success", "msg": "authenticated"}])),
-        WsStep::Recv,
-        frame(
-            json!([{"T": "subscription", "trades": [], "quotes": [], "bars": ["AAPL", "MSFT"], "updatedBars": [], "dailyBars": []}]),
-        ),
-    ]
-}
-
-fn streaming(server: &WsServer) -> AlpacaProvider {
-    AlpacaProvider::new(
-        &settings("http://127.0.0.1:1", Some(&server.base)),
-        credentials(),
-        quick_http(),
-    )
-    .unwrap()
-}
-
-fn symbols() -> Vec<Symbol> {
-    vec![Symbol::new("AAPL").unwrap(), Symbol::new("MSFT").unwrap()]
-}
-
-#[tokio::test]
-async fn alpaca_stream_authenticates_subscribes_and_yields_closed_minute_bars() {
-    let mut script = handshake();
-    script.push(frame(json!([
-        stream_bar("AAPL", "2024-11-29T14:30:00Z", 10.0),
-        // An updated (corrected) bar and a forming daily bar are not closed minute bars.
-        {"T": "u", "S": "AAPL", "o": 1.0, "h": 1.0, "l": 1.0, "c": 1.0, "v": 1, "t": "2024-11-29T14:29:00Z"},
-        {"T": "d", "S": "AAPL", "o": 1.0, "h": 1.0, "l": 1.0, "c": 1.0, "v": 1, "t": "2024-11-29T05:00:00Z"},
-        stream_bar("MSFT", "2024-11-29T14:30:00Z", 20.0),
-    ])));
-    script.push(frame(json!([stream_bar(
-        "AAPL",
-        "2024-11-29T14:31:00Z",
-        11.0
-    )])));
-    script.push(WsStep::Hold);
-    let server = WsServer::start(script).await;
-    let provider = streaming(&server);
-    let symbols = symbols();
-    let mut stream = provider.stream(&symbols, Timeframe::MINUTE).await.unwrap();
-    let mut got = Vec::new();
-    for _ in 0..3 {
-        let (symbol, bar) = stream.next().await.unwrap().unwrap();
-        got.push((symbol.as_str().to_string(), bar.ts(), bar.close()));
-    }
-    assert_eq!(
-        got,
-        [
-            ("AAPL".to_string(), ts("2024-11-29T14:30:00Z"), 10.0),
-            ("MSFT".to_string(), ts("2024-11-29T14:30:00Z"), 20.0),
-            ("AAPL".to_string(), ts("2024-11-29T14:31:00Z"), 11.0),
-        ]
-    );
-    assert_eq!(server.paths.lock().unwrap().as_slice(), ["/v2/iex"]);
-    assert_eq!(
-        server.received(),
-        [
-            json!({"action": "auth", "key": "AKTESTKEY", "secret": "SKTESTSECRET"}),
-            json!({"action": "subscribe", "bars": ["AAPL", "MSFT"]}),
-        ]
-    );
-}
-
-#[tokio::test]
-async fn alpaca_stream_auth_failed_is_unauthorized() {
-    let server = WsServer::start(vec![
-        frame(json!([{"T": "success", "msg": "connected"}])),
-        WsStep::Recv,
-        frame(json!([{"T": "error", "code": 402, "msg": "auth failed"}])),
-        WsStep::Hold,
-    ])
-    .await;
-    let provider = streaming(&server);
-    let symbols = symbols();
-    let err = match provider.stream(&symbols, Timeframe::MINUTE).await {
-        Err(e) => e,
-        Ok(_) => panic!("the stream opened after auth failed"),
-    };
-    assert_eq!(err.provider, "alpaca");
-    assert_eq!(
-        err.kind,
-        ProviderErrorKind::Unauthorized("stream error 402: auth failed".into())
-    );
-}
-
-#[tokio::test]
-async fn alpaca_stream_error_message_ends_the_stream_with_its_kind() {
-    let mut script = handshake();
-    script.push(frame(json!([stream_bar(
-        "AAPL",
-        "2024-11-29T14:30:00Z",
-        10.0
-    )])));
-    script.push(frame(
-        json!([{"T": "error", "code": 406, "msg": "connection limit exceeded"}]),
-    ));
-    script.push(WsStep::Hold);
-    let server = WsServer::start(script).await;
-    let provider = streaming(&server);
-    let symbols = symbols();
-    let mut stream = provider.stream(&symbols, Timeframe::MINUTE).await.unwrap();
-    assert!(stream.next().await.unwrap().is_ok());
-    let err = stream.next().await.unwrap().unwrap_err();
-    assert_eq!(
-        err.kind,
-        ProviderErrorKind::RateLimited { retry_after: None }
-    );
-    assert!(
-        stream.next().await.is_none(),
-        "the stream goes on after an error"
-    );
-}
-
-#[tokio::test]
-async fn alpaca_stream_dropped_connection_ends_with_a_network_error() {
-    let mut script = handshake();
-    script.push(frame(json!([stream_bar(
-        "AAPL",
-        "2024-11-29T14:30:00Z",
-        10.0
-    )])));
-    script.push(WsStep::Drop);
-    let server = WsServer::start(script).await;
-    let provider = streaming(&server);
-    let symbols = symbols();
-    let mut stream = provider.stream(&symbols, Timeframe::MINUTE).await.unwrap();
-    assert!(stream.next().await.unwrap().is_ok());
-    let err = stream.next().await.unwrap().unwrap_err();
-    assert!(matches!(err.kind, ProviderErrorKind::Network(_)), "{err}");
-    assert!(stream.next().await.is_none());
-}
-
-#[tokio::test]
-async fn alpaca_stream_close_frame_ends_with_a_network_error_naming_it() {
-    let mut script = handshake();
-    script.push(WsStep::Close(1011, "internal error".into()));
-    let server = WsServer::start(script).await;
-    let provider = streaming(&server);
-    let symbols = symbols();
-    let mut stream = provider.stream(&symbols, Timeframe::MINUTE).await.unwrap();
-    let err = stream.next().await.unwrap().unwrap_err();
-    match err.kind {
-        ProviderErrorKind::Network(text) => {
-            assert!(text.contains("1011: internal error"), "{text}")
-        }
-        other => panic!("expected Network, got {other:?}"),
-    }
-}
-
-#[tokio::test]
-async fn alpaca_stream_bad_bar_is_an_error_naming_the_message_and_field() {
-    let mut script = handshake();
-    let mut bad = stream_bar("AAPL", "2024-11-29T14:31:00Z", 10.0);
-    bad["h"] = json!("high");
-    script.push(frame(json!([
-        stream_bar("AAPL", "2024-11-29T14:30:00Z", 10.0),
-        bad
-    ])));
-    script.push(WsStep::Hold);
-    let server = WsServer::start(script).await;
-    let provider = streaming(&server);
-    let symbols = symbols();
-    let mut stream = provider.stream(&symbols, Timeframe::MINUTE).await.unwrap();
-    assert!(stream.next().await.unwrap().is_ok());
-    let err = stream.next().await.unwrap().unwrap_err();
-    assert_eq!(malformed_field(&err), "[1].h");
-
-    let mut script = handshake();
-    script.push(frame(json!([stream_bar(
-        "AAPL",
-        "2024-11-29T14:30:00Z",
-        -1.0
-    )])));
-    script.push(WsStep::Hold);
-    let server = WsServer::start(script).await;
-    let provider = streaming(&server);
-    let mut stream = provider.stream(&symbols, Timeframe::MINUTE).await.unwrap();
-    let err = stream.next().await.unwrap().unwrap_err();
-    assert_eq!(err.provider, "alpaca");
-    assert!(
-        matches!(invalid_field(&err), "[0].open" | "[0].low"),
-        "{err}"
-    );
-}
-
-#[tokio::test]
-async fn alpaca_stream_of_other_timeframes_is_unsupported() {
-    let provider = alpaca("http://127.0.0.1:1");
-    let symbols = symbols();
-    let err = match provider.stream(&symbols, Timeframe::DAY).await {
-        Err(e) => e,
-        Ok(_) => panic!("a daily stream opened"),
-    };
-    assert!(matches!(err.kind, ProviderErrorKind::Unsupported(_)));
 }

@@ -3,7 +3,7 @@
 
 mod common_ap;
 
-use common_ap::{Reply, RestServer, quick_http, ts};
+use common_ap::{Reply, RestServer, invalid_field, malformed_field, quick_http, ts};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use tradelab_core::{Symbol, Timeframe, Timestamp};
@@ -326,20 +326,6 @@ async fn polygon_an_unknown_ticker_is_an_unknown_symbol() {
     match err.kind {
         ProviderErrorKind::UnknownSymbol(text) => assert!(text.contains("AAPL"), "{text}"),
         other => panic!("expected UnknownSymbol, got {other:?}"),
-    }
-}
-
-fn malformed_field(err: &ProviderError) -> &str {
-    match &err.kind {
-        ProviderErrorKind::Malformed { field, .. } => field,
-        other => panic!("expected Malformed, got {other:?}"),
-    }
-}
-
-fn invalid_field(err: &ProviderError) -> &str {
-    match &err.kind {
-        ProviderErrorKind::InvalidBar { field, .. } => field,
-        other => panic!("expected InvalidBar, got {other:?}"),
     }
 }
 

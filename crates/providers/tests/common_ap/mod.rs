@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Response};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tradelab_providers::config::{Credentials, ProviderKind, ProviderSettings};
 use tradelab_providers::http::HttpConfig;
+use tradelab_providers::{ProviderError, ProviderErrorKind};
 
 /// A request the mock server received.
 #[derive(Debug, Clone)]
@@ -264,4 +266,36 @@ pub fn quick_http() -> HttpConfig {
 /// A UTC time from RFC 3339 text.
 pub fn ts(text: &str) -> tradelab_core::Timestamp {
     tradelab_core::Timestamp::from_jiff(text.parse().unwrap()).unwrap()
+}
+
+/// The field a `Malformed` error names (panics on any other error).
+pub fn malformed_field(err: &ProviderError) -> &str {
+    match &err.kind {
+        ProviderErrorKind::Malformed { field, .. } => field,
+        other => panic!("expected Malformed, got {other:?}"),
+    }
+}
+
+/// The field an `InvalidBar` error names (panics on any other error).
+pub fn invalid_field(err: &ProviderError) -> &str {
+    match &err.kind {
+        ProviderErrorKind::InvalidBar { field, .. } => field,
+        other => panic!("expected InvalidBar, got {other:?}"),
+    }
+}
+
+/// Alpaca settings at a local REST base (and stream base).
+pub fn alpaca_settings(base: &str, stream: Option<&str>) -> ProviderSettings {
+    let mut settings = ProviderSettings::public(ProviderKind::Alpaca);
+    settings.base_url = Some(base.to_string());
+    settings.stream_url = stream.map(str::to_string);
+    settings
+}
+
+/// The key and secret the Alpaca tests send.
+pub fn alpaca_credentials() -> Credentials {
+    Credentials {
+        key: Some("AKTESTKEY".into()),
+        secret: Some("SKTESTSECRET".into()),
+    }
 }
