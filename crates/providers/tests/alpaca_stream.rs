@@ -230,3 +230,85 @@ async fn alpaca_stream_of_other_timeframes_is_unsupported() {
     };
     assert!(matches!(err.kind, ProviderErrorKind::Unsupported(_)));
 }
+
+#[tokio::test]
+async fn alpaca_stream_a_symbol_left_out_of_the_subscription_is_rejected() {
+    let server = WsServer::start(vec![
+        frame(json!([{"T": "success", "msg": "connected"}])),
+        WsStep::Recv,
+        frame(json!([{"T": "success", "msg": "authenticated"}])),
+        WsStep::Recv,
+        frame(json!([{"T": "subscription", "trades": [], "quotes": [], "bars": ["AAPL"]}])),
+        WsStep::Hold,
+    ])
+    .await;
+    let provider = streaming(&server);
+    let symbols = symbols();
+    let err = match provider.stream(&symbols, Timeframe::MINUTE).await {
+        Err(e) => e,
+        Ok(_) => panic!("the stream opened without MSFT"),
+    };
+    match err.kind {
+        ProviderErrorKind::Rejected { message, .. } => {
+            assert!(
+                message.contains("MSFT") && message.contains("subscribed: AAPL"),
+                "{message}"
+            )
+        }
+        other => panic!("expected Rejected, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn alpaca_stream_a_silent_server_is_a_handshake_timeout() {
+    let server = WsServer::start(vec![
+        frame(json!([{"T": "success", "msg": "connected"}])),
+        WsStep::Recv,
+        // Never answers the auth message.
+        WsStep::Hold,
+    ])
+    .await;
+    let mut http = quick_http();
+    http.timeout = std::time::Duration::from_millis(300);
+    let provider = AlpacaProvider::new(
+        &alpaca_settings("http://127.0.0.1:1", Some(&server.base)),
+        alpaca_credentials(),
+        http,
+    )
+    .unwrap();
+    let symbols = symbols();
+    let started = std::time::Instant::now();
+    let err = match provider.stream(&symbols, Timeframe::MINUTE).await {
+        Err(e) => e,
+        Ok(_) => panic!("the stream opened without authentication"),
+    };
+    assert!(matches!(err.kind, ProviderErrorKind::Timeout(_)), "{err}");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    assert_eq!(server.received().len(), 1, "the auth message was sent");
+}
+
+#[tokio::test]
+async fn alpaca_stream_over_tls_to_a_plain_server_is_a_network_error() {
+    // A TCP server that answers a TLS hello with plain text.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let _ = socket.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+        }
+    });
+    let stream_url = format!("wss://{addr}");
+    let provider = AlpacaProvider::new(
+        &alpaca_settings("http://127.0.0.1:1", Some(&stream_url)),
+        alpaca_credentials(),
+        quick_http(),
+    )
+    .unwrap();
+    let symbols = symbols();
+    let err = match provider.stream(&symbols, Timeframe::MINUTE).await {
+        Err(e) => e,
+        Ok(_) => panic!("a stream opened without TLS"),
+    };
+    assert!(matches!(err.kind, ProviderErrorKind::Network(_)), "{err}");
+}

@@ -61,7 +61,8 @@ impl Session {
         let names: Vec<&str> = symbols.iter().map(Symbol::as_str).collect();
         let subscribe = serde_json::json!({"action": "subscribe", "bars": names});
         self.send(&mut ws, &subscribe).await?;
-        self.expect(&mut ws, "subscription", None).await?;
+        let reply = self.expect(&mut ws, "subscription", None).await?;
+        self.check_subscription(&reply, &names)?;
         let state = State {
             provider: self.provider,
             ws,
@@ -81,17 +82,52 @@ impl Session {
             .map_err(|e| self.error(ProviderErrorKind::Network(e.to_string())))
     }
 
-    /// Reads frames until one holds a message `"T":kind` (with `msg` when given); an
-    /// error message, a closed connection or the handshake timeout is an error.
+    /// The subscription reply lists the whole subscription set: every symbol asked for
+    /// must be in its `bars` (or `*`), else the server refused some of them.
+    fn check_subscription(&self, reply: &Value, asked: &[&str]) -> Result<(), ProviderError> {
+        let listed: Vec<&str> = reply
+            .get("bars")
+            .and_then(Value::as_array)
+            .map(|bars| bars.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if listed.contains(&"*") {
+            return Ok(());
+        }
+        let missing: Vec<&str> = asked
+            .iter()
+            .copied()
+            .filter(|a| !listed.iter().any(|l| l.eq_ignore_ascii_case(a)))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(self.error(ProviderErrorKind::Rejected {
+            status: 0,
+            message: format!(
+                "the stream did not subscribe to the bars of {} (subscribed: {})",
+                missing.join(", "),
+                if listed.is_empty() {
+                    "none".to_string()
+                } else {
+                    listed.join(", ")
+                }
+            ),
+        }))
+    }
+
+    /// Reads frames until one holds a message `"T":kind` (with `msg` when given) and
+    /// returns it; an error message, a closed connection or the handshake timeout (for
+    /// the whole step) is an error.
     async fn expect(
         &self,
         ws: &mut Socket,
         kind: &str,
         msg: Option<&str>,
-    ) -> Result<(), ProviderError> {
+    ) -> Result<Value, ProviderError> {
         let step = msg.unwrap_or(kind);
+        let deadline = tokio::time::Instant::now() + self.handshake_timeout;
         loop {
-            let frame = tokio::time::timeout(self.handshake_timeout, ws.next())
+            let frame = tokio::time::timeout_at(deadline, ws.next())
                 .await
                 .map_err(|_| self.error(ProviderErrorKind::Timeout(self.handshake_timeout)))?;
             let text = match frame {
@@ -111,15 +147,15 @@ impl Session {
                     ))));
                 }
             };
-            for (i, message) in read_frame(&self.provider, &text)?.iter().enumerate() {
+            for (i, message) in read_frame(&self.provider, &text)?.into_iter().enumerate() {
                 let t = message.get("T").and_then(Value::as_str);
                 if t == Some("error") {
-                    return Err(server_error(&self.provider, i, message));
+                    return Err(server_error(&self.provider, i, &message));
                 }
                 let msg_matches =
                     msg.is_none_or(|m| message.get("msg").and_then(Value::as_str) == Some(m));
                 if t == Some(kind) && msg_matches {
-                    return Ok(());
+                    return Ok(message);
                 }
             }
         }
