@@ -480,3 +480,15 @@ async fn alpaca_latest_daily_bar_is_the_last_closed_day() {
     assert!(latest.ts().is_utc_midnight());
     assert_eq!(server.received()[0].param("timeframe"), Some("1Day"));
 }
+
+#[tokio::test]
+async fn alpaca_a_symbol_with_a_slash_stays_one_path_segment() {
+    let server = RestServer::start().await;
+    server.push(Reply::ok(
+        json!({"bars": [], "symbol": "BRK/B", "next_page_token": null}),
+    ));
+    let mut request = minutes("2024-11-29T14:30:00Z", "2024-11-29T14:40:00Z");
+    request.symbol = Symbol::new("BRK/B").unwrap();
+    alpaca(&server.base).history(&request).await.unwrap();
+    assert_eq!(server.received()[0].path, "/v2/stocks/BRK%2FB/bars");
+}

@@ -256,6 +256,12 @@ impl Provider for AlpacaProvider {
                     "a {timeframe} stream (Alpaca streams minute bars)"
                 ))));
             }
+            if symbols.is_empty() {
+                return Err(self.error(ProviderErrorKind::Rejected {
+                    status: 0,
+                    message: "a stream needs at least one symbol".into(),
+                }));
+            }
             let url = format!("{}/v2/{}", self.stream_url, self.feed);
             let session = stream::Session {
                 provider: self.name.clone(),
