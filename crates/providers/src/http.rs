@@ -79,6 +79,24 @@ impl Http {
         &self.provider
     }
 
+    /// `base` with `segments` appended as path segments, each percent-encoded (a
+    /// symbol such as `BRK/B` or `^GSPC` stays one segment). A `base` that is not a URL
+    /// is [`ProviderErrorKind::NotConfigured`].
+    pub fn url(&self, base: &str, segments: &[&str]) -> Result<String, ProviderError> {
+        let not_configured = |why: String| {
+            ProviderError::new(
+                &self.provider,
+                ProviderErrorKind::NotConfigured(format!("base URL {base:?} {why}")),
+            )
+        };
+        let mut url = reqwest::Url::parse(base).map_err(|e| not_configured(e.to_string()))?;
+        url.path_segments_mut()
+            .map_err(|()| not_configured("cannot take a path".into()))?
+            .pop_if_empty()
+            .extend(segments);
+        Ok(url.into())
+    }
+
     /// GETs `url` with `headers` and `query` and reads the JSON body as `T`, retrying
     /// as [`HttpConfig`] says. A body that does not read as `T` is
     /// [`ProviderErrorKind::Malformed`] naming the JSON path where it failed.

@@ -90,3 +90,112 @@ pub fn number(
         ProviderError::malformed(provider, field, format!("expected a number, got {value}"))
     })
 }
+
+/// The tradelab label of a US stock's daily bar: midnight UTC of the New York date of
+/// `vendor_ts` (vendors label a session by New York midnight, `…T05:00:00Z`, or by its
+/// open, `…T14:30:00Z`; both are that date in New York).
+pub fn new_york_daily_label(vendor_ts: Timestamp) -> Timestamp {
+    let tz = jiff::tz::TimeZone::get("America/New_York").unwrap_or(jiff::tz::TimeZone::UTC);
+    let date = vendor_ts.to_jiff().to_zoned_datetime(tz).date();
+    date.to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .ok()
+        .and_then(|z| Timestamp::from_jiff(z.timestamp()))
+        .unwrap_or_else(|| vendor_ts.utc_midnight())
+}
+
+/// Whether a bar labelled `ts` of length `timeframe` has closed by `now`.
+pub fn is_closed(ts: Timestamp, timeframe: tradelab_core::Timeframe, now: Timestamp) -> bool {
+    ts.nanos().saturating_add(timeframe.nanos()) <= now.nanos()
+}
+
+/// Whether a US stock's bar labelled `ts` has closed by `now`. A daily bar (labelled by
+/// its New York date) closes with that date's after-hours session (vendors fold
+/// extended-hours trades into it), or at the end of the UTC day when the calendar has
+/// no session that date; intraday bars close at the end of their interval.
+pub fn is_stock_bar_closed(
+    ts: Timestamp,
+    timeframe: tradelab_core::Timeframe,
+    now: Timestamp,
+) -> bool {
+    if timeframe != tradelab_core::Timeframe::DAY {
+        return is_closed(ts, timeframe, now);
+    }
+    let date = ts
+        .to_jiff()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
+    let session = tradelab_calendar::Calendar::new(tradelab_calendar::Exchange::Nyse)
+        .ok()
+        .and_then(|calendar| calendar.session(date).ok().flatten());
+    match session {
+        Some(day) => now.to_jiff() >= day.after.unwrap_or(day.regular).close,
+        None => is_closed(ts, timeframe, now),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tradelab_core::Timeframe;
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::from_jiff(text.parse().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn daily_labels_are_the_new_york_date() {
+        // 01:30 UTC on the 30th is still the 29th in New York.
+        assert_eq!(
+            new_york_daily_label(at("2024-11-30T01:30:00Z")),
+            at("2024-11-29T00:00:00Z")
+        );
+        assert_eq!(
+            new_york_daily_label(at("2024-07-01T04:00:00Z")),
+            at("2024-07-01T00:00:00Z")
+        );
+        assert_eq!(
+            new_york_daily_label(at("2024-11-29T14:30:00Z")),
+            at("2024-11-29T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn a_stock_daily_bar_closes_with_its_after_hours_session() {
+        let day = at("2024-11-27T00:00:00Z");
+        // Wednesday: after-hours ends at 20:00 New York, 01:00 UTC the next day.
+        assert!(!is_stock_bar_closed(
+            day,
+            Timeframe::DAY,
+            at("2024-11-28T00:59:00Z")
+        ));
+        assert!(is_stock_bar_closed(
+            day,
+            Timeframe::DAY,
+            at("2024-11-28T01:00:00Z")
+        ));
+        // The day after Thanksgiving closes early: after-hours ends at 17:00 New York.
+        let friday = at("2024-11-29T00:00:00Z");
+        assert!(is_stock_bar_closed(
+            friday,
+            Timeframe::DAY,
+            at("2024-11-29T22:00:00Z")
+        ));
+        assert!(!is_stock_bar_closed(
+            friday,
+            Timeframe::DAY,
+            at("2024-11-29T21:59:00Z")
+        ));
+        // A minute bar closes at the end of its minute.
+        let minute = at("2024-11-29T14:30:00Z");
+        assert!(!is_stock_bar_closed(
+            minute,
+            Timeframe::MINUTE,
+            at("2024-11-29T14:30:59Z")
+        ));
+        assert!(is_stock_bar_closed(
+            minute,
+            Timeframe::MINUTE,
+            at("2024-11-29T14:31:00Z")
+        ));
+    }
+}
