@@ -16,6 +16,7 @@ use tradelab_store::{
 
 mod execute;
 mod handle;
+mod live_resume;
 mod live_run;
 mod prior;
 mod replay;
@@ -51,6 +52,9 @@ pub enum RunnerError {
     Engine { run: RunId, message: String },
     #[error("run {run}: the audit writer failed: {source}")]
     Writer { run: RunId, source: StoreError },
+    /// A run that cannot be resumed, and why.
+    #[error("run {run} cannot be resumed: {why}")]
+    NotResumable { run: String, why: String },
     /// A replay's bars are not those its parent ran on.
     #[error(
         "cannot replay run {run}: the stored bars of {symbols} ({timeframe}) changed since it \

@@ -119,6 +119,25 @@ impl StoreSink {
         }
     }
 
+    /// Takes an event a resumed run replays to rebuild its state: the report and the
+    /// working orders learn of it; nothing is written (the trail holds it already).
+    pub fn replayed(&mut self, seq: Seq, event: &RunEvent) -> SinkResult {
+        self.report.on_event(seq, event)?;
+        match event {
+            RunEvent::OrderAccepted { order } => {
+                self.orders.insert(order.id.0, order.intent.clone());
+            }
+            RunEvent::OrderCancelled { order_id, .. } => {
+                self.orders.remove(&order_id.0);
+            }
+            RunEvent::Fill { fill } => {
+                self.orders.remove(&fill.order_id.0);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     /// Takes what is buffered instead of sending it: the run's last batch, which the
     /// runner writes in one transaction with the run's final status.
     pub fn take_last(&mut self) -> RawBatch {

@@ -50,6 +50,8 @@ struct Market {
     series: BarSeries,
     clock: Arc<SimClock>,
     outage: Option<(Timestamp, Timestamp)>,
+    /// From this time on, requests never answer (the process hangs, then dies).
+    stall: Option<Timestamp>,
     requests: Mutex<Vec<(Timestamp, Timestamp)>>,
 }
 
@@ -69,6 +71,9 @@ impl Provider for Market {
                 .lock()
                 .expect("requests")
                 .push((request.from, request.to));
+            if self.stall.is_some_and(|s| now >= s) {
+                std::future::pending::<()>().await;
+            }
             if let Some((from, to)) = self.outage
                 && now >= from
                 && now < to
@@ -201,6 +206,7 @@ store_test!(
             series: minute_series(n),
             clock: Arc::clone(&clock),
             outage: None,
+            stall: None,
             requests: Mutex::default(),
         });
         let runner = Runner::new(db.store.clone());
@@ -262,6 +268,7 @@ store_test!(
             series: minute_series(n),
             clock: Arc::clone(&clock),
             outage: Some(outage),
+            stall: None,
             requests: Mutex::default(),
         });
         let runner = Runner::new(db.store.clone());
@@ -369,4 +376,154 @@ store_test!(a_stop_reaches_a_live_run_waiting_for_its_next_bar, |db| {
         .expect("the stop ends the run without waiting for a bar")
         .expect("run");
     assert_eq!(finished.run.status, RunStatus::Stopped);
+});
+
+store_test!(
+    an_interrupted_live_run_resumes_from_its_last_step_without_a_lost_or_doubled_bar,
+    |db| {
+        let (owner, m) = model(&db.store).await;
+        let n = 90;
+        let runner = Runner::new(db.store.clone());
+        // The first process: the provider hangs from minute 40 on, then the process dies.
+        let clock = Arc::new(SimClock::new(Timestamp::from_secs(T0)));
+        let hanging = Arc::new(Market {
+            series: minute_series(n),
+            clock: Arc::clone(&clock),
+            outage: None,
+            stall: Some(Timestamp::from_secs(T0 + MINUTE * 40)),
+            requests: Mutex::default(),
+        });
+        let first = runner
+            .spawn_live(
+                request(owner, m),
+                LiveSource {
+                    provider: hanging,
+                    schedule: crypto_calendar(),
+                    clock,
+                    keep_bars: true,
+                    feed: feed(n),
+                },
+                None,
+            )
+            .await
+            .expect("live run");
+        let id = first.run.id;
+        let mut steps = 0;
+        for _ in 0..500 {
+            steps = db
+                .store
+                .audit()
+                .equity(owner, id)
+                .await
+                .expect("equity")
+                .len();
+            if steps == 39 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(steps, 39, "every closed bar's step is committed as it ends");
+        common::exec_raw(
+            db,
+            &format!("UPDATE runs SET status = 'interrupted' WHERE id = {}", id.0),
+        )
+        .await;
+
+        // The next process resumes it: the provider answers again.
+        let clock = Arc::new(SimClock::new(Timestamp::from_secs(T0 + MINUTE * 55)));
+        let market = Arc::new(Market {
+            series: minute_series(n),
+            clock: Arc::clone(&clock),
+            outage: None,
+            stall: None,
+            requests: Mutex::default(),
+        });
+        let resumed = runner
+            .resume_live(
+                owner,
+                id,
+                LiveSource {
+                    provider: market.clone(),
+                    schedule: crypto_calendar(),
+                    clock,
+                    keep_bars: true,
+                    feed: feed(n),
+                },
+                None,
+            )
+            .await
+            .expect("resume")
+            .finished()
+            .await
+            .expect("resumed run");
+        assert_eq!(resumed.run.id, id);
+        assert_eq!(resumed.run.status, RunStatus::Completed);
+        let first_request = market.requests.lock().expect("requests")[0];
+        assert_eq!(
+            first_request.0,
+            Timestamp::from_secs(T0 + MINUTE * 39),
+            "the feed goes on at the first bar the trail does not hold"
+        );
+
+        let rows = common::whole_trail(&db.store, owner, id, 500).await;
+        let seqs: Vec<i64> = rows.iter().map(AuditEvent::seq).collect();
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "numbers rise across the restart: {seqs:?}"
+        );
+        let equity = db.store.audit().equity(owner, id).await.expect("equity");
+        assert_eq!(equity.len(), n, "one step per bar, none lost or doubled");
+        let replay = replay_of_live(&runner, owner, m, n).await;
+        assert_eq!(
+            trail(&db.store, owner, id).await,
+            trail(&db.store, owner, replay.run.id).await
+        );
+        assert_eq!(
+            serde_json::to_value(&resumed.report).expect("report"),
+            serde_json::to_value(&replay.report).expect("report")
+        );
+    }
+);
+
+store_test!(only_an_interrupted_live_run_can_be_resumed, |db| {
+    let (owner, m) = model(&db.store).await;
+    let runner = Runner::new(db.store.clone());
+    db.store
+        .bars()
+        .import_series(
+            &minute_series(30),
+            Timeframe::MINUTE,
+            tradelab_store::ImportMode::KeepExisting,
+        )
+        .await
+        .expect("import");
+    let replay = runner.start(request(owner, m), None).await.expect("replay");
+    let source = || LiveSource {
+        provider: Arc::new(StoredBars::new(vec![minute_series(30)], Timeframe::MINUTE)),
+        schedule: crypto_calendar(),
+        clock: Arc::new(SimClock::new(Timestamp::from_secs(T0))),
+        keep_bars: false,
+        feed: feed(30),
+    };
+    let e = runner
+        .resume_live(owner, replay.run.id, source(), None)
+        .await
+        .err()
+        .expect("a replay does not resume")
+        .to_string();
+    assert!(
+        e.contains("cannot be resumed: it replayed stored bars"),
+        "{e}"
+    );
+    let live = runner
+        .start_live(request(owner, m), source(), None)
+        .await
+        .expect("live");
+    let e = runner
+        .resume_live(owner, live.run.id, source(), None)
+        .await
+        .err()
+        .expect("a completed run does not resume")
+        .to_string();
+    assert!(e.contains("it ended (completed)"), "{e}");
 });

@@ -10,6 +10,7 @@
 
 pub mod clock;
 pub mod feed;
+pub mod resume;
 pub mod schedule;
 pub mod stored;
 

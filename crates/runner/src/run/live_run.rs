@@ -7,13 +7,14 @@ use super::{Finished, Runner, RunnerError, StartRun, TRAIL_ENDED, Watch, checked
 use super::{Progress, RunHandle};
 use crate::broadcast::{Broadcast, DEFAULT_CAPACITY};
 use crate::live::feed::Feed;
+use crate::live::resume::{LiveSink, Replaying};
 use crate::live::{FeedConfig, KeepBars, LiveClock, Schedule};
 use crate::sink::StoreSink;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use tradelab_core::{Bar, BarSeries, Symbol, Timeframe};
 use tradelab_engine::report::{Report, ReportOptions};
-use tradelab_engine::{Engine, EventSink, Immediate, Input, RunControl, RunHooks, RunOutcome, Tee};
+use tradelab_engine::{Engine, Immediate, Input, RunControl, RunHooks, RunOutcome};
 use tradelab_providers::Provider;
 use tradelab_store::{NewRun, Run, RunMode, RunSource};
 
@@ -31,6 +32,16 @@ pub struct LiveSource {
     /// The feed's timing (its `symbols` and `timeframe` are the run's).
     pub feed: FeedConfig,
 }
+
+/// Where a resumed run picks up: the steps its trail holds, to replay, and the last
+/// number the trail holds.
+pub(super) struct ResumeFrom {
+    pub prelude: Vec<Input>,
+    pub stored_through: i64,
+}
+
+/// Rows per audit batch of a live run: one step's rows make a batch.
+pub(super) const LIVE_BATCH_ROWS: usize = 1;
 
 /// The bars a live run was fed, per symbol, for its report.
 type Seen = Arc<Mutex<BTreeMap<Symbol, Vec<Bar>>>>;
@@ -82,6 +93,33 @@ impl Runner {
             provider = source.provider.name(),
             "live run started"
         );
+        // A live step's rows are committed as the step ends (bars come a minute apart:
+        // a batch of many steps would keep them from the trail for long).
+        Ok(self.spawn_live_run(
+            run,
+            config,
+            symbols,
+            rules,
+            source,
+            LIVE_BATCH_ROWS,
+            None,
+            progress,
+        ))
+    }
+
+    /// Runs a created, running live run on a task of its own.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn spawn_live_run(
+        &self,
+        run: Run,
+        config: tradelab_engine::RunConfig,
+        symbols: Vec<Symbol>,
+        rules: tradelab_engine::risk::RuleSet,
+        source: LiveSource,
+        batch_rows: usize,
+        resume: Option<ResumeFrom>,
+        progress: Option<Progress>,
+    ) -> RunHandle {
         let control = Arc::new(RunControl::new());
         let events = Broadcast::new(DEFAULT_CAPACITY).sender();
         let (committed_tx, committed) = tokio::sync::watch::channel(0);
@@ -93,11 +131,12 @@ impl Runner {
         };
         let runner = self.clone();
         let created = run.clone();
-        let batch_rows = req.batch_rows;
         let task = tokio::spawn(async move {
             let committed = watch.committed.clone();
             let executed = runner
-                .execute_live(&run, config, symbols, rules, source, batch_rows, watch)
+                .execute_live(
+                    &run, config, symbols, rules, source, batch_rows, watch, resume,
+                )
                 .await;
             let ended = runner.record_end(&run, executed).await;
             if let Some(c) = committed {
@@ -105,13 +144,13 @@ impl Runner {
             }
             ended
         });
-        Ok(RunHandle {
+        RunHandle {
             run: created,
             control,
             events,
             committed,
             task,
-        })
+        }
     }
 
     /// [`Runner::spawn_live`], waiting for the run's end.
@@ -137,6 +176,7 @@ impl Runner {
         source: LiveSource,
         batch_rows: usize,
         watch: Watch,
+        resume: Option<ResumeFrom>,
     ) -> Result<Executed, RunnerError> {
         let engine_err = |message: String| RunnerError::Engine {
             run: run.id,
@@ -173,7 +213,18 @@ impl Runner {
         let feeding = tokio::spawn(feed.run(input_tx));
         let seen: Seen = Arc::default();
         let control = watch.control.clone();
-        let inputs = live_inputs(input_rx, control, Arc::clone(&seen));
+        let (prelude, stored_through) = match resume {
+            Some(r) => (r.prelude, r.stored_through),
+            None => (Vec::new(), 0),
+        };
+        let replaying = Replaying::new(!prelude.is_empty());
+        let inputs = live_inputs(
+            input_rx,
+            control,
+            Arc::clone(&seen),
+            prelude.into(),
+            replaying.clone(),
+        );
         let (tx, rx) = tokio::sync::mpsc::channel(4);
         let (spare_tx, spare_rx) = std::sync::mpsc::channel();
         let writer = audit_writer(
@@ -200,22 +251,17 @@ impl Runner {
                 progress: Some(&mut tick),
                 control: None,
             };
-            let mut live;
-            let sink_used: &mut dyn EventSink = match broadcast {
-                Some(tx) => {
-                    live = Tee {
-                        first: &mut sink,
-                        second: Broadcast::from_sender(tx),
-                    };
-                    &mut live
-                }
-                None => &mut sink,
-            };
+            let mut live = LiveSink::new(
+                &mut sink,
+                broadcast.map(Broadcast::from_sender),
+                replaying,
+                stored_through,
+            );
             // Not the runtime's `block_on`: the sink hands batches to the writer with a
             // blocking send, which a thread inside a runtime may not do.
             let outcome = futures_executor::block_on(engine.run_stream(
                 &mut decider,
-                sink_used,
+                &mut live,
                 inputs,
                 hooks,
             ));
@@ -293,40 +339,68 @@ fn live_report(
     .map_err(|e| e.to_string())
 }
 
-/// The engine's inputs: the feed's steps and notices, and the commands sent to the run
-/// (a stop reaches a run waiting for the next bar at once). Ends when the feed ends.
+/// The engine's inputs: a resumed run's replayed steps first, then the feed's steps
+/// and notices and the commands sent to the run (a stop reaches a run waiting for the
+/// next bar at once). Ends when the feed ends.
 fn live_inputs(
     feed: tokio::sync::mpsc::Receiver<Input>,
     control: Option<Arc<RunControl>>,
     seen: Seen,
+    prelude: VecDeque<Input>,
+    replaying: Replaying,
 ) -> impl futures_util::Stream<Item = Input> + Send {
-    let state = (feed, control, VecDeque::<Input>::new(), seen);
-    futures_util::stream::unfold(state, |(mut feed, control, mut queued, seen)| async move {
-        loop {
-            if let Some(input) = queued.pop_front() {
-                return Some((input, (feed, control, queued, seen)));
+    let state = LiveInputs {
+        feed,
+        control,
+        queued: prelude,
+        seen,
+        replaying,
+    };
+    futures_util::stream::unfold(state, |mut state| async move {
+        let input = state.next().await?;
+        if let Input::Bars { bars, .. } = &input {
+            let mut seen = state.seen.lock().unwrap_or_else(|e| e.into_inner());
+            for (symbol, bar) in bars {
+                seen.entry(symbol.clone()).or_default().push(*bar);
             }
-            let next = match &control {
+        }
+        Some((input, state))
+    })
+}
+
+/// The state of [`live_inputs`]: queued inputs (a resumed run's replayed steps, then
+/// commands), the commands channel and the feed.
+struct LiveInputs {
+    feed: tokio::sync::mpsc::Receiver<Input>,
+    control: Option<Arc<RunControl>>,
+    queued: VecDeque<Input>,
+    seen: Seen,
+    replaying: Replaying,
+}
+
+impl LiveInputs {
+    async fn next(&mut self) -> Option<Input> {
+        loop {
+            if let Some(input) = self.queued.pop_front() {
+                return Some(input);
+            }
+            if self.replaying.get() {
+                // Every replayed step is done: from here on events are new.
+                self.replaying.done();
+            }
+            return match self.control.as_ref() {
                 Some(c) => {
                     tokio::select! {
                         biased;
                         commands = c.next_commands() => {
-                            queued.extend(commands.into_iter().map(Input::Command));
+                            self.queued.extend(commands.into_iter().map(Input::Command));
                             continue;
                         }
-                        input = feed.recv() => input,
+                        input = self.feed.recv() => input,
                     }
                 }
-                None => feed.recv().await,
+                None => self.feed.recv().await,
             };
-            let input = next?;
-            if let Input::Bars { bars, .. } = &input {
-                let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-                for (symbol, bar) in bars {
-                    seen.entry(symbol.clone()).or_default().push(*bar);
-                }
-            }
-            return Some((input, (feed, control, queued, seen)));
         }
-    })
+    }
 }

@@ -172,6 +172,31 @@ impl Runs<'_> {
         Ok(ids)
     }
 
+    /// Moves an interrupted live run back to `running` for this process, so it goes on
+    /// where its trail ends (a replay over stored bars is run again instead). System
+    /// only: the runner resumes a run it read for its owner.
+    pub async fn resume(&self, id: RunId) -> Result<Run> {
+        let sql = concat!(
+            "UPDATE runs SET status = 'running', status_reason = NULL, ended_at_ns = NULL, \
+             worker = $2 WHERE id = $1 AND status = 'interrupted' AND source = 'live' \
+             RETURNING ",
+            cols!()
+        );
+        let worker = worker_id(std::process::id());
+        let row = with_pool!(self.store, p => {
+            let row = sqlx::query(sql)
+                .bind(id.0)
+                .bind(&worker)
+                .fetch_optional(p)
+                .await?;
+            row.as_ref().map(from_row).transpose()?
+        });
+        match row {
+            Some(run) => Ok(run),
+            None => Err(self.transition_error(id, "resume").await),
+        }
+    }
+
     /// NotFound for an unknown run, else Conflict naming its current status.
     pub(crate) async fn transition_error(&self, id: RunId, action: &str) -> StoreError {
         match self.get_any(id).await {
