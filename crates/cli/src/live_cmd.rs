@@ -1,6 +1,7 @@
-//! `tradelab runs start MODEL --live`: paper trading on a live feed — a provider's
-//! market data on the wall clock, or stored bars replayed as live at N× speed — with
-//! what happens printed as it happens and the report at the end.
+//! `tradelab runs start MODEL --live` and `tradelab runs resume RUN`: paper trading on
+//! a live feed — a provider's market data on the wall clock, or stored bars replayed
+//! as live at N× speed — with what happens printed as it happens and the report at
+//! the end.
 
 use crate::args::OutputFormat;
 use crate::store_args::{FeedKind, LiveArgs};
@@ -15,7 +16,26 @@ use tradelab_providers::Provider;
 use tradelab_providers::config::{Credentials, ProviderKind, ProviderSettings, build_provider};
 use tradelab_providers::http::HttpConfig;
 use tradelab_runner::live::{FeedConfig, ScaledClock, Schedule, StoredBars, WallClock};
-use tradelab_runner::{LiveSource, Runner, StartRun};
+use tradelab_runner::{ExecutionSettings, LiveSource, RunHandle, Runner, StartRun};
+
+/// Which feed a live run trades on.
+pub struct FeedChoice {
+    pub feed: FeedKind,
+    pub provider: Option<String>,
+    pub speed: f64,
+}
+
+/// What a live run's feed covers.
+struct Period<'a> {
+    symbols: &'a [Symbol],
+    timeframe: Timeframe,
+    /// Stored bars from here (a replayed feed), or the run's first bar.
+    from: Option<Timestamp>,
+    /// The feed ends here (optional).
+    to: Option<Timestamp>,
+    /// Where a replayed feed's clock starts (a resumed run: its last step).
+    origin: Option<Timestamp>,
+}
 
 /// Starts a live run of `req` and follows it to its end (the feed's end, `--to`, a
 /// halt, or ctrl-c).
@@ -33,22 +53,76 @@ pub async fn start(
     if req.symbols.is_empty() {
         bail!("a live run needs symbols: pass --symbols A,B (the model allows any)");
     }
-    let source = match live.feed {
-        FeedKind::Replay => replay_source(ctx, &req, live.speed).await?,
-        FeedKind::Market => market_source(&req, live.provider.as_deref())?,
+    let choice = FeedChoice {
+        feed: live.feed,
+        provider: live.provider.clone(),
+        speed: live.speed,
     };
-    let provider = source.provider.name().to_string();
+    let period = Period {
+        symbols: &req.symbols,
+        timeframe: req.timeframe,
+        from: req.from,
+        to: req.to,
+        origin: None,
+    };
+    let source = live_source(ctx, &period, &choice).await?;
     req.from = None;
     req.to = None;
     let runner = Runner::with_deciders(ctx.store.clone(), deciders.clone());
+    let provider = source.provider.name().to_string();
     let handle = runner.spawn_live(req.clone(), source, None).await?;
-    let symbols: Vec<&str> = req.symbols.iter().map(Symbol::as_str).collect();
+    follow(handle, &provider, output).await
+}
+
+/// Resumes the interrupted live run `run` on the chosen feed and follows it.
+pub async fn resume(
+    ctx: &Ctx,
+    deciders: &DeciderRegistry,
+    run: &str,
+    choice: &FeedChoice,
+    output: OutputFormat,
+) -> Result<()> {
+    let run = ctx.run(run).await?;
+    let settings =
+        ExecutionSettings::from_json(&run.snapshot.fill_model).map_err(anyhow::Error::msg)?;
+    let timeframe: Timeframe = match settings.timeframe.as_deref() {
+        Some(t) => t
+            .parse()
+            .with_context(|| format!("the run's timeframe {t:?}"))?,
+        None => bail!("run {} has no timeframe in its snapshot", Ctx::label(&run)),
+    };
+    let last_step = ctx
+        .store
+        .audit()
+        .equity(ctx.user.id, run.id)
+        .await?
+        .last()
+        .map(|e| e.ts);
+    let period = Period {
+        symbols: &run.symbols,
+        timeframe,
+        from: run.period_start,
+        to: run.period_end,
+        origin: last_step,
+    };
+    let source = live_source(ctx, &period, choice).await?;
+    let provider = source.provider.name().to_string();
+    let runner = Runner::with_deciders(ctx.store.clone(), deciders.clone());
+    let handle = runner
+        .resume_live(ctx.user.id, run.id, source, None)
+        .await?;
+    follow(handle, &provider, output).await
+}
+
+/// Prints what the run does as it does it, stops it on ctrl-c (positions stay open),
+/// then prints its report.
+async fn follow(handle: RunHandle, provider: &str, output: OutputFormat) -> Result<()> {
+    let symbols: Vec<&str> = handle.run.symbols.iter().map(Symbol::as_str).collect();
     eprintln!(
-        "live run {} (id {}) on {provider}: {} at {}; ctrl-c stops it",
+        "live run {} (id {}) on {provider}: {}; ctrl-c stops it",
         Ctx::label(&handle.run),
         handle.run.id,
         symbols.join(","),
-        req.timeframe
     );
     let mut events = handle.subscribe();
     let printer = tokio::spawn(async move {
@@ -71,23 +145,36 @@ pub async fn start(
     crate::runs_cmd::print_finished(&finished?, output)
 }
 
-/// Stored bars of `req` (its --from/--to) played through the live path at `speed`×.
-async fn replay_source(ctx: &Ctx, req: &StartRun, speed: f64) -> Result<LiveSource> {
+async fn live_source(ctx: &Ctx, period: &Period<'_>, choice: &FeedChoice) -> Result<LiveSource> {
+    match choice.feed {
+        FeedKind::Replay => replay_source(ctx, period, choice.speed).await,
+        FeedKind::Market => market_source(period, choice.provider.as_deref()),
+    }
+}
+
+/// Stored bars of the period played through the live path at `speed`×.
+async fn replay_source(ctx: &Ctx, period: &Period<'_>, speed: f64) -> Result<LiveSource> {
     if !(speed.is_finite() && speed > 0.0) {
         bail!("--speed {speed} must be a positive number (60 plays a minute bar a second)");
     }
-    let mut series: Vec<BarSeries> = Vec::with_capacity(req.symbols.len());
-    for symbol in &req.symbols {
+    let mut series: Vec<BarSeries> = Vec::with_capacity(period.symbols.len());
+    for symbol in period.symbols {
         let loaded = ctx
             .store
             .bars()
-            .load_series_for(ctx.user.id, symbol, req.timeframe, req.from, req.to)
+            .load_series_for(
+                ctx.user.id,
+                symbol,
+                period.timeframe,
+                period.from,
+                period.to,
+            )
             .await?;
         if loaded.is_empty() {
             bail!(
                 "no stored {} bars of {symbol} in the period to replay as live: import or \
                  fetch them first (tradelab data import / data fetch)",
-                req.timeframe
+                period.timeframe
             );
         }
         series.push(loaded);
@@ -100,16 +187,16 @@ async fn replay_source(ctx: &Ctx, req: &StartRun, speed: f64) -> Result<LiveSour
     else {
         bail!("no stored bars to replay as live");
     };
-    let stored = StoredBars::new(series, req.timeframe);
+    let stored = StoredBars::new(series, period.timeframe);
     let schedule = Schedule::Stored(stored.starts());
     Ok(LiveSource {
         provider: Arc::new(stored),
         schedule,
-        clock: Arc::new(ScaledClock::new(first, speed)),
+        clock: Arc::new(ScaledClock::new(period.origin.unwrap_or(first), speed)),
         keep_bars: false,
         feed: FeedConfig {
-            symbols: req.symbols.clone(),
-            timeframe: req.timeframe,
+            symbols: period.symbols.to_vec(),
+            timeframe: period.timeframe,
             start: first,
             until: None,
             grace: Duration::ZERO,
@@ -121,15 +208,15 @@ async fn replay_source(ctx: &Ctx, req: &StartRun, speed: f64) -> Result<LiveSour
 
 /// A provider's market feed from now on, on the wall clock and the calendar of the
 /// symbols' exchange.
-fn market_source(req: &StartRun, provider: Option<&str>) -> Result<LiveSource> {
-    let crypto = req.symbols.iter().all(is_crypto_pair);
-    if !crypto && req.symbols.iter().any(is_crypto_pair) {
+fn market_source(period: &Period<'_>, provider: Option<&str>) -> Result<LiveSource> {
+    let crypto = period.symbols.iter().all(is_crypto_pair);
+    if !crypto && period.symbols.iter().any(is_crypto_pair) {
         bail!("a live run trades stocks or crypto pairs, not both: start one run for each");
     }
     let kind = match provider {
         Some(name) => parse_kind(name)?,
         None if crypto => ProviderKind::Binance,
-        None if req.timeframe == Timeframe::DAY => ProviderKind::Yahoo,
+        None if period.timeframe == Timeframe::DAY => ProviderKind::Yahoo,
         None => ProviderKind::Alpaca,
     };
     let settings = ProviderSettings::public(kind);
@@ -152,10 +239,10 @@ fn market_source(req: &StartRun, provider: Option<&str>) -> Result<LiveSource> {
         clock: Arc::new(WallClock),
         keep_bars: true,
         feed: FeedConfig {
-            symbols: req.symbols.clone(),
-            timeframe: req.timeframe,
+            symbols: period.symbols.to_vec(),
+            timeframe: period.timeframe,
             start: now,
-            until: req.to,
+            until: period.to,
             grace: Duration::from_secs(3),
             retry: Duration::from_secs(15),
             empty_attempts: 4,

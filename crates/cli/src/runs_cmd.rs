@@ -167,6 +167,20 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Re
                 }
                 Ok(())
             }
+            RunsCommand::Resume {
+                run,
+                provider,
+                feed,
+                speed,
+                output,
+            } => {
+                let feed = crate::live_cmd::FeedChoice {
+                    feed,
+                    provider,
+                    speed,
+                };
+                crate::live_cmd::resume(&ctx, deciders, &run, &feed, output).await
+            }
             RunsCommand::Replay {
                 run,
                 rules,

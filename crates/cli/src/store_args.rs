@@ -346,6 +346,26 @@ pub enum RunsCommand {
         #[arg(long)]
         ask_again: bool,
     },
+    /// Resume an interrupted live run (its process ended): its state is rebuilt from
+    /// its trail and the bars it kept, then it trades on from the first bar after its
+    /// last step, fetching what it missed.
+    Resume {
+        /// The run: MODEL#N (e.g. trend#2, the model's Nth run) or its global id.
+        run: String,
+        /// The market-data provider (alpaca, polygon, yahoo, binance; default: yahoo
+        /// for daily stock bars, binance for crypto pairs, alpaca otherwise).
+        #[arg(long, value_name = "NAME")]
+        provider: Option<String>,
+        /// The feed: the provider's market data, or stored bars replayed as live.
+        #[arg(long, value_enum, default_value_t = FeedKind::Market)]
+        feed: FeedKind,
+        /// How many times as fast as real time a replayed feed plays.
+        #[arg(long, default_value_t = 60.0, value_name = "X")]
+        speed: f64,
+        /// Report format: a table for people, or JSON for programs.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
 }
 
 /// `tradelab data delete`.

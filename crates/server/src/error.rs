@@ -161,7 +161,9 @@ impl From<RunnerError> for ApiError {
                 ApiError::invalid("symbols", e.to_string())
             }
             RunnerError::InvalidModel { .. } => ApiError::invalid("model", e.to_string()),
-            RunnerError::DataChanged { .. } => ApiError::conflict(e.to_string()),
+            RunnerError::DataChanged { .. } | RunnerError::NotResumable { .. } => {
+                ApiError::conflict(e.to_string())
+            }
             RunnerError::Engine { .. } | RunnerError::Writer { .. } => ApiError::internal(e),
         }
     }
