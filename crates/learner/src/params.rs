@@ -24,7 +24,7 @@ pub const PARAMS: &[ParamInfo] = &[
     ),
     ParamInfo::fixed(
         "learning_rate",
-        "0.01",
+        "0.005",
         "SGD step size at the start (decays as 1/sqrt(1 + t/2000)), 0-10",
     ),
     ParamInfo::fixed("l2", "0.0001", "L2 regularisation strength, 0-1"),
@@ -41,7 +41,7 @@ pub const PARAMS: &[ParamInfo] = &[
     ),
     ParamInfo::fixed(
         "calibration_window",
-        "500",
+        "2000",
         "labels in the rolling window of the Platt calibration (100-100000)",
     ),
     ParamInfo::fixed(
