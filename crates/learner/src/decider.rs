@@ -10,7 +10,9 @@
 //! (`(2p − 1) / 2` of equity, `(1 − 2p) / 2` for a short), capped at `max_fraction`.
 //! Every order's reason names the probability, the sizing and the features that
 //! pushed the prediction most (value × weight). No position is opened before the model
-//! has learned `min_samples` labels.
+//! has learned `min_samples` labels, nor while the guardrail is paused
+//! ([`crate::guard`]); positions are still closed then, and the pause and the resume
+//! are said in the step's reasoning (`paused: degraded …`).
 
 use crate::features::FeatureSet;
 use crate::learner::{Core, Prediction, SymbolLearner};
@@ -142,6 +144,9 @@ impl Decider for OnlineLearner {
             for bar in &bars[sym.bars().min(bars.len())..] {
                 last = sym.step(bar, &mut self.core, &mut self.x);
             }
+            if let Some(change) = self.core.guard_mut().take_change() {
+                say(decision, change.text(&self.cfg.guard));
+            }
             let Some(p) = last else { continue };
             if self.core.model().learned() < self.cfg.min_samples {
                 continue;
@@ -163,6 +168,9 @@ impl Decider for OnlineLearner {
             } else {
                 continue;
             };
+            if edge > 0.0 && self.core.guard().paused() {
+                continue;
+            }
             let (sizing, what, size_text) = if edge > 0.0 {
                 let fraction = (edge / 2.0).min(self.cfg.max_fraction);
                 let equity = ctx.portfolio.equity_f64();
@@ -195,16 +203,20 @@ impl Decider for OnlineLearner {
             };
             let symbol = ctx.view.symbol(i);
             let reason = self.reason(p, what, &size_text);
-            let line = format!("{symbol}: {reason}");
-            match &mut decision.reasoning {
-                Some(text) => {
-                    text.push('\n');
-                    text.push_str(&line);
-                }
-                None => decision.reasoning = Some(line),
-            }
+            say(decision, format!("{symbol}: {reason}"));
             decision.order(OrderIntent::market(symbol.clone(), side, sizing, reason));
         }
         Ok(())
+    }
+}
+
+/// Adds a line to the step's reasoning.
+fn say(decision: &mut Decision, line: String) {
+    match &mut decision.reasoning {
+        Some(text) => {
+            text.push('\n');
+            text.push_str(&line);
+        }
+        None => decision.reasoning = Some(line),
     }
 }

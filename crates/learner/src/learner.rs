@@ -8,6 +8,7 @@
 
 use crate::calibration::Platt;
 use crate::features::FeatureState;
+use crate::guard::Guard;
 use crate::model::Logistic;
 use crate::params::LearnerConfig;
 use crate::scores::{Scores, Summary};
@@ -45,6 +46,7 @@ pub struct Core {
     segment: Scores,
     over_time: Vec<Segment>,
     last_label: Option<Timestamp>,
+    guard: Guard,
 }
 
 impl Core {
@@ -57,6 +59,7 @@ impl Core {
             segment: Scores::default(),
             over_time: Vec::new(),
             last_label: None,
+            guard: Guard::new(cfg.guard),
         }
     }
 
@@ -68,6 +71,16 @@ impl Core {
     /// The calibration.
     pub fn platt(&self) -> &Platt {
         &self.platt
+    }
+
+    /// The guardrail.
+    pub fn guard(&self) -> &Guard {
+        &self.guard
+    }
+
+    /// The guardrail, to take its changes.
+    pub fn guard_mut(&mut self) -> &mut Guard {
+        &mut self.guard
     }
 
     /// Scores of every labelled prediction so far.
@@ -105,6 +118,7 @@ impl Core {
         self.scores.add(then.probability, up);
         self.segment.add(then.probability, up);
         self.last_label = Some(at);
+        self.guard.add(then.probability, up);
         if self.segment.count() >= SEGMENT {
             self.close_segment(at);
         }

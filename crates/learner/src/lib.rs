@@ -12,6 +12,8 @@
 //!   them together with the weights.
 //! - [`learner`]: the loop: a sample is learned only once its label is known, `h` bars
 //!   after it was seen.
+//! - [`guard`]: the guardrail (stops opening positions while the rolling Brier score
+//!   is worse than the base rate's).
 //! - [`OnlineLearner`]: the decider; [`evaluate`]: walk-forward evaluation.
 //! - [`synth`]: synthetic series (AR(1) returns, planted signals) for tests, the
 //!   benchmark and demonstrations.
@@ -23,6 +25,7 @@ pub mod calibration;
 mod decider;
 pub mod evaluate;
 pub mod features;
+pub mod guard;
 pub mod learner;
 pub mod model;
 pub mod params;

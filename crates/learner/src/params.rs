@@ -3,6 +3,7 @@
 //! and the value.
 
 use crate::features::{FeatureSet, Group};
+use crate::guard::GuardConfig;
 use serde::{Deserialize, Serialize};
 use tradelab_engine::strategies::{ParamInfo, StrategyError};
 
@@ -49,6 +50,22 @@ pub const PARAMS: &[ParamInfo] = &[
         "200",
         "labels learned before the learner may open a position (0-1000000)",
     ),
+    ParamInfo::fixed(
+        "guard_window",
+        "250",
+        "guardrail: labels in the rolling Brier window (0 turns the guardrail off, \
+         at most 100000)",
+    ),
+    ParamInfo::fixed(
+        "guard_margin",
+        "0.01",
+        "guardrail: how much worse than the base rate's Brier score counts as degraded, 0-1",
+    ),
+    ParamInfo::fixed(
+        "guard_bars",
+        "50",
+        "guardrail: labels in a row degraded before it stops opening positions (1-100000)",
+    ),
 ];
 
 /// Everything that configures a learner.
@@ -70,6 +87,8 @@ pub struct LearnerConfig {
     pub calibration_window: usize,
     /// Labels learned before the first entry.
     pub min_samples: u64,
+    /// The guardrail.
+    pub guard: GuardConfig,
 }
 
 impl Default for LearnerConfig {
@@ -106,6 +125,11 @@ impl LearnerConfig {
             max_fraction: number(given, "max_fraction", 0.0, 1.0, false)?,
             calibration_window: whole(given, "calibration_window", 100, 100_000)?,
             min_samples: whole(given, "min_samples", 0, 1_000_000)? as u64,
+            guard: GuardConfig {
+                window: whole(given, "guard_window", 0, 100_000)?,
+                margin: number(given, "guard_margin", 0.0, 1.0, true)?,
+                bars: whole(given, "guard_bars", 1, 100_000)?,
+            },
         })
     }
 
@@ -121,6 +145,9 @@ impl LearnerConfig {
             ("max_fraction", self.max_fraction.to_string()),
             ("calibration_window", self.calibration_window.to_string()),
             ("min_samples", self.min_samples.to_string()),
+            ("guard_window", self.guard.window.to_string()),
+            ("guard_margin", self.guard.margin.to_string()),
+            ("guard_bars", self.guard.bars.to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
