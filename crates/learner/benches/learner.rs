@@ -12,7 +12,8 @@ use tradelab_learner::learner::{Core, SymbolLearner};
 use tradelab_learner::synth::{Rng, ar1_series};
 use tradelab_learner::{LearnerConfig, learner::Prediction};
 
-const BARS: usize = 100_000;
+/// Bars per iteration (daily bars: more would pass the last representable timestamp).
+const BARS: usize = 80_000;
 
 fn bench(c: &mut Criterion) {
     let cfg = LearnerConfig::default();
