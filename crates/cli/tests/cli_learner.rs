@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{fails_cleanly, json, ok, sample, tradelab};
+use common::{fails_cleanly, json, ok, sample, tl, tradelab};
 use std::fmt::Write;
 use std::path::Path;
 use tradelab_learner::synth::ar1_series;
@@ -143,4 +143,43 @@ fn learn_evaluate_refuses_too_few_bars_for_the_folds() {
     ]));
     assert!(err.contains("AR: "), "{err}");
     assert!(err.contains("too few for 5 folds"), "{err}");
+}
+
+#[test]
+fn stored_run_of_an_online_learner_model_records_its_reasoning() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = sample("stocks_daily_2000-2013.csv");
+    ok(tl(d, &["data", "import", &data]));
+    ok(tl(
+        d,
+        &[
+            "models",
+            "create",
+            "learner",
+            "--strategy",
+            "online_learner",
+            "--symbols",
+            "AAPL",
+            "--param",
+            "min_samples=100",
+        ],
+    ));
+    ok(tl(d, &["runs", "start", "learner"]));
+    let events = json(tl(
+        d,
+        &[
+            "runs",
+            "events",
+            "learner#1",
+            "--kind",
+            "decision",
+            "--all",
+            "--output",
+            "json",
+        ],
+    ));
+    let text = events.to_string();
+    assert!(text.contains("P(close up in 1 bar) 0."), "{text}");
+    assert!(text.contains("× weight"), "{text}");
 }
