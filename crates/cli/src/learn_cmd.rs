@@ -132,7 +132,7 @@ fn table(e: &Evaluation) -> String {
         "long"
     );
     for f in &e.folds {
-        let period = format!("{} – {}", f.from.date_string(), f.to.date_string());
+        let period = format!("{} – {}", f.from, f.to);
         row(&mut t, &f.fold.to_string(), &period, &f.figures);
     }
     row(&mut t, "overall", "", &e.overall);

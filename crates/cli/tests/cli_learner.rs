@@ -55,6 +55,8 @@ fn backtest_of_the_online_learner_on_the_sample_data_reports_its_calibration() {
     }
     assert_eq!(learner["reliability"].as_array().unwrap().len(), 10);
     assert!(learner["over_time"].as_array().unwrap().len() > 10);
+    let until = learner["over_time"][0]["until"].as_str().unwrap();
+    assert!(until.starts_with("200") && until.len() == 10, "{until}");
     assert_eq!(learner["weights"].as_array().unwrap().len(), 16);
     assert!(
         r["strategy"]
@@ -107,6 +109,7 @@ fn learn_evaluate_finds_the_edge_of_ar1_returns_with_coefficient_0_3() {
     assert!(f("ece") < 0.05);
     let folds = e["folds"].as_array().unwrap();
     assert_eq!(folds.len(), 5);
+    assert!(folds[0]["from"].as_str().unwrap() < folds[0]["to"].as_str().unwrap());
     for fold in folds {
         for key in ["accuracy", "brier", "log_loss", "ece", "strategy_return"] {
             assert!(fold[key].is_f64(), "{key}: {fold}");

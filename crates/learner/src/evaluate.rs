@@ -21,7 +21,7 @@ use crate::params::LearnerConfig;
 use crate::scores::{ReliabilityBin, Scores};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
-use tradelab_core::{BarSeries, Timestamp};
+use tradelab_core::BarSeries;
 
 /// Samples each chunk needs at least.
 pub const MIN_CHUNK: usize = 50;
@@ -86,10 +86,10 @@ pub struct Figures {
 pub struct Fold {
     /// 1-based fold number.
     pub fold: usize,
-    /// Time of the fold's first and last test bar.
-    pub from: Timestamp,
-    /// See `from`.
-    pub to: Timestamp,
+    /// Time of the fold's first test bar (a date for daily bars, else RFC 3339).
+    pub from: String,
+    /// Time of its last test bar.
+    pub to: String,
     /// Labels the model had learned when the fold started.
     pub trained_on: u64,
     /// The fold's figures.
@@ -243,8 +243,8 @@ pub fn evaluate(
         }
         out.push(Fold {
             fold: k,
-            from: bars[test[0]].ts(),
-            to: bars[test[test.len() - 1]].ts(),
+            from: bars[test[0]].ts().display_auto(),
+            to: bars[test[test.len() - 1]].ts().display_auto(),
             trained_on: n_learned,
             figures: tally.figures(),
         });

@@ -1,7 +1,7 @@
 //! What a learner reports at the end of a run: its calibration figures (whole run, per
 //! segment over time, reliability table), its calibration scaling and its weights.
 
-use crate::learner::{Core, Segment};
+use crate::learner::Core;
 use crate::scores::{ReliabilityBin, Summary};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
@@ -21,9 +21,20 @@ pub struct LearnerReport {
     /// The 10-bin reliability table.
     pub reliability: Vec<ReliabilityBin>,
     /// Figures per segment of labels, oldest first.
-    pub over_time: Vec<Segment>,
+    pub over_time: Vec<SegmentFigures>,
     /// Final weights by feature, largest magnitude first.
     pub weights: Vec<FeatureWeight>,
+}
+
+/// The figures of one segment of labels, as reported.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SegmentFigures {
+    /// When the segment's last label became known (a date for daily bars, else an
+    /// RFC 3339 time).
+    pub until: String,
+    /// The segment's figures.
+    #[serde(flatten)]
+    pub summary: Summary,
 }
 
 /// One feature's weight.
@@ -53,7 +64,14 @@ impl LearnerReport {
             calibration_b: b,
             learned: core.model().learned(),
             reliability: core.scores().reliability(),
-            over_time: core.over_time(),
+            over_time: core
+                .over_time()
+                .into_iter()
+                .map(|s| SegmentFigures {
+                    until: s.until.display_auto(),
+                    summary: s.summary,
+                })
+                .collect(),
             weights,
         }
     }
@@ -100,12 +118,7 @@ impl LearnerReport {
                 let _ = writeln!(
                     t,
                     "  {:<20} {:>7}  {:>8.4}  {:.4}  {:>8.4}  {:.4}",
-                    s.until.display_auto(),
-                    m.samples,
-                    m.accuracy,
-                    m.brier,
-                    m.log_loss,
-                    m.ece
+                    s.until, m.samples, m.accuracy, m.brier, m.log_loss, m.ece
                 );
             }
         }
