@@ -51,6 +51,9 @@ pub enum Command {
     /// Structured risk rules: check a rules file, list the templates.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// The online learner (`--strategy online_learner`): walk-forward evaluation.
+    #[command(subcommand)]
+    Learn(crate::learn_cmd::LearnCommand),
     /// The exchange calendar: trading days with their pre-market, regular and
     /// after-hours sessions (exchange-local times), early closes marked.
     ///

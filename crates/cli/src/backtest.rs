@@ -11,7 +11,9 @@ use tradelab_agent::LlmSettings;
 use tradelab_core::{BarSeries, Money, Symbol, Timestamp};
 use tradelab_data::CsvOptions;
 use tradelab_engine::report::{Report, ReportOptions, ReportSink};
-use tradelab_engine::{Commission, DeciderArgs, DeciderRegistry, Engine, FillModel, RunConfig};
+use tradelab_engine::{
+    Commission, Decider, DeciderArgs, DeciderRegistry, Engine, FillModel, RunConfig,
+};
 
 /// Runs a backtest from the command line and prints its report; `--strategy` names a
 /// decider in `deciders`.
@@ -37,9 +39,25 @@ pub fn run(a: BacktestArgs, deciders: &DeciderRegistry) -> Result<()> {
     let args = DeciderArgs::new(&params, config.allow_short)
         .with_instructions(&rules.instructions)
         .with_rules(&rule_words);
-    let mut decider = deciders
-        .build_with(&a.strategy, args)
+    // The learner is built as itself, so its calibration report can be read after
+    // the run; every other decider through the registry.
+    let mut learner = (a.strategy == tradelab_learner::STRATEGY)
+        .then(|| tradelab_learner::OnlineLearner::from_args(args))
+        .transpose()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut built = match learner {
+        Some(_) => None,
+        None => Some(
+            deciders
+                .build_with(&a.strategy, args)
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        ),
+    };
+    let decider: &mut dyn Decider = match (&mut learner, &mut built) {
+        (Some(l), _) => l,
+        (None, Some(d)) => d.as_mut(),
+        (None, None) => bail!("no decider was built for {}", a.strategy),
+    };
     // The agent's settings, for its totals in the report.
     let llm = (a.strategy == tradelab_agent::settings::STRATEGY)
         .then(|| LlmSettings::from_params(&params))
@@ -88,7 +106,7 @@ pub fn run(a: BacktestArgs, deciders: &DeciderRegistry) -> Result<()> {
     let mut sink = ReportSink::with_capacity(engine.steps());
     let bar = progress_bar(engine.steps() as u64);
     let mut tick = |done: usize| bar.set_position(done as u64);
-    let outcome = engine.run(decider.as_mut(), &mut sink, Some(&mut tick));
+    let outcome = engine.run(decider, &mut sink, Some(&mut tick));
     bar.finish_and_clear();
     // A ledger overflow: the message names the step, the operation and its amounts.
     let outcome = outcome?;
@@ -118,11 +136,15 @@ pub fn run(a: BacktestArgs, deciders: &DeciderRegistry) -> Result<()> {
     }
     let totals =
         llm.map(|settings| LlmTotals::of(report.model_usage.as_ref(), &settings, engine.series()));
+    let calibration = learner.as_ref().map(|l| l.report());
     match a.output {
         OutputFormat::Json => {
             let mut json = serde_json::to_value(&report)?;
             if let (Some(t), Some(object)) = (&totals, json.as_object_mut()) {
                 object.insert("llm".into(), serde_json::to_value(t)?);
+            }
+            if let (Some(c), Some(object)) = (&calibration, json.as_object_mut()) {
+                object.insert("learner".into(), serde_json::to_value(c)?);
             }
             println!("{}", serde_json::to_string_pretty(&json)?)
         }
@@ -133,6 +155,9 @@ pub fn run(a: BacktestArgs, deciders: &DeciderRegistry) -> Result<()> {
             );
             if let Some(t) = &totals {
                 print!("{}", t.table());
+            }
+            if let Some(c) = &calibration {
+                print!("{}", c.table());
             }
         }
     }

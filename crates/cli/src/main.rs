@@ -6,6 +6,7 @@ mod backtest;
 mod calendar_cmd;
 mod data_cmd;
 mod display;
+mod learn_cmd;
 mod live_cmd;
 mod llm_args;
 mod llm_report;
@@ -73,6 +74,7 @@ fn main() -> ExitCode {
         args::Command::Runs(r) => runs_cmd::run(r, &cli.store, &deciders),
         args::Command::Rules(r) => rules_cmd::run(r),
         args::Command::Calendar(a) => calendar_cmd::run(&a),
+        args::Command::Learn(l) => learn_cmd::run(l),
         args::Command::Serve(a) => serve_cmd::serve(&a, &cli.store, deciders),
         args::Command::Config(c) => serve_cmd::config(c, &cli.store),
         args::Command::Users(u) => serve_cmd::users(u, &cli.store),
@@ -96,10 +98,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// The deciders the CLI runs: the built-in strategies and the LLM agent (`llm`).
+/// The deciders the CLI runs: the built-in strategies, the LLM agent (`llm`) and the
+/// online learner (`online_learner`).
 fn deciders() -> anyhow::Result<tradelab_engine::DeciderRegistry> {
     let mut registry = tradelab_engine::DeciderRegistry::builtin();
     tradelab_agent::register(&mut registry)?;
+    tradelab_learner::register(&mut registry)?;
     Ok(registry)
 }
 

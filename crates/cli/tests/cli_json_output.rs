@@ -18,7 +18,8 @@ fn strategies_json_lists_each_strategy_with_its_parameters() {
             "sma_cross",
             "rsi_reversion",
             "breakout",
-            "llm"
+            "llm",
+            "online_learner"
         ]
     );
     let sma = &list[1];

@@ -1,12 +1,14 @@
 //! Strategy names go through the decider registry everywhere the CLI takes one:
-//! `tradelab strategies` lists it in order (the built-ins, then the LLM agent), and `backtest --strategy` and
-//! `models create --strategy` refuse an unknown name listing the registered ones.
+//! `tradelab strategies` lists it in order (the built-ins, then the LLM agent and the
+//! online learner), and `backtest --strategy` and `models create --strategy` refuse an
+//! unknown name listing the registered ones.
 
 mod common;
 
 use common::{bar_file, fail, ok, tl, tradelab};
 
-const KNOWN: &str = "known strategies: buy_and_hold, sma_cross, rsi_reversion, breakout, llm";
+const KNOWN: &str = "known strategies: buy_and_hold, sma_cross, rsi_reversion, breakout, llm, \
+                     online_learner";
 
 #[test]
 fn strategies_are_listed_in_registry_order() {
@@ -23,7 +25,8 @@ fn strategies_are_listed_in_registry_order() {
             "sma_cross",
             "rsi_reversion",
             "breakout",
-            "llm"
+            "llm",
+            "online_learner"
         ]
     );
 }

@@ -1,0 +1,222 @@
+//! [`OnlineLearner`]: the learner as a [`Decider`]. At each new bar of a symbol it
+//! learns the sample whose label that bar completes, predicts the probability that the
+//! close `h` bars later is above this close, and trades on it:
+//!
+//! - flat and `p > threshold` → buy; with `--allow-short`, flat and
+//!   `p < 1 - threshold` → sell short;
+//! - long and `p < ½` → close; short and `p > ½` → close.
+//!
+//! An entry is sized by its edge: half the Kelly fraction of an even-odds bet
+//! (`(2p − 1) / 2` of equity, `(1 − 2p) / 2` for a short), capped at `max_fraction`.
+//! Every order's reason names the probability, the sizing and the features that
+//! pushed the prediction most (value × weight). No position is opened before the model
+//! has learned `min_samples` labels, nor while the guardrail is paused
+//! ([`crate::guard`]); positions are still closed then, and the pause and the resume
+//! are said in the step's reasoning (`paused: degraded …`).
+
+use crate::features::FeatureSet;
+use crate::learner::{Core, Prediction, SymbolLearner};
+use crate::params::{LearnerConfig, STRATEGY};
+use crate::report::LearnerReport;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write;
+use tradelab_core::{Money, OrderIntent, Side, Sizing};
+use tradelab_engine::strategies::StrategyError;
+use tradelab_engine::{DecideError, Decider, DeciderArgs, Decision, DecisionContext};
+
+/// Features named in an order's reason.
+const TOP: usize = 3;
+
+/// The online learner: shared model, one feature state per symbol.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OnlineLearner {
+    cfg: LearnerConfig,
+    allow_short: bool,
+    core: Core,
+    symbols: Vec<SymbolLearner>,
+    #[serde(skip)]
+    x: Vec<f64>,
+    #[serde(skip)]
+    names: Vec<&'static str>,
+}
+
+impl OnlineLearner {
+    /// A fresh learner configured by `cfg`; `allow_short` lets it open shorts.
+    pub fn new(cfg: LearnerConfig, allow_short: bool) -> Self {
+        OnlineLearner {
+            core: Core::new(&cfg),
+            x: vec![0.0; cfg.features.len()],
+            names: cfg.features.names().collect(),
+            cfg,
+            allow_short,
+            symbols: Vec::new(),
+        }
+    }
+
+    /// Built from the registry's arguments (parameters and shorting permission).
+    pub fn from_args(args: DeciderArgs<'_>) -> Result<Self, StrategyError> {
+        Ok(OnlineLearner::new(
+            LearnerConfig::from_params(args.params)?,
+            args.allow_short,
+        ))
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &LearnerConfig {
+        &self.cfg
+    }
+
+    /// The shared model, calibration and scores.
+    pub fn core(&self) -> &Core {
+        &self.core
+    }
+
+    /// The calibration report so far.
+    pub fn report(&self) -> LearnerReport {
+        LearnerReport::of(&self.core, self.cfg.features.names())
+    }
+
+    /// The features, for the names in reasons.
+    pub fn features(&self) -> &FeatureSet {
+        &self.cfg.features
+    }
+
+    /// `prob 0.62 > 0.55: buy …; top features: ret_1 +1.30×0.42, …`.
+    fn reason(&self, p: Prediction, what: &str, sizing: &str) -> String {
+        let h = self.cfg.horizon;
+        let bars = if h == 1 { "bar" } else { "bars" };
+        let mut r = format!(
+            "P(close up in {h} {bars}) {:.3}: {what}{sizing}; top features:",
+            p.probability
+        );
+        let w = self.core.model().weights();
+        let mut idx: Vec<usize> = (0..w.len()).collect();
+        idx.sort_by(|&a, &b| {
+            (w[b] * self.x[b])
+                .abs()
+                .total_cmp(&(w[a] * self.x[a]).abs())
+        });
+        for (k, &i) in idx.iter().take(TOP).enumerate() {
+            let sep = if k == 0 { " " } else { ", " };
+            let _ = write!(
+                r,
+                "{sep}{} {:+.2}σ × weight {:+.3} = {:+.3}",
+                self.names[i],
+                self.x[i],
+                w[i],
+                self.x[i] * w[i]
+            );
+        }
+        r
+    }
+}
+
+impl Decider for OnlineLearner {
+    fn name(&self) -> String {
+        let c = &self.cfg;
+        format!(
+            "online_learner(h={}, threshold={}, learning_rate={}, l2={}, max_fraction={})",
+            c.horizon, c.threshold, c.learning_rate, c.l2, c.max_fraction
+        )
+    }
+
+    fn min_bars(&self) -> usize {
+        self.cfg.features.warm_up()
+    }
+
+    fn on_step(
+        &mut self,
+        ctx: &DecisionContext<'_>,
+        decision: &mut Decision,
+    ) -> Result<(), DecideError> {
+        if self.symbols.len() != ctx.view.len() {
+            self.symbols = vec![SymbolLearner::new(&self.cfg); ctx.view.len()];
+        }
+        if self.x.len() != self.cfg.features.len() {
+            // Restored from a snapshot: the scratch buffers are not serialised.
+            self.x = vec![0.0; self.cfg.features.len()];
+            self.names = self.cfg.features.names().collect();
+        }
+        for &i in ctx.updated {
+            let sym = &mut self.symbols[i];
+            let bars = ctx.view.bars(i);
+            let mut last = None;
+            for bar in &bars[sym.bars().min(bars.len())..] {
+                last = sym.step(bar, &mut self.core, &mut self.x);
+            }
+            if let Some(change) = self.core.guard_mut().take_change() {
+                say(decision, change.text(&self.cfg.guard));
+            }
+            let Some(p) = last else { continue };
+            if self.core.model().learned() < self.cfg.min_samples {
+                continue;
+            }
+            let q = ctx.portfolio.position(i).get();
+            let (thr, prob) = (self.cfg.threshold, p.probability);
+            let (side, edge) = if q.is_zero() {
+                if prob > thr {
+                    (Side::Buy, 2.0 * prob - 1.0)
+                } else if self.allow_short && prob < 1.0 - thr {
+                    (Side::Sell, 1.0 - 2.0 * prob)
+                } else {
+                    continue;
+                }
+            } else if q.is_sign_positive() && prob < 0.5 {
+                (Side::Sell, 0.0)
+            } else if q.is_sign_negative() && prob > 0.5 {
+                (Side::Buy, 0.0)
+            } else {
+                continue;
+            };
+            if edge > 0.0 && self.core.guard().paused() {
+                continue;
+            }
+            let (sizing, what, size_text) = if edge > 0.0 {
+                let fraction = (edge / 2.0).min(self.cfg.max_fraction);
+                let equity = ctx.portfolio.equity_f64();
+                let cash = Money::from_f64(equity * fraction).map_err(|e| {
+                    DecideError::new(format!(
+                        "{STRATEGY}: {}: cannot size {:.1}% of equity {equity}: {e}",
+                        ctx.view.symbol(i),
+                        fraction * 100.0
+                    ))
+                })?;
+                let what = if side == Side::Buy {
+                    "buy"
+                } else {
+                    "sell short"
+                };
+                let text = format!(
+                    " {:.1}% of equity (half-Kelly {:.3}, cap {})",
+                    fraction * 100.0,
+                    edge / 2.0,
+                    self.cfg.max_fraction
+                );
+                (Sizing::Cash(cash.round_cents()), what, text)
+            } else {
+                let what = if side == Side::Sell {
+                    "close long (below 0.5)"
+                } else {
+                    "close short (above 0.5)"
+                };
+                (Sizing::ClosePosition, what, String::new())
+            };
+            let symbol = ctx.view.symbol(i);
+            let reason = self.reason(p, what, &size_text);
+            say(decision, format!("{symbol}: {reason}"));
+            decision.order(OrderIntent::market(symbol.clone(), side, sizing, reason));
+        }
+        Ok(())
+    }
+}
+
+/// Adds a line to the step's reasoning.
+fn say(decision: &mut Decision, line: String) {
+    match &mut decision.reasoning {
+        Some(text) => {
+            text.push('\n');
+            text.push_str(&line);
+        }
+        None => decision.reasoning = Some(line),
+    }
+}
