@@ -179,12 +179,17 @@ async fn replay_source(ctx: &Ctx, period: &Period<'_>, speed: f64) -> Result<Liv
         }
         series.push(loaded);
     }
-    let Some(first) = series
+    let first = series
         .iter()
         .filter_map(|s| s.bars().first())
         .map(|b| b.ts())
-        .min()
-    else {
+        .min();
+    let last = series
+        .iter()
+        .filter_map(|s| s.bars().last())
+        .map(|b| b.ts())
+        .max();
+    let (Some(first), Some(last)) = (first, last) else {
         bail!("no stored bars to replay as live");
     };
     let stored = StoredBars::new(series, period.timeframe);
@@ -198,7 +203,8 @@ async fn replay_source(ctx: &Ctx, period: &Period<'_>, speed: f64) -> Result<Liv
             symbols: period.symbols.to_vec(),
             timeframe: period.timeframe,
             start: first,
-            until: None,
+            // The run's period ends with its last bar (a resume replays no further).
+            until: Some(Timestamp::from_nanos(last.nanos() + 1)),
             grace: Duration::ZERO,
             retry: Duration::from_secs(1),
             empty_attempts: 1,

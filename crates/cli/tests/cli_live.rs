@@ -59,7 +59,7 @@ fn stored_bars_replayed_as_live_report_what_a_replay_reports() {
     }
     assert_eq!(live, replay);
     assert!(
-        printed.contains("live run trend#1 (id 1) on replay: AAPL at 1d"),
+        printed.contains("live run trend#1 (id 1) on replay: AAPL;"),
         "{printed}"
     );
     assert!(
@@ -92,4 +92,79 @@ fn a_live_run_refuses_an_unknown_provider_and_a_speed_that_is_not_positive() {
     assert!(e.contains("--speed 0 must be a positive number"), "{e}");
     let e = fail(tl(d, &["runs", "start", "trend", "--provider", "yahoo"]));
     assert!(e.contains("--live"), "--provider needs --live: {e}");
+}
+
+#[test]
+fn a_live_run_killed_mid_way_resumes_and_ends_as_a_replay_of_its_bars() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    lab_with_trend(d);
+    // 20 daily bars a second: the year takes about 12 s.
+    let mut child = common::command()
+        .arg("--data-dir")
+        .arg(d)
+        .args([
+            "runs",
+            "start",
+            "trend",
+            "--live",
+            "--feed",
+            "replay",
+            "--speed",
+            "1728000",
+            "--from",
+            "2011-01-01",
+            "--to",
+            "2011-12-31",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let shown = json(tl(d, &["runs", "show", "trend#1", "--output", "json"]));
+    assert_eq!(shown["status"], "interrupted", "killed, not ended: {shown}");
+    assert!(
+        shown["audit"]["equity"].as_u64().unwrap() < 240,
+        "killed part-way: {shown}"
+    );
+
+    let resumed = tl(
+        d,
+        &[
+            "runs",
+            "resume",
+            "trend#1",
+            "--feed",
+            "replay",
+            "--speed",
+            "100000000",
+            "--output",
+            "json",
+        ],
+    );
+    let mut resumed = json(resumed);
+    let period = [
+        "--from",
+        "2011-01-01",
+        "--to",
+        "2011-12-31",
+        "--output",
+        "json",
+    ];
+    let mut replay_args = vec!["runs", "start", "trend"];
+    replay_args.extend(period);
+    let mut replay = json(tl(d, &replay_args));
+    assert_eq!(resumed["run_label"], "trend#1");
+    assert_eq!(resumed["run_status"], "completed");
+    for report in [&mut resumed, &mut replay] {
+        let o = report.as_object_mut().unwrap();
+        o.remove("run");
+        o.remove("run_label");
+    }
+    assert_eq!(resumed, replay, "no bar lost or doubled across the restart");
+    let e = fail(tl(d, &["runs", "resume", "trend#1", "--feed", "replay"]));
+    assert!(e.contains("cannot be resumed: it ended (completed)"), "{e}");
 }
