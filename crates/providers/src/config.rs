@@ -570,10 +570,16 @@ impl ProvidersConfig {
     /// Both chains on the system clock, after checking the settings.
     pub fn build_chains(&self) -> Result<ProviderChains, ProvidersConfigError> {
         self.validate()?;
+        Ok(self.build_chains_unchecked())
+    }
+
+    /// Both chains on the system clock without checking the settings (for settings
+    /// checked when they were loaded): names no provider has are left out.
+    pub fn build_chains_unchecked(&self) -> ProviderChains {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        Ok(ProviderChains {
+        ProviderChains {
             stock: Arc::new(self.build_chain_with_clock(AssetClass::Stock, clock.clone())),
             crypto: Arc::new(self.build_chain_with_clock(AssetClass::Crypto, clock)),
-        })
+        }
     }
 }
