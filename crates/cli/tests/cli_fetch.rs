@@ -273,3 +273,23 @@ fn data_fetch_through_the_stock_chain_lists_every_providers_failure() {
     assert_eq!(v["items"][0]["inserted"], 0);
     assert!(v["items"][0]["error"].as_str().unwrap().contains("alpaca"));
 }
+
+#[test]
+fn config_show_names_the_provider_key_variables_and_whether_each_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = command();
+    c.env("POLYGON_API_KEY", "pk-secret-value-456")
+        .env_remove("APCA_API_KEY_ID")
+        .env_remove("APCA_API_SECRET_KEY")
+        .env_remove("TRADELAB_CONFIG")
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["config", "show"]);
+    let shown = ok(c.output().unwrap());
+    assert!(!shown.contains("pk-secret-value-456"), "{shown}");
+    assert!(shown.contains("[provider_keys]"), "{shown}");
+    assert!(shown.contains("POLYGON_API_KEY = \"set\""), "{shown}");
+    assert!(shown.contains("APCA_API_KEY_ID = \"unset\""), "{shown}");
+    assert!(shown.contains("[providers.alpaca]"), "{shown}");
+    assert!(shown.contains("[chains]"), "{shown}");
+}
