@@ -19,7 +19,6 @@ use crate::breaker::{
 use crate::error::{ProviderError, ProviderErrorKind};
 use crate::provider::{AssetClass, BarRequest, BarStream, Provider, ProviderFuture};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use tokio::sync::broadcast;
 use tradelab_core::{Bar, Symbol, Timeframe};
 
@@ -320,12 +319,4 @@ impl Provider for ProviderChain {
             .map_or(AssetClass::Stock, |s| AssetClass::of(s.as_str()));
         Box::pin(self.call(class, timeframe, move |p| p.stream(symbols, timeframe)))
     }
-}
-
-/// How long until `status`'s breaker lets a probe through, for output (`None` when
-/// it is not open).
-pub fn open_for(status: &ProviderStatus) -> Option<Duration> {
-    let until = status.open_until?;
-    let left = until.duration_since(jiff::Timestamp::now());
-    Duration::try_from(left).ok()
 }
