@@ -271,10 +271,12 @@ pub fn fetch(a: &FetchArgs, store: &StoreArgs) -> Result<()> {
     }
     let from = crate::backtest::parse_bound("from", &a.from, false)?;
     let to = match &a.to {
-        Some(t) => {
+        // A date is a whole day, included; a time is the end, excluded.
+        Some(t) if t.trim().parse::<jiff::civil::Date>().is_ok() => {
             let end = crate::backtest::parse_bound("to", t, true)?;
             Timestamp::from_nanos(end.nanos().saturating_add(1))
         }
+        Some(t) => crate::backtest::parse_bound("to", t, false)?,
         None => Timestamp::from_jiff(jiff::Timestamp::now()).context("the clock")?,
     };
     if from >= to {
