@@ -357,3 +357,55 @@ store_test!(fetch_for_a_user_keeps_the_bars_private, |db| {
         .unwrap();
     assert_eq!(mine.len(), 390);
 });
+
+store_test!(
+    fetch_through_a_chain_fails_over_to_the_next_provider,
+    |db| {
+        use std::sync::Arc;
+        use tradelab_providers::breaker::BreakerSettings;
+        use tradelab_providers::chain::{ChainMember, ChainNotice, ProviderChain};
+        let actor = admin(&db.store).await;
+        let down = Arc::new(Vendor::failing(
+            vec![1, 2, 3],
+            ProviderErrorKind::Timeout(std::time::Duration::from_secs(15)),
+        ));
+        let up = Arc::new(Vendor::new());
+        let chain = ProviderChain::new(
+            "stock",
+            vec![
+                ChainMember {
+                    provider: down.clone(),
+                    kind: "test".into(),
+                },
+                ChainMember {
+                    provider: up.clone(),
+                    kind: "test".into(),
+                },
+            ],
+            BreakerSettings {
+                failures: 2,
+                cooldown: std::time::Duration::from_secs(600),
+            },
+        );
+        let mut notices = chain.subscribe();
+        let mut ignore = |_: FetchProgress<'_>| {};
+        let report = fetch_symbol(
+            &db.store,
+            &actor,
+            &chain,
+            &spy(),
+            Timeframe::MINUTE,
+            at(MONDAY),
+            at(MONDAY + 3 * DAY),
+            &mut ignore,
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.inserted, 1_170);
+        assert_eq!(down.requests().len(), 2, "skipped once its breaker opened");
+        assert_eq!(up.requests().len(), 3);
+        let opened = std::iter::from_fn(|| notices.try_recv().ok())
+            .any(|n| matches!(n, ChainNotice::Transition(t) if t.provider == "testvendor"));
+        assert!(opened, "the breaker's opening was reported");
+    }
+);
