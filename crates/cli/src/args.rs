@@ -33,7 +33,8 @@ pub enum Command {
     /// Example: tradelab backtest --data data/sample/stocks_daily_2000-2013.csv
     /// --symbol AAPL --strategy sma_cross --param fast=10 --param slow=20
     Backtest(Box<BacktestArgs>),
-    /// Market-data tools: aggregate ticks, inspect a file, import bars into the store.
+    /// Market-data tools: aggregate ticks, inspect a file, import bars into the store,
+    /// fetch bars from market-data providers.
     #[command(subcommand)]
     Data(DataCommand),
     /// Models: named strategies with settings and structured rules, kept in the store.
@@ -324,6 +325,23 @@ pub enum DataCommand {
     ImportNews(crate::store_args::ImportNewsArgs),
     /// List your stored news items, newest first.
     News(crate::store_args::NewsListArgs),
+    /// The market-data providers: each one's kind, chains, key variables (set or not,
+    /// never their values) and circuit breaker.
+    ///
+    /// Providers and chains come from the settings file (`[providers.NAME]`,
+    /// `[chains]`), else the built-in ones: alpaca, polygon and yahoo for stocks,
+    /// binance for crypto.
+    Providers(crate::fetch_cmd::ProvidersArgs),
+    /// Fetch bars from a market-data provider into the store.
+    ///
+    /// Asks the provider (or chain, failing over to the next provider when one is
+    /// down) a day of 1m bars or a year of daily bars at a time, storing each part as
+    /// it arrives; bars already stored are not fetched again, so a fetch that stopped
+    /// part-way resumes where it ended.
+    ///
+    /// Example: tradelab data fetch --symbols AAPL,MSFT --timeframe 1d --from 2024-01-01
+    /// --to 2024-06-30
+    Fetch(crate::fetch_cmd::FetchArgs),
     /// Delete a stored series, or its bars within --from/--to.
     ///
     /// Deletes your private series of the symbol if you have one, else the shared one

@@ -44,6 +44,8 @@ pub fn run(cmd: DataCommand, store: &StoreArgs) -> Result<()> {
             .await
             .map(drop)
         }),
+        DataCommand::Providers(a) => crate::fetch_cmd::providers(&a),
+        DataCommand::Fetch(a) => crate::fetch_cmd::fetch(&a, store),
         DataCommand::Delete(a) => store_ctx::runtime()?.block_on(async {
             let ctx = store_ctx::open(store).await?;
             delete(&ctx, &a).await

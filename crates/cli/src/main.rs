@@ -6,6 +6,7 @@ mod backtest;
 mod calendar_cmd;
 mod data_cmd;
 mod display;
+mod fetch_cmd;
 mod learn_cmd;
 mod live_cmd;
 mod llm_args;

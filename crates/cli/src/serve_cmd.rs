@@ -126,7 +126,8 @@ pub fn serve(
 /// `tradelab config …`.
 #[derive(Subcommand, Debug)]
 pub enum ConfigCommand {
-    /// Print the server's effective settings (file, environment, flags), secrets masked.
+    /// Print the server's effective settings (file, environment, flags), secrets masked;
+    /// `provider_keys` says which provider key variables are set (never their values).
     Show {
         #[command(flatten)]
         serve: ServeArgs,
@@ -146,9 +147,27 @@ pub fn config(cmd: ConfigCommand, store: &crate::store_args::StoreArgs) -> Resul
     if shown.secret.is_none() {
         shown.secret = Some("(generated and kept in <data dir>/server.secret)".into());
     }
+    // Whether each provider key variable is set (names only, never values).
+    let keys: std::collections::BTreeMap<String, &str> = config
+        .providers_config()
+        .effective()
+        .values()
+        .flat_map(|p| p.key_status())
+        .map(|k| (k.name, if k.set { "set" } else { "unset" }))
+        .collect();
     match output {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&shown)?),
-        OutputFormat::Table => print!("{}", toml::to_string(&shown)?),
+        OutputFormat::Json => {
+            let mut v = serde_json::to_value(&shown)?;
+            if let Some(map) = v.as_object_mut() {
+                map.insert("provider_keys".into(), serde_json::to_value(&keys)?);
+            }
+            println!("{}", serde_json::to_string_pretty(&v)?)
+        }
+        OutputFormat::Table => {
+            let mut t = toml::Table::try_from(&shown)?;
+            t.insert("provider_keys".into(), toml::Value::try_from(&keys)?);
+            print!("{}", toml::to_string(&t)?)
+        }
     }
     Ok(())
 }

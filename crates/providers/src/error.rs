@@ -53,6 +53,15 @@ pub enum ProviderErrorKind {
     /// The provider's circuit breaker is open: it is not asked until the cool-down ends.
     #[error("circuit open for another {0:.0?}")]
     CircuitOpen(Duration),
+    /// Every provider of a chain failed: each one's error, in chain order.
+    #[error("every provider failed: {}", all_failed_text(.0))]
+    AllFailed(Vec<ProviderError>),
+}
+
+/// `alpaca: not configured: …; yahoo: timed out after 15s`.
+fn all_failed_text(errors: &[ProviderError]) -> String {
+    let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    text.join("; ")
 }
 
 impl ProviderErrorKind {
@@ -60,7 +69,13 @@ impl ProviderErrorKind {
     /// sending garbage) rather than that the request was wrong: outages trip breakers and
     /// make a chain fail over; an unknown symbol or a refused request does not trip the
     /// breaker, but a chain still tries the next provider for it.
+    ///
+    /// A chain's [`ProviderErrorKind::AllFailed`] is an outage when any of its
+    /// providers' failures is (a chain nested in another chain trips like a provider).
     pub fn is_outage(&self) -> bool {
+        if let ProviderErrorKind::AllFailed(errors) = self {
+            return errors.iter().any(|e| e.kind.is_outage());
+        }
         matches!(
             self,
             ProviderErrorKind::RateLimited { .. }

@@ -9,6 +9,7 @@
 pub mod broadcast;
 mod compare;
 mod config;
+pub mod fetch;
 mod fingerprint;
 pub mod live;
 mod model_settings;

@@ -2,9 +2,13 @@
 //! environment (the binary's clap layer applies those last, see [`Overrides`]).
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use tradelab_providers::config::{
+    BreakerLimits, Chains, HttpLimits, ProviderSettings, ProvidersConfig, ProvidersConfigError,
+};
 
 /// Everything `tradelab serve` needs to know.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -40,6 +44,16 @@ pub struct ServerConfig {
     /// Import the bundled sample data (five daily stocks, ES minute bars) as shared
     /// series on the first start of an empty store.
     pub sample_data: bool,
+    /// Market-data providers (`[providers.NAME]`), added to or replacing the built-in
+    /// `alpaca`, `polygon`, `yahoo` and `binance`. Keys come only from the environment
+    /// variables they name.
+    pub providers: BTreeMap<String, ProviderSettings>,
+    /// The providers of each asset class in order of preference (`[chains]`).
+    pub chains: Chains,
+    /// When a provider's circuit breaker opens and for how long (`[breaker]`).
+    pub breaker: BreakerLimits,
+    /// HTTP timeouts and retries towards providers (`[provider_http]`).
+    pub provider_http: HttpLimits,
 }
 
 /// How logs are written.
@@ -68,6 +82,10 @@ impl Default for ServerConfig {
             login_window_secs: 300,
             log_format: LogFormat::Text,
             sample_data: true,
+            providers: BTreeMap::new(),
+            chains: Chains::default(),
+            breaker: BreakerLimits::default(),
+            provider_http: HttpLimits::default(),
         }
     }
 }
@@ -84,6 +102,8 @@ pub enum ConfigError {
     Invalid { path: PathBuf, message: String },
     #[error("setting {name}: {message}")]
     Value { name: &'static str, message: String },
+    #[error(transparent)]
+    Providers(#[from] ProvidersConfigError),
 }
 
 /// Settings given on the command line or in the environment; each replaces the
@@ -169,7 +189,18 @@ impl ServerConfig {
                 message: "must be at least 1".into(),
             });
         }
+        self.providers_config().validate()?;
         Ok(())
+    }
+
+    /// The market-data settings (providers, chains, breaker limits, HTTP timeouts).
+    pub fn providers_config(&self) -> ProvidersConfig {
+        ProvidersConfig {
+            providers: self.providers.clone(),
+            chains: self.chains.clone(),
+            breaker: self.breaker.clone(),
+            provider_http: self.provider_http.clone(),
+        }
     }
 
     /// Runs executed at once.
@@ -195,6 +226,18 @@ impl ServerConfig {
             .database_url
             .as_deref()
             .map(tradelab_store::redact_url);
+        // Every provider, built-ins included, with the names of its key variables.
+        shown.providers = self
+            .providers_config()
+            .effective()
+            .into_iter()
+            .map(|(name, mut settings)| {
+                let (key, secret) = settings.key_vars();
+                settings.key_env = key;
+                settings.secret_env = secret;
+                (name, settings)
+            })
+            .collect();
         shown
     }
 }
@@ -246,6 +289,46 @@ mod tests {
         )
         .expect_err("refused");
         assert!(err.to_string().contains("at least 32"), "{err}");
+    }
+
+    #[test]
+    fn reads_providers_chains_and_limits_from_the_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("server.toml");
+        let text = "[providers.alpaca]\nkind = \"alpaca\"\nkey_env = \"MY_ALPACA_KEY\"\n\
+                    secret_env = \"MY_ALPACA_SECRET\"\nfeed = \"sip\"\n\
+                    [chains]\nstock = [\"yahoo\", \"alpaca\"]\n\
+                    [breaker]\nfailures = 5\ncooldown_secs = 120\n\
+                    [provider_http]\ntimeout_secs = 7\n";
+        std::fs::write(&path, text).expect("write");
+        let config = ServerConfig::load(Some(&path), Overrides::default()).expect("config");
+        let providers = config.providers_config();
+        assert_eq!(providers.chains.stock, ["yahoo", "alpaca"]);
+        assert_eq!(providers.chains.crypto, ["binance"], "the default stays");
+        assert_eq!(providers.breaker_settings().failures, 5);
+        assert_eq!(providers.http_config().timeout, Duration::from_secs(7));
+        let alpaca = &providers.effective()["alpaca"];
+        assert_eq!(alpaca.key_vars().0.as_deref(), Some("MY_ALPACA_KEY"));
+        assert_eq!(alpaca.feed.as_deref(), Some("sip"));
+    }
+
+    #[test]
+    fn rejects_an_unknown_provider_in_a_chain_naming_the_key() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, "[chains]\ncrypto = [\"kraken\"]\n").expect("write");
+        let err = ServerConfig::load(Some(&path), Overrides::default()).expect_err("refused");
+        let text = err.to_string();
+        assert!(text.contains("chains.crypto[0]"), "{text}");
+        assert!(text.contains("kraken"), "{text}");
+    }
+
+    #[test]
+    fn shows_provider_key_variable_names_never_values() {
+        let shown = toml::to_string(&ServerConfig::default().masked()).expect("toml");
+        assert!(shown.contains("[providers.alpaca]"), "{shown}");
+        assert!(shown.contains("key_env = \"APCA_API_KEY_ID\""), "{shown}");
+        assert!(shown.contains("key_env = \"POLYGON_API_KEY\""), "{shown}");
     }
 
     #[test]

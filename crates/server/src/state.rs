@@ -8,6 +8,7 @@ use crate::metrics::Metrics;
 use crate::queue::RunQueue;
 use std::sync::Arc;
 use std::time::Duration;
+use tradelab_providers::config::ProviderChains;
 use tradelab_runner::Runner;
 use tradelab_store::Store;
 
@@ -21,6 +22,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     pub logins: Arc<LoginLimiter>,
     pub metrics: Arc<Metrics>,
+    /// The market-data chains (stock, crypto) with their live breaker states.
+    pub providers: Arc<ProviderChains>,
 }
 
 impl AppState {
@@ -33,7 +36,10 @@ impl AppState {
             config.max_queued,
             Arc::clone(&metrics),
         );
+        // The settings were checked when loaded.
+        let providers = Arc::new(config.providers_config().build_chains_unchecked());
         AppState {
+            providers,
             store,
             runner,
             queue,

@@ -414,6 +414,7 @@ server_test!(
         assert_eq!(s, StatusCode::CONFLICT);
         // Data, the leaderboard, health; admin routes for a user and an admin.
         alice.get("/data/series").await;
+        alice.get("/data/providers").await;
         alice
             .get("/data/bars?symbol=APX&timeframe=1d&limit=5")
             .await;

@@ -15,6 +15,7 @@ pub mod model_views;
 pub mod models;
 pub mod news;
 pub mod positions;
+pub mod providers;
 pub mod query;
 pub mod repeat;
 pub mod rules;
@@ -61,6 +62,7 @@ pub fn api(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(keys::revoke))
         // Market data: series, bars, uploads.
         .routes(routes!(data::series))
+        .routes(routes!(providers::providers))
         .routes(routes!(data::bars, bars_delete::delete))
         .routes(routes!(news::list))
         .merge(uploads)
