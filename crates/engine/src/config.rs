@@ -1,9 +1,11 @@
-//! Run configuration: cash, fill model, costs, shorting. Printed in every report.
+//! Run configuration: cash, fill model, costs, shorting, and how each symbol trades
+//! (its lot step, its week). Printed in every report.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use tradelab_core::Money;
+use tradelab_core::{Money, Quantity, Symbol};
 
 /// When and at what price a market order fills.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +79,34 @@ pub struct RunConfig {
     pub allow_short: bool,
     /// Close open positions at the last bar's close instead of leaving them open.
     pub close_at_end: bool,
+    /// The smallest tradable increment of each listed symbol (e.g. 0.00001 for BTC):
+    /// sizing floors to a multiple of it, and a fixed quantity off the step is
+    /// rejected. A symbol not listed trades whole units as it always has (a step of 1,
+    /// fixed quantities taken as given). See [`RunConfig::lot_step`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub lot_steps: BTreeMap<Symbol, Quantity>,
+    /// Symbols that trade seven days a week (crypto): when the run holds one, its
+    /// equity curve has a point every calendar day and daily returns annualize with
+    /// 365 periods a year instead of 252 (see `metrics::periods_per_year_for`).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub all_week: BTreeSet<Symbol>,
+}
+
+impl RunConfig {
+    /// The lot step configured for `symbol`, `None` for whole units (the default).
+    /// No lookup at all when no symbol has a step, so stock runs pay nothing for it.
+    #[inline]
+    pub fn lot_step(&self, symbol: &Symbol) -> Option<Quantity> {
+        if self.lot_steps.is_empty() {
+            return None;
+        }
+        self.lot_steps.get(symbol).copied()
+    }
+
+    /// Whether the run holds a symbol that trades seven days a week.
+    pub fn trades_all_week<'a>(&self, mut symbols: impl Iterator<Item = &'a Symbol>) -> bool {
+        !self.all_week.is_empty() && symbols.any(|s| self.all_week.contains(s))
+    }
 }
 
 impl Default for RunConfig {
@@ -88,6 +118,8 @@ impl Default for RunConfig {
             slippage_bps: Decimal::ZERO,
             allow_short: false,
             close_at_end: false,
+            lot_steps: BTreeMap::new(),
+            all_week: BTreeSet::new(),
         }
     }
 }

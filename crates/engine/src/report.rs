@@ -301,11 +301,24 @@ pub fn buy_and_hold_return_pct(series: &[BarSeries]) -> f64 {
     rets.iter().sum::<f64>() / rets.len() as f64 * 100.0
 }
 
+/// Trading days in a year of this run: 365 when it holds a symbol the configuration
+/// says trades seven days a week (its equity curve then has a point every day), 252
+/// otherwise.
+pub fn days_per_year(config: &RunConfig, series: &[BarSeries]) -> f64 {
+    if config.trades_all_week(series.iter().map(BarSeries::symbol)) {
+        metrics::CALENDAR_DAYS_PER_YEAR
+    } else {
+        metrics::TRADING_DAYS_PER_YEAR
+    }
+}
+
 /// How the report's annualization and risk-free rate are chosen.
 #[derive(Clone, Debug)]
 pub struct ReportOptions {
     pub strategy: String,
-    /// `None`: 252 for daily bars, 252 × median bars per day for intraday bars.
+    /// `None`: 252 for daily bars, 252 × median bars per day for intraday bars (365
+    /// instead of 252 when the run holds a symbol that trades 24/7, see
+    /// [`days_per_year`]).
     pub periods_per_year: Option<f64>,
     pub risk_free_annual: f64,
     /// Time zone that decides which calendar day an intraday bar belongs to.
@@ -407,10 +420,10 @@ impl Report {
             // No returns to annualize: the factor is only reported.
             let periods = options
                 .periods_per_year
-                .unwrap_or(metrics::TRADING_DAYS_PER_YEAR);
+                .unwrap_or_else(|| days_per_year(config, series));
             Metrics::before_first_bar(first, config.initial_cash.to_f64(), periods)
         } else {
-            Self::metrics(series, sink, outcome, options, daily)?
+            Self::metrics(series, sink, outcome, options, daily, days_per_year(config, series))?
         };
         Self::from_metrics(config, series, sink, outcome, options, m)
     }
@@ -421,11 +434,12 @@ impl Report {
         outcome: &RunOutcome,
         options: &ReportOptions,
         daily: bool,
+        days: f64,
     ) -> Result<Metrics, MetricsError> {
         with_timeline(series, sink.equity.len(), |timestamps| {
-            let periods = options
-                .periods_per_year
-                .unwrap_or_else(|| metrics::periods_per_year(timestamps, daily, &options.tz));
+            let periods = options.periods_per_year.unwrap_or_else(|| {
+                metrics::periods_per_year_for(timestamps, daily, &options.tz, days)
+            });
             metrics::compute(&MetricsInput {
                 timestamps,
                 equity: &sink.equity,
