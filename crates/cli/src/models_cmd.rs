@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 use tradelab_core::Symbol;
 use tradelab_engine::{DeciderRegistry, FillModel};
 use tradelab_runner::{
-    ExecutionSettings, LabeledParam, ModelChanges, ModelSettingsError, apply_model_changes,
+    ExecutionSettings, InstrumentChanges, LabeledParam, ModelChanges, ModelSettingsError,
+    apply_instrument_changes, apply_model_changes,
     new_model_spec, rules_from_specs, rules_to_specs,
 };
 use tradelab_store::{ModelId, ModelSpec, PageRequest, RuleSpec};
@@ -78,6 +79,15 @@ fn apply(spec: &mut ModelSpec, s: ModelSettings, deciders: &DeciderRegistry) -> 
         })
         .collect();
     let opt = |flag: &str, v: &Option<String>| v.as_deref().map(|t| decimal(flag, t)).transpose();
+    let instruments = InstrumentChanges {
+        lot_steps: crate::backtest::lot_steps(&s.lot_steps)?.into_iter().collect(),
+        all_week: s
+            .all_week
+            .as_deref()
+            .map(crate::backtest::all_week)
+            .transpose()?
+            .map(|set| set.into_iter().collect()),
+    };
     let changes = ModelChanges {
         strategy: s.strategy,
         params,
@@ -124,7 +134,8 @@ fn apply(spec: &mut ModelSpec, s: ModelSettings, deciders: &DeciderRegistry) -> 
             }
             other => anyhow!("{other}"),
         }
-    })
+    })?;
+    apply_instrument_changes(spec, instruments).map_err(|e| anyhow!("{e}"))
 }
 
 async fn create(

@@ -67,6 +67,39 @@ impl fmt::Display for Commission {
     }
 }
 
+/// Why a `SYMBOL=STEP` lot step (a flag's or a setting's text) cannot be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LotStepError {
+    #[error("lot step {text:?} is not of the form SYMBOL=STEP (e.g. BTCUSDT=0.00001)")]
+    Shape { text: String },
+    #[error("lot step {text:?}: {reason}")]
+    Symbol { text: String, reason: String },
+    #[error(
+        "lot step {text:?}: the step must be a positive decimal with at most 12 decimals, \
+         at most 1000000 (e.g. 0.00001)"
+    )]
+    Step { text: String },
+}
+
+/// Reads one lot step written `SYMBOL=STEP` (`BTCUSDT=0.00001`), as the CLI's
+/// `--lot-step` and model settings take it.
+pub fn parse_lot_step(text: &str) -> Result<(Symbol, Quantity), LotStepError> {
+    let Some((symbol, step)) = text.split_once('=') else {
+        return Err(LotStepError::Shape { text: text.into() });
+    };
+    let symbol = Symbol::new(symbol.trim()).map_err(|e| LotStepError::Symbol {
+        text: text.into(),
+        reason: e.to_string(),
+    })?;
+    let step: Quantity = step.trim().parse().map_err(|_| LotStepError::Step {
+        text: text.into(),
+    })?;
+    if !crate::broker::valid_lot_step(step) {
+        return Err(LotStepError::Step { text: text.into() });
+    }
+    Ok((symbol, Quantity(step.get().normalize())))
+}
+
 /// Everything that decides how a run executes, besides data and decider.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunConfig {
@@ -103,6 +136,14 @@ impl RunConfig {
         self.lot_steps.get(symbol).copied()
     }
 
+    /// The lot steps as `SYMBOL=STEP` text, for reports (empty without any).
+    pub fn lot_steps_text(&self) -> Vec<String> {
+        self.lot_steps
+            .iter()
+            .map(|(symbol, step)| format!("{symbol}={step}"))
+            .collect()
+    }
+
     /// Whether the run holds a symbol that trades seven days a week.
     pub fn trades_all_week<'a>(&self, mut symbols: impl Iterator<Item = &'a Symbol>) -> bool {
         !self.all_week.is_empty() && symbols.any(|s| self.all_week.contains(s))
@@ -120,6 +161,27 @@ impl Default for RunConfig {
             close_at_end: false,
             lot_steps: BTreeMap::new(),
             all_week: BTreeSet::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lot_steps_read_symbol_equals_step() {
+        let (symbol, step) = parse_lot_step("BTCUSDT=0.000010").unwrap();
+        assert_eq!((symbol.as_str(), step.to_string()), ("BTCUSDT", "0.00001".into()));
+        for (bad, words) in [
+            ("BTCUSDT", "not of the form SYMBOL=STEP"),
+            ("BTCUSDT=abc", "must be a positive decimal"),
+            ("BTCUSDT=0", "must be a positive decimal"),
+            ("BTCUSDT=0.0000000000001", "at most 12 decimals"),
+            ("=0.1", "lot step \"=0.1\": "),
+        ] {
+            let err = parse_lot_step(bad).unwrap_err().to_string();
+            assert!(err.contains(words), "{bad}: {err}");
         }
     }
 }

@@ -20,7 +20,7 @@ pub mod testkit;
 pub mod trades;
 pub mod view;
 
-pub use config::{Commission, FillModel, RunConfig};
+pub use config::{Commission, FillModel, LotStepError, RunConfig, parse_lot_step};
 pub use decider::{
     AsyncDecider, DecideError, Decider, DeciderErrors, Decision, DecisionContext, DecisionTrace,
     Immediate, ToolCall, Usage, WorkingOrders,

@@ -336,6 +336,10 @@ pub struct Report {
     pub commission: String,
     pub slippage_bps: f64,
     pub allow_short: bool,
+    /// Lot steps of the symbols that trade fractions, `SYMBOL=STEP` (absent when every
+    /// symbol trades whole units).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lot_steps: Vec<String>,
     pub initial_cash: f64,
     /// Exact final equity, rounded to cents.
     pub final_equity: f64,
@@ -471,6 +475,7 @@ impl Report {
             commission: config.commission.to_string(),
             slippage_bps: config.slippage_bps.try_into().unwrap_or(f64::NAN),
             allow_short: config.allow_short,
+            lot_steps: config.lot_steps_text(),
             initial_cash: cents(initial),
             final_equity: cents(outcome.final_equity),
             final_equity_exact: outcome.final_equity.to_string(),
