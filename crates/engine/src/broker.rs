@@ -354,7 +354,11 @@ pub(crate) fn cash_units(
         return Ok(Quantity::ZERO);
     }
     if let Some(step) = step {
-        return Ok(Quantity(stepped_units(amount.get(), unit_cost, step.get())?));
+        return Ok(Quantity(stepped_units(
+            amount.get(),
+            unit_cost,
+            step.get(),
+        )?));
     }
     let op = "units a cash amount buys (amount ÷ cost of one unit)";
     Ok(Quantity(

@@ -91,9 +91,10 @@ pub fn parse_lot_step(text: &str) -> Result<(Symbol, Quantity), LotStepError> {
         text: text.into(),
         reason: e.to_string(),
     })?;
-    let step: Quantity = step.trim().parse().map_err(|_| LotStepError::Step {
-        text: text.into(),
-    })?;
+    let step: Quantity = step
+        .trim()
+        .parse()
+        .map_err(|_| LotStepError::Step { text: text.into() })?;
     if !crate::broker::valid_lot_step(step) {
         return Err(LotStepError::Step { text: text.into() });
     }
@@ -172,7 +173,10 @@ mod tests {
     #[test]
     fn lot_steps_read_symbol_equals_step() {
         let (symbol, step) = parse_lot_step("BTCUSDT=0.000010").unwrap();
-        assert_eq!((symbol.as_str(), step.to_string()), ("BTCUSDT", "0.00001".into()));
+        assert_eq!(
+            (symbol.as_str(), step.to_string()),
+            ("BTCUSDT", "0.00001".into())
+        );
         for (bad, words) in [
             ("BTCUSDT", "not of the form SYMBOL=STEP"),
             ("BTCUSDT=abc", "must be a positive decimal"),

@@ -427,7 +427,14 @@ impl Report {
                 .unwrap_or_else(|| days_per_year(config, series));
             Metrics::before_first_bar(first, config.initial_cash.to_f64(), periods)
         } else {
-            Self::metrics(series, sink, outcome, options, daily, days_per_year(config, series))?
+            Self::metrics(
+                series,
+                sink,
+                outcome,
+                options,
+                daily,
+                days_per_year(config, series),
+            )?
         };
         Self::from_metrics(config, series, sink, outcome, options, m)
     }

@@ -173,7 +173,10 @@ fn a_lot_step_must_be_positive_with_at_most_twelve_decimals() {
         symbol: sym("BTCUSDT"),
         step: qty("0"),
     };
-    assert!(err.to_string().starts_with("lot step 0 of BTCUSDT must be positive"));
+    assert!(
+        err.to_string()
+            .starts_with("lot step 0 of BTCUSDT must be positive")
+    );
 }
 
 /// Equity points and fills as they arrive, to check the ledger at every step.
@@ -287,7 +290,10 @@ fn daily_metrics_of_a_24_7_symbol_annualize_with_365_days_and_stocks_with_252() 
     // Same returns: the ratios scale with √P.
     assert_eq!(crypto.total_return_pct, stock.total_return_pct);
     let (a, b) = (crypto.sharpe.unwrap(), stock.sharpe.unwrap());
-    assert!((a / b - (365.0f64 / 252.0).sqrt()).abs() < 1e-12, "{a} vs {b}");
+    assert!(
+        (a / b - (365.0f64 / 252.0).sqrt()).abs() < 1e-12,
+        "{a} vs {b}"
+    );
 }
 
 #[test]

@@ -37,9 +37,7 @@ pub enum RunError {
     InvalidCommission { field: &'static str, value: Decimal },
     #[error("slippage must be between 0 and 10000 basis points, got {0}")]
     InvalidSlippage(Decimal),
-    #[error(
-        "lot step {step} of {symbol} must be positive with at most 12 decimals (e.g. 0.00001)"
-    )]
+    #[error("lot step {step} of {symbol} must be positive with at most 12 decimals (e.g. 0.00001)")]
     InvalidLotStep { symbol: Symbol, step: Quantity },
     #[error("invalid rules: {0}")]
     InvalidRules(String),
