@@ -90,3 +90,57 @@ fn a_bad_lot_step_is_refused_naming_the_flag_and_the_step() {
     let err = fail(btc_buy_and_hold(&["--lot-step", "BTCUSDT"]));
     assert!(err.contains("SYMBOL=STEP"), "{err}");
 }
+
+#[test]
+fn a_model_with_a_lot_step_runs_over_imported_crypto_bars_like_the_backtest() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = sample("btcusdt_daily_2024_synthetic.csv");
+    ok(common::tl(d, &["data", "import", &data]));
+    let create = [
+        "models",
+        "create",
+        "btc-hold",
+        "--strategy",
+        "buy_and_hold",
+        "--commission",
+        "0.001",
+        "--symbols",
+        "BTCUSDT",
+        "--lot-step",
+        "BTCUSDT=0.00001",
+        "--all-week",
+        "BTCUSDT",
+    ];
+    ok(common::tl(d, &create));
+    let shown = ok(common::tl(d, &["models", "show", "btc-hold"]));
+    assert!(
+        shown.contains("lot steps BTCUSDT=0.00001, trading 7 days a week: BTCUSDT"),
+        "{shown}"
+    );
+    let shown = json(common::tl(
+        d,
+        &["models", "show", "btc-hold", "--output", "json"],
+    ));
+    let text = shown.to_string();
+    assert!(text.contains(r#""lot_steps":{"BTCUSDT":"0.00001"}"#), "{text}");
+    ok(common::tl(d, &["runs", "start", "btc-hold"]));
+    let run = json(common::tl(
+        d,
+        &["runs", "show", "btc-hold#1", "--output", "json"],
+    ));
+    // The same fractional fill and exact equity as the backtest of the same bars.
+    let summary = &run["summary"];
+    assert_eq!(summary["final_equity_exact"], "8428.0657624192", "{run}");
+    assert_eq!(summary["periods_per_year"].as_f64(), Some(365.0));
+    assert_eq!(summary["lot_steps"], serde_json::json!(["BTCUSDT=0.00001"]));
+    // The run's snapshot keeps the settings it ran with.
+    let execution = &run["snapshot"]["execution"];
+    assert_eq!(execution["lot_steps"]["BTCUSDT"], "0.00001");
+    assert_eq!(execution["all_week"], serde_json::json!(["BTCUSDT"]));
+    let err = fail(common::tl(
+        d,
+        &["models", "edit", "btc-hold", "--lot-step", "BTCUSDT=-1"],
+    ));
+    assert!(err.contains("BTCUSDT=-1"), "{err}");
+}
