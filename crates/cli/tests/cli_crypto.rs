@@ -123,7 +123,10 @@ fn a_model_with_a_lot_step_runs_over_imported_crypto_bars_like_the_backtest() {
         &["models", "show", "btc-hold", "--output", "json"],
     ));
     let text = shown.to_string();
-    assert!(text.contains(r#""lot_steps":{"BTCUSDT":"0.00001"}"#), "{text}");
+    assert!(
+        text.contains(r#""lot_steps":{"BTCUSDT":"0.00001"}"#),
+        "{text}"
+    );
     ok(common::tl(d, &["runs", "start", "btc-hold"]));
     let run = json(common::tl(
         d,

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Script, buy, cfg, daily, fills, rejections, run, sell, sym};
+use common::{Script, buy, cfg, daily, fills, rejections, run, run_rules, sell, sym};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 use tradelab_core::{BarSeries, Money, Quantity, Side, Sizing, Timestamp};
@@ -309,4 +309,28 @@ fn minute_bars_of_a_24_7_symbol_annualize_with_365_days_of_1440_bars() {
     let series = BarSeries::new(sym("BTCUSDT"), bars).unwrap();
     let r = report(btc_config(), vec![series]);
     assert_eq!(r.periods_per_year, 365.0 * 1440.0);
+}
+
+#[test]
+fn a_position_limit_resizes_a_crypto_buy_to_the_lot_step() {
+    let s = btc(&[(43_210.0, 43_210.0, 43_210.0, 43_210.0); 3]);
+    let rules = r#"
+[[rule]]
+name = "max_position"
+kind = "max_position_pct"
+pct = 20
+on_breach = "resize"
+"#;
+    let config = RunConfig {
+        commission: Commission::default(),
+        ..btc_config()
+    };
+    let mut d = Script::new(vec![(0, buy("BTCUSDT", Sizing::AllIn))]);
+    let (ev, _) = run_rules(config, vec![s], rules, &mut d);
+    // 20 % of 10 000 = 2 000 buys 0.0462855… BTC at 43 210: 0.04628 on the step (a
+    // whole-unit resize would refuse the order, less than one unit fitting).
+    assert_eq!(
+        fills(&ev),
+        vec![(Side::Buy, "0.04628".into(), "43210".into())]
+    );
 }
