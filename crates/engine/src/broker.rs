@@ -13,6 +13,7 @@
 
 use crate::config::{Commission, RunConfig};
 use crate::event::RejectReason;
+use crate::lots::{floor_to_step, on_step, stepped_units};
 use crate::portfolio::Ledger;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
@@ -189,54 +190,6 @@ pub(crate) fn all_in_units(
     } else {
         Quantity(Decimal::from_f64(units).unwrap_or(Decimal::ZERO))
     })
-}
-
-/// Largest lot step accepted: a million units.
-const MAX_LOT_STEP: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
-
-/// Whether `step` can be a lot step: positive, at most a million units, with at most
-/// 12 decimals (finer than any venue's step, and what the ledger's decimals carry
-/// exactly through price × units).
-pub(crate) fn valid_lot_step(step: Quantity) -> bool {
-    let s = step.get().normalize();
-    s > Decimal::ZERO && s <= MAX_LOT_STEP && s.scale() <= 12
-}
-
-/// `units` floored to a multiple of `step` (exact): `⌊units / step⌋ · step`, never
-/// above `units` even where the decimal division rounds its last digit up.
-pub(crate) fn floor_to_step(units: Decimal, step: Decimal) -> Ledger<Decimal> {
-    if units <= Decimal::ZERO {
-        return Ok(Decimal::ZERO);
-    }
-    let op = "units floored to the lot step (units ÷ step)";
-    let steps = overflow::div(op, units, step)?.floor();
-    let op = "units floored to the lot step (steps × step)";
-    let mut floored = overflow::mul(op, steps, step)?;
-    if floored > units {
-        let op = "units floored to the lot step (one step less)";
-        floored = overflow::sub(op, floored, step)?;
-    }
-    Ok(floored.max(Decimal::ZERO).normalize())
-}
-
-/// Whether `qty` is a whole multiple of `step`.
-pub(crate) fn on_step(qty: Quantity, step: Quantity) -> bool {
-    qty.get()
-        .checked_rem(step.get())
-        .is_some_and(|r| r.is_zero())
-}
-
-/// The most units of `step` that `cash` pays for at `unit_cost` (exact): the floored
-/// quotient, one step less if the decimal division rounded it up past the cash.
-fn stepped_units(cash: Decimal, unit_cost: Decimal, step: Decimal) -> Ledger<Decimal> {
-    let op = "units the cash buys (cash ÷ cost of one unit)";
-    let raw = overflow::div(op, cash, unit_cost)?;
-    let mut units = floor_to_step(raw, step)?;
-    let op = "units the cash buys: their cost (units × unit cost)";
-    if overflow::mul(op, units, unit_cost)? > cash {
-        units = (units - step).max(Decimal::ZERO);
-    }
-    Ok(units)
 }
 
 /// The most whole units `cash` pays for at `price`, commission included, in exact

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use tradelab_core::{Money, Quantity, Symbol};
+use tradelab_core::{BarSeries, Money, Quantity, Symbol};
 
 /// When and at what price a market order fills.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,7 +95,7 @@ pub fn parse_lot_step(text: &str) -> Result<(Symbol, Quantity), LotStepError> {
         .trim()
         .parse()
         .map_err(|_| LotStepError::Step { text: text.into() })?;
-    if !crate::broker::valid_lot_step(step) {
+    if !crate::lots::valid_lot_step(step) {
         return Err(LotStepError::Step { text: text.into() });
     }
     Ok((symbol, Quantity(step.get().normalize())))
@@ -143,6 +143,17 @@ impl RunConfig {
             .iter()
             .map(|(symbol, step)| format!("{symbol}={step}"))
             .collect()
+    }
+
+    /// Trading days in a year of a run over `series`: 365 when it holds a symbol that
+    /// trades seven days a week (its equity curve then has a point every day), 252
+    /// otherwise. Reports annualize with it.
+    pub fn days_per_year(&self, series: &[BarSeries]) -> f64 {
+        if self.trades_all_week(series.iter().map(BarSeries::symbol)) {
+            crate::metrics::CALENDAR_DAYS_PER_YEAR
+        } else {
+            crate::metrics::TRADING_DAYS_PER_YEAR
+        }
     }
 
     /// Whether the run holds a symbol that trades seven days a week.

@@ -8,6 +8,7 @@ pub mod config;
 pub mod decider;
 pub mod event;
 pub mod indicators;
+mod lots;
 pub mod metrics;
 pub mod portfolio;
 pub mod registry;

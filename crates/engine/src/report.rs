@@ -301,24 +301,13 @@ pub fn buy_and_hold_return_pct(series: &[BarSeries]) -> f64 {
     rets.iter().sum::<f64>() / rets.len() as f64 * 100.0
 }
 
-/// Trading days in a year of this run: 365 when it holds a symbol the configuration
-/// says trades seven days a week (its equity curve then has a point every day), 252
-/// otherwise.
-pub fn days_per_year(config: &RunConfig, series: &[BarSeries]) -> f64 {
-    if config.trades_all_week(series.iter().map(BarSeries::symbol)) {
-        metrics::CALENDAR_DAYS_PER_YEAR
-    } else {
-        metrics::TRADING_DAYS_PER_YEAR
-    }
-}
-
 /// How the report's annualization and risk-free rate are chosen.
 #[derive(Clone, Debug)]
 pub struct ReportOptions {
     pub strategy: String,
     /// `None`: 252 for daily bars, 252 × median bars per day for intraday bars (365
     /// instead of 252 when the run holds a symbol that trades 24/7, see
-    /// [`days_per_year`]).
+    /// [`RunConfig::days_per_year`]).
     pub periods_per_year: Option<f64>,
     pub risk_free_annual: f64,
     /// Time zone that decides which calendar day an intraday bar belongs to.
@@ -424,7 +413,7 @@ impl Report {
             // No returns to annualize: the factor is only reported.
             let periods = options
                 .periods_per_year
-                .unwrap_or_else(|| days_per_year(config, series));
+                .unwrap_or_else(|| config.days_per_year(series));
             Metrics::before_first_bar(first, config.initial_cash.to_f64(), periods)
         } else {
             Self::metrics(
@@ -433,7 +422,7 @@ impl Report {
                 outcome,
                 options,
                 daily,
-                days_per_year(config, series),
+                config.days_per_year(series),
             )?
         };
         Self::from_metrics(config, series, sink, outcome, options, m)

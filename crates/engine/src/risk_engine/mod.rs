@@ -529,6 +529,6 @@ impl RiskEngine {
 fn resized_to_step(fits: f64, step: Quantity) -> Option<Quantity> {
     use rust_decimal::prelude::FromPrimitive;
     let fits = Decimal::from_f64(fits)?;
-    let floored = crate::broker::floor_to_step(fits, step.get()).ok()?;
+    let floored = crate::lots::floor_to_step(fits, step.get()).ok()?;
     (floored >= step.get()).then_some(Quantity(floored))
 }

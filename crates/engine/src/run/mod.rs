@@ -171,7 +171,7 @@ impl Engine {
             return Err(RunError::InvalidSlippage(config.slippage_bps));
         }
         for (symbol, step) in &config.lot_steps {
-            if !crate::broker::valid_lot_step(*step) {
+            if !crate::lots::valid_lot_step(*step) {
                 return Err(RunError::InvalidLotStep {
                     symbol: symbol.clone(),
                     step: *step,
