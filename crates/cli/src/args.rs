@@ -262,6 +262,15 @@ pub struct BacktestArgs {
     /// Close open positions at the last bar's close (default: leave them open, marked).
     #[arg(long)]
     pub close_at_end: bool,
+    /// Trade SYMBOL in multiples of STEP (e.g. BTCUSDT=0.00001): sizing floors to the
+    /// step, fixed quantities off it are rejected. Repeat for more symbols; symbols
+    /// without one trade whole units. Overrides a step stored with the bars.
+    #[arg(long = "lot-step", value_name = "SYMBOL=STEP")]
+    pub lot_steps: Vec<String>,
+    /// Symbols that trade 7 days a week (crypto; comma-separated): daily metrics then
+    /// annualize with 365 periods a year instead of 252.
+    #[arg(long = "all-week", value_name = "SYMBOLS", value_delimiter = ',')]
+    pub all_week: Vec<String>,
     /// First bar to use (date or timestamp, inclusive).
     #[arg(long, value_name = "DATE")]
     pub from: Option<String>,

@@ -6,13 +6,14 @@ use crate::output;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 use tradelab_agent::LlmSettings;
-use tradelab_core::{BarSeries, Money, Symbol, Timestamp};
+use tradelab_core::{BarSeries, Money, Quantity, Symbol, Timestamp};
 use tradelab_data::CsvOptions;
 use tradelab_engine::report::{Report, ReportOptions, ReportSink};
 use tradelab_engine::{
-    Commission, Decider, DeciderArgs, DeciderRegistry, Engine, FillModel, RunConfig,
+    Commission, Decider, DeciderArgs, DeciderRegistry, Engine, FillModel, RunConfig, parse_lot_step,
 };
 
 /// Runs a backtest from the command line and prints its report; `--strategy` names a
@@ -250,7 +251,24 @@ fn run_config(a: &BacktestArgs) -> Result<RunConfig> {
         slippage_bps: decimal("slippage-bps", &a.slippage_bps)?,
         allow_short: a.allow_short,
         close_at_end: a.close_at_end,
+        lot_steps: lot_steps(&a.lot_steps)?,
+        all_week: all_week(&a.all_week)?,
     })
+}
+
+/// Reads `--lot-step SYMBOL=STEP` flags.
+pub fn lot_steps(raw: &[String]) -> Result<BTreeMap<Symbol, Quantity>> {
+    raw.iter()
+        .map(|text| parse_lot_step(text).map_err(|e| anyhow::anyhow!("--lot-step: {e}")))
+        .collect()
+}
+
+/// Reads `--all-week SYMBOLS`.
+pub fn all_week(raw: &[String]) -> Result<BTreeSet<Symbol>> {
+    raw.iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| Symbol::new(s.trim()).map_err(|e| anyhow::anyhow!("--all-week {s:?}: {e}")))
+        .collect()
 }
 
 /// Parses `--param k=v` pairs.

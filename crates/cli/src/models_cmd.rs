@@ -14,8 +14,9 @@ use serde_json::{Value, json};
 use tradelab_core::Symbol;
 use tradelab_engine::{DeciderRegistry, FillModel};
 use tradelab_runner::{
-    ExecutionSettings, LabeledParam, ModelChanges, ModelSettingsError, apply_model_changes,
-    new_model_spec, rules_from_specs, rules_to_specs,
+    ExecutionSettings, InstrumentChanges, LabeledParam, ModelChanges, ModelSettingsError,
+    apply_instrument_changes, apply_model_changes, new_model_spec, rules_from_specs,
+    rules_to_specs,
 };
 use tradelab_store::{ModelId, ModelSpec, PageRequest, RuleSpec};
 
@@ -78,6 +79,17 @@ fn apply(spec: &mut ModelSpec, s: ModelSettings, deciders: &DeciderRegistry) -> 
         })
         .collect();
     let opt = |flag: &str, v: &Option<String>| v.as_deref().map(|t| decimal(flag, t)).transpose();
+    let instruments = InstrumentChanges {
+        lot_steps: crate::backtest::lot_steps(&s.lot_steps)?
+            .into_iter()
+            .collect(),
+        all_week: s
+            .all_week
+            .as_deref()
+            .map(crate::backtest::all_week)
+            .transpose()?
+            .map(|set| set.into_iter().collect()),
+    };
     let changes = ModelChanges {
         strategy: s.strategy,
         params,
@@ -106,8 +118,8 @@ fn apply(spec: &mut ModelSpec, s: ModelSettings, deciders: &DeciderRegistry) -> 
         description: s.description,
         instructions: s.instructions,
     };
-    apply_model_changes(spec, changes, deciders, tradelab_agent::settings::STRATEGY).map_err(|e| {
-        match e {
+    apply_model_changes(spec, changes, deciders, tradelab_agent::settings::STRATEGY).map_err(
+        |e| match e {
             ModelSettingsError::LlmWithOtherStrategy {
                 label,
                 strategy,
@@ -124,8 +136,9 @@ fn apply(spec: &mut ModelSpec, s: ModelSettings, deciders: &DeciderRegistry) -> 
                 anyhow!("--commission {rate} is a fraction of notional and must be below 1")
             }
             other => anyhow!("{other}"),
-        }
-    })
+        },
+    )?;
+    apply_instrument_changes(spec, instruments).map_err(|e| anyhow!("{e}"))
 }
 
 async fn create(

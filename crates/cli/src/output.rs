@@ -50,6 +50,9 @@ pub fn report_table(r: &Report, outcome: &RunOutcome, initial_cash: Money) -> St
             r.rules.join(", ")
         },
     );
+    if !r.lot_steps.is_empty() {
+        row("Lot steps", r.lot_steps.join(", "));
+    }
     row("Status", r.status.clone());
     row("Periods per year", display::plain(r.periods_per_year));
     row("", String::new());

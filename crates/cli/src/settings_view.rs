@@ -47,7 +47,27 @@ pub fn strategy_json(decider: &DeciderConfig, deciders: &DeciderRegistry) -> Val
 
 /// Execution settings in one line: fill, costs, shorting, end of data.
 pub fn execution_text(exec: &ExecutionSettings) -> String {
-    let text = format!(
+    let mut text = execution_base_text(exec);
+    if !exec.lot_steps.is_empty() {
+        let steps: Vec<String> = exec
+            .lot_steps
+            .iter()
+            .map(|(symbol, step)| format!("{symbol}={step}"))
+            .collect();
+        text.push_str(&format!(", lot steps {}", steps.join(" ")));
+    }
+    if !exec.all_week.is_empty() {
+        let symbols: Vec<&str> = exec.all_week.iter().map(|s| s.as_str()).collect();
+        text.push_str(&format!(", trading 7 days a week: {}", symbols.join(" ")));
+    }
+    if let Some(ms) = exec.latency_ms {
+        text.push_str(&format!(", order latency {ms} ms"));
+    }
+    text
+}
+
+fn execution_base_text(exec: &ExecutionSettings) -> String {
+    format!(
         "fill {}, commission {}, slippage {} bps, shorting {}, {}",
         exec.fill_model,
         exec.commission,
@@ -62,16 +82,12 @@ pub fn execution_text(exec: &ExecutionSettings) -> String {
         } else {
             "positions left open at the end of data"
         }
-    );
-    match exec.latency_ms {
-        Some(ms) => format!("{text}, order latency {ms} ms"),
-        None => text,
-    }
+    )
 }
 
 /// Execution settings as a JSON object (decimals as exact strings).
 pub fn execution_json(exec: &ExecutionSettings) -> Value {
-    json!({
+    let mut v = json!({
         "fill_model": exec.fill_model.to_string(),
         "commission_rate": exec.commission.rate.to_string(),
         "commission_per_share": exec.commission.per_share.to_string(),
@@ -80,8 +96,26 @@ pub fn execution_json(exec: &ExecutionSettings) -> Value {
         "allow_short": exec.allow_short,
         "close_at_end": exec.close_at_end,
         "timeframe": exec.timeframe,
-        "latency_ms": exec.latency_ms,
-    })
+    });
+    // Only for models that have them, so other models' JSON is unchanged.
+    if let Some(map) = v.as_object_mut() {
+        if let Some(ms) = exec.latency_ms {
+            map.insert("latency_ms".into(), json!(ms));
+        }
+        if !exec.lot_steps.is_empty() {
+            let steps: serde_json::Map<String, Value> = exec
+                .lot_steps
+                .iter()
+                .map(|(symbol, step)| (symbol.to_string(), Value::String(step.to_string())))
+                .collect();
+            map.insert("lot_steps".into(), Value::Object(steps));
+        }
+        if !exec.all_week.is_empty() {
+            let symbols: Vec<&str> = exec.all_week.iter().map(|s| s.as_str()).collect();
+            map.insert("all_week".into(), json!(symbols));
+        }
+    }
+    v
 }
 
 /// Rule rows of a table: `name  on  what it does`, aligned, indented by two.

@@ -65,6 +65,14 @@ pub struct ModelSettings {
     /// Symbols the model trades (comma-separated; required to create a model).
     #[arg(long, value_delimiter = ',', value_name = "A,B")]
     pub symbols: Option<Vec<String>>,
+    /// Trade SYMBOL in multiples of STEP (e.g. BTCUSDT=0.00001); repeat for more
+    /// symbols. Symbols without one trade whole units.
+    #[arg(long = "lot-step", value_name = "SYMBOL=STEP")]
+    pub lot_steps: Vec<String>,
+    /// Symbols that trade 7 days a week (crypto; comma-separated, replaces the list):
+    /// daily metrics annualize with 365 periods a year.
+    #[arg(long = "all-week", value_delimiter = ',', value_name = "A,B")]
+    pub all_week: Option<Vec<String>>,
     /// What the model is for.
     #[arg(long)]
     pub description: Option<String>,

@@ -13,6 +13,7 @@
 
 use crate::config::{Commission, RunConfig};
 use crate::event::RejectReason;
+use crate::lots::{floor_to_step, on_step, stepped_units};
 use crate::portfolio::Ledger;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
@@ -162,28 +163,53 @@ pub(crate) fn commission(c: &Commission, price: Price, qty: Quantity) -> Ledger<
 
 /// Whole units that `budget` buys at `price`, commission included (backtesting.py's
 /// all-in rule): `floor(budget · (1 − ε) / (price · (1 + rate) + per_share))`.
-pub(crate) fn all_in_units(budget: f64, price: Price, c: &Commission) -> Quantity {
+///
+/// With a lot step (crypto), the same budget buys the fractional amount: the quotient
+/// `budget · (1 − ε) / unit cost` floored to a multiple of the step.
+pub(crate) fn all_in_units(
+    budget: f64,
+    price: Price,
+    c: &Commission,
+    step: Option<Quantity>,
+) -> Ledger<Quantity> {
     let p = price.to_f64();
     let unit_cost = p + p * decimal_to_f64(c.rate) + decimal_to_f64(c.per_share);
     if !(budget > 0.0 && unit_cost > 0.0) {
-        return Quantity::ZERO;
+        return Ok(Quantity::ZERO);
+    }
+    if let Some(step) = step {
+        let units = budget * (1.0 - f64::EPSILON) / unit_cost;
+        return match Decimal::from_f64(units) {
+            Some(units) => Ok(Quantity(floor_to_step(units, step.get())?)),
+            None => Ok(Quantity::ZERO),
+        };
     }
     let units = floordiv_positive(budget * (1.0 - f64::EPSILON), unit_cost);
-    if units < 9.0e15 {
+    Ok(if units < 9.0e15 {
         Quantity(Decimal::from(units as i64))
     } else {
         Quantity(Decimal::from_f64(units).unwrap_or(Decimal::ZERO))
-    }
+    })
 }
 
 /// The most whole units `cash` pays for at `price`, commission included, in exact
 /// decimals. All-in sizes follow backtesting.py's f64 rule; at magnitudes where its
 /// rounding sizes a few units more than the cash pays for (cash near 10^20), the
 /// order buys this many instead of being rejected.
-pub(crate) fn affordable_units(cash: Money, price: Price, c: &Commission) -> Ledger<Quantity> {
+///
+/// With a lot step, the most multiples of the step instead of whole units.
+pub(crate) fn affordable_units(
+    cash: Money,
+    price: Price,
+    c: &Commission,
+    step: Option<Quantity>,
+) -> Ledger<Quantity> {
     let unit_cost = unit_cost(price, c)?;
     if unit_cost <= Decimal::ZERO || cash.get() <= Decimal::ZERO {
         return Ok(Quantity::ZERO);
+    }
+    if let Some(step) = step {
+        return affordable_steps(cash, price, c, unit_cost, step.get());
     }
     let op = "affordable units (cash ÷ cost of one unit)";
     let mut units = overflow::div(op, cash.get(), unit_cost)?.floor();
@@ -198,6 +224,28 @@ pub(crate) fn affordable_units(cash: Money, price: Price, c: &Commission) -> Led
         let left = overflow::sub(op, cash.get(), c.minimum)?;
         let op = "affordable units (cash less minimum commission ÷ price)";
         units = units.min(overflow::div(op, left, price.get())?.floor());
+    }
+    Ok(Quantity(units.max(Decimal::ZERO)))
+}
+
+/// [`affordable_units`] in multiples of a lot step.
+fn affordable_steps(
+    cash: Money,
+    price: Price,
+    c: &Commission,
+    unit_cost: Decimal,
+    step: Decimal,
+) -> Ledger<Quantity> {
+    let mut units = stepped_units(cash.get(), unit_cost, step)?;
+    let op = "affordable units: cost with commission (units × unit cost)";
+    let with_fees = overflow::mul(op, units, unit_cost)?;
+    let op = "affordable units: cost without commission (units × price)";
+    let bare = overflow::mul(op, units, price.get())?;
+    let op = "affordable units: commission part of the cost";
+    if overflow::sub(op, with_fees, bare)? < c.minimum {
+        let op = "affordable units: cash left for the minimum commission";
+        let left = overflow::sub(op, cash.get(), c.minimum)?;
+        units = units.min(stepped_units(left, price.get(), step)?);
     }
     Ok(Quantity(units.max(Decimal::ZERO)))
 }
@@ -246,11 +294,24 @@ fn py_floordiv(a: f64, b: f64) -> f64 {
     }
 }
 
-/// Whole units a cash amount buys at `price`, commission included (exact).
-pub(crate) fn cash_units(amount: Money, price: Price, c: &Commission) -> Ledger<Quantity> {
+/// Whole units a cash amount buys at `price`, commission included (exact); with a lot
+/// step, the most multiples of the step it buys (0.01234 BTC for a step of 0.00001).
+pub(crate) fn cash_units(
+    amount: Money,
+    price: Price,
+    c: &Commission,
+    step: Option<Quantity>,
+) -> Ledger<Quantity> {
     let unit_cost = unit_cost(price, c)?;
     if unit_cost <= Decimal::ZERO || amount.get() <= Decimal::ZERO {
         return Ok(Quantity::ZERO);
+    }
+    if let Some(step) = step {
+        return Ok(Quantity(stepped_units(
+            amount.get(),
+            unit_cost,
+            step.get(),
+        )?));
     }
     let op = "units a cash amount buys (amount ÷ cost of one unit)";
     Ok(Quantity(
@@ -268,6 +329,17 @@ pub(crate) fn validate_intent(order: &Order, config: &RunConfig) -> Result<(), R
         }
         Sizing::Shares(q) if q.get() > Decimal::from(1_000_000_000_000i64) => {
             return invalid(format!("quantity {q} is larger than 10^12 units"));
+        }
+        Sizing::Shares(q) => {
+            if let Some(step) = config.lot_step(&i.symbol)
+                && !on_step(q, step)
+            {
+                return Err(RejectReason::OffLotStep {
+                    symbol: i.symbol.clone(),
+                    qty: q,
+                    lot_step: step,
+                });
+            }
         }
         Sizing::Cash(m) if m.get() <= Decimal::ZERO => {
             return invalid(format!("cash amount {m} must be positive"));
@@ -300,12 +372,12 @@ mod tests {
             ..Commission::default()
         };
         assert_eq!(
-            affordable_units(cash, price, &rate(0)).unwrap(),
+            affordable_units(cash, price, &rate(0), None).unwrap(),
             Quantity::from(10)
         );
         // 9 · 10 · 1.01 = 90.9 fits, 10 · 10.1 = 101 does not.
         assert_eq!(
-            affordable_units(cash, price, &rate(10)).unwrap(),
+            affordable_units(cash, price, &rate(10), None).unwrap(),
             Quantity::from(9)
         );
         let minimum = Commission {
@@ -314,11 +386,11 @@ mod tests {
         };
         // 10 units leave nothing for the 5 minimum; 9 units cost 90 + 5.
         assert_eq!(
-            affordable_units(cash, price, &minimum).unwrap(),
+            affordable_units(cash, price, &minimum, None).unwrap(),
             Quantity::from(9)
         );
         assert_eq!(
-            affordable_units(Money::from(3), price, &minimum).unwrap(),
+            affordable_units(Money::from(3), price, &minimum, None).unwrap(),
             Quantity::ZERO
         );
     }
@@ -465,10 +537,13 @@ mod tests {
             ..Commission::default()
         };
         // int(10000 * (1 - eps) // (100.0 * 1.002)) == 99
-        assert_eq!(all_in_units(10_000.0, px("100"), &c), Quantity::from(99));
+        assert_eq!(
+            all_in_units(10_000.0, px("100"), &c, None).unwrap(),
+            Quantity::from(99)
+        );
         // exact multiple: 1000 / 10 would be 100, the epsilon keeps it at 99
         assert_eq!(
-            all_in_units(1_000.0, px("10"), &Commission::default()),
+            all_in_units(1_000.0, px("10"), &Commission::default(), None).unwrap(),
             Quantity::from(99)
         );
     }
@@ -477,7 +552,7 @@ mod tests {
     fn cash_sizing_floors_to_whole_units() {
         let c = Commission::default();
         assert_eq!(
-            cash_units(Money::from(1000), px("33"), &c).unwrap(),
+            cash_units(Money::from(1000), px("33"), &c, None).unwrap(),
             Quantity::from(30)
         );
     }

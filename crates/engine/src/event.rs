@@ -25,6 +25,12 @@ pub enum RejectReason {
     ZeroQuantity { sizing: String },
     /// A quantity, price or cash amount that is not a positive finite number.
     InvalidOrder { detail: String },
+    /// A fixed quantity that is not a whole multiple of the symbol's lot step.
+    OffLotStep {
+        symbol: Symbol,
+        qty: Quantity,
+        lot_step: Quantity,
+    },
     /// A close order with no position to close.
     NoPosition { symbol: Symbol },
     /// The order was still working when the data ended.
@@ -46,6 +52,7 @@ impl RejectReason {
             RejectReason::InsufficientCash { .. } => "insufficient_cash",
             RejectReason::ZeroQuantity { .. } => "zero_quantity",
             RejectReason::InvalidOrder { .. } => "invalid_order",
+            RejectReason::OffLotStep { .. } => "off_lot_step",
             RejectReason::NoPosition { .. } => "no_position",
             RejectReason::EndOfData => "end_of_data",
             RejectReason::Risk { .. } => "risk_rule",
@@ -73,6 +80,14 @@ impl fmt::Display for RejectReason {
                 write!(f, "{sizing} resolves to 0 whole units at the fill price")
             }
             RejectReason::InvalidOrder { detail } => write!(f, "invalid order: {detail}"),
+            RejectReason::OffLotStep {
+                symbol,
+                qty,
+                lot_step,
+            } => write!(
+                f,
+                "quantity {qty} of {symbol} is not a multiple of its lot step {lot_step}"
+            ),
             RejectReason::NoPosition { symbol } => write!(f, "no open position in {symbol}"),
             RejectReason::EndOfData => write!(f, "still working when the data ended"),
             RejectReason::Risk { rule, denial } => write!(f, "{denial} (rule {rule})"),

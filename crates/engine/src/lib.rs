@@ -8,6 +8,7 @@ pub mod config;
 pub mod decider;
 pub mod event;
 pub mod indicators;
+mod lots;
 pub mod metrics;
 pub mod portfolio;
 pub mod registry;
@@ -20,7 +21,7 @@ pub mod testkit;
 pub mod trades;
 pub mod view;
 
-pub use config::{Commission, FillModel, RunConfig};
+pub use config::{Commission, FillModel, LotStepError, RunConfig, parse_lot_step};
 pub use decider::{
     AsyncDecider, DecideError, Decider, DeciderErrors, Decision, DecisionContext, DecisionTrace,
     Immediate, ToolCall, Usage, WorkingOrders,

@@ -306,7 +306,9 @@ pub fn buy_and_hold_return_pct(series: &[BarSeries]) -> f64 {
 #[derive(Clone, Debug)]
 pub struct ReportOptions {
     pub strategy: String,
-    /// `None`: 252 for daily bars, 252 × median bars per day for intraday bars.
+    /// `None`: 252 for daily bars, 252 × median bars per day for intraday bars (365
+    /// instead of 252 when the run holds a symbol that trades 24/7, see
+    /// [`RunConfig::days_per_year`]).
     pub periods_per_year: Option<f64>,
     pub risk_free_annual: f64,
     /// Time zone that decides which calendar day an intraday bar belongs to.
@@ -324,6 +326,10 @@ pub struct Report {
     pub commission: String,
     pub slippage_bps: f64,
     pub allow_short: bool,
+    /// Lot steps of the symbols that trade fractions, `SYMBOL=STEP` (absent when every
+    /// symbol trades whole units).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lot_steps: Vec<String>,
     pub initial_cash: f64,
     /// Exact final equity, rounded to cents.
     pub final_equity: f64,
@@ -408,10 +414,17 @@ impl Report {
             // No returns to annualize: the factor is only reported.
             let periods = options
                 .periods_per_year
-                .unwrap_or(metrics::TRADING_DAYS_PER_YEAR);
+                .unwrap_or_else(|| config.days_per_year(series));
             Metrics::before_first_bar(first, config.initial_cash.to_f64(), periods)
         } else {
-            Self::metrics(series, sink, outcome, options, daily)?
+            Self::metrics(
+                series,
+                sink,
+                outcome,
+                options,
+                daily,
+                config.days_per_year(series),
+            )?
         };
         Self::from_metrics(config, series, sink, outcome, options, m)
     }
@@ -422,11 +435,12 @@ impl Report {
         outcome: &RunOutcome,
         options: &ReportOptions,
         daily: bool,
+        days: f64,
     ) -> Result<Metrics, MetricsError> {
         with_timeline(series, sink.equity.len(), |timestamps| {
-            let periods = options
-                .periods_per_year
-                .unwrap_or_else(|| metrics::periods_per_year(timestamps, daily, &options.tz));
+            let periods = options.periods_per_year.unwrap_or_else(|| {
+                metrics::periods_per_year_for(timestamps, daily, &options.tz, days)
+            });
             metrics::compute(&MetricsInput {
                 timestamps,
                 equity: &sink.equity,
@@ -458,6 +472,7 @@ impl Report {
             commission: config.commission.to_string(),
             slippage_bps: config.slippage_bps.try_into().unwrap_or(f64::NAN),
             allow_short: config.allow_short,
+            lot_steps: config.lot_steps_text(),
             initial_cash: cents(initial),
             final_equity: cents(outcome.final_equity),
             final_equity_exact: outcome.final_equity.to_string(),

@@ -425,6 +425,7 @@ proptest! {
             slippage_bps: Decimal::from(slippage),
             allow_short,
             close_at_end,
+            ..RunConfig::default()
         };
         let mut engine = Engine::new(config.clone(), series.clone()).expect("a valid run");
         // No rules, or one of the built-in templates (stops, targets, position limits).

@@ -3,6 +3,8 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use tradelab_core::{Quantity, Symbol};
 use tradelab_engine::risk::{Origin, RuleIssue, RuleSet, RuleSetError};
 use tradelab_engine::{Commission, FillModel, RunConfig};
 use tradelab_store::{RuleOrigin, RuleSpec};
@@ -24,6 +26,14 @@ pub struct ExecutionSettings {
     /// latency); unset or 0 fills at the next open (or the close under `close`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<u64>,
+    /// Lot steps of symbols that trade fractions (crypto), e.g. `BTCUSDT → 0.00001`;
+    /// other symbols trade whole units. Absent from the JSON when empty, so settings
+    /// stored before lot steps existed read and write the same.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub lot_steps: BTreeMap<Symbol, Quantity>,
+    /// Symbols that trade seven days a week: daily metrics annualize with 365 days.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub all_week: BTreeSet<Symbol>,
 }
 
 impl ExecutionSettings {
@@ -62,6 +72,8 @@ impl ExecutionSettings {
             slippage_bps: self.slippage_bps,
             allow_short: self.allow_short,
             close_at_end: self.close_at_end,
+            lot_steps: self.lot_steps.clone(),
+            all_week: self.all_week.clone(),
         }
     }
 }

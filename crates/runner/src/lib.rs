@@ -22,8 +22,8 @@ pub use broadcast::{Broadcast, Numbered};
 pub use compare::{Comparison, compare};
 pub use config::{ExecutionSettings, checked_rules_from_specs, rules_from_specs, rules_to_specs};
 pub use model_settings::{
-    LabeledParam, ModelChanges, ModelSettingsError, apply_model_changes, effective_params,
-    new_model_spec,
+    InstrumentChanges, InstrumentSettingsError, LabeledParam, ModelChanges, ModelSettingsError,
+    apply_instrument_changes, apply_model_changes, effective_params, new_model_spec,
 };
 pub use run::{
     Finished, LiveSource, Progress, QueuedRun, ReplayOptions, RunHandle, RunWatcher, Runner,

@@ -7,9 +7,9 @@ use crate::config::ExecutionSettings;
 use crate::run::decider_params;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
-use tradelab_core::{Money, Symbol};
+use tradelab_core::{Money, Quantity, Symbol};
 use tradelab_engine::strategies::StrategyError;
-use tradelab_engine::{DeciderRegistry, FillModel};
+use tradelab_engine::{DeciderRegistry, FillModel, LotStepError, parse_lot_step};
 use tradelab_store::{DeciderConfig, ModelSpec};
 
 /// A decider parameter set by a setting of the LLM agent, with the label that names the
@@ -180,6 +180,50 @@ pub fn apply_model_changes(
     Ok(())
 }
 
+/// How a model's symbols trade, where they differ from whole-share stocks: lot steps
+/// to set (each replaces the symbol's step; other symbols keep theirs) and, when
+/// given, the full list of symbols that trade seven days a week. Kept apart from
+/// [`ModelChanges`] so front ends that do not offer these settings are unchanged.
+#[derive(Clone, Debug, Default)]
+pub struct InstrumentChanges {
+    pub lot_steps: Vec<(Symbol, Quantity)>,
+    pub all_week: Option<Vec<Symbol>>,
+}
+
+/// Why [`apply_instrument_changes`] refused a change.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InstrumentSettingsError {
+    /// The model's stored execution settings do not read.
+    #[error("{0}")]
+    StoredSettings(String),
+    /// A lot step the engine would refuse (names the symbol and the step).
+    #[error(transparent)]
+    LotStep(#[from] LotStepError),
+}
+
+/// Applies `changes` to the model's stored execution settings. A step must be a
+/// positive decimal with at most 12 decimals (the engine's rule), refused naming the
+/// symbol and the step.
+pub fn apply_instrument_changes(
+    spec: &mut ModelSpec,
+    changes: InstrumentChanges,
+) -> Result<(), InstrumentSettingsError> {
+    if changes.lot_steps.is_empty() && changes.all_week.is_none() {
+        return Ok(());
+    }
+    let mut exec = ExecutionSettings::from_json(&spec.fill_model)
+        .map_err(InstrumentSettingsError::StoredSettings)?;
+    for (symbol, step) in changes.lot_steps {
+        let (symbol, step) = parse_lot_step(&format!("{symbol}={step}"))?;
+        exec.lot_steps.insert(symbol, step);
+    }
+    if let Some(symbols) = changes.all_week {
+        exec.all_week = symbols.into_iter().collect();
+    }
+    spec.fill_model = exec.to_json();
+    Ok(())
+}
+
 /// A new model's settings before any change: no strategy yet, 10,000 of cash, no
 /// symbols, default execution; `instructions` from a template, if any.
 pub fn new_model_spec(name: &str, instructions: &str) -> ModelSpec {
@@ -310,5 +354,31 @@ mod tests {
         apply_model_changes(&mut spec, changes, &DeciderRegistry::builtin(), "llm")
             .expect("applies");
         assert_eq!(spec.decider.params, serde_json::json!({}));
+    }
+
+    #[test]
+    fn lot_steps_and_24_7_symbols_reach_the_run_config_and_bad_steps_are_refused() {
+        let btc = Symbol::new("BTCUSDT").unwrap();
+        let mut spec = new_model_spec("m", "");
+        let before = spec.fill_model.clone();
+        apply_instrument_changes(&mut spec, InstrumentChanges::default()).unwrap();
+        assert_eq!(spec.fill_model, before, "no change, same stored JSON");
+        assert!(before.get("lot_steps").is_none() && before.get("all_week").is_none());
+        let changes = InstrumentChanges {
+            lot_steps: vec![(btc.clone(), "0.000010".parse().unwrap())],
+            all_week: Some(vec![btc.clone()]),
+        };
+        apply_instrument_changes(&mut spec, changes).unwrap();
+        assert_eq!(spec.fill_model["lot_steps"]["BTCUSDT"], "0.00001");
+        let exec = ExecutionSettings::from_json(&spec.fill_model).unwrap();
+        let config = exec.run_config(Money::from(1000));
+        assert_eq!(config.lot_step(&btc), Some("0.00001".parse().unwrap()));
+        assert!(config.all_week.contains(&btc));
+        let bad = InstrumentChanges {
+            lot_steps: vec![(btc, "0.0000000000001".parse().unwrap())],
+            all_week: None,
+        };
+        let err = apply_instrument_changes(&mut spec, bad).unwrap_err();
+        assert!(err.to_string().contains("BTCUSDT=0.0000000000001"), "{err}");
     }
 }

@@ -22,9 +22,27 @@ pub fn periods_per_year<'a>(
     daily: bool,
     tz: &jiff::tz::TimeZone,
 ) -> f64 {
+    periods_per_year_for(timestamps, daily, tz, TRADING_DAYS_PER_YEAR)
+}
+
+/// Calendar days per year, the annualization of symbols that trade seven days a week
+/// (crypto): their daily returns come every day, weekends included.
+pub const CALENDAR_DAYS_PER_YEAR: f64 = 365.0;
+
+/// [`periods_per_year`] with `days_per_year` trading days: 252 for stocks,
+/// [`CALENDAR_DAYS_PER_YEAR`] for a run that holds a symbol trading 24/7 (its equity
+/// curve has a point every day). Daily bars give `days_per_year`; intraday bars give
+/// `days_per_year` × the median bars per day (1,440 one-minute bars a day of a 24/7
+/// pair give 525,600).
+pub fn periods_per_year_for<'a>(
+    timestamps: impl Into<Timeline<'a>>,
+    daily: bool,
+    tz: &jiff::tz::TimeZone,
+    days_per_year: f64,
+) -> f64 {
     let timestamps = timestamps.into();
     if daily || timestamps.is_empty() {
-        return TRADING_DAYS_PER_YEAR;
+        return days_per_year;
     }
     let sorted = timestamps
         .iter()
@@ -48,7 +66,7 @@ pub fn periods_per_year<'a>(
     } else {
         (counts[mid - 1] + counts[mid]) as f64 / 2.0
     };
-    TRADING_DAYS_PER_YEAR * median
+    days_per_year * median
 }
 
 /// Bars per local day of time-ordered timestamps. Converts time zones once per day:

@@ -27,7 +27,10 @@ mod stats;
 mod timeline;
 mod trade_stats;
 
-pub use calendar::{TRADING_DAYS_PER_YEAR, format_duration, periods_per_year};
+pub use calendar::{
+    CALENDAR_DAYS_PER_YEAR, TRADING_DAYS_PER_YEAR, format_duration, periods_per_year,
+    periods_per_year_for,
+};
 pub use drawdown::{DrawdownSummary, drawdowns};
 pub use timeline::Timeline;
 pub use trade_stats::TradeStats;

@@ -77,6 +77,8 @@ pub struct Proposed<'a> {
     /// Commission the fill would pay (for the cash-reserve rule).
     pub commission: f64,
     pub now: Timestamp,
+    /// The symbol's lot step (`None`: whole units): a resize floors to it.
+    pub lot_step: Option<Quantity>,
 }
 
 /// The verdict on a proposed order.
@@ -379,10 +381,19 @@ impl RiskEngine {
                     return None;
                 }
                 if *on_breach == Breach::Resize {
-                    let fits = (limit / p.price).floor() - held_abs;
-                    if fits >= 1.0 && fits < order_units {
-                        *qty = Quantity(Decimal::from(fits as i64));
-                        return None;
+                    if let Some(step) = p.lot_step {
+                        if let Some(fits) = resized_to_step(limit / p.price - held_abs, step)
+                            && fits.get() < qty.get()
+                        {
+                            *qty = fits;
+                            return None;
+                        }
+                    } else {
+                        let fits = (limit / p.price).floor() - held_abs;
+                        if fits >= 1.0 && fits < order_units {
+                            *qty = Quantity(Decimal::from(fits as i64));
+                            return None;
+                        }
                     }
                 }
                 deny(RiskDenial::PositionPct {
@@ -511,4 +522,13 @@ impl RiskEngine {
         }
         None
     }
+}
+
+/// The units of a resize that fit, floored to the lot step: `None` when less than one
+/// step fits.
+fn resized_to_step(fits: f64, step: Quantity) -> Option<Quantity> {
+    use rust_decimal::prelude::FromPrimitive;
+    let fits = Decimal::from_f64(fits)?;
+    let floored = crate::lots::floor_to_step(fits, step.get()).ok()?;
+    (floored >= step.get()).then_some(Quantity(floored))
 }

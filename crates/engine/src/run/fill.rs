@@ -33,9 +33,11 @@ impl RunState<'_> {
         let price = broker::slipped(trigger.base, side, trigger.slips, bps)?;
         let commission = &self.config.commission;
         let position = self.portfolio.position(i).get();
+        // `None` (whole units) unless the run gives this symbol a lot step.
+        let lot_step = self.config.lot_step(&order.intent.symbol);
         let mut qty = match order.intent.sizing {
             Sizing::Shares(q) => q,
-            Sizing::Cash(m) => broker::cash_units(m, price, commission)?,
+            Sizing::Cash(m) => broker::cash_units(m, price, commission, lot_step)?,
             Sizing::ClosePosition => {
                 let closes = match side {
                     Side::Buy => position < Decimal::ZERO,
@@ -67,7 +69,7 @@ impl RunState<'_> {
                     )?;
                 }
                 let budget = self.portfolio.equity_f64() - self.portfolio.gross_exposure_except(i);
-                broker::all_in_units(budget, price, commission)
+                broker::all_in_units(budget, price, commission, lot_step)?
             }
         };
         if qty.is_zero() {
@@ -85,6 +87,7 @@ impl RunState<'_> {
                 price: price.to_f64(),
                 commission: broker::commission(commission, price, qty)?.to_f64(),
                 now,
+                lot_step,
             };
             match self.risk.check_execution(&proposed, &self.portfolio) {
                 Verdict::Approve(q) => qty = q,
@@ -107,7 +110,7 @@ impl RunState<'_> {
             let cash = self.portfolio.cash();
             let mut needed = cash_needed(price, qty, commission)?;
             if needed > cash && order.intent.sizing == Sizing::AllIn {
-                qty = qty.min(broker::affordable_units(cash, price, commission)?);
+                qty = qty.min(broker::affordable_units(cash, price, commission, lot_step)?);
                 needed = cash_needed(price, qty, commission)?;
             }
             if needed > cash || qty.is_zero() {

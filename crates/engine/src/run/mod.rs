@@ -37,6 +37,8 @@ pub enum RunError {
     InvalidCommission { field: &'static str, value: Decimal },
     #[error("slippage must be between 0 and 10000 basis points, got {0}")]
     InvalidSlippage(Decimal),
+    #[error("lot step {step} of {symbol} must be positive with at most 12 decimals (e.g. 0.00001)")]
+    InvalidLotStep { symbol: Symbol, step: Quantity },
     #[error("invalid rules: {0}")]
     InvalidRules(String),
 }
@@ -179,6 +181,14 @@ impl Engine {
         }
         if config.slippage_bps < Decimal::ZERO || config.slippage_bps > Decimal::from(10_000) {
             return Err(RunError::InvalidSlippage(config.slippage_bps));
+        }
+        for (symbol, step) in &config.lot_steps {
+            if !crate::lots::valid_lot_step(*step) {
+                return Err(RunError::InvalidLotStep {
+                    symbol: symbol.clone(),
+                    step: *step,
+                });
+            }
         }
         Ok(Engine {
             config,
