@@ -61,7 +61,7 @@ pub struct FetchArgs {
 }
 
 /// The providers settings of the settings file (or the built-in ones), checked.
-fn load(config: Option<&std::path::Path>) -> Result<ProvidersConfig> {
+pub(crate) fn load(config: Option<&std::path::Path>) -> Result<ProvidersConfig> {
     let server = ServerConfig::load(config, Overrides::default())?;
     let providers = server.providers_config();
     providers.validate()?;
@@ -178,14 +178,14 @@ fn provider_rows(config: &ProvidersConfig, chains: &ProviderChains) -> Vec<serde
 }
 
 /// Where one symbol's bars come from.
-struct Source {
-    label: String,
-    provider: Arc<dyn Provider>,
+pub(crate) struct Source {
+    pub label: String,
+    pub provider: Arc<dyn Provider>,
 }
 
 /// The provider or chain `--provider` names for `symbol` (its class's chain when
 /// unset). A provider whose key variables are unset is refused here, naming them.
-fn source_for(
+pub(crate) fn source_for(
     config: &ProvidersConfig,
     chains: &ProviderChains,
     name: Option<&str>,

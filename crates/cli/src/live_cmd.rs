@@ -12,9 +12,7 @@ use std::time::Duration;
 use tradelab_calendar::{Calendar, Exchange};
 use tradelab_core::{BarSeries, Symbol, Timeframe, Timestamp};
 use tradelab_engine::{Command, DeciderRegistry, RunEvent};
-use tradelab_providers::Provider;
-use tradelab_providers::config::{Credentials, ProviderKind, ProviderSettings, build_provider};
-use tradelab_providers::http::HttpConfig;
+use tradelab_providers::AssetClass;
 use tradelab_runner::live::{FeedConfig, ScaledClock, Schedule, StoredBars, WallClock};
 use tradelab_runner::{ExecutionSettings, LiveSource, RunHandle, Runner, StartRun};
 
@@ -195,6 +193,7 @@ async fn replay_source(ctx: &Ctx, period: &Period<'_>, speed: f64) -> Result<Liv
     let stored = StoredBars::new(series, period.timeframe);
     let schedule = Schedule::Stored(stored.starts());
     Ok(LiveSource {
+        notices: None,
         provider: Arc::new(stored),
         schedule,
         clock: Arc::new(ScaledClock::new(period.origin.unwrap_or(first), speed)),
@@ -213,25 +212,41 @@ async fn replay_source(ctx: &Ctx, period: &Period<'_>, speed: f64) -> Result<Liv
 }
 
 /// A provider's market feed from now on, on the wall clock and the calendar of the
-/// symbols' exchange.
+/// symbols' exchange: the provider (or chain) `--provider` names in the settings
+/// (`TRADELAB_CONFIG`), by default the chain of the symbols' class.
 fn market_source(period: &Period<'_>, provider: Option<&str>) -> Result<LiveSource> {
-    let crypto = period.symbols.iter().all(is_crypto_pair);
-    if !crypto && period.symbols.iter().any(is_crypto_pair) {
+    let classes: Vec<AssetClass> = period
+        .symbols
+        .iter()
+        .map(|s| AssetClass::of(s.as_str()))
+        .collect();
+    let crypto = classes.iter().all(|c| *c == AssetClass::Crypto);
+    if !crypto && classes.contains(&AssetClass::Crypto) {
         bail!("a live run trades stocks or crypto pairs, not both: start one run for each");
     }
-    let kind = match provider {
-        Some(name) => parse_kind(name)?,
-        None if crypto => ProviderKind::Binance,
-        None if period.timeframe == Timeframe::DAY => ProviderKind::Yahoo,
-        None => ProviderKind::Alpaca,
+    let config_file = std::env::var_os("TRADELAB_CONFIG").map(std::path::PathBuf::from);
+    let config = crate::fetch_cmd::load(config_file.as_deref())?;
+    let chains = config.build_chains()?;
+    let mut source = None;
+    for symbol in period.symbols {
+        source = Some(crate::fetch_cmd::source_for(
+            &config,
+            &chains,
+            provider,
+            symbol,
+            period.timeframe,
+        )?);
+    }
+    let Some(source) = source else {
+        bail!("a live run needs symbols");
     };
-    let settings = ProviderSettings::public(kind);
-    let provider: Arc<dyn Provider> = build_provider(
-        &settings,
-        Credentials::from_env(&settings),
-        HttpConfig::default(),
-    )
-    .with_context(|| format!("provider {}", kind.name()))?;
+    let class = if crypto {
+        AssetClass::Crypto
+    } else {
+        AssetClass::Stock
+    };
+    let notices =
+        matches!(provider, None | Some("stock" | "crypto")).then(|| chains.of(class).subscribe());
     let exchange = if crypto {
         Exchange::Crypto
     } else {
@@ -240,7 +255,8 @@ fn market_source(period: &Period<'_>, provider: Option<&str>) -> Result<LiveSour
     let calendar = Calendar::new(exchange).context("the exchange calendar")?;
     let now = Timestamp::from_jiff(jiff::Timestamp::now()).unwrap_or(Timestamp::from_nanos(0));
     Ok(LiveSource {
-        provider,
+        provider: source.provider,
+        notices,
         schedule: Schedule::Calendar(calendar),
         clock: Arc::new(WallClock),
         keep_bars: true,
@@ -254,32 +270,6 @@ fn market_source(period: &Period<'_>, provider: Option<&str>) -> Result<LiveSour
             empty_attempts: 4,
         },
     })
-}
-
-fn parse_kind(name: &str) -> Result<ProviderKind> {
-    Ok(match name.trim().to_ascii_lowercase().as_str() {
-        "alpaca" => ProviderKind::Alpaca,
-        "polygon" => ProviderKind::Polygon,
-        "yahoo" => ProviderKind::Yahoo,
-        "binance" => ProviderKind::Binance,
-        other => bail!(
-            "--provider {other:?} is not a provider tradelab knows: alpaca, polygon, yahoo \
-             or binance"
-        ),
-    })
-}
-
-/// Whether a symbol names a crypto pair (`BTCUSDT`, `BTC-USD`, `ETH/USDT`).
-fn is_crypto_pair(symbol: &Symbol) -> bool {
-    const QUOTES: [&str; 6] = ["USDT", "USDC", "BUSD", "USD", "BTC", "ETH"];
-    let text = symbol.as_str().to_ascii_uppercase();
-    if let Some((_, quote)) = text.split_once(['-', '/']) {
-        return QUOTES.contains(&quote);
-    }
-    text.len() >= 6
-        && QUOTES
-            .iter()
-            .any(|q| text.ends_with(q) && text.len() > q.len() + 2)
 }
 
 /// A line for what a watcher of a live run wants to see as it happens.

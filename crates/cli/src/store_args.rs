@@ -182,8 +182,9 @@ pub struct LiveArgs {
     /// decided when it closes on the exchange clock; ctrl-c stops the run.
     #[arg(long)]
     pub live: bool,
-    /// The market-data provider of a live run (alpaca, polygon, yahoo, binance;
-    /// default: yahoo for daily stock bars, binance for crypto pairs).
+    /// The market data of a live run: a provider of the settings (alpaca, polygon,
+    /// yahoo, binance, or one of yours) or a chain (stock, crypto); default: the chain
+    /// of the symbols' class, failing over down it.
     #[arg(long, value_name = "NAME", requires = "live")]
     pub provider: Option<String>,
     /// Where a live run's bars come from: the provider's market feed, or stored bars
@@ -360,8 +361,8 @@ pub enum RunsCommand {
     Resume {
         /// The run: MODEL#N (e.g. trend#2, the model's Nth run) or its global id.
         run: String,
-        /// The market-data provider (alpaca, polygon, yahoo, binance; default: yahoo
-        /// for daily stock bars, binance for crypto pairs, alpaca otherwise).
+        /// The market data: a provider of the settings or a chain (stock, crypto);
+        /// default: the chain of the run's symbols' class.
         #[arg(long, value_name = "NAME")]
         provider: Option<String>,
         /// The feed: the provider's market data, or stored bars replayed as live.

@@ -211,6 +211,7 @@ store_test!(
         });
         let runner = Runner::new(db.store.clone());
         let source = LiveSource {
+            notices: None,
             provider: market.clone(),
             schedule: crypto_calendar(),
             clock,
@@ -273,6 +274,7 @@ store_test!(
         });
         let runner = Runner::new(db.store.clone());
         let source = LiveSource {
+            notices: None,
             provider: market.clone(),
             schedule: crypto_calendar(),
             clock,
@@ -329,6 +331,7 @@ store_test!(
         let schedule = Schedule::Stored(stored.starts());
         let runner = Runner::new(db.store.clone());
         let source = LiveSource {
+            notices: None,
             provider: Arc::new(stored),
             schedule,
             clock: Arc::new(SimClock::new(Timestamp::from_secs(T0))),
@@ -355,6 +358,7 @@ store_test!(a_stop_reaches_a_live_run_waiting_for_its_next_bar, |db| {
     let runner = Runner::new(db.store.clone());
     // The wall clock: the next minute bar is up to a minute away.
     let source = LiveSource {
+        notices: None,
         provider: Arc::new(StoredBars::new(vec![minute_series(5)], Timeframe::MINUTE)),
         schedule: crypto_calendar(),
         clock: Arc::new(tradelab_runner::live::WallClock),
@@ -397,6 +401,7 @@ store_test!(
             .spawn_live(
                 request(owner, m),
                 LiveSource {
+                    notices: None,
                     provider: hanging,
                     schedule: crypto_calendar(),
                     clock,
@@ -443,6 +448,7 @@ store_test!(
                 owner,
                 id,
                 LiveSource {
+                    notices: None,
                     provider: market.clone(),
                     schedule: crypto_calendar(),
                     clock,
@@ -499,6 +505,7 @@ store_test!(only_an_interrupted_live_run_can_be_resumed, |db| {
         .expect("import");
     let replay = runner.start(request(owner, m), None).await.expect("replay");
     let source = || LiveSource {
+        notices: None,
         provider: Arc::new(StoredBars::new(vec![minute_series(30)], Timeframe::MINUTE)),
         schedule: crypto_calendar(),
         clock: Arc::new(SimClock::new(Timestamp::from_secs(T0))),

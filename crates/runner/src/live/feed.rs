@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tradelab_core::{Bar, Symbol, Timeframe, Timestamp};
 use tradelab_engine::{FeedNotice, FeedNoticeKind, Input};
+use tradelab_providers::chain::ChainNotice;
 use tradelab_providers::{BarRequest, Provider, ProviderError};
 use tradelab_store::{ImportMode, Store};
 
@@ -43,6 +44,8 @@ pub struct KeepBars {
 /// Runs a feed until it ends (its `until`, the schedule's end) or nobody listens.
 pub(crate) struct Feed {
     pub provider: Arc<dyn Provider>,
+    /// A chain's news (fail-overs, breakers), recorded in the run as it comes.
+    pub notices: Option<tokio::sync::broadcast::Receiver<ChainNotice>>,
     pub clock: Arc<dyn LiveClock>,
     pub schedule: Schedule,
     pub config: FeedConfig,
@@ -54,11 +57,11 @@ struct Gone;
 
 impl Feed {
     /// Feeds `tx` until the feed ends; returns when it does.
-    pub async fn run(self, tx: mpsc::Sender<Input>) {
+    pub async fn run(mut self, tx: mpsc::Sender<Input>) {
         let _ = self.feed(&tx).await;
     }
 
-    async fn feed(&self, tx: &mpsc::Sender<Input>) -> Result<(), Gone> {
+    async fn feed(&mut self, tx: &mpsc::Sender<Input>) -> Result<(), Gone> {
         let tf = self.config.timeframe;
         let mut cursor = align_up(self.config.start, tf);
         let mut paused = false;
@@ -79,7 +82,9 @@ impl Feed {
             let ask_at = plus(expected.close, self.config.grace);
             self.clock.sleep_until(ask_at).await;
             let to = self.request_end(&expected);
-            match self.fetch(cursor, to).await {
+            let fetched = self.fetch(cursor, to).await;
+            self.chain_news(tx, cursor).await?;
+            match fetched {
                 Err(e) => {
                     if !paused {
                         paused = true;
@@ -212,6 +217,34 @@ impl Feed {
                     )),
                 )
             })
+    }
+
+    /// Records what the chain reported since the last look: fail-overs and breakers.
+    async fn chain_news(
+        &mut self,
+        tx: &mpsc::Sender<Input>,
+        cursor: Timestamp,
+    ) -> Result<(), Gone> {
+        let Some(rx) = self.notices.as_mut() else {
+            return Ok(());
+        };
+        let mut news = Vec::new();
+        loop {
+            match rx.try_recv() {
+                Ok(notice) => news.push(notice),
+                Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => continue,
+                Err(_) => break,
+            }
+        }
+        for notice in news {
+            let (kind, provider) = match &notice {
+                ChainNotice::Transition(t) => (FeedNoticeKind::Breaker, t.provider.clone()),
+                ChainNotice::Failover { from, .. } => (FeedNoticeKind::Failover, from.clone()),
+            };
+            self.notice(tx, cursor, kind, &provider, notice.to_string())
+                .await?;
+        }
+        Ok(())
     }
 
     /// Sends a notice stamped `cursor` (the start of the first bar not yet applied, so

@@ -22,6 +22,8 @@ use tradelab_store::{NewRun, Run, RunMode, RunSource};
 pub struct LiveSource {
     /// A provider (or a chain of them), or stored bars replayed as live.
     pub provider: Arc<dyn Provider>,
+    /// A chain's news (fail-overs, breaker changes), recorded as `feed` events.
+    pub notices: Option<tokio::sync::broadcast::Receiver<tradelab_providers::chain::ChainNotice>>,
     /// When bars close: an exchange calendar, or the stored bars' times.
     pub schedule: Schedule,
     /// The feed's clock: the wall clock, a scaled one, a simulated one in tests.
@@ -200,6 +202,7 @@ impl Runner {
         let (input_tx, input_rx) = tokio::sync::mpsc::channel(64);
         let feed = Feed {
             provider: source.provider,
+            notices: source.notices,
             clock: source.clock,
             schedule: source.schedule,
             config: FeedConfig {
