@@ -11,7 +11,7 @@ use crate::config::{Credentials, ProviderSettings};
 use crate::error::{ProviderError, ProviderErrorKind};
 use crate::http::{Http, HttpConfig};
 use crate::provider::{AssetClass, BarRequest, Provider, ProviderFuture};
-use crate::validate::{RawBar, check_bars, is_stock_bar_closed, new_york_daily_label};
+use crate::validate::{RawBar, check_bars, new_york_daily_label};
 use tradelab_core::{Bar, Symbol, Timeframe, Timestamp};
 
 /// Polygon's public REST base.
@@ -283,21 +283,7 @@ impl Provider for PolygonProvider {
     ) -> ProviderFuture<'a, Option<Bar>> {
         Box::pin(async move {
             let now = now();
-            let lookback = timeframe
-                .nanos()
-                .saturating_mul(10)
-                .max(14 * 86_400 * 1_000_000_000);
-            let request = BarRequest {
-                symbol: symbol.clone(),
-                timeframe,
-                from: timeframe.floor(Timestamp::from_nanos(now.nanos().saturating_sub(lookback))),
-                to: now,
-            };
-            let bars = self.history(&request).await?;
-            Ok(bars
-                .into_iter()
-                .rev()
-                .find(|b| is_stock_bar_closed(b.ts(), timeframe, now)))
+            crate::provider::latest_closed_stock_bar(self, symbol, timeframe, now).await
         })
     }
 }

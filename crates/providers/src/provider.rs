@@ -85,3 +85,28 @@ pub trait Provider: Send + Sync {
         })
     }
 }
+
+/// The last closed stock bar of a recent window of `provider`'s history (ten
+/// intervals, at least two weeks): `latest` for a vendor without a latest-bar endpoint.
+pub async fn latest_closed_stock_bar<P: Provider + ?Sized>(
+    provider: &P,
+    symbol: &Symbol,
+    timeframe: Timeframe,
+    now: Timestamp,
+) -> Result<Option<Bar>, ProviderError> {
+    let lookback = timeframe
+        .nanos()
+        .saturating_mul(10)
+        .max(14 * 86_400 * 1_000_000_000);
+    let request = BarRequest {
+        symbol: symbol.clone(),
+        timeframe,
+        from: timeframe.floor(Timestamp::from_nanos(now.nanos().saturating_sub(lookback))),
+        to: now,
+    };
+    let bars = provider.history(&request).await?;
+    Ok(bars
+        .into_iter()
+        .rev()
+        .find(|b| crate::validate::is_stock_bar_closed(b.ts(), timeframe, now)))
+}

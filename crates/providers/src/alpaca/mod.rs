@@ -227,21 +227,7 @@ impl Provider for AlpacaProvider {
                 return Ok(is_stock_bar_closed(bar.ts(), timeframe, now).then_some(bar));
             }
             // Other timeframes: the bars of a recent window, the last closed one.
-            let lookback = timeframe
-                .nanos()
-                .saturating_mul(10)
-                .max(14 * 86_400 * 1_000_000_000);
-            let request = BarRequest {
-                symbol: symbol.clone(),
-                timeframe,
-                from: timeframe.floor(Timestamp::from_nanos(now.nanos().saturating_sub(lookback))),
-                to: now,
-            };
-            let bars = self.history(&request).await?;
-            Ok(bars
-                .into_iter()
-                .rev()
-                .find(|b| is_stock_bar_closed(b.ts(), timeframe, now)))
+            crate::provider::latest_closed_stock_bar(self, symbol, timeframe, now).await
         })
     }
 

@@ -159,26 +159,40 @@ impl Runner {
         })?;
         let (outcome, report, last) =
             joined.map_err(|e| engine_err(format!("the engine thread failed: {e}")))?;
-        // A ledger overflow: its `run_failed` event is in the last batch, which the
-        // caller writes with the `failed` status in one transaction.
-        let outcome = match outcome {
-            Ok(outcome) => outcome,
-            Err(failure) => {
-                return Ok(Executed::Failed {
-                    message: failure.to_string(),
-                    last,
-                });
-            }
-        };
-        let report = report
-            .ok_or_else(|| engine_err("the run ended without a report".into()))?
-            .map_err(engine_err)?;
-        Ok(Executed::Done {
-            report: Box::new(report),
-            outcome,
-            last,
-        })
+        executed(run, outcome, report, last)
     }
+}
+
+/// What the engine thread ended with, as [`Executed`]: a ledger overflow's
+/// `run_failed` event is in the last batch, which the caller writes with the `failed`
+/// status in one transaction.
+pub(super) fn executed(
+    run: &Run,
+    outcome: Result<tradelab_engine::RunOutcome, tradelab_engine::RunFailure>,
+    report: Option<Result<Report, String>>,
+    last: RawBatch,
+) -> Result<Executed, RunnerError> {
+    let engine_err = |message: String| RunnerError::Engine {
+        run: run.id,
+        message,
+    };
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(failure) => {
+            return Ok(Executed::Failed {
+                message: failure.to_string(),
+                last,
+            });
+        }
+    };
+    let report = report
+        .ok_or_else(|| engine_err("the run ended without a report".into()))?
+        .map_err(engine_err)?;
+    Ok(Executed::Done {
+        report: Box::new(report),
+        outcome,
+        last,
+    })
 }
 
 /// The task that writes a run's audit batches as the sink flushes them, moves the

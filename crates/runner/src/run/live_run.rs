@@ -283,23 +283,7 @@ impl Runner {
         })?;
         let (outcome, report, last) =
             joined.map_err(|e| engine_err(format!("the engine thread failed: {e}")))?;
-        let outcome = match outcome {
-            Ok(outcome) => outcome,
-            Err(failure) => {
-                return Ok(Executed::Failed {
-                    message: failure.to_string(),
-                    last,
-                });
-            }
-        };
-        let report = report
-            .ok_or_else(|| engine_err("the run ended without a report".into()))?
-            .map_err(engine_err)?;
-        Ok(Executed::Done {
-            report: Box::new(report),
-            outcome,
-            last,
-        })
+        super::execute::executed(run, outcome, report, last)
     }
 }
 
