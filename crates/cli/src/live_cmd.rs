@@ -7,14 +7,11 @@ use crate::args::OutputFormat;
 use crate::store_args::{FeedKind, LiveArgs};
 use crate::store_ctx::Ctx;
 use anyhow::{Context, Result, bail};
-use std::sync::Arc;
 use std::time::Duration;
-use tradelab_calendar::{Calendar, Exchange};
-use tradelab_core::{BarSeries, Symbol, Timeframe, Timestamp};
+use tradelab_core::{Symbol, Timeframe, Timestamp};
 use tradelab_engine::{Command, DeciderRegistry, RunEvent};
-use tradelab_providers::AssetClass;
-use tradelab_runner::live::{FeedConfig, ScaledClock, Schedule, StoredBars, WallClock};
-use tradelab_runner::{ExecutionSettings, LiveSource, RunHandle, Runner, StartRun};
+use tradelab_runner::live::{self, FeedPeriod};
+use tradelab_runner::{ExecutionSettings, LiveSource, RunHandle, Runner, RunnerError, StartRun};
 
 /// Which feed a live run trades on.
 pub struct FeedChoice {
@@ -144,91 +141,35 @@ async fn follow(handle: RunHandle, provider: &str, output: OutputFormat) -> Resu
 }
 
 async fn live_source(ctx: &Ctx, period: &Period<'_>, choice: &FeedChoice) -> Result<LiveSource> {
-    match choice.feed {
-        FeedKind::Replay => replay_source(ctx, period, choice.speed).await,
-        FeedKind::Market => market_source(period, choice.provider.as_deref()),
-    }
-}
-
-/// Stored bars of the period played through the live path at `speed`×.
-async fn replay_source(ctx: &Ctx, period: &Period<'_>, speed: f64) -> Result<LiveSource> {
-    if !(speed.is_finite() && speed > 0.0) {
-        bail!("--speed {speed} must be a positive number (60 plays a minute bar a second)");
-    }
-    let mut series: Vec<BarSeries> = Vec::with_capacity(period.symbols.len());
-    for symbol in period.symbols {
-        let loaded = ctx
-            .store
-            .bars()
-            .load_series_for(
-                ctx.user.id,
-                symbol,
-                period.timeframe,
-                period.from,
-                period.to,
-            )
-            .await?;
-        if loaded.is_empty() {
-            bail!(
-                "no stored {} bars of {symbol} in the period to replay as live: import or \
-                 fetch them first (tradelab data import / data fetch)",
-                period.timeframe
-            );
-        }
-        series.push(loaded);
-    }
-    let first = series
-        .iter()
-        .filter_map(|s| s.bars().first())
-        .map(|b| b.ts())
-        .min();
-    let last = series
-        .iter()
-        .filter_map(|s| s.bars().last())
-        .map(|b| b.ts())
-        .max();
-    let (Some(first), Some(last)) = (first, last) else {
-        bail!("no stored bars to replay as live");
+    let feed = FeedPeriod {
+        symbols: period.symbols.to_vec(),
+        timeframe: period.timeframe,
+        from: period.from,
+        to: period.to,
+        origin: period.origin,
     };
-    let stored = StoredBars::new(series, period.timeframe);
-    let schedule = Schedule::Stored(stored.starts());
-    Ok(LiveSource {
-        notices: None,
-        provider: Arc::new(stored),
-        schedule,
-        clock: Arc::new(ScaledClock::new(period.origin.unwrap_or(first), speed)),
-        keep_bars: false,
-        feed: FeedConfig {
-            symbols: period.symbols.to_vec(),
-            timeframe: period.timeframe,
-            start: first,
-            // The run's period ends with its last bar (a resume replays no further).
-            until: Some(Timestamp::from_nanos(last.nanos() + 1)),
-            grace: Duration::ZERO,
-            retry: Duration::from_secs(1),
-            empty_attempts: 1,
-        },
+    Ok(match choice.feed {
+        FeedKind::Replay => live::stored_feed(&ctx.store, ctx.user.id, &feed, choice.speed)
+            .await
+            .map_err(|e| match e {
+                RunnerError::InvalidFeed { field, message } => {
+                    anyhow::anyhow!("--{field} {message}")
+                }
+                other => other.into(),
+            })?,
+        FeedKind::Market => market_source(&feed, choice.provider.as_deref())?,
     })
 }
 
-/// A provider's market feed from now on, on the wall clock and the calendar of the
-/// symbols' exchange: the provider (or chain) `--provider` names in the settings
-/// (`TRADELAB_CONFIG`), by default the chain of the symbols' class.
-fn market_source(period: &Period<'_>, provider: Option<&str>) -> Result<LiveSource> {
-    let classes: Vec<AssetClass> = period
-        .symbols
-        .iter()
-        .map(|s| AssetClass::of(s.as_str()))
-        .collect();
-    let crypto = classes.iter().all(|c| *c == AssetClass::Crypto);
-    if !crypto && classes.contains(&AssetClass::Crypto) {
-        bail!("a live run trades stocks or crypto pairs, not both: start one run for each");
-    }
+/// A provider's market feed from now on: the provider (or chain) `--provider` names
+/// in the settings (`TRADELAB_CONFIG`), by default the chain of the symbols' class.
+fn market_source(period: &FeedPeriod, provider: Option<&str>) -> Result<LiveSource> {
+    let class = live::class_of(&period.symbols)?;
     let config_file = std::env::var_os("TRADELAB_CONFIG").map(std::path::PathBuf::from);
     let config = crate::fetch_cmd::load(config_file.as_deref())?;
     let chains = config.build_chains()?;
     let mut source = None;
-    for symbol in period.symbols {
+    for symbol in &period.symbols {
         source = Some(crate::fetch_cmd::source_for(
             &config,
             &chains,
@@ -240,36 +181,9 @@ fn market_source(period: &Period<'_>, provider: Option<&str>) -> Result<LiveSour
     let Some(source) = source else {
         bail!("a live run needs symbols");
     };
-    let class = if crypto {
-        AssetClass::Crypto
-    } else {
-        AssetClass::Stock
-    };
     let notices =
         matches!(provider, None | Some("stock" | "crypto")).then(|| chains.of(class).subscribe());
-    let exchange = if crypto {
-        Exchange::Crypto
-    } else {
-        Exchange::Nyse
-    };
-    let calendar = Calendar::new(exchange).context("the exchange calendar")?;
-    let now = Timestamp::from_jiff(jiff::Timestamp::now()).unwrap_or(Timestamp::from_nanos(0));
-    Ok(LiveSource {
-        provider: source.provider,
-        notices,
-        schedule: Schedule::Calendar(calendar),
-        clock: Arc::new(WallClock),
-        keep_bars: true,
-        feed: FeedConfig {
-            symbols: period.symbols.to_vec(),
-            timeframe: period.timeframe,
-            start: now,
-            until: period.to,
-            grace: Duration::from_secs(3),
-            retry: Duration::from_secs(15),
-            empty_attempts: 4,
-        },
-    })
+    Ok(live::market_feed(source.provider, notices, period)?)
 }
 
 /// A line for what a watcher of a live run wants to see as it happens.

@@ -52,6 +52,12 @@ pub enum RunnerError {
     Engine { run: RunId, message: String },
     #[error("run {run}: the audit writer failed: {source}")]
     Writer { run: RunId, source: StoreError },
+    /// A live run's feed as asked cannot be: `field` names what is wrong.
+    #[error("{field}: {message}")]
+    InvalidFeed {
+        field: &'static str,
+        message: String,
+    },
     /// A run that cannot be resumed, and why.
     #[error("run {run} cannot be resumed: {why}")]
     NotResumable { run: String, why: String },

@@ -161,6 +161,9 @@ impl From<RunnerError> for ApiError {
                 ApiError::invalid("symbols", e.to_string())
             }
             RunnerError::InvalidModel { .. } => ApiError::invalid("model", e.to_string()),
+            RunnerError::InvalidFeed { field, ref message } => {
+                ApiError::invalid(format!("live.{field}"), message.clone())
+            }
             RunnerError::DataChanged { .. } | RunnerError::NotResumable { .. } => {
                 ApiError::conflict(e.to_string())
             }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::{Mutex, mpsc, watch};
 use tradelab_engine::Command;
-use tradelab_runner::{QueuedRun, RunWatcher, Runner};
+use tradelab_runner::{QueuedRun, RunHandle, RunWatcher, Runner};
 use tradelab_store::{RunId, RunStatus};
 
 /// Steps done and total of a running run.
@@ -238,6 +238,41 @@ impl RunQueue {
             }
         };
         tracing::info!(run = id.0, worker, "run started");
+        self.follow(runner, handle, progress, metrics).await;
+    }
+
+    /// Runs a live paper run the runner spawned, outside the worker pool (it lasts as
+    /// long as its feed): kept in the live set to be stopped and watched, stopped by an
+    /// emergency stop or a shutdown like any run (a shutdown leaves it interrupted, to
+    /// resume).
+    pub fn adopt(
+        self: &Arc<Self>,
+        runner: Runner,
+        handle: RunHandle,
+        progress: watch::Receiver<Steps>,
+        metrics: Arc<Metrics>,
+    ) {
+        let queue = Arc::clone(self);
+        // In the live set before the caller answers, so a stop right after finds it.
+        queue.lock_live().insert(
+            handle.run.id,
+            LiveRun {
+                watcher: handle.watcher(),
+                progress: progress.clone(),
+            },
+        );
+        tokio::spawn(async move { queue.follow(&runner, handle, progress, &metrics).await });
+    }
+
+    /// Keeps a started run in the live set until its end is recorded.
+    async fn follow(
+        &self,
+        runner: &Runner,
+        handle: RunHandle,
+        progress: watch::Receiver<Steps>,
+        metrics: &Metrics,
+    ) {
+        let id = handle.run.id;
         self.lock_live().insert(
             id,
             LiveRun {

@@ -67,6 +67,11 @@ fn routes(m: i64, r: i64, run: i64, k: i64, mine: i64) -> Vec<(Method, String, V
             json!({"rules": {"rule": []}}),
         ),
         (
+            Method::POST,
+            format!("/runs/{run}/resume"),
+            json!({"feed": "replay"}),
+        ),
+        (
             Method::GET,
             format!("/runs/compare?ids={mine},{run}"),
             none.clone(),

@@ -12,9 +12,11 @@ pub mod clock;
 pub mod feed;
 pub mod resume;
 pub mod schedule;
+pub mod sources;
 pub mod stored;
 
 pub use clock::{LiveClock, ScaledClock, SimClock, WallClock};
 pub use feed::{FeedConfig, KeepBars};
 pub use schedule::Schedule;
+pub use sources::{FeedPeriod, class_of, market_feed, stored_feed};
 pub use stored::StoredBars;

@@ -105,7 +105,7 @@ impl Runner {
         run: &Run,
         symbols: &[Symbol],
         timeframe: Timeframe,
-        refuse: &dyn Fn(String) -> RunnerError,
+        refuse: &(dyn Fn(String) -> RunnerError + Sync),
     ) -> Result<ResumeFrom, RunnerError> {
         let audit = self.store.audit();
         let equity = audit.equity(owner, run.id).await?;

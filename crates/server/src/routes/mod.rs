@@ -11,6 +11,7 @@ pub mod docs;
 pub mod health;
 pub mod keys;
 pub mod leaderboard;
+pub mod live_runs;
 pub mod model_views;
 pub mod models;
 pub mod news;
@@ -93,6 +94,7 @@ pub fn api(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(positions::positions_of_run))
         .routes(routes!(runs::stop))
         .routes(routes!(runs::replay))
+        .routes(routes!(live_runs::resume))
         .routes(routes!(stream::stream))
         // Models, structured rules, rules files checked, templates and strategies.
         .routes(routes!(models::list, models::create))

@@ -37,6 +37,8 @@ pub struct RunView {
     pub status: String,
     pub status_reason: Option<String>,
     pub mode: String,
+    /// `replay` (stored bars) or `live` (a live feed, paper trading).
+    pub source: String,
     pub symbols: Vec<String>,
     pub timeframe: Option<String>,
     pub period_start: Option<String>,
@@ -89,6 +91,7 @@ impl RunView {
             status: r.status.as_str().to_string(),
             status_reason: r.status_reason.clone(),
             mode: r.mode.as_str().to_string(),
+            source: r.source.as_str().to_string(),
             symbols: r.symbols.iter().map(|s| s.as_str().to_string()).collect(),
             timeframe,
             period_start: r.period_start.map(rfc3339),
@@ -127,6 +130,23 @@ pub struct NewRunBody {
     /// results spread (`GET /runs/spread`); above 1 the answer is `{"runs": [...]}`.
     #[schema(minimum = 1, maximum = 20)]
     pub repeat: Option<i64>,
+    /// Trade on a live feed instead of over stored bars (paper trading): the run is
+    /// `running` at once and runs until its feed ends or it is stopped.
+    pub live: Option<LiveBody>,
+}
+
+/// A live run's feed.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LiveBody {
+    /// `market` (default): the provider's data from now on; `replay`: the stored bars
+    /// of `from`/`to` played through the live path at `speed`× real time.
+    pub feed: Option<String>,
+    /// A chain of the server's settings: `stock` or `crypto` (default: the chain of
+    /// the symbols' class).
+    pub provider: Option<String>,
+    /// How many times as fast as real time a replayed feed plays (default 60).
+    pub speed: Option<f64>,
 }
 
 /// The owner's run `id`, 404 for anyone else's.
@@ -267,6 +287,21 @@ pub async fn start(
                 .map_err(|e| ApiError::invalid("rules", e.to_string()))
         })
         .transpose()?;
+    if let Some(live) = req.live {
+        if times > 1 {
+            return Err(ApiError::invalid("repeat", "a live run runs once"));
+        }
+        let view = super::live_runs::start_live(&state, run, live).await?;
+        let mut headers = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/runs/{}", view.id)) {
+            headers.insert(header::LOCATION, v);
+        }
+        return Ok((
+            StatusCode::ACCEPTED,
+            headers,
+            Json(StartedRuns::One(Box::new(view))),
+        ));
+    }
     if times > 1 {
         return queue_repeated(&state, run, times).await;
     }
