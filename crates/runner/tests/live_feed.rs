@@ -109,6 +109,34 @@ impl Provider for Market {
     }
 }
 
+/// A market of `n` minute bars on `clock`, down during `outage`, hanging from `stall`.
+fn market(
+    n: usize,
+    clock: &Arc<SimClock>,
+    outage: Option<(Timestamp, Timestamp)>,
+    stall: Option<Timestamp>,
+) -> Arc<Market> {
+    Arc::new(Market {
+        series: minute_series(n),
+        clock: Arc::clone(clock),
+        outage,
+        stall,
+        requests: Mutex::default(),
+    })
+}
+
+/// A feed of `provider` on the crypto calendar, keeping the bars it fetches.
+fn kept_feed(provider: Arc<dyn Provider>, clock: Arc<SimClock>, n: usize) -> LiveSource {
+    LiveSource {
+        notices: None,
+        provider,
+        schedule: crypto_calendar(),
+        clock,
+        keep_bars: true,
+        feed: feed(n),
+    }
+}
+
 async fn model(store: &Store) -> (UserId, ModelId) {
     let owner = common::owner(store, "live-feed@x.io").await;
     let mut spec = common::model_spec("live feed");
@@ -202,22 +230,9 @@ store_test!(
         let (owner, m) = model(&db.store).await;
         let n = 120;
         let clock = Arc::new(SimClock::new(Timestamp::from_secs(T0)));
-        let market = Arc::new(Market {
-            series: minute_series(n),
-            clock: Arc::clone(&clock),
-            outage: None,
-            stall: None,
-            requests: Mutex::default(),
-        });
+        let market = market(n, &clock, None, None);
         let runner = Runner::new(db.store.clone());
-        let source = LiveSource {
-            notices: None,
-            provider: market.clone(),
-            schedule: crypto_calendar(),
-            clock,
-            keep_bars: true,
-            feed: feed(n),
-        };
+        let source = kept_feed(market.clone(), clock, n);
         let live = runner
             .start_live(request(owner, m), source, None)
             .await
@@ -265,22 +280,9 @@ store_test!(
             Timestamp::from_secs(T0 + MINUTE * 30),
             Timestamp::from_secs(T0 + MINUTE * 47),
         );
-        let market = Arc::new(Market {
-            series: minute_series(n),
-            clock: Arc::clone(&clock),
-            outage: Some(outage),
-            stall: None,
-            requests: Mutex::default(),
-        });
+        let market = market(n, &clock, Some(outage), None);
         let runner = Runner::new(db.store.clone());
-        let source = LiveSource {
-            notices: None,
-            provider: market.clone(),
-            schedule: crypto_calendar(),
-            clock,
-            keep_bars: true,
-            feed: feed(n),
-        };
+        let source = kept_feed(market.clone(), clock, n);
         let live = runner
             .start_live(request(owner, m), source, None)
             .await
@@ -390,26 +392,14 @@ store_test!(
         let runner = Runner::new(db.store.clone());
         // The first process: the provider hangs from minute 40 on, then the process dies.
         let clock = Arc::new(SimClock::new(Timestamp::from_secs(T0)));
-        let hanging = Arc::new(Market {
-            series: minute_series(n),
-            clock: Arc::clone(&clock),
-            outage: None,
-            stall: Some(Timestamp::from_secs(T0 + MINUTE * 40)),
-            requests: Mutex::default(),
-        });
+        let hanging = market(
+            n,
+            &clock,
+            None,
+            Some(Timestamp::from_secs(T0 + MINUTE * 40)),
+        );
         let first = runner
-            .spawn_live(
-                request(owner, m),
-                LiveSource {
-                    notices: None,
-                    provider: hanging,
-                    schedule: crypto_calendar(),
-                    clock,
-                    keep_bars: true,
-                    feed: feed(n),
-                },
-                None,
-            )
+            .spawn_live(request(owner, m), kept_feed(hanging, clock, n), None)
             .await
             .expect("live run");
         let id = first.run.id;
@@ -436,27 +426,9 @@ store_test!(
 
         // The next process resumes it: the provider answers again.
         let clock = Arc::new(SimClock::new(Timestamp::from_secs(T0 + MINUTE * 55)));
-        let market = Arc::new(Market {
-            series: minute_series(n),
-            clock: Arc::clone(&clock),
-            outage: None,
-            stall: None,
-            requests: Mutex::default(),
-        });
+        let market = market(n, &clock, None, None);
         let resumed = runner
-            .resume_live(
-                owner,
-                id,
-                LiveSource {
-                    notices: None,
-                    provider: market.clone(),
-                    schedule: crypto_calendar(),
-                    clock,
-                    keep_bars: true,
-                    feed: feed(n),
-                },
-                None,
-            )
+            .resume_live(owner, id, kept_feed(market.clone(), clock, n), None)
             .await
             .expect("resume")
             .finished()
