@@ -165,6 +165,9 @@ pub fn show_table(
     if let Some(p) = r.parent {
         row("Replay of", format!("run {p}"));
     }
+    if r.source == tradelab_store::RunSource::Live {
+        row("Feed", "live (paper trading)".into());
+    }
     row("Symbols", symbols(r));
     row(
         "Period",

@@ -136,7 +136,10 @@ pub fn market_feed(
             symbols: period.symbols.clone(),
             timeframe: period.timeframe,
             start: now,
-            until: period.to,
+            // `to` is inclusive, the feed's end exclusive.
+            until: period
+                .to
+                .map(|t| Timestamp::from_nanos(t.nanos().saturating_add(1))),
             grace: Duration::from_secs(3),
             retry: Duration::from_secs(15),
             empty_attempts: 4,

@@ -12,7 +12,7 @@ use crate::live::{FeedConfig, KeepBars, LiveClock, Schedule};
 use crate::sink::StoreSink;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use tradelab_core::{Bar, BarSeries, Symbol, Timeframe};
+use tradelab_core::{Bar, BarSeries, Symbol, Timeframe, Timestamp};
 use tradelab_engine::report::{Report, ReportOptions};
 use tradelab_engine::{Engine, Immediate, Input, RunControl, RunHooks, RunOutcome};
 use tradelab_providers::Provider;
@@ -80,7 +80,11 @@ impl Runner {
                     source: RunSource::Live,
                     symbols: symbols.clone(),
                     period_start: Some(source.feed.start),
-                    period_end: source.feed.until,
+                    // The feed's end is exclusive, a run's period inclusive.
+                    period_end: source
+                        .feed
+                        .until
+                        .map(|u| Timestamp::from_nanos(u.nanos().saturating_sub(1))),
                     session: Some("regular".into()),
                     parent: None,
                     data_fingerprint: None,
