@@ -105,7 +105,7 @@ fn print_table(calendar: &Calendar, days: &[TradingDay]) {
         "DATE", "DAY", "REGULAR", "PRE", "AFTER"
     );
     for day in days {
-        let weekday = format!("{:?}", day.date.weekday());
+        let weekday = day.date.strftime("%A").to_string();
         let line = format!(
             "{:<10}  {:<3}  {:<11}  {:<11}  {:<11}  {}",
             day.date,

@@ -8,7 +8,7 @@ use crate::store_args::{FeedKind, LiveArgs};
 use crate::store_ctx::Ctx;
 use anyhow::{Context, Result, bail};
 use std::time::Duration;
-use tradelab_core::{Symbol, Timeframe, Timestamp};
+use tradelab_core::{Symbol, Timeframe};
 use tradelab_engine::{Command, DeciderRegistry, RunEvent};
 use tradelab_runner::live::{self, FeedPeriod};
 use tradelab_runner::{ExecutionSettings, LiveSource, RunHandle, Runner, RunnerError, StartRun};
@@ -18,18 +18,6 @@ pub struct FeedChoice {
     pub feed: FeedKind,
     pub provider: Option<String>,
     pub speed: f64,
-}
-
-/// What a live run's feed covers.
-struct Period<'a> {
-    symbols: &'a [Symbol],
-    timeframe: Timeframe,
-    /// Stored bars from here (a replayed feed), or the run's first bar.
-    from: Option<Timestamp>,
-    /// The feed ends here (optional).
-    to: Option<Timestamp>,
-    /// Where a replayed feed's clock starts (a resumed run: its last step).
-    origin: Option<Timestamp>,
 }
 
 /// Starts a live run of `req` and follows it to its end (the feed's end, `--to`, a
@@ -53,8 +41,8 @@ pub async fn start(
         provider: live.provider.clone(),
         speed: live.speed,
     };
-    let period = Period {
-        symbols: &req.symbols,
+    let period = FeedPeriod {
+        symbols: req.symbols.clone(),
         timeframe: req.timeframe,
         from: req.from,
         to: req.to,
@@ -93,8 +81,8 @@ pub async fn resume(
         .await?
         .last()
         .map(|e| e.ts);
-    let period = Period {
-        symbols: &run.symbols,
+    let period = FeedPeriod {
+        symbols: run.symbols.clone(),
         timeframe,
         from: run.period_start,
         to: run.period_end,
@@ -140,16 +128,9 @@ async fn follow(handle: RunHandle, provider: &str, output: OutputFormat) -> Resu
     crate::runs_cmd::print_finished(&finished?, output)
 }
 
-async fn live_source(ctx: &Ctx, period: &Period<'_>, choice: &FeedChoice) -> Result<LiveSource> {
-    let feed = FeedPeriod {
-        symbols: period.symbols.to_vec(),
-        timeframe: period.timeframe,
-        from: period.from,
-        to: period.to,
-        origin: period.origin,
-    };
+async fn live_source(ctx: &Ctx, feed: &FeedPeriod, choice: &FeedChoice) -> Result<LiveSource> {
     Ok(match choice.feed {
-        FeedKind::Replay => live::stored_feed(&ctx.store, ctx.user.id, &feed, choice.speed)
+        FeedKind::Replay => live::stored_feed(&ctx.store, ctx.user.id, feed, choice.speed)
             .await
             .map_err(|e| match e {
                 RunnerError::InvalidFeed { field, message } => {
@@ -157,7 +138,7 @@ async fn live_source(ctx: &Ctx, period: &Period<'_>, choice: &FeedChoice) -> Res
                 }
                 other => other.into(),
             })?,
-        FeedKind::Market => market_source(&feed, choice.provider.as_deref())?,
+        FeedKind::Market => market_source(feed, choice.provider.as_deref())?,
     })
 }
 
