@@ -53,6 +53,9 @@ struct Market {
     /// From this time on, requests never answer (the process hangs, then dies).
     stall: Option<Timestamp>,
     requests: Mutex<Vec<(Timestamp, Timestamp)>>,
+    /// When set, each request first notes the reasons of the paused runs in the store.
+    watch: Mutex<Option<Store>>,
+    paused_seen: Mutex<Vec<String>>,
 }
 
 impl Provider for Market {
@@ -71,6 +74,18 @@ impl Provider for Market {
                 .lock()
                 .expect("requests")
                 .push((request.from, request.to));
+            let watch = self.watch.lock().expect("watch").clone();
+            if let Some(store) = watch {
+                let paused = store
+                    .runs()
+                    .list_by_status_all_owners(RunStatus::Paused, Default::default())
+                    .await
+                    .expect("paused runs");
+                self.paused_seen
+                    .lock()
+                    .expect("paused")
+                    .extend(paused.items.into_iter().filter_map(|r| r.status_reason));
+            }
             if self.stall.is_some_and(|s| now >= s) {
                 std::future::pending::<()>().await;
             }
@@ -122,6 +137,8 @@ fn market(
         outage,
         stall,
         requests: Mutex::default(),
+        watch: Mutex::default(),
+        paused_seen: Mutex::default(),
     })
 }
 
@@ -281,6 +298,7 @@ store_test!(
             Timestamp::from_secs(T0 + MINUTE * 47),
         );
         let market = market(n, &clock, Some(outage), None);
+        *market.watch.lock().expect("watch") = Some(db.store.clone());
         let runner = Runner::new(db.store.clone());
         let source = kept_feed(market.clone(), clock, n);
         let live = runner
@@ -288,6 +306,15 @@ store_test!(
             .await
             .expect("live run");
         assert_eq!(live.run.status, RunStatus::Completed);
+        let paused_seen = market.paused_seen.lock().expect("paused").clone();
+        assert!(
+            !paused_seen.is_empty()
+                && paused_seen
+                    .iter()
+                    .all(|reason| reason.starts_with("market: ") && reason.contains("503")),
+            "the run was paused during the outage, the reason naming the provider and its \
+             error: {paused_seen:?}"
+        );
         assert_eq!(
             feed_notices(&db.store, owner, live.run.id).await,
             ["paused", "resumed"],

@@ -87,10 +87,17 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0009_accounts.sql"),
         then: None,
     },
+    Migration {
+        version: 10,
+        description: "runs.status: 'paused' (a live run waiting for its market data)",
+        sqlite: include_str!("../migrations/sqlite/0010_run_paused.sql"),
+        postgres: include_str!("../migrations/postgres/0010_run_paused.sql"),
+        then: None,
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
     version       BIGINT PRIMARY KEY,
@@ -117,8 +124,8 @@ pub(crate) async fn migrate(pool: &Pool) -> Result<i64> {
 /// stop short of [`SCHEMA_VERSION`] to build a database of an older version).
 pub(crate) async fn apply(pool: &Pool, target: i64) -> Result<i64> {
     macro_rules! run {
-        ($pool:ident, $script:ident, $lock:expr) => {{
-            let mut tx = $pool.begin_write().await?;
+        ($tx:expr, $script:ident, $lock:expr, $check:path) => {{
+            let mut tx = $tx;
             if $lock {
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(PG_MIGRATION_LOCK)
@@ -150,14 +157,76 @@ pub(crate) async fn apply(pool: &Pool, target: i64) -> Result<i64> {
                 .execute(&mut *tx)
                 .await?;
             }
+            $check(&mut *tx).await?;
             tx.commit().await?;
             Ok(current.max(target))
         }};
     }
     match pool {
-        Pool::Sqlite(p) => run!(p, sqlite, false),
-        Pool::Postgres(p) => run!(p, postgres, true),
+        Pool::Sqlite(p) => {
+            // SQLite changes some schemas only by rebuilding a table (0010): with foreign
+            // keys on, dropping the old table would cascade into the tables that
+            // reference it. Keys are switched off (outside the transaction, where SQLite
+            // honours it) on one connection, checked before committing, and switched
+            // back on whatever happened.
+            let mut conn = p.acquire().await?;
+            sqlx::query("PRAGMA foreign_keys = OFF")
+                .execute(&mut *conn)
+                .await?;
+            let result: Result<i64> = async {
+                run!(
+                    sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?,
+                    sqlite,
+                    false,
+                    sqlite_foreign_key_check
+                )
+            }
+            .await;
+            let back_on = sqlx::query("PRAGMA foreign_keys = ON")
+                .execute(&mut *conn)
+                .await;
+            match (result, back_on) {
+                (Ok(version), Ok(_)) => Ok(version),
+                (Err(e), _) => {
+                    // The connection may be in any state: it does not go back to the pool.
+                    conn.detach();
+                    Err(e)
+                }
+                (Ok(_), Err(e)) => {
+                    conn.detach();
+                    Err(e.into())
+                }
+            }
+        }
+        Pool::Postgres(p) => run!(p.begin_write().await?, postgres, true, nothing_to_check),
     }
+}
+
+/// PostgreSQL checks foreign keys as each statement runs.
+async fn nothing_to_check(_: &mut sqlx::PgConnection) -> Result<()> {
+    Ok(())
+}
+
+/// Fails when a migration left a row whose foreign key points nowhere (SQLite's
+/// `foreign_key_check`, needed because the scripts ran with keys off).
+async fn sqlite_foreign_key_check(conn: &mut sqlx::SqliteConnection) -> Result<()> {
+    use sqlx::Row;
+    let rows = sqlx::query("PRAGMA foreign_key_check")
+        .fetch_all(&mut *conn)
+        .await?;
+    if let Some(row) = rows.first() {
+        let table: String = row.try_get(0).unwrap_or_default();
+        let parent: String = row.try_get(2).unwrap_or_default();
+        return Err(StoreError::invalid(
+            "schema migration",
+            format!(
+                "{} row(s) would point nowhere after migrating (first: a row of {table} \
+                 referencing {parent}); nothing was changed",
+                rows.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ impl Runs<'_> {
             sqlx::query(
                 "UPDATE runs SET status = 'interrupted', status_reason = $2, \
                  ended_at_ns = COALESCE(ended_at_ns, last_event_at_ns, started_at_ns, created_at_ns) \
-                 WHERE id = $1 AND status IN ('running', 'stopped')",
+                 WHERE id = $1 AND status IN ('running', 'paused', 'stopped')",
             )
             .bind(id.0)
             .bind(reason)

@@ -17,7 +17,7 @@ export interface Page<T> {
   next_after: number | null;
 }
 
-export type RunStatus = "queued" | "running" | "completed" | "halted" | "stopped" | "failed" | "interrupted";
+export type RunStatus = "queued" | "running" | "paused" | "completed" | "halted" | "stopped" | "failed" | "interrupted";
 
 export interface Progress {
   done: number;
@@ -59,5 +59,5 @@ export interface Run {
 
 /** Whether a run is still going (its stream will bring more). */
 export function isLive(status: RunStatus): boolean {
-  return status === "queued" || status === "running";
+  return status === "queued" || status === "running" || status === "paused";
 }

@@ -40,7 +40,7 @@ impl Runner {
         }
         match run.status {
             RunStatus::Interrupted => {}
-            RunStatus::Running | RunStatus::Queued => {
+            RunStatus::Running | RunStatus::Paused | RunStatus::Queued => {
                 return Err(refuse("it is running in another process".into()));
             }
             ended => {

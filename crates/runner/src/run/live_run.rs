@@ -14,9 +14,9 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use tradelab_core::{Bar, BarSeries, Symbol, Timeframe, Timestamp};
 use tradelab_engine::report::{Report, ReportOptions};
-use tradelab_engine::{Engine, Immediate, Input, RunControl, RunHooks, RunOutcome};
+use tradelab_engine::{Engine, FeedNoticeKind, Immediate, Input, RunControl, RunHooks, RunOutcome};
 use tradelab_providers::Provider;
-use tradelab_store::{NewRun, Run, RunMode, RunSource};
+use tradelab_store::{NewRun, Run, RunId, RunMode, RunSource, Store};
 
 /// Where a live run's bars come from, on what clock and schedule.
 pub struct LiveSource {
@@ -218,6 +218,7 @@ impl Runner {
             }),
         };
         let feeding = tokio::spawn(feed.run(input_tx));
+        let input_rx = relay_feed_status(self.store.clone(), run.id, input_rx);
         let seen: Seen = Arc::default();
         let control = watch.control.clone();
         let (prelude, stored_through) = match resume {
@@ -289,6 +290,42 @@ impl Runner {
             joined.map_err(|e| engine_err(format!("the engine thread failed: {e}")))?;
         super::execute::executed(run, outcome, report, last)
     }
+}
+
+/// Passes the feed's inputs on, moving the run to `paused` when the feed says its data
+/// stopped coming and back to `running` when it is back. A failed status write is
+/// logged: the notice itself is still recorded in the trail.
+fn relay_feed_status(
+    store: Store,
+    run: RunId,
+    mut feed: tokio::sync::mpsc::Receiver<Input>,
+) -> tokio::sync::mpsc::Receiver<Input> {
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    tokio::spawn(async move {
+        while let Some(input) = feed.recv().await {
+            if let Input::Notice { notice, .. } = &input {
+                let changed = match notice.notice {
+                    FeedNoticeKind::Paused => {
+                        let reason = if notice.detail.starts_with(&notice.provider) {
+                            notice.detail.clone()
+                        } else {
+                            format!("{}: {}", notice.provider, notice.detail)
+                        };
+                        store.runs().pause(run, &reason).await
+                    }
+                    FeedNoticeKind::Resumed => store.runs().unpause(run).await,
+                    _ => Ok(false),
+                };
+                if let Err(e) = changed {
+                    tracing::warn!(%run, error = %e, "recording the live run's feed status failed");
+                }
+            }
+            if tx.send(input).await.is_err() {
+                return;
+            }
+        }
+    });
+    rx
 }
 
 /// The report of a live run over the bars it was fed.

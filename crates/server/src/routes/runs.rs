@@ -33,7 +33,8 @@ pub struct RunView {
     pub label: String,
     /// The run's number within its model.
     pub number: i64,
-    /// `queued`, `running`, `completed`, `halted`, `stopped`, `failed` or `interrupted`.
+    /// `queued`, `running`, `paused`, `completed`, `halted`, `stopped`, `failed` or
+    /// `interrupted`.
     pub status: String,
     pub status_reason: Option<String>,
     pub mode: String,
@@ -410,7 +411,7 @@ pub async fn get(
     let run = owned_run(&state, caller.id(), id).await?;
     let mut view = RunView::of(&run);
     view.snapshot = Some(serde_json::to_value(&run.snapshot).map_err(ApiError::internal)?);
-    if run.status == RunStatus::Running
+    if matches!(run.status, RunStatus::Running | RunStatus::Paused)
         && let Some(live) = state.queue.live(id)
     {
         let (done, total) = *live.progress.borrow();

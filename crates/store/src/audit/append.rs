@@ -138,7 +138,7 @@ impl Audit<'_> {
                 "UPDATE runs SET last_event_at_ns = CASE \
                  WHEN $2 IS NOT NULL AND (last_event_at_ns IS NULL OR last_event_at_ns < $2) THEN $2 \
                  ELSE last_event_at_ns END \
-                 WHERE id = $1 AND status IN ('queued', 'running')",
+                 WHERE id = $1 AND status IN ('queued', 'running', 'paused')",
             )
             .bind(run.0)
             .bind(last)

@@ -61,7 +61,7 @@ impl Runs<'_> {
         }
         let sql = concat!(
             "UPDATE runs SET status = $2, status_reason = $3, summary = $4, ended_at_ns = $5 \
-             WHERE id = $1 AND status IN ('queued', 'running') RETURNING ",
+             WHERE id = $1 AND status IN ('queued', 'running', 'paused') RETURNING ",
             cols!()
         );
         let row = with_pool!(self.store, p => {
@@ -135,7 +135,7 @@ impl Runs<'_> {
     pub async fn mark_interrupted_runs(&self) -> Result<Vec<RunId>> {
         let select = "SELECT id, status, worker, \
                       COALESCE(last_event_at_ns, started_at_ns, created_at_ns) AS seen \
-                      FROM runs WHERE status IN ('running', 'queued')";
+                      FROM runs WHERE status IN ('running', 'paused', 'queued')";
         let open: Vec<(i64, String, Option<String>, i64)> = with_pool!(self.store, p => {
             sqlx::query_as(select).fetch_all(p).await?
         });
@@ -195,6 +195,40 @@ impl Runs<'_> {
             Some(run) => Ok(run),
             None => Err(self.transition_error(id, "resume").await),
         }
+    }
+
+    /// System only: a running live run waits for its market data (`reason`: the
+    /// provider and its error). A run in another status is left as it is; returns
+    /// whether it changed.
+    pub async fn pause(&self, id: RunId, reason: &str) -> Result<bool> {
+        let changed = with_pool!(self.store, p => {
+            sqlx::query(
+                "UPDATE runs SET status = 'paused', status_reason = $2 \
+                 WHERE id = $1 AND status = 'running'",
+            )
+            .bind(id.0)
+            .bind(reason)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(changed == 1)
+    }
+
+    /// System only: a paused live run has its data back and runs again. A run in
+    /// another status is left as it is; returns whether it changed.
+    pub async fn unpause(&self, id: RunId) -> Result<bool> {
+        let changed = with_pool!(self.store, p => {
+            sqlx::query(
+                "UPDATE runs SET status = 'running', status_reason = NULL \
+                 WHERE id = $1 AND status = 'paused'",
+            )
+            .bind(id.0)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(changed == 1)
     }
 
     /// NotFound for an unknown run, else Conflict naming its current status.

@@ -41,6 +41,9 @@ text_enum!(
         Queued => "queued",
         /// A worker is executing it.
         Running => "running",
+        /// A live run waiting for its market data to come back (a provider outage);
+        /// it goes back to running by itself.
+        Paused => "paused",
         /// Reached the end of its data.
         Completed => "completed",
         /// Stopped by a user.
@@ -57,7 +60,10 @@ text_enum!(
 impl RunStatus {
     /// True for states a run never leaves.
     pub fn is_terminal(self) -> bool {
-        !matches!(self, RunStatus::Queued | RunStatus::Running)
+        !matches!(
+            self,
+            RunStatus::Queued | RunStatus::Running | RunStatus::Paused
+        )
     }
 }
 

@@ -17,7 +17,7 @@ export function bytes(n: number | null | undefined): string {
 }
 
 /** Statuses in the order a run goes through them. */
-const STATUS_ORDER = ["queued", "running", "completed", "halted", "stopped", "failed", "interrupted"];
+const STATUS_ORDER = ["queued", "running", "paused", "completed", "halted", "stopped", "failed", "interrupted"];
 
 export function StatsPanel({ stats }: { stats: Stats }) {
   const statuses = Object.keys(stats.runs_by_status).sort((a, b) => {

@@ -20,7 +20,7 @@ export function runReturn(run: Run): number | undefined {
 
 /** Whether a run ended with a report, so it has something to compare. */
 export function comparable(run: Run): boolean {
-  return run.status !== "queued" && run.status !== "running" && run.metrics !== null;
+  return run.status !== "queued" && run.status !== "running" && run.status !== "paused" && run.metrics !== null;
 }
 
 /** The run ids of a `?runs=1,2,3` value, in order, without repeats; `bad` names a token that is no id. */

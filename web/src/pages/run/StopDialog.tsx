@@ -26,7 +26,7 @@ export function StopDialog({ run, open, onClose, onStopped }: Props) {
     setError(undefined);
     try {
       const after = await api.post<Run>(`/runs/${run.id}/stop`, { flatten });
-      onStopped(after.status !== "running");
+      onStopped(after.status !== "running" && after.status !== "paused");
       onClose();
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err));
