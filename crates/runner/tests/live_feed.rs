@@ -490,6 +490,74 @@ store_test!(
     }
 );
 
+store_test!(
+    a_suspended_live_run_ends_interrupted_at_a_step_and_resumes_equal_to_a_replay,
+    |db| {
+        let (owner, m) = model(&db.store).await;
+        let n = 90;
+        let runner = Runner::new(db.store.clone());
+        // The first process waits for minute 40's bar (the provider hangs) when its
+        // server shuts down.
+        let clock = Arc::new(SimClock::new(Timestamp::from_secs(T0)));
+        let hanging = market(
+            n,
+            &clock,
+            None,
+            Some(Timestamp::from_secs(T0 + MINUTE * 40)),
+        );
+        let first = runner
+            .spawn_live(request(owner, m), kept_feed(hanging, clock, n), None)
+            .await
+            .expect("live run");
+        let id = first.run.id;
+        for _ in 0..500 {
+            let steps = db.store.audit().equity(owner, id).await.expect("equity");
+            if steps.len() == 39 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(first.watcher().suspend("the server shut down"));
+        let suspended = first.finished().await.expect("suspended run");
+        assert_eq!(suspended.run.status, RunStatus::Interrupted);
+        assert_eq!(
+            suspended.run.status_reason.as_deref(),
+            Some("the server shut down")
+        );
+        let kinds: Vec<String> = common::whole_trail(&db.store, owner, id, 500)
+            .await
+            .iter()
+            .map(|r| r.kind().to_string())
+            .collect();
+        assert!(
+            !kinds.iter().any(|k| k == "run_finished" || k == "command"),
+            "nothing is recorded past the last step: {kinds:?}"
+        );
+        let equity = db.store.audit().equity(owner, id).await.expect("equity");
+        assert_eq!(equity.len(), 39);
+
+        let clock = Arc::new(SimClock::new(Timestamp::from_secs(T0 + MINUTE * 55)));
+        let market = market(n, &clock, None, None);
+        let resumed = runner
+            .resume_live(owner, id, kept_feed(market, clock, n), None)
+            .await
+            .expect("resume")
+            .finished()
+            .await
+            .expect("resumed run");
+        assert_eq!(resumed.run.status, RunStatus::Completed);
+        let replay = replay_of_live(&runner, owner, m, n).await;
+        assert_eq!(
+            trail(&db.store, owner, id).await,
+            trail(&db.store, owner, replay.run.id).await
+        );
+        assert_eq!(
+            serde_json::to_value(&resumed.report).expect("report"),
+            serde_json::to_value(&replay.report).expect("report")
+        );
+    }
+);
+
 store_test!(only_an_interrupted_live_run_can_be_resumed, |db| {
     let (owner, m) = model(&db.store).await;
     let runner = Runner::new(db.store.clone());

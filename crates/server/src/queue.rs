@@ -176,11 +176,24 @@ impl RunQueue {
 
     /// Graceful shutdown: refuses new runs, stops running runs at their next step
     /// (their last events and status are committed; the workers then mark them
-    /// interrupted), waits for them up to `grace`, and gives up waiting runs. Returns
-    /// the runs that were running.
+    /// interrupted), waits for them up to `grace`, and gives up waiting runs. Live
+    /// paper runs are suspended instead: they end `interrupted` at a step boundary with
+    /// nothing recorded past their last step, to be resumed. Returns the runs that
+    /// were running.
     pub async fn shut_down(&self, grace: std::time::Duration) -> Vec<RunId> {
         self.closing.store(true, Ordering::SeqCst);
-        let stopped = self.stop_all(false);
+        let stopped = {
+            let live = self.lock_live();
+            for run in live.values() {
+                if !run
+                    .watcher
+                    .suspend("the server shut down; resume the live run to go on")
+                {
+                    run.watcher.send(Command::Stop { flatten: false });
+                }
+            }
+            live.keys().copied().collect()
+        };
         let deadline = tokio::time::Instant::now() + grace;
         while self.running() > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;

@@ -99,3 +99,48 @@ server_test!(live_requests_are_refused_naming_the_field, |srv| {
         assert!(named.contains(field), "{body} names {field}: {problem}");
     }
 });
+
+server_test!(
+    a_shutdown_leaves_a_live_run_interrupted_at_its_last_step_and_resumable,
+    |srv| {
+        let mut srv = srv;
+        import_bars(&srv, "APX", 300).await;
+        let alice = srv.user("alice@x.io").await;
+        let owner = user_id(&alice).await;
+        let model = sma_model(&srv, owner, "cross", "APX").await;
+        // Real time: the next daily bar is a day away when the server shuts down.
+        let (s, started) = alice
+            .post(
+                &format!("/models/{}/runs", model.0),
+                json!({"live": {"feed": "replay", "speed": 1}}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{started}");
+        let id = tradelab_store::RunId(started["id"].as_i64().expect("id"));
+        let store = srv.db.store.clone();
+        srv.stop().await;
+        let run = store.runs().get(owner, id).await.expect("run");
+        assert_eq!(
+            run.status,
+            tradelab_store::RunStatus::Interrupted,
+            "{:?}",
+            run.status_reason
+        );
+        assert!(
+            run.status_reason
+                .as_deref()
+                .unwrap_or_default()
+                .contains("shut down"),
+            "{:?}",
+            run.status_reason
+        );
+        let trail = store.audit().events(owner, id).await.expect("events");
+        assert!(
+            !trail
+                .iter()
+                .any(|e| e.kind == "command" || e.kind == "run_finished"),
+            "nothing recorded past the last step: {trail:?}"
+        );
+        assert!(store.runs().resume(id).await.is_ok(), "it can be resumed");
+    }
+);

@@ -14,9 +14,11 @@ pub mod resume;
 pub mod schedule;
 pub mod sources;
 pub mod stored;
+pub mod suspend;
 
 pub use clock::{LiveClock, ScaledClock, SimClock, WallClock};
 pub use feed::{FeedConfig, KeepBars};
 pub use schedule::Schedule;
 pub use sources::{FeedPeriod, class_of, market_feed, stored_feed};
 pub use stored::StoredBars;
+pub use suspend::Suspend;

@@ -42,6 +42,8 @@ pub(crate) struct LiveSink<'a> {
     pub stored_through: i64,
     /// The last number the replay gave.
     replayed_through: i64,
+    /// Once the run ends for a suspension, nothing more is recorded.
+    pub suspend: super::Suspend,
 }
 
 impl<'a> LiveSink<'a> {
@@ -50,6 +52,7 @@ impl<'a> LiveSink<'a> {
         broadcast: Option<Broadcast>,
         replaying: Replaying,
         stored_through: i64,
+        suspend: super::Suspend,
     ) -> Self {
         LiveSink {
             store,
@@ -57,6 +60,7 @@ impl<'a> LiveSink<'a> {
             replaying,
             stored_through,
             replayed_through: 0,
+            suspend,
         }
     }
 
@@ -69,6 +73,9 @@ impl<'a> LiveSink<'a> {
 
 impl EventSink for LiveSink<'_> {
     fn on_event(&mut self, seq: Seq, event: &RunEvent) -> SinkResult {
+        if self.suspend.taken() {
+            return Ok(());
+        }
         if self.replaying.get() {
             self.replayed_through = seq as i64;
             return self.store.replayed(seq, event);
@@ -86,6 +93,9 @@ impl EventSink for LiveSink<'_> {
     }
 
     fn on_equity(&mut self, seq: Seq, ts: Timestamp, equity: f64, invested: bool) -> SinkResult {
+        if self.suspend.taken() {
+            return Ok(());
+        }
         if self.replaying.get() {
             self.replayed_through = seq as i64;
             return self.store.report.on_equity(seq, ts, equity, invested);

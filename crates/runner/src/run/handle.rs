@@ -101,6 +101,7 @@ impl Runner {
             events,
             committed,
             task,
+            suspend: None,
         }
     }
 }
@@ -169,6 +170,8 @@ pub struct RunHandle {
     pub(super) events: tokio::sync::broadcast::Sender<Arc<Numbered>>,
     pub(super) committed: tokio::sync::watch::Receiver<i64>,
     pub(super) task: tokio::task::JoinHandle<Result<Finished, RunnerError>>,
+    /// A live run's suspension (a replay has none: it is stopped instead).
+    pub(super) suspend: Option<crate::live::Suspend>,
 }
 
 impl RunHandle {
@@ -205,6 +208,7 @@ impl RunHandle {
             control: Arc::clone(&self.control),
             events: self.events.clone(),
             committed: self.committed.clone(),
+            suspend: self.suspend.clone(),
         }
     }
 
@@ -232,12 +236,26 @@ pub struct RunWatcher {
     control: Arc<RunControl>,
     events: tokio::sync::broadcast::Sender<Arc<Numbered>>,
     committed: tokio::sync::watch::Receiver<i64>,
+    suspend: Option<crate::live::Suspend>,
 }
 
 impl RunWatcher {
     /// Sends a command; the run applies it before its next step.
     pub fn send(&self, command: Command) {
         self.control.send(command);
+    }
+
+    /// Suspends a live run at its next step boundary (a shutdown): it ends
+    /// `interrupted` with `reason`, nothing recorded past its last step, ready for
+    /// `runs resume`. False for a replay, which has nothing to resume: stop it instead.
+    pub fn suspend(&self, reason: &str) -> bool {
+        match &self.suspend {
+            Some(s) => {
+                s.ask(reason);
+                true
+            }
+            None => false,
+        }
     }
 
     /// The run's events from now on (see [`RunHandle::subscribe`]).

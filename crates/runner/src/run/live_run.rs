@@ -8,7 +8,7 @@ use super::{Progress, RunHandle};
 use crate::broadcast::{Broadcast, DEFAULT_CAPACITY};
 use crate::live::feed::Feed;
 use crate::live::resume::{LiveSink, Replaying};
-use crate::live::{FeedConfig, KeepBars, LiveClock, Schedule};
+use crate::live::{FeedConfig, KeepBars, LiveClock, Schedule, Suspend};
 use crate::sink::StoreSink;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -16,7 +16,7 @@ use tradelab_core::{Bar, BarSeries, Symbol, Timeframe, Timestamp};
 use tradelab_engine::report::{Report, ReportOptions};
 use tradelab_engine::{Engine, FeedNoticeKind, Immediate, Input, RunControl, RunHooks, RunOutcome};
 use tradelab_providers::Provider;
-use tradelab_store::{NewRun, Run, RunId, RunMode, RunSource, Store};
+use tradelab_store::{NewRun, Run, RunId, RunMode, RunSource, RunStatus as StoredStatus, Store};
 
 /// Where a live run's bars come from, on what clock and schedule.
 pub struct LiveSource {
@@ -137,14 +137,35 @@ impl Runner {
         };
         let runner = self.clone();
         let created = run.clone();
+        let suspend = Suspend::default();
+        let suspending = suspend.clone();
         let task = tokio::spawn(async move {
             let committed = watch.committed.clone();
             let executed = runner
                 .execute_live(
-                    &run, config, symbols, rules, source, batch_rows, watch, resume,
+                    &run,
+                    config,
+                    symbols,
+                    rules,
+                    source,
+                    batch_rows,
+                    watch,
+                    resume,
+                    suspending.clone(),
                 )
                 .await;
-            let ended = runner.record_end(&run, executed).await;
+            let ended = match executed {
+                Ok(Executed::Done {
+                    report,
+                    outcome,
+                    last,
+                }) if suspending.taken() => {
+                    runner
+                        .record_suspended(&run, &suspending, *report, outcome, &last)
+                        .await
+                }
+                executed => runner.record_end(&run, executed).await,
+            };
             if let Some(c) = committed {
                 c.send_replace(TRAIL_ENDED);
             }
@@ -156,7 +177,42 @@ impl Runner {
             events,
             committed,
             task,
+            suspend: Some(suspend),
         }
+    }
+
+    /// Records a live run suspended at a step boundary (a shutdown) as interrupted:
+    /// its last step's rows and the status commit together, its report so far is its
+    /// summary, and `runs resume` goes on from there.
+    async fn record_suspended(
+        &self,
+        run: &Run,
+        suspend: &Suspend,
+        report: Report,
+        outcome: RunOutcome,
+        last: &crate::sink::RawBatch,
+    ) -> Result<Finished, RunnerError> {
+        let reason = suspend
+            .reason()
+            .unwrap_or_else(|| "the live run was suspended".into());
+        let summary = serde_json::to_value(&report).unwrap_or_default();
+        let run = self
+            .store
+            .runs()
+            .finish_with(
+                run.id,
+                StoredStatus::Interrupted,
+                Some(&reason),
+                Some(&summary),
+                last,
+            )
+            .await?;
+        tracing::info!(run = run.id.0, %reason, "live run suspended");
+        Ok(Finished {
+            run,
+            report,
+            outcome,
+        })
     }
 
     /// [`Runner::spawn_live`], waiting for the run's end.
@@ -183,6 +239,7 @@ impl Runner {
         batch_rows: usize,
         watch: Watch,
         resume: Option<ResumeFrom>,
+        suspend: Suspend,
     ) -> Result<Executed, RunnerError> {
         let engine_err = |message: String| RunnerError::Engine {
             run: run.id,
@@ -232,6 +289,7 @@ impl Runner {
             Arc::clone(&seen),
             prelude.into(),
             replaying.clone(),
+            suspend.clone(),
         );
         let (tx, rx) = tokio::sync::mpsc::channel(4);
         let (spare_tx, spare_rx) = std::sync::mpsc::channel();
@@ -264,6 +322,7 @@ impl Runner {
                 broadcast.map(Broadcast::from_sender),
                 replaying,
                 stored_through,
+                suspend,
             );
             // Not the runtime's `block_on`: the sink hands batches to the writer with a
             // blocking send, which a thread inside a runtime may not do.
@@ -376,6 +435,7 @@ fn live_inputs(
     seen: Seen,
     prelude: VecDeque<Input>,
     replaying: Replaying,
+    suspend: Suspend,
 ) -> impl futures_util::Stream<Item = Input> + Send {
     let state = LiveInputs {
         feed,
@@ -383,6 +443,7 @@ fn live_inputs(
         queued: prelude,
         seen,
         replaying,
+        suspend,
     };
     futures_util::stream::unfold(state, |mut state| async move {
         let input = state.next().await?;
@@ -404,11 +465,17 @@ struct LiveInputs {
     queued: VecDeque<Input>,
     seen: Seen,
     replaying: Replaying,
+    suspend: Suspend,
 }
 
 impl LiveInputs {
     async fn next(&mut self) -> Option<Input> {
         loop {
+            if self.suspend.reason().is_some() {
+                // At a step boundary: the run ends here, recording nothing more.
+                self.suspend.take();
+                return None;
+            }
             if let Some(input) = self.queued.pop_front() {
                 return Some(input);
             }
@@ -416,19 +483,21 @@ impl LiveInputs {
                 // Every replayed step is done: from here on events are new.
                 self.replaying.done();
             }
-            return match self.control.as_ref() {
-                Some(c) => {
-                    tokio::select! {
-                        biased;
-                        commands = c.next_commands() => {
-                            self.queued.extend(commands.into_iter().map(Input::Command));
-                            continue;
-                        }
-                        input = self.feed.recv() => input,
-                    }
+            let control = self.control.clone();
+            let commands = async move {
+                match control.as_ref() {
+                    Some(c) => c.next_commands().await,
+                    None => std::future::pending().await,
                 }
-                None => self.feed.recv().await,
             };
+            tokio::select! {
+                biased;
+                () = self.suspend.asked() => {}
+                commands = commands => {
+                    self.queued.extend(commands.into_iter().map(Input::Command));
+                }
+                input = self.feed.recv() => return input,
+            }
         }
     }
 }
