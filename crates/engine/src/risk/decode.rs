@@ -199,15 +199,32 @@ fn decode_kind(f: &mut Fields<'_>) -> Option<RuleKind> {
             let end = f.opt::<LocalTime>("end");
             let blackouts = f.opt_list::<TimeRange>("blackouts");
             let flatten_at = f.opt::<LocalTime>("flatten_at");
+            let calendar = match f.opt::<String>("calendar") {
+                Some(Some(name)) => match name.parse::<tradelab_calendar::Exchange>() {
+                    Ok(exchange) => Some(Some(exchange)),
+                    Err(e) => {
+                        f.issue("calendar", e.to_string());
+                        None
+                    }
+                },
+                Some(None) => Some(None),
+                None => None,
+            };
             if let Some(problem) = tz.as_ref().and_then(|t| t.as_deref()).and_then(tz_problem) {
                 f.issue("tz", problem); // identical to validation's; merged when both fire
             }
+            let calendar = calendar?;
             RuleKind::TradingWindow(TradingWindow {
-                tz: tz?.unwrap_or_else(|| super::kind::DEFAULT_TZ.to_string()),
+                tz: tz?.unwrap_or_else(|| {
+                    calendar
+                        .map_or(super::kind::DEFAULT_TZ, |c| c.time_zone_name())
+                        .to_string()
+                }),
                 start: start?,
                 end: end?,
                 blackouts: blackouts?,
                 flatten_at: flatten_at?,
+                calendar,
             })
         }
         "max_trades_per_day" => RuleKind::MaxTradesPerDay {

@@ -185,6 +185,9 @@ fn window_summary(w: &TradingWindow) -> String {
         (Some(s), Some(e)) => format!("entries {s}-{e}"),
         (Some(s), None) => format!("entries from {s}"),
         (None, Some(e)) => format!("entries until {e}"),
+        (None, None) if w.calendar == Some(tradelab_calendar::Exchange::Nyse) => {
+            "entries in the regular session".to_string()
+        }
         (None, None) => "entries all day".to_string(),
     };
     let _ = write!(out, " {}", w.tz);
@@ -194,6 +197,9 @@ fn window_summary(w: &TradingWindow) -> String {
     }
     if let Some(f) = w.flatten_at {
         let _ = write!(out, ", flatten at {f}");
+    }
+    if let Some(exchange) = w.calendar {
+        let _ = write!(out, ", on the {exchange} calendar");
     }
     out
 }

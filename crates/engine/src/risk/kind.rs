@@ -159,6 +159,13 @@ pub struct TradingWindow {
     /// next session.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flatten_at: Option<LocalTime>,
+    /// The exchange calendar the window follows (`nyse`, `crypto`): no entries on a
+    /// day the exchange is shut; on an early-close day `end` and `flatten_at` move
+    /// earlier by as much as the close does (15:55 becomes 12:55 before a 13:00
+    /// close); without `start` or `end`, the regular session's open and close; and
+    /// the daily-loss day is the exchange's day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<tradelab_calendar::Exchange>,
 }
 
 impl Default for TradingWindow {
@@ -169,6 +176,7 @@ impl Default for TradingWindow {
             end: None,
             blackouts: Vec::new(),
             flatten_at: None,
+            calendar: None,
         }
     }
 }
@@ -285,8 +293,9 @@ pub enum RuleKind {
         /// Drawdown from peak in percent, 0 < pct < 100.
         pct: f64,
     },
-    /// Entries only inside a daily window, with optional blackouts and a flatten
-    /// time. Scope: blocks entries (and flattens at `flatten_at` when set).
+    /// Entries only inside a daily window, with optional blackouts, a flatten time
+    /// and an exchange calendar. Scope: blocks entries (and flattens at `flatten_at`
+    /// when set).
     TradingWindow(TradingWindow),
     /// At most `max` entries per exchange-local calendar day. Scope: blocks entries
     /// only; exits are always allowed.

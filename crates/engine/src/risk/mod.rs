@@ -42,7 +42,7 @@
 //! | `allowed_symbols` | `symbols` | blocks entries | entry_exit | 9 |
 //! | `blocked_symbols` ¹ | `symbols` | blocks entries | entry_exit | 9 |
 //! | `allow_short` | `allowed` (default true) | blocks short entries | entry_exit | 9 |
-//! | `trading_window` | `tz`, `start`, `end`, `blackouts`, `flatten_at` | blocks entries, flattens | timing | 9 |
+//! | `trading_window` | `tz`, `start`, `end`, `blackouts`, `flatten_at`, `calendar` | blocks entries, flattens | timing | 9 |
 //! | `stop_loss_pct` | `pct` (0–100) | exits position | stop_loss | 8 |
 //! | `trailing_stop_pct` | `pct` (0–100) | exits position | stop_loss | 8 |
 //! | `take_profit_pct` | `pct` (0–1000] | exits position | entry_exit | 8 |

@@ -137,7 +137,24 @@ fn check_window(w: &TradingWindow, issue: &mut impl FnMut(&str, String)) {
             );
         }
     }
-    if w.start.is_none() && w.end.is_none() && w.blackouts.is_empty() && w.flatten_at.is_none() {
+    if let Some(exchange) = w.calendar
+        && w.tz != exchange.time_zone_name()
+    {
+        issue(
+            "tz",
+            format!(
+                "the {exchange} calendar's sessions are in {}; leave tz out or give that zone, got {}",
+                exchange.time_zone_name(),
+                w.tz
+            ),
+        );
+    }
+    if w.calendar.is_none()
+        && w.start.is_none()
+        && w.end.is_none()
+        && w.blackouts.is_empty()
+        && w.flatten_at.is_none()
+    {
         issue(
             "start",
             "a trading window needs at least one of start, end, blackouts, flatten_at".into(),

@@ -21,6 +21,8 @@ pub enum RiskDenial {
     ShortingNotAllowed { symbol: Symbol },
     /// The fill time is outside the trading window (or inside a blackout).
     OutsideTradingWindow { local_time: String, window: String },
+    /// The exchange is shut on the step's date (a weekend, a holiday).
+    ExchangeClosed { date: String, why: String },
     /// Entries are blocked after `flatten_at` until the next day.
     AfterFlattenTime {
         local_time: String,
@@ -84,6 +86,9 @@ impl fmt::Display for RiskDenial {
                     f,
                     "the order would open or grow a short in {symbol}; shorting is off"
                 )
+            }
+            ExchangeClosed { date, why } => {
+                write!(f, "no entries on {date}: the exchange is shut ({why})")
             }
             OutsideTradingWindow { local_time, window } => {
                 write!(

@@ -158,6 +158,17 @@ impl RiskEngine {
                 .or_else(|| jiff::tz::TimeZone::get(crate::risk::DEFAULT_TZ).ok())
                 .unwrap_or(jiff::tz::TimeZone::UTC)
         };
+        // A window on an exchange calendar keeps the calendar's clock (its days and
+        // sessions); other rules use the window's time zone.
+        let calendar = window
+            .as_ref()
+            .and_then(|(_, w)| w.calendar)
+            .filter(|_| !active.is_empty())
+            .and_then(|e| tradelab_calendar::Calendar::new(e).ok());
+        let clock = match calendar {
+            Some(calendar) => LocalClock::on_calendar(calendar),
+            None => LocalClock::new(tz),
+        };
         let flatten_at = window
             .as_ref()
             .and_then(|(name, w)| w.flatten_at.map(|t| (name.clone(), t)))
@@ -166,7 +177,7 @@ impl RiskEngine {
             exits: exits::ExitRules::new(&active, symbols),
             rules: active,
             daily_bars,
-            clock: LocalClock::new(tz),
+            clock,
             daily_loss,
             halt_rule,
             flatten_at,
@@ -327,13 +338,26 @@ impl RiskEngine {
             }
             RuleKind::TradingWindow(w) if !self.daily_bars => {
                 let t = self.clock.local_time(p.now);
-                let outside = w.start.is_some_and(|s| t < s)
-                    || w.end.is_some_and(|e| t >= e)
+                let today = self.clock.today().filter(|_| w.calendar.is_some());
+                if let Some(day) = today
+                    && let Some(why) = &day.closed
+                {
+                    return deny(RiskDenial::ExchangeClosed {
+                        date: day.date.clone(),
+                        why: why.clone(),
+                    });
+                }
+                let session = today.and_then(|d| d.session);
+                // `end` and `flatten_at` are stated for a usual day: on an early close
+                // the time is compared as if the day closed as usual.
+                let late = self.clock.close_relative(t);
+                let outside = w.start.or(session.map(|s| s.0)).is_some_and(|s| t < s)
+                    || w.end.or(session.map(|s| s.1)).is_some_and(|e| late >= e)
                     || w.blackouts.iter().any(|b| b.contains(t));
-                if let Some(f) = w.flatten_at.filter(|f| t >= *f) {
+                if let Some(f) = w.flatten_at.filter(|f| late >= *f) {
                     return deny(RiskDenial::AfterFlattenTime {
                         local_time: t.to_string(),
-                        flatten_at: f.to_string(),
+                        flatten_at: self.clock.today_text(f),
                     });
                 }
                 outside
@@ -511,7 +535,7 @@ impl RiskEngine {
             && !self.flattened_today
         {
             let t = self.clock.local_time(now);
-            if t >= *at {
+            if self.clock.close_relative(t) >= *at {
                 self.flattened_today = true;
                 events.push(RiskEvent::Flatten {
                     rule: rule.clone(),

@@ -173,7 +173,7 @@ export const RULE_KINDS: RuleKindInfo[] = [
   {
     kind: "trading_window",
     label: "Trading window",
-    what: "Entries only inside a daily window, with optional blackouts and a flatten time.",
+    what: "Entries only inside a daily window, with optional blackouts, a flatten time and an exchange calendar.",
     scope: "blocks_entries",
     params: [
       { name: "tz", label: "Time zone", type: "text", required: false, help: "IANA time zone of the times below.", placeholder: "America/New_York" },
@@ -181,6 +181,17 @@ export const RULE_KINDS: RuleKindInfo[] = [
       { name: "end", label: "No entries from", type: "time", required: false, help: "Exchange-local time HH:MM.", placeholder: "15:45" },
       { name: "blackouts", label: "Blackouts", type: "spans", required: false, help: "Spans with no entries, HH:MM-HH:MM, comma-separated.", placeholder: "12:00-14:00" },
       { name: "flatten_at", label: "Flatten at", type: "time", required: false, help: "Close every position at this time each session.", placeholder: "15:55" },
+      {
+        name: "calendar",
+        label: "Exchange calendar",
+        type: "choice",
+        required: false,
+        help: "Follow an exchange's calendar: no entries on days it is shut, end and flatten time move earlier on early closes, the regular session when no start or end is given, and the daily-loss day is the exchange's day. Leave the time zone empty.",
+        choices: [
+          { value: "nyse", label: "NYSE / Nasdaq" },
+          { value: "crypto", label: "Crypto (UTC days, 24/7)" },
+        ],
+      },
     ],
   },
   {
