@@ -34,6 +34,7 @@ pub fn run(cmd: DataCommand, store: &StoreArgs) -> Result<()> {
                         .with_context(|| format!("--timeframe {t:?}"))
                 })
                 .transpose()?;
+            let steps = crate::backtest::lot_steps(&a.lot_steps)?;
             import_file(
                 &ctx,
                 &a.file,
@@ -41,8 +42,15 @@ pub fn run(cmd: DataCommand, store: &StoreArgs) -> Result<()> {
                 tf,
                 a.replace,
             )
-            .await
-            .map(drop)
+            .await?;
+            for (symbol, step) in steps {
+                ctx.store
+                    .bars()
+                    .set_lot_step_as(&ctx.user, &symbol, step)
+                    .await?;
+                println!("{symbol}: lot step {step}");
+            }
+            Ok(())
         }),
         DataCommand::Providers(a) => crate::fetch_cmd::providers(&a),
         DataCommand::Fetch(a) => crate::fetch_cmd::fetch(&a, store),

@@ -413,6 +413,10 @@ pub struct ImportArgs {
     /// Overwrite stored bars that differ (default: keep them and report the conflict).
     #[arg(long)]
     pub replace: bool,
+    /// Lot step of a symbol of the file, e.g. BTCUSDT=0.00001 (repeatable): runs trade
+    /// it in multiples of the step unless their model sets its own.
+    #[arg(long = "lot-step", value_name = "SYMBOL=STEP")]
+    pub lot_steps: Vec<String>,
     #[command(flatten, next_help_heading = "CSV options")]
     pub csv: CsvArgs,
 }

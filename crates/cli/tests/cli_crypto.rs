@@ -147,3 +147,48 @@ fn a_model_with_a_lot_step_runs_over_imported_crypto_bars_like_the_backtest() {
     ));
     assert!(err.contains("BTCUSDT=-1"), "{err}");
 }
+
+#[test]
+fn a_lot_step_set_at_import_applies_to_runs_of_a_model_without_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = sample("btcusdt_daily_2024_synthetic.csv");
+    let imported = ok(common::tl(
+        d,
+        &["data", "import", &data, "--lot-step", "BTCUSDT=0.00001"],
+    ));
+    assert!(imported.contains("BTCUSDT: lot step 0.00001"), "{imported}");
+    let create = [
+        "models",
+        "create",
+        "btc-hold",
+        "--strategy",
+        "buy_and_hold",
+        "--commission",
+        "0.001",
+        "--symbols",
+        "BTCUSDT",
+        "--all-week",
+        "BTCUSDT",
+    ];
+    ok(common::tl(d, &create));
+    ok(common::tl(d, &["runs", "start", "btc-hold"]));
+    let run = json(common::tl(
+        d,
+        &["runs", "show", "btc-hold#1", "--output", "json"],
+    ));
+    // The same fractional fill as a model that sets the step itself.
+    assert_eq!(
+        run["summary"]["final_equity_exact"], "8428.0657624192",
+        "{run}"
+    );
+    assert_eq!(
+        run["snapshot"]["execution"]["lot_steps"]["BTCUSDT"], "0.00001",
+        "the run keeps the step in its snapshot"
+    );
+    let err = fail(common::tl(
+        d,
+        &["data", "import", &data, "--lot-step", "BTCUSDT=0"],
+    ));
+    assert!(err.contains("--lot-step"), "{err}");
+}

@@ -212,3 +212,55 @@ server_test!(a_users_bars_are_deleted_by_them_only, |srv| {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
 });
+
+server_test!(
+    an_upload_sets_the_lot_step_of_its_symbol_and_refuses_a_bad_one_storing_nothing,
+    |srv| {
+        let eve = srv.user("eve@x.io").await;
+        let (s, p) = upload(
+            &eve,
+            "coin.csv",
+            DAILY,
+            &[("symbol", "COIN"), ("lot_step", "-0.1")],
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+        assert_eq!(p["field"], "lot_step");
+        let (_, list) = eve.get("/data/series").await;
+        assert!(
+            list["items"]
+                .as_array()
+                .is_some_and(|items| items.iter().all(|i| i["symbol"] != "COIN")),
+            "nothing stored: {list}"
+        );
+        let (s, body) = upload(
+            &eve,
+            "coin.csv",
+            DAILY,
+            &[("symbol", "COIN"), ("lot_step", "0.001")],
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        assert_eq!(body["series"][0]["lot_step"], "0.001");
+        let owner = run_owner(&eve).await;
+        let steps = srv
+            .db
+            .store
+            .bars()
+            .lot_steps_for(
+                owner,
+                &[tradelab_core::Symbol::new("COIN").expect("symbol")],
+            )
+            .await
+            .expect("steps");
+        assert_eq!(
+            steps.values().map(|q| q.to_string()).collect::<Vec<_>>(),
+            ["0.001"]
+        );
+    }
+);
+
+async fn run_owner(c: &Client) -> tradelab_store::UserId {
+    let (_, me) = c.get("/auth/me").await;
+    tradelab_store::UserId(me["id"].as_i64().expect("id"))
+}

@@ -89,7 +89,7 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 10,
-        description: "runs.status: 'paused' (a live run waiting for its market data)",
+        description: "runs.status 'paused' (a live run waiting for its data); symbol_lot_steps",
         sqlite: include_str!("../migrations/sqlite/0010_run_paused.sql"),
         postgres: include_str!("../migrations/postgres/0010_run_paused.sql"),
         then: None,

@@ -214,6 +214,9 @@ pub struct ImportedView {
     pub unchanged: u64,
     pub conflicting: u64,
     pub replaced: u64,
+    /// The symbol's lot step set by the upload, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lot_step: Option<String>,
 }
 
 /// What an upload read and stored.
@@ -242,6 +245,9 @@ pub struct UploadFields {
     pub session: Option<String>,
     /// `true`: stored bars that differ are replaced (default: kept).
     pub replace: Option<bool>,
+    /// The lot step of the file's symbols (e.g. `0.00001`): their runs trade in
+    /// multiples of it unless the model sets its own.
+    pub lot_step: Option<String>,
 }
 
 /// The fields of an upload form.
@@ -253,6 +259,7 @@ struct UploadForm {
     timeframe: Option<String>,
     replace: bool,
     session: Option<String>,
+    lot_step: Option<String>,
 }
 
 /// The upload form's fields. A field it refuses is reported after the rest of the form
@@ -274,12 +281,13 @@ async fn read_form(mut form: Multipart) -> ApiResult<UploadForm> {
                 let bytes = field.bytes().await.map_err(bad)?;
                 out.file = Some((file_name, bytes.to_vec()));
             }
-            "kind" | "symbol" | "timeframe" | "session" => {
+            "kind" | "symbol" | "timeframe" | "session" | "lot_step" => {
                 let text = field.text().await.map_err(bad)?;
                 match name.as_str() {
                     "kind" => out.kind = Some(text),
                     "symbol" => out.symbol = Some(text),
                     "timeframe" => out.timeframe = Some(text),
+                    "lot_step" => out.lot_step = Some(text),
                     _ => out.session = Some(text),
                 }
             }
@@ -301,7 +309,7 @@ async fn read_form(mut form: Multipart) -> ApiResult<UploadForm> {
                     other,
                     format!(
                         "unknown form field {other:?}; the fields are file, kind (bars or \
-                         ticks), symbol, timeframe, session, replace"
+                         ticks), symbol, timeframe, session, replace, lot_step"
                     ),
                 ));
                 field.bytes().await.map_err(bad)?;
@@ -423,13 +431,40 @@ pub async fn upload(
     } else {
         ImportMode::KeepExisting
     };
+    // The step is checked before anything is stored.
+    let steps = match form
+        .lot_step
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        None => Vec::new(),
+        Some(text) => series
+            .iter()
+            .map(|s| {
+                tradelab_engine::parse_lot_step(&format!("{}={text}", s.symbol()))
+                    .map_err(|e| ApiError::invalid("lot_step", e.to_string()))
+            })
+            .collect::<ApiResult<Vec<_>>>()?,
+    };
     let mut imported = Vec::with_capacity(series.len());
-    for s in &series {
+    for (k, s) in series.iter().enumerate() {
         let r = state
             .store
             .bars()
             .import_series_as(&caller.user, s, tf, mode)
             .await?;
+        let lot_step = match steps.get(k) {
+            Some((symbol, step)) => {
+                state
+                    .store
+                    .bars()
+                    .set_lot_step_as(&caller.user, symbol, *step)
+                    .await?;
+                Some(step.to_string())
+            }
+            None => None,
+        };
         imported.push(ImportedView {
             symbol: s.symbol().to_string(),
             timeframe: tf.to_string(),
@@ -437,6 +472,7 @@ pub async fn upload(
             unchanged: r.unchanged,
             conflicting: r.conflicting,
             replaced: r.replaced,
+            lot_step,
         });
     }
     Ok((

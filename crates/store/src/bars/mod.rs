@@ -97,6 +97,7 @@ mod chunk;
 mod import;
 mod legacy;
 mod listing;
+mod lot_steps;
 mod owned;
 mod spacing;
 

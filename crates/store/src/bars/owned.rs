@@ -54,7 +54,7 @@ pub const BARS_IN_USE: &str = "bars in use";
 /// `what` of the [`StoreError::Conflict`] returned when a user writes shared bars.
 pub const SHARED_BARS: &str = "shared bars";
 
-fn owner_of(user: &User) -> i64 {
+pub(super) fn owner_of(user: &User) -> i64 {
     if user.role == crate::Role::Admin {
         SHARED_OWNER
     } else {
