@@ -14,6 +14,7 @@ pub mod resume;
 pub mod schedule;
 pub mod sources;
 pub mod stored;
+mod stream_feed;
 
 pub use clock::{LiveClock, ScaledClock, SimClock, WallClock};
 pub use feed::{FeedConfig, KeepBars};
