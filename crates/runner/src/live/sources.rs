@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tradelab_calendar::{Calendar, Exchange};
 use tradelab_core::{BarSeries, Symbol, Timeframe, Timestamp};
-use tradelab_providers::chain::ChainNotice;
 use tradelab_providers::cached::shared_cache;
+use tradelab_providers::chain::ChainNotice;
 use tradelab_providers::{AssetClass, Cached, Provider};
 use tradelab_store::{Store, UserId};
 
