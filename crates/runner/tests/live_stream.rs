@@ -26,7 +26,7 @@ use tradelab_providers::binance::BinanceProvider;
 use tradelab_providers::cache::{BarCache, CacheLimits};
 use tradelab_providers::config::{Credentials, ProviderKind, ProviderSettings};
 use tradelab_providers::http::HttpConfig;
-use tradelab_providers::{Cached, Provider};
+use tradelab_providers::{AssetClass, BarRequest, Cached, Provider, ProviderFuture};
 use tradelab_runner::live::clock::Sleep;
 use tradelab_runner::live::{FeedConfig, LiveClock, Schedule};
 use tradelab_runner::{LiveSource, Runner, StartRun};
@@ -389,17 +389,46 @@ async fn feed_notices(
         .collect()
 }
 
+/// `inner` without its stream: a vendor that only answers REST.
+struct NoStream(Arc<dyn Provider>);
+
+impl Provider for NoStream {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    fn supports(&self, class: AssetClass, timeframe: Timeframe) -> bool {
+        self.0.supports(class, timeframe)
+    }
+
+    fn history<'a>(&'a self, request: &'a BarRequest) -> ProviderFuture<'a, Vec<Bar>> {
+        self.0.history(request)
+    }
+
+    fn latest<'a>(
+        &'a self,
+        symbol: &'a Symbol,
+        timeframe: Timeframe,
+    ) -> ProviderFuture<'a, Option<Bar>> {
+        self.0.latest(symbol, timeframe)
+    }
+}
+
 /// The live run of `script`, and a replay over the bars it kept: their trails and
 /// reports must be the same.
 async fn live_then_replay(
     db: &common::TestDb,
     script: Arc<Script>,
+    streams: bool,
 ) -> (UserId, tradelab_runner::Finished) {
     let n = script.n;
     let (owner, m) = model(&db.store).await;
     let (base, stream) = binance_server(Arc::clone(&script)).await;
     let clock = Arc::clone(&script.clock);
-    let provider = binance(&base, &stream, Arc::clone(&clock));
+    let mut provider = binance(&base, &stream, Arc::clone(&clock));
+    if !streams {
+        provider = Arc::new(NoStream(provider));
+    }
     let runner = Runner::new(db.store.clone());
     let req = StartRun::new(owner, m, symbols(), Timeframe::MINUTE);
     let live = tokio::time::timeout(
@@ -469,7 +498,7 @@ store_test!(
             rest_requests: Mutex::default(),
             n,
         });
-        let (owner, live) = live_then_replay(db, Arc::clone(&script)).await;
+        let (owner, live) = live_then_replay(db, Arc::clone(&script), true).await;
         assert_eq!(script.attempts.load(Ordering::SeqCst), 1, "one connection");
         let rest = script.rest_requests.lock().expect("log").clone();
         let eth_20 = minute(20).nanos() / 1_000_000;
@@ -501,7 +530,7 @@ store_test!(
             rest_requests: Mutex::default(),
             n,
         });
-        let (owner, live) = live_then_replay(db, Arc::clone(&script)).await;
+        let (owner, live) = live_then_replay(db, Arc::clone(&script), true).await;
         assert_eq!(script.attempts.load(Ordering::SeqCst), 3, "two reconnects");
         let notices = feed_notices(&db.store, owner, live.run.id).await;
         let kinds: Vec<&str> = notices.iter().map(|(k, _, _)| k.as_str()).collect();
@@ -532,5 +561,40 @@ store_test!(
                 "one catch-up request for minutes 30-39: {asked:?}"
             );
         }
+    }
+);
+
+store_test!(
+    a_provider_without_a_stream_is_polled_as_its_bars_close,
+    |db| {
+        let n = 20;
+        let script = Arc::new(Script {
+            clock: TestClock::new(minute(0)),
+            connections: Mutex::new(vec![]),
+            attempts: AtomicUsize::new(0),
+            unstreamed_eth: vec![],
+            outage: None,
+            rest_down: AtomicBool::new(false),
+            rest_requests: Mutex::default(),
+            n,
+        });
+        // Polling sleeps until each bar's close: time moves to whatever the feed waits for.
+        let clock = Arc::clone(&script.clock);
+        let ticker = tokio::spawn(async move {
+            let mut waits = clock.waits_for.subscribe();
+            while waits.changed().await.is_ok() {
+                let at = *waits.borrow_and_update();
+                clock.set(at);
+            }
+        });
+        live_then_replay(db, Arc::clone(&script), false).await;
+        ticker.abort();
+        assert_eq!(
+            script.attempts.load(Ordering::SeqCst),
+            0,
+            "no stream asked for"
+        );
+        let rest = script.rest_requests.lock().expect("log").len() as i64;
+        assert_eq!(rest, 2 * n, "one request per symbol and minute: {rest}");
     }
 );
