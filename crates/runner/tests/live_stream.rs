@@ -441,7 +441,8 @@ async fn live_then_replay(
     assert_eq!(live.run.status, RunStatus::Completed);
     assert!(
         live.report.closed_trades > 0,
-        "the wave makes the SMA cross trade"
+        "the wave makes the SMA cross trade: {}",
+        serde_json::to_string(&live.report).unwrap_or_default()
     );
     let equity = db
         .store
@@ -567,7 +568,7 @@ store_test!(
 store_test!(
     a_provider_without_a_stream_is_polled_as_its_bars_close,
     |db| {
-        let n = 20;
+        let n = 40;
         let script = Arc::new(Script {
             clock: TestClock::new(minute(0)),
             connections: Mutex::new(vec![]),
