@@ -8,8 +8,9 @@
 //! that minute is absent, as when polling). Bars older than the feed's cursor (late)
 //! are dropped: the engine's steps only move forward.
 //!
-//! A dropped stream (an error or its end) is reconnected at once, then with a backoff
-//! (`retry`, doubling up to 8 × `retry`); meanwhile each bar is asked for with
+//! A dropped stream (an error or its end) is reconnected at once (after `retry` when
+//! it dropped before delivering a bar), then with a backoff (`retry`, doubling up to
+//! 8 × `retry`); meanwhile each bar is asked for with
 //! `history` when it closes, so the run goes on as if polled. Only when no bar can be
 //! had that way either does the run pause (a `Paused` notice naming the stream's
 //! provider and error). After a reconnect, the bars missed are caught up with one
@@ -51,6 +52,9 @@ struct State {
     paused: bool,
     /// Answers without the bar at hand while the stream is down (see `empty_attempts`).
     empty: u32,
+    /// Whether the stream delivered a bar since it (re)connected: a stream that drops
+    /// before it delivers anything is reconnected after a backoff, not at once.
+    heard: bool,
 }
 
 impl Feed {
@@ -93,6 +97,7 @@ impl Feed {
             fetched_until: start,
             paused: false,
             empty: 0,
+            heard: false,
         };
         loop {
             let Some(expected) = self.next_expected(st.cursor) else {
@@ -108,15 +113,24 @@ impl Feed {
             }
             match &mut st.link {
                 Link::Up(stream) => {
-                    let heard = self
-                        .listen(stream, &mut st.pending, st.cursor, &expected)
+                    let dropped = self
+                        .listen(stream, &mut st.pending, &mut st.heard, st.cursor, &expected)
                         .await;
-                    if let Some(error) = heard {
+                    if let Some(error) = dropped {
                         tracing::warn!(%error, "the live stream dropped; reconnecting");
-                        st.link = Link::Down {
-                            error,
-                            retry_at: self.clock.now(),
-                            backoff: self.config.retry,
+                        let now = self.clock.now();
+                        st.link = if st.heard {
+                            Link::Down {
+                                error,
+                                retry_at: now,
+                                backoff: self.config.retry,
+                            }
+                        } else {
+                            Link::Down {
+                                error,
+                                retry_at: plus(now, self.config.retry),
+                                backoff: self.config.retry * 2,
+                            }
                         };
                         continue;
                     }
@@ -241,6 +255,7 @@ impl Feed {
         &self,
         stream: &mut BarStream,
         pending: &mut Pending,
+        heard: &mut bool,
         cursor: Timestamp,
         expected: &ExpectedBar,
     ) -> Option<ProviderError> {
@@ -254,6 +269,7 @@ impl Feed {
             };
             match item {
                 Some(Ok((symbol, bar))) => {
+                    *heard = true;
                     if bar.ts() < cursor {
                         tracing::debug!(%symbol, ts = %bar.ts().display_auto(), "a late streamed bar dropped");
                     } else if self.config.symbols.contains(&symbol) {
@@ -287,6 +303,7 @@ impl Feed {
             Ok(stream) => {
                 tracing::info!("the live stream is back");
                 st.link = Link::Up(stream);
+                st.heard = false;
                 let to = self.config.timeframe.floor(self.clock.now());
                 if to > st.cursor {
                     let caught = self
