@@ -414,30 +414,15 @@ impl Provider for NoStream {
     }
 }
 
-/// The live run of `script`, and a replay over the bars it kept: their trails and
-/// reports must be the same.
-async fn live_then_replay(
+/// `live` ended, stepped once per minute, kept every bar, and equals a replay of them.
+async fn assert_equals_replay(
     db: &common::TestDb,
-    script: Arc<Script>,
-    streams: bool,
-) -> (UserId, tradelab_runner::Finished) {
-    let n = script.n;
-    let (owner, m) = model(&db.store).await;
-    let (base, stream) = binance_server(Arc::clone(&script)).await;
-    let clock = Arc::clone(&script.clock);
-    let mut provider = binance(&base, &stream, Arc::clone(&clock));
-    if !streams {
-        provider = Arc::new(NoStream(provider));
-    }
-    let runner = Runner::new(db.store.clone());
-    let req = StartRun::new(owner, m, symbols(), Timeframe::MINUTE);
-    let live = tokio::time::timeout(
-        Duration::from_secs(60),
-        runner.start_live(req.clone(), source(provider, clock, n), None),
-    )
-    .await
-    .expect("the live run ends within a minute")
-    .expect("live run");
+    runner: &Runner,
+    req: StartRun,
+    live: &tradelab_runner::Finished,
+    n: i64,
+) {
+    let owner = req.owner;
     assert_eq!(live.run.status, RunStatus::Completed);
     assert!(
         live.report.closed_trades > 0,
@@ -482,6 +467,33 @@ async fn live_then_replay(
         serde_json::to_value(&live.report).expect("report"),
         serde_json::to_value(&replay.report).expect("report")
     );
+}
+
+/// The live run of `script`, and a replay over the bars it kept: their trails and
+/// reports must be the same.
+async fn live_then_replay(
+    db: &common::TestDb,
+    script: Arc<Script>,
+    streams: bool,
+) -> (UserId, tradelab_runner::Finished) {
+    let n = script.n;
+    let (owner, m) = model(&db.store).await;
+    let (base, stream) = binance_server(Arc::clone(&script)).await;
+    let clock = Arc::clone(&script.clock);
+    let mut provider = binance(&base, &stream, Arc::clone(&clock));
+    if !streams {
+        provider = Arc::new(NoStream(provider));
+    }
+    let runner = Runner::new(db.store.clone());
+    let req = StartRun::new(owner, m, symbols(), Timeframe::MINUTE);
+    let live = tokio::time::timeout(
+        Duration::from_secs(60),
+        runner.start_live(req.clone(), source(provider, clock, n), None),
+    )
+    .await
+    .expect("the live run ends within a minute")
+    .expect("live run");
+    assert_equals_replay(db, &runner, req, &live, n).await;
     (owner, live)
 }
 
@@ -597,5 +609,95 @@ store_test!(
         );
         let rest = script.rest_requests.lock().expect("log").len() as i64;
         assert_eq!(rest, 2 * n, "one request per symbol and minute: {rest}");
+    }
+);
+
+fn script(n: i64, start: Timestamp, connections: Vec<Vec<i64>>) -> Arc<Script> {
+    Arc::new(Script {
+        clock: TestClock::new(start),
+        connections: Mutex::new(connections),
+        attempts: AtomicUsize::new(0),
+        unstreamed_eth: vec![],
+        outage: None,
+        rest_down: AtomicBool::new(false),
+        rest_requests: Mutex::default(),
+        n,
+    })
+}
+
+store_test!(
+    a_live_run_on_a_stream_resumes_after_a_restart_without_a_lost_or_doubled_bar,
+    |db| {
+        let n = 45;
+        let (owner, m) = model(&db.store).await;
+        let runner = Runner::new(db.store.clone());
+        let req = StartRun::new(owner, m, symbols(), Timeframe::MINUTE);
+        // The first process hears minutes 0–19, then nothing more: it dies there.
+        let first = script(n, minute(0), vec![(0..20).collect()]);
+        let (base, stream) = binance_server(Arc::clone(&first)).await;
+        let provider = binance(&base, &stream, Arc::clone(&first.clock));
+        let handle = runner
+            .spawn_live(
+                req.clone(),
+                source(provider, Arc::clone(&first.clock), n),
+                None,
+            )
+            .await
+            .expect("live run");
+        let id = handle.run.id;
+        let mut steps = 0;
+        for _ in 0..500 {
+            steps = db
+                .store
+                .audit()
+                .equity(owner, id)
+                .await
+                .expect("equity")
+                .len();
+            if steps == 20 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(steps, 20, "each streamed minute is committed as it ends");
+        common::exec_raw(
+            db,
+            &format!("UPDATE runs SET status = 'interrupted' WHERE id = {}", id.0),
+        )
+        .await;
+
+        // The next process starts at 00:30: the stream has minutes from 30 on, the
+        // ten minutes missed come from REST, in one request per symbol.
+        let second = script(n, minute(30), vec![(30..n).collect()]);
+        let (base, stream) = binance_server(Arc::clone(&second)).await;
+        let provider = binance(&base, &stream, Arc::clone(&second.clock));
+        let resumed = tokio::time::timeout(Duration::from_secs(60), async {
+            runner
+                .resume_live(
+                    owner,
+                    id,
+                    source(provider, Arc::clone(&second.clock), n),
+                    None,
+                )
+                .await
+                .expect("resume")
+                .finished()
+                .await
+        })
+        .await
+        .expect("the resumed run ends within a minute")
+        .expect("resumed run");
+        assert_eq!(resumed.run.id, id);
+        let rest = second.rest_requests.lock().expect("log").clone();
+        let ms = |k: i64| minute(k).nanos() / 1_000_000;
+        assert_eq!(rest.len(), 2, "{rest:?}");
+        for (symbol, from, end) in &rest {
+            assert_eq!(*from, ms(20), "{symbol} from the first minute not applied");
+            assert!(
+                *end >= ms(29) && *end < ms(30),
+                "{symbol} up to 00:30: {rest:?}"
+            );
+        }
+        assert_equals_replay(db, &runner, req, &resumed, n).await;
     }
 );
