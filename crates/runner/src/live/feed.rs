@@ -4,7 +4,7 @@
 //! `retry` and, when data comes back, applies the bars it missed in order, each once.
 //!
 //! A provider with a live stream (Alpaca, Binance, a chain holding one) is listened to
-//! instead of polled: see [`super::stream_feed`]. This module polls `history`, for
+//! instead of polled: see `stream_feed`. This module polls `history`, for
 //! providers without a stream and for stored bars replayed as live.
 
 use super::clock::LiveClock;
