@@ -12,8 +12,9 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tradelab_core::{Symbol, Timeframe, Timestamp};
+use tradelab_providers::cached::shared_cache;
 use tradelab_providers::config::{ProviderChains, ProvidersConfig};
-use tradelab_providers::{AssetClass, Provider};
+use tradelab_providers::{AssetClass, Cached, Provider};
 use tradelab_runner::fetch::{FetchProgress, SymbolFetch, fetch_symbol};
 use tradelab_server::{Overrides, ServerConfig};
 
@@ -302,10 +303,12 @@ pub fn fetch(a: &FetchArgs, store: &StoreArgs) -> Result<()> {
                 bar.set_length(p.chunks as u64);
                 bar.set_position(p.chunk as u64);
             };
+            // The process's cache of recent bars in front: what is fetched fills it.
+            let provider = Cached::new(Arc::clone(&source.provider), shared_cache());
             let outcome = fetch_symbol(
                 &ctx.store,
                 &ctx.user,
-                source.provider.as_ref(),
+                &provider,
                 symbol,
                 timeframe,
                 from,

@@ -5,6 +5,11 @@
 //! [`CacheLimits::series`] series (symbol and timeframe), the least recently used one
 //! evicted first, and at most [`CacheLimits::bars_per_series`] bars per series, the
 //! oldest dropped first. It holds copies: the store stays the record.
+//!
+//! A series also knows the span it holds *completely* ([`BarCache::insert_span`]: a
+//! provider's whole answer to a request, or streamed bars that follow each other), so
+//! a request inside that span is answered from memory ([`BarCache::span`]) with the
+//! same bars the provider would send, minutes without trades included.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -33,6 +38,8 @@ struct Series {
     /// The use counter's value at the last read or write (least recently used first
     /// out).
     used: u64,
+    /// `[from, to)`: every bar of the series in this span is held (none missing).
+    complete: Option<(Timestamp, Timestamp)>,
 }
 
 struct Inner {
@@ -70,9 +77,34 @@ impl BarCache {
     /// keeping the newest [`CacheLimits::bars_per_series`] and evicting the least
     /// recently used series when a new one exceeds [`CacheLimits::series`].
     pub fn insert(&self, symbol: &Symbol, timeframe: Timeframe, bars: &[Bar]) {
-        if bars.is_empty() {
-            return;
+        if !bars.is_empty() {
+            self.add(symbol, timeframe, bars, None);
         }
+    }
+
+    /// Adds `bars`, every bar of the series in `[from, to)` (a provider's whole answer
+    /// to that request, or streamed bars that follow each other), and widens the span
+    /// held completely: joined to the old span when they touch or overlap, replacing it
+    /// otherwise. Bars outside `[from, to)` are kept but make no claim.
+    pub fn insert_span(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        from: Timestamp,
+        to: Timestamp,
+        bars: &[Bar],
+    ) {
+        let whole = from < to && bars.iter().all(|b| b.ts() >= from && b.ts() < to);
+        self.add(symbol, timeframe, bars, whole.then_some((from, to)));
+    }
+
+    fn add(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        bars: &[Bar],
+        span: Option<(Timestamp, Timestamp)>,
+    ) {
         let mut inner = self.lock();
         inner.clock += 1;
         let used = inner.clock;
@@ -90,8 +122,15 @@ impl BarCache {
         let series = inner.series.entry(key).or_insert_with(|| Series {
             bars: VecDeque::new(),
             used,
+            complete: None,
         });
         series.used = used;
+        if let Some((from, to)) = span {
+            series.complete = Some(match series.complete {
+                Some((a, b)) if from <= b && to >= a => (a.min(from), b.max(to)),
+                _ => (from, to),
+            });
+        }
         for bar in bars {
             let held = &mut series.bars;
             match held.back() {
@@ -104,21 +143,59 @@ impl BarCache {
             }
         }
         while series.bars.len() > self.limits.bars_per_series {
-            series.bars.pop_front();
+            let Some(dropped) = series.bars.pop_front() else {
+                break;
+            };
+            // The complete span no longer reaches back to the dropped bar.
+            let after = Timestamp::from_nanos(dropped.ts().nanos().saturating_add(1));
+            series.complete = series
+                .complete
+                .map(|(from, to)| (from.max(after), to))
+                .filter(|(from, to)| from < to);
         }
+    }
+
+    /// Every bar of the series in `[from, to)`, oldest first, when the cache holds
+    /// that span completely (see [`BarCache::insert_span`]); `None` otherwise.
+    pub fn span(
+        &self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Option<Vec<Bar>> {
+        self.read(symbol, timeframe, |series| {
+            let (a, b) = series.complete?;
+            (a <= from && to <= b).then(|| {
+                series
+                    .bars
+                    .iter()
+                    .filter(|bar| bar.ts() >= from && bar.ts() < to)
+                    .copied()
+                    .collect()
+            })
+        })
+        .flatten()
+    }
+
+    /// The end of the span of a series held completely (see [`BarCache::insert_span`]).
+    pub fn complete_until(&self, symbol: &Symbol, timeframe: Timeframe) -> Option<Timestamp> {
+        self.read(symbol, timeframe, |s| s.complete.map(|(_, to)| to))
+            .flatten()
     }
 
     /// The newest cached bar of a series.
     pub fn latest(&self, symbol: &Symbol, timeframe: Timeframe) -> Option<Bar> {
-        self.read(symbol, timeframe, |bars| bars.back().copied())
+        self.read(symbol, timeframe, |s| s.bars.back().copied())
             .flatten()
     }
 
     /// The newest `n` cached bars of a series, oldest first.
     pub fn recent(&self, symbol: &Symbol, timeframe: Timeframe, n: usize) -> Vec<Bar> {
-        self.read(symbol, timeframe, |bars| {
-            bars.iter()
-                .skip(bars.len().saturating_sub(n))
+        self.read(symbol, timeframe, |s| {
+            s.bars
+                .iter()
+                .skip(s.bars.len().saturating_sub(n))
                 .copied()
                 .collect()
         })
@@ -133,9 +210,10 @@ impl BarCache {
         timeframe: Timeframe,
         from: Timestamp,
     ) -> Option<Vec<Bar>> {
-        self.read(symbol, timeframe, |bars| {
-            let first = bars.front()?;
-            (first.ts() <= from).then(|| bars.iter().filter(|b| b.ts() >= from).copied().collect())
+        self.read(symbol, timeframe, |s| {
+            let first = s.bars.front()?;
+            (first.ts() <= from)
+                .then(|| s.bars.iter().filter(|b| b.ts() >= from).copied().collect())
         })
         .flatten()
     }
@@ -154,13 +232,13 @@ impl BarCache {
         &self,
         symbol: &Symbol,
         timeframe: Timeframe,
-        f: impl FnOnce(&VecDeque<Bar>) -> T,
+        f: impl FnOnce(&Series) -> T,
     ) -> Option<T> {
         let mut inner = self.lock();
         inner.clock += 1;
         let used = inner.clock;
         let series = inner.series.get_mut(&(symbol.clone(), timeframe))?;
         series.used = used;
-        Some(f(&series.bars))
+        Some(f(series))
     }
 }

@@ -306,9 +306,10 @@ impl Provider for ProviderChain {
         Box::pin(self.call(class, timeframe, move |p| p.latest(symbol, timeframe)))
     }
 
-    /// The stream of the first admitted provider that has one for the class of the
-    /// first symbol (a provider without a stream answers `Unsupported` and the chain
-    /// moves on).
+    /// The stream of the first provider of the chain that streams the class of the
+    /// first symbol and whose breaker admits the call. A provider without a stream
+    /// (`Unsupported`) is passed over without a fail-over notice; when no provider
+    /// streams, the answer is `Unsupported` (the caller polls `history` instead).
     fn stream<'a>(
         &'a self,
         symbols: &'a [Symbol],
@@ -317,6 +318,75 @@ impl Provider for ProviderChain {
         let class = symbols
             .first()
             .map_or(AssetClass::Stock, |s| AssetClass::of(s.as_str()));
-        Box::pin(self.call(class, timeframe, move |p| p.stream(symbols, timeframe)))
+        Box::pin(self.open_stream(class, symbols, timeframe))
+    }
+}
+
+impl ProviderChain {
+    async fn open_stream(
+        &self,
+        class: AssetClass,
+        symbols: &[Symbol],
+        timeframe: Timeframe,
+    ) -> Result<BarStream, ProviderError> {
+        let mut failures = Vec::new();
+        for member in self
+            .members
+            .iter()
+            .filter(|m| m.provider.supports(class, timeframe))
+        {
+            let admission = lock(&member.breaker).admit(self.clock.now());
+            match admission {
+                Admission::Refused { retry_in } => {
+                    failures.push(ProviderError::new(
+                        member.provider.name(),
+                        ProviderErrorKind::CircuitOpen(retry_in),
+                    ));
+                    continue;
+                }
+                Admission::Probe {
+                    transition: Some(t),
+                } => self.notify(ChainNotice::Transition(t)),
+                Admission::Probe { transition: None } | Admission::Go => {}
+            }
+            let outcome = member.provider.stream(symbols, timeframe).await;
+            if let Err(ProviderError {
+                kind: ProviderErrorKind::Unsupported(_),
+                ..
+            }) = &outcome
+            {
+                // No stream is no failure: a half-open breaker stays for a real call.
+                continue;
+            }
+            let transition = {
+                let mut breaker = lock(&member.breaker);
+                match &outcome {
+                    Ok(_) => breaker.record_success(),
+                    Err(e) => breaker.record_failure(&e.kind, self.clock.now()),
+                }
+            };
+            if let Some(t) = transition {
+                self.notify(ChainNotice::Transition(t));
+            }
+            match outcome {
+                Ok(stream) => return Ok(stream),
+                Err(error) => failures.push(error),
+            }
+        }
+        if failures.is_empty() {
+            return Err(ProviderError::new(
+                &self.name,
+                ProviderErrorKind::Unsupported(format!(
+                    "a live stream: no provider of chain {} streams {} bars at {timeframe} \
+                     (polled instead)",
+                    self.name,
+                    class.name()
+                )),
+            ));
+        }
+        Err(ProviderError::new(
+            &self.name,
+            ProviderErrorKind::AllFailed(failures),
+        ))
     }
 }

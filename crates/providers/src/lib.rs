@@ -12,6 +12,7 @@ pub mod alpaca;
 pub mod binance;
 pub mod breaker;
 pub mod cache;
+pub mod cached;
 pub mod chain;
 pub mod config;
 pub mod error;
@@ -21,5 +22,6 @@ pub mod provider;
 pub mod validate;
 pub mod yahoo;
 
+pub use cached::Cached;
 pub use error::{ProviderError, ProviderErrorKind};
 pub use provider::{AssetClass, BarRequest, BarStream, Provider, ProviderFuture};

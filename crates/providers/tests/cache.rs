@@ -95,3 +95,33 @@ fn cache_answers_since_only_when_it_reaches_back_far_enough() {
         "bar 1 was dropped: the store must answer"
     );
 }
+
+#[test]
+fn a_span_is_claimed_only_for_a_whole_answer_and_joins_the_span_it_touches() {
+    let cache = BarCache::new(CacheLimits {
+        series: 4,
+        bars_per_series: 100,
+    });
+    let s = sym("BTCUSDT");
+    let tf = Timeframe::MINUTE;
+    let at = |m: i64| Timestamp::from_secs(m * 60);
+    let bars: Vec<Bar> = (0..10).map(|m| bar(m, 10.0)).collect();
+    // Bars outside the span said to be answered: nothing is claimed.
+    cache.insert_span(&s, tf, at(0), at(5), &bars);
+    assert_eq!(cache.span(&s, tf, at(0), at(5)), None);
+
+    cache.insert_span(&s, tf, at(0), at(5), &bars[..5]);
+    assert_eq!(cache.span(&s, tf, at(1), at(4)), Some(bars[1..4].to_vec()));
+    assert_eq!(
+        cache.span(&s, tf, at(0), at(6)),
+        None,
+        "minute 5 is not known"
+    );
+    // A span touching the held one joins it; one apart from it replaces it.
+    cache.insert_span(&s, tf, at(5), at(8), &bars[5..8]);
+    assert_eq!(cache.span(&s, tf, at(0), at(8)), Some(bars[..8].to_vec()));
+    assert_eq!(cache.complete_until(&s, tf), Some(at(8)));
+    cache.insert_span(&s, tf, at(9), at(10), &bars[9..]);
+    assert_eq!(cache.span(&s, tf, at(0), at(8)), None);
+    assert_eq!(cache.span(&s, tf, at(9), at(10)), Some(bars[9..].to_vec()));
+}

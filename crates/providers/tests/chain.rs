@@ -364,6 +364,73 @@ async fn chain_streams_from_the_first_provider_that_has_a_stream() {
     assert_eq!(chain.statuses()[0].state, BreakerState::Closed);
 }
 
+#[tokio::test]
+async fn a_chain_without_a_stream_answers_unsupported_without_a_failover() {
+    let first = Scripted::new("yahoo", vec![Ok(vec![bar(1)])]);
+    let second = Scripted::new("polygon", vec![Ok(vec![bar(1)])]);
+    let clock = Arc::new(ManualClock::default());
+    let chain = chain_of(&[&first, &second], &clock);
+    let mut notices = chain.subscribe();
+    let symbols = [Symbol::new("AAPL").unwrap()];
+    let err = match chain.stream(&symbols, Timeframe::MINUTE).await {
+        Ok(_) => panic!("no provider of the chain streams"),
+        Err(e) => e,
+    };
+    assert!(
+        matches!(&err.kind, ProviderErrorKind::Unsupported(m) if m.contains("polled instead")),
+        "a live feed polls on this answer: {err}"
+    );
+    assert!(
+        notices.try_recv().is_err(),
+        "no fail-over for a missing stream"
+    );
+    assert_eq!(chain.statuses()[0].consecutive_failures, 0);
+}
+
+#[tokio::test]
+async fn a_streaming_provider_behind_an_open_breaker_is_passed_over() {
+    let streaming = Arc::new(Scripted {
+        name: "alpaca".into(),
+        classes: vec![AssetClass::Stock],
+        outcomes: Mutex::new(vec![Err(server_error())].into()),
+        calls: Mutex::new(0),
+        streams: true,
+    });
+    let clock = Arc::new(ManualClock::default());
+    let chain = chain_of(&[&streaming], &clock);
+    let symbols = [Symbol::new("AAPL").unwrap()];
+    for _ in 0..2 {
+        let err = chain
+            .stream(&symbols, Timeframe::MINUTE)
+            .await
+            .err()
+            .unwrap();
+        assert!(
+            matches!(&err.kind, ProviderErrorKind::AllFailed(e) if matches!(e[0].kind, ProviderErrorKind::Server { .. })),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        chain.statuses()[0].state,
+        BreakerState::Open,
+        "two failures"
+    );
+    let err = chain
+        .stream(&symbols, Timeframe::MINUTE)
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        matches!(&err.kind, ProviderErrorKind::AllFailed(e) if matches!(e[0].kind, ProviderErrorKind::CircuitOpen(_))),
+        "{err}"
+    );
+    assert_eq!(
+        streaming.calls(),
+        2,
+        "the open breaker kept the third call away"
+    );
+}
+
 #[test]
 fn asset_class_of_tells_crypto_pairs_from_stock_tickers() {
     for crypto in [

@@ -2,6 +2,10 @@
 //! the engine's async driver the steps in time order. An outage pauses it (a
 //! [`FeedNoticeKind::Paused`] notice with the provider's error); it asks again every
 //! `retry` and, when data comes back, applies the bars it missed in order, each once.
+//!
+//! A provider with a live stream (Alpaca, Binance, a chain holding one) is listened to
+//! instead of polled: see `stream_feed`. This module polls `history`, for
+//! providers without a stream and for stored bars replayed as live.
 
 use super::clock::LiveClock;
 use super::schedule::{ExpectedBar, Schedule, align_up};
@@ -53,12 +57,33 @@ pub(crate) struct Feed {
 }
 
 /// Why a feed stopped early: the run is gone.
-struct Gone;
+pub(super) struct Gone;
 
 impl Feed {
-    /// Feeds `tx` until the feed ends; returns when it does.
+    /// Feeds `tx` until the feed ends; returns when it does. The provider's stream is
+    /// listened to when it has one; otherwise its history is polled.
     pub async fn run(mut self, tx: mpsc::Sender<Input>) {
-        let _ = self.feed(&tx).await;
+        let _ = match self.open_stream().await {
+            Some(link) => self.stream(&tx, link).await,
+            None => self.feed(&tx).await,
+        };
+    }
+
+    /// The next bar the schedule expects at or after `cursor`, before the feed's end.
+    pub(super) fn next_expected(&self, cursor: Timestamp) -> Option<ExpectedBar> {
+        let tf = self.config.timeframe;
+        let expected = match self.schedule.next_bar(cursor, tf) {
+            Ok(Some(bar)) => bar,
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::warn!(error = %e, "the live feed's calendar has no next bar");
+                return None;
+            }
+        };
+        if self.config.until.is_some_and(|u| expected.start >= u) {
+            return None;
+        }
+        Some(expected)
     }
 
     async fn feed(&mut self, tx: &mpsc::Sender<Input>) -> Result<(), Gone> {
@@ -67,17 +92,9 @@ impl Feed {
         let mut paused = false;
         let mut empty = 0u32;
         loop {
-            let expected = match self.schedule.next_bar(cursor, tf) {
-                Ok(Some(bar)) => bar,
-                Ok(None) => return Ok(()),
-                Err(e) => {
-                    tracing::warn!(error = %e, "the live feed's calendar has no next bar");
-                    return Ok(());
-                }
-            };
-            if self.config.until.is_some_and(|u| expected.start >= u) {
+            let Some(expected) = self.next_expected(cursor) else {
                 return Ok(());
-            }
+            };
             cursor = cursor.max(expected.start);
             let ask_at = plus(expected.close, self.config.grace);
             self.clock.sleep_until(ask_at).await;
@@ -140,7 +157,7 @@ impl Feed {
     /// The end of the request for `expected`: an intraday feed on a calendar asks for
     /// every bar closed by now (catching up after an outage in one request); a daily
     /// feed and a replayed feed ask for the bar at hand.
-    fn request_end(&self, expected: &ExpectedBar) -> Timestamp {
+    pub(super) fn request_end(&self, expected: &ExpectedBar) -> Timestamp {
         let tf = self.config.timeframe;
         let bar_end = plus_tf(expected.start, tf);
         match &self.schedule {
@@ -151,7 +168,7 @@ impl Feed {
         }
     }
 
-    async fn wait_retry(&self) {
+    pub(super) async fn wait_retry(&self) {
         let at = plus(self.clock.now(), self.config.retry);
         self.clock.sleep_until(at).await;
     }
@@ -188,7 +205,7 @@ impl Feed {
     }
 
     /// Keeps fetched bars as shared market data (bars already stored stay as they are).
-    async fn store_bars(
+    pub(super) async fn store_bars(
         &self,
         keep: &KeepBars,
         symbol: &Symbol,
@@ -220,7 +237,7 @@ impl Feed {
     }
 
     /// Records what the chain reported since the last look: fail-overs and breakers.
-    async fn chain_news(
+    pub(super) async fn chain_news(
         &mut self,
         tx: &mpsc::Sender<Input>,
         cursor: Timestamp,
@@ -249,7 +266,7 @@ impl Feed {
 
     /// Sends a notice stamped `cursor` (the start of the first bar not yet applied, so
     /// the trail stays in time order), saying in its detail when it happened.
-    async fn notice(
+    pub(super) async fn notice(
         &self,
         tx: &mpsc::Sender<Input>,
         cursor: Timestamp,
@@ -271,11 +288,11 @@ impl Feed {
     }
 }
 
-fn plus(ts: Timestamp, d: Duration) -> Timestamp {
+pub(super) fn plus(ts: Timestamp, d: Duration) -> Timestamp {
     let nanos = i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
     Timestamp::from_nanos(ts.nanos().saturating_add(nanos))
 }
 
-fn plus_tf(ts: Timestamp, tf: Timeframe) -> Timestamp {
+pub(super) fn plus_tf(ts: Timestamp, tf: Timeframe) -> Timestamp {
     Timestamp::from_nanos(ts.nanos().saturating_add(tf.nanos()))
 }

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tradelab_calendar::{Calendar, Exchange};
 use tradelab_core::{BarSeries, Symbol, Timeframe, Timestamp};
+use tradelab_providers::cached::shared_cache;
 use tradelab_providers::chain::ChainNotice;
-use tradelab_providers::{AssetClass, Provider};
+use tradelab_providers::{AssetClass, Cached, Provider};
 use tradelab_store::{Store, UserId};
 
 /// What a live run's feed covers.
@@ -114,7 +115,9 @@ pub async fn stored_feed(
 }
 
 /// `provider`'s market data of `period`'s symbols from now on, on the wall clock and
-/// their exchange's calendar; `notices` are the chain's news when it is a chain.
+/// their exchange's calendar; `notices` are the chain's news when it is a chain. The
+/// feed listens to the provider's stream when it has one and polls it otherwise, with
+/// the process's cache of recent bars in front ([`shared_cache`]).
 pub fn market_feed(
     provider: Arc<dyn Provider>,
     notices: Option<tokio::sync::broadcast::Receiver<ChainNotice>>,
@@ -127,7 +130,7 @@ pub fn market_feed(
     let calendar = Calendar::new(exchange).map_err(|e| invalid("calendar", e.to_string()))?;
     let now = Timestamp::from_jiff(jiff::Timestamp::now()).unwrap_or(Timestamp::from_nanos(0));
     Ok(LiveSource {
-        provider,
+        provider: Arc::new(Cached::new(provider, shared_cache())),
         notices,
         schedule: Schedule::Calendar(calendar),
         clock: Arc::new(WallClock),
