@@ -284,6 +284,7 @@ impl ReportSink {
             | RunEvent::DeciderFailed { .. }
             | RunEvent::Command { .. }
             | RunEvent::Feed { .. }
+            | RunEvent::Model { .. }
             | RunEvent::RunFinished { .. }
             | RunEvent::RunFailed { .. } => {}
         }
