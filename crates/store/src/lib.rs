@@ -71,7 +71,7 @@ pub use rules::{Rule, RuleOrigin, RuleSpec, Rules};
 pub use runs::{NewRun, Run, RunMode, RunSource, RunStatus, Runs, StrategySnapshot};
 pub use sessions::{Session, SessionKind, Sessions};
 pub use settings::{Setting, Settings};
-pub use snapshots::{NewSnapshot, Snapshot, SnapshotInfo, Snapshots};
+pub use snapshots::{NewSnapshot, Snapshot, SnapshotInfo, Snapshots, WarmStart};
 pub use stats::SystemStats;
 pub use store::{SQLITE_FILE, Store, StoreConfig, redact_url};
 pub use users::{LOCAL_ADMIN_EMAIL, MAX_EMAIL_LEN, NewUser, Role, User, Users, normalize_email};

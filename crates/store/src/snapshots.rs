@@ -8,12 +8,27 @@
 use crate::db::{BeginWrite, RowExt, with_pool};
 use crate::error::{Result, StoreError, is_foreign_key_violation};
 use crate::{RunId, Store, UserId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tradelab_core::Timestamp;
 
 /// The snapshots repository: `store.snapshots()`.
 pub struct Snapshots<'a> {
     pub(crate) store: &'a Store,
+}
+
+/// Which snapshot a run warm-started from (kept in its strategy snapshot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarmStart {
+    /// The run whose snapshot it is.
+    pub run: RunId,
+    /// The snapshot's version in that run.
+    pub version: i64,
+}
+
+impl std::fmt::Display for WarmStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "run {}@{}", self.run, self.version)
+    }
 }
 
 /// A snapshot to save: the learner's state and where in the run it was taken.

@@ -189,13 +189,17 @@ impl Runner {
             message,
         };
         let news = tradelab_data::NewsArchive::default();
+        let owner = self.store.models().get_any(run.model).await?.owner;
+        let warm = self.warm_state(owner, &run.snapshot).await?;
         let given = Given {
             prior: &[],
             news: &news,
+            warm: warm.as_deref(),
         };
-        let decider = self
+        let mut decider = self
             .decider_for(run, &config, &rules, &given)
             .map_err(|e| engine_err(e.to_string()))?;
+        super::execute::warm_up(decider.as_mut(), &given).map_err(engine_err)?;
         let timeframe = source.feed.timeframe;
         let settings = crate::ExecutionSettings::from_json(&run.snapshot.fill_model)
             .map_err(|e| engine_err(e.to_string()))?;
