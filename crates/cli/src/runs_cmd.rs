@@ -380,7 +380,10 @@ async fn show(
         OutputFormat::Json => {
             let mut json = run_view::show_json(&r, &counts, check.as_ref(), deciders);
             if let Some(o) = json.as_object_mut() {
-                o.insert("snapshots".into(), crate::learner_view::snapshots_json(&snaps));
+                o.insert(
+                    "snapshots".into(),
+                    crate::learner_view::snapshots_json(&snaps),
+                );
                 if let Some(c) = &calibration {
                     o.insert("calibration".into(), serde_json::to_value(c)?);
                 }

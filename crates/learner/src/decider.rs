@@ -22,12 +22,12 @@
 //! original run would have over the bars after the snapshot.
 
 use crate::features::FeatureSet;
+use crate::guard::GuardChange;
 use crate::learner::{Core, Prediction, SymbolLearner};
 use crate::params::{LearnerConfig, STRATEGY};
 use crate::report::LearnerReport;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
-use crate::guard::GuardChange;
 use tradelab_core::{Money, OrderIntent, Side, Sizing, Timestamp};
 use tradelab_engine::strategies::StrategyError;
 use tradelab_engine::{
@@ -101,9 +101,8 @@ impl OnlineLearner {
     /// learner's trading parameters stay; the snapshot's features and horizon must be
     /// this learner's, or the learned weights would mean something else.
     pub fn restore_json(&mut self, state: &str) -> Result<(), RestoreError> {
-        let saved: OnlineLearner = serde_json::from_str(state).map_err(|e| {
-            RestoreError(format!("the snapshot is not an {STRATEGY} state: {e}"))
-        })?;
+        let saved: OnlineLearner = serde_json::from_str(state)
+            .map_err(|e| RestoreError(format!("the snapshot is not an {STRATEGY} state: {e}")))?;
         let (mine, theirs) = (&self.cfg, &saved.cfg);
         if mine.features != theirs.features {
             let names = |c: &LearnerConfig| c.features.names().collect::<Vec<_>>().join(",");

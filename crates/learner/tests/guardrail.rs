@@ -51,7 +51,10 @@ fn guardrail_pauses_on_a_regime_change_keeps_learning_and_resumes_on_recovery() 
             said.contains("paused: degraded"),
             "the pause is a model note as well as reasoning"
         );
-        assert_eq!(notes.contains(&"resumed"), said.contains("resumed: recovered"));
+        assert_eq!(
+            notes.contains(&"resumed"),
+            said.contains("resumed: recovered")
+        );
         if said.contains("paused: degraded") {
             assert!(paused.is_none(), "paused twice");
             paused = Some(t);

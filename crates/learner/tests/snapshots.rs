@@ -52,7 +52,11 @@ fn steps(learner: &mut OnlineLearner, series: &BarSeries) -> (Vec<Step>, Vec<(u6
         }
         out.push(Step {
             ts: ctx.now,
-            orders: decision.orders.iter().map(|o| o.reason.to_string()).collect(),
+            orders: decision
+                .orders
+                .iter()
+                .map(|o| o.reason.to_string())
+                .collect(),
             notes: decision.notes.iter().map(ModelNote::name).collect(),
         });
     }
@@ -79,10 +83,7 @@ fn warm_start_from_a_snapshot_decides_exactly_as_continuing_the_run() {
 
     let orders = |s: &[Step]| s.iter().map(|s| s.orders.len()).sum::<usize>();
     assert!(orders(&after) > 20, "the learner trades after the snapshot");
-    let continuing: Vec<_> = first[k..]
-        .iter()
-        .map(|s| (s.ts, &s.orders))
-        .collect();
+    let continuing: Vec<_> = first[k..].iter().map(|s| (s.ts, &s.orders)).collect();
     let warmed: Vec<_> = after.iter().map(|s| (s.ts, &s.orders)).collect();
     assert_eq!(continuing, warmed);
     assert_eq!(original.state_json().unwrap(), warm.state_json().unwrap());
@@ -100,7 +101,10 @@ fn a_warm_start_over_data_that_repeats_the_snapshots_bars_skips_them() {
     let (again, _) = steps(&mut warm, &series);
     assert!(again[..400].iter().all(|s| s.orders.is_empty()));
     assert_eq!(first[400..], again[400..]);
-    assert_eq!(original.core().model().learned(), warm.core().model().learned());
+    assert_eq!(
+        original.core().model().learned(),
+        warm.core().model().learned()
+    );
 }
 
 #[test]
@@ -117,7 +121,10 @@ fn a_snapshot_of_other_features_or_horizon_or_no_learner_is_refused() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("horizon h=1"), "{err}");
-    let err = learner(&[]).restore("{\"fast\": 3}").unwrap_err().to_string();
+    let err = learner(&[])
+        .restore("{\"fast\": 3}")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("not an online_learner state"), "{err}");
     // Same features and horizon, other trading parameters: accepted.
     learner(&[("features", "returns,rsi"), ("threshold", "0.6")])

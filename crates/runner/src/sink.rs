@@ -12,10 +12,10 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::Sender;
 use tradelab_core::{OrderIntent, Sizing, Symbol, Timestamp};
+use tradelab_engine::ModelNote;
 use tradelab_engine::report::ReportSink;
 use tradelab_engine::risk_engine::RiskEvent;
 use tradelab_engine::{EventSink, RejectReason, RunEvent, Seq, SinkError, SinkResult};
-use tradelab_engine::ModelNote;
 use tradelab_store::{
     AuditBatchOf, DecisionRow, EquityRow, EventRow, FillRow, NewSnapshot, OrderRow, OrderStatus,
 };

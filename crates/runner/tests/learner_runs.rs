@@ -92,7 +92,12 @@ store_test!(
         assert!(snaps[0].get("state").is_none());
         let run = s.runs().get(alice, f.run.id).await.expect("run");
         let learner = &run.summary.expect("summary")["learner"];
-        assert!(learner["brier"].as_f64().is_some_and(|b| b > 0.1 && b < 0.3), "{learner}");
+        assert!(
+            learner["brier"]
+                .as_f64()
+                .is_some_and(|b| b > 0.1 && b < 0.3),
+            "{learner}"
+        );
         assert_eq!(learner["reliability"].as_array().map(Vec::len), Some(10));
         // 700 bars, the first 50 warming the features up.
         assert_eq!(learner["learned"], 650);
@@ -160,8 +165,22 @@ store_test!(
         let learner = model(s, alice, "learner", "online_learner", params).await;
         let runner = runner(s);
         let source = runner.start(request(alice, learner), None).await.unwrap();
-        let other = model(s, alice, "rsi-only", "online_learner", json!({"features": "rsi"})).await;
-        let sma = model(s, alice, "sma", "sma_cross", json!({"fast": "3", "slow": "7"})).await;
+        let other = model(
+            s,
+            alice,
+            "rsi-only",
+            "online_learner",
+            json!({"features": "rsi"}),
+        )
+        .await;
+        let sma = model(
+            s,
+            alice,
+            "sma",
+            "sma_cross",
+            json!({"fast": "3", "slow": "7"}),
+        )
+        .await;
         let bobs = model(s, bob, "bobs", "online_learner", json!({})).await;
 
         let attempt = |owner: UserId, m: ModelId, run: RunId, version: Option<i64>| {
@@ -173,7 +192,10 @@ store_test!(
         let id = source.run.id;
         let unknown = attempt(alice, learner, RunId(id.0 + 99), None).await;
         assert!(
-            matches!(&unknown, RunnerError::Store(StoreError::NotFound { what: "run", .. })),
+            matches!(
+                &unknown,
+                RunnerError::Store(StoreError::NotFound { what: "run", .. })
+            ),
             "{unknown}"
         );
         let not_yours = attempt(bob, bobs, id, None).await;
@@ -181,7 +203,10 @@ store_test!(
         let no_version = attempt(alice, learner, id, Some(7)).await;
         assert_eq!(no_version.to_string(), format!("snapshot {id}@7 not found"));
         let features = attempt(alice, other, id, Some(1)).await;
-        assert!(matches!(features, RunnerError::WarmStart { .. }), "{features}");
+        assert!(
+            matches!(features, RunnerError::WarmStart { .. }),
+            "{features}"
+        );
         assert!(features.to_string().contains("features"), "{features}");
         let rules = attempt(alice, sma, id, None).await;
         assert!(rules.to_string().contains("does not learn"), "{rules}");
@@ -204,21 +229,18 @@ fn regime_change(n: usize, flip: usize) -> Vec<f64> {
         .collect()
 }
 
-store_test!(
-    the_guardrail_pause_and_resume_are_events_of_the_run,
-    |db| {
-        let s = &db.store;
-        let alice = common::owner(s, "alice@example.com").await.id;
-        let series = bars_from_returns("LRN", &regime_change(9_000, 4_000), 17).unwrap();
-        import(s, &series).await;
-        let params = json!({"snapshot_every": "0", "min_samples": "100"});
-        let m = model(s, alice, "learner", "online_learner", params).await;
-        let f = runner(s).start(request(alice, m), None).await.expect("run");
-        let events = model_events(s, alice, f.run.id).await;
-        let kinds: Vec<&str> = events.iter().filter_map(|e| e["model"].as_str()).collect();
-        assert_eq!(kinds.first(), Some(&"paused"), "{kinds:?}");
-        assert!(kinds.contains(&"resumed"), "{kinds:?}");
-        let detail = events[0]["detail"].as_str().unwrap_or_default();
-        assert!(detail.starts_with("paused: degraded"), "{detail}");
-    }
-);
+store_test!(the_guardrail_pause_and_resume_are_events_of_the_run, |db| {
+    let s = &db.store;
+    let alice = common::owner(s, "alice@example.com").await.id;
+    let series = bars_from_returns("LRN", &regime_change(9_000, 4_000), 17).unwrap();
+    import(s, &series).await;
+    let params = json!({"snapshot_every": "0", "min_samples": "100"});
+    let m = model(s, alice, "learner", "online_learner", params).await;
+    let f = runner(s).start(request(alice, m), None).await.expect("run");
+    let events = model_events(s, alice, f.run.id).await;
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["model"].as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"paused"), "{kinds:?}");
+    assert!(kinds.contains(&"resumed"), "{kinds:?}");
+    let detail = events[0]["detail"].as_str().unwrap_or_default();
+    assert!(detail.starts_with("paused: degraded"), "{detail}");
+});

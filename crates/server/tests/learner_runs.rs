@@ -93,7 +93,11 @@ async fn snapshots_and_warm_starts_over_the_api(db: common::db::TestDb) {
             json!({"warm_start": {"run": first}}),
         )
         .await;
-    assert_eq!(s, StatusCode::NOT_FOUND, "another user's run is unknown: {e}");
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "another user's run is unknown: {e}"
+    );
     let other = learner_model(&srv, owner, "rsi-only", json!({"features": "rsi"})).await;
     let (s, e) = alice
         .post(

@@ -24,9 +24,15 @@ store_test!(versions_count_per_run_from_one, |db| {
     let s = db.store.snapshots();
     let versions = [
         s.save(a.id, &snap(500, "{\"w\":1}")).await.unwrap().version,
-        s.save(a.id, &snap(1000, "{\"w\":2}")).await.unwrap().version,
+        s.save(a.id, &snap(1000, "{\"w\":2}"))
+            .await
+            .unwrap()
+            .version,
         s.save(b.id, &snap(500, "{}")).await.unwrap().version,
-        s.save(a.id, &snap(1200, "{\"w\":3}")).await.unwrap().version,
+        s.save(a.id, &snap(1200, "{\"w\":3}"))
+            .await
+            .unwrap()
+            .version,
     ];
     assert_eq!(versions, [1, 2, 1, 3]);
     let listed = s.list(alice.id, a.id).await.unwrap();
@@ -72,17 +78,37 @@ store_test!(
         let run = create_run(&db.store, &new_run(m.id)).await.unwrap();
         let s = db.store.snapshots();
         let none = s.get(alice.id, run.id, None).await.unwrap_err();
-        assert!(matches!(none, StoreError::NotFound { what: "snapshot of run", .. }), "{none}");
+        assert!(
+            matches!(
+                none,
+                StoreError::NotFound {
+                    what: "snapshot of run",
+                    ..
+                }
+            ),
+            "{none}"
+        );
         s.save(run.id, &snap(10, "{}")).await.unwrap();
         for err in [
             s.get(bob.id, run.id, None).await.unwrap_err(),
             s.list(bob.id, run.id).await.unwrap_err(),
-            s.get(alice.id, RunId(run.id.0 + 1000), None).await.unwrap_err(),
+            s.get(alice.id, RunId(run.id.0 + 1000), None)
+                .await
+                .unwrap_err(),
         ] {
-            assert!(matches!(err, StoreError::NotFound { what: "run", .. }), "{err}");
+            assert!(
+                matches!(err, StoreError::NotFound { what: "run", .. }),
+                "{err}"
+            );
         }
-        let unknown = s.save(RunId(run.id.0 + 1000), &snap(1, "{}")).await.unwrap_err();
-        assert!(matches!(unknown, StoreError::NotFound { what: "run", .. }), "{unknown}");
+        let unknown = s
+            .save(RunId(run.id.0 + 1000), &snap(1, "{}"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(unknown, StoreError::NotFound { what: "run", .. }),
+            "{unknown}"
+        );
     }
 );
 
@@ -90,7 +116,11 @@ store_test!(deleting_a_run_deletes_its_snapshots, |db| {
     let alice = owner(&db.store, "alice@example.com").await;
     let m = create_model(&db.store, alice.id, "m").await;
     let run = create_run(&db.store, &new_run(m.id)).await.unwrap();
-    db.store.snapshots().save(run.id, &snap(10, "{}")).await.unwrap();
+    db.store
+        .snapshots()
+        .save(run.id, &snap(10, "{}"))
+        .await
+        .unwrap();
     exec_raw(db, &format!("DELETE FROM runs WHERE id = {}", run.id.0)).await;
     let left = query_text(db, "SELECT CAST(COUNT(*) AS TEXT) FROM learner_snapshots").await;
     assert_eq!(left, vec![vec![Some("0".to_string())]]);

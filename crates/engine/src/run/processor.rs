@@ -205,10 +205,7 @@ impl<'a, S: Deref<Target = [BarSeries]>> Processor<'a, S> {
             })?;
         }
         for note in decision.notes.drain(..) {
-            self.state.emit(&RunEvent::Model {
-                ts: self.now,
-                note,
-            })?;
+            self.state.emit(&RunEvent::Model { ts: self.now, note })?;
         }
         for id in std::mem::take(&mut decision.cancels) {
             self.state.cancel_one(self.now, id)?;

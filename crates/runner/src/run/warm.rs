@@ -59,7 +59,10 @@ impl Runner {
                 ))
             })?;
         probe.restore(&found.state).map_err(|e| {
-            refused(format!("model {} ({}): {e}", snapshot.model_name, decider.kind))
+            refused(format!(
+                "model {} ({}): {e}",
+                snapshot.model_name, decider.kind
+            ))
         })?;
         snapshot.warm_start = Some(WarmStart {
             run: reference.run,
