@@ -79,7 +79,7 @@ pub async fn snapshots(
             .iter()
             .map(|s| SnapshotView {
                 version: s.version,
-                bar_time: s.bar_ts.map(|t| rfc3339(t)),
+                bar_time: s.bar_ts.map(rfc3339),
                 bars: s.bars,
                 size_bytes: s.size_bytes,
                 created_at: rfc3339(s.created_at),
