@@ -281,7 +281,8 @@ impl Runner {
                 .as_ref()
                 .ok()
                 .map(|outcome| live_report(&engine, &sink, outcome, &seen, decider.0.name()));
-            (outcome, report, last)
+            let end = super::execute::LearnerEnd::of(decider.0.as_ref());
+            (outcome, report, last, end)
         });
         let (written, joined) = tokio::join!(writer, worker);
         feeding.abort();
@@ -289,9 +290,11 @@ impl Runner {
             run: run.id,
             source,
         })?;
-        let (outcome, report, last) =
+        let (outcome, report, last, end) =
             joined.map_err(|e| engine_err(format!("the engine thread failed: {e}")))?;
-        super::execute::executed(run, outcome, report, last)
+        let done = outcome.is_ok();
+        let executed = super::execute::executed(run, outcome, report, last)?;
+        self.keep_learner_end(run, executed, end, done).await
     }
 }
 
