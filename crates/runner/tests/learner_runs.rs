@@ -244,3 +244,45 @@ store_test!(the_guardrail_pause_and_resume_are_events_of_the_run, |db| {
     let detail = events[0]["detail"].as_str().unwrap_or_default();
     assert!(detail.starts_with("paused: degraded"), "{detail}");
 });
+
+store_test!(
+    a_live_learner_run_keeps_its_snapshots_and_calibration,
+    |db| {
+        use std::sync::Arc;
+        use tradelab_runner::LiveSource;
+        use tradelab_runner::live::{FeedConfig, Schedule, SimClock, StoredBars};
+        let s = &db.store;
+        let alice = common::owner(s, "alice@example.com").await.id;
+        let series = ar1_series("LRN", 400, 0.3, 6).expect("series");
+        import(s, &series).await;
+        let params = json!({"snapshot_every": "150", "min_samples": "100"});
+        let m = model(s, alice, "learner", "online_learner", params).await;
+        let start = series.bars()[0].ts();
+        let stored = StoredBars::new(vec![series], Timeframe::DAY);
+        let source = LiveSource {
+            notices: None,
+            schedule: Schedule::Stored(stored.starts()),
+            provider: Arc::new(stored),
+            clock: Arc::new(SimClock::new(start)),
+            keep_bars: false,
+            feed: FeedConfig {
+                symbols: vec![sym()],
+                timeframe: Timeframe::DAY,
+                start,
+                until: None,
+                grace: std::time::Duration::from_secs(2),
+                retry: std::time::Duration::from_secs(20),
+                empty_attempts: 3,
+            },
+        };
+        let f = runner(s)
+            .start_live(request(alice, m), source, None)
+            .await
+            .expect("live run");
+        let listed = s.snapshots().list(alice, f.run.id).await.expect("list");
+        let bars: Vec<u64> = listed.iter().map(|i| i.bars).collect();
+        assert_eq!(bars, [150, 300, 400]);
+        let run = s.runs().get(alice, f.run.id).await.expect("run");
+        assert!(run.summary.expect("summary")["learner"]["brier"].is_f64());
+    }
+);

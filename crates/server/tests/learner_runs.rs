@@ -75,7 +75,11 @@ async fn snapshots_and_warm_starts_over_the_api(db: common::db::TestDb) {
     let (s, events) = alice.get(&format!("/runs/{first}/events?kind=model")).await;
     assert_eq!(s, StatusCode::OK, "{events}");
     let items = events["items"].as_array().expect("items");
-    assert_eq!(items.len(), 2, "the snapshots at 200 and 400 bars: {events}");
+    assert_eq!(
+        items.len(),
+        2,
+        "the snapshots at 200 and 400 bars: {events}"
+    );
     assert!(events.to_string().contains("snapshot"), "{events}");
 
     let start = |body: serde_json::Value| {
