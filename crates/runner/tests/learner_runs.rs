@@ -151,6 +151,16 @@ store_test!(
             s.runs().get(alice, b).await.unwrap(),
         );
         assert_eq!(learner(&ra), learner(&rb));
+
+        // A replay of the warm-started run starts from the same snapshot.
+        let again = runner
+            .replay(alice, b, tradelab_engine::risk::RuleSet::default(), None)
+            .await
+            .expect("replay");
+        assert_eq!(again.run.snapshot.warm_start, warm.run.snapshot.warm_start);
+        let replayed = snaps.get(alice, again.run.id, None).await.unwrap();
+        let warmed = snaps.get(alice, b, None).await.unwrap();
+        assert_eq!(replayed.state, warmed.state);
     }
 );
 
