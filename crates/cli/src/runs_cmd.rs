@@ -288,6 +288,8 @@ async fn repeat_runs(
 }
 
 pub(crate) fn print_finished(f: &Finished, output: OutputFormat) -> Result<()> {
+    // A learner's calibration, kept with the run's summary (as `backtest` prints it).
+    let calibration = crate::learner_view::calibration(&f.run);
     match output {
         OutputFormat::Json => {
             let mut v = serde_json::to_value(&f.report)?;
@@ -295,6 +297,9 @@ pub(crate) fn print_finished(f: &Finished, output: OutputFormat) -> Result<()> {
                 o.insert("run".into(), serde_json::to_value(f.run.id)?);
                 o.insert("run_label".into(), Ctx::label(&f.run).into());
                 o.insert("run_status".into(), f.run.status.to_string().into());
+                if let Some(c) = &calibration {
+                    o.insert("learner".into(), serde_json::to_value(c)?);
+                }
             }
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
@@ -309,6 +314,9 @@ pub(crate) fn print_finished(f: &Finished, output: OutputFormat) -> Result<()> {
                 "{}",
                 output::report_table(&f.report, &f.outcome, f.run.snapshot.initial_cash)
             );
+            if let Some(c) = &calibration {
+                print!("{}", c.table());
+            }
         }
     }
     Ok(())

@@ -56,7 +56,8 @@ fn learner_runs(db: Option<&str>) {
             "LRN",
         ]));
     }
-    ok(cmd(&["runs", "start", "learner"]));
+    let started = ok(cmd(&["runs", "start", "learner"]));
+    assert!(started.contains("Online learner: calibration"), "{started}");
 
     let shown = ok(cmd(&["runs", "show", "learner#1"]));
     for line in [
