@@ -196,6 +196,19 @@ fn command_text(d: &Value) -> String {
     }
 }
 
+/// A learner's note on its model in words: its guardrail's pause or resume (the
+/// detail says why), or a snapshot of its state.
+fn model_text(d: &Value) -> String {
+    match get_str(d, "model") {
+        "snapshot" => format!(
+            "learner snapshot saved after {} bars ({} bytes)",
+            d.get("bars").and_then(Value::as_u64).unwrap_or(0),
+            d.get("size").and_then(Value::as_u64).unwrap_or(0)
+        ),
+        _ => get_str(d, "detail").to_string(),
+    }
+}
+
 /// An event row (`risk`, `trade_closed`, `run_finished`, …) in words.
 fn event_text(kind: &str, d: &Value) -> String {
     match kind {
@@ -212,6 +225,7 @@ fn event_text(kind: &str, d: &Value) -> String {
             format!("the decider failed: {}; {then}", get_str(d, "message"))
         }
         "command" => command_text(d),
+        "model" => model_text(d),
         _ => {
             let mut v = d.clone();
             times_to_rfc3339(&mut v);

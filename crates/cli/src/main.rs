@@ -8,6 +8,7 @@ mod data_cmd;
 mod display;
 mod fetch_cmd;
 mod learn_cmd;
+mod learner_view;
 mod live_cmd;
 mod llm_args;
 mod llm_report;

@@ -75,6 +75,7 @@ pub fn run_json(r: &Run, deciders: &DeciderRegistry) -> Value {
             "rules": r.snapshot.rules.iter().map(rule_json).collect::<Vec<_>>(),
             "instructions": r.snapshot.instructions,
             "data_fingerprint": r.snapshot.data_fingerprint,
+            "warm_start": r.snapshot.warm_start,
         },
         "summary": r.summary,
     })
@@ -164,6 +165,12 @@ pub fn show_table(
     );
     if let Some(p) = r.parent {
         row("Replay of", format!("run {p}"));
+    }
+    if let Some(w) = r.snapshot.warm_start {
+        row(
+            "Warm start",
+            format!("from run {}, snapshot version {}", w.run, w.version),
+        );
     }
     if r.source == tradelab_store::RunSource::Live {
         row("Feed", "live (paper trading)".into());

@@ -31,6 +31,7 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Re
                 output,
                 csv,
                 repeat,
+                warm_start,
                 live,
             } => {
                 let m = ctx.model(&model).await?;
@@ -85,6 +86,11 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Re
                     .as_deref()
                     .map(|t| parse_bound("to", t, true))
                     .transpose()?;
+                if let Some(text) = warm_start.as_deref() {
+                    let (run, version) = crate::learner_view::parse_warm_start(text)?;
+                    let run = ctx.run(run).await?.id;
+                    req.warm_start = Some(tradelab_runner::WarmStartRef { run, version });
+                }
                 if live.live {
                     return crate::live_cmd::start(
                         &ctx,
@@ -282,6 +288,8 @@ async fn repeat_runs(
 }
 
 pub(crate) fn print_finished(f: &Finished, output: OutputFormat) -> Result<()> {
+    // A learner's calibration, kept with the run's summary (as `backtest` prints it).
+    let calibration = crate::learner_view::calibration(&f.run);
     match output {
         OutputFormat::Json => {
             let mut v = serde_json::to_value(&f.report)?;
@@ -289,6 +297,9 @@ pub(crate) fn print_finished(f: &Finished, output: OutputFormat) -> Result<()> {
                 o.insert("run".into(), serde_json::to_value(f.run.id)?);
                 o.insert("run_label".into(), Ctx::label(&f.run).into());
                 o.insert("run_status".into(), f.run.status.to_string().into());
+                if let Some(c) = &calibration {
+                    o.insert("learner".into(), serde_json::to_value(c)?);
+                }
             }
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
@@ -303,6 +314,9 @@ pub(crate) fn print_finished(f: &Finished, output: OutputFormat) -> Result<()> {
                 "{}",
                 output::report_table(&f.report, &f.outcome, f.run.snapshot.initial_cash)
             );
+            if let Some(c) = &calibration {
+                print!("{}", c.table());
+            }
         }
     }
     Ok(())
@@ -368,15 +382,31 @@ async fn show(
     let r = ctx.run(run).await?;
     let counts = ctx.store.audit().counts(ctx.user.id, r.id).await?;
     let check = crate::llm_report::of_stored_run(ctx, &r).await?;
+    let snaps = ctx.store.snapshots().list(ctx.user.id, r.id).await?;
+    let calibration = crate::learner_view::calibration(&r);
     match output {
         OutputFormat::Json => {
-            print_json(&run_view::show_json(&r, &counts, check.as_ref(), deciders))
+            let mut json = run_view::show_json(&r, &counts, check.as_ref(), deciders);
+            if let Some(o) = json.as_object_mut() {
+                o.insert(
+                    "snapshots".into(),
+                    crate::learner_view::snapshots_json(&snaps),
+                );
+                if let Some(c) = &calibration {
+                    o.insert("calibration".into(), serde_json::to_value(c)?);
+                }
+            }
+            print_json(&json)
         }
         OutputFormat::Table => {
             print!(
                 "{}",
                 run_view::show_table(&r, &counts, check.as_ref(), deciders)
             );
+            print!("{}", crate::learner_view::snapshots_table(&r, &snaps));
+            if let Some(c) = &calibration {
+                print!("{}", c.table());
+            }
             Ok(())
         }
     }

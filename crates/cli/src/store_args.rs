@@ -240,6 +240,12 @@ pub enum RunsCommand {
         /// skill).
         #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=100))]
         repeat: u16,
+        /// Start an online learner from a snapshot of an earlier run's state: RUN is a
+        /// run id or MODEL#N, VERSION a snapshot of it (`runs show RUN` lists them;
+        /// default: its latest). The model's features and horizon must be the
+        /// snapshot's.
+        #[arg(long, value_name = "RUN[@VERSION]")]
+        warm_start: Option<String>,
         #[command(flatten, next_help_heading = "Live paper trading")]
         live: LiveArgs,
     },
@@ -276,8 +282,10 @@ pub enum RunsCommand {
         /// The run: MODEL#N (e.g. trend#2, the model's Nth run) or its global id.
         run: String,
         /// Only entries of this kind (repeat for several). `decision` includes what a
-        /// decider said in words (`decided`: an LLM's reasoning, tool calls, tokens, cost).
-        #[arg(long, value_parser = ["decision", "decided", "decider_failed", "command", "order", "fill", "risk", "trade_closed", "run_finished", "run_failed", "data_changed"])]
+        /// decider said in words (`decided`: an LLM's reasoning, tool calls, tokens, cost);
+        /// `model` is what a learner said of its model (guardrail paused or resumed,
+        /// snapshot saved).
+        #[arg(long, value_parser = ["decision", "decided", "decider_failed", "command", "order", "fill", "risk", "trade_closed", "run_finished", "run_failed", "data_changed", "model"])]
         kind: Vec<String>,
         /// Only entries about this symbol.
         #[arg(long, value_name = "SYMBOL")]

@@ -9,6 +9,7 @@
 //! implements [`AsyncDecider`] and runs under the async driver.
 
 use crate::event::Rejection;
+use crate::model_note::{Checkpoint, ModelNote, RestoreError};
 use crate::portfolio::Portfolio;
 use crate::run::Working;
 use crate::view::DataView;
@@ -73,6 +74,9 @@ pub struct Decision {
     pub reasoning: Option<String>,
     /// What the decider looked at and did to decide (inputs, tool calls, usage).
     pub trace: Option<DecisionTrace>,
+    /// What a learning decider reports about its model at this step (a pause of its
+    /// guardrail, a checkpoint); each becomes a [`crate::RunEvent::Model`] event.
+    pub notes: Vec<ModelNote>,
 }
 
 impl Decision {
@@ -96,6 +100,14 @@ impl Decision {
         self.cancels.clear();
         self.reasoning = None;
         self.trace = None;
+        self.notes.clear();
+    }
+
+    /// Whether the call left nothing to record beyond its orders (no reasoning, trace,
+    /// cancel or model note): the replay's fast path.
+    #[inline]
+    pub fn is_silent(&self) -> bool {
+        !self.says_something() && self.cancels.is_empty() && self.notes.is_empty()
     }
 }
 
@@ -205,6 +217,29 @@ pub trait Decider: Send {
     /// indicators' warm-up), so a run over fewer bars can say it will not trade.
     fn min_bars(&self) -> usize {
         1
+    }
+
+    /// The learned state at the end of a run, for a learning decider (saved as the
+    /// run's last snapshot). Others have none: `None`, and nothing is saved.
+    fn checkpoint(&self) -> Option<Checkpoint> {
+        None
+    }
+
+    /// Starts from a state a [`Decider::checkpoint`] (or a snapshot note) saved: a warm
+    /// start. Refused by deciders that do not learn, and by a learner whose
+    /// configuration does not match the state's.
+    fn restore(&mut self, state: &str) -> Result<(), RestoreError> {
+        let _ = state;
+        Err(RestoreError(format!(
+            "{} does not learn: it has no state to start from",
+            self.name()
+        )))
+    }
+
+    /// What a learning decider reports at the end of a run (its calibration figures),
+    /// kept with the run's report. `None` for the others.
+    fn model_report(&self) -> Option<serde_json::Value> {
+        None
     }
 }
 

@@ -175,6 +175,13 @@ pub enum RunEvent {
         #[serde(flatten)]
         notice: FeedNotice,
     },
+    /// A learning decider reported on its model: its guardrail paused or resumed
+    /// opening positions, or it checkpointed its learned state.
+    Model {
+        ts: Timestamp,
+        #[serde(flatten)]
+        note: crate::model_note::ModelNote,
+    },
     /// A command from outside (API, admin, CLI) reached the run and was applied.
     Command {
         ts: Timestamp,

@@ -10,6 +10,7 @@ pub mod event;
 pub mod indicators;
 mod lots;
 pub mod metrics;
+pub mod model_note;
 pub mod portfolio;
 pub mod registry;
 pub mod report;
@@ -29,6 +30,7 @@ pub use decider::{
 pub use event::{
     EventSink, FeedNotice, FeedNoticeKind, RejectReason, RunEvent, Seq, SinkError, SinkResult, Tee,
 };
+pub use model_note::{Checkpoint, ModelNote, RestoreError};
 pub use portfolio::Portfolio;
 pub use registry::{DeciderArgs, DeciderRegistry, RegistryError};
 pub use run::{

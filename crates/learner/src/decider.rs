@@ -12,17 +12,28 @@
 //! pushed the prediction most (value × weight). No position is opened before the model
 //! has learned `min_samples` labels, nor while the guardrail is paused
 //! ([`crate::guard`]); positions are still closed then, and the pause and the resume
-//! are said in the step's reasoning (`paused: degraded …`).
+//! are said in the step's reasoning (`paused: degraded …`) and as model events
+//! (`paused` / `resumed`) in the run's trail.
+//!
+//! Snapshots: every `snapshot_every` bars the learner hands out its whole state (a
+//! `snapshot` model note, which a stored run saves as the run's next snapshot
+//! version), and at the end of a run through [`Decider::checkpoint`]. A new run
+//! warm-starts from one with [`Decider::restore`]: it continues exactly as the
+//! original run would have over the bars after the snapshot.
 
 use crate::features::FeatureSet;
+use crate::guard::GuardChange;
 use crate::learner::{Core, Prediction, SymbolLearner};
 use crate::params::{LearnerConfig, STRATEGY};
 use crate::report::LearnerReport;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
-use tradelab_core::{Money, OrderIntent, Side, Sizing};
+use tradelab_core::{Money, OrderIntent, Side, Sizing, Timestamp};
 use tradelab_engine::strategies::StrategyError;
-use tradelab_engine::{DecideError, Decider, DeciderArgs, Decision, DecisionContext};
+use tradelab_engine::{
+    Checkpoint, DecideError, Decider, DeciderArgs, Decision, DecisionContext, ModelNote,
+    RestoreError,
+};
 
 /// Features named in an order's reason.
 const TOP: usize = 3;
@@ -34,10 +45,27 @@ pub struct OnlineLearner {
     allow_short: bool,
     core: Core,
     symbols: Vec<SymbolLearner>,
+    /// Bars taken so far, over all symbols (a warm start's included).
+    #[serde(default)]
+    bars_seen: u64,
+    /// Time of the last bar taken.
+    #[serde(default)]
+    last_ts: Option<Timestamp>,
     #[serde(skip)]
     x: Vec<f64>,
     #[serde(skip)]
     names: Vec<&'static str>,
+    /// Bars of each symbol's view taken in this run (a warm-started run's view starts
+    /// at its own first bar, not at the snapshot's count).
+    #[serde(skip)]
+    taken: Vec<usize>,
+    /// A warm start's last bar: bars up to it were learned before the snapshot and
+    /// are skipped if the run's data shows them again.
+    #[serde(skip)]
+    resume_after: Option<Timestamp>,
+    /// Whether the state came from a snapshot (its symbols must be the run's).
+    #[serde(skip)]
+    restored: bool,
 }
 
 impl OnlineLearner {
@@ -50,7 +78,66 @@ impl OnlineLearner {
             cfg,
             allow_short,
             symbols: Vec::new(),
+            bars_seen: 0,
+            last_ts: None,
+            taken: Vec::new(),
+            resume_after: None,
+            restored: false,
         }
+    }
+
+    /// Bars taken so far, over all symbols (a warm start's included).
+    pub fn bars_seen(&self) -> u64 {
+        self.bars_seen
+    }
+
+    /// The state as JSON text (what a snapshot stores).
+    pub fn state_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
+    }
+
+    /// Starts from the state `state` (JSON of [`OnlineLearner::state_json`]): the
+    /// model, calibration, scores, guardrail and per-symbol features it learned. This
+    /// learner's trading parameters stay; the snapshot's features and horizon must be
+    /// this learner's, or the learned weights would mean something else.
+    pub fn restore_json(&mut self, state: &str) -> Result<(), RestoreError> {
+        let saved: OnlineLearner = serde_json::from_str(state)
+            .map_err(|e| RestoreError(format!("the snapshot is not an {STRATEGY} state: {e}")))?;
+        let (mine, theirs) = (&self.cfg, &saved.cfg);
+        if mine.features != theirs.features {
+            let names = |c: &LearnerConfig| c.features.names().collect::<Vec<_>>().join(",");
+            return Err(RestoreError(format!(
+                "the snapshot's learner uses the features {} but this model uses {}",
+                names(theirs),
+                names(mine)
+            )));
+        }
+        if mine.horizon != theirs.horizon {
+            return Err(RestoreError(format!(
+                "the snapshot's learner has horizon h={} but this model has h={}",
+                theirs.horizon, mine.horizon
+            )));
+        }
+        self.core = saved.core;
+        self.symbols = saved.symbols;
+        self.bars_seen = saved.bars_seen;
+        self.last_ts = saved.last_ts;
+        self.resume_after = saved.last_ts;
+        self.taken.clear();
+        self.restored = true;
+        Ok(())
+    }
+
+    /// The snapshot note of the state now.
+    fn snapshot_note(&self) -> Result<ModelNote, DecideError> {
+        let state = self.state_json().map_err(|e| {
+            DecideError::new(format!("{STRATEGY}: cannot serialise its state: {e}"))
+        })?;
+        Ok(ModelNote::Snapshot {
+            bars: self.bars_seen,
+            size: state.len(),
+            state,
+        })
     }
 
     /// Built from the registry's arguments (parameters and shorting permission).
@@ -130,22 +217,49 @@ impl Decider for OnlineLearner {
         decision: &mut Decision,
     ) -> Result<(), DecideError> {
         if self.symbols.len() != ctx.view.len() {
+            if self.restored {
+                return Err(DecideError::halt(format!(
+                    "{STRATEGY}: the warm start's snapshot learned {} symbols, this run \
+                     trades {}",
+                    self.symbols.len(),
+                    ctx.view.len()
+                )));
+            }
             self.symbols = vec![SymbolLearner::new(&self.cfg); ctx.view.len()];
+        }
+        if self.taken.len() != ctx.view.len() {
+            self.taken = vec![0; ctx.view.len()];
         }
         if self.x.len() != self.cfg.features.len() {
             // Restored from a snapshot: the scratch buffers are not serialised.
             self.x = vec![0.0; self.cfg.features.len()];
             self.names = self.cfg.features.names().collect();
         }
+        let seen_before = self.bars_seen;
         for &i in ctx.updated {
             let sym = &mut self.symbols[i];
             let bars = ctx.view.bars(i);
             let mut last = None;
-            for bar in &bars[sym.bars().min(bars.len())..] {
+            for bar in &bars[self.taken[i].min(bars.len())..] {
+                self.taken[i] += 1;
+                if self.resume_after.is_some_and(|t| bar.ts() <= t) {
+                    continue;
+                }
                 last = sym.step(bar, &mut self.core, &mut self.x);
+                self.bars_seen += 1;
+                self.last_ts = Some(bar.ts());
             }
             if let Some(change) = self.core.guard_mut().take_change() {
-                say(decision, change.text(&self.cfg.guard));
+                let text = change.text(&self.cfg.guard);
+                decision.notes.push(match change {
+                    GuardChange::Paused { .. } => ModelNote::Paused {
+                        detail: text.clone(),
+                    },
+                    GuardChange::Resumed { .. } => ModelNote::Resumed {
+                        detail: text.clone(),
+                    },
+                });
+                say(decision, text);
             }
             let Some(p) = last else { continue };
             if self.core.model().learned() < self.cfg.min_samples {
@@ -206,7 +320,28 @@ impl Decider for OnlineLearner {
             say(decision, format!("{symbol}: {reason}"));
             decision.order(OrderIntent::market(symbol.clone(), side, sizing, reason));
         }
+        let every = self.cfg.snapshot_every;
+        if every > 0 && self.bars_seen / every > seen_before / every {
+            decision.notes.push(self.snapshot_note()?);
+        }
         Ok(())
+    }
+
+    fn checkpoint(&self) -> Option<Checkpoint> {
+        let state = self.state_json().ok()?;
+        Some(Checkpoint {
+            ts: self.last_ts,
+            bars: self.bars_seen,
+            state,
+        })
+    }
+
+    fn restore(&mut self, state: &str) -> Result<(), RestoreError> {
+        self.restore_json(state)
+    }
+
+    fn model_report(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self.report()).ok()
     }
 }
 

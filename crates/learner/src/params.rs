@@ -66,6 +66,12 @@ pub const PARAMS: &[ParamInfo] = &[
         "50",
         "guardrail: labels in a row degraded before it stops opening positions (1-100000)",
     ),
+    ParamInfo::fixed(
+        "snapshot_every",
+        "500",
+        "stored runs save the learner's state as a snapshot every this many bars (and at \
+         the end); 0 saves only at the end (0-100000000)",
+    ),
 ];
 
 /// Everything that configures a learner.
@@ -89,6 +95,9 @@ pub struct LearnerConfig {
     pub min_samples: u64,
     /// The guardrail.
     pub guard: GuardConfig,
+    /// Bars between two snapshots of the state (0: only at the end of a run).
+    #[serde(default)]
+    pub snapshot_every: u64,
 }
 
 impl Default for LearnerConfig {
@@ -130,6 +139,7 @@ impl LearnerConfig {
                 margin: number(given, "guard_margin", 0.0, 1.0, true)?,
                 bars: whole(given, "guard_bars", 1, 100_000)?,
             },
+            snapshot_every: whole(given, "snapshot_every", 0, 100_000_000)? as u64,
         })
     }
 
@@ -148,6 +158,7 @@ impl LearnerConfig {
             ("guard_window", self.guard.window.to_string()),
             ("guard_margin", self.guard.margin.to_string()),
             ("guard_bars", self.guard.bars.to_string()),
+            ("snapshot_every", self.snapshot_every.to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

@@ -45,6 +45,16 @@ fn guardrail_pauses_on_a_regime_change_keeps_learning_and_resumes_on_recovery() 
         let was_learned = learner.core().model().learned();
         learner.on_step(&ctx, &mut decision).unwrap();
         let said = decision.reasoning.clone().unwrap_or_default();
+        let notes: Vec<&str> = decision.notes.iter().map(|n| n.name()).collect();
+        assert_eq!(
+            notes.contains(&"paused"),
+            said.contains("paused: degraded"),
+            "the pause is a model note as well as reasoning"
+        );
+        assert_eq!(
+            notes.contains(&"resumed"),
+            said.contains("resumed: recovered")
+        );
         if said.contains("paused: degraded") {
             assert!(paused.is_none(), "paused twice");
             paused = Some(t);

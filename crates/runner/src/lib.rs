@@ -27,7 +27,7 @@ pub use model_settings::{
 };
 pub use run::{
     Finished, LiveSource, Progress, QueuedRun, ReplayOptions, RunHandle, RunWatcher, Runner,
-    RunnerError, StartRun, TRAIL_ENDED, decider_params,
+    RunnerError, StartRun, TRAIL_ENDED, WarmStartRef, decider_params,
 };
 pub use sink::{Flushed, StoreSink};
 pub use spread::{MetricSpread, Spread};

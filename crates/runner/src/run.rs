@@ -22,10 +22,12 @@ mod lot_steps;
 mod prior;
 mod replay;
 mod stored;
+mod warm;
 
 pub(crate) use handle::Watch;
 pub use handle::{QueuedRun, RunHandle, RunWatcher};
 pub use live_run::LiveSource;
+pub use warm::WarmStartRef;
 
 /// Why a run could not be started or finished.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +61,10 @@ pub enum RunnerError {
         field: &'static str,
         message: String,
     },
+    /// A warm start's snapshot the model cannot start from (it does not learn, or
+    /// learns other features).
+    #[error("cannot warm-start from {reference}: {message}")]
+    WarmStart { reference: String, message: String },
     /// A run that cannot be resumed, and why.
     #[error("run {run} cannot be resumed: {why}")]
     NotResumable { run: String, why: String },
@@ -114,6 +120,8 @@ pub struct StartRun {
     /// Hand the decider the parent's decision traces (replays; see
     /// [`ReplayOptions::ask_again`]).
     pub replay_decisions: bool,
+    /// Start the learner from this snapshot (a warm start).
+    pub warm_start: Option<WarmStartRef>,
 }
 
 impl StartRun {
@@ -130,6 +138,7 @@ impl StartRun {
             parent: None,
             batch_rows: DEFAULT_BATCH_ROWS,
             replay_decisions: false,
+            warm_start: None,
         }
     }
 }
@@ -234,7 +243,7 @@ impl Runner {
                 }
             }
         };
-        let snapshot = StrategySnapshot {
+        let mut snapshot = StrategySnapshot {
             model: model.id,
             model_name: model.spec.name.clone(),
             decider: model.spec.decider.clone(),
@@ -246,7 +255,12 @@ impl Runner {
             fill_model: model.spec.fill_model.clone(),
             data_fingerprint: None,
             data_changed_from: None,
+            warm_start: None,
         };
+        if let Some(reference) = req.warm_start {
+            self.resolve_warm_start(req.owner, reference, &mut snapshot)
+                .await?;
+        }
         let snapshot = self.with_stored_lot_steps(req, snapshot).await?;
         Ok(Launch {
             snapshot,
@@ -389,6 +403,7 @@ impl Runner {
             .news()
             .archive_for(owner, &symbols, req.to)
             .await?;
+        let warm = self.warm_state(owner, &run.snapshot).await?;
         Ok(Prepared {
             run,
             config,
@@ -396,6 +411,7 @@ impl Runner {
             rules,
             prior,
             news,
+            warm,
         })
     }
 
@@ -428,6 +444,7 @@ impl Runner {
             rules,
             prior,
             news,
+            warm,
         } = prepared;
         let executed = self
             .execute(
@@ -438,6 +455,7 @@ impl Runner {
                 Given {
                     prior: &prior,
                     news: &news,
+                    warm: warm.as_deref(),
                 },
                 req.batch_rows,
                 watch,
@@ -470,6 +488,7 @@ impl Runner {
                 report,
                 outcome,
                 last,
+                learner,
             }) => {
                 let (status, reason) = match &outcome.status {
                     RunStatus::Completed => (StoredStatus::Completed, None),
@@ -478,7 +497,11 @@ impl Runner {
                         (StoredStatus::Stopped, Some(outcome.status.to_string()))
                     }
                 };
-                let summary = serde_json::to_value(&report).unwrap_or_default();
+                let mut summary = serde_json::to_value(&report).unwrap_or_default();
+                // A learner's calibration figures, kept with the run's report.
+                if let (Some(learner), Some(object)) = (learner, summary.as_object_mut()) {
+                    object.insert("learner".into(), learner);
+                }
                 // The last events (`run_finished` among them) and the status commit together.
                 let run = self
                     .store
@@ -600,4 +623,6 @@ struct Prepared {
     prior: Vec<tradelab_engine::DecisionTrace>,
     /// The owner's news about the run's symbols.
     news: tradelab_data::NewsArchive,
+    /// The learner state a warm-started run starts from.
+    warm: Option<String>,
 }

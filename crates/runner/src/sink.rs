@@ -12,11 +12,12 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::Sender;
 use tradelab_core::{OrderIntent, Sizing, Symbol, Timestamp};
+use tradelab_engine::ModelNote;
 use tradelab_engine::report::ReportSink;
 use tradelab_engine::risk_engine::RiskEvent;
 use tradelab_engine::{EventSink, RejectReason, RunEvent, Seq, SinkError, SinkResult};
 use tradelab_store::{
-    AuditBatchOf, DecisionRow, EquityRow, EventRow, FillRow, OrderRow, OrderStatus,
+    AuditBatchOf, DecisionRow, EquityRow, EventRow, FillRow, NewSnapshot, OrderRow, OrderStatus,
 };
 
 /// Rows per batch (one transaction each).
@@ -32,6 +33,9 @@ pub type RawBatch = AuditBatchOf<Box<RawValue>>;
 pub struct Flushed {
     pub batch: RawBatch,
     pub through: i64,
+    /// Learner snapshots taken in the batch's steps, saved (as the run's next
+    /// versions) once the batch is written.
+    pub snapshots: Vec<NewSnapshot>,
 }
 
 /// The longest a step's rows wait in the sink before they are sent to the writer (a
@@ -67,6 +71,8 @@ pub struct StoreSink {
     look_every: u32,
     /// Intents of working orders, for the rows of their cancellation.
     orders: HashMap<u64, OrderIntent>,
+    /// Learner snapshots waiting to go with the next batch.
+    snapshots: Vec<NewSnapshot>,
     /// The report builder fed with the same events.
     pub report: ReportSink,
     /// Set when the writer has gone away (its error is reported by the runner).
@@ -88,6 +94,7 @@ impl StoreSink {
             looked_at: Instant::now(),
             look_every: STEPS_PER_CLOCK_LOOK,
             orders: HashMap::new(),
+            snapshots: Vec::new(),
             report: ReportSink::with_capacity(steps),
             closed: false,
         }
@@ -113,8 +120,14 @@ impl StoreSink {
         next.clear();
         let batch = std::mem::replace(&mut self.batch, next);
         let through = self.through;
+        let snapshots = std::mem::take(&mut self.snapshots);
         self.flushed_at = Instant::now();
-        if self.tx.blocking_send(Flushed { batch, through }).is_err() {
+        let flushed = Flushed {
+            batch,
+            through,
+            snapshots,
+        };
+        if self.tx.blocking_send(flushed).is_err() {
             self.closed = true;
         }
     }
@@ -239,7 +252,11 @@ impl EventSink for StoreSink {
         });
         // A step ends with its equity point: batches hold whole steps only, so the
         // last committed event of a crashed run is the close of a complete step.
-        self.maybe_flush();
+        if self.snapshots.is_empty() {
+            self.maybe_flush();
+        } else {
+            self.flush();
+        }
         self.alive()
     }
 
@@ -342,6 +359,17 @@ impl EventSink for StoreSink {
             }
             RunEvent::Feed { ts, notice } => {
                 self.event(*ts, None, "feed", raw_json(notice));
+            }
+            RunEvent::Model { ts, note } => {
+                self.event(*ts, None, "model", raw_json(note));
+                if let ModelNote::Snapshot { bars, state, .. } = note {
+                    // Saved with the batch that holds its event, sent at the step's end.
+                    self.snapshots.push(NewSnapshot {
+                        bar_ts: Some(*ts),
+                        bars: *bars,
+                        state: state.clone(),
+                    });
+                }
             }
             RunEvent::PositionChanged { .. } | RunEvent::EquityPoint { .. } => {}
         }

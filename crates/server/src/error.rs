@@ -161,6 +161,7 @@ impl From<RunnerError> for ApiError {
                 ApiError::invalid("symbols", e.to_string())
             }
             RunnerError::InvalidModel { .. } => ApiError::invalid("model", e.to_string()),
+            RunnerError::WarmStart { .. } => ApiError::invalid("warm_start", e.to_string()),
             RunnerError::InvalidFeed { field, ref message } => {
                 ApiError::invalid(format!("live.{field}"), message.clone())
             }

@@ -5,7 +5,7 @@
 //!
 //! Open with [`Store::open`], then use the repositories: `store.users()`,
 //! `store.models()`, `store.rules()`, `store.runs()`, `store.audit()`, `store.bars()`,
-//! `store.news()`, `store.settings()`, `store.sessions()`, `store.api_keys()`,
+//! `store.news()`, `store.snapshots()`, `store.settings()`, `store.sessions()`, `store.api_keys()`,
 //! `store.admin_log()`; [`Store::stats`] counts across every owner. Every call is
 //! atomic: a failed call changes nothing stored.
 //!
@@ -41,6 +41,7 @@ mod runs;
 mod runs_shutdown;
 mod sessions;
 mod settings;
+mod snapshots;
 mod stats;
 mod store;
 #[cfg(test)]
@@ -70,6 +71,7 @@ pub use rules::{Rule, RuleOrigin, RuleSpec, Rules};
 pub use runs::{NewRun, Run, RunMode, RunSource, RunStatus, Runs, StrategySnapshot};
 pub use sessions::{Session, SessionKind, Sessions};
 pub use settings::{Setting, Settings};
+pub use snapshots::{NewSnapshot, Snapshot, SnapshotInfo, Snapshots, WarmStart};
 pub use stats::SystemStats;
 pub use store::{SQLITE_FILE, Store, StoreConfig, redact_url};
 pub use users::{LOCAL_ADMIN_EMAIL, MAX_EMAIL_LEN, NewUser, Role, User, Users, normalize_email};
@@ -114,6 +116,11 @@ impl Store {
     /// Runs and their lifecycle.
     pub fn runs(&self) -> Runs<'_> {
         Runs { store: self }
+    }
+
+    /// Snapshots of online learners' state, versioned per run.
+    pub fn snapshots(&self) -> Snapshots<'_> {
+        Snapshots { store: self }
     }
 
     /// Login sessions of the HTTP service (browser cookies and bearer tokens).

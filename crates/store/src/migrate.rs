@@ -94,10 +94,17 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0010_run_paused.sql"),
         then: None,
     },
+    Migration {
+        version: 11,
+        description: "learner_snapshots: an online learner's state, versioned per run",
+        sqlite: include_str!("../migrations/sqlite/0011_learner_snapshots.sql"),
+        postgres: include_str!("../migrations/postgres/0011_learner_snapshots.sql"),
+        then: None,
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
     version       BIGINT PRIMARY KEY,

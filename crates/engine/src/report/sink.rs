@@ -281,6 +281,7 @@ impl ReportSink {
             | RunEvent::DeciderFailed { .. }
             | RunEvent::Command { .. }
             | RunEvent::Feed { .. }
+            | RunEvent::Model { .. }
             | RunEvent::RunFinished { .. }
             | RunEvent::RunFailed { .. } => {}
         }

@@ -162,7 +162,7 @@ impl<'a, S: Deref<Target = [BarSeries]>> Processor<'a, S> {
     ) -> Stepped<()> {
         self.state.rejections.clear();
         match answer {
-            Ok(()) if !decision.says_something() && decision.cancels.is_empty() => Ok(()),
+            Ok(()) if decision.is_silent() => Ok(()),
             Ok(()) => self.say(decision),
             Err(error) if error.halts() => self.decider_halted(error, decision),
             Err(error) => self.decider_failed(error, decision),
@@ -175,7 +175,7 @@ impl<'a, S: Deref<Target = [BarSeries]>> Processor<'a, S> {
     fn decider_halted(&mut self, error: DecideError, decision: &mut Decision) -> Stepped<()> {
         decision.orders.clear();
         decision.cancels.clear();
-        if decision.says_something() {
+        if decision.says_something() || !decision.notes.is_empty() {
             self.say(decision)?;
         }
         let reason = error.message().to_string();
@@ -191,8 +191,8 @@ impl<'a, S: Deref<Target = [BarSeries]>> Processor<'a, S> {
         Ok(())
     }
 
-    /// Records what a decider call said (when it said something) and withdraws the
-    /// orders it cancels.
+    /// Records what a decider call said (when it said something) and its model notes,
+    /// and withdraws the orders it cancels.
     #[cold]
     fn say(&mut self, decision: &mut Decision) -> Stepped<()> {
         if decision.says_something() {
@@ -203,6 +203,9 @@ impl<'a, S: Deref<Target = [BarSeries]>> Processor<'a, S> {
                 reasoning: decision.reasoning.take(),
                 trace: decision.trace.take(),
             })?;
+        }
+        for note in decision.notes.drain(..) {
+            self.state.emit(&RunEvent::Model { ts: self.now, note })?;
         }
         for id in std::mem::take(&mut decision.cancels) {
             self.state.cancel_one(self.now, id)?;

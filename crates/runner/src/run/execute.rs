@@ -17,6 +17,8 @@ pub(super) enum Executed {
         report: Box<Report>,
         outcome: RunOutcome,
         last: RawBatch,
+        /// A learner's calibration report, kept with the run's summary.
+        learner: Option<serde_json::Value>,
     },
     Failed {
         message: String,
@@ -30,6 +32,37 @@ pub(super) struct Given<'a> {
     pub prior: &'a [DecisionTrace],
     /// The owner's news about the run's symbols.
     pub news: &'a tradelab_data::NewsArchive,
+    /// The learner state a warm-started run starts from.
+    pub warm: Option<&'a str>,
+}
+
+/// Starts `decider` from the warm start's state, when the run has one.
+pub(super) fn warm_up(
+    decider: &mut dyn tradelab_engine::Decider,
+    given: &Given<'_>,
+) -> Result<(), String> {
+    match given.warm {
+        Some(state) => decider
+            .restore(state)
+            .map_err(|e| format!("warm start: {e}")),
+        None => Ok(()),
+    }
+}
+
+/// What a learning decider left at the end of a run: its last state and its report.
+pub(super) struct LearnerEnd {
+    pub checkpoint: Option<tradelab_engine::Checkpoint>,
+    pub report: Option<serde_json::Value>,
+}
+
+impl LearnerEnd {
+    /// What `decider` has to leave.
+    pub fn of(decider: &dyn tradelab_engine::Decider) -> Self {
+        LearnerEnd {
+            checkpoint: decider.checkpoint(),
+            report: decider.model_report(),
+        }
+    }
 }
 
 impl Runner {
@@ -73,9 +106,10 @@ impl Runner {
             run: run.id,
             message,
         };
-        let decider = self
+        let mut decider = self
             .decider_for(run, &config, &rules, &given)
             .map_err(|e| engine_err(e.to_string()))?;
+        warm_up(decider.as_mut(), &given).map_err(engine_err)?;
         let settings = crate::ExecutionSettings::from_json(&run.snapshot.fill_model)
             .map_err(|e| engine_err(e.to_string()))?;
         let engine = Engine::new(config.clone(), series)
@@ -150,16 +184,49 @@ impl Runner {
                 )
                 .map_err(|e| e.to_string())
             });
-            (outcome, report, last)
+            let end = LearnerEnd::of(decider.as_ref());
+            (outcome, report, last, end)
         });
         let (written, joined) = tokio::join!(writer, worker);
         written.map_err(|source| RunnerError::Writer {
             run: run.id,
             source,
         })?;
-        let (outcome, report, last) =
+        let (outcome, report, last, end) =
             joined.map_err(|e| engine_err(format!("the engine thread failed: {e}")))?;
-        executed(run, outcome, report, last)
+        let done = outcome.is_ok();
+        self.keep_learner_end(run, executed(run, outcome, report, last)?, end, done)
+            .await
+    }
+
+    /// Saves a learner's last state as the run's last snapshot (when the run ran to
+    /// its end) and puts its report with the run's.
+    pub(super) async fn keep_learner_end(
+        &self,
+        run: &Run,
+        mut executed: Executed,
+        end: LearnerEnd,
+        done: bool,
+    ) -> Result<Executed, RunnerError> {
+        if let (true, Some(c)) = (done, end.checkpoint) {
+            let snapshot = tradelab_store::NewSnapshot {
+                bar_ts: c.ts,
+                bars: c.bars,
+                state: c.state,
+            };
+            self.store
+                .snapshots()
+                .save(run.id, &snapshot)
+                .await
+                .map_err(|source| RunnerError::Writer {
+                    run: run.id,
+                    source,
+                })?;
+        }
+        if let Executed::Done { learner, .. } = &mut executed {
+            *learner = end.report;
+        }
+        Ok(executed)
     }
 }
 
@@ -192,6 +259,7 @@ pub(super) fn executed(
         report: Box::new(report),
         outcome,
         last,
+        learner: None,
     })
 }
 
@@ -204,8 +272,16 @@ pub(super) async fn audit_writer(
     mut rx: tokio::sync::mpsc::Receiver<Flushed>,
     spare_tx: std::sync::mpsc::Sender<RawBatch>,
 ) -> Result<(), StoreError> {
-    while let Some(Flushed { batch, through }) = rx.recv().await {
+    while let Some(Flushed {
+        batch,
+        through,
+        snapshots,
+    }) = rx.recv().await
+    {
         store.audit().append(run_id, &batch).await?;
+        for snapshot in &snapshots {
+            store.snapshots().save(run_id, snapshot).await?;
+        }
         if let Some(c) = &committed {
             c.send_replace(through);
         }

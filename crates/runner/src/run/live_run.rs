@@ -246,13 +246,17 @@ impl Runner {
             message,
         };
         let news = tradelab_data::NewsArchive::default();
+        let owner = self.store.models().get_any(run.model).await?.owner;
+        let warm = self.warm_state(owner, &run.snapshot).await?;
         let given = Given {
             prior: &[],
             news: &news,
+            warm: warm.as_deref(),
         };
-        let decider = self
+        let mut decider = self
             .decider_for(run, &config, &rules, &given)
             .map_err(|e| engine_err(e.to_string()))?;
+        super::execute::warm_up(decider.as_mut(), &given).map_err(engine_err)?;
         let timeframe = source.feed.timeframe;
         let settings = crate::ExecutionSettings::from_json(&run.snapshot.fill_model)
             .map_err(|e| engine_err(e.to_string()))?;
@@ -337,7 +341,8 @@ impl Runner {
                 .as_ref()
                 .ok()
                 .map(|outcome| live_report(&engine, &sink, outcome, &seen, decider.0.name()));
-            (outcome, report, last)
+            let end = super::execute::LearnerEnd::of(decider.0.as_ref());
+            (outcome, report, last, end)
         });
         let (written, joined) = tokio::join!(writer, worker);
         feeding.abort();
@@ -345,9 +350,11 @@ impl Runner {
             run: run.id,
             source,
         })?;
-        let (outcome, report, last) =
+        let (outcome, report, last, end) =
             joined.map_err(|e| engine_err(format!("the engine thread failed: {e}")))?;
-        super::execute::executed(run, outcome, report, last)
+        let done = outcome.is_ok();
+        let executed = super::execute::executed(run, outcome, report, last)?;
+        self.keep_learner_end(run, executed, end, done).await
     }
 }
 

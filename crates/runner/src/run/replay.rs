@@ -90,6 +90,8 @@ impl Runner {
             parent: Some(parent),
             batch_rows: DEFAULT_BATCH_ROWS,
             replay_decisions: !options.ask_again,
+            // The parent's strategy snapshot says which snapshot it started from.
+            warm_start: None,
         };
         snapshot.data_changed_from = None;
         let check = p

@@ -24,6 +24,7 @@ pub mod rules_check;
 pub mod run_audit;
 pub mod run_compare;
 pub mod runs;
+pub mod snapshots;
 pub mod stream;
 pub mod trail_views;
 pub mod ui;
@@ -91,6 +92,7 @@ pub fn api(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(run_audit::fills))
         .routes(routes!(run_audit::trades))
         .routes(routes!(run_audit::equity))
+        .routes(routes!(snapshots::snapshots))
         .routes(routes!(positions::positions_of_run))
         .routes(routes!(runs::stop))
         .routes(routes!(runs::replay))

@@ -134,6 +134,21 @@ pub struct NewRunBody {
     /// Trade on a live feed instead of over stored bars (paper trading): the run is
     /// `running` at once and runs until its feed ends or it is stopped.
     pub live: Option<LiveBody>,
+    /// Start an online learner from a snapshot of one of the caller's runs
+    /// (`GET /runs/{id}/snapshots` lists them).
+    pub warm_start: Option<WarmStartBody>,
+}
+
+/// Which learner snapshot a run starts from.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WarmStartBody {
+    /// The run whose snapshot it is.
+    #[schema(minimum = 1)]
+    pub run: i64,
+    /// The snapshot's version (default: the run's latest).
+    #[schema(minimum = 1)]
+    pub version: Option<i64>,
 }
 
 /// A live run's feed.
@@ -281,6 +296,10 @@ pub async fn start(
     let mut run = StartRun::new(caller.id(), m.id, symbols, timeframe);
     run.from = from;
     run.to = to;
+    run.warm_start = req.warm_start.map(|w| tradelab_runner::WarmStartRef {
+        run: RunId(w.run),
+        version: w.version,
+    });
     run.rules = req
         .rules
         .map(|doc| {

@@ -86,6 +86,9 @@ pub struct StrategySnapshot {
     /// parent's data fingerprint (`data_fingerprint` is that of the bars it read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_changed_from: Option<String>,
+    /// The learner snapshot the run started from (a warm start), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm_start: Option<crate::WarmStart>,
 }
 
 /// What creating a run needs.
@@ -264,6 +267,7 @@ impl Runs<'_> {
                         fill_model: model.spec.fill_model,
                         data_fingerprint: new.data_fingerprint.clone(),
                         data_changed_from: None,
+                        warm_start: None,
                     }
                 }
             };
