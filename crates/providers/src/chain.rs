@@ -330,11 +330,12 @@ impl ProviderChain {
         timeframe: Timeframe,
     ) -> Result<BarStream, ProviderError> {
         let mut failures = Vec::new();
-        for member in self
+        let candidates: Vec<_> = self
             .members
             .iter()
             .filter(|m| m.provider.supports(class, timeframe))
-        {
+            .collect();
+        for (i, member) in candidates.iter().enumerate() {
             let admission = lock(&member.breaker).admit(self.clock.now());
             match admission {
                 Admission::Refused { retry_in } => {
@@ -370,7 +371,17 @@ impl ProviderChain {
             }
             match outcome {
                 Ok(stream) => return Ok(stream),
-                Err(error) => failures.push(error),
+                Err(error) => {
+                    if let Some(next) = candidates.get(i + 1) {
+                        self.notify(ChainNotice::Failover {
+                            chain: self.name.clone(),
+                            from: member.provider.name().to_string(),
+                            to: next.provider.name().to_string(),
+                            error: error.clone(),
+                        });
+                    }
+                    failures.push(error);
+                }
             }
         }
         if failures.is_empty() {

@@ -431,6 +431,37 @@ async fn a_streaming_provider_behind_an_open_breaker_is_passed_over() {
     );
 }
 
+#[tokio::test]
+async fn a_failed_stream_fails_over_to_the_next_streaming_provider_with_a_notice() {
+    let broken = Arc::new(Scripted {
+        name: "alpaca".into(),
+        classes: vec![AssetClass::Stock],
+        outcomes: Mutex::new(vec![Err(server_error())].into()),
+        calls: Mutex::new(0),
+        streams: true,
+    });
+    let backup = Arc::new(Scripted {
+        name: "backup".into(),
+        classes: vec![AssetClass::Stock],
+        outcomes: Mutex::new(vec![Ok(vec![bar(7)])].into()),
+        calls: Mutex::new(0),
+        streams: true,
+    });
+    let clock = Arc::new(ManualClock::default());
+    let chain = chain_of(&[&broken, &backup], &clock);
+    let mut notices = chain.subscribe();
+    let symbols = [Symbol::new("AAPL").unwrap()];
+    let stream = chain.stream(&symbols, Timeframe::MINUTE).await.unwrap();
+    let got: Vec<Bar> = stream.map(|item| item.unwrap().1).collect().await;
+    assert_eq!(got, vec![bar(7)]);
+    match notices.try_recv() {
+        Ok(ChainNotice::Failover { from, to, .. }) => {
+            assert_eq!((from.as_str(), to.as_str()), ("alpaca", "backup"));
+        }
+        other => panic!("a fail-over notice: {other:?}"),
+    }
+}
+
 #[test]
 fn asset_class_of_tells_crypto_pairs_from_stock_tickers() {
     for crypto in [
