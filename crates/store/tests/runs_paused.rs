@@ -50,6 +50,22 @@ store_test!(
             !runs.unpause(run.id).await.unwrap(),
             "an ended run stays ended"
         );
+
+        // A live run ends with its last rows in one transaction, paused or not.
+        let live = runs.create(alice.id, &new_run(m.id)).await.unwrap();
+        runs.start(live.id).await.unwrap();
+        assert!(runs.pause(live.id, "binance: 503").await.unwrap());
+        let ended = runs
+            .finish_with(
+                live.id,
+                RunStatus::Stopped,
+                Some("stopped by its owner"),
+                None,
+                &tradelab_store::AuditBatch::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(ended.status, RunStatus::Stopped);
     }
 );
 

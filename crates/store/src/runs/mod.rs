@@ -347,7 +347,7 @@ pub(crate) const OWNED_RUN_SQL: &str =
 
 /// Ends run `$1` in status `$2` with reason `$3`, summary `$4` at time `$5`.
 pub(crate) const FINISH_SQL: &str = "UPDATE runs SET status = $2, status_reason = $3, summary = $4, ended_at_ns = $5 \
-     WHERE id = $1 AND status IN ('queued', 'running')";
+     WHERE id = $1 AND status IN ('queued', 'running', 'paused')";
 
 /// How [`Runs::finish_with`] ends a run, in the transaction of its last batch.
 pub(crate) struct Finish<'a> {
