@@ -27,6 +27,7 @@ import { StopDialog } from "./run/StopDialog";
 import { TradesTable } from "./run/TradesTable";
 import type { EquityCurve, EquityPoint, FeedNotice, Fill } from "./run/types";
 import { type LiveState, useRunStream } from "./run/useRunStream";
+import { type StoredStatus, useLiveStatus } from "./run/useLiveStatus";
 import { DailyRun, isDaily } from "./run/time";
 
 /** Equity points asked for: the API downsamples a longer curve to about this many. */
@@ -57,8 +58,9 @@ function RunView({ run, reload }: { run: Run; reload: () => void }) {
     reload();
   }, [reload]);
   const live = useRunStream(run.id, liveNow, onEnd);
+  const stored = useLiveStatus(run.id, liveNow && run.source === "live");
   const { status, reason } = liveNow
-    ? effectiveStatus(live.status?.status ?? run.status, live.status?.status_reason ?? run.status_reason, live.pauseNotice)
+    ? effectiveStatus(live.status?.status ?? run.status, live.status?.status_reason ?? run.status_reason, live.pauseNotice, stored)
     : { status: run.status, reason: run.status_reason };
 
   useEffect(() => {
@@ -251,12 +253,21 @@ function RunBody({ run, live }: { run: Run; live: LiveState | undefined }) {
 }
 
 /**
- * A going run's status and its reason: as the stream last said, except that the
- * feed's latest paused/resumed notice (which the stream sends no new status for)
- * moves a running run to `paused` and back.
+ * A going run's status and its reason: as the stream last said, except between
+ * `running` and `paused` (which the stream sends no new status for): there the stored
+ * status read last decides, else the feed's latest paused/resumed notice.
  */
-function effectiveStatus(status: string, reason: string | null, notice: FeedNotice | undefined): { status: string; reason: string | null } {
-  if (!notice || (status !== "running" && status !== "paused")) return { status, reason };
+function effectiveStatus(
+  status: string,
+  reason: string | null,
+  notice: FeedNotice | undefined,
+  stored: StoredStatus | undefined,
+): { status: string; reason: string | null } {
+  if (status !== "running" && status !== "paused") return { status, reason };
+  if (stored && (stored.status === "running" || stored.status === "paused")) {
+    return { status: stored.status, reason: stored.status === "paused" ? stored.status_reason : null };
+  }
+  if (!notice) return { status, reason };
   if (notice.notice === "resumed") return { status: "running", reason: null };
   const why = notice.provider && !notice.detail.startsWith(notice.provider) ? `${notice.provider}: ${notice.detail}` : notice.detail;
   return { status: "paused", reason: why };
