@@ -130,8 +130,11 @@ function RunBody({ run, live }: { run: Run; live: LiveState | undefined }) {
   useEffect(() => {
     if (period !== undefined) return;
     const report = (run.metrics ?? {}) as { start?: unknown; end?: unknown };
-    if (ended && typeof report.start === "string" && typeof report.end === "string") {
-      setPeriod({ from: run.period_start ?? report.start, to: report.end });
+    // (A live run interrupted before its first bar has a report that ends before its
+    // period starts: its own period is shown instead.)
+    const from = run.period_start ?? (typeof report.start === "string" ? report.start : undefined);
+    if (ended && from && typeof report.end === "string" && Date.parse(report.end) >= Date.parse(from)) {
+      setPeriod({ from, to: report.end });
       return;
     }
     if (ended && storedPoints === undefined && !equity.error) return;
