@@ -14,12 +14,8 @@ export const OUT = resolve(process.env.TRADELAB_E2E_OUT ?? "test-output");
 export const CHROMIUM = process.env.TRADELAB_CHROMIUM ?? "/usr/bin/chromium";
 const BIN = process.env.TRADELAB_BIN;
 
-/** Runs `tradelab serve` on a fresh data dir; resolves once it prints its address. */
-export async function startServer() {
-  if (!BIN) throw new Error("TRADELAB_BIN must name the tradelab binary (the cargo test sets it)");
-  const dataDir = mkdtempSync(join(tmpdir(), "tradelab-e2e-"));
-  const env = { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" };
-  delete env.TRADELAB_DATABASE_URL;
+/** `tradelab serve` on `dataDir`; resolves once it prints its address. */
+async function serve(dataDir, env) {
   const child = spawn(BIN, ["--data-dir", dataDir, "serve", "--bind", "127.0.0.1:0", "--workers", "2"], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -39,23 +35,46 @@ export async function startServer() {
     child.stderr.on("data", read);
     child.on("exit", (code) => fail(new Error(`the server exited (${code}):\n${log}`)));
   });
+  return { child, url, log: () => log };
+}
+
+/** SIGTERM (a graceful shutdown), SIGKILL after 30 s; resolves once it exited. */
+async function shutDown(child) {
+  child.kill("SIGTERM");
+  const exited = new Promise((r) => (child.exitCode !== null ? r() : child.on("exit", r)));
+  const late = setTimeout(() => {
+    console.log("the server did not stop within 30 s of SIGTERM; killing it");
+    child.kill("SIGKILL");
+  }, 30_000);
+  await exited;
+  clearTimeout(late);
+}
+
+/** Runs `tradelab serve` on a fresh data dir; resolves once it prints its address. */
+export async function startServer() {
+  if (!BIN) throw new Error("TRADELAB_BIN must name the tradelab binary (the cargo test sets it)");
+  const dataDir = mkdtempSync(join(tmpdir(), "tradelab-e2e-"));
+  const env = { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" };
+  delete env.TRADELAB_DATABASE_URL;
+  let current = await serve(dataDir, env);
   return {
-    url,
+    /** The server's address (a restart moves it to another port). */
+    get url() {
+      return current.url;
+    },
     dataDir,
-    log: () => log,
+    log: () => current.log(),
     /** `tradelab --data-dir … ARGS` (the same store), with `input` on stdin. */
     cli(args, input) {
       return execFileSync(BIN, ["--data-dir", dataDir, ...args], { input, env, encoding: "utf8" });
     },
+    /** Shuts the server down gracefully and starts it again on the same data dir. */
+    async restart() {
+      await shutDown(current.child);
+      current = await serve(dataDir, env);
+    },
     async stop() {
-      child.kill("SIGTERM");
-      const exited = new Promise((r) => (child.exitCode !== null ? r() : child.on("exit", r)));
-      const late = setTimeout(() => {
-        console.log("the server did not stop within 30 s of SIGTERM; killing it");
-        child.kill("SIGKILL");
-      }, 30_000);
-      await exited;
-      clearTimeout(late);
+      await shutDown(current.child);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -121,7 +140,7 @@ export async function newUser(browser, base) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
   page.on("console", (m) => {
-    if (m.type() === "error" && !/status of (401|404|409)/.test(m.text())) errors.push(`console: ${m.text()}`);
+    if (m.type() === "error" && !/status of (401|404|409|422)/.test(m.text())) errors.push(`console: ${m.text()}`);
   });
   return { context, page, errors };
 }

@@ -2,8 +2,9 @@
 // newcomer signs up, builds a model from the swing-trader template on the bundled
 // daily stocks, runs it and watches it finish live, checks the charts and trades,
 // toggles a rule, replays with a rule changed and compares the pair; another user
-// cannot open the run; an admin's emergency stop halts a running run. Screenshots of
-// every page at desktop and phone width go to test-output/.
+// cannot open the run; an admin's emergency stop halts a running run; live paper runs
+// (live.mjs) start, show as live, resume after a server restart and stop. Screenshots
+// of every page at desktop and phone width go to test-output/.
 //
 // Run: TRADELAB_BIN=target/debug/tradelab node e2e/run.mjs (the cargo test
 // `browser_ui` does this).
@@ -19,6 +20,7 @@ import {
   startSlowModel,
   step,
 } from "./harness.mjs";
+import { liveChecks } from "./live.mjs";
 
 const PASSWORD = "correct-horse-battery-1";
 const server = await startServer();
@@ -210,6 +212,11 @@ try {
     assert(shown === operations, `the docs page shows ${shown} operations, the document has ${operations}`);
     await screenshots(page, "13-api-docs");
   });
+
+  // Last: it restarts the server (the pages above are bound to its old address).
+  const aliceSeen = alice.errors.length;
+  pageErrors.push(...(await liveChecks({ browser, server, page, modelId, email: "alice@example.com", password: PASSWORD })));
+  pageErrors.push(...alice.errors.slice(aliceSeen));
 
   await step("no page logged an error", null, async () => {
     assert(pageErrors.length === 0, pageErrors.join("\n"));

@@ -41,6 +41,8 @@ export interface Run {
   status: RunStatus;
   status_reason: string | null;
   mode: string;
+  /** `replay` (over stored bars) or `live` (paper trading on a live feed). */
+  source: "replay" | "live";
   symbols: string[];
   timeframe: string | null;
   period_start: string | null;

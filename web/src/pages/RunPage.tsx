@@ -2,7 +2,9 @@
 // running its live progress and events from the SSE stream; its price chart with the
 // fills, equity against buy-and-hold, drawdown, metrics, closed trades, decision log,
 // rejected orders and risk events from the REST API. When the stream says the run
-// ended, the run is read again and everything below shows its final state.
+// ended, the run is read again and everything below shows its final state. A live
+// paper run also shows its feed's events, a banner while its market data is out
+// (`paused`, with the provider's error), and Resume once it was interrupted.
 
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useParams } from "react-router";
@@ -11,18 +13,21 @@ import { useApi } from "../lib/useApi";
 import { isLive, type Run } from "../lib/types";
 import { BarsLoader, type BuyAndHold, type Period } from "./run/bars";
 import { DecisionLog } from "./run/DecisionLog";
+import { FeedEvents } from "./run/FeedEvents";
 import { EquityCharts } from "./run/EquityCharts";
 import { LiveFeed } from "./run/LiveFeed";
 import { MetricCards } from "./run/MetricCards";
 import { PriceChart } from "./run/PriceChart";
 import { Rejections } from "./run/Rejections";
 import { ReplayDialog } from "./run/ReplayDialog";
+import { ResumeDialog } from "./run/ResumeDialog";
 import { RiskEvents } from "./run/RiskEvents";
 import { RunHeader } from "./run/RunHeader";
 import { StopDialog } from "./run/StopDialog";
 import { TradesTable } from "./run/TradesTable";
-import type { EquityCurve, EquityPoint, Fill } from "./run/types";
+import type { EquityCurve, EquityPoint, FeedNotice, Fill } from "./run/types";
 import { type LiveState, useRunStream } from "./run/useRunStream";
+import { type StoredStatus, useLiveStatus } from "./run/useLiveStatus";
 import { DailyRun, isDaily } from "./run/time";
 
 /** Equity points asked for: the API downsamples a longer curve to about this many. */
@@ -46,13 +51,17 @@ function RunView({ run, reload }: { run: Run; reload: () => void }) {
   const [stopping, setStopping] = useState(false);
   const [stopOpen, setStopOpen] = useState(false);
   const [replayOpen, setReplayOpen] = useState(false);
+  const [resumeOpen, setResumeOpen] = useState(false);
   const [version, setVersion] = useState(0);
   const onEnd = useCallback(() => {
     setStopping(false);
     reload();
   }, [reload]);
   const live = useRunStream(run.id, liveNow, onEnd);
-  const status = liveNow ? (live.status?.status ?? run.status) : run.status;
+  const stored = useLiveStatus(run.id, liveNow && run.source === "live");
+  const { status, reason } = liveNow
+    ? effectiveStatus(live.status?.status ?? run.status, live.status?.status_reason ?? run.status_reason, live.pauseNotice, stored)
+    : { status: run.status, reason: run.status_reason };
 
   useEffect(() => {
     document.title = `${run.label} · tradelab`;
@@ -65,18 +74,27 @@ function RunView({ run, reload }: { run: Run; reload: () => void }) {
         <RunHeader
           run={run}
           status={status}
+          reason={reason}
           canStop={liveNow && status !== "stopped"}
+          canResume={run.source === "live" && run.status === "interrupted"}
           canReplay={!liveNow}
           stopping={stopping}
           onStop={() => setStopOpen(true)}
           onReplay={() => setReplayOpen(true)}
+          onResume={() => setResumeOpen(true)}
         />
+        {status === "paused" && (
+          <p className="run-banner run-paused" role="status">
+            <strong>Paused: the market data is out.</strong> {reason ?? "The feed has no data."} The run decides nothing until bars come back, then
+            applies the ones it missed in order, each once.
+          </p>
+        )}
         {stopping && liveNow && (
           <p className="run-banner" role="status">
             Stopping: the run ends at its next step.
           </p>
         )}
-        {liveNow && <LiveFeed status={status} progress={live.progress ?? run.progress} live={live} onRefresh={() => setVersion((v) => v + 1)} />}
+        {liveNow && <LiveFeed status={status} source={run.source} progress={live.progress ?? run.progress} live={live} onRefresh={() => setVersion((v) => v + 1)} />}
         {/* A new key once the run ends: every part reads its final state again. */}
         <RunBody key={`${run.status}-${version}`} run={run} live={liveNow ? live : undefined} />
         <StopDialog
@@ -86,6 +104,9 @@ function RunView({ run, reload }: { run: Run; reload: () => void }) {
           onStopped={(now) => (now ? reload() : setStopping(true))}
         />
         <ReplayDialog run={run} open={replayOpen} onClose={() => setReplayOpen(false)} />
+        {run.source === "live" && run.status === "interrupted" && (
+          <ResumeDialog run={run} open={resumeOpen} onClose={() => setResumeOpen(false)} onResumed={reload} />
+        )}
       </div>
     </DailyRun.Provider>
   );
@@ -109,8 +130,11 @@ function RunBody({ run, live }: { run: Run; live: LiveState | undefined }) {
   useEffect(() => {
     if (period !== undefined) return;
     const report = (run.metrics ?? {}) as { start?: unknown; end?: unknown };
-    if (ended && typeof report.start === "string" && typeof report.end === "string") {
-      setPeriod({ from: run.period_start ?? report.start, to: report.end });
+    // (A live run interrupted before its first bar has a report that ends before its
+    // period starts: its own period is shown instead.)
+    const from = run.period_start ?? (typeof report.start === "string" ? report.start : undefined);
+    if (ended && from && typeof report.end === "string" && Date.parse(report.end) >= Date.parse(from)) {
+      setPeriod({ from, to: report.end });
       return;
     }
     if (ended && storedPoints === undefined && !equity.error) return;
@@ -220,6 +244,7 @@ function RunBody({ run, live }: { run: Run; live: LiveState | undefined }) {
         byRule={m ? ((m.orders_rejected as Record<string, number> | undefined) ?? {}) : undefined}
         live={Boolean(live)}
       />
+      {run.source === "live" && <FeedEvents runId={run.id} live={Boolean(live)} />}
       <RiskEvents
         runId={run.id}
         autoExits={m?.auto_exits as Record<string, number> | undefined}
@@ -228,6 +253,27 @@ function RunBody({ run, live }: { run: Run; live: LiveState | undefined }) {
       />
     </>
   );
+}
+
+/**
+ * A going run's status and its reason: as the stream last said, except between
+ * `running` and `paused` (which the stream sends no new status for): there the stored
+ * status read last decides, else the feed's latest paused/resumed notice.
+ */
+function effectiveStatus(
+  status: string,
+  reason: string | null,
+  notice: FeedNotice | undefined,
+  stored: StoredStatus | undefined,
+): { status: string; reason: string | null } {
+  if (status !== "running" && status !== "paused") return { status, reason };
+  if (stored && (stored.status === "running" || stored.status === "paused")) {
+    return { status: stored.status, reason: stored.status === "paused" ? stored.status_reason : null };
+  }
+  if (!notice) return { status, reason };
+  if (notice.notice === "resumed") return { status: "running", reason: null };
+  const why = notice.provider && !notice.detail.startsWith(notice.provider) ? `${notice.provider}: ${notice.detail}` : notice.detail;
+  return { status: "paused", reason: why };
 }
 
 const NO_FILLS: Fill[] = [];

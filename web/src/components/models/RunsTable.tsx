@@ -106,6 +106,7 @@ export function RunsTable({ modelId }: { modelId: number }) {
                       #{fmt.count(r.number)}
                     </Link>
                     {r.replay_of !== null && <span className="muted"> (replay)</span>}
+                    {r.source === "live" && <span className="muted"> (live paper)</span>}
                     <div className="muted run-when">{fmt.dateTime(r.created_at)}</div>
                   </td>
                   <td className="c-period" data-label="Period">

@@ -1,12 +1,14 @@
-// The live part of a queued or running run: its progress, and the rows its stream
-// brings, newest first.
+// The live part of a queued, running or paused run: its progress, and the rows its
+// stream brings, newest first. A live paper run has no known end: its progress is the
+// bars it decided so far.
 
 import * as format from "../../lib/format";
 import { useWhen } from "./time";
 import type { Progress } from "../../lib/types";
+import { feedLine } from "./FeedEvents";
 import { describeRisk } from "./RiskEvents";
 import { signedMoney } from "./TradesTable";
-import type { FeedItem, RiskRow } from "./types";
+import type { FeedItem, FeedNotice, RiskRow } from "./types";
 import type { LiveState } from "./useRunStream";
 
 const CONNECTION_WORDS: Record<LiveState["connection"], string> = {
@@ -19,15 +21,23 @@ const CONNECTION_WORDS: Record<LiveState["connection"], string> = {
 
 interface Props {
   status: string;
+  /** A live paper run (`live`) or a replay of stored bars. */
+  source: string;
   progress: Progress | undefined;
   live: LiveState;
   /** Reads the tables and charts below again (they show the run as it was when read). */
   onRefresh: () => void;
 }
 
-export function LiveFeed({ status, progress, live, onRefresh }: Props) {
+const HEADINGS: Record<string, string> = {
+  queued: "Waiting for a worker",
+  paused: "Paused: no market data",
+};
+
+export function LiveFeed({ status, source, progress, live, onRefresh }: Props) {
   const when = useWhen();
-  const pct = progress && progress.total > 0 ? (progress.done / progress.total) * 100 : undefined;
+  const endless = source === "live";
+  const pct = !endless && progress && progress.total > 0 ? (progress.done / progress.total) * 100 : undefined;
   const counted: [string, string][] = [
     ["decision", "decisions"],
     ["fill", "fills"],
@@ -38,27 +48,31 @@ export function LiveFeed({ status, progress, live, onRefresh }: Props) {
   return (
     <section className="card run-section run-live" aria-labelledby="live-heading">
       <div className="row spread">
-        <h2 id="live-heading">{status === "queued" ? "Waiting for a worker" : "Running"}</h2>
+        <h2 id="live-heading">{HEADINGS[status] ?? (endless ? "Trading live (paper)" : "Running")}</h2>
         <span className={`run-connection ${live.connection}`} role="status">
           {CONNECTION_WORDS[live.connection]}
         </span>
       </div>
-      <div
-        className="progress"
-        role="progressbar"
-        aria-label="Steps done"
-        aria-valuemin={0}
-        aria-valuemax={progress?.total ?? 100}
-        aria-valuenow={progress?.done ?? 0}
-      >
-        <div style={{ width: `${pct ?? 0}%` }} />
-      </div>
+      {!endless && (
+        <div
+          className="progress"
+          role="progressbar"
+          aria-label="Steps done"
+          aria-valuemin={0}
+          aria-valuemax={progress?.total ?? 100}
+          aria-valuenow={progress?.done ?? 0}
+        >
+          <div style={{ width: `${pct ?? 0}%` }} />
+        </div>
+      )}
       <p className="muted run-progress-text">
-        {progress
-          ? `${format.count(progress.done)} of ${format.count(progress.total)} steps (${format.number(pct ?? 0, 1)} %)`
-          : status === "queued"
-            ? "Queued: the run starts when a worker is free."
-            : "Starting…"}
+        {endless
+          ? `${format.count(progress?.done ?? 0)} bars decided so far; the run goes on until its feed ends or it is stopped.`
+          : progress
+            ? `${format.count(progress.done)} of ${format.count(progress.total)} steps (${format.number(pct ?? 0, 1)} %)`
+            : status === "queued"
+              ? "Queued: the run starts when a worker is free."
+              : "Starting…"}
       </p>
       <div className="row spread run-live-counts">
         <p>
@@ -75,7 +89,7 @@ export function LiveFeed({ status, progress, live, onRefresh }: Props) {
       {live.feed.length > 0 && (
         <ol className="run-feed" aria-label="Live events" aria-live="off">
           {live.feed.map((item, i) => (
-            <li key={item.seq ?? `x${i}`} className={`run-feed-item ${item.type}`}>
+            <li key={item.seq ?? `x${i}`} className={`run-feed-item ${item.type} ${noticeClass(item)}`}>
               <time dateTime={String(item.data.time ?? "")}>{when(item.data.time as string | undefined)}</time>
               <span className="badge">{item.type === "event" ? String(item.data.kind ?? "event").replace(/_/g, " ") : item.type}</span>
               <span>{describe(item)}</span>
@@ -85,6 +99,13 @@ export function LiveFeed({ status, progress, live, onRefresh }: Props) {
       )}
     </section>
   );
+}
+
+/** `feed-paused`, `feed-resumed`, … for a feed notice (styled like its kind), else "". */
+function noticeClass(item: FeedItem): string {
+  if (item.data.kind !== "feed") return "";
+  const n = (item.data.detail as Partial<FeedNotice> | undefined)?.notice;
+  return n ? `feed-${n}` : "";
 }
 
 function str(v: unknown): string {
@@ -117,6 +138,7 @@ function describe(item: FeedItem): string {
       const kind = str(d.kind);
       if (kind === "decided") return `decider: ${str(detail.reasoning) || (Number(detail.orders) > 0 ? "trade" : "hold")}`;
       if (kind === "decider_failed") return `decider failed: ${str(detail.message)}`;
+      if (kind === "feed") return feedLine(detail as Partial<FeedNotice>);
       if (kind === "command") return `command: ${str(detail.command)}${detail.flatten ? " (flatten)" : ""}`;
       return kind.replace(/_/g, " ");
     }

@@ -1,21 +1,40 @@
 // The head of the run page: the run's label (linking to its model), status, period,
-// symbols, timeframe, its parent when it is a replay, and the actions: stop while it
-// goes, replay with other rules, compare with the parent.
+// symbols, timeframe, whether it traded live (and on which providers' data, as its
+// feed events name them), its parent when it is a replay, and the actions: stop while
+// it goes, resume an interrupted live run, replay with other rules, compare with the
+// parent.
 
 import { Link } from "react-router";
 import { useApi } from "../../lib/useApi";
 import * as format from "../../lib/format";
-import type { Run } from "../../lib/types";
+import type { Page, Run } from "../../lib/types";
+import { REPLAY_PROVIDER } from "./FeedEvents";
+import type { FeedNotice, TrailRow } from "./types";
 
 interface Props {
   run: Run;
   status: string;
+  /** Why the run is in its status (a paused run: the provider and its error). */
+  reason: string | null;
   canStop: boolean;
+  /** An interrupted live run can go on. */
+  canResume: boolean;
   /** Replays need an ended run. */
   canReplay: boolean;
   stopping: boolean;
   onStop: () => void;
   onReplay: () => void;
+  onResume: () => void;
+}
+
+/** The providers a live run's feed events name, in the order they first appear. */
+function feedProviders(rows: TrailRow[]): string[] {
+  const seen: string[] = [];
+  for (const r of rows) {
+    const p = (r.detail as Partial<FeedNotice> | undefined)?.provider;
+    if (p && !seen.includes(p)) seen.push(p);
+  }
+  return seen.map((p) => (p === REPLAY_PROVIDER ? "stored bars replayed as live" : p));
 }
 
 /** The run's period in words: its own, else the report's first and last bar. */
@@ -39,8 +58,10 @@ function strategyText(run: Run): string | undefined {
   return params ? `${d.kind} (${params})` : d.kind;
 }
 
-export function RunHeader({ run, status, canStop, canReplay, stopping, onStop, onReplay }: Props) {
+export function RunHeader({ run, status, reason, canStop, canResume, canReplay, stopping, onStop, onReplay, onResume }: Props) {
   const parent = useApi<Run>(run.replay_of ? `/runs/${run.replay_of}` : null);
+  const feed = useApi<Page<TrailRow>>(run.source === "live" ? `/runs/${run.id}/events?kind=feed&limit=100` : null);
+  const providers = feedProviders(feed.data?.items ?? []);
   const strategy = strategyText(run);
   return (
     <header className="page-head run-head">
@@ -55,8 +76,23 @@ export function RunHeader({ run, status, canStop, canReplay, stopping, onStop, o
           <span className={`badge ${status}`} aria-label={`Status: ${status}`}>
             {status}
           </span>
+          {run.source === "live" && (
+            <span className="badge live-source" title="Paper trading on a live feed">
+              live
+            </span>
+          )}
         </h1>
         <dl className="run-facts">
+          <div>
+            <dt>Source</dt>
+            <dd>{run.source === "live" ? "Live feed, paper trading" : "Stored bars (backtest)"}</dd>
+          </div>
+          {run.source === "live" && providers.length > 0 && (
+            <div>
+              <dt>Feed</dt>
+              <dd>{providers.join(" → ")}</dd>
+            </div>
+          )}
           <div>
             <dt>Period</dt>
             <dd>{periodText(run)}</dd>
@@ -98,12 +134,17 @@ export function RunHeader({ run, status, canStop, canReplay, stopping, onStop, o
             </div>
           )}
         </dl>
-        {run.status_reason && <p className="run-reason-line">{run.status_reason}</p>}
+        {reason && status !== "paused" && <p className="run-reason-line">{reason}</p>}
       </div>
       <div className="row run-actions">
         {canStop && (
           <button type="button" className="danger" onClick={onStop} disabled={stopping}>
             {stopping ? "Stopping…" : "Stop"}
+          </button>
+        )}
+        {canResume && (
+          <button type="button" className="primary" onClick={onResume}>
+            Resume
           </button>
         )}
         {canReplay && (

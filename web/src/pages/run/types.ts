@@ -145,6 +145,15 @@ export interface RiskRow extends TrailRow {
   };
 }
 
+/** What a live run's feed reported (a `feed` row's detail). */
+export interface FeedNotice {
+  /** `paused`, `resumed`, `failover` or `breaker`. */
+  notice: string;
+  /** The provider concerned (`replay` for stored bars replayed as live; may be empty). */
+  provider: string;
+  detail: string;
+}
+
 /** A rule of a model as `GET /models/{id}/rules` shows it. */
 export type { RuleView } from "../../components/models/types";
 

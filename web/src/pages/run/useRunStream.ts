@@ -4,12 +4,15 @@
 // reconnects by itself with the last row's id (the server resumes after it without
 // a gap or a repeat); on `end` the source is closed so it does not reconnect.
 //
+// A live run's feed notices say when its market data stopped and came back: the stream
+// sends no new `status` for that, so the page reads `paused` (and why) from them.
+//
 // Events arrive in bursts (a live run opened mid-way first gets every stored row), so
 // they are buffered and handed to React a few times a second.
 
 import { useEffect, useRef, useState } from "react";
 import type { Progress } from "../../lib/types";
-import type { EquityPoint, FeedItem, Fill, StatusEvent } from "./types";
+import type { EquityPoint, FeedItem, FeedNotice, Fill, StatusEvent } from "./types";
 
 /** Rows of the feed kept for display (newest first). */
 const FEED_KEPT = 200;
@@ -32,6 +35,8 @@ export interface LiveState {
   equity: EquityPoint[];
   /** Every fill seen, in order (for the price chart's markers). */
   fills: Fill[];
+  /** The latest `paused` or `resumed` notice of the feed (none seen: undefined). */
+  pauseNotice: FeedNotice | undefined;
 }
 
 const EMPTY: LiveState = {
@@ -42,6 +47,7 @@ const EMPTY: LiveState = {
   counts: {},
   equity: [],
   fills: [],
+  pauseNotice: undefined,
 };
 
 /** Follows run `id` while `enabled`; `onEnd` runs once the stream says the run ended. */
@@ -63,23 +69,26 @@ export function useRunStream(id: number, enabled: boolean, onEnd: (end: StatusEv
     let status: StatusEvent | undefined;
     let progress: Progress | undefined;
     let connection: LiveState["connection"] | undefined;
+    let pauseNotice: FeedNotice | undefined;
     let ended: StatusEvent | undefined;
     let closed = false;
 
     const flush = () => {
-      if (!rows.length && !equity.length && !status && !progress && !connection) return;
+      if (!rows.length && !equity.length && !status && !progress && !connection && !pauseNotice) return;
       const newRows = rows;
       const newEquity = equity;
       const newFills = fills;
       const newStatus = status;
       const newProgress = progress;
       const newConnection = connection;
+      const newPause = pauseNotice;
       rows = [];
       equity = [];
       fills = [];
       status = undefined;
       progress = undefined;
       connection = undefined;
+      pauseNotice = undefined;
       setState((old) => {
         const counts = { ...old.counts };
         for (const r of newRows) counts[r.type] = (counts[r.type] ?? 0) + 1;
@@ -92,6 +101,7 @@ export function useRunStream(id: number, enabled: boolean, onEnd: (end: StatusEv
           counts,
           equity: newEquity.length ? [...old.equity, ...newEquity] : old.equity,
           fills: newFills.length ? [...old.fills, ...newFills] : old.fills,
+          pauseNotice: newPause ?? old.pauseNotice,
         };
       });
     };
@@ -135,6 +145,8 @@ export function useRunStream(id: number, enabled: boolean, onEnd: (end: StatusEv
         if (!d) return;
         rows.push({ type, seq: typeof d.seq === "number" ? d.seq : undefined, data: d });
         if (type === "fill") fills.push(d as unknown as Fill);
+        const notice = d.kind === "feed" ? (d.detail as FeedNotice | undefined) : undefined;
+        if (notice && (notice.notice === "paused" || notice.notice === "resumed")) pauseNotice = notice;
       });
     }
     source.addEventListener("end", (e) => {
