@@ -12,12 +12,58 @@ use tradelab_core::{Symbol, Timeframe};
 use tradelab_engine::{Command, DeciderRegistry, RunEvent};
 use tradelab_runner::live::{self, FeedPeriod};
 use tradelab_runner::{ExecutionSettings, LiveSource, RunHandle, Runner, RunnerError, StartRun};
+use tradelab_store::LiveFeedSpec;
 
 /// Which feed a live run trades on.
 pub struct FeedChoice {
     pub feed: FeedKind,
     pub provider: Option<String>,
     pub speed: f64,
+}
+
+impl FeedChoice {
+    /// The choice as a run keeps it.
+    pub fn spec(&self) -> LiveFeedSpec {
+        match self.feed {
+            FeedKind::Market => LiveFeedSpec {
+                feed: "market".into(),
+                provider: self.provider.clone(),
+                speed: None,
+            },
+            FeedKind::Replay => LiveFeedSpec {
+                feed: "replay".into(),
+                provider: None,
+                speed: Some(self.speed),
+            },
+        }
+    }
+
+    /// The feed a resume of a run goes on with: what the flags say, else the run's own
+    /// feed, else the market feed of the symbols' class.
+    pub fn for_resume(
+        feed: Option<FeedKind>,
+        provider: Option<String>,
+        speed: Option<f64>,
+        kept: Option<&LiveFeedSpec>,
+    ) -> FeedChoice {
+        let kept_kind = kept.map(|k| {
+            if k.feed == "replay" {
+                FeedKind::Replay
+            } else {
+                FeedKind::Market
+            }
+        });
+        let feed = feed.or(kept_kind).unwrap_or(FeedKind::Market);
+        let same_feed = kept_kind == Some(feed);
+        FeedChoice {
+            feed,
+            provider: provider
+                .or_else(|| kept.filter(|_| same_feed).and_then(|k| k.provider.clone())),
+            speed: speed
+                .or_else(|| kept.filter(|_| same_feed).and_then(|k| k.speed))
+                .unwrap_or(60.0),
+        }
+    }
 }
 
 /// Starts a live run of `req` and follows it to its end (the feed's end, `--to`, a
@@ -51,6 +97,7 @@ pub async fn start(
     let source = live_source(ctx, &period, &choice).await?;
     req.from = None;
     req.to = None;
+    req.live_feed = Some(choice.spec());
     let runner = Runner::with_deciders(ctx.store.clone(), deciders.clone());
     let provider = source.provider.name().to_string();
     let handle = runner.spawn_live(req.clone(), source, None).await?;
@@ -62,10 +109,13 @@ pub async fn resume(
     ctx: &Ctx,
     deciders: &DeciderRegistry,
     run: &str,
-    choice: &FeedChoice,
+    feed: Option<FeedKind>,
+    provider: Option<String>,
+    speed: Option<f64>,
     output: OutputFormat,
 ) -> Result<()> {
     let run = ctx.run(run).await?;
+    let choice = &FeedChoice::for_resume(feed, provider, speed, run.snapshot.live_feed.as_ref());
     let settings =
         ExecutionSettings::from_json(&run.snapshot.fill_model).map_err(anyhow::Error::msg)?;
     let timeframe: Timeframe = match settings.timeframe.as_deref() {

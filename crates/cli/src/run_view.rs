@@ -76,6 +76,7 @@ pub fn run_json(r: &Run, deciders: &DeciderRegistry) -> Value {
             "instructions": r.snapshot.instructions,
             "data_fingerprint": r.snapshot.data_fingerprint,
             "warm_start": r.snapshot.warm_start,
+            "live_feed": r.snapshot.live_feed,
         },
         "summary": r.summary,
     })
@@ -173,7 +174,20 @@ pub fn show_table(
         );
     }
     if r.source == tradelab_store::RunSource::Live {
-        row("Feed", "live (paper trading)".into());
+        let feed = match &r.snapshot.live_feed {
+            Some(f) if f.feed == "replay" => format!(
+                "live (paper trading): stored bars replayed at {}x",
+                f.speed.unwrap_or(60.0)
+            ),
+            Some(f) => format!(
+                "live (paper trading): market data from {}",
+                f.provider
+                    .as_deref()
+                    .unwrap_or("the chain of its symbols' class")
+            ),
+            None => "live (paper trading)".into(),
+        };
+        row("Feed", feed);
     }
     row("Symbols", symbols(r));
     row(

@@ -179,14 +179,7 @@ pub fn run(cmd: RunsCommand, args: &StoreArgs, deciders: &DeciderRegistry) -> Re
                 feed,
                 speed,
                 output,
-            } => {
-                let feed = crate::live_cmd::FeedChoice {
-                    feed,
-                    provider,
-                    speed,
-                };
-                crate::live_cmd::resume(&ctx, deciders, &run, &feed, output).await
-            }
+            } => crate::live_cmd::resume(&ctx, deciders, &run, feed, provider, speed, output).await,
             RunsCommand::Replay {
                 run,
                 rules,

@@ -370,15 +370,17 @@ pub enum RunsCommand {
         /// The run: MODEL#N (e.g. trend#2, the model's Nth run) or its global id.
         run: String,
         /// The market data: a provider of the settings or a chain (stock, crypto);
-        /// default: the chain of the run's symbols' class.
+        /// default: the run's own, else the chain of its symbols' class.
         #[arg(long, value_name = "NAME")]
         provider: Option<String>,
-        /// The feed: the provider's market data, or stored bars replayed as live.
-        #[arg(long, value_enum, default_value_t = FeedKind::Market)]
-        feed: FeedKind,
-        /// How many times as fast as real time a replayed feed plays.
-        #[arg(long, default_value_t = 60.0, value_name = "X")]
-        speed: f64,
+        /// The feed: the provider's market data, or stored bars replayed as live
+        /// (default: the feed the run started on).
+        #[arg(long, value_enum)]
+        feed: Option<FeedKind>,
+        /// How many times as fast as real time a replayed feed plays (default: the
+        /// run's own speed, else 60).
+        #[arg(long, value_name = "X")]
+        speed: Option<f64>,
         /// Report format: a table for people, or JSON for programs.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,

@@ -130,6 +130,17 @@ fn a_live_run_killed_mid_way_resumes_and_ends_as_a_replay_of_its_bars() {
         shown["audit"]["equity"].as_u64().unwrap() < 240,
         "killed part-way: {shown}"
     );
+    assert_eq!(
+        shown["snapshot"]["live_feed"],
+        serde_json::json!({"feed": "replay", "speed": 1728000.0}),
+        "the run keeps its feed: {shown}"
+    );
+    let table = tl(d, &["runs", "show", "trend#1"]);
+    assert!(
+        String::from_utf8_lossy(&table.stdout).contains("stored bars replayed at 1728000x"),
+        "{}",
+        String::from_utf8_lossy(&table.stdout)
+    );
 
     let resumed = tl(
         d,
@@ -137,8 +148,7 @@ fn a_live_run_killed_mid_way_resumes_and_ends_as_a_replay_of_its_bars() {
             "runs",
             "resume",
             "trend#1",
-            "--feed",
-            "replay",
+            // The run's own feed (stored bars replayed), faster.
             "--speed",
             "100000000",
             "--output",

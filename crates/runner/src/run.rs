@@ -122,6 +122,8 @@ pub struct StartRun {
     pub replay_decisions: bool,
     /// Start the learner from this snapshot (a warm start).
     pub warm_start: Option<WarmStartRef>,
+    /// A live run's feed, kept in its snapshot so a resume goes on with it.
+    pub live_feed: Option<tradelab_store::LiveFeedSpec>,
 }
 
 impl StartRun {
@@ -139,6 +141,7 @@ impl StartRun {
             batch_rows: DEFAULT_BATCH_ROWS,
             replay_decisions: false,
             warm_start: None,
+            live_feed: None,
         }
     }
 }
@@ -256,6 +259,7 @@ impl Runner {
             data_fingerprint: None,
             data_changed_from: None,
             warm_start: None,
+            live_feed: None,
         };
         if let Some(reference) = req.warm_start {
             self.resolve_warm_start(req.owner, reference, &mut snapshot)

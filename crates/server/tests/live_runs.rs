@@ -30,6 +30,12 @@ server_test!(
         let id = started["id"].as_i64().expect("id");
         let done = wait_for_end(&alice, id).await;
         assert_eq!(done["status"], "completed", "{done}");
+        let (_, shown) = alice.get(&format!("/runs/{id}")).await;
+        assert_eq!(
+            shown["snapshot"]["live_feed"],
+            json!({"feed": "replay", "speed": 1e12}),
+            "the run keeps its feed for a resume: {shown}"
+        );
         let replay = srv
             .state
             .runner

@@ -68,7 +68,7 @@ pub use models::{DeciderConfig, Model, ModelSpec, Models};
 pub use news::{MAX_HEADLINE_BYTES, MAX_SOURCE_BYTES, News, NewsImported, StoredNews};
 pub use page::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
 pub use rules::{Rule, RuleOrigin, RuleSpec, Rules};
-pub use runs::{NewRun, Run, RunMode, RunSource, RunStatus, Runs, StrategySnapshot};
+pub use runs::{LiveFeedSpec, NewRun, Run, RunMode, RunSource, RunStatus, Runs, StrategySnapshot};
 pub use sessions::{Session, SessionKind, Sessions};
 pub use settings::{Setting, Settings};
 pub use snapshots::{NewSnapshot, Snapshot, SnapshotInfo, Snapshots, WarmStart};

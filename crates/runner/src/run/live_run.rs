@@ -61,6 +61,7 @@ impl Runner {
         let snapshot = launch.snapshot;
         let (symbols, settings, rules) = checked_setup(&snapshot, &req)?;
         let mut snapshot = snapshot;
+        snapshot.live_feed = req.live_feed.clone();
         let mut config = settings.run_config(snapshot.initial_cash);
         config.allow_short |= rules.shorts_allowed();
         snapshot.fill_model = settings.to_json();

@@ -92,6 +92,7 @@ impl Runner {
             replay_decisions: !options.ask_again,
             // The parent's strategy snapshot says which snapshot it started from.
             warm_start: None,
+            live_feed: None,
         };
         snapshot.data_changed_from = None;
         let check = p

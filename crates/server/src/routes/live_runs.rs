@@ -47,6 +47,7 @@ pub(super) async fn start_live(
     let source = source(state, run.owner, &period, &live).await?;
     run.from = None;
     run.to = None;
+    run.live_feed = Some(spec_of(&live));
     let (progress, on_progress) = progress();
     let handle = state
         .runner
@@ -56,7 +57,8 @@ pub(super) async fn start_live(
 }
 
 /// `POST /api/v1/runs/{id}/resume`: an interrupted live run goes on from its last
-/// step (202, `running`); any other run is 409.
+/// step (202, `running`) on the feed the body names, or without one on the feed it
+/// started on; any other run is 409.
 #[utoipa::path(
     post,
     path = "/api/v1/runs/{id}/resume",
@@ -106,6 +108,20 @@ pub async fn resume(
         to: run.period_end,
         origin: last_step,
     };
+    // Without a feed in the body, the run goes on with the feed it started on.
+    let live = match (
+        &live.feed,
+        &live.provider,
+        live.speed,
+        &run.snapshot.live_feed,
+    ) {
+        (None, None, None, Some(kept)) => LiveBody {
+            feed: Some(kept.feed.clone()),
+            provider: kept.provider.clone(),
+            speed: kept.speed,
+        },
+        _ => live,
+    };
     let source = source(&state, caller.id(), &period, &live).await?;
     let (progress, on_progress) = progress();
     let handle = state
@@ -122,6 +138,22 @@ fn refuse_when_stopped(state: &AppState) -> ApiResult<()> {
             Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()).retry_after(30))
         }
         None => Ok(()),
+    }
+}
+
+/// The feed `live` asks for, as the run keeps it.
+fn spec_of(live: &LiveBody) -> tradelab_store::LiveFeedSpec {
+    match live.feed.as_deref() {
+        Some("replay") => tradelab_store::LiveFeedSpec {
+            feed: "replay".into(),
+            provider: None,
+            speed: Some(live.speed.unwrap_or(60.0)),
+        },
+        _ => tradelab_store::LiveFeedSpec {
+            feed: "market".into(),
+            provider: live.provider.clone(),
+            speed: None,
+        },
     }
 }
 

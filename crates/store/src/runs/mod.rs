@@ -89,6 +89,22 @@ pub struct StrategySnapshot {
     /// The learner snapshot the run started from (a warm start), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warm_start: Option<crate::WarmStart>,
+    /// The feed a live run trades on, so a resume goes on with the same one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_feed: Option<LiveFeedSpec>,
+}
+
+/// How a live run is fed: the provider's market data or stored bars replayed as live.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LiveFeedSpec {
+    /// `market` or `replay`.
+    pub feed: String,
+    /// A market feed's provider or chain (absent: the chain of the symbols' class).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// A replayed feed's speed (times real time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speed: Option<f64>,
 }
 
 /// What creating a run needs.
@@ -268,6 +284,7 @@ impl Runs<'_> {
                         data_fingerprint: new.data_fingerprint.clone(),
                         data_changed_from: None,
                         warm_start: None,
+                        live_feed: None,
                     }
                 }
             };
