@@ -137,7 +137,25 @@ fn table(e: &Evaluation) -> String {
     }
     row(&mut t, "overall", "", &e.overall);
     let o = &e.overall;
-    let _ = writeln!(t, "\nlog loss {:.4} (a coin: 0.6931)", o.log_loss);
+    match &o.classes {
+        Some(c) => {
+            let _ = writeln!(
+                t,
+                "\nthree classes (up / flat / down, dead band in units of realised volatility): \
+                 test shares down {:.3}, flat {:.3}, up {:.3}",
+                c.down, c.flat, c.up
+            );
+            let _ = writeln!(
+                t,
+                "base acc is the majority class of training; Brier sums over the three classes \
+                 (base Br: predicting training's class shares); ECE is for the up class"
+            );
+            let _ = writeln!(t, "log loss {:.4} (a uniform third: 1.0986)", o.log_loss);
+        }
+        None => {
+            let _ = writeln!(t, "\nlog loss {:.4} (a coin: 0.6931)", o.log_loss);
+        }
+    }
     let verdict = if o.brier < o.base_brier && o.accuracy > o.base_accuracy {
         "the learner beats the base rate out of sample"
     } else {

@@ -44,7 +44,7 @@ fn bench(c: &mut Criterion) {
                 }
                 prev = Some(p);
             }
-            black_box(core.model().bias())
+            black_box(core.model().learned())
         })
     });
     let series = ar1_series("SYN", BARS, 0.3, 5).expect("synthetic series");

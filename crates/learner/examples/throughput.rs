@@ -51,7 +51,7 @@ fn main() {
             }
             prev = Some(p);
         }
-        std::hint::black_box(core.model().bias());
+        std::hint::black_box(core.model().learned());
     });
     // 80 000 daily bars fit the timestamp range; 13 symbols' worth make ~1M bars.
     let series: Vec<_> = (0..13)

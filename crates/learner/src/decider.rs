@@ -15,6 +15,12 @@
 //! are said in the step's reasoning (`paused: degraded …`) and as model events
 //! (`paused` / `resumed`) in the run's trail.
 //!
+//! A three-class learner (`label=three_class`) trades on P(up) and P(down): flat and
+//! `P(up) > threshold` with `P(up) > P(down)` → buy (shorts symmetrically); long and
+//! up no longer the most likely class (flat or down is) → close, and symmetrically
+//! for a short. Its half-Kelly edge is `(P(up) − P(down)) / 2`: a flat outcome pays
+//! nothing either way.
+//!
 //! Snapshots: every `snapshot_every` bars the learner hands out its whole state (a
 //! `snapshot` model note, which a stored run saves as the run's next snapshot
 //! version), and at the end of a run through [`Decider::checkpoint`]. A new run
@@ -24,6 +30,7 @@
 use crate::features::FeatureSet;
 use crate::guard::GuardChange;
 use crate::learner::{Core, Prediction, SymbolLearner};
+use crate::model::Model;
 use crate::params::{LearnerConfig, STRATEGY};
 use crate::report::LearnerReport;
 use serde::{Deserialize, Serialize};
@@ -112,6 +119,13 @@ impl OnlineLearner {
                 names(mine)
             )));
         }
+        if mine.label != theirs.label {
+            return Err(RestoreError(format!(
+                "the snapshot's learner predicts label={} but this model predicts label={}",
+                theirs.label.name(),
+                mine.label.name()
+            )));
+        }
         if mine.horizon != theirs.horizon {
             return Err(RestoreError(format!(
                 "the snapshot's learner has horizon h={} but this model has h={}",
@@ -172,11 +186,26 @@ impl OnlineLearner {
     fn reason(&self, p: Prediction, what: &str, sizing: &str) -> String {
         let h = self.cfg.horizon;
         let bars = if h == 1 { "bar" } else { "bars" };
-        let mut r = format!(
-            "P(close up in {h} {bars}) {:.3}: {what}{sizing}; top features:",
-            p.probability
-        );
-        let w = self.core.model().weights();
+        let mut r = match &p.classes {
+            None => format!(
+                "P(close up in {h} {bars}) {:.3}: {what}{sizing}; top features:",
+                p.probability
+            ),
+            Some(c) => format!(
+                "P(up/flat/down in {h} {bars}) {:.3}/{:.3}/{:.3}: {what}{sizing}; top \
+                 features (log-odds of up against down):",
+                c.probabilities[2], c.probabilities[1], c.probabilities[0]
+            ),
+        };
+        let mut local = Vec::new();
+        let w = match self.core.model() {
+            Model::Logistic(m) => m.weights(),
+            _ => {
+                local.resize(self.x.len(), 0.0);
+                self.core.sensitivity(&self.x, &mut local);
+                &local
+            }
+        };
         let mut idx: Vec<usize> = (0..w.len()).collect();
         idx.sort_by(|&a, &b| {
             (w[b] * self.x[b])
@@ -201,10 +230,20 @@ impl OnlineLearner {
 impl Decider for OnlineLearner {
     fn name(&self) -> String {
         let c = &self.cfg;
-        format!(
-            "online_learner(h={}, threshold={}, learning_rate={}, l2={}, max_fraction={})",
+        let mut name = format!(
+            "online_learner(h={}, threshold={}, learning_rate={}, l2={}, max_fraction={}",
             c.horizon, c.threshold, c.learning_rate, c.l2, c.max_fraction
-        )
+        );
+        if !c.label.is_binary() {
+            let _ = write!(
+                name,
+                ", label={}, dead_band={}",
+                c.label.name(),
+                c.dead_band
+            );
+        }
+        name.push(')');
+        name
     }
 
     fn min_bars(&self) -> usize {
@@ -267,7 +306,24 @@ impl Decider for OnlineLearner {
             }
             let q = ctx.portfolio.position(i).get();
             let (thr, prob) = (self.cfg.threshold, p.probability);
-            let (side, edge) = if q.is_zero() {
+            let (side, edge) = if let Some(c) = &p.classes {
+                let [down, flat, up] = c.probabilities;
+                if q.is_zero() {
+                    if up > thr && up > down {
+                        (Side::Buy, up - down)
+                    } else if self.allow_short && down > thr && down > up {
+                        (Side::Sell, down - up)
+                    } else {
+                        continue;
+                    }
+                } else if q.is_sign_positive() && (up < flat || up < down) {
+                    (Side::Sell, 0.0)
+                } else if q.is_sign_negative() && (down < flat || down < up) {
+                    (Side::Buy, 0.0)
+                } else {
+                    continue;
+                }
+            } else if q.is_zero() {
                 if prob > thr {
                     (Side::Buy, 2.0 * prob - 1.0)
                 } else if self.allow_short && prob < 1.0 - thr {
@@ -308,10 +364,11 @@ impl Decider for OnlineLearner {
                 );
                 (Sizing::Cash(cash.round_cents()), what, text)
             } else {
-                let what = if side == Side::Sell {
-                    "close long (below 0.5)"
-                } else {
-                    "close short (above 0.5)"
+                let what = match (side, p.classes.is_some()) {
+                    (Side::Sell, false) => "close long (below 0.5)",
+                    (_, false) => "close short (above 0.5)",
+                    (Side::Sell, true) => "close long (up no longer the most likely)",
+                    (_, true) => "close short (down no longer the most likely)",
                 };
                 (Sizing::ClosePosition, what, String::new())
             };

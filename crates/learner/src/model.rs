@@ -8,6 +8,8 @@
 //! needs (≥ 1M bars/s). The model is a dot product and a gradient step, so the
 //! dependency would cost more than the code.
 
+use crate::label::Outcome;
+use crate::softmax::Softmax;
 use serde::{Deserialize, Serialize};
 
 /// The logistic function, `1 / (1 + e^-z)`.
@@ -29,7 +31,7 @@ pub struct Logistic {
 /// Samples after which the learning rate has fallen to `1/√2` of its start: it decays
 /// as `rate / √(1 + t / DECAY)` so early samples move the weights fast and later ones
 /// refine them.
-const DECAY: f64 = 2_000.0;
+pub(crate) const DECAY: f64 = 2_000.0;
 
 impl Logistic {
     /// A model of `features` inputs, all weights zero (probability ½ everywhere).
@@ -85,6 +87,80 @@ impl Logistic {
         }
         self.bias -= rate * g;
         self.learned += 1;
+    }
+}
+
+/// The learner's model: what the `model` and `label` parameters chose.
+///
+/// Serialised as the inner model alone (untagged), so a snapshot of a binary logistic
+/// learner reads exactly as it did before other models existed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Model {
+    /// Binary logistic regression (the default).
+    Logistic(Logistic),
+    /// Three-class softmax regression.
+    Softmax(Softmax),
+}
+
+impl Model {
+    /// Samples learned.
+    pub fn learned(&self) -> u64 {
+        match self {
+            Model::Logistic(m) => m.learned(),
+            Model::Softmax(m) => m.learned(),
+        }
+    }
+
+    /// The raw input weights: one per feature (logistic), or per class and feature,
+    /// class by class (softmax).
+    pub fn weights(&self) -> &[f64] {
+        match self {
+            Model::Logistic(m) => m.weights(),
+            Model::Softmax(m) => m.weights(),
+        }
+    }
+
+    /// Whether the model predicts three classes (else one log-odds of up).
+    pub fn three_class(&self) -> bool {
+        matches!(self, Model::Softmax(_))
+    }
+
+    /// One SGD step on sample `x` with label `y`.
+    #[inline]
+    pub fn partial_fit(&mut self, x: &[f64], y: Outcome) {
+        match self {
+            Model::Logistic(m) => m.partial_fit(x, (y == Outcome::Up) as u8 as f64),
+            Model::Softmax(m) => m.partial_fit(x, y),
+        }
+    }
+
+    /// The three logits (down, flat, up) of a three-class model; zeros for a binary
+    /// one.
+    #[inline]
+    pub fn logits(&self, x: &[f64]) -> [f64; 3] {
+        match self {
+            Model::Logistic(_) => [0.0; 3],
+            Model::Softmax(m) => m.logits(x),
+        }
+    }
+
+    /// The log-odds of up for a binary model (0 for a three-class one).
+    #[inline]
+    pub fn logit(&self, x: &[f64]) -> f64 {
+        match self {
+            Model::Logistic(m) => m.logit(x),
+            Model::Softmax(_) => 0.0,
+        }
+    }
+
+    /// How the score of up moves with each feature at `x`, into `out`: the weights of a
+    /// logistic model, `w_up − w_down` of a softmax one (neither depends on `x`).
+    pub fn sensitivity(&self, _x: &[f64], out: &mut [f64]) {
+        match self {
+            Model::Logistic(m) => out.copy_from_slice(m.weights()),
+            Model::Softmax(m) => m.sensitivity(out),
+        }
     }
 }
 

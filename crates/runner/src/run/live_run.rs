@@ -159,9 +159,10 @@ impl Runner {
                     report,
                     outcome,
                     last,
+                    learner,
                 }) if suspending.taken() => {
                     runner
-                        .record_suspended(&run, &suspending, *report, outcome, &last)
+                        .record_suspended(&run, &suspending, *report, outcome, &last, learner)
                         .await
                 }
                 executed => runner.record_end(&run, executed).await,
@@ -191,11 +192,16 @@ impl Runner {
         report: Report,
         outcome: RunOutcome,
         last: &crate::sink::RawBatch,
+        learner: Option<serde_json::Value>,
     ) -> Result<Finished, RunnerError> {
         let reason = suspend
             .reason()
             .unwrap_or_else(|| "the live run was suspended".into());
-        let summary = serde_json::to_value(&report).unwrap_or_default();
+        let mut summary = serde_json::to_value(&report).unwrap_or_default();
+        // A learner's calibration so far, kept with the summary as a finished run's is.
+        if let (Some(learner), Some(object)) = (learner, summary.as_object_mut()) {
+            object.insert("learner".into(), learner);
+        }
         let run = self
             .store
             .runs()
