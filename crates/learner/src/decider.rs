@@ -126,6 +126,19 @@ impl OnlineLearner {
                 mine.label.name()
             )));
         }
+        if (mine.model, mine.hidden) != (theirs.model, theirs.hidden)
+            && !(mine.model.is_logistic() && theirs.model.is_logistic())
+        {
+            let describe = |c: &LearnerConfig| match c.model {
+                crate::model::ModelKind::Mlp => format!("model=mlp with hidden={}", c.hidden),
+                kind => format!("model={}", kind.name()),
+            };
+            return Err(RestoreError(format!(
+                "the snapshot's learner is a {} but this model is a {}",
+                describe(theirs),
+                describe(mine)
+            )));
+        }
         if mine.horizon != theirs.horizon {
             return Err(RestoreError(format!(
                 "the snapshot's learner has horizon h={} but this model has h={}",

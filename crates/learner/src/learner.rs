@@ -14,7 +14,8 @@ use crate::calibration::Platt;
 use crate::features::FeatureState;
 use crate::guard::Guard;
 use crate::label::{CLASSES, LabelKind, Outcome};
-use crate::model::{Logistic, Model};
+use crate::mlp::Mlp;
+use crate::model::{Logistic, Model, ModelKind};
 use crate::params::LearnerConfig;
 use crate::scores::{Scores, Summary};
 use crate::softmax::Softmax;
@@ -89,10 +90,11 @@ impl Core {
     pub fn new(cfg: &LearnerConfig) -> Self {
         let n = cfg.features.len();
         let three = cfg.label == LabelKind::ThreeClass;
-        let model = if three {
-            Model::Softmax(Softmax::new(n, cfg.learning_rate, cfg.l2))
-        } else {
-            Model::Logistic(Logistic::new(n, cfg.learning_rate, cfg.l2))
+        let (rate, l2) = (cfg.learning_rate, cfg.l2);
+        let model = match (cfg.model, three) {
+            (ModelKind::Mlp, _) => Model::Mlp(Mlp::new(n, cfg.hidden, three, rate, l2, cfg.seed)),
+            (ModelKind::Logistic, true) => Model::Softmax(Softmax::new(n, rate, l2)),
+            (ModelKind::Logistic, false) => Model::Logistic(Logistic::new(n, rate, l2)),
         };
         Core {
             model,

@@ -5,6 +5,7 @@
 use crate::features::{FeatureSet, Group};
 use crate::guard::GuardConfig;
 use crate::label::LabelKind;
+use crate::model::ModelKind;
 use serde::{Deserialize, Serialize};
 use tradelab_engine::strategies::{ParamInfo, StrategyError};
 
@@ -86,7 +87,41 @@ pub const PARAMS: &[ParamInfo] = &[
         "three_class: a move within ± dead_band × σ × √h is flat, σ the realised \
          volatility of the last 20 one-bar log returns (0-10)",
     ),
+    ParamInfo::fixed(
+        "model",
+        "logistic",
+        "logistic (logistic regression; softmax for three_class) or mlp (one hidden layer \
+         of tanh units; try learning_rate=0.02)",
+    ),
+    ParamInfo::fixed("hidden", "8", "mlp: hidden units (1-64)"),
+    ParamInfo::fixed(
+        "seed",
+        "1",
+        "mlp: seed of the initial weights; the same seed replays the same run \
+         (0-4294967295)",
+    ),
 ];
+
+/// The default of `hidden`.
+pub const HIDDEN: usize = 8;
+/// The default of `seed`.
+pub const SEED: u64 = 1;
+
+fn default_hidden() -> usize {
+    HIDDEN
+}
+
+fn default_seed() -> u64 {
+    SEED
+}
+
+fn is_default_hidden(v: &usize) -> bool {
+    *v == HIDDEN
+}
+
+fn is_default_seed(v: &u64) -> bool {
+    *v == SEED
+}
 
 /// The default of `dead_band`, in units of realised volatility.
 pub const DEAD_BAND: f64 = 0.5;
@@ -133,6 +168,15 @@ pub struct LearnerConfig {
         skip_serializing_if = "is_default_dead_band"
     )]
     pub dead_band: f64,
+    /// The model (logistic by default; absent from a logistic learner's JSON).
+    #[serde(default, skip_serializing_if = "ModelKind::is_logistic")]
+    pub model: ModelKind,
+    /// MLP: hidden units.
+    #[serde(default = "default_hidden", skip_serializing_if = "is_default_hidden")]
+    pub hidden: usize,
+    /// MLP: seed of the initial weights.
+    #[serde(default = "default_seed", skip_serializing_if = "is_default_seed")]
+    pub seed: u64,
 }
 
 impl Default for LearnerConfig {
@@ -177,17 +221,26 @@ impl LearnerConfig {
             snapshot_every: whole(given, "snapshot_every", 0, 100_000_000)? as u64,
             label: label(text(given, "label"))?,
             dead_band: number(given, "dead_band", 0.0, 10.0, true)?,
+            model: model(text(given, "model"))?,
+            hidden: whole(given, "hidden", 1, crate::mlp::MAX_HIDDEN)?,
+            seed: whole(given, "seed", 0, u32::MAX as usize)? as u64,
         })
     }
 
     /// The parameters as `key=value` pairs, every one that matters given (what a
-    /// stored run keeps): `label` and `dead_band` only for a three-class learner, so
-    /// a binary learner's list reads as it did before they existed.
+    /// stored run keeps): `label` and `dead_band` only for a three-class learner,
+    /// `model`, `hidden` and `seed` only for an MLP, so a binary logistic learner's
+    /// list reads as it did before they existed.
     pub fn to_params(&self) -> Vec<(String, String)> {
         let mut out = self.base_params();
         if self.label != LabelKind::Binary {
             out.push(("label".into(), self.label.name().into()));
             out.push(("dead_band".into(), self.dead_band.to_string()));
+        }
+        if self.model != ModelKind::Logistic {
+            out.push(("model".into(), self.model.name().into()));
+            out.push(("hidden".into(), self.hidden.to_string()));
+            out.push(("seed".into(), self.seed.to_string()));
         }
         out
     }
@@ -294,6 +347,15 @@ fn threshold_floor(given: &[(String, String)]) -> f64 {
     }
 }
 
+fn model(t: &str) -> Result<ModelKind, StrategyError> {
+    ModelKind::parse(t).ok_or_else(|| StrategyError::OutOfRange {
+        strategy: STRATEGY,
+        param: "model",
+        value: t.to_string(),
+        rule: "logistic or mlp".into(),
+    })
+}
+
 fn label(t: &str) -> Result<LabelKind, StrategyError> {
     LabelKind::parse(t).ok_or_else(|| StrategyError::OutOfRange {
         strategy: STRATEGY,
@@ -380,5 +442,10 @@ mod tests {
         assert_eq!(c.label, LabelKind::ThreeClass);
         assert_eq!(c.dead_band, 0.8);
         assert_eq!(LearnerConfig::from_params(&c.to_params()).unwrap(), c);
+        let given = [p("model", "mlp"), p("hidden", "12"), p("seed", "7")].concat();
+        let m = LearnerConfig::from_params(&given).unwrap();
+        assert_eq!((m.model, m.hidden, m.seed), (ModelKind::Mlp, 12, 7));
+        assert_eq!(LearnerConfig::from_params(&m.to_params()).unwrap(), m);
+        assert!(!binary.iter().any(|(k, _)| k == "model" || k == "seed"));
     }
 }
