@@ -52,6 +52,10 @@ pub struct OnlineLearner {
     allow_short: bool,
     core: Core,
     symbols: Vec<SymbolLearner>,
+    /// The symbols' names, in the order of `symbols` (empty in snapshots saved before
+    /// the names were kept: a warm start from one checks only their count).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    symbol_names: Vec<String>,
     /// Bars taken so far, over all symbols (a warm start's included).
     #[serde(default)]
     bars_seen: u64,
@@ -85,6 +89,7 @@ impl OnlineLearner {
             cfg,
             allow_short,
             symbols: Vec::new(),
+            symbol_names: Vec::new(),
             bars_seen: 0,
             last_ts: None,
             taken: Vec::new(),
@@ -147,6 +152,7 @@ impl OnlineLearner {
         }
         self.core = saved.core;
         self.symbols = saved.symbols;
+        self.symbol_names = saved.symbol_names;
         self.bars_seen = saved.bars_seen;
         self.last_ts = saved.last_ts;
         self.resume_after = saved.last_ts;
@@ -268,16 +274,41 @@ impl Decider for OnlineLearner {
         ctx: &DecisionContext<'_>,
         decision: &mut Decision,
     ) -> Result<(), DecideError> {
-        if self.symbols.len() != ctx.view.len() {
+        let run_names = || -> Vec<&str> {
+            (0..ctx.view.len())
+                .map(|i| ctx.view.symbol(i).as_str())
+                .collect()
+        };
+        let mut names_differ = !self.symbol_names.is_empty()
+            && (self.symbol_names.len() != ctx.view.len()
+                || (0..ctx.view.len())
+                    .any(|i| ctx.view.symbol(i).as_str() != self.symbol_names[i]));
+        if names_differ && self.restored && self.symbols.len() == self.symbol_names.len() {
+            // The same symbols in another order: each keeps what it learned.
+            let order: Option<Vec<usize>> = run_names()
+                .iter()
+                .map(|n| self.symbol_names.iter().position(|m| m == n))
+                .collect();
+            if let Some(order) = order.filter(|o| o.len() == self.symbol_names.len()) {
+                self.symbols = order.iter().map(|&k| self.symbols[k].clone()).collect();
+                self.symbol_names = order
+                    .iter()
+                    .map(|&k| self.symbol_names[k].clone())
+                    .collect();
+                names_differ = false;
+            }
+        }
+        if self.symbols.len() != ctx.view.len() || names_differ {
             if self.restored {
                 return Err(DecideError::halt(format!(
-                    "{STRATEGY}: the warm start's snapshot learned {} symbols, this run \
-                     trades {}",
-                    self.symbols.len(),
-                    ctx.view.len()
+                    "{STRATEGY}: {}",
+                    symbols_mismatch(&self.symbol_names, self.symbols.len(), &run_names())
                 )));
             }
             self.symbols = vec![SymbolLearner::new(&self.cfg); ctx.view.len()];
+            self.symbol_names = (0..ctx.view.len())
+                .map(|i| ctx.view.symbol(i).to_string())
+                .collect();
         }
         if self.taken.len() != ctx.view.len() {
             self.taken = vec![0; ctx.view.len()];
@@ -410,9 +441,31 @@ impl Decider for OnlineLearner {
         self.restore_json(state)
     }
 
+    fn learned_symbols(&self) -> Option<Vec<String>> {
+        (self.restored && !self.symbol_names.is_empty()).then(|| self.symbol_names.clone())
+    }
+
     fn model_report(&self) -> Option<serde_json::Value> {
         serde_json::to_value(self.report()).ok()
     }
+}
+
+/// Why a warm start's symbols are not the run's: both lists by name (or, for a
+/// snapshot saved before the names were kept, the counts).
+pub fn symbols_mismatch(learned: &[String], count: usize, run: &[&str]) -> String {
+    if learned.is_empty() {
+        return format!(
+            "the warm start's snapshot learned {count} symbols, this run trades {} ({})",
+            run.len(),
+            run.join(",")
+        );
+    }
+    format!(
+        "the warm start's snapshot learned the symbols {} but this run trades {}; a warm \
+         start needs the same symbols (in any order)",
+        learned.join(","),
+        run.join(",")
+    )
 }
 
 /// Adds a line to the step's reasoning.

@@ -89,6 +89,9 @@ store_test!(
         let snaps: Vec<_> = events.iter().filter(|e| e["model"] == "snapshot").collect();
         assert_eq!(snaps.len(), 2, "{events:?}");
         assert_eq!(snaps[0]["bars"], 250);
+        // Each snapshot event names the version its snapshot is saved as.
+        assert_eq!(snaps[0]["version"], 1);
+        assert_eq!(snaps[1]["version"], 2);
         assert!(snaps[0].get("state").is_none());
         let run = s.runs().get(alice, f.run.id).await.expect("run");
         let learner = &run.summary.expect("summary")["learner"];
@@ -223,6 +226,48 @@ store_test!(
         for m in [learner, other, sma] {
             assert_eq!(common::runs_of(s, m).await.len(), usize::from(m == learner));
         }
+    }
+);
+
+store_test!(
+    a_warm_start_onto_other_symbols_is_refused_naming_both_lists,
+    |db| {
+        let s = &db.store;
+        let alice = common::owner(s, "alice@example.com").await.id;
+        import(s, &ar1_series("LRN", 300, 0.3, 2).expect("series")).await;
+        import(s, &ar1_series("OTH", 300, 0.3, 3).expect("series")).await;
+        let params = json!({"snapshot_every": "0", "min_samples": "100"});
+        let learner = model(s, alice, "learner", "online_learner", params.clone()).await;
+        let runner = runner(s);
+        let source = runner.start(request(alice, learner), None).await.unwrap();
+        // A model of two symbols, asked to warm-start onto the one not learned.
+        let mut spec = common::model_spec("anywhere");
+        spec.decider = DeciderConfig {
+            kind: "online_learner".into(),
+            params,
+        };
+        spec.fill_model = ExecutionSettings::default().to_json();
+        let other = Symbol::new("OTH").expect("symbol");
+        spec.allowed_symbols = vec![sym(), other.clone()];
+        let anywhere = s.models().create(alice, &spec).await.expect("model").id;
+        let warm = WarmStartRef {
+            run: source.run.id,
+            version: None,
+        };
+        let mut req = StartRun::new(alice, anywhere, vec![other], Timeframe::DAY);
+        req.warm_start = Some(warm);
+        let err = runner.start(req, None).await.err().expect("refused");
+        assert!(matches!(err, RunnerError::WarmStart { .. }), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("learned the symbols LRN but this run trades OTH"),
+            "{text}"
+        );
+        assert!(common::runs_of(s, anywhere).await.is_empty());
+        // The same symbol is accepted.
+        let mut req = request(alice, anywhere);
+        req.warm_start = Some(warm);
+        runner.start(req, None).await.expect("same symbols");
     }
 );
 
