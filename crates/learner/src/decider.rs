@@ -261,6 +261,15 @@ impl Decider for OnlineLearner {
                 c.dead_band
             );
         }
+        if !c.model.is_logistic() {
+            let _ = write!(
+                name,
+                ", model={}, hidden={}, seed={}",
+                c.model.name(),
+                c.hidden,
+                c.seed
+            );
+        }
         name.push(')');
         name
     }

@@ -104,6 +104,8 @@ fn the_same_seed_replays_the_same_run_and_another_seed_differs() {
     assert_eq!(state_a, state_b);
     assert_ne!(state_a, state_c);
     assert!(a.iter().flatten().any(|r| r.contains("× weight")));
+    let named = OnlineLearner::new(config(&[("model", "mlp"), ("seed", "7")]), false).name();
+    assert!(named.ends_with(", model=mlp, hidden=8, seed=7)"), "{named}");
 }
 
 #[test]
