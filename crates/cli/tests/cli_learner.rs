@@ -157,6 +157,29 @@ fn learn_evaluate_of_a_three_class_learner_prints_the_three_class_figures() {
         table.contains("the learner beats the base rate out of sample"),
         "{table}"
     );
+    assert!(f("direction_accuracy") > 0.55, "{e}");
+
+    // Noise: the band can be told from a move a little, but no direction is called.
+    let noise = ar1_csv(dir.path(), "noise3.csv", 5_000, 0.0, 8);
+    let args = [
+        "learn",
+        "evaluate",
+        "--data",
+        &noise,
+        "--symbol",
+        "AR",
+        "--param",
+        "label=three_class",
+    ];
+    let table = ok(tradelab(&args));
+    assert!(
+        table.contains("direction: the more likely of up and down called"),
+        "{table}"
+    );
+    assert!(
+        !table.contains("the learner beats the base rate out of sample"),
+        "{table}"
+    );
 }
 
 #[test]

@@ -89,6 +89,15 @@ pub struct Figures {
     /// Three-class labels only: shares of the classes among the test labels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classes: Option<crate::scores::ClassShares>,
+    /// Three-class labels only: of the test moves outside the dead band, the share
+    /// whose side the more likely of up and down called (a coin: ½). The flat class
+    /// can be told from a move a little even in noise (the band is set by the
+    /// volatility the features see); a trading edge needs the direction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction_accuracy: Option<f64>,
+    /// Three-class labels only: the test moves outside the dead band.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moves: Option<u64>,
 }
 
 /// One fold.
@@ -138,6 +147,9 @@ struct Tally {
     growth: f64,
     hold_growth: f64,
     long: u64,
+    /// Three classes: moves outside the band, and those whose side was called.
+    moves: u64,
+    called: u64,
 }
 
 impl Tally {
@@ -164,6 +176,11 @@ impl Tally {
             strategy_return: self.growth - 1.0,
             buy_and_hold_return: self.hold_growth - 1.0,
             exposure: self.long as f64 / n,
+            direction_accuracy: s
+                .classes
+                .as_ref()
+                .map(|_| self.called as f64 / self.moves.max(1) as f64),
+            moves: s.classes.as_ref().map(|_| self.moves),
             classes: s.classes,
         }
     }
@@ -271,6 +288,11 @@ pub fn evaluate(
                 tl.scores.score_outcome_of(then, outcome);
                 if three {
                     let k = outcome.index();
+                    if outcome != Outcome::Flat {
+                        tl.moves += 1;
+                        let says_up = then.probability > then.down();
+                        tl.called += (says_up == (outcome == Outcome::Up)) as u64;
+                    }
                     tl.base_sq += (0..CLASSES)
                         .map(|c| (shares[c] - (c == k) as u8 as f64).powi(2))
                         .sum::<f64>();
