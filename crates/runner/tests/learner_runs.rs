@@ -337,6 +337,13 @@ store_test!(
         let listed = s.snapshots().list(alice, f.run.id).await.expect("list");
         let bars: Vec<u64> = listed.iter().map(|i| i.bars).collect();
         assert_eq!(bars, [150, 300, 400]);
+        let events = model_events(s, alice, f.run.id).await;
+        let versions: Vec<_> = events
+            .iter()
+            .filter(|e| e["model"] == "snapshot")
+            .map(|e| e["version"].clone())
+            .collect();
+        assert_eq!(versions, [json!(1), json!(2)], "{events:?}");
         let run = s.runs().get(alice, f.run.id).await.expect("run");
         assert!(run.summary.expect("summary")["learner"]["brier"].is_f64());
     }
