@@ -223,6 +223,33 @@ mod tests {
     }
 
     #[test]
+    fn three_class_pauses_when_worse_than_the_class_shares_and_resumes() {
+        let mut g = Guard::new(CFG);
+        // Right and confident on a cycle of down, flat, up: far better than the shares.
+        let sure = |k: usize| {
+            let mut p = [0.05; 3];
+            p[k] = 0.9;
+            p
+        };
+        for i in 0..10 {
+            g.add_classes(&sure(i % 3), i % 3);
+        }
+        assert!(!g.paused());
+        let (brier, base) = g.rolling().unwrap();
+        assert!(brier < 0.02 && (base - (1.0 - 0.09 - 0.16 - 0.09)).abs() < 1e-9);
+        // Confidently wrong: the next class each time.
+        for i in 0..10 {
+            g.add_classes(&sure((i + 1) % 3), i % 3);
+        }
+        assert!(g.paused());
+        assert!(matches!(g.take_change(), Some(GuardChange::Paused { .. })));
+        for i in 0..10 {
+            g.add_classes(&sure(i % 3), i % 3);
+        }
+        assert!(!g.paused());
+    }
+
+    #[test]
     fn window_zero_never_pauses() {
         let mut g = Guard::new(GuardConfig { window: 0, ..CFG });
         for _ in 0..100 {
