@@ -200,11 +200,18 @@ fn command_text(d: &Value) -> String {
 /// detail says why), or a snapshot of its state.
 fn model_text(d: &Value) -> String {
     match get_str(d, "model") {
-        "snapshot" => format!(
-            "learner snapshot saved after {} bars ({} bytes)",
-            d.get("bars").and_then(Value::as_u64).unwrap_or(0),
-            d.get("size").and_then(Value::as_u64).unwrap_or(0)
-        ),
+        "snapshot" => {
+            // Trails written before snapshot events carried their version have none.
+            let version = d
+                .get("version")
+                .and_then(Value::as_u64)
+                .map_or(String::new(), |v| format!(" as version {v}"));
+            format!(
+                "learner snapshot saved after {} bars ({} bytes){version}",
+                d.get("bars").and_then(Value::as_u64).unwrap_or(0),
+                d.get("size").and_then(Value::as_u64).unwrap_or(0)
+            )
+        }
         _ => get_str(d, "detail").to_string(),
     }
 }

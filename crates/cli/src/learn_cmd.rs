@@ -137,11 +137,48 @@ fn table(e: &Evaluation) -> String {
     }
     row(&mut t, "overall", "", &e.overall);
     let o = &e.overall;
-    let _ = writeln!(t, "\nlog loss {:.4} (a coin: 0.6931)", o.log_loss);
-    let verdict = if o.brier < o.base_brier && o.accuracy > o.base_accuracy {
-        "the learner beats the base rate out of sample"
-    } else {
-        "no edge over the base rate out of sample"
+    match &o.classes {
+        Some(c) => {
+            let _ = writeln!(
+                t,
+                "\nthree classes (up / flat / down, dead band in units of realised volatility): \
+                 test shares down {:.3}, flat {:.3}, up {:.3}",
+                c.down, c.flat, c.up
+            );
+            let _ = writeln!(
+                t,
+                "base acc is the majority class of training; Brier sums over the three classes \
+                 (base Br: predicting training's class shares); ECE is for the up class"
+            );
+            let _ = writeln!(t, "log loss {:.4} (a uniform third: 1.0986)", o.log_loss);
+            if let (Some(d), Some(m)) = (o.direction_accuracy, o.moves) {
+                let _ = writeln!(
+                    t,
+                    "direction: the more likely of up and down called {:.4} of the {m} moves \
+                     outside the band (a coin: 0.5, ±{:.4} at two standard errors)",
+                    d,
+                    2.0 * (0.25 / m.max(1) as f64).sqrt()
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(t, "\nlog loss {:.4} (a coin: 0.6931)", o.log_loss);
+        }
+    }
+    let beats = o.brier < o.base_brier && o.accuracy > o.base_accuracy;
+    // Three classes: telling flat from a move is not an edge unless the direction is
+    // called better than a coin (by two standard errors).
+    let direction = match (o.direction_accuracy, o.moves) {
+        (Some(d), Some(m)) => Some(d - 0.5 > 2.0 * (0.25 / m.max(1) as f64).sqrt()),
+        _ => None,
+    };
+    let verdict = match (beats, direction) {
+        (true, None | Some(true)) => "the learner beats the base rate out of sample",
+        (true, Some(false)) => {
+            "the learner's probabilities beat the class shares, but it calls the direction \
+             of the moves no better than a coin: no trading edge out of sample"
+        }
+        (false, _) => "no edge over the base rate out of sample",
     };
     let _ = writeln!(t, "{verdict}");
     t

@@ -125,6 +125,64 @@ fn learn_evaluate_finds_the_edge_of_ar1_returns_with_coefficient_0_3() {
 }
 
 #[test]
+fn learn_evaluate_of_a_three_class_learner_prints_the_three_class_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = ar1_csv(dir.path(), "ar3.csv", 5_000, 0.3, 8);
+    let args = [
+        "learn",
+        "evaluate",
+        "--data",
+        &data,
+        "--symbol",
+        "AR",
+        "--param",
+        "label=three_class",
+    ];
+    let e = json(tradelab(&[&args[..], &["--output", "json"]].concat()));
+    let f = |k: &str| e[k].as_f64().unwrap_or_else(|| panic!("{k}: {e}"));
+    assert_eq!(e["label"], "three_class", "{e}");
+    assert!(f("accuracy") > f("base_accuracy") + 0.02, "{e}");
+    assert!(f("brier") < f("base_brier"), "{e}");
+    assert!(f("log_loss") < 3f64.ln(), "{e}");
+    let shares = &e["classes"];
+    let sum: f64 = ["down", "flat", "up"]
+        .iter()
+        .map(|k| shares[k].as_f64().unwrap())
+        .sum();
+    assert!((sum - 1.0).abs() < 1e-9, "{e}");
+    let table = ok(tradelab(&args));
+    assert!(table.contains("three classes (up / flat / down"), "{table}");
+    assert!(table.contains("majority class of training"), "{table}");
+    assert!(
+        table.contains("the learner beats the base rate out of sample"),
+        "{table}"
+    );
+    assert!(f("direction_accuracy") > 0.55, "{e}");
+
+    // Noise: the band can be told from a move a little, but no direction is called.
+    let noise = ar1_csv(dir.path(), "noise3.csv", 5_000, 0.0, 8);
+    let args = [
+        "learn",
+        "evaluate",
+        "--data",
+        &noise,
+        "--symbol",
+        "AR",
+        "--param",
+        "label=three_class",
+    ];
+    let table = ok(tradelab(&args));
+    assert!(
+        table.contains("direction: the more likely of up and down called"),
+        "{table}"
+    );
+    assert!(
+        !table.contains("the learner beats the base rate out of sample"),
+        "{table}"
+    );
+}
+
+#[test]
 fn learn_evaluate_claims_no_edge_on_pure_noise() {
     let dir = tempfile::tempdir().unwrap();
     let data = ar1_csv(dir.path(), "noise.csv", 5_000, 0.0, 8);

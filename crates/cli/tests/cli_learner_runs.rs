@@ -88,6 +88,10 @@ fn learner_runs(db: Option<&str>) {
         events.contains("learner snapshot saved after 250 bars"),
         "{events}"
     );
+    assert!(
+        events.contains("saved after 250 bars (") && events.contains(") as version 1"),
+        "the snapshot event names its version: {events}"
+    );
 
     let warm = ok(cmd(&[
         "runs",

@@ -236,6 +236,14 @@ pub trait Decider: Send {
         )))
     }
 
+    /// The symbols a restored state learned, by name and in order, when the state
+    /// knows them: a warm start checks them against the new run's symbols before the
+    /// run is created. `None` for deciders without such a state (and for snapshots
+    /// saved before learners kept the names).
+    fn learned_symbols(&self) -> Option<Vec<String>> {
+        None
+    }
+
     /// What a learning decider reports at the end of a run (its calibration figures),
     /// kept with the run's report. `None` for the others.
     fn model_report(&self) -> Option<serde_json::Value> {

@@ -2,6 +2,7 @@
 //!
 //! - `core_16_features`: the model and calibration alone (predict, score, Platt,
 //!   `partial_fit`) on precomputed standardised features;
+//! - `core_16_features_mlp_8`: the same with the MLP of 8 hidden units;
 //! - `bar_16_features`: the whole per-bar loop of a symbol (features from the bar,
 //!   standardisation, predict, the pending ring, learn).
 
@@ -44,7 +45,23 @@ fn bench(c: &mut Criterion) {
                 }
                 prev = Some(p);
             }
-            black_box(core.model().bias())
+            black_box(core.model().learned())
+        })
+    });
+    let mlp = LearnerConfig::from_params(&[("model".into(), "mlp".into())]).expect("mlp");
+    g.bench_function("core_16_features_mlp_8", |b| {
+        b.iter(|| {
+            let mut core = Core::new(&mlp);
+            let mut prev: Option<Prediction> = None;
+            for i in 0..BARS {
+                let p = core.predict(&xs[i * width..(i + 1) * width]);
+                if let Some(then) = prev {
+                    let x = &xs[(i - 1) * width..i * width];
+                    core.learn(x, ys[i - 1], then, Timestamp::from_secs(i as i64));
+                }
+                prev = Some(p);
+            }
+            black_box(core.model().learned())
         })
     });
     let series = ar1_series("SYN", BARS, 0.3, 5).expect("synthetic series");

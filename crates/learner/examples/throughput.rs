@@ -5,6 +5,7 @@
 use std::time::Instant;
 use tradelab_core::Timestamp;
 use tradelab_learner::LearnerConfig;
+use tradelab_learner::label::Outcome;
 use tradelab_learner::learner::{Core, Prediction, SymbolLearner};
 use tradelab_learner::synth::{Rng, ar1_series};
 
@@ -40,6 +41,38 @@ fn main() {
     let mut rng = Rng::new(3);
     let xs: Vec<f64> = (0..N * width).map(|_| rng.normal()).collect();
     let ys: Vec<bool> = (0..N).map(|i| xs[i * width] + rng.normal() > 0.0).collect();
+    for (what, pairs) in [
+        ("mlp, hidden 8", &[("model", "mlp")][..]),
+        ("three-class softmax", &[("label", "three_class")][..]),
+        (
+            "three-class mlp, hidden 8",
+            &[("model", "mlp"), ("label", "three_class")][..],
+        ),
+    ] {
+        let given: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let other = LearnerConfig::from_params(&given).expect("parameters");
+        report(&format!("predict + update, 16 features, {what}"), N, || {
+            let mut core = Core::new(&other);
+            let mut prev: Option<Prediction> = None;
+            for i in 0..N {
+                let p = core.predict(&xs[i * width..(i + 1) * width]);
+                if let Some(then) = prev {
+                    let x = &xs[(i - 1) * width..i * width];
+                    let y = match (ys[i - 1], xs[i * width + 1] > 0.5) {
+                        (true, _) => Outcome::Up,
+                        (false, true) => Outcome::Flat,
+                        (false, false) => Outcome::Down,
+                    };
+                    core.learn_outcome(x, y, then, Timestamp::from_secs(i as i64));
+                }
+                prev = Some(p);
+            }
+            std::hint::black_box(core.model().learned());
+        });
+    }
     report("predict + update, 16 features", N, || {
         let mut core = Core::new(&cfg);
         let mut prev: Option<Prediction> = None;
@@ -51,7 +84,7 @@ fn main() {
             }
             prev = Some(p);
         }
-        std::hint::black_box(core.model().bias());
+        std::hint::black_box(core.model().learned());
     });
     // 80 000 daily bars fit the timestamp range; 13 symbols' worth make ~1M bars.
     let series: Vec<_> = (0..13)

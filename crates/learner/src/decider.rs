@@ -15,6 +15,12 @@
 //! are said in the step's reasoning (`paused: degraded …`) and as model events
 //! (`paused` / `resumed`) in the run's trail.
 //!
+//! A three-class learner (`label=three_class`) trades on P(up) and P(down): flat and
+//! `P(up) > threshold` with `P(up) > P(down)` → buy (shorts symmetrically); long and
+//! up no longer the most likely class (flat or down is) → close, and symmetrically
+//! for a short. Its half-Kelly edge is `(P(up) − P(down)) / 2`: a flat outcome pays
+//! nothing either way.
+//!
 //! Snapshots: every `snapshot_every` bars the learner hands out its whole state (a
 //! `snapshot` model note, which a stored run saves as the run's next snapshot
 //! version), and at the end of a run through [`Decider::checkpoint`]. A new run
@@ -24,6 +30,7 @@
 use crate::features::FeatureSet;
 use crate::guard::GuardChange;
 use crate::learner::{Core, Prediction, SymbolLearner};
+use crate::model::Model;
 use crate::params::{LearnerConfig, STRATEGY};
 use crate::report::LearnerReport;
 use serde::{Deserialize, Serialize};
@@ -45,6 +52,10 @@ pub struct OnlineLearner {
     allow_short: bool,
     core: Core,
     symbols: Vec<SymbolLearner>,
+    /// The symbols' names, in the order of `symbols` (empty in snapshots saved before
+    /// the names were kept: a warm start from one checks only their count).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    symbol_names: Vec<String>,
     /// Bars taken so far, over all symbols (a warm start's included).
     #[serde(default)]
     bars_seen: u64,
@@ -78,6 +89,7 @@ impl OnlineLearner {
             cfg,
             allow_short,
             symbols: Vec::new(),
+            symbol_names: Vec::new(),
             bars_seen: 0,
             last_ts: None,
             taken: Vec::new(),
@@ -112,6 +124,26 @@ impl OnlineLearner {
                 names(mine)
             )));
         }
+        if mine.label != theirs.label {
+            return Err(RestoreError(format!(
+                "the snapshot's learner predicts label={} but this model predicts label={}",
+                theirs.label.name(),
+                mine.label.name()
+            )));
+        }
+        if (mine.model, mine.hidden) != (theirs.model, theirs.hidden)
+            && !(mine.model.is_logistic() && theirs.model.is_logistic())
+        {
+            let describe = |c: &LearnerConfig| match c.model {
+                crate::model::ModelKind::Mlp => format!("model=mlp with hidden={}", c.hidden),
+                kind => format!("model={}", kind.name()),
+            };
+            return Err(RestoreError(format!(
+                "the snapshot's learner is a {} but this model is a {}",
+                describe(theirs),
+                describe(mine)
+            )));
+        }
         if mine.horizon != theirs.horizon {
             return Err(RestoreError(format!(
                 "the snapshot's learner has horizon h={} but this model has h={}",
@@ -120,6 +152,7 @@ impl OnlineLearner {
         }
         self.core = saved.core;
         self.symbols = saved.symbols;
+        self.symbol_names = saved.symbol_names;
         self.bars_seen = saved.bars_seen;
         self.last_ts = saved.last_ts;
         self.resume_after = saved.last_ts;
@@ -172,11 +205,26 @@ impl OnlineLearner {
     fn reason(&self, p: Prediction, what: &str, sizing: &str) -> String {
         let h = self.cfg.horizon;
         let bars = if h == 1 { "bar" } else { "bars" };
-        let mut r = format!(
-            "P(close up in {h} {bars}) {:.3}: {what}{sizing}; top features:",
-            p.probability
-        );
-        let w = self.core.model().weights();
+        let mut r = match &p.classes {
+            None => format!(
+                "P(close up in {h} {bars}) {:.3}: {what}{sizing}; top features:",
+                p.probability
+            ),
+            Some(c) => format!(
+                "P(up/flat/down in {h} {bars}) {:.3}/{:.3}/{:.3}: {what}{sizing}; top \
+                 features (log-odds of up against down):",
+                c.probabilities[2], c.probabilities[1], c.probabilities[0]
+            ),
+        };
+        let mut local = Vec::new();
+        let w = match self.core.model() {
+            Model::Logistic(m) => m.weights(),
+            _ => {
+                local.resize(self.x.len(), 0.0);
+                self.core.sensitivity(&self.x, &mut local);
+                &local
+            }
+        };
         let mut idx: Vec<usize> = (0..w.len()).collect();
         idx.sort_by(|&a, &b| {
             (w[b] * self.x[b])
@@ -201,10 +249,29 @@ impl OnlineLearner {
 impl Decider for OnlineLearner {
     fn name(&self) -> String {
         let c = &self.cfg;
-        format!(
-            "online_learner(h={}, threshold={}, learning_rate={}, l2={}, max_fraction={})",
+        let mut name = format!(
+            "online_learner(h={}, threshold={}, learning_rate={}, l2={}, max_fraction={}",
             c.horizon, c.threshold, c.learning_rate, c.l2, c.max_fraction
-        )
+        );
+        if !c.label.is_binary() {
+            let _ = write!(
+                name,
+                ", label={}, dead_band={}",
+                c.label.name(),
+                c.dead_band
+            );
+        }
+        if !c.model.is_logistic() {
+            let _ = write!(
+                name,
+                ", model={}, hidden={}, seed={}",
+                c.model.name(),
+                c.hidden,
+                c.seed
+            );
+        }
+        name.push(')');
+        name
     }
 
     fn min_bars(&self) -> usize {
@@ -216,16 +283,41 @@ impl Decider for OnlineLearner {
         ctx: &DecisionContext<'_>,
         decision: &mut Decision,
     ) -> Result<(), DecideError> {
-        if self.symbols.len() != ctx.view.len() {
+        let run_names = || -> Vec<&str> {
+            (0..ctx.view.len())
+                .map(|i| ctx.view.symbol(i).as_str())
+                .collect()
+        };
+        let mut names_differ = !self.symbol_names.is_empty()
+            && (self.symbol_names.len() != ctx.view.len()
+                || (0..ctx.view.len())
+                    .any(|i| ctx.view.symbol(i).as_str() != self.symbol_names[i]));
+        if names_differ && self.restored && self.symbols.len() == self.symbol_names.len() {
+            // The same symbols in another order: each keeps what it learned.
+            let order: Option<Vec<usize>> = run_names()
+                .iter()
+                .map(|n| self.symbol_names.iter().position(|m| m == n))
+                .collect();
+            if let Some(order) = order.filter(|o| o.len() == self.symbol_names.len()) {
+                self.symbols = order.iter().map(|&k| self.symbols[k].clone()).collect();
+                self.symbol_names = order
+                    .iter()
+                    .map(|&k| self.symbol_names[k].clone())
+                    .collect();
+                names_differ = false;
+            }
+        }
+        if self.symbols.len() != ctx.view.len() || names_differ {
             if self.restored {
                 return Err(DecideError::halt(format!(
-                    "{STRATEGY}: the warm start's snapshot learned {} symbols, this run \
-                     trades {}",
-                    self.symbols.len(),
-                    ctx.view.len()
+                    "{STRATEGY}: {}",
+                    symbols_mismatch(&self.symbol_names, self.symbols.len(), &run_names())
                 )));
             }
             self.symbols = vec![SymbolLearner::new(&self.cfg); ctx.view.len()];
+            self.symbol_names = (0..ctx.view.len())
+                .map(|i| ctx.view.symbol(i).to_string())
+                .collect();
         }
         if self.taken.len() != ctx.view.len() {
             self.taken = vec![0; ctx.view.len()];
@@ -267,7 +359,24 @@ impl Decider for OnlineLearner {
             }
             let q = ctx.portfolio.position(i).get();
             let (thr, prob) = (self.cfg.threshold, p.probability);
-            let (side, edge) = if q.is_zero() {
+            let (side, edge) = if let Some(c) = &p.classes {
+                let [down, flat, up] = c.probabilities;
+                if q.is_zero() {
+                    if up > thr && up > down {
+                        (Side::Buy, up - down)
+                    } else if self.allow_short && down > thr && down > up {
+                        (Side::Sell, down - up)
+                    } else {
+                        continue;
+                    }
+                } else if q.is_sign_positive() && (up < flat || up < down) {
+                    (Side::Sell, 0.0)
+                } else if q.is_sign_negative() && (down < flat || down < up) {
+                    (Side::Buy, 0.0)
+                } else {
+                    continue;
+                }
+            } else if q.is_zero() {
                 if prob > thr {
                     (Side::Buy, 2.0 * prob - 1.0)
                 } else if self.allow_short && prob < 1.0 - thr {
@@ -308,10 +417,11 @@ impl Decider for OnlineLearner {
                 );
                 (Sizing::Cash(cash.round_cents()), what, text)
             } else {
-                let what = if side == Side::Sell {
-                    "close long (below 0.5)"
-                } else {
-                    "close short (above 0.5)"
+                let what = match (side, p.classes.is_some()) {
+                    (Side::Sell, false) => "close long (below 0.5)",
+                    (_, false) => "close short (above 0.5)",
+                    (Side::Sell, true) => "close long (up no longer the most likely)",
+                    (_, true) => "close short (down no longer the most likely)",
                 };
                 (Sizing::ClosePosition, what, String::new())
             };
@@ -340,9 +450,31 @@ impl Decider for OnlineLearner {
         self.restore_json(state)
     }
 
+    fn learned_symbols(&self) -> Option<Vec<String>> {
+        (self.restored && !self.symbol_names.is_empty()).then(|| self.symbol_names.clone())
+    }
+
     fn model_report(&self) -> Option<serde_json::Value> {
         serde_json::to_value(self.report()).ok()
     }
+}
+
+/// Why a warm start's symbols are not the run's: both lists by name (or, for a
+/// snapshot saved before the names were kept, the counts).
+pub fn symbols_mismatch(learned: &[String], count: usize, run: &[&str]) -> String {
+    if learned.is_empty() {
+        return format!(
+            "the warm start's snapshot learned {count} symbols, this run trades {} ({})",
+            run.len(),
+            run.join(",")
+        );
+    }
+    format!(
+        "the warm start's snapshot learned the symbols {} but this run trades {}; a warm \
+         start needs the same symbols (in any order)",
+        learned.join(","),
+        run.join(",")
+    )
 }
 
 /// Adds a line to the step's reasoning.

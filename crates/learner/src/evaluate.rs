@@ -14,8 +14,15 @@
 //! probability is above `threshold`, flat otherwise; compared with holding the symbol
 //! over the same bars. Probabilities are compared with the base rate: always
 //! predicting the share of up labels seen in training.
+//!
+//! A three-class learner is scored on its three probabilities (Brier summed over the
+//! classes, log loss of the class that happened, accuracy of the most likely class,
+//! reliability and ECE of the up class) against always predicting the class shares
+//! seen in training, and its accuracy against the majority class of training; it is
+//! long when `P(up) > threshold` and `P(up) > P(down)`.
 
 use crate::features::FeatureState;
+use crate::label::{CLASSES, LabelKind, Outcome};
 use crate::learner::{Core, Prediction};
 use crate::params::LearnerConfig;
 use crate::scores::{ReliabilityBin, Scores};
@@ -79,6 +86,18 @@ pub struct Figures {
     pub buy_and_hold_return: f64,
     /// Share of test bars the strategy was long.
     pub exposure: f64,
+    /// Three-class labels only: shares of the classes among the test labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<crate::scores::ClassShares>,
+    /// Three-class labels only: of the test moves outside the dead band, the share
+    /// whose side the more likely of up and down called (a coin: ½). The flat class
+    /// can be told from a move a little even in noise (the band is set by the
+    /// volatility the features see); a trading edge needs the direction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction_accuracy: Option<f64>,
+    /// Three-class labels only: the test moves outside the dead band.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moves: Option<u64>,
 }
 
 /// One fold.
@@ -106,6 +125,9 @@ pub struct Evaluation {
     pub bars: usize,
     /// Horizon of the label.
     pub horizon: usize,
+    /// Three-class evaluations only: `three_class` (a binary one has no `label`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// Figures over every fold's test samples.
     #[serde(flatten)]
     pub overall: Figures,
@@ -125,6 +147,9 @@ struct Tally {
     growth: f64,
     hold_growth: f64,
     long: u64,
+    /// Three classes: moves outside the band, and those whose side was called.
+    moves: u64,
+    called: u64,
 }
 
 impl Tally {
@@ -151,6 +176,12 @@ impl Tally {
             strategy_return: self.growth - 1.0,
             buy_and_hold_return: self.hold_growth - 1.0,
             exposure: self.long as f64 / n,
+            direction_accuracy: s
+                .classes
+                .as_ref()
+                .map(|_| self.called as f64 / self.moves.max(1) as f64),
+            moves: s.classes.as_ref().map(|_| self.moves),
+            classes: s.classes,
         }
     }
 }
@@ -169,9 +200,15 @@ pub fn evaluate(
     let mut fs = FeatureState::new(&cfg.features);
     let mut xs = vec![0.0; bars.len() * width];
     let mut samples = Vec::new();
+    let three = cfg.label == LabelKind::ThreeClass;
+    let band_sigmas = cfg.dead_band * (h as f64).sqrt();
+    let mut bands = vec![0.0; if three { bars.len() } else { 0 }];
     for (t, bar) in bars.iter().enumerate() {
         if fs.push(bar, &mut xs[t * width..(t + 1) * width]) && t + h < bars.len() {
             samples.push(t);
+        }
+        if three {
+            bands[t] = band_sigmas * fs.realised_vol();
         }
     }
     let needed = (folds + 1) * MIN_CHUNK;
@@ -186,22 +223,30 @@ pub fn evaluate(
         });
     }
     let x = |t: usize| &xs[t * width..(t + 1) * width];
-    let up = |t: usize| bars[t + h].close() > bars[t].close();
+    let label = |t: usize| {
+        if three {
+            Outcome::of_move(bars[t].close(), bars[t + h].close(), bands[t])
+        } else if bars[t + h].close() > bars[t].close() {
+            Outcome::Up
+        } else {
+            Outcome::Down
+        }
+    };
     let chunk = samples.len() / (folds + 1);
     let mut core = Core::new(cfg);
     let mut queue: VecDeque<(usize, Prediction)> = VecDeque::new();
-    let (mut learned, mut positives) = (0u64, 0u64);
+    let mut learned = [0u64; CLASSES];
     let mut learn_until = |core: &mut Core, queue: &mut VecDeque<(usize, Prediction)>, t: usize| {
         while let Some(&(s, then)) = queue.front() {
             if s + h > t {
                 break;
             }
             queue.pop_front();
-            core.learn(x(s), up(s), then, bars[s + h].ts());
-            learned += 1;
-            positives += up(s) as u64;
+            let y = label(s);
+            core.learn_outcome(x(s), y, then, bars[s + h].ts());
+            learned[y.index()] += 1;
         }
-        (learned, positives)
+        learned
     };
     for &t in &samples[..chunk] {
         learn_until(&mut core, &mut queue, t);
@@ -216,22 +261,46 @@ pub fn evaluate(
             (k + 1) * chunk
         };
         let test = &samples[k * chunk..end];
-        let (n_learned, n_up) = learn_until(&mut core, &mut queue, test[0]);
-        let base = if n_learned > 0 {
-            n_up as f64 / n_learned as f64
+        let counts = learn_until(&mut core, &mut queue, test[0]);
+        let n_learned: u64 = counts.iter().sum();
+        // The base rate: the class shares of training (binary: up against the rest).
+        let shares = if n_learned > 0 {
+            counts.map(|c| c as f64 / n_learned as f64)
+        } else if three {
+            [1.0 / 3.0; CLASSES]
         } else {
-            0.5
+            [0.5, 0.0, 0.5]
+        };
+        let base = shares[2];
+        let majority = if three {
+            (0..CLASSES).fold(0, |b, k| if shares[k] > shares[b] { k } else { b })
+        } else {
+            0
         };
         let mut tally = Tally::new();
         for &t in test {
             let then = core.predict(x(t));
-            let y = up(t);
+            let outcome = label(t);
+            let y = outcome == Outcome::Up;
             let r = bars[t + 1].close() / bars[t].close() - 1.0;
-            let long = then.probability > cfg.threshold;
+            let long = then.probability > cfg.threshold && then.probability > then.down();
             for tl in [&mut tally, &mut all] {
-                tl.scores.add(then.probability, y);
-                tl.base_sq += (base - y as u8 as f64).powi(2);
-                tl.base_right += ((base > 0.5) == y) as u64;
+                tl.scores.score_outcome_of(then, outcome);
+                if three {
+                    let k = outcome.index();
+                    if outcome != Outcome::Flat {
+                        tl.moves += 1;
+                        let says_up = then.probability > then.down();
+                        tl.called += (says_up == (outcome == Outcome::Up)) as u64;
+                    }
+                    tl.base_sq += (0..CLASSES)
+                        .map(|c| (shares[c] - (c == k) as u8 as f64).powi(2))
+                        .sum::<f64>();
+                    tl.base_right += (majority == k) as u64;
+                } else {
+                    tl.base_sq += (base - y as u8 as f64).powi(2);
+                    tl.base_right += ((base > 0.5) == y) as u64;
+                }
                 tl.base_rate_sum += base;
                 tl.hold_growth *= 1.0 + r;
                 if long {
@@ -253,6 +322,7 @@ pub fn evaluate(
         symbol: series.symbol().to_string(),
         bars: bars.len(),
         horizon: h,
+        label: three.then(|| cfg.label.name().to_string()),
         overall: all.figures(),
         reliability: all.scores.reliability(),
         folds: out,

@@ -134,6 +134,8 @@ impl FeatureSet {
 }
 
 const RSI_PERIOD: usize = 14;
+/// One-bar returns in the realised volatility of the three-class dead band.
+const VOL_WINDOW: usize = 20;
 /// Ring buffers hold this many bars (≥ the longest lookback + 1; a power of two).
 const RING: usize = 64;
 const NANOS_PER_DAY: i64 = 86_400_000_000_000;
@@ -189,6 +191,16 @@ impl FeatureState {
         }
         let m = s / len as f64;
         (m, (s2 / len as f64 - m * m).max(0.0))
+    }
+
+    /// Realised volatility now: the standard deviation of the last 20 one-bar log
+    /// returns (fewer while fewer are known; 0 before two bars).
+    pub fn realised_vol(&self) -> f64 {
+        let len = VOL_WINDOW.min(self.n.saturating_sub(1));
+        if len == 0 {
+            return 0.0;
+        }
+        Self::mean_back(&self.rets, self.n, len).1.sqrt()
     }
 
     /// Takes the next bar; once warm, writes its standardised features into `out`

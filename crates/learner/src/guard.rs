@@ -6,7 +6,12 @@
 //! (`r(1 − r)`, `r` the share of up labels). Worse by more than `margin` for `bars`
 //! labels in a row → paused (`paused: degraded`); no worse than the base rate again →
 //! resumed. The gap between the two levels keeps it from flapping.
+//!
+//! Three-class learners are held to the multi-class Brier score (summed over down,
+//! flat and up) against always predicting the window's class shares (`1 − Σ r_k²`);
+//! `margin` is on that scale.
 
+use crate::label::CLASSES;
 use serde::{Deserialize, Serialize};
 
 /// Guardrail settings.
@@ -60,6 +65,10 @@ pub struct Guard {
     degraded_for: usize,
     paused: bool,
     change: Option<GuardChange>,
+    /// Labels per class (down, flat, up) in the window, for a three-class learner
+    /// (whose `ys` then hold class indices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    class_counts: Option<[f64; CLASSES]>,
 }
 
 impl Guard {
@@ -75,6 +84,7 @@ impl Guard {
             degraded_for: 0,
             paused: false,
             change: None,
+            class_counts: None,
         }
     }
 
@@ -99,8 +109,14 @@ impl Guard {
         if self.cfg.window == 0 || n < self.cfg.window {
             return None;
         }
-        let r = self.sum_y / n as f64;
-        Some((self.sum_sq / n as f64, r * (1.0 - r)))
+        let base = match self.class_counts {
+            Some(c) => 1.0 - c.iter().map(|k| (k / n as f64).powi(2)).sum::<f64>(),
+            None => {
+                let r = self.sum_y / n as f64;
+                r * (1.0 - r)
+            }
+        };
+        Some((self.sum_sq / n as f64, base))
     }
 
     /// Takes one label `up` of a prediction `p`.
@@ -111,6 +127,30 @@ impl Guard {
         }
         let y = up as u8 as f64;
         let sq = (p - y) * (p - y);
+        self.push(sq, y);
+    }
+
+    /// Takes one three-class label (index: down 0, flat 1, up 2) of a prediction `p`
+    /// (down, flat, up).
+    #[inline]
+    pub fn add_classes(&mut self, p: &[f64; CLASSES], class: usize) {
+        if self.cfg.window == 0 {
+            return;
+        }
+        let sq: f64 = (0..CLASSES)
+            .map(|k| (p[k] - (k == class) as u8 as f64).powi(2))
+            .sum();
+        let counts = self.class_counts.get_or_insert([0.0; CLASSES]);
+        counts[class] += 1.0;
+        if self.sq.len() == self.cfg.window {
+            counts[self.ys[self.next] as usize] -= 1.0;
+        }
+        self.push(sq, class as f64);
+    }
+
+    /// Puts one squared error and label into the window and updates the state.
+    #[inline]
+    fn push(&mut self, sq: f64, y: f64) {
         if self.sq.len() < self.cfg.window {
             self.sq.push(sq);
             self.ys.push(y);
@@ -180,6 +220,33 @@ mod tests {
         assert!(!g.paused());
         let change = g.take_change().unwrap();
         assert!(change.text(&CFG).starts_with("resumed: recovered"));
+    }
+
+    #[test]
+    fn three_class_pauses_when_worse_than_the_class_shares_and_resumes() {
+        let mut g = Guard::new(CFG);
+        // Right and confident on a cycle of down, flat, up: far better than the shares.
+        let sure = |k: usize| {
+            let mut p = [0.05; 3];
+            p[k] = 0.9;
+            p
+        };
+        for i in 0..10 {
+            g.add_classes(&sure(i % 3), i % 3);
+        }
+        assert!(!g.paused());
+        let (brier, base) = g.rolling().unwrap();
+        assert!(brier < 0.02 && (base - (1.0 - 0.09 - 0.16 - 0.09)).abs() < 1e-9);
+        // Confidently wrong: the next class each time.
+        for i in 0..10 {
+            g.add_classes(&sure((i + 1) % 3), i % 3);
+        }
+        assert!(g.paused());
+        assert!(matches!(g.take_change(), Some(GuardChange::Paused { .. })));
+        for i in 0..10 {
+            g.add_classes(&sure(i % 3), i % 3);
+        }
+        assert!(!g.paused());
     }
 
     #[test]

@@ -5,9 +5,13 @@
 //! - [`features`]: returns, RSI, realised volatility, volume z-score, distance from
 //!   moving averages, time of day and day of week, each standardised online
 //!   ([`welford`]).
+//! - [`label`]: what is predicted: up or not `h` bars ahead (binary), or up / flat /
+//!   down with a dead band in units of realised volatility (three-class).
 //! - [`model`]: logistic regression by SGD, one sample at a time (written by hand;
-//!   its doc says why).
-//! - [`calibration`]: Platt scaling refitted on a rolling window.
+//!   its doc says why); [`softmax`]: its three-class form; [`mlp`]: a small network
+//!   (one hidden layer) for either label.
+//! - [`calibration`]: Platt scaling refitted on a rolling window;
+//!   [`vector_scaling`]: its three-class form.
 //! - [`scores`]: Brier, log loss, ECE and the reliability table; [`report`] puts
 //!   them together with the weights.
 //! - [`learner`]: the loop: a sample is learned only once its label is known, `h` bars
@@ -26,12 +30,16 @@ mod decider;
 pub mod evaluate;
 pub mod features;
 pub mod guard;
+pub mod label;
 pub mod learner;
+pub mod mlp;
 pub mod model;
 pub mod params;
 pub mod report;
 pub mod scores;
+pub mod softmax;
 pub mod synth;
+pub mod vector_scaling;
 pub mod welford;
 
 pub use decider::OnlineLearner;
@@ -48,7 +56,8 @@ pub fn info() -> StrategyInfo {
         STRATEGY,
         "Online logistic regression learned bar by bar (label: close h bars later above \
          this close), Platt-calibrated; enters when the probability passes `threshold`, \
-         sized half-Kelly up to `max_fraction` of equity.",
+         sized half-Kelly up to `max_fraction` of equity. Optionally a three-class label \
+         (up/flat/down, label=three_class) and a small network (model=mlp).",
         PARAMS,
     )
 }

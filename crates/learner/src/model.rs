@@ -8,6 +8,9 @@
 //! needs (≥ 1M bars/s). The model is a dot product and a gradient step, so the
 //! dependency would cost more than the code.
 
+use crate::label::Outcome;
+use crate::mlp::Mlp;
+use crate::softmax::Softmax;
 use serde::{Deserialize, Serialize};
 
 /// The logistic function, `1 / (1 + e^-z)`.
@@ -29,7 +32,7 @@ pub struct Logistic {
 /// Samples after which the learning rate has fallen to `1/√2` of its start: it decays
 /// as `rate / √(1 + t / DECAY)` so early samples move the weights fast and later ones
 /// refine them.
-const DECAY: f64 = 2_000.0;
+pub(crate) const DECAY: f64 = 2_000.0;
 
 impl Logistic {
     /// A model of `features` inputs, all weights zero (probability ½ everywhere).
@@ -85,6 +88,128 @@ impl Logistic {
         }
         self.bias -= rate * g;
         self.learned += 1;
+    }
+}
+
+/// Which model the `model` parameter chose.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// Logistic regression (softmax with three classes): the default.
+    #[default]
+    Logistic,
+    /// A one-hidden-layer perceptron ([`crate::mlp`]).
+    Mlp,
+}
+
+impl ModelKind {
+    /// The name in the `model` parameter.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Logistic => "logistic",
+            ModelKind::Mlp => "mlp",
+        }
+    }
+
+    /// The kind named `text`.
+    pub fn parse(text: &str) -> Option<ModelKind> {
+        [ModelKind::Logistic, ModelKind::Mlp]
+            .into_iter()
+            .find(|k| k.name() == text)
+    }
+
+    /// True for the default.
+    pub fn is_logistic(&self) -> bool {
+        *self == ModelKind::Logistic
+    }
+}
+
+/// The learner's model: what the `model` and `label` parameters chose.
+///
+/// Serialised as the inner model alone (untagged), so a snapshot of a binary logistic
+/// learner reads exactly as it did before other models existed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Model {
+    /// Binary logistic regression (the default).
+    Logistic(Logistic),
+    /// Three-class softmax regression.
+    Softmax(Softmax),
+    /// A one-hidden-layer network, binary or three-class.
+    Mlp(Mlp),
+}
+
+impl Model {
+    /// Samples learned.
+    pub fn learned(&self) -> u64 {
+        match self {
+            Model::Logistic(m) => m.learned(),
+            Model::Softmax(m) => m.learned(),
+            Model::Mlp(m) => m.learned(),
+        }
+    }
+
+    /// The raw input weights: one per feature (logistic), per class and feature,
+    /// class by class (softmax), or per hidden unit and feature (mlp).
+    pub fn weights(&self) -> &[f64] {
+        match self {
+            Model::Logistic(m) => m.weights(),
+            Model::Softmax(m) => m.weights(),
+            Model::Mlp(m) => m.weights(),
+        }
+    }
+
+    /// Whether the model predicts three classes (else one log-odds of up).
+    pub fn three_class(&self) -> bool {
+        match self {
+            Model::Logistic(_) => false,
+            Model::Softmax(_) => true,
+            Model::Mlp(m) => m.three_class(),
+        }
+    }
+
+    /// One SGD step on sample `x` with label `y`.
+    #[inline]
+    pub fn partial_fit(&mut self, x: &[f64], y: Outcome) {
+        match self {
+            Model::Logistic(m) => m.partial_fit(x, (y == Outcome::Up) as u8 as f64),
+            Model::Softmax(m) => m.partial_fit(x, y),
+            Model::Mlp(m) => m.partial_fit(x, y),
+        }
+    }
+
+    /// The three logits (down, flat, up) of a three-class model; zeros for a binary
+    /// one.
+    #[inline]
+    pub fn logits(&self, x: &[f64]) -> [f64; 3] {
+        match self {
+            Model::Logistic(_) => [0.0; 3],
+            Model::Softmax(m) => m.logits(x),
+            Model::Mlp(m) if m.three_class() => m.outputs(x),
+            Model::Mlp(_) => [0.0; 3],
+        }
+    }
+
+    /// The log-odds of up for a binary model (0 for a three-class one).
+    #[inline]
+    pub fn logit(&self, x: &[f64]) -> f64 {
+        match self {
+            Model::Logistic(m) => m.logit(x),
+            Model::Softmax(_) => 0.0,
+            Model::Mlp(m) if m.three_class() => 0.0,
+            Model::Mlp(m) => m.outputs(x)[0],
+        }
+    }
+
+    /// How the score of up moves with each feature at `x`, into `out`: the weights of a
+    /// logistic model, `w_up − w_down` of a softmax one (neither depends on `x`), the
+    /// gradient at `x` of a network.
+    pub fn sensitivity(&self, x: &[f64], out: &mut [f64]) {
+        match self {
+            Model::Logistic(m) => out.copy_from_slice(m.weights()),
+            Model::Softmax(m) => m.sensitivity(out),
+            Model::Mlp(m) => m.sensitivity(x, out),
+        }
     }
 }
 

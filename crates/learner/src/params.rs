@@ -4,6 +4,8 @@
 
 use crate::features::{FeatureSet, Group};
 use crate::guard::GuardConfig;
+use crate::label::LabelKind;
+use crate::model::ModelKind;
 use serde::{Deserialize, Serialize};
 use tradelab_engine::strategies::{ParamInfo, StrategyError};
 
@@ -33,7 +35,8 @@ pub const PARAMS: &[ParamInfo] = &[
         "threshold",
         "0.55",
         "enter long when the calibrated probability of up is above this (short below \
-         1 - threshold with --allow-short), 0.5-1",
+         1 - threshold with --allow-short), 0.5-1; three_class: when P(up) is above \
+         this and above P(down) (short symmetrically), 0.33-1",
     ),
     ParamInfo::fixed(
         "max_fraction",
@@ -72,7 +75,64 @@ pub const PARAMS: &[ParamInfo] = &[
         "stored runs save the learner's state as a snapshot every this many bars (and at \
          the end); 0 saves only at the end (0-100000000)",
     ),
+    ParamInfo::fixed(
+        "label",
+        "binary",
+        "what is predicted: binary (close h bars later above this close) or three_class \
+         (up / flat / down with a dead band)",
+    ),
+    ParamInfo::fixed(
+        "dead_band",
+        "0.5",
+        "three_class: a move within ± dead_band × σ × √h is flat, σ the realised \
+         volatility of the last 20 one-bar log returns (0-10)",
+    ),
+    ParamInfo::fixed(
+        "model",
+        "logistic",
+        "logistic (logistic regression; softmax for three_class) or mlp (one hidden layer \
+         of tanh units; try learning_rate=0.02)",
+    ),
+    ParamInfo::fixed("hidden", "8", "mlp: hidden units (1-64)"),
+    ParamInfo::fixed(
+        "seed",
+        "1",
+        "mlp: seed of the initial weights; the same seed replays the same run \
+         (0-4294967295)",
+    ),
 ];
+
+/// The default of `hidden`.
+pub const HIDDEN: usize = 8;
+/// The default of `seed`.
+pub const SEED: u64 = 1;
+
+fn default_hidden() -> usize {
+    HIDDEN
+}
+
+fn default_seed() -> u64 {
+    SEED
+}
+
+fn is_default_hidden(v: &usize) -> bool {
+    *v == HIDDEN
+}
+
+fn is_default_seed(v: &u64) -> bool {
+    *v == SEED
+}
+
+/// The default of `dead_band`, in units of realised volatility.
+pub const DEAD_BAND: f64 = 0.5;
+
+fn default_dead_band() -> f64 {
+    DEAD_BAND
+}
+
+fn is_default_dead_band(v: &f64) -> bool {
+    *v == DEAD_BAND
+}
 
 /// Everything that configures a learner.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -98,6 +158,25 @@ pub struct LearnerConfig {
     /// Bars between two snapshots of the state (0: only at the end of a run).
     #[serde(default)]
     pub snapshot_every: u64,
+    /// What is predicted (binary by default; absent from a binary learner's JSON).
+    #[serde(default, skip_serializing_if = "LabelKind::is_binary")]
+    pub label: LabelKind,
+    /// Three-class: half-width of the flat band, in units of realised volatility
+    /// (times `√h`).
+    #[serde(
+        default = "default_dead_band",
+        skip_serializing_if = "is_default_dead_band"
+    )]
+    pub dead_band: f64,
+    /// The model (logistic by default; absent from a logistic learner's JSON).
+    #[serde(default, skip_serializing_if = "ModelKind::is_logistic")]
+    pub model: ModelKind,
+    /// MLP: hidden units.
+    #[serde(default = "default_hidden", skip_serializing_if = "is_default_hidden")]
+    pub hidden: usize,
+    /// MLP: seed of the initial weights.
+    #[serde(default = "default_seed", skip_serializing_if = "is_default_seed")]
+    pub seed: u64,
 }
 
 impl Default for LearnerConfig {
@@ -130,7 +209,7 @@ impl LearnerConfig {
             features: features(text(given, "features"))?,
             learning_rate: number(given, "learning_rate", 0.0, 10.0, false)?,
             l2: number(given, "l2", 0.0, 1.0, true)?,
-            threshold: number(given, "threshold", 0.5, 1.0, false)?,
+            threshold: number(given, "threshold", threshold_floor(given), 1.0, false)?,
             max_fraction: number(given, "max_fraction", 0.0, 1.0, false)?,
             calibration_window: whole(given, "calibration_window", 100, 100_000)?,
             min_samples: whole(given, "min_samples", 0, 1_000_000)? as u64,
@@ -140,11 +219,33 @@ impl LearnerConfig {
                 bars: whole(given, "guard_bars", 1, 100_000)?,
             },
             snapshot_every: whole(given, "snapshot_every", 0, 100_000_000)? as u64,
+            label: label(text(given, "label"))?,
+            dead_band: number(given, "dead_band", 0.0, 10.0, true)?,
+            model: model(text(given, "model"))?,
+            hidden: whole(given, "hidden", 1, crate::mlp::MAX_HIDDEN)?,
+            seed: whole(given, "seed", 0, u32::MAX as usize)? as u64,
         })
     }
 
-    /// The parameters as `key=value` pairs, every one given (what a stored run keeps).
+    /// The parameters as `key=value` pairs, every one that matters given (what a
+    /// stored run keeps): `label` and `dead_band` only for a three-class learner,
+    /// `model`, `hidden` and `seed` only for an MLP, so a binary logistic learner's
+    /// list reads as it did before they existed.
     pub fn to_params(&self) -> Vec<(String, String)> {
+        let mut out = self.base_params();
+        if self.label != LabelKind::Binary {
+            out.push(("label".into(), self.label.name().into()));
+            out.push(("dead_band".into(), self.dead_band.to_string()));
+        }
+        if self.model != ModelKind::Logistic {
+            out.push(("model".into(), self.model.name().into()));
+            out.push(("hidden".into(), self.hidden.to_string()));
+            out.push(("seed".into(), self.seed.to_string()));
+        }
+        out
+    }
+
+    fn base_params(&self) -> Vec<(String, String)> {
         let groups: Vec<&str> = self.features.groups().iter().map(|g| g.name()).collect();
         [
             ("h", self.horizon.to_string()),
@@ -236,6 +337,34 @@ fn number(
     Ok(v)
 }
 
+/// The lowest threshold (excluded): ½ for the binary label, where a probability of up
+/// below ½ favours down; 0.33 for three classes, where up can be the most likely class
+/// with little more than a third.
+fn threshold_floor(given: &[(String, String)]) -> f64 {
+    match LabelKind::parse(text(given, "label")) {
+        Some(LabelKind::ThreeClass) => 0.33,
+        _ => 0.5,
+    }
+}
+
+fn model(t: &str) -> Result<ModelKind, StrategyError> {
+    ModelKind::parse(t).ok_or_else(|| StrategyError::OutOfRange {
+        strategy: STRATEGY,
+        param: "model",
+        value: t.to_string(),
+        rule: "logistic or mlp".into(),
+    })
+}
+
+fn label(t: &str) -> Result<LabelKind, StrategyError> {
+    LabelKind::parse(t).ok_or_else(|| StrategyError::OutOfRange {
+        strategy: STRATEGY,
+        param: "label",
+        value: t.to_string(),
+        rule: "binary or three_class".into(),
+    })
+}
+
 fn features(t: &str) -> Result<FeatureSet, StrategyError> {
     let mut groups = Vec::new();
     for part in t.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -298,5 +427,25 @@ mod tests {
         );
         assert!(msg("features", "returns,moon").contains("\"moon\" is not one"));
         assert!(msg("depth", "3").contains("unknown parameter \"depth\""));
+        assert_eq!(
+            msg("label", "ternary"),
+            "online_learner: label (ternary) must be binary or three_class"
+        );
+    }
+
+    #[test]
+    fn three_class_parameters_round_trip_and_a_binary_list_omits_them() {
+        let binary = LearnerConfig::default().to_params();
+        assert!(!binary.iter().any(|(k, _)| k == "label" || k == "dead_band"));
+        let given = [p("label", "three_class"), p("dead_band", "0.8")].concat();
+        let c = LearnerConfig::from_params(&given).unwrap();
+        assert_eq!(c.label, LabelKind::ThreeClass);
+        assert_eq!(c.dead_band, 0.8);
+        assert_eq!(LearnerConfig::from_params(&c.to_params()).unwrap(), c);
+        let given = [p("model", "mlp"), p("hidden", "12"), p("seed", "7")].concat();
+        let m = LearnerConfig::from_params(&given).unwrap();
+        assert_eq!((m.model, m.hidden, m.seed), (ModelKind::Mlp, 12, 7));
+        assert_eq!(LearnerConfig::from_params(&m.to_params()).unwrap(), m);
+        assert!(!binary.iter().any(|(k, _)| k == "model" || k == "seed"));
     }
 }

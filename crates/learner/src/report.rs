@@ -12,17 +12,22 @@ pub struct LearnerReport {
     /// Figures over every labelled prediction of the run.
     #[serde(flatten)]
     pub overall: Summary,
-    /// Platt scaling in force at the end: `p = σ(a·z + b)`.
+    /// Platt scaling in force at the end: `p = σ(a·z + b)` (three classes: the slope
+    /// of `p = softmax(a·z + b)`).
     pub calibration_a: f64,
-    /// See `calibration_a`.
+    /// See `calibration_a` (three classes: the offset of up).
     pub calibration_b: f64,
+    /// Three classes only: the offset of down (flat's is 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration_b_down: Option<f64>,
     /// Samples the model learned.
     pub learned: u64,
     /// The 10-bin reliability table.
     pub reliability: Vec<ReliabilityBin>,
     /// Figures per segment of labels, oldest first.
     pub over_time: Vec<SegmentFigures>,
-    /// Final weights by feature, largest magnitude first.
+    /// Final weights by feature, largest magnitude first: the logistic model's
+    /// weights; for a three-class model those of the log-odds of up against down.
     pub weights: Vec<FeatureWeight>,
 }
 
@@ -49,9 +54,23 @@ pub struct FeatureWeight {
 impl LearnerReport {
     /// The report of `core`, whose features are called `names`.
     pub fn of<'a>(core: &Core, names: impl Iterator<Item = &'a str>) -> Self {
-        let (a, b) = core.platt().params();
+        let (a, b, b_down) = match core.vector_scaling() {
+            Some(v) => {
+                let (a, b) = v.params();
+                (a, b[2], Some(b[0]))
+            }
+            None => {
+                let (a, b) = core.platt().params();
+                (a, b, None)
+            }
+        };
+        let names: Vec<&str> = names.collect();
+        let zero = vec![0.0; names.len()];
+        let mut effective = vec![0.0; names.len()];
+        core.sensitivity(&zero, &mut effective);
         let mut weights: Vec<FeatureWeight> = names
-            .zip(core.model().weights())
+            .into_iter()
+            .zip(&effective)
             .map(|(f, &w)| FeatureWeight {
                 feature: f.to_string(),
                 weight: w,
@@ -62,6 +81,7 @@ impl LearnerReport {
             overall: core.scores().summary(),
             calibration_a: a,
             calibration_b: b,
+            calibration_b_down: b_down,
             learned: core.model().learned(),
             reliability: core.scores().reliability(),
             over_time: core
@@ -83,18 +103,48 @@ impl LearnerReport {
         let _ = writeln!(t, "\nOnline learner: calibration");
         let _ = writeln!(t, "  labelled predictions  {}", o.samples);
         let _ = writeln!(t, "  accuracy              {:.4}", o.accuracy);
-        let _ = writeln!(
-            t,
-            "  Brier score           {:.4}  (base rate {:.4}: {:.4})",
-            o.brier, o.base_rate, o.base_brier
-        );
+        if o.classes.is_some() {
+            let _ = writeln!(
+                t,
+                "  Brier score           {:.4}  (class shares: {:.4})",
+                o.brier, o.base_brier
+            );
+        } else {
+            let _ = writeln!(
+                t,
+                "  Brier score           {:.4}  (base rate {:.4}: {:.4})",
+                o.brier, o.base_rate, o.base_brier
+            );
+        }
         let _ = writeln!(t, "  log loss              {:.4}", o.log_loss);
         let _ = writeln!(t, "  calibration error     {:.4}  (ECE, 10 bins)", o.ece);
-        let _ = writeln!(
-            t,
-            "  Platt scaling         a {:.3}, b {:.3}",
-            self.calibration_a, self.calibration_b
-        );
+        match (&o.classes, self.calibration_b_down) {
+            (Some(c), Some(b_down)) => {
+                let _ = writeln!(
+                    t,
+                    "  three classes         down {:.3}, flat {:.3}, up {:.3}; majority \
+                     class accuracy {:.4}",
+                    c.down, c.flat, c.up, c.majority_accuracy
+                );
+                let _ = writeln!(
+                    t,
+                    "  (Brier sums over the three classes; the reliability table and ECE \
+                     are for the up class)"
+                );
+                let _ = writeln!(
+                    t,
+                    "  vector scaling        a {:.3}, b down {:.3}, b up {:.3}",
+                    self.calibration_a, b_down, self.calibration_b
+                );
+            }
+            _ => {
+                let _ = writeln!(
+                    t,
+                    "  Platt scaling         a {:.3}, b {:.3}",
+                    self.calibration_a, self.calibration_b
+                );
+            }
+        }
         let _ = writeln!(t, "\n  reliability   count  predicted  observed");
         for r in &self.reliability {
             let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));

@@ -1,7 +1,15 @@
 //! How good the probabilities were: Brier score, log loss, accuracy, expected
 //! calibration error and a 10-bin reliability table, for a whole run and per segment
 //! of it (over time).
+//!
+//! Three-class predictions (down / flat / up) are scored the standard multi-class way:
+//! Brier is the squared error summed over the three classes (0 perfect, 2 worst, 2/3
+//! for a uniform third each), log loss is `−ln p` of the class that happened, accuracy
+//! counts the most likely class. The reliability table and ECE are for the **up**
+//! class (its predicted probability against how often up happened), the one the
+//! learner trades on: one table that reads like the binary one, rather than three.
 
+use crate::label::CLASSES;
 use serde::{Deserialize, Serialize};
 
 /// Bins of the reliability table (predicted probability in tenths).
@@ -20,6 +28,23 @@ pub struct Scores {
     bin_n: [u64; BINS],
     bin_p: [f64; BINS],
     bin_y: [f64; BINS],
+    /// Labels per class (down, flat, up), for three-class predictions only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    classes: Option<[u64; CLASSES]>,
+}
+
+/// Shares of the three classes among the labels, and the accuracy of always
+/// predicting the most frequent one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClassShares {
+    /// Share of down labels.
+    pub down: f64,
+    /// Share of flat labels.
+    pub flat: f64,
+    /// Share of up labels.
+    pub up: f64,
+    /// Accuracy of always predicting the majority class: the bar accuracy must beat.
+    pub majority_accuracy: f64,
 }
 
 /// One row of the reliability table.
@@ -53,7 +78,11 @@ pub struct Summary {
     /// Share of positive labels.
     pub base_rate: f64,
     /// Brier score of always predicting the base rate (`r(1-r)`): the bar to beat.
+    /// Three classes: of always predicting the class shares (`1 − Σ r_k²`).
     pub base_brier: f64,
+    /// Three-class labels only: the class shares and the majority-class accuracy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<ClassShares>,
 }
 
 impl Scores {
@@ -73,6 +102,43 @@ impl Scores {
         self.bin_y[b] += yf;
     }
 
+    /// Scores one three-class prediction `p` (down, flat, up) of the class `y`
+    /// (index: down 0, flat 1, up 2).
+    #[inline]
+    pub fn add_classes(&mut self, p: &[f64; CLASSES], y: usize) {
+        let counts = self.classes.get_or_insert([0; CLASSES]);
+        counts[y] += 1;
+        self.n += 1;
+        self.positives += (y == 2) as u64;
+        let best = if p[2] >= p[1] && p[2] >= p[0] {
+            2
+        } else if p[1] >= p[0] {
+            1
+        } else {
+            0
+        };
+        self.correct += (best == y) as u64;
+        for (k, pk) in p.iter().enumerate() {
+            let d = pk - (k == y) as u8 as f64;
+            self.brier += d * d;
+        }
+        self.log_loss -= p[y].clamp(EPS, 1.0 - EPS).ln();
+        let up = p[2];
+        let b = ((up * BINS as f64) as usize).min(BINS - 1);
+        self.bin_n[b] += 1;
+        self.bin_p[b] += up;
+        self.bin_y[b] += (y == 2) as u8 as f64;
+    }
+
+    /// Scores a prediction of either kind against its label.
+    #[inline]
+    pub fn score_outcome_of(&mut self, then: crate::learner::Prediction, y: crate::label::Outcome) {
+        match then.classes {
+            Some(c) => self.add_classes(&c.probabilities, y.index()),
+            None => self.add(then.probability, y == crate::label::Outcome::Up),
+        }
+    }
+
     /// Adds every pair of `other`.
     pub fn merge(&mut self, other: &Scores) {
         self.n += other.n;
@@ -85,6 +151,12 @@ impl Scores {
             self.bin_p[b] += other.bin_p[b];
             self.bin_y[b] += other.bin_y[b];
         }
+        if let Some(theirs) = other.classes {
+            let mine = self.classes.get_or_insert([0; CLASSES]);
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                *m += t;
+            }
+        }
     }
 
     /// Predictions scored.
@@ -96,6 +168,19 @@ impl Scores {
     pub fn summary(&self) -> Summary {
         let n = self.n.max(1) as f64;
         let rate = self.positives as f64 / n;
+        let classes = self.classes.map(|c| {
+            let r = c.map(|k| k as f64 / n);
+            ClassShares {
+                down: r[0],
+                flat: r[1],
+                up: r[2],
+                majority_accuracy: r[0].max(r[1]).max(r[2]),
+            }
+        });
+        let base_brier = match &classes {
+            Some(c) => 1.0 - c.down * c.down - c.flat * c.flat - c.up * c.up,
+            None => rate * (1.0 - rate),
+        };
         Summary {
             samples: self.n,
             accuracy: self.correct as f64 / n,
@@ -103,7 +188,8 @@ impl Scores {
             log_loss: self.log_loss / n,
             ece: self.ece(),
             base_rate: rate,
-            base_brier: rate * (1.0 - rate),
+            base_brier,
+            classes,
         }
     }
 
@@ -167,5 +253,23 @@ mod tests {
         assert!((table[9].observed.unwrap() - 0.6).abs() < 1e-12);
         assert_eq!(table[0].predicted, None);
         assert!((s.summary().accuracy - 0.6).abs() < 1e-12);
+    }
+
+    #[test]
+    fn three_class_brier_sums_over_classes_and_the_base_is_the_class_shares() {
+        let mut s = Scores::default();
+        // A uniform third each: Brier 2/3 whatever happens, log loss ln 3.
+        for y in [0, 1, 2, 2] {
+            s.add_classes(&[1.0 / 3.0; 3], y);
+        }
+        let m = s.summary();
+        assert!((m.brier - 2.0 / 3.0).abs() < 1e-12);
+        assert!((m.log_loss - 3f64.ln()).abs() < 1e-12);
+        let c = m.classes.expect("three-class shares");
+        assert_eq!((c.down, c.flat, c.up), (0.25, 0.25, 0.5));
+        assert_eq!(c.majority_accuracy, 0.5);
+        assert!((m.base_brier - (1.0 - 0.0625 - 0.0625 - 0.25)).abs() < 1e-12);
+        // Reliability is for the up class: predicted 1/3, observed 1/2.
+        assert!((s.ece() - (0.5 - 1.0 / 3.0)).abs() < 1e-12);
     }
 }

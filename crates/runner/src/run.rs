@@ -262,7 +262,7 @@ impl Runner {
             live_feed: None,
         };
         if let Some(reference) = req.warm_start {
-            self.resolve_warm_start(req.owner, reference, &mut snapshot)
+            self.resolve_warm_start(req.owner, reference, &req.symbols, &mut snapshot)
                 .await?;
         }
         let snapshot = self.with_stored_lot_steps(req, snapshot).await?;

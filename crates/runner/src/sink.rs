@@ -73,6 +73,10 @@ pub struct StoreSink {
     orders: HashMap<u64, OrderIntent>,
     /// Learner snapshots waiting to go with the next batch.
     snapshots: Vec<NewSnapshot>,
+    /// The version of the run's last learner snapshot (0: none yet): the store numbers
+    /// them 1, 2, … per run in the order this sink sends them, so a `snapshot` event
+    /// can say the version its snapshot is saved as.
+    snapshot_version: i64,
     /// The report builder fed with the same events.
     pub report: ReportSink,
     /// Set when the writer has gone away (its error is reported by the runner).
@@ -95,9 +99,17 @@ impl StoreSink {
             look_every: STEPS_PER_CLOCK_LOOK,
             orders: HashMap::new(),
             snapshots: Vec::new(),
+            snapshot_version: 0,
             report: ReportSink::with_capacity(steps),
             closed: false,
         }
+    }
+
+    /// Numbers this run's snapshots after `last`, the version its stored snapshots
+    /// reach already (a resumed live run's).
+    pub fn snapshots_after(mut self, last: i64) -> Self {
+        self.snapshot_version = last;
+        self
     }
 
     /// Takes the next batch's buffers from the written batches the writer hands back
@@ -361,7 +373,20 @@ impl EventSink for StoreSink {
                 self.event(*ts, None, "feed", raw_json(notice));
             }
             RunEvent::Model { ts, note } => {
-                self.event(*ts, None, "model", raw_json(note));
+                let data = match note {
+                    ModelNote::Snapshot { bars, size, .. } => {
+                        // The version the store gives it: the run's next.
+                        self.snapshot_version += 1;
+                        raw_json(&serde_json::json!({
+                            "model": "snapshot",
+                            "bars": bars,
+                            "size": size,
+                            "version": self.snapshot_version,
+                        }))
+                    }
+                    _ => raw_json(note),
+                };
+                self.event(*ts, None, "model", data);
                 if let ModelNote::Snapshot { bars, state, .. } = note {
                     // Saved with the batch that holds its event, sent at the step's end.
                     self.snapshots.push(NewSnapshot {

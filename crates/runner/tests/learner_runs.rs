@@ -89,6 +89,9 @@ store_test!(
         let snaps: Vec<_> = events.iter().filter(|e| e["model"] == "snapshot").collect();
         assert_eq!(snaps.len(), 2, "{events:?}");
         assert_eq!(snaps[0]["bars"], 250);
+        // Each snapshot event names the version its snapshot is saved as.
+        assert_eq!(snaps[0]["version"], 1);
+        assert_eq!(snaps[1]["version"], 2);
         assert!(snaps[0].get("state").is_none());
         let run = s.runs().get(alice, f.run.id).await.expect("run");
         let learner = &run.summary.expect("summary")["learner"];
@@ -226,6 +229,48 @@ store_test!(
     }
 );
 
+store_test!(
+    a_warm_start_onto_other_symbols_is_refused_naming_both_lists,
+    |db| {
+        let s = &db.store;
+        let alice = common::owner(s, "alice@example.com").await.id;
+        import(s, &ar1_series("LRN", 300, 0.3, 2).expect("series")).await;
+        import(s, &ar1_series("OTH", 300, 0.3, 3).expect("series")).await;
+        let params = json!({"snapshot_every": "0", "min_samples": "100"});
+        let learner = model(s, alice, "learner", "online_learner", params.clone()).await;
+        let runner = runner(s);
+        let source = runner.start(request(alice, learner), None).await.unwrap();
+        // A model of two symbols, asked to warm-start onto the one not learned.
+        let mut spec = common::model_spec("anywhere");
+        spec.decider = DeciderConfig {
+            kind: "online_learner".into(),
+            params,
+        };
+        spec.fill_model = ExecutionSettings::default().to_json();
+        let other = Symbol::new("OTH").expect("symbol");
+        spec.allowed_symbols = vec![sym(), other.clone()];
+        let anywhere = s.models().create(alice, &spec).await.expect("model").id;
+        let warm = WarmStartRef {
+            run: source.run.id,
+            version: None,
+        };
+        let mut req = StartRun::new(alice, anywhere, vec![other], Timeframe::DAY);
+        req.warm_start = Some(warm);
+        let err = runner.start(req, None).await.err().expect("refused");
+        assert!(matches!(err, RunnerError::WarmStart { .. }), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("learned the symbols LRN but this run trades OTH"),
+            "{text}"
+        );
+        assert!(common::runs_of(s, anywhere).await.is_empty());
+        // The same symbol is accepted.
+        let mut req = request(alice, anywhere);
+        req.warm_start = Some(warm);
+        runner.start(req, None).await.expect("same symbols");
+    }
+);
+
 /// AR(1) returns with coefficient +0.3 for `flip` bars, then −0.3.
 fn regime_change(n: usize, flip: usize) -> Vec<f64> {
     let mut rng = Rng::new(17);
@@ -292,6 +337,13 @@ store_test!(
         let listed = s.snapshots().list(alice, f.run.id).await.expect("list");
         let bars: Vec<u64> = listed.iter().map(|i| i.bars).collect();
         assert_eq!(bars, [150, 300, 400]);
+        let events = model_events(s, alice, f.run.id).await;
+        let versions: Vec<_> = events
+            .iter()
+            .filter(|e| e["model"] == "snapshot")
+            .map(|e| e["version"].clone())
+            .collect();
+        assert_eq!(versions, [json!(1), json!(2)], "{events:?}");
         let run = s.runs().get(alice, f.run.id).await.expect("run");
         assert!(run.summary.expect("summary")["learner"]["brier"].is_f64());
     }

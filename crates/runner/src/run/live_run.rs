@@ -199,7 +199,7 @@ impl Runner {
             .reason()
             .unwrap_or_else(|| "the live run was suspended".into());
         let mut summary = serde_json::to_value(&report).unwrap_or_default();
-        // A learner's calibration so far, kept with the report as at a run's end.
+        // A learner's calibration so far, kept with the summary as a finished run's is.
         if let (Some(learner), Some(object)) = (learner, summary.as_object_mut()) {
             object.insert("learner".into(), learner);
         }
@@ -293,6 +293,13 @@ impl Runner {
             Some(r) => (r.prelude, r.stored_through),
             None => (Vec::new(), 0),
         };
+        // A resumed run's snapshots go on after the versions it saved already.
+        let last_snapshot = if stored_through > 0 {
+            let saved = self.store.snapshots().list(owner, run.id).await?;
+            saved.last().map_or(0, |s| s.version)
+        } else {
+            0
+        };
         let replaying = Replaying::new(!prelude.is_empty());
         let inputs = live_inputs(
             input_rx,
@@ -317,7 +324,9 @@ impl Runner {
             ..
         } = watch;
         let worker = tokio::task::spawn_blocking(move || {
-            let mut sink = StoreSink::new(tx, batch_rows, 0).reuse_batches(spare_rx);
+            let mut sink = StoreSink::new(tx, batch_rows, 0)
+                .reuse_batches(spare_rx)
+                .snapshots_after(last_snapshot);
             let mut decider = Immediate(decider);
             let mut tick = |done: usize| {
                 if let Some(p) = progress.as_mut() {

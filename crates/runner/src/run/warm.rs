@@ -3,11 +3,13 @@
 //!
 //! The reference is checked before the run is created, so a wrong one creates no run:
 //! the snapshot must exist and be the owner's (another owner's run reads as unknown,
-//! as the store says), and the model's decider must accept it (it learns, and its
-//! features and horizon are the snapshot's). The run's strategy snapshot records which
+//! as the store says), and the model's decider must accept it (it learns, its
+//! features and horizon are the snapshot's, and the symbols it learned are the run's,
+//! by name, in any order). The run's strategy snapshot records which
 //! snapshot it started from; its replays start from the same one.
 
 use super::{Runner, RunnerError, decider_params};
+use tradelab_core::Symbol;
 use tradelab_engine::DeciderArgs;
 use tradelab_store::{RunId, StrategySnapshot, UserId, WarmStart};
 
@@ -31,11 +33,13 @@ impl Runner {
     /// Resolves `reference` for `owner`'s run of `snapshot`'s model and records it in
     /// the snapshot. Unknown (or another owner's) run or version:
     /// [`RunnerError::Store`] not found; a state the model's decider refuses:
-    /// [`RunnerError::WarmStart`].
+    /// [`RunnerError::WarmStart`]. `symbols` are the ones the run asks for (the model's
+    /// allowed symbols when empty).
     pub(super) async fn resolve_warm_start(
         &self,
         owner: UserId,
         reference: WarmStartRef,
+        symbols: &[Symbol],
         snapshot: &mut StrategySnapshot,
     ) -> Result<(), RunnerError> {
         let found = self
@@ -64,6 +68,30 @@ impl Runner {
                 snapshot.model_name, decider.kind
             ))
         })?;
+        let run: Vec<&str> = if symbols.is_empty() {
+            snapshot
+                .allowed_symbols
+                .iter()
+                .map(Symbol::as_str)
+                .collect()
+        } else {
+            symbols.iter().map(Symbol::as_str).collect()
+        };
+        if let Some(learned) = probe.learned_symbols() {
+            let mut a: Vec<&str> = learned.iter().map(String::as_str).collect();
+            let mut b = run.clone();
+            a.sort_unstable();
+            b.sort_unstable();
+            if !run.is_empty() && a != b {
+                return Err(refused(format!(
+                    "model {}: the snapshot learned the symbols {} but this run trades {}; \
+                     a warm start needs the same symbols",
+                    snapshot.model_name,
+                    learned.join(","),
+                    run.join(",")
+                )));
+            }
+        }
         snapshot.warm_start = Some(WarmStart {
             run: reference.run,
             version: found.info.version,
