@@ -36,7 +36,7 @@ pub const PARAMS: &[ParamInfo] = &[
         "0.55",
         "enter long when the calibrated probability of up is above this (short below \
          1 - threshold with --allow-short), 0.5-1; three_class: when P(up) is above \
-         this and above P(down) (short symmetrically), 0.33-1",
+         this and above P(down) (short symmetrically), 0.33-1, default 0.45",
     ),
     ParamInfo::fixed(
         "max_fraction",
@@ -209,7 +209,11 @@ impl LearnerConfig {
             features: features(text(given, "features"))?,
             learning_rate: number(given, "learning_rate", 0.0, 10.0, false)?,
             l2: number(given, "l2", 0.0, 1.0, true)?,
-            threshold: number(given, "threshold", threshold_floor(given), 1.0, false)?,
+            threshold: if given.iter().any(|(n, _)| n == "threshold") {
+                number(given, "threshold", threshold_floor(given), 1.0, false)?
+            } else {
+                default_threshold(given)
+            },
             max_fraction: number(given, "max_fraction", 0.0, 1.0, false)?,
             calibration_window: whole(given, "calibration_window", 100, 100_000)?,
             min_samples: whole(given, "min_samples", 0, 1_000_000)? as u64,
@@ -335,6 +339,15 @@ fn number(
         });
     }
     Ok(v)
+}
+
+/// The threshold when none is given: 0.55 for the binary label; 0.45 for three
+/// classes, where P(up) rarely passes 0.55 (a flat class takes its share).
+fn default_threshold(given: &[(String, String)]) -> f64 {
+    match LabelKind::parse(text(given, "label")) {
+        Some(LabelKind::ThreeClass) => 0.45,
+        _ => 0.55,
+    }
 }
 
 /// The lowest threshold (excluded): ½ for the binary label, where a probability of up
