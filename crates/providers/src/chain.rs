@@ -258,12 +258,7 @@ impl ProviderChain {
                 Ok(v) => return Ok(v),
                 Err(error) => {
                     if let Some(next) = candidates.get(i + 1) {
-                        self.notify(ChainNotice::Failover {
-                            chain: self.name.clone(),
-                            from: member.provider.name().to_string(),
-                            to: next.provider.name().to_string(),
-                            error: error.clone(),
-                        });
+                        self.fail_over(member, next, &error);
                     }
                     failures.push(error);
                 }
@@ -323,6 +318,16 @@ impl Provider for ProviderChain {
 }
 
 impl ProviderChain {
+    /// Says that `from` failed with `error` and `to` is asked next.
+    fn fail_over(&self, from: &Member, to: &Member, error: &ProviderError) {
+        self.notify(ChainNotice::Failover {
+            chain: self.name.clone(),
+            from: from.provider.name().to_string(),
+            to: to.provider.name().to_string(),
+            error: error.clone(),
+        });
+    }
+
     async fn open_stream(
         &self,
         class: AssetClass,
@@ -373,12 +378,7 @@ impl ProviderChain {
                 Ok(stream) => return Ok(stream),
                 Err(error) => {
                     if let Some(next) = candidates.get(i + 1) {
-                        self.notify(ChainNotice::Failover {
-                            chain: self.name.clone(),
-                            from: member.provider.name().to_string(),
-                            to: next.provider.name().to_string(),
-                            error: error.clone(),
-                        });
+                        self.fail_over(member, next, &error);
                     }
                     failures.push(error);
                 }

@@ -411,82 +411,105 @@ store_test!(a_stop_reaches_a_live_run_waiting_for_its_next_bar, |db| {
     assert_eq!(finished.run.status, RunStatus::Stopped);
 });
 
+/// The first process of a restart test: a live run of `n` bars whose provider hangs
+/// from minute 40 on, once its 39 closed bars' steps are committed.
+async fn run_hanging_at_minute_40(
+    db: &common::TestDb,
+    runner: &Runner,
+    owner: UserId,
+    m: ModelId,
+    n: usize,
+) -> tradelab_runner::RunHandle {
+    let clock = Arc::new(SimClock::new(Timestamp::from_secs(T0)));
+    let hanging = market(
+        n,
+        &clock,
+        None,
+        Some(Timestamp::from_secs(T0 + MINUTE * 40)),
+    );
+    let first = runner
+        .spawn_live(request(owner, m), kept_feed(hanging, clock, n), None)
+        .await
+        .expect("live run");
+    let mut steps = 0;
+    for _ in 0..500 {
+        steps = db
+            .store
+            .audit()
+            .equity(owner, first.run.id)
+            .await
+            .expect("equity")
+            .len();
+        if steps == 39 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(steps, 39, "every closed bar's step is committed as it ends");
+    first
+}
+
+/// The next process: resumes run `id` at minute 55 with the provider answering again,
+/// and checks it ends as a replay of its bars, none lost or doubled.
+async fn resume_equals_replay(
+    db: &common::TestDb,
+    runner: &Runner,
+    owner: UserId,
+    m: ModelId,
+    id: tradelab_store::RunId,
+    n: usize,
+) {
+    let clock = Arc::new(SimClock::new(Timestamp::from_secs(T0 + MINUTE * 55)));
+    let market = market(n, &clock, None, None);
+    let resumed = runner
+        .resume_live(owner, id, kept_feed(market.clone(), clock, n), None)
+        .await
+        .expect("resume")
+        .finished()
+        .await
+        .expect("resumed run");
+    assert_eq!(resumed.run.id, id);
+    assert_eq!(resumed.run.status, RunStatus::Completed);
+    let first_request = market.requests.lock().expect("requests")[0];
+    assert_eq!(
+        first_request.0,
+        Timestamp::from_secs(T0 + MINUTE * 39),
+        "the feed goes on at the first bar the trail does not hold"
+    );
+    let rows = common::whole_trail(&db.store, owner, id, 500).await;
+    let seqs: Vec<i64> = rows.iter().map(AuditEvent::seq).collect();
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "numbers rise across the restart: {seqs:?}"
+    );
+    let equity = db.store.audit().equity(owner, id).await.expect("equity");
+    assert_eq!(equity.len(), n, "one step per bar, none lost or doubled");
+    let replay = replay_of_live(runner, owner, m, n).await;
+    assert_eq!(
+        trail(&db.store, owner, id).await,
+        trail(&db.store, owner, replay.run.id).await
+    );
+    assert_eq!(
+        serde_json::to_value(&resumed.report).expect("report"),
+        serde_json::to_value(&replay.report).expect("report")
+    );
+}
+
 store_test!(
     an_interrupted_live_run_resumes_from_its_last_step_without_a_lost_or_doubled_bar,
     |db| {
         let (owner, m) = model(&db.store).await;
         let n = 90;
         let runner = Runner::new(db.store.clone());
-        // The first process: the provider hangs from minute 40 on, then the process dies.
-        let clock = Arc::new(SimClock::new(Timestamp::from_secs(T0)));
-        let hanging = market(
-            n,
-            &clock,
-            None,
-            Some(Timestamp::from_secs(T0 + MINUTE * 40)),
-        );
-        let first = runner
-            .spawn_live(request(owner, m), kept_feed(hanging, clock, n), None)
-            .await
-            .expect("live run");
+        // The first process hangs, then dies: its run is left running.
+        let first = run_hanging_at_minute_40(db, &runner, owner, m, n).await;
         let id = first.run.id;
-        let mut steps = 0;
-        for _ in 0..500 {
-            steps = db
-                .store
-                .audit()
-                .equity(owner, id)
-                .await
-                .expect("equity")
-                .len();
-            if steps == 39 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        assert_eq!(steps, 39, "every closed bar's step is committed as it ends");
         common::exec_raw(
             db,
             &format!("UPDATE runs SET status = 'interrupted' WHERE id = {}", id.0),
         )
         .await;
-
-        // The next process resumes it: the provider answers again.
-        let clock = Arc::new(SimClock::new(Timestamp::from_secs(T0 + MINUTE * 55)));
-        let market = market(n, &clock, None, None);
-        let resumed = runner
-            .resume_live(owner, id, kept_feed(market.clone(), clock, n), None)
-            .await
-            .expect("resume")
-            .finished()
-            .await
-            .expect("resumed run");
-        assert_eq!(resumed.run.id, id);
-        assert_eq!(resumed.run.status, RunStatus::Completed);
-        let first_request = market.requests.lock().expect("requests")[0];
-        assert_eq!(
-            first_request.0,
-            Timestamp::from_secs(T0 + MINUTE * 39),
-            "the feed goes on at the first bar the trail does not hold"
-        );
-
-        let rows = common::whole_trail(&db.store, owner, id, 500).await;
-        let seqs: Vec<i64> = rows.iter().map(AuditEvent::seq).collect();
-        assert!(
-            seqs.windows(2).all(|w| w[0] < w[1]),
-            "numbers rise across the restart: {seqs:?}"
-        );
-        let equity = db.store.audit().equity(owner, id).await.expect("equity");
-        assert_eq!(equity.len(), n, "one step per bar, none lost or doubled");
-        let replay = replay_of_live(&runner, owner, m, n).await;
-        assert_eq!(
-            trail(&db.store, owner, id).await,
-            trail(&db.store, owner, replay.run.id).await
-        );
-        assert_eq!(
-            serde_json::to_value(&resumed.report).expect("report"),
-            serde_json::to_value(&replay.report).expect("report")
-        );
+        resume_equals_replay(db, &runner, owner, m, id, n).await;
     }
 );
 
@@ -496,27 +519,9 @@ store_test!(
         let (owner, m) = model(&db.store).await;
         let n = 90;
         let runner = Runner::new(db.store.clone());
-        // The first process waits for minute 40's bar (the provider hangs) when its
-        // server shuts down.
-        let clock = Arc::new(SimClock::new(Timestamp::from_secs(T0)));
-        let hanging = market(
-            n,
-            &clock,
-            None,
-            Some(Timestamp::from_secs(T0 + MINUTE * 40)),
-        );
-        let first = runner
-            .spawn_live(request(owner, m), kept_feed(hanging, clock, n), None)
-            .await
-            .expect("live run");
+        // The first process waits for minute 40's bar when its server shuts down.
+        let first = run_hanging_at_minute_40(db, &runner, owner, m, n).await;
         let id = first.run.id;
-        for _ in 0..500 {
-            let steps = db.store.audit().equity(owner, id).await.expect("equity");
-            if steps.len() == 39 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
         assert!(first.watcher().suspend("the server shut down"));
         let suspended = first.finished().await.expect("suspended run");
         assert_eq!(suspended.run.status, RunStatus::Interrupted);
@@ -535,26 +540,7 @@ store_test!(
         );
         let equity = db.store.audit().equity(owner, id).await.expect("equity");
         assert_eq!(equity.len(), 39);
-
-        let clock = Arc::new(SimClock::new(Timestamp::from_secs(T0 + MINUTE * 55)));
-        let market = market(n, &clock, None, None);
-        let resumed = runner
-            .resume_live(owner, id, kept_feed(market, clock, n), None)
-            .await
-            .expect("resume")
-            .finished()
-            .await
-            .expect("resumed run");
-        assert_eq!(resumed.run.status, RunStatus::Completed);
-        let replay = replay_of_live(&runner, owner, m, n).await;
-        assert_eq!(
-            trail(&db.store, owner, id).await,
-            trail(&db.store, owner, replay.run.id).await
-        );
-        assert_eq!(
-            serde_json::to_value(&resumed.report).expect("report"),
-            serde_json::to_value(&replay.report).expect("report")
-        );
+        resume_equals_replay(db, &runner, owner, m, id, n).await;
     }
 );
 
