@@ -102,6 +102,7 @@ export async function liveChecks({ browser, server, page, modelId, email, passwo
     await p.waitForURL((url) => !url.pathname.startsWith("/login"));
     await p.goto(`/runs/${slowA}`);
     await p.locator('[aria-label="Status: interrupted"]').first().waitFor();
+    await p.getByText(/Stored bars replayed at 1×/).first().waitFor();
     await p.getByText(/server shut down/).first().waitFor();
     await p.getByRole("heading", { name: "Price and trades" }).waitFor();
     await p.waitForTimeout(500);
@@ -111,6 +112,8 @@ export async function liveChecks({ browser, server, page, modelId, email, passwo
     await p.getByRole("button", { name: "Resume" }).click();
     const dialog = p.getByRole("dialog");
     assert(await dialog.locator("#resume-feed-replay").isChecked(), "the resume dialog does not start on the replayed feed");
+    const keptSpeed = await dialog.locator("#resume-speed").inputValue();
+    assert(keptSpeed === "1", `the resume dialog does not start at the run's own speed: ${keptSpeed}`);
     await dialog.locator("#resume-speed").fill("-5");
     await dialog.getByRole("button", { name: "Resume the run" }).click();
     await dialog.locator("#resume-speed-error").waitFor();

@@ -20,6 +20,25 @@ export const DEFAULT_SPEED = "60";
 
 export const NEW_LIVE_CHOICE: LiveChoice = { feed: "market", provider: "", speed: DEFAULT_SPEED };
 
+/** The feed a live run keeps in its snapshot (`snapshot.live_feed`), as the form's
+ * choice; `null` for a run that does not say (a replay, or one started before runs
+ * kept their feed). */
+export function keptFeed(snapshot: Record<string, unknown> | undefined): LiveChoice | null {
+  const kept = snapshot?.live_feed as { feed?: unknown; provider?: unknown; speed?: unknown } | undefined;
+  if (!kept || (kept.feed !== "market" && kept.feed !== "replay")) return null;
+  return {
+    feed: kept.feed,
+    provider: typeof kept.provider === "string" ? kept.provider : "",
+    speed: typeof kept.speed === "number" ? String(kept.speed) : DEFAULT_SPEED,
+  };
+}
+
+/** A feed in words: `Stored bars replayed at 60×`, `Market data (stock chain)`. */
+export function feedText(c: LiveChoice): string {
+  if (c.feed === "replay") return `Stored bars replayed at ${c.speed}×`;
+  return c.provider ? `Market data (${c.provider} chain)` : "Market data (the chain of its symbols' class)";
+}
+
 /** The input keys of the feed fields, as the server names them in a 422. */
 export const LIVE_KEYS = ["live.feed", "live.provider", "live.speed"] as const;
 

@@ -1,13 +1,14 @@
 // Resuming an interrupted live paper run (`POST /runs/{id}/resume`): the run is rebuilt
 // from its trail and trades on from the first bar after its last step, on the feed
-// chosen here. The run does not record which feed it had, so the form starts from a
-// guess: a run whose period has an end replayed stored bars (a market feed has none).
+// chosen here. The form starts from the feed the run keeps in its snapshot; for a run
+// that does not say, from a guess: a run whose period has an end replayed stored bars
+// (a market feed has none).
 // A run that cannot be resumed answers 409 with the reason, shown in the dialog.
 
 import { useState, type FormEvent } from "react";
 import { FieldError } from "../../components/States";
 import { fieldErrors, type FieldErrors } from "../../components/models/fields";
-import { LIVE_KEYS, LiveFeedFields, NEW_LIVE_CHOICE, liveBody, type LiveChoice } from "../../components/models/LiveFeedFields";
+import { LIVE_KEYS, LiveFeedFields, NEW_LIVE_CHOICE, keptFeed, liveBody, type LiveChoice } from "../../components/models/LiveFeedFields";
 import { api } from "../../lib/api";
 import type { Run } from "../../lib/types";
 import { Dialog } from "./Dialog";
@@ -21,7 +22,9 @@ interface Props {
 }
 
 export function ResumeDialog({ run, open, onClose, onResumed }: Props) {
-  const [choice, setChoice] = useState<LiveChoice>({ ...NEW_LIVE_CHOICE, feed: run.period_end ? "replay" : "market" });
+  const [choice, setChoice] = useState<LiveChoice>(
+    () => keptFeed(run.snapshot) ?? { ...NEW_LIVE_CHOICE, feed: run.period_end ? "replay" : "market" },
+  );
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<FieldErrors>({});
 

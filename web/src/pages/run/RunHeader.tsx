@@ -8,6 +8,7 @@ import { Link } from "react-router";
 import { useApi } from "../../lib/useApi";
 import * as format from "../../lib/format";
 import type { Page, Run } from "../../lib/types";
+import { feedText, keptFeed } from "../../components/models/LiveFeedFields";
 import { REPLAY_PROVIDER } from "./FeedEvents";
 import type { FeedNotice, TrailRow } from "./types";
 
@@ -62,6 +63,10 @@ export function RunHeader({ run, status, reason, canStop, canResume, canReplay, 
   const parent = useApi<Run>(run.replay_of ? `/runs/${run.replay_of}` : null);
   const feed = useApi<Page<TrailRow>>(run.source === "live" ? `/runs/${run.id}/events?kind=feed&limit=100` : null);
   const providers = feedProviders(feed.data?.items ?? []);
+  const kept = keptFeed(run.snapshot);
+  // A replayed feed's events name no provider worth repeating.
+  const named = kept?.feed === "replay" ? "" : providers.join(" → ");
+  const feedLine = [kept ? feedText(kept) : "", named].filter(Boolean).join(": ");
   const strategy = strategyText(run);
   return (
     <header className="page-head run-head">
@@ -87,10 +92,10 @@ export function RunHeader({ run, status, reason, canStop, canResume, canReplay, 
             <dt>Source</dt>
             <dd>{run.source === "live" ? "Live feed, paper trading" : "Stored bars (backtest)"}</dd>
           </div>
-          {run.source === "live" && providers.length > 0 && (
+          {run.source === "live" && feedLine && (
             <div>
               <dt>Feed</dt>
-              <dd>{providers.join(" → ")}</dd>
+              <dd>{feedLine}</dd>
             </div>
           )}
           <div>
