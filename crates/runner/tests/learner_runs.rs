@@ -348,3 +348,152 @@ store_test!(
         assert!(run.summary.expect("summary")["learner"]["brier"].is_f64());
     }
 );
+
+/// Stored bars that stop answering from `stall` on (the process hangs there).
+struct Stalling {
+    inner: tradelab_runner::live::StoredBars,
+    stall: Timestamp,
+}
+
+impl tradelab_providers::Provider for Stalling {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn supports(&self, class: tradelab_providers::AssetClass, timeframe: Timeframe) -> bool {
+        self.inner.supports(class, timeframe)
+    }
+
+    fn history<'a>(
+        &'a self,
+        request: &'a tradelab_providers::BarRequest,
+    ) -> tradelab_providers::ProviderFuture<'a, Vec<tradelab_core::Bar>> {
+        Box::pin(async move {
+            if request.from >= self.stall {
+                std::future::pending::<()>().await;
+            }
+            self.inner.history(request).await
+        })
+    }
+
+    fn latest<'a>(
+        &'a self,
+        symbol: &'a Symbol,
+        timeframe: Timeframe,
+    ) -> tradelab_providers::ProviderFuture<'a, Option<tradelab_core::Bar>> {
+        self.inner.latest(symbol, timeframe)
+    }
+}
+
+/// A live feed of `provider` over the stored `starts`, on a simulated clock.
+fn stored_source(
+    provider: std::sync::Arc<dyn tradelab_providers::Provider>,
+    starts: Vec<Timestamp>,
+) -> tradelab_runner::LiveSource {
+    use tradelab_runner::live::{FeedConfig, Schedule, SimClock};
+    let start = starts[0];
+    tradelab_runner::LiveSource {
+        notices: None,
+        schedule: Schedule::Stored(starts),
+        provider,
+        clock: std::sync::Arc::new(SimClock::new(start)),
+        keep_bars: false,
+        feed: FeedConfig {
+            symbols: vec![sym()],
+            timeframe: Timeframe::DAY,
+            start,
+            until: None,
+            grace: std::time::Duration::from_secs(2),
+            retry: std::time::Duration::from_secs(20),
+            empty_attempts: 3,
+        },
+    }
+}
+
+store_test!(
+    a_resumed_live_learner_run_numbers_its_snapshots_on_and_ends_as_an_unbroken_run,
+    |db| {
+        use std::sync::Arc;
+        use tradelab_runner::live::StoredBars;
+        let s = &db.store;
+        let alice = common::owner(s, "alice@example.com").await.id;
+        let series = ar1_series("LRN", 400, 0.3, 6).expect("series");
+        import(s, &series).await;
+        let params = json!({"snapshot_every": "150", "min_samples": "100"});
+        let m = model(s, alice, "learner", "online_learner", params).await;
+        let stored = || StoredBars::new(vec![series.clone()], Timeframe::DAY);
+        let starts = stored().starts();
+        let runner = runner(s);
+
+        // The first process: the feed hangs at bar 200, then the server shuts down.
+        let hanging = Arc::new(Stalling {
+            inner: stored(),
+            stall: starts[200],
+        });
+        let first = runner
+            .spawn_live(
+                request(alice, m),
+                stored_source(hanging, starts.clone()),
+                None,
+            )
+            .await
+            .expect("live run");
+        let id = first.run.id;
+        for _ in 0..1000 {
+            if s.audit().equity(alice, id).await.expect("equity").len() == 200 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(first.watcher().suspend("the server shut down"));
+        let suspended = first.finished().await.expect("suspended");
+        assert_eq!(suspended.run.status, tradelab_store::RunStatus::Interrupted);
+
+        // The next process goes on to the end.
+        let resumed = runner
+            .resume_live(
+                alice,
+                id,
+                stored_source(Arc::new(stored()), starts.clone()),
+                None,
+            )
+            .await
+            .expect("resume")
+            .finished()
+            .await
+            .expect("resumed run");
+        assert_eq!(resumed.run.status, tradelab_store::RunStatus::Completed);
+        let listed = s.snapshots().list(alice, id).await.expect("list");
+        let versions: Vec<(i64, u64)> = listed.iter().map(|i| (i.version, i.bars)).collect();
+        assert_eq!(
+            versions,
+            [(1, 150), (2, 200), (3, 300), (4, 400)],
+            "numbered on across the restart, none saved twice"
+        );
+        let events: Vec<serde_json::Value> = model_events(s, alice, id)
+            .await
+            .into_iter()
+            .filter(|e| e["model"] == "snapshot")
+            .map(|e| e["version"].clone())
+            .collect();
+        assert_eq!(events, [json!(1), json!(3)]);
+
+        // The learner ends where a run that never stopped ends.
+        let unbroken = runner
+            .start_live(
+                request(alice, m),
+                stored_source(Arc::new(stored()), starts),
+                None,
+            )
+            .await
+            .expect("unbroken live run");
+        let end = |run| async move {
+            s.snapshots()
+                .get(alice, run, None)
+                .await
+                .expect("last snapshot")
+                .state
+        };
+        assert_eq!(end(id).await, end(unbroken.run.id).await);
+    }
+);
