@@ -203,6 +203,39 @@ try {
     pageErrors.push(...admin.errors);
   });
 
+  await step("an online learner's run page shows its calibration and snapshots", page, async () => {
+    const made = await page.evaluate(async () => {
+      const csrf = document.cookie.split("; ").find((c) => c.startsWith("tradelab_csrf="))?.split("=")[1] ?? "";
+      const headers = { "content-type": "application/json", "x-csrf-token": decodeURIComponent(csrf) };
+      const m = await fetch("/api/v1/models", {
+        method: "POST",
+        headers,
+        body: JSON.stringify({
+          name: "Learner",
+          strategy: "online_learner",
+          params: { snapshot_every: "500", min_samples: "100" },
+          symbols: ["AAPL"],
+        }),
+      });
+      if (!m.ok) return { error: `model: ${m.status} ${await m.text()}` };
+      const model = await m.json();
+      const r = await fetch(`/api/v1/models/${model.id}/runs`, { method: "POST", headers, body: JSON.stringify({}) });
+      if (!r.ok) return { error: `run: ${r.status} ${await r.text()}` };
+      return { run: (await r.json()).id };
+    });
+    assert(!made.error, made.error);
+    await page.goto(`/runs/${made.run}`);
+    await page.locator('[aria-label="Status: completed"]').first().waitFor({ timeout: 60_000 });
+    await page.reload();
+    await page.getByRole("heading", { name: "Learner" }).waitFor();
+    await page.getByText("Brier score").waitFor();
+    await page.getByRole("table", { name: "Reliability" }).waitFor();
+    const versions = await page.getByRole("table", { name: "Snapshots" }).locator("tbody tr").count();
+    assert(versions >= 2, `the learner's run lists ${versions} snapshots`);
+    await page.getByText(/--warm-start Learner#1@VERSION/).waitFor();
+    await screenshots(page, "13a-learner-run");
+  });
+
   await step("the API docs page renders every operation of the OpenAPI document", page, async () => {
     const doc = await (await fetch(`${server.url}/api/v1/openapi.json`)).json();
     const operations = Object.values(doc.paths).reduce((n, item) => n + Object.keys(item).filter((k) => ["get", "post", "put", "patch", "delete"].includes(k)).length, 0);

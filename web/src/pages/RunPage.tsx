@@ -15,6 +15,7 @@ import { BarsLoader, type BuyAndHold, type Period } from "./run/bars";
 import { DecisionLog } from "./run/DecisionLog";
 import { FeedEvents } from "./run/FeedEvents";
 import { EquityCharts } from "./run/EquityCharts";
+import { LearnerPanel } from "./run/LearnerPanel";
 import { LiveFeed } from "./run/LiveFeed";
 import { MetricCards } from "./run/MetricCards";
 import { PriceChart } from "./run/PriceChart";
@@ -239,6 +240,7 @@ function RunBody({ run, live }: { run: Run; live: LiveState | undefined }) {
       )}
       <TradesTable runId={run.id} live={Boolean(live)} />
       <DecisionLog runId={run.id} live={Boolean(live)} tracesHolds={deciderKind(run) === "llm"} />
+      {deciderKind(run) === "online_learner" && <LearnerPanel runId={run.id} label={run.label} live={Boolean(live)} />}
       <Rejections
         runId={run.id}
         byRule={m ? ((m.orders_rejected as Record<string, number> | undefined) ?? {}) : undefined}
