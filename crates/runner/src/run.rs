@@ -3,17 +3,18 @@
 use crate::config::{ExecutionSettings, rules_from_specs, rules_to_specs};
 use crate::fingerprint::{DataCheck, fingerprint, verify_data};
 use crate::sink::{DEFAULT_BATCH_ROWS, symbols_text};
-use execute::{Executed, Given};
+use execute::Given;
 use std::sync::Arc;
 use tradelab_core::{BarSeries, Symbol, Timeframe, Timestamp};
 use tradelab_engine::report::Report;
 use tradelab_engine::risk::RuleSet;
-use tradelab_engine::{DeciderRegistry, RunOutcome, RunStatus};
+use tradelab_engine::{DeciderRegistry, RunOutcome};
 use tradelab_store::{
     AuditBatch, EventRow, ModelId, NewRun, Run, RunId, RunMode, RunSource,
     RunStatus as StoredStatus, Store, StoreError, StrategySnapshot, UserId,
 };
 
+mod end;
 mod execute;
 mod handle;
 mod live_resume;
@@ -466,68 +467,6 @@ impl Runner {
             )
             .await;
         self.record_end(&run, executed).await
-    }
-
-    /// Records how an executed run ended: its status, reason, summary and last events
-    /// in one transaction.
-    async fn record_end(
-        &self,
-        run: &Run,
-        executed: Result<Executed, RunnerError>,
-    ) -> Result<Finished, RunnerError> {
-        match executed {
-            Ok(Executed::Failed { message, last }) => {
-                // The `run_failed` event and the `failed` status commit together.
-                self.store
-                    .runs()
-                    .finish_with(run.id, StoredStatus::Failed, Some(&message), None, &last)
-                    .await?;
-                tracing::info!(%message, "run failed");
-                Err(RunnerError::Engine {
-                    run: run.id,
-                    message,
-                })
-            }
-            Ok(Executed::Done {
-                report,
-                outcome,
-                last,
-                learner,
-            }) => {
-                let (status, reason) = match &outcome.status {
-                    RunStatus::Completed => (StoredStatus::Completed, None),
-                    RunStatus::Halted { reason } => (StoredStatus::Halted, Some(reason.clone())),
-                    RunStatus::Stopped { .. } => {
-                        (StoredStatus::Stopped, Some(outcome.status.to_string()))
-                    }
-                };
-                let mut summary = serde_json::to_value(&report).unwrap_or_default();
-                // A learner's calibration figures, kept with the run's report.
-                if let (Some(learner), Some(object)) = (learner, summary.as_object_mut()) {
-                    object.insert("learner".into(), learner);
-                }
-                // The last events (`run_finished` among them) and the status commit together.
-                let run = self
-                    .store
-                    .runs()
-                    .finish_with(run.id, status, reason.as_deref(), Some(&summary), &last)
-                    .await?;
-                tracing::info!(status = %run.status, "run finished");
-                Ok(Finished {
-                    run,
-                    report: *report,
-                    outcome,
-                })
-            }
-            Err(e) => {
-                let _ = self
-                    .store
-                    .runs()
-                    .finish(run.id, StoredStatus::Failed, Some(&e.to_string()), None)
-                    .await;
-                Err(e)
-            }
-        }
     }
 
     /// The `data_changed` event (seq 0, before the engine's events) of a replay that

@@ -187,31 +187,6 @@ fn crypto_calendar() -> Schedule {
     Schedule::Calendar(Calendar::new(Exchange::Crypto).expect("calendar"))
 }
 
-/// A row without its number (feed notices shift the numbers of what follows them).
-fn unnumbered(row: &AuditEvent) -> String {
-    let mut value = match row {
-        AuditEvent::Decision(d) => serde_json::to_value(d),
-        AuditEvent::Order(o) => serde_json::to_value(o),
-        AuditEvent::Fill(f) => serde_json::to_value(f),
-        AuditEvent::Event(e) => serde_json::to_value(e),
-    }
-    .expect("row as JSON");
-    if let Some(map) = value.as_object_mut() {
-        map.remove("seq");
-    }
-    format!("{} {value}", row.kind())
-}
-
-/// The trail of a run without its feed notices, rows unnumbered.
-async fn trail(store: &Store, owner: UserId, run: tradelab_store::RunId) -> Vec<String> {
-    common::whole_trail(store, owner, run, 500)
-        .await
-        .iter()
-        .filter(|r| r.kind() != "feed")
-        .map(unnumbered)
-        .collect()
-}
-
 async fn feed_notices(store: &Store, owner: UserId, run: tradelab_store::RunId) -> Vec<String> {
     common::whole_trail(store, owner, run, 500)
         .await
@@ -272,12 +247,15 @@ store_test!(
 
         let replay = replay_of_live(&runner, owner, m, n).await;
         assert_eq!(replay.run.source, RunSource::Replay);
-        let live_trail = trail(&db.store, owner, live.run.id).await;
+        let live_trail = common::unnumbered_trail(&db.store, owner, live.run.id).await;
         assert!(
             live_trail.len() >= 10,
             "three trades and the end: {live_trail:#?}"
         );
-        assert_eq!(live_trail, trail(&db.store, owner, replay.run.id).await);
+        assert_eq!(
+            live_trail,
+            common::unnumbered_trail(&db.store, owner, replay.run.id).await
+        );
         assert_eq!(
             serde_json::to_value(&live.report).expect("report"),
             serde_json::to_value(&replay.report).expect("report")
@@ -332,8 +310,8 @@ store_test!(
         // Each bar was applied once, in order: the run equals a replay of the bars.
         let replay = replay_of_live(&runner, owner, m, n).await;
         assert_eq!(
-            trail(&db.store, owner, live.run.id).await,
-            trail(&db.store, owner, replay.run.id).await
+            common::unnumbered_trail(&db.store, owner, live.run.id).await,
+            common::unnumbered_trail(&db.store, owner, replay.run.id).await
         );
         assert_eq!(
             serde_json::to_value(&live.report).expect("report"),
@@ -376,8 +354,8 @@ store_test!(
             .expect("replay as live");
         let replay = replay_of_live(&runner, owner, m, n).await;
         assert_eq!(
-            trail(&db.store, owner, live.run.id).await,
-            trail(&db.store, owner, replay.run.id).await
+            common::unnumbered_trail(&db.store, owner, live.run.id).await,
+            common::unnumbered_trail(&db.store, owner, replay.run.id).await
         );
     }
 );
@@ -486,8 +464,8 @@ async fn resume_equals_replay(
     assert_eq!(equity.len(), n, "one step per bar, none lost or doubled");
     let replay = replay_of_live(runner, owner, m, n).await;
     assert_eq!(
-        trail(&db.store, owner, id).await,
-        trail(&db.store, owner, replay.run.id).await
+        common::unnumbered_trail(&db.store, owner, id).await,
+        common::unnumbered_trail(&db.store, owner, replay.run.id).await
     );
     assert_eq!(
         serde_json::to_value(&resumed.report).expect("report"),

@@ -58,30 +58,6 @@ async fn model(store: &Store) -> (UserId, ModelId) {
     (owner.id, m.id)
 }
 
-/// A row without its number (feed notices shift the numbers of what follows them).
-fn unnumbered(row: &AuditEvent) -> String {
-    let mut value = match row {
-        AuditEvent::Decision(d) => serde_json::to_value(d),
-        AuditEvent::Order(o) => serde_json::to_value(o),
-        AuditEvent::Fill(f) => serde_json::to_value(f),
-        AuditEvent::Event(e) => serde_json::to_value(e),
-    }
-    .expect("row as JSON");
-    if let Some(map) = value.as_object_mut() {
-        map.remove("seq");
-    }
-    format!("{} {value}", row.kind())
-}
-
-async fn trail(store: &Store, owner: UserId, run: tradelab_store::RunId) -> Vec<String> {
-    common::whole_trail(store, owner, run, 1000)
-        .await
-        .iter()
-        .filter(|r| r.kind() != "feed")
-        .map(unnumbered)
-        .collect()
-}
-
 async fn feed_notices(
     store: &Store,
     owner: UserId,
@@ -150,8 +126,8 @@ async fn assert_equals_replay(
     replay.to = Some(minute(n - 1));
     let replay = runner.start(replay, None).await.expect("replay");
     assert_eq!(
-        trail(&db.store, owner, live.run.id).await,
-        trail(&db.store, owner, replay.run.id).await
+        common::unnumbered_trail(&db.store, owner, live.run.id).await,
+        common::unnumbered_trail(&db.store, owner, replay.run.id).await
     );
     assert_eq!(
         serde_json::to_value(&live.report).expect("report"),

@@ -11,13 +11,26 @@ use serde_json::json;
 use tradelab_core::Timeframe;
 use tradelab_runner::StartRun;
 
+/// Alice with her SMA-cross model `cross` on `bars` stored daily bars of APX.
+async fn alice_with_model(
+    srv: &common::TestServer,
+    bars: usize,
+) -> (
+    common::Client,
+    tradelab_store::UserId,
+    tradelab_store::ModelId,
+) {
+    import_bars(srv, "APX", bars).await;
+    let alice = srv.user("alice@x.io").await;
+    let owner = user_id(&alice).await;
+    let model = sma_model(srv, owner, "cross", "APX").await;
+    (alice, owner, model)
+}
+
 server_test!(
     a_live_run_over_the_api_replays_stored_bars_as_live_and_ends_as_a_replay,
     |srv| {
-        import_bars(&srv, "APX", 300).await;
-        let alice = srv.user("alice@x.io").await;
-        let owner = user_id(&alice).await;
-        let model = sma_model(&srv, owner, "cross", "APX").await;
+        let (alice, owner, model) = alice_with_model(&srv, 300).await;
         let (s, started) = alice
             .post(
                 &format!("/models/{}/runs", model.0),
@@ -61,10 +74,7 @@ server_test!(
 server_test!(
     a_live_run_waiting_for_its_next_bar_stops_over_the_api,
     |srv| {
-        import_bars(&srv, "APX", 300).await;
-        let alice = srv.user("alice@x.io").await;
-        let owner = user_id(&alice).await;
-        let model = sma_model(&srv, owner, "cross", "APX").await;
+        let (alice, _, model) = alice_with_model(&srv, 300).await;
         // Real time: the next daily bar is a day away.
         let (s, started) = alice
             .post(
@@ -84,10 +94,7 @@ server_test!(
 );
 
 server_test!(live_requests_are_refused_naming_the_field, |srv| {
-    import_bars(&srv, "APX", 50).await;
-    let alice = srv.user("alice@x.io").await;
-    let owner = user_id(&alice).await;
-    let model = sma_model(&srv, owner, "cross", "APX").await;
+    let (alice, _, model) = alice_with_model(&srv, 50).await;
     let path = format!("/models/{}/runs", model.0);
     for (body, field) in [
         (json!({"live": {"feed": "tape"}}), "live.feed"),
@@ -110,10 +117,7 @@ server_test!(
     a_shutdown_leaves_a_live_run_interrupted_at_its_last_step_and_resumable,
     |srv| {
         let mut srv = srv;
-        import_bars(&srv, "APX", 300).await;
-        let alice = srv.user("alice@x.io").await;
-        let owner = user_id(&alice).await;
-        let model = sma_model(&srv, owner, "cross", "APX").await;
+        let (alice, owner, model) = alice_with_model(&srv, 300).await;
         // Real time: the next daily bar is a day away when the server shuts down.
         let (s, started) = alice
             .post(

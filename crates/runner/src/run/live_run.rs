@@ -198,11 +198,7 @@ impl Runner {
         let reason = suspend
             .reason()
             .unwrap_or_else(|| "the live run was suspended".into());
-        let mut summary = serde_json::to_value(&report).unwrap_or_default();
-        // A learner's calibration so far, kept with the summary as a finished run's is.
-        if let (Some(learner), Some(object)) = (learner, summary.as_object_mut()) {
-            object.insert("learner".into(), learner);
-        }
+        let summary = super::end::summary_of(&report, learner);
         let run = self
             .store
             .runs()

@@ -400,6 +400,34 @@ pub async fn whole_trail(
         .expect("the pages of the trail")
 }
 
+/// The trail of `owner`'s run `run` without its `feed` notices, each row as text
+/// without its number (notices shift the numbers of what follows them): what a live
+/// run and its replay must agree on.
+pub async fn unnumbered_trail(
+    store: &Store,
+    owner: tradelab_store::UserId,
+    run: tradelab_store::RunId,
+) -> Vec<String> {
+    whole_trail(store, owner, run, 1000)
+        .await
+        .iter()
+        .filter(|r| r.kind() != "feed")
+        .map(|row| {
+            let mut value = match row {
+                tradelab_store::AuditEvent::Decision(d) => serde_json::to_value(d),
+                tradelab_store::AuditEvent::Order(o) => serde_json::to_value(o),
+                tradelab_store::AuditEvent::Fill(f) => serde_json::to_value(f),
+                tradelab_store::AuditEvent::Event(e) => serde_json::to_value(e),
+            }
+            .expect("row as JSON");
+            if let Some(map) = value.as_object_mut() {
+                map.remove("seq");
+            }
+            format!("{} {value}", row.kind())
+        })
+        .collect()
+}
+
 /// `n` daily bars of `symbol` from 2000-01-01 with closes `close(k) + 0.5` (open
 /// `close(k)`, high one above, low one below, volume 1000).
 pub fn daily_series(
