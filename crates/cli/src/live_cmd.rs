@@ -38,30 +38,26 @@ impl FeedChoice {
         }
     }
 
-    /// The feed a resume of a run goes on with: what the flags say, else the run's own
-    /// feed, else the market feed of the symbols' class.
+    /// The feed a resume of a run goes on with (see [`LiveFeedSpec::for_resume`]).
     pub fn for_resume(
         feed: Option<FeedKind>,
         provider: Option<String>,
         speed: Option<f64>,
         kept: Option<&LiveFeedSpec>,
     ) -> FeedChoice {
-        let kept_kind = kept.map(|k| {
-            if k.feed == "replay" {
+        let asked = feed.map(|f| match f {
+            FeedKind::Market => "market",
+            FeedKind::Replay => "replay",
+        });
+        let spec = LiveFeedSpec::for_resume(kept, asked, provider, speed);
+        FeedChoice {
+            feed: if spec.feed == "replay" {
                 FeedKind::Replay
             } else {
                 FeedKind::Market
-            }
-        });
-        let feed = feed.or(kept_kind).unwrap_or(FeedKind::Market);
-        let same_feed = kept_kind == Some(feed);
-        FeedChoice {
-            feed,
-            provider: provider
-                .or_else(|| kept.filter(|_| same_feed).and_then(|k| k.provider.clone())),
-            speed: speed
-                .or_else(|| kept.filter(|_| same_feed).and_then(|k| k.speed))
-                .unwrap_or(60.0),
+            },
+            provider: spec.provider,
+            speed: spec.speed.unwrap_or(60.0),
         }
     }
 }

@@ -108,19 +108,17 @@ pub async fn resume(
         to: run.period_end,
         origin: last_step,
     };
-    // Without a feed in the body, the run goes on with the feed it started on.
-    let live = match (
-        &live.feed,
-        &live.provider,
+    // What the body leaves out comes from the feed the run started on.
+    let spec = tradelab_store::LiveFeedSpec::for_resume(
+        run.snapshot.live_feed.as_ref(),
+        live.feed.as_deref(),
+        live.provider,
         live.speed,
-        &run.snapshot.live_feed,
-    ) {
-        (None, None, None, Some(kept)) => LiveBody {
-            feed: Some(kept.feed.clone()),
-            provider: kept.provider.clone(),
-            speed: kept.speed,
-        },
-        _ => live,
+    );
+    let live = LiveBody {
+        feed: Some(spec.feed),
+        provider: spec.provider,
+        speed: spec.speed,
     };
     let source = source(&state, caller.id(), &period, &live).await?;
     let (progress, on_progress) = progress();

@@ -107,6 +107,32 @@ pub struct LiveFeedSpec {
     pub speed: Option<f64>,
 }
 
+impl LiveFeedSpec {
+    /// The feed a resume goes on with: what is asked (`feed`, `provider`, `speed`),
+    /// the rest from the run's own feed `kept` when the feed is the same kind, else
+    /// the market feed of the symbols' class (a replayed feed at 60× by default).
+    pub fn for_resume(
+        kept: Option<&LiveFeedSpec>,
+        feed: Option<&str>,
+        provider: Option<String>,
+        speed: Option<f64>,
+    ) -> LiveFeedSpec {
+        let feed = feed
+            .map(str::to_string)
+            .or_else(|| kept.map(|k| k.feed.clone()))
+            .unwrap_or_else(|| "market".into());
+        let same = kept.filter(|k| k.feed == feed);
+        let replay = feed == "replay";
+        LiveFeedSpec {
+            provider: provider
+                .or_else(|| same.and_then(|k| k.provider.clone()))
+                .filter(|_| !replay),
+            speed: replay.then(|| speed.or_else(|| same.and_then(|k| k.speed)).unwrap_or(60.0)),
+            feed,
+        }
+    }
+}
+
 /// What creating a run needs.
 #[derive(Clone, Debug)]
 pub struct NewRun {
@@ -371,4 +397,50 @@ pub(crate) struct Finish<'a> {
     pub(crate) status: RunStatus,
     pub(crate) reason: Option<&'a str>,
     pub(crate) summary: Option<&'a Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LiveFeedSpec;
+
+    fn spec(feed: &str, provider: Option<&str>, speed: Option<f64>) -> LiveFeedSpec {
+        LiveFeedSpec {
+            feed: feed.into(),
+            provider: provider.map(str::to_string),
+            speed,
+        }
+    }
+
+    #[test]
+    fn a_resume_goes_on_with_the_kept_feed_where_nothing_else_is_asked() {
+        let replayed = spec("replay", None, Some(1728000.0));
+        assert_eq!(
+            LiveFeedSpec::for_resume(Some(&replayed), None, None, None),
+            replayed
+        );
+        assert_eq!(
+            LiveFeedSpec::for_resume(Some(&replayed), None, None, Some(5.0)),
+            spec("replay", None, Some(5.0)),
+            "the speed asked, the feed kept"
+        );
+        assert_eq!(
+            LiveFeedSpec::for_resume(Some(&replayed), Some("market"), None, None),
+            spec("market", None, None),
+            "another kind of feed keeps nothing of the old one"
+        );
+        let market = spec("market", Some("crypto"), None);
+        assert_eq!(
+            LiveFeedSpec::for_resume(Some(&market), None, None, None),
+            market
+        );
+        assert_eq!(
+            LiveFeedSpec::for_resume(None, None, None, None),
+            spec("market", None, None),
+            "a run that kept no feed: the market feed of its symbols' class"
+        );
+        assert_eq!(
+            LiveFeedSpec::for_resume(None, Some("replay"), None, None),
+            spec("replay", None, Some(60.0))
+        );
+    }
 }
